@@ -1,0 +1,82 @@
+/**
+ * Typed errors shared by core, workers, CLI and UI. Errors cross worker boundaries as
+ * {@link SerializedError} and are rebuilt with {@link deserializeError}, so callers can branch on `code`.
+ */
+
+export const ERROR_CODES = [
+  'DATA_FORMAT',
+  'BACKEND_UNAVAILABLE',
+  'CHECKPOINT',
+  'CANCELLED',
+  'CONFIG',
+  'USAGE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class XlirError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.code = code;
+    this.name = 'XlirError';
+  }
+}
+
+/** Bad input in a file: the message always names the file and the field (JSON path or record id). */
+export class DataFormatError extends XlirError {
+  readonly file: string;
+  readonly field: string;
+  constructor(file: string, field: string, reason: string) {
+    super('DATA_FORMAT', `${file}: ${field}: ${reason}`);
+    this.name = 'DataFormatError';
+    this.file = file;
+    this.field = field;
+  }
+}
+
+export class BackendUnavailableError extends XlirError {
+  constructor(backend: string, reason: string) {
+    super('BACKEND_UNAVAILABLE', `backend "${backend}" is not available: ${reason}`);
+    this.name = 'BackendUnavailableError';
+  }
+}
+
+export class CheckpointError extends XlirError {
+  constructor(message: string) {
+    super('CHECKPOINT', message);
+    this.name = 'CheckpointError';
+  }
+}
+
+export class ConfigError extends XlirError {
+  constructor(message: string) {
+    super('CONFIG', message);
+    this.name = 'ConfigError';
+  }
+}
+
+export class CancelledError extends XlirError {
+  constructor(message = 'cancelled') {
+    super('CANCELLED', message);
+    this.name = 'CancelledError';
+  }
+}
+
+export interface SerializedError {
+  name: string;
+  code: ErrorCode;
+  message: string;
+}
+
+export function serializeError(err: unknown): SerializedError {
+  if (err instanceof XlirError) return { name: err.name, code: err.code, message: err.message };
+  if (err instanceof Error) return { name: err.name, code: 'INTERNAL', message: err.message };
+  return { name: 'Error', code: 'INTERNAL', message: String(err) };
+}
+
+export function deserializeError(e: SerializedError): XlirError {
+  const err = new XlirError(e.code, e.message);
+  err.name = e.name;
+  return err;
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { backendOrder, initBackend, isBackendPreference } from './backend';
+import { matmulSmoke } from './matmulSmoke';
+
+describe('backend selection', () => {
+  it('auto walks webgpu → webgl → wasm → cpu; a named backend is tried alone', () => {
+    expect(backendOrder('auto')).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+    expect(backendOrder('wasm')).toEqual(['wasm']);
+  });
+
+  it('recognises only the closed vocabulary of preferences', () => {
+    expect(isBackendPreference('webgpu')).toBe(true);
+    expect(isBackendPreference('gpu')).toBe(false);
+    expect(isBackendPreference(null)).toBe(false);
+  });
+
+  it('falls back in Node to a backend that works, recording why the others failed', async () => {
+    const info = await initBackend('auto');
+    expect(['wasm', 'cpu']).toContain(info.backend);
+    const webgpu = info.attempts.find((a) => a.backend === 'webgpu');
+    expect(webgpu).toMatchObject({ ok: false });
+    expect(webgpu?.error).toMatch(/navigator\.gpu/);
+  });
+
+  it('refuses a forced backend that is not available, naming it', async () => {
+    await expect(initBackend('webgpu')).rejects.toThrow(/backend "webgpu" is not available/);
+  });
+
+  it.each(['cpu', 'wasm'] as const)('computes a correct matmul on %s', async (name) => {
+    const info = await initBackend(name);
+    expect(info.backend).toBe(name);
+    const smoke = await matmulSmoke({ size: 64, repeats: 2, now: () => performance.now() });
+    expect(smoke.ok).toBe(true);
+    expect(smoke.maxAbsError).toBeLessThan(1e-4);
+    expect(smoke.gflops).toBeGreaterThan(0);
+  });
+});

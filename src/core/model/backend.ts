@@ -1,0 +1,122 @@
+/**
+ * The one place that imports TensorFlow.js backends (house rule 14). `initBackend` picks a backend
+ * by preference with the fallback chain webgpu → webgl → wasm → cpu, and describes what it got.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import '@tensorflow/tfjs-backend-webgpu';
+import { BackendUnavailableError } from '../errors';
+
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+export const BACKEND_PREFERENCES = ['auto', ...BACKENDS] as const;
+export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
+
+export function isBackendPreference(x: unknown): x is BackendPreference {
+  return typeof x === 'string' && (BACKEND_PREFERENCES as readonly string[]).includes(x);
+}
+
+/** What the chosen backend runs on; GPU fields come from the WebGPU adapter or the WebGL renderer. */
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallbackAdapter: boolean;
+}
+
+export interface BackendAttempt {
+  backend: BackendName;
+  ok: boolean;
+  error?: string;
+}
+
+export interface BackendInfo {
+  backend: BackendName;
+  adapter: AdapterInfo;
+  attempts: BackendAttempt[];
+  tfjsVersion: string;
+}
+
+export interface BackendOptions {
+  /**
+   * Where the wasm binaries live. Bundlers (Vite) pass emitted asset URLs; Node leaves this unset
+   * and tfjs reads the files next to its own module.
+   */
+  wasmPaths?: Record<string, string>;
+}
+
+/** Try order for a preference: `auto` walks the whole chain, a named backend is tried alone. */
+export function backendOrder(preference: BackendPreference): BackendName[] {
+  return preference === 'auto' ? [...BACKENDS] : [preference];
+}
+
+let wasmConfigured = false;
+
+function configureWasm(options: BackendOptions): void {
+  if (wasmConfigured) return;
+  // The threaded build is rebuilt from Function.toString(), which minified bundles break, and two
+  // cores gain nothing from threads (see shared/notes/platform-webgpu.md §3, §5).
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (options.wasmPaths) setWasmPaths(options.wasmPaths);
+  wasmConfigured = true;
+}
+
+async function trySetBackend(name: BackendName): Promise<string | null> {
+  if (name === 'webgpu' && (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu)) {
+    return 'navigator.gpu is missing (WebGPU is not enabled in this runtime)';
+  }
+  if (!tf.findBackendFactory(name)) return 'not registered in this runtime';
+  try {
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    if (!ok || tf.getBackend() !== name) return 'initialisation failed';
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+async function describeAdapter(name: BackendName): Promise<AdapterInfo> {
+  if (name === 'webgpu') {
+    const adapter = await navigator.gpu.requestAdapter();
+    const info = adapter?.info;
+    return {
+      vendor: info?.vendor ?? 'unknown',
+      architecture: info?.architecture ?? 'unknown',
+      description: info?.description || info?.device || '',
+      isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter),
+    };
+  }
+  if (name === 'webgl') {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+    const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+    const renderer = gl && ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : 'unknown';
+    const vendor = gl && ext ? String(gl.getParameter(ext.UNMASKED_VENDOR_WEBGL)) : 'unknown';
+    return { vendor, architecture: 'webgl2', description: renderer, isFallbackAdapter: /swiftshader/i.test(renderer) };
+  }
+  if (name === 'wasm') {
+    const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+    return { vendor: 'cpu', architecture: 'wasm', description: simd ? 'WebAssembly SIMD' : 'WebAssembly (no SIMD)', isFallbackAdapter: false };
+  }
+  return { vendor: 'cpu', architecture: 'js', description: 'plain JavaScript kernels', isFallbackAdapter: false };
+}
+
+/**
+ * Select a backend by preference and report which one is active, what it runs on and what failed.
+ * @throws BackendUnavailableError when no backend in the preference's chain initialises.
+ */
+export async function initBackend(preference: BackendPreference, options: BackendOptions = {}): Promise<BackendInfo> {
+  configureWasm(options);
+  const attempts: BackendAttempt[] = [];
+  for (const name of backendOrder(preference)) {
+    const error = await trySetBackend(name);
+    if (error === null) {
+      attempts.push({ backend: name, ok: true });
+      return { backend: name, adapter: await describeAdapter(name), attempts, tfjsVersion: tf.version.tfjs };
+    }
+    attempts.push({ backend: name, ok: false, error });
+  }
+  const reasons = attempts.map((a) => `${a.backend}: ${a.error}`).join('; ');
+  throw new BackendUnavailableError(preference, reasons);
+}
+
