@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 import { serveDataDir } from './vite-plugins/serveDataDir.ts';
+import { contentSecurityPolicy } from './vite-plugins/contentSecurityPolicy.ts';
 
 // Cross-origin isolation lets the wasm backend use SharedArrayBuffer where it helps.
 const isolation = {
@@ -9,7 +10,7 @@ const isolation = {
 };
 
 export default defineConfig({
-  plugins: [react(), serveDataDir()],
+  plugins: [react(), serveDataDir(), contentSecurityPolicy()],
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: 'es' },

@@ -25,6 +25,17 @@ describe('app shell and compute worker', () => {
     expect(text.toLowerCase()).toContain('swiftshader');
     expect(await page.getByTestId('smoke').textContent()).toMatch(/^ok/);
     expect(errors).toEqual([]);
+    // The built app carries a CSP: an injected inline script must not run, and the browser says why.
+    const probe = await page.evaluate(
+      () =>
+        new Promise<{ ran: boolean; directive: string }>((resolve) => {
+          document.addEventListener('securitypolicyviolation', (e) => resolve({ ran: 'xlirInlineRan' in window, directive: e.effectiveDirective }), { once: true });
+          const s = document.createElement('script');
+          s.textContent = 'window.xlirInlineRan = true';
+          document.head.append(s);
+        }),
+    );
+    expect(probe).toEqual({ ran: false, directive: 'script-src-elem' });
     await page.screenshot({ path: 'test-results/app-shell.png', fullPage: true });
     await page.close();
   });

@@ -35,5 +35,9 @@ export function collectPageErrors(page: Page): string[] {
     if (msg.type() === 'error') errors.push(`console: ${msg.text()}`);
   });
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  // CSP violations are reported as console errors too; this makes them explicit in the message.
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text()) && msg.type() !== 'error') errors.push(`csp: ${msg.text()}`);
+  });
   return errors;
 }
