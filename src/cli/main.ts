@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { XlirError } from '../core/errors';
 import { registerEnv } from './commands/env';
+import { registerData } from './commands/data';
 
 export function buildProgram(): Command {
   const program = new Command('xlir')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
   registerEnv(program);
+  registerData(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeErr: () => {} });
   return program;
 }

@@ -8,6 +8,7 @@ export const ERROR_CODES = [
   'BACKEND_UNAVAILABLE',
   'CHECKPOINT',
   'CANCELLED',
+  'NETWORK',
   'CONFIG',
   'USAGE',
   'INTERNAL',
@@ -53,6 +54,16 @@ export class ConfigError extends XlirError {
   constructor(message: string) {
     super('CONFIG', message);
     this.name = 'ConfigError';
+  }
+}
+
+/** A download the user asked for failed; names the file and the URL. */
+export class NetworkError extends XlirError {
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super('NETWORK', `${file}: ${message}`);
+    this.name = 'NetworkError';
+    this.file = file;
   }
 }
 
