@@ -32,3 +32,61 @@ export interface TrainableEncoder {
   /** the variables the optimiser updates (frozen ones excluded), keyed by HF tensor name */
   trainableVariables(): Record<string, tf.Variable>;
 }
+
+/**
+ * A tokenizer as the encoder needs it (implemented by `HfTokenizer` in `tokenizer.ts`): texts →
+ * right-padded ids with special tokens added, truncated to `maxLength` ids.
+ */
+export interface Tokenizer {
+  /** @returns ids and mask of shape [texts.length, seqLen], seqLen ≤ maxLength (special tokens included) */
+  encode(texts: readonly string[], maxLength: number): TokenBatch;
+  /** the id used for padding (XLM-R 1, BERT 0); must equal the model's `pad_token_id` */
+  readonly padId: number;
+  /** rows the word-embedding table needs: highest id + 1 */
+  readonly vocabSize: number;
+  /** the HF `tokenizer.json` object this tokenizer was built from (written next to a saved checkpoint) */
+  toJSON(): unknown;
+}
+
+export const MODEL_TYPES = ['xlm-roberta', 'roberta', 'bert'] as const;
+/** HF `model_type`: xlm-roberta/roberta use pad-offset positions, bert positions 0..L−1. */
+export type ModelType = (typeof MODEL_TYPES)[number];
+
+/**
+ * The encoder's architecture in our words; `parseHfConfig` (hfConfig.ts) converts HF `config.json`
+ * (snake_case) into it once, `toHfConfig` converts back when saving.
+ */
+export interface EncoderConfig {
+  modelType: ModelType;
+  /** rows of the word-embedding matrix (HF `vocab_size`) */
+  vocabSize: number;
+  /** H (HF `hidden_size`) */
+  hiddenSize: number;
+  /** number of Transformer layers (HF `num_hidden_layers`) */
+  numLayers: number;
+  /** attention heads; divides `hiddenSize` (HF `num_attention_heads`) */
+  numHeads: number;
+  /** feed-forward inner size (HF `intermediate_size`) */
+  intermediateSize: number;
+  /** rows of the position-embedding matrix (HF `max_position_embeddings`) */
+  maxPositions: number;
+  /** rows of the token-type matrix (HF `type_vocab_size`); we always use type 0 */
+  typeVocabSize: number;
+  /** ε of every LayerNorm (HF `layer_norm_eps`) */
+  layerNormEps: number;
+  padTokenId: number;
+  bosTokenId?: number;
+  eosTokenId?: number;
+  /** only exact (erf) GELU is supported */
+  hiddenAct: 'gelu';
+  /** dropout rate after embeddings and each residual branch while training (HF `hidden_dropout_prob`) */
+  hiddenDropout: number;
+  /** dropout rate on attention probabilities while training (HF `attention_probs_dropout_prob`) */
+  attentionDropout: number;
+}
+
+/** A float32 tensor held in JS memory (row-major), e.g. weights between a file and a tf.Variable. */
+export interface HostTensor {
+  shape: number[];
+  data: Float32Array;
+}

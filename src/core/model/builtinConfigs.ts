@@ -1,0 +1,48 @@
+/**
+ * Our own small encoders, trained from a seeded random initialisation (`init.ts`), in the XLM-R layout
+ * so their checkpoints load in Python `transformers` as `XLMRobertaModel`. The vocabulary (size and pad
+ * id) comes from the tokenizer they are paired with, so parameter counts are given as
+ * `non-embedding + V·H` (no pooler: `embed()` pools by mean or CLS).
+ */
+import type { EncoderConfig } from './types';
+
+export const BUILTIN_MODELS = ['tiny', 'small'] as const;
+export type BuiltinModel = (typeof BUILTIN_MODELS)[number];
+
+/** An encoder config without its vocabulary. */
+export type BuiltinArchitecture = Omit<EncoderConfig, 'vocabSize' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>;
+
+const COMMON = {
+  modelType: 'xlm-roberta',
+  typeVocabSize: 1,
+  layerNormEps: 1e-5,
+  hiddenAct: 'gelu',
+  hiddenDropout: 0.1,
+  attentionDropout: 0.1,
+} as const;
+
+export const BUILTIN_CONFIGS: Readonly<Record<BuiltinModel, BuiltinArchitecture>> = {
+  /**
+   * For tests and smoke runs: H 32, 2 layers, 4 heads (head dim 8), FFN 64, 64 tokens
+   * (max_position_embeddings 66 = 64 + pad + 1). 19,296 + 32·V parameters
+   * (51,296 with V = 1000).
+   */
+  tiny: { ...COMMON, hiddenSize: 32, numLayers: 2, numHeads: 4, intermediateSize: 64, maxPositions: 66 },
+  /**
+   * The default for in-browser experiments: H 128, 4 layers, 4 heads (head dim 32), FFN 512, 128 tokens
+   * (max_position_embeddings 130). 810,112 + 128·V parameters (32.8 M with XLM-R's V = 250,002, whose
+   * 32 M-parameter embedding matrix is then frozen by default).
+   */
+  small: { ...COMMON, hiddenSize: 128, numLayers: 4, numHeads: 4, intermediateSize: 512, maxPositions: 130 },
+};
+
+/**
+ * @param vocab the tokenizer's vocabulary size and pad id
+ * @returns the full config of a built-in model
+ */
+export function builtinEncoderConfig(name: BuiltinModel, vocab: { vocabSize: number; padTokenId: number }): EncoderConfig {
+  if (!Number.isInteger(vocab.vocabSize) || vocab.vocabSize <= vocab.padTokenId || vocab.padTokenId < 0) {
+    throw new RangeError(`builtinEncoderConfig: vocabSize ${vocab.vocabSize} must be an integer above padTokenId ${vocab.padTokenId}`);
+  }
+  return { ...BUILTIN_CONFIGS[name], vocabSize: vocab.vocabSize, padTokenId: vocab.padTokenId };
+}

@@ -1,0 +1,160 @@
+/**
+ * Loads an HF encoder checkpoint folder (`config.json` + `model.safetensors`, optionally sharded, plus
+ * sentence-transformers head files) into a {@link TransformerEncoder}. Pickle files (`pytorch_model.bin`)
+ * are never opened: unpickling can run code, so they must be converted to safetensors offline.
+ */
+import { CheckpointError, DataFormatError } from '../errors';
+import type { CheckpointSource } from './checkpointSource';
+import { TransformerEncoder } from './encoder';
+import { parseHfConfig } from './hfConfig';
+import { decodeSafetensorsData, parseSafetensorsHeader, readSafetensors, safetensorsHeaderLength, toFloat32, type SafetensorsTensor } from './safetensors';
+import { parseDenseConfig, parseModulesJson, parsePoolingConfig, type DenseLayer, type SentenceHead } from './sentenceHead';
+import type { HostTensor, Pooling, Tokenizer } from './types';
+import { mapCheckpointWeights } from './weightNames';
+
+/** JSON files (configs) larger than this are refused before parsing. */
+export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
+const PICKLE_FILES = ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'model.pt', 'model.pth'];
+
+const CONVERT_HINT =
+  'convert it once with Python: python -c "from transformers import AutoModel; ' +
+  "AutoModel.from_pretrained('DIR').save_pretrained('OUT', safe_serialization=True)\" " +
+  '(copy the tokenizer files into OUT as well)';
+
+export interface LoadEncoderOptions {
+  /** default: frozen when V·H > 8M (see `FREEZE_EMBEDDINGS_ABOVE`) */
+  freezeEmbeddings?: boolean;
+  /** default: the sentence-transformers pooling when present, else mean */
+  pooling?: Pooling;
+  /** builds the tokenizer from the same files (the tokenizer module's `loadTokenizer`) */
+  loadTokenizer?: (source: CheckpointSource) => Promise<Tokenizer>;
+  /** tf.Variable name prefix */
+  name?: string;
+}
+
+const where = (source: CheckpointSource, path: string) => `${source.name}/${path}`;
+
+async function readJson(source: CheckpointSource, path: string): Promise<unknown> {
+  const file = where(source, path);
+  if (source.size && (await source.size(path)) > MAX_JSON_BYTES) throw new DataFormatError(file, 'size', `is larger than ${MAX_JSON_BYTES} bytes`);
+  const bytes = await source.read(path);
+  if (bytes.byteLength > MAX_JSON_BYTES) throw new DataFormatError(file, 'size', `is larger than ${MAX_JSON_BYTES} bytes`);
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new DataFormatError(file, '(root)', `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/**
+ * Reads one safetensors file, tensor by tensor when the source offers ranges (peak JS memory: one
+ * tensor plus what is kept), else whole.
+ */
+export async function readSafetensorsFromSource(source: CheckpointSource, path: string): Promise<Map<string, SafetensorsTensor>> {
+  const file = where(source, path);
+  if (!source.size || !source.readRange) return readSafetensors(await source.read(path), file).tensors;
+  const size = await source.size(path);
+  const n = safetensorsHeaderLength(await source.readRange(path, 0, Math.min(8, size)), size, file);
+  const header = parseSafetensorsHeader(await source.readRange(path, 8, 8 + n), size, file);
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const e of header.entries) {
+    const bytes = await source.readRange(path, header.dataStart + e.begin, header.dataStart + e.end);
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: decodeSafetensorsData(e.dtype, bytes) });
+  }
+  return tensors;
+}
+
+function toHost(tensors: ReadonlyMap<string, SafetensorsTensor>, file: string): Map<string, HostTensor> {
+  return new Map([...tensors].map(([name, t]) => [name, { shape: t.shape, data: toFloat32(t, file, name) }]));
+}
+
+async function readWeights(source: CheckpointSource, files: ReadonlySet<string>): Promise<{ tensors: Map<string, HostTensor>; file: string }> {
+  if (files.has('model.safetensors')) {
+    return { tensors: toHost(await readSafetensorsFromSource(source, 'model.safetensors'), where(source, 'model.safetensors')), file: where(source, 'model.safetensors') };
+  }
+  const indexPath = 'model.safetensors.index.json';
+  if (files.has(indexPath)) {
+    const index = await readJson(source, indexPath);
+    const map = (index as { weight_map?: unknown } | null)?.weight_map;
+    if (typeof map !== 'object' || map === null || Object.values(map).some((f) => typeof f !== 'string')) {
+      throw new DataFormatError(where(source, indexPath), 'weight_map', 'must be an object of tensor name → file name');
+    }
+    const tensors = new Map<string, HostTensor>();
+    for (const shard of new Set(Object.values(map as Record<string, string>))) {
+      if (!files.has(shard)) throw new CheckpointError(`${where(source, indexPath)} names shard "${shard}", which is not in ${source.name}`);
+      for (const [name, t] of toHost(await readSafetensorsFromSource(source, shard), where(source, shard))) {
+        if (tensors.has(name)) throw new DataFormatError(where(source, shard), `tensor "${name}"`, 'is also in another shard');
+        tensors.set(name, t);
+      }
+    }
+    return { tensors, file: where(source, indexPath) };
+  }
+  const pickle = PICKLE_FILES.find((f) => files.has(f));
+  if (pickle) {
+    throw new CheckpointError(`${where(source, pickle)} is a PyTorch pickle file, which is never opened here (unpickling can run arbitrary code); ${CONVERT_HINT}`);
+  }
+  throw new CheckpointError(`${source.name} has no model.safetensors (files: ${[...files].sort().join(', ') || 'none'})`);
+}
+
+async function readHead(source: CheckpointSource, files: ReadonlySet<string>, hiddenSize: number): Promise<SentenceHead | null> {
+  if (!files.has('modules.json')) return null;
+  const modules = parseModulesJson(await readJson(source, 'modules.json'), where(source, 'modules.json'));
+  const join = (dir: string, f: string) => (dir ? `${dir}/${f}` : f);
+  const poolingPath = join(modules[1]!.path, 'config.json');
+  if (!files.has(poolingPath)) throw new CheckpointError(`${source.name}: modules.json names a Pooling module but ${poolingPath} is missing`);
+  const pooling = parsePoolingConfig(await readJson(source, poolingPath), where(source, poolingPath));
+  const dense: DenseLayer[] = [];
+  let width = hiddenSize;
+  for (const m of modules.filter((x) => x.type === 'Dense')) {
+    const cfgPath = join(m.path, 'config.json');
+    const cfg = parseDenseConfig(await readJson(source, cfgPath), where(source, cfgPath));
+    if (cfg.inFeatures !== width) throw new DataFormatError(where(source, cfgPath), 'in_features', `is ${cfg.inFeatures} but the previous layer gives ${width}`);
+    const weightsPath = join(m.path, 'model.safetensors');
+    if (!files.has(weightsPath)) {
+      const pickle = join(m.path, 'pytorch_model.bin');
+      if (files.has(pickle)) throw new CheckpointError(`${where(source, pickle)} is a PyTorch pickle file, which is never opened here; ${CONVERT_HINT}`);
+      throw new CheckpointError(`${source.name}: ${weightsPath} is missing`);
+    }
+    const file = where(source, weightsPath);
+    const t = toHost(await readSafetensorsFromSource(source, weightsPath), file);
+    const weight = t.get('linear.weight');
+    if (!weight) throw new DataFormatError(file, 'tensor "linear.weight"', 'is missing');
+    if (weight.shape.join() !== `${cfg.outFeatures},${cfg.inFeatures}`) {
+      throw new DataFormatError(file, 'tensor "linear.weight"', `has shape [${weight.shape.join(', ')}] but config.json implies [${cfg.outFeatures}, ${cfg.inFeatures}]`);
+    }
+    const bias = t.get('linear.bias') ?? null;
+    if (cfg.bias && (!bias || bias.shape.join() !== String(cfg.outFeatures))) {
+      throw new DataFormatError(file, 'tensor "linear.bias"', bias ? `has shape [${bias.shape.join(', ')}] but config.json implies [${cfg.outFeatures}]` : 'is missing');
+    }
+    dense.push({ path: m.path, activation: cfg.activation, weight, bias: cfg.bias ? bias : null });
+    width = cfg.outFeatures;
+  }
+  return { pooling, dense };
+}
+
+/**
+ * @throws CheckpointError when a required file is missing or only a pickle file is present
+ * @throws DataFormatError naming the file and the field or tensor for malformed content
+ */
+export async function loadEncoderCheckpoint(source: CheckpointSource, options: LoadEncoderOptions = {}): Promise<TransformerEncoder> {
+  const files = new Set(await source.list());
+  if (!files.has('config.json')) throw new CheckpointError(`${source.name} has no config.json (is it a Hugging Face model folder?)`);
+  const config = parseHfConfig(await readJson(source, 'config.json'), where(source, 'config.json'));
+  const { tensors, file } = await readWeights(source, files);
+  const mapped = mapCheckpointWeights(tensors, config, file);
+  const head = await readHead(source, files, config.hiddenSize);
+  const tokenizer = options.loadTokenizer ? await options.loadTokenizer(source) : null;
+  if (tokenizer && tokenizer.padId !== config.padTokenId) {
+    throw new CheckpointError(`${source.name}: the tokenizer pads with id ${tokenizer.padId} but config.json has pad_token_id ${config.padTokenId}`);
+  }
+  return new TransformerEncoder({
+    config,
+    weights: mapped.weights,
+    tokenizer,
+    head,
+    pooling: options.pooling,
+    freezeEmbeddings: options.freezeEmbeddings,
+    name: options.name,
+  });
+}

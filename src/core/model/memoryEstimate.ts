@@ -1,0 +1,74 @@
+/**
+ * Parameter counts and a memory budget for fine-tuning (shared/notes/checkpoints.md §1.4). Weights,
+ * gradients and Adam moments are exact for float32; activations are a rough ESTIMATE of what TF.js keeps
+ * alive through a training step, to be checked with `tf.memory()` on the real model.
+ */
+import type { EncoderConfig } from './types';
+import { expectedWeightShapes } from './weightNames';
+
+const BYTES_PER_FLOAT = 4;
+
+/** Number of parameters of the encoder (word embeddings included). */
+export function countParameters(config: EncoderConfig, withPooler = false): number {
+  let n = 0;
+  for (const shape of expectedWeightShapes(config, withPooler).values()) n += shape.reduce((a, d) => a * d, 1);
+  return n;
+}
+
+/** Parameters of the word-embedding matrix, V·H. */
+export function wordEmbeddingParameters(config: EncoderConfig): number {
+  return config.vocabSize * config.hiddenSize;
+}
+
+export const TRAINABLE_SETS = ['all', 'frozen-embeddings', 'none'] as const;
+/** What the optimiser updates: everything, everything but the word embeddings, or nothing (inference). */
+export type TrainableSet = (typeof TRAINABLE_SETS)[number];
+
+export interface MemoryEstimateOptions {
+  batchSize: number;
+  seqLen: number;
+  trainable: TrainableSet;
+  withPooler?: boolean;
+}
+
+/** Bytes, float32. */
+export interface MemoryEstimate {
+  parameters: number;
+  trainableParameters: number;
+  weightBytes: number;
+  gradientBytes: number;
+  /** Adam m and v */
+  adamBytes: number;
+  /**
+   * ESTIMATE: per token and layer ≈ 10·H + 3·I floats plus 3·heads·L attention scores/probabilities,
+   * kept for every layer while training and for about one layer at a time in inference
+   */
+  activationBytes: number;
+  totalBytes: number;
+}
+
+/**
+ * A training-step memory budget.
+ * @returns exact weight/gradient/Adam bytes and an activation estimate (not a measurement)
+ */
+export function memoryEstimate(config: EncoderConfig, options: MemoryEstimateOptions): MemoryEstimate {
+  const parameters = countParameters(config, options.withPooler ?? false);
+  const trainableParameters =
+    options.trainable === 'all' ? parameters : options.trainable === 'frozen-embeddings' ? parameters - wordEmbeddingParameters(config) : 0;
+  const tokens = options.batchSize * options.seqLen;
+  const perTokenLayer = 10 * config.hiddenSize + 3 * config.intermediateSize + 3 * config.numHeads * options.seqLen;
+  const layersKept = options.trainable === 'none' ? 1 : config.numLayers;
+  const activationBytes = tokens * layersKept * perTokenLayer * BYTES_PER_FLOAT;
+  const weightBytes = parameters * BYTES_PER_FLOAT;
+  const gradientBytes = trainableParameters * BYTES_PER_FLOAT;
+  const adamBytes = 2 * trainableParameters * BYTES_PER_FLOAT;
+  return {
+    parameters,
+    trainableParameters,
+    weightBytes,
+    gradientBytes,
+    adamBytes,
+    activationBytes,
+    totalBytes: weightBytes + gradientBytes + adamBytes + activationBytes,
+  };
+}
