@@ -1,0 +1,65 @@
+/**
+ * `xlir embed`: loads an HF encoder checkpoint folder with its tokenizer and prints the pooled,
+ * L2-normalised embedding of each `--text` (the same `embed()` the training loop uses, dropout off).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError, type Command } from 'commander';
+import { BACKEND_PREFERENCES, initBackend, type BackendPreference } from '../../core/model/backend';
+import { loadEncoderCheckpoint } from '../../core/model/loadEncoderCheckpoint';
+import { maxSequenceLength } from '../../core/model/positionIds';
+import { loadTokenizer } from '../../core/model/tokenizer';
+import { POOLINGS, type Pooling } from '../../core/model/types';
+import { dirSource } from '../loadCheckpoint';
+import { parseChoice, parsePositiveInt } from '../options';
+import { createOutput } from '../output';
+
+/** What `xlir embed --json` prints. */
+export interface EmbedReport {
+  checkpoint: string;
+  pooling: Pooling;
+  dim: number;
+  embeddings: { text: string; vector: number[] }[];
+}
+
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+export function registerEmbed(program: Command): void {
+  program
+    .command('embed')
+    .description('embed texts with an HF encoder checkpoint folder (config.json, model.safetensors, tokenizer.json): pooled and L2-normalised')
+    .requiredOption('--checkpoint <dir>', 'checkpoint folder')
+    .option('--text <text>', 'a text to embed (repeat for several)', collect)
+    .option('--pooling <mode>', `pooling (${POOLINGS.join(', ')}; default: the checkpoint's sentence-transformers pooling, else mean)`, parseChoice('--pooling', POOLINGS))
+    .option('--max-length <n>', "most tokens per text, special tokens included (default: the model's limit)", parsePositiveInt('--max-length'))
+    .option('--backend <name>', `backend preference (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
+    .action(async (opts: { checkpoint: string; text?: string[]; pooling?: Pooling; maxLength?: number; backend: BackendPreference }, cmd: Command) => {
+      const out = createOutput(Boolean(cmd.optsWithGlobals().json));
+      const texts = opts.text ?? [];
+      if (texts.length === 0) throw new InvalidArgumentError('give at least one --text');
+      await initBackend(opts.backend);
+      const source = dirSource(opts.checkpoint);
+      const encoder = await loadEncoderCheckpoint(source, { pooling: opts.pooling, loadTokenizer });
+      try {
+        const limit = maxSequenceLength(encoder.config);
+        if (opts.maxLength !== undefined && opts.maxLength > limit) {
+          throw new InvalidArgumentError(`--max-length ${opts.maxLength} is more than the ${limit} tokens this model's positions allow`);
+        }
+        const batch = encoder.tokenize(texts, opts.maxLength ?? limit);
+        const vectors = tf.tidy(() => encoder.embed(batch, { training: false }).arraySync());
+        const report: EmbedReport = {
+          checkpoint: source.name,
+          pooling: encoder.pooling,
+          dim: encoder.dim,
+          embeddings: texts.map((text, i) => ({ text, vector: vectors[i]! })),
+        };
+        out.result(report, (r) =>
+          [
+            `${r.checkpoint}: ${r.pooling} pooling, dim ${r.dim}, L2-normalised`,
+            ...r.embeddings.flatMap((e) => [JSON.stringify(e.text), `  ${e.vector.map((x) => x.toFixed(6)).join(' ')}`]),
+          ].join('\n'),
+        );
+      } finally {
+        encoder.dispose();
+      }
+    });
+}
