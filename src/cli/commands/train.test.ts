@@ -1,0 +1,126 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { makeToyFiles } from '../../core/train/toyDataset.testing';
+import { main } from '../main';
+import { listCheckpoints, readEvalLog, readStepLog } from '../runDir';
+
+/** Runs the CLI, returning exit code, stdout and stderr. */
+async function run(args: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  // progress goes to process.stderr (not a TTY under vitest: plain lines)
+  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  });
+  const err = new Writable({
+    write(chunk, _enc, cb) {
+      stderr += String(chunk);
+      cb();
+    },
+  });
+  try {
+    const code = await main(args, err);
+    return { code, stdout, stderr };
+  } finally {
+    spy.mockRestore();
+    errSpy.mockRestore();
+  }
+}
+
+describe('xlir train', () => {
+  let root: string;
+  let data: string;
+  let configFile: string;
+  const config = {
+    schemaVersion: 1,
+    seed: 3,
+    model: { builtin: 'tiny', pooling: 'mean', maxLength: 16, freezeEmbeddings: false, vocabSize: 4000 },
+    data: { train: { dataset: 'mlqa-r', languages: ['de', 'en'] }, eval: { dataset: 'xquad-r', languages: ['en'] } },
+    strategy: { kind: 'hybrid', alpha: 0.5 },
+    steps: 6,
+    batchSize: 4,
+    tau: 0.05,
+    lr: 5e-3,
+    weightDecay: 0.01,
+    epsilon: 1e-8,
+    warmupSteps: 1,
+    clipNorm: 1,
+    dropout: 0.1,
+    checkpointEvery: 3,
+    evalEvery: 3,
+  };
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'xlir-train-'));
+    data = path.join(root, 'data');
+    await mkdir(path.join(data, 'mlqa-r'), { recursive: true });
+    await mkdir(path.join(data, 'xquad-r'), { recursive: true });
+    for (const f of makeToyFiles({ languages: ['de', 'en'], paragraphs: 12, seed: 1 })) await writeFile(path.join(data, 'mlqa-r', f.name), f.bytes);
+    for (const f of makeToyFiles({ languages: ['en'], paragraphs: 6, seed: 2 })) await writeFile(path.join(data, 'xquad-r', f.name), f.bytes);
+    configFile = path.join(root, 'run.json');
+    await writeFile(configFile, JSON.stringify(config));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('trains, writes the run folder, evaluates and prints a --json summary', async () => {
+    const out = path.join(root, 'run-a');
+    const r = await run(['--json', 'train', '--config', configFile, '--out', out, '--data', data, '--backend', 'cpu']);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { status: string; step: number; checkpoint: string; eval: { step: number; metrics: Record<string, number> } };
+    expect(summary).toMatchObject({ status: 'completed', step: 6, backend: 'cpu', checkpoint: path.join(out, 'checkpoints', 'step-6') });
+    expect(summary.eval.step).toBe(6);
+    expect(summary.eval.metrics['multi.map']).toBeGreaterThan(0);
+    expect((await readStepLog(out)).map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect((await readEvalLog(out)).map((l) => l.step)).toEqual([3, 6]);
+    expect(await listCheckpoints(out)).toEqual([3, 6]);
+    const saved = JSON.parse(await readFile(path.join(out, 'config.json'), 'utf8')) as typeof config;
+    expect(saved.steps).toBe(6);
+    const result = JSON.parse(await readFile(path.join(out, 'eval', 'step-6.json'), 'utf8')) as { dataset: string };
+    expect(result.dataset).toBe('xquad-r');
+    expect(r.stderr).toMatch(/step 6\/6 .*steps\/s .*ETA .*loss/);
+  });
+
+  it('--until then --resume gives the same run as one go, bit for bit', async () => {
+    const straight = path.join(root, 'run-straight');
+    const split = path.join(root, 'run-split');
+    expect((await run(['train', '--config', configFile, '--out', straight, '--data', data, '--backend', 'cpu', '--no-eval'])).code).toBe(0);
+    const first = await run(['train', '--config', configFile, '--out', split, '--data', data, '--backend', 'cpu', '--no-eval', '--until', '4']);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/stopped at step 4\/6/);
+    expect(await listCheckpoints(split)).toEqual([3, 4]);
+    const second = await run(['train', '--resume', split, '--data', data, '--backend', 'cpu', '--no-eval']);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/resuming .* from step 4 of 6/);
+    const strip = (logs: { seconds: number }[]) => logs.map(({ seconds: _s, ...rest }) => rest);
+    expect(strip(await readStepLog(split))).toEqual(strip(await readStepLog(straight)));
+    const model = (dir: string) => readFile(path.join(dir, 'checkpoints', 'step-6', 'model.safetensors'));
+    expect((await model(split)).equals(await model(straight))).toBe(true);
+  });
+
+  it('refuses bad invocations with a usage error and bad configs naming the file and field', async () => {
+    expect((await run(['train', '--config', configFile, '--data', data])).code).toBe(2);
+    expect((await run(['train', '--data', data, '--out', path.join(root, 'x')])).code).toBe(2);
+    const both = await run(['train', '--config', configFile, '--resume', path.join(root, 'run-a')]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--resume continues a run with its own config\.json/);
+    const existing = await run(['train', '--config', configFile, '--out', path.join(root, 'run-a'), '--data', data, '--backend', 'cpu']);
+    expect(existing.code).toBe(1);
+    expect(existing.stderr).toMatch(/already holds files/);
+    const bad = path.join(root, 'bad.json');
+    await writeFile(bad, JSON.stringify({ ...config, tau: 0 }));
+    const r = await run(['train', '--config', bad, '--out', path.join(root, 'run-bad'), '--data', data, '--backend', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.json: tau: /);
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * `xlir train`: trains a dual encoder by a run config (experiments/*.json) with the same `runTraining`
+ * as the app's worker, writing a run folder (src/cli/runDir.ts). `--resume RUNDIR` continues the run
+ * from its latest checkpoint, bit for bit on cpu/wasm. Ctrl-C stops after the current step and writes
+ * a checkpoint.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../../core/errors';
+import { parseRunConfig, parseRunConfigJson, type RunConfig } from '../../core/experiment/runConfig';
+import type { EvalLog, StepLog } from '../../core/experiment/runLog';
+import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
+import type { RetrievalResult } from '../../core/metrics/resultSchema';
+import { initBackend } from '../../core/model/backend';
+import { memorySource } from '../../core/model/checkpointSource';
+import { embedDataset } from '../../core/train/embedDataset';
+import { createTrainingEncoder } from '../../core/train/trainingEncoder';
+import { runTraining, TrainingDivergedError, type TrainResult } from '../../core/train/trainLoop';
+import { resolveDataDir } from '../dataDir';
+import { dirSource } from '../loadCheckpoint';
+import { loadDatasetFromDir } from '../loadDataset';
+import { parseChoice, parsePositiveInt } from '../options';
+import { createOutput } from '../output';
+import { createProgress } from '../progressBar';
+import {
+  appendEvalLog,
+  appendStepLog,
+  checkpointDir,
+  createRunDir,
+  latestCheckpoint,
+  readCheckpoint,
+  readRunConfig,
+  truncateLogsAfter,
+  writeCheckpoint,
+  writeEvalResult,
+  writeRunConfig,
+} from '../runDir';
+
+export const TRAIN_BACKENDS = ['wasm', 'cpu'] as const;
+type TrainBackend = (typeof TRAIN_BACKENDS)[number];
+
+interface TrainOptions {
+  config?: string;
+  out?: string;
+  steps?: number;
+  until?: number;
+  resume?: string;
+  data?: string;
+  backend: TrainBackend;
+  eval: boolean;
+}
+
+/** Texts per forward pass when embedding the evaluation set. */
+const EVAL_BATCH = 64;
+
+/** The headline numbers of an evaluation, flat, without nulls (a setting without cells has none). */
+export function headlineMetrics(r: RetrievalResult): Record<string, number> {
+  const out: Record<string, number> = {};
+  const put = (key: string, x: number | null) => {
+    if (x !== null) out[key] = x;
+  };
+  put('mono.map', r.mono.map);
+  put('mono.recall_1', r.mono.recall_1);
+  put('cross.map', r.cross.map);
+  put('cross.recall_1', r.cross.recall_1);
+  put('multi.map', r.multi.map);
+  put('multi.recall_10', r.multi.recall_10);
+  put('multi.rank_distance', r.multi.rank_distance);
+  return out;
+}
+
+/** A `model.checkpoint` path is read relative to the config file's folder; the run records it absolute. */
+function resolveModelPath(config: RunConfig, configFile: string): RunConfig {
+  if (config.model.checkpoint === undefined) return config;
+  return { ...config, model: { ...config.model, checkpoint: path.resolve(path.dirname(configFile), config.model.checkpoint) } };
+}
+
+async function loadConfig(opts: TrainOptions, runDir: string): Promise<RunConfig> {
+  if (opts.resume) return readRunConfig(runDir);
+  const file = path.resolve(opts.config!);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read the config ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return resolveModelPath(parseRunConfigJson(text, file), file);
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train a dual encoder by a run config (experiments/*.json), writing a run folder with logs and checkpoints')
+    .option('--config <file>', 'run config JSON (e.g. experiments/tiny.json); not with --resume')
+    .option('--out <dir>', 'new run folder to create (config.json, log.jsonl, checkpoints/step-N/)')
+    .option('--steps <n>', 'total steps, overriding the config (the LR, α and λ schedules follow it)', parsePositiveInt('--steps'))
+    .option('--until <n>', 'stop after this step with a checkpoint, keeping the schedules of the full run', parsePositiveInt('--until'))
+    .option('--resume <dir>', 'continue the run in this folder from its latest checkpoint')
+    .option('--data <dir>', 'dataset folder (default: XLIR_DATA_DIR, else ../shared/data)')
+    .option('--backend <name>', `TF.js backend (${TRAIN_BACKENDS.join(', ')})`, parseChoice('--backend', TRAIN_BACKENDS), 'wasm')
+    .option('--no-eval', 'skip the zero-shot evaluation (every evalEvery steps and at the end)')
+    .action(async (opts: TrainOptions, cmd: Command) => {
+      const out = createOutput(Boolean(cmd.optsWithGlobals().json));
+      if (opts.resume && opts.config) throw new InvalidArgumentError('--resume continues a run with its own config.json; do not pass --config');
+      if (!opts.resume && !opts.config) throw new InvalidArgumentError('pass --config FILE (a new run) or --resume RUNDIR');
+      if (!opts.resume && !opts.out) throw new InvalidArgumentError('--out RUNDIR is required for a new run');
+      if (opts.resume && opts.out && path.resolve(opts.out) !== path.resolve(opts.resume)) throw new InvalidArgumentError('--out must be the --resume folder (a resumed run continues in place)');
+      const runDir = path.resolve(opts.resume ?? opts.out!);
+      const now = () => performance.now();
+
+      const backend = await initBackend(opts.backend);
+      let config = await loadConfig(opts, runDir);
+      if (opts.steps !== undefined) config = parseRunConfig({ ...config, steps: opts.steps }, '--steps');
+      if (opts.until !== undefined && opts.until > config.steps) throw new InvalidArgumentError(`--until ${opts.until} is past the run's ${config.steps} steps`);
+
+      const dataDir = resolveDataDir(opts.data);
+      if (dataDir === null) throw new ConfigError('no dataset folder: pass --data DIR or set XLIR_DATA_DIR (../shared/data does not exist)');
+      const trainDataset = await loadDatasetFromDir(dataDir, config.data.train.dataset, config.data.train.languages);
+      const evalDataset = opts.eval ? await loadDatasetFromDir(dataDir, config.data.eval.dataset, config.data.eval.languages) : null;
+
+      const resume = opts.resume ? await latestCheckpoint(runDir) : null;
+      const resumeFrom = resume ? await readCheckpoint(resume.dir, resume.step) : undefined;
+      const model = await createTrainingEncoder(config, {
+        trainDataset,
+        ...(config.model.checkpoint !== undefined ? { baseCheckpoint: dirSource(config.model.checkpoint) } : {}),
+        ...(resumeFrom ? { resume: memorySource(resume!.dir, new Map(Object.entries(resumeFrom.files))) } : {}),
+      });
+      if (resume) {
+        await truncateLogsAfter(runDir, resume.step);
+        if (opts.steps !== undefined) await writeRunConfig(runDir, config);
+        out.info(`resuming ${runDir} from step ${resume.step} of ${config.steps}`);
+      } else {
+        await createRunDir(runDir, config);
+        out.info(`training ${config.strategy.kind} on ${config.data.train.dataset} (${config.data.train.languages.join(' ')}) for ${config.steps} steps → ${runDir}`);
+      }
+      out.info(`backend ${backend.backend}; model ${config.model.builtin ?? config.model.checkpoint} (${model.origin}), dim ${model.encoder.dim}, ${Object.keys(model.encoder.trainableVariables()).length} trainable tensors`);
+
+      const progress = createProgress({ total: config.steps, start: resume?.step ?? 0, stream: process.stderr, now });
+      let lastEval: EvalLog | null = null;
+      let stopRequested = false;
+      const abort = () => process.exit(130);
+      const onSigint = () => {
+        stopRequested = true;
+        progress.note('stopping after this step and writing a checkpoint (Ctrl-C again to abort)');
+        process.once('SIGINT', abort);
+      };
+      process.once('SIGINT', onSigint);
+      const t0 = now();
+      let result: TrainResult;
+      try {
+        result = await runTraining(config, {
+          dataset: trainDataset,
+          encoder: model.encoder,
+          exportModel: model.exportModel,
+          now,
+          ...(resumeFrom ? { resumeFrom } : {}),
+          ...(opts.until !== undefined ? { stopAtStep: opts.until } : {}),
+          shouldStop: () => stopRequested,
+          onStep: async (log: StepLog) => {
+            await appendStepLog(runDir, log);
+            progress.update(log);
+          },
+          onCheckpoint: async (ckpt) => {
+            await writeCheckpoint(runDir, ckpt);
+          },
+          ...(evalDataset
+            ? {
+                evaluate: async (step: number) => {
+                  progress.note(`step ${step}: evaluating zero-shot on ${evalDataset.name} (${evalDataset.languages.join(' ')})`);
+                  const embeddings = await embedDataset(model.encoder, evalDataset, { batchSize: EVAL_BATCH, maxLength: config.model.maxLength });
+                  const r = await evaluateRetrieval(evalDataset, embeddings);
+                  await writeEvalResult(runDir, step, r);
+                  return headlineMetrics(r);
+                },
+                onEval: async (log: EvalLog) => {
+                  lastEval = log;
+                  await appendEvalLog(runDir, log);
+                  progress.note(`step ${log.step}: ${Object.entries(log.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}`);
+                },
+              }
+            : {}),
+        });
+      } catch (err) {
+        progress.done();
+        if (err instanceof TrainingDivergedError && err.lastCheckpointStep !== null) {
+          out.info(`the last good checkpoint is ${checkpointDir(runDir, err.lastCheckpointStep)}`);
+        }
+        throw err;
+      } finally {
+        process.removeListener('SIGINT', onSigint);
+        process.removeListener('SIGINT', abort);
+        model.encoder.dispose();
+      }
+      progress.done();
+      const seconds = (now() - t0) / 1000;
+      const summary = {
+        runDir,
+        status: result.status,
+        step: result.step,
+        steps: config.steps,
+        startStep: result.startStep,
+        backend: backend.backend,
+        seconds,
+        stepsPerSecond: (result.step - result.startStep) / seconds,
+        firstLoss: result.firstLoss,
+        lastLoss: result.lastLoss,
+        lastLog: result.lastLog,
+        checkpoint: result.checkpointStep === null ? null : checkpointDir(runDir, result.checkpointStep),
+        eval: lastEval as EvalLog | null,
+      };
+      out.result(summary, (s) =>
+        [
+          `${s.status} at step ${s.step}/${s.steps} in ${s.seconds.toFixed(1)} s (${s.stepsPerSecond.toFixed(2)} steps/s on ${s.backend})`,
+          `retrieval loss ${s.firstLoss.toFixed(4)} (first 10 steps) → ${s.lastLoss.toFixed(4)} (last 10 steps)`,
+          ...(s.eval ? [`eval at step ${s.eval.step}: ${Object.entries(s.eval.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}`] : []),
+          `checkpoint ${s.checkpoint ?? 'none'}`,
+        ].join('\n'),
+      );
+    });
+}

@@ -1,0 +1,183 @@
+/**
+ * A training run's folder on disk (Node):
+ *
+ *   RUNDIR/config.json               the validated run config (defaults filled in)
+ *   RUNDIR/log.jsonl                 one StepLog per line, appended after every step
+ *   RUNDIR/eval.jsonl                one EvalLog per evaluation
+ *   RUNDIR/eval/step-N.json          the full evaluation result at step N (per-query APs included)
+ *   RUNDIR/checkpoints/step-N/       the files of a TrainingCheckpoint (manifest.json, model.safetensors,
+ *                                    optimizer.safetensors, config.json, tokenizer.json, …)
+ *
+ * Checkpoints are written to a temporary folder and renamed into place, so a crash never leaves a
+ * half-written `step-N`.
+ */
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { CheckpointError, ConfigError } from '../core/errors';
+import { parseRunConfigJson, type RunConfig } from '../core/experiment/runConfig';
+import { EvalLogSchema, formatLogLine, parseLogLines, StepLogSchema, type EvalLog, type StepLog } from '../core/experiment/runLog';
+import type { TrainingCheckpoint } from '../core/train/trainingCheckpoint';
+
+export const CONFIG_FILE = 'config.json';
+export const LOG_FILE = 'log.jsonl';
+export const EVAL_LOG_FILE = 'eval.jsonl';
+export const CHECKPOINTS_DIR = 'checkpoints';
+export const EVAL_DIR = 'eval';
+
+const STEP_DIR = /^step-(\d+)$/;
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts a new run folder: creates it (and parents) and writes config.json.
+ * @throws ConfigError when the folder exists and is not empty (use --resume to continue a run)
+ */
+export async function createRunDir(dir: string, config: RunConfig): Promise<void> {
+  if (await exists(dir)) {
+    const info = await stat(dir);
+    if (!info.isDirectory()) throw new ConfigError(`${dir} exists and is not a folder`);
+    if ((await readdir(dir)).length > 0) throw new ConfigError(`${dir} already holds files; choose a new --out folder or continue it with --resume ${dir}`);
+  }
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/** @throws ConfigError when the folder has no config.json; DataFormatError when it is invalid */
+export async function readRunConfig(dir: string): Promise<RunConfig> {
+  const file = path.join(dir, CONFIG_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}); is ${dir} a run folder?`);
+  }
+  return parseRunConfigJson(text, file);
+}
+
+/** Rewrites config.json (e.g. after extending the run with --steps). */
+export async function writeRunConfig(dir: string, config: RunConfig): Promise<void> {
+  await writeFile(path.join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+export async function appendStepLog(dir: string, log: StepLog): Promise<void> {
+  await appendFile(path.join(dir, LOG_FILE), `${formatLogLine(log)}\n`);
+}
+
+export async function appendEvalLog(dir: string, log: EvalLog): Promise<void> {
+  await appendFile(path.join(dir, EVAL_LOG_FILE), `${formatLogLine(log)}\n`);
+}
+
+/** Writes one evaluation result as `eval/step-N.json`; returns the path. */
+export async function writeEvalResult(dir: string, step: number, result: unknown): Promise<string> {
+  const file = path.join(dir, EVAL_DIR, `step-${step}.json`);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(result)}\n`);
+  return file;
+}
+
+async function readLog<T>(file: string, schema: Parameters<typeof parseLogLines<T>>[2]): Promise<T[]> {
+  if (!(await exists(file))) return [];
+  return parseLogLines(await readFile(file, 'utf8'), file, schema);
+}
+
+/** @returns the step lines of log.jsonl (empty when there is none) */
+export async function readStepLog(dir: string): Promise<StepLog[]> {
+  return readLog(path.join(dir, LOG_FILE), StepLogSchema);
+}
+
+export async function readEvalLog(dir: string): Promise<EvalLog[]> {
+  return readLog(path.join(dir, EVAL_LOG_FILE), EvalLogSchema);
+}
+
+/**
+ * Drops log lines after `step` (a resumed run redoes the steps after its checkpoint, so they would
+ * otherwise appear twice).
+ */
+export async function truncateLogsAfter(dir: string, step: number): Promise<void> {
+  const steps = (await readStepLog(dir)).filter((l) => l.step <= step);
+  await writeFile(path.join(dir, LOG_FILE), steps.map((l) => `${formatLogLine(l)}\n`).join(''));
+  if (await exists(path.join(dir, EVAL_LOG_FILE))) {
+    const evals = (await readEvalLog(dir)).filter((l) => l.step <= step);
+    await writeFile(path.join(dir, EVAL_LOG_FILE), evals.map((l) => `${formatLogLine(l)}\n`).join(''));
+  }
+}
+
+export function checkpointDir(dir: string, step: number): string {
+  return path.join(dir, CHECKPOINTS_DIR, `step-${step}`);
+}
+
+/**
+ * Writes a checkpoint's files under `checkpoints/step-N/` (replacing an older one of the same step).
+ * @returns the checkpoint folder
+ */
+export async function writeCheckpoint(dir: string, ckpt: TrainingCheckpoint): Promise<string> {
+  const final = checkpointDir(dir, ckpt.step);
+  const tmp = path.join(dir, CHECKPOINTS_DIR, `.step-${ckpt.step}.partial`);
+  await rm(tmp, { recursive: true, force: true });
+  for (const [name, bytes] of Object.entries(ckpt.files)) {
+    const file = path.join(tmp, name);
+    if (path.relative(tmp, file).startsWith('..')) throw new CheckpointError(`checkpoint file name ${name} leaves the checkpoint folder`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, bytes);
+  }
+  await rm(final, { recursive: true, force: true });
+  await rename(tmp, final);
+  return final;
+}
+
+/** @returns the steps of the complete checkpoints of a run, ascending */
+export async function listCheckpoints(dir: string): Promise<number[]> {
+  const root = path.join(dir, CHECKPOINTS_DIR);
+  if (!(await exists(root))) return [];
+  const steps: number[] = [];
+  for (const entry of await readdir(root, { withFileTypes: true })) {
+    const m = STEP_DIR.exec(entry.name);
+    if (entry.isDirectory() && m) steps.push(Number(m[1]));
+  }
+  return steps.sort((a, b) => a - b);
+}
+
+async function listFiles(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(path.join(root, rel), { withFileTypes: true })) {
+    const child = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...(await listFiles(root, child)));
+    else if (entry.isFile()) out.push(child);
+  }
+  return out;
+}
+
+/**
+ * Reads every file of a checkpoint folder.
+ * @param step the checkpoint's step (from its folder name)
+ * @throws CheckpointError when the folder cannot be read
+ */
+export async function readCheckpoint(ckptDir: string, step: number): Promise<TrainingCheckpoint> {
+  let names: string[];
+  try {
+    names = await listFiles(ckptDir);
+  } catch (err) {
+    throw new CheckpointError(`cannot read checkpoint ${ckptDir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  const files: Record<string, Uint8Array> = {};
+  for (const name of names) files[name] = new Uint8Array(await readFile(path.join(ckptDir, name)));
+  return { step, files };
+}
+
+/**
+ * @returns the latest checkpoint of a run folder
+ * @throws CheckpointError when the run has none
+ */
+export async function latestCheckpoint(dir: string): Promise<{ step: number; dir: string }> {
+  const steps = await listCheckpoints(dir);
+  const step = steps.at(-1);
+  if (step === undefined) throw new CheckpointError(`${dir} has no checkpoint to resume from (no ${CHECKPOINTS_DIR}/step-N folder)`);
+  return { step, dir: checkpointDir(dir, step) };
+}

@@ -1,0 +1,114 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DataFormatError } from '../errors';
+import { parseRunConfig, parseRunConfigJson, samplerOf, STRATEGY_KINDS, type RunConfigInput } from './runConfig';
+
+const EXPERIMENTS = path.resolve(__dirname, '../../../experiments');
+const presets = readdirSync(EXPERIMENTS).filter((f) => f.endsWith('.json'));
+
+const base: RunConfigInput = {
+  schemaVersion: 1,
+  seed: 1,
+  model: { builtin: 'tiny', pooling: 'mean', maxLength: 32, freezeEmbeddings: false },
+  data: { train: { dataset: 'mlqa-r', languages: ['en', 'de'] }, eval: { dataset: 'xquad-r', languages: ['en'] } },
+  strategy: { kind: 'hybrid', alpha: 0.5 },
+  steps: 10,
+  batchSize: 4,
+  tau: 0.05,
+  lr: 1e-3,
+  weightDecay: 0.01,
+  epsilon: 1e-8,
+  warmupSteps: 2,
+  clipNorm: 1,
+  dropout: 0.1,
+  checkpointEvery: 5,
+  evalEvery: 0,
+};
+
+function errorOf(raw: unknown): DataFormatError {
+  try {
+    parseRunConfig(raw, 'exp.json');
+  } catch (err) {
+    if (err instanceof DataFormatError) return err;
+    throw err;
+  }
+  throw new Error('expected a DataFormatError');
+}
+
+describe('presets in experiments/', () => {
+  it('has tiny.json and one preset per strategy and direction', () => {
+    const expected = ['tiny.json'];
+    for (const dir of ['mlqa-xquad', 'xquad-mlqa']) for (const kind of STRATEGY_KINDS) expected.push(`${dir}.${kind}.json`);
+    expect([...presets].sort()).toEqual(expected.sort());
+  });
+
+  it.each(presets)('%s is a valid run config whose training data never includes the evaluation set', (file) => {
+    const config = parseRunConfigJson(readFileSync(path.join(EXPERIMENTS, file), 'utf8'), file);
+    expect(config.data.train.dataset).not.toBe(config.data.eval.dataset);
+    const match = /^(mlqa-xquad|xquad-mlqa)\.(.+)\.json$/.exec(file);
+    if (match) {
+      const [, direction, kind] = match;
+      expect(config.strategy.kind).toBe(kind);
+      expect(config.data.train.dataset).toBe(direction === 'mlqa-xquad' ? 'mlqa-r' : 'xquad-r');
+      expect(config.data.eval.dataset).toBe(direction === 'mlqa-xquad' ? 'xquad-r' : 'mlqa-r');
+    }
+    if (config.strategy.kind === 'hybrid') expect(config.strategy.alpha).toBe(0.5);
+  });
+
+  it('presets of one direction differ only in strategy and description (a fair comparison)', () => {
+    for (const dir of ['mlqa-xquad', 'xquad-mlqa']) {
+      const configs = STRATEGY_KINDS.map((kind) => {
+        const { strategy: _s, description: _d, ...rest } = parseRunConfigJson(readFileSync(path.join(EXPERIMENTS, `${dir}.${kind}.json`), 'utf8'), kind);
+        return rest;
+      });
+      for (const c of configs) expect(c).toEqual(configs[0]);
+    }
+  });
+});
+
+describe('parseRunConfig', () => {
+  it('fills defaults', () => {
+    const c = parseRunConfig(base, 'exp.json');
+    expect(c.lrSchedule).toBe('linear');
+    expect(c.data.validationFraction).toBe(0);
+    const adv = parseRunConfig({ ...base, strategy: { kind: 'adversarial', lambdaMax: 0.3, discriminatorHidden: 16 } }, 'exp.json');
+    expect(adv.strategy).toEqual({ kind: 'adversarial', lambdaMax: 0.3, discriminatorHidden: 16, sampler: 'xx-mono', discriminatorDropout: 0.1, weight: 1 });
+    expect(samplerOf(adv.strategy)).toBe('xx-mono');
+    expect(samplerOf(c.strategy)).toBe('hybrid');
+  });
+
+  it('names the file and the field of the first problem', () => {
+    const e = errorOf({ ...base, tau: -1 });
+    expect(e.file).toBe('exp.json');
+    expect(e.field).toBe('tau');
+    expect(e.message).toMatch(/^exp\.json: tau: /);
+    expect(errorOf({ ...base, strategy: { kind: 'hybrid', alpha: 2 } }).field).toBe('strategy.alpha');
+    expect(errorOf({ ...base, strategy: { kind: 'magic' } }).field).toBe('strategy.kind');
+    expect(errorOf({ ...base, schemaVersion: 2 }).field).toBe('schemaVersion');
+    expect(errorOf({ ...base, lr: undefined }).field).toBe('lr');
+  });
+
+  it('refuses unknown fields (typos) by name', () => {
+    const e = errorOf({ ...base, learningRate: 1 });
+    expect(e.message).toMatch(/learningRate/);
+    expect(errorOf({ ...base, model: { ...base.model, poolng: 'cls' } }).message).toMatch(/poolng/);
+  });
+
+  it('checks cross-field rules', () => {
+    const both = errorOf({ ...base, model: { ...base.model, checkpoint: 'ckpt/' } });
+    expect(both.field).toBe('model');
+    expect(both.message).toMatch(/exactly one of "builtin"/);
+    expect(errorOf({ ...base, model: { ...base.model, maxLength: 100 } }).message).toMatch(/at most 64 tokens/);
+    expect(errorOf({ ...base, data: { ...base.data, eval: { dataset: 'mlqa-r', languages: ['en'] } } }).field).toBe('data.eval.dataset');
+    const lang = errorOf({ ...base, data: { ...base.data, train: { dataset: 'mlqa-r', languages: ['en', 'th'] } } });
+    expect(lang.field).toBe('data.train.languages[1]');
+    expect(lang.message).toMatch(/mlqa-r has no language "th"/);
+    expect(errorOf({ ...base, data: { ...base.data, train: { dataset: 'mlqa-r', languages: ['en'] } } }).message).toMatch(/at least two training languages/);
+    expect(errorOf({ ...base, warmupSteps: 11 }).field).toBe('warmupSteps');
+  });
+
+  it('reports JSON syntax errors with line and column', () => {
+    expect(() => parseRunConfigJson('{\n  "seed": 1,\n}', 'bad.json')).toThrow(/^bad\.json: line 3 column 1: not valid JSON/);
+  });
+});

@@ -1,0 +1,203 @@
+/**
+ * The configuration of one training run (house rules 5–6): a JSON file with `schemaVersion` and the
+ * seed, validated with zod at every boundary (CLI `--config`, URL hash, worker messages). The same object
+ * is stored as `config.json` in the run folder and inside every checkpoint's manifest.
+ *
+ * Field meanings follow notes/paper-method.md §1 (hybrid batches, InfoNCE, AdamW), §5.2 (adversarial
+ * baseline) and §6 (our defaults for a small-scale reproduction).
+ */
+import { z } from 'zod';
+import { DATASET_LANGUAGES, DATASET_NAMES, LANGUAGES } from '../data/languages';
+import { jsonErrorPosition } from '../data/jsonErrorPosition';
+import { DataFormatError } from '../errors';
+import { BUILTIN_CONFIGS, BUILTIN_MODELS } from '../model/builtinConfigs';
+import { POOLINGS } from '../model/types';
+
+export const RUN_CONFIG_SCHEMA_VERSION = 1;
+
+export const STRATEGY_KINDS = ['xx-mono', 'xy', 'hybrid', 'xx', 'adversarial'] as const;
+export type StrategyKind = (typeof STRATEGY_KINDS)[number];
+export const ADVERSARIAL_SAMPLERS = ['xx-mono', 'xx'] as const;
+export const LR_SCHEDULE_NAMES = ['linear', 'constant'] as const;
+
+const probability = z.number().min(0).max(1);
+
+const ModelSchema = z
+  .object({
+    /** one of our built-in architectures, trained from a seeded random init */
+    builtin: z.enum(BUILTIN_MODELS).optional(),
+    /** a HF-layout checkpoint folder (model.safetensors, config.json, tokenizer.json) */
+    checkpoint: z.string().min(1).optional(),
+    pooling: z.enum(POOLINGS),
+    /** most tokens per text, special tokens included */
+    maxLength: z.number().int().min(4).max(512),
+    /** keep the word-embedding matrix frozen (notes/checkpoints.md §1.4) */
+    freezeEmbeddings: z.boolean(),
+    /** built-in models only: vocabulary size of the WordPiece tokenizer trained on the training texts */
+    vocabSize: z.number().int().min(200).max(250_000).optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if ((m.builtin === undefined) === (m.checkpoint === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'set exactly one of "builtin" (tiny, small) and "checkpoint" (a folder)', path: [] });
+    }
+    if (m.checkpoint !== undefined && m.vocabSize !== undefined) {
+      ctx.addIssue({ code: 'custom', message: 'vocabSize applies to built-in models only (a checkpoint brings its tokenizer)', path: ['vocabSize'] });
+    }
+  });
+
+const DataSplitSchema = z
+  .object({
+    dataset: z.enum(DATASET_NAMES),
+    /** languages to load; each must belong to the dataset */
+    languages: z.array(z.enum(LANGUAGES)).min(1),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    d.languages.forEach((lang, i) => {
+      if (!DATASET_LANGUAGES[d.dataset].includes(lang)) {
+        ctx.addIssue({ code: 'custom', message: `${d.dataset} has no language "${lang}" (it has ${DATASET_LANGUAGES[d.dataset].join(', ')})`, path: ['languages', i] });
+      }
+      if (d.languages.indexOf(lang) !== i) ctx.addIssue({ code: 'custom', message: `"${lang}" is listed twice`, path: ['languages', i] });
+    });
+  });
+
+const StrategySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('xx-mono') }).strict(),
+  z.object({ kind: z.literal('xy') }).strict(),
+  z
+    .object({
+      kind: z.literal('hybrid'),
+      /** probability of a monolingual batch (paper: 0.5) */
+      alpha: probability,
+      /** α at the last step, linear in between; absent = constant α */
+      alphaEnd: probability.optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('xx') }).strict(),
+  z
+    .object({
+      kind: z.literal('adversarial'),
+      /** λ_max of DANN's schedule (§5.2 suggests a sweep over 0.1, 0.3, 1) */
+      lambdaMax: z.number().min(0),
+      /** hidden size h of the discriminator d → h → K */
+      discriminatorHidden: z.number().int().positive(),
+      /** which batches the adversarial run trains on (default X-X-mono, §5.2) */
+      sampler: z.enum(ADVERSARIAL_SAMPLERS).default('xx-mono'),
+      /** dropout on the discriminator's hidden layer (default 0.1, §5.2) */
+      discriminatorDropout: z.number().min(0).max(0.9).default(0.1),
+      /** the discriminator's peak learning rate (default: the run's `lr`); same warm-up/decay shape */
+      discriminatorLr: z.number().positive().optional(),
+      /** weight w of the adversarial term in the encoder's loss (default 1) */
+      weight: z.number().min(0).default(1),
+    })
+    .strict(),
+]);
+
+export const RunConfigSchema = z
+  .object({
+    schemaVersion: z.literal(RUN_CONFIG_SCHEMA_VERSION),
+    /** free text shown in the UI and the CLI */
+    description: z.string().optional(),
+    /** the run seed: every random choice derives from it */
+    seed: z.number().int().min(0).max(0xffffffff),
+    model: ModelSchema,
+    data: z
+      .object({
+        train: DataSplitSchema,
+        /** zero-shot evaluation data; never the training dataset */
+        eval: DataSplitSchema,
+        /** fraction of training question ids held out for tuning (issue 9); default 0 */
+        validationFraction: z.number().min(0).max(0.5).default(0),
+      })
+      .strict(),
+    strategy: StrategySchema,
+    /** total optimiser steps (the LR, α and λ schedules run over this length) */
+    steps: z.number().int().positive(),
+    /** triplets per batch B (paper: 100) */
+    batchSize: z.number().int().min(2),
+    /** InfoNCE temperature τ (paper: none stated; our default 0.05) */
+    tau: z.number().positive(),
+    /** peak learning rate (paper: 3e-5) */
+    lr: z.number().positive(),
+    /** AdamW decoupled weight decay (paper: 1e-2) */
+    weightDecay: z.number().min(0),
+    /** AdamW ε, always explicit (backends' defaults differ) */
+    epsilon: z.number().positive(),
+    warmupSteps: z.number().int().min(0),
+    lrSchedule: z.enum(LR_SCHEDULE_NAMES).default('linear'),
+    /** global gradient-norm clip */
+    clipNorm: z.number().positive(),
+    /** dropout rate of the encoder while training */
+    dropout: z.number().min(0).max(0.9),
+    /** save a checkpoint every N steps (and always at the end) */
+    checkpointEvery: z.number().int().positive(),
+    /** evaluate every N steps (0 = only at the end) */
+    evalEvery: z.number().int().min(0),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.warmupSteps > c.steps) ctx.addIssue({ code: 'custom', message: `warm-up (${c.warmupSteps}) is longer than the run (${c.steps} steps)`, path: ['warmupSteps'] });
+    if (c.data.train.dataset === c.data.eval.dataset) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `evaluation data must not be the training data (both ${c.data.train.dataset}); use data.validationFraction to tune on held-out training questions`,
+        path: ['data', 'eval', 'dataset'],
+      });
+    }
+    const needsTwo = c.strategy.kind === 'xy' || c.strategy.kind === 'hybrid' || c.strategy.kind === 'adversarial';
+    if (needsTwo && c.data.train.languages.length < 2) {
+      ctx.addIssue({ code: 'custom', message: `strategy "${c.strategy.kind}" needs at least two training languages`, path: ['data', 'train', 'languages'] });
+    }
+    if (c.model.builtin !== undefined) {
+      // XLM-R layout: positions start after the pad id, so max_position_embeddings − 2 tokens fit
+      const most = BUILTIN_CONFIGS[c.model.builtin].maxPositions - 2;
+      if (c.model.maxLength > most) {
+        ctx.addIssue({ code: 'custom', message: `the built-in "${c.model.builtin}" model takes at most ${most} tokens (got ${c.model.maxLength})`, path: ['model', 'maxLength'] });
+      }
+    }
+  });
+
+/** A validated run configuration (defaults filled in). */
+export type RunConfig = z.infer<typeof RunConfigSchema>;
+/** What a config file may contain before defaults are filled in. */
+export type RunConfigInput = z.input<typeof RunConfigSchema>;
+export type Strategy = RunConfig['strategy'];
+
+function fieldOf(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return '(root)';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
+}
+
+/**
+ * Validates a parsed config.
+ * @param file the config's name for messages (path or "URL hash")
+ * @throws DataFormatError naming the file and the first bad field; further problems are listed after it
+ */
+export function parseRunConfig(raw: unknown, file: string): RunConfig {
+  const result = RunConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const [first, ...rest] = result.error.issues;
+  const more = rest.length > 0 ? ` (also: ${rest.map((i) => `${fieldOf(i.path)}: ${i.message}`).join('; ')})` : '';
+  throw new DataFormatError(file, fieldOf(first!.path), `${first!.message}${more}`);
+}
+
+/**
+ * Parses and validates a config file's text.
+ * @throws DataFormatError naming the file and the field, or the line and column of a JSON syntax error
+ */
+export function parseRunConfigJson(text: string, file: string): RunConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    const at = jsonErrorPosition(text);
+    throw new DataFormatError(file, at ? `line ${at.line} column ${at.column}` : '(json)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return parseRunConfig(raw, file);
+}
+
+/** The sampler a strategy trains on. */
+export function samplerOf(strategy: Strategy): 'xx-mono' | 'xy' | 'hybrid' | 'xx' {
+  return strategy.kind === 'adversarial' ? strategy.sampler : strategy.kind;
+}

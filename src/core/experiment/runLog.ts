@@ -1,0 +1,84 @@
+/**
+ * The per-step training record: one JSON object per line in a run's `log.jsonl`, the payload of the
+ * worker's step events, and what the UI plots. Field names are snake_case as in the log files of
+ * Python trainers, so the logs read the same in pandas.
+ */
+import { z } from 'zod';
+import { DataFormatError } from '../errors';
+
+export const BATCH_KINDS = ['mono', 'cross', 'mixed'] as const;
+/** `mono`: one language; `cross`: every triplet l_q ≠ l_p; `mixed`: several languages, each triplet monolingual */
+export type BatchKind = (typeof BATCH_KINDS)[number];
+
+export const StepLogSchema = z
+  .object({
+    /** updates done, 1-based: the line of step N is written after the N-th update */
+    step: z.number().int().positive(),
+    /** the loss that was differentiated: retrieval_loss + w · adv_loss (nats) */
+    loss: z.number(),
+    /** InfoNCE over the batch (nats) */
+    retrieval_loss: z.number(),
+    /** discriminator cross-entropy (nats); null without an adversary */
+    adv_loss: z.number().nullable(),
+    /** discriminator accuracy on the batch's queries and passages; null without an adversary */
+    disc_acc: z.number().nullable(),
+    /** chance accuracy 1/K of the discriminator; null without an adversary */
+    disc_chance: z.number().nullable(),
+    /** GRL scale λ_p of this step; null without an adversary */
+    lambda: z.number().nullable(),
+    /** encoder learning rate of this step */
+    lr: z.number(),
+    /** global gradient norm of the encoder before clipping */
+    grad_norm: z.number(),
+    /** wall-clock seconds since this process started (or resumed) the run */
+    seconds: z.number(),
+    batch: z
+      .object({
+        kind: z.enum(BATCH_KINDS),
+        /** triplet count per `"lq->lp"` language pair */
+        pairs: z.record(z.string(), z.number().int().min(0)),
+      })
+      .strict(),
+  })
+  .strict();
+export type StepLog = z.infer<typeof StepLogSchema>;
+
+/** An evaluation during training, one line of `eval.jsonl`. */
+export const EvalLogSchema = z
+  .object({
+    step: z.number().int().min(0),
+    seconds: z.number(),
+    /** flat metric name → value, e.g. `"mAP.multi": 0.31` */
+    metrics: z.record(z.string(), z.number()),
+  })
+  .strict();
+export type EvalLog = z.infer<typeof EvalLogSchema>;
+
+/** @returns one line (no newline) of JSON */
+export function formatLogLine(record: StepLog | EvalLog): string {
+  return JSON.stringify(record);
+}
+
+/**
+ * Parses a JSON-lines log (`log.jsonl` or `eval.jsonl`); empty lines are skipped.
+ * @throws DataFormatError naming the file, the line and the field
+ */
+export function parseLogLines<T>(text: string, file: string, schema: z.ZodType<T>): T[] {
+  const out: T[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(line);
+    } catch (err) {
+      throw new DataFormatError(file, `line ${i + 1}`, `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new DataFormatError(file, `line ${i + 1}: ${issue.path.join('.') || '(root)'}`, issue.message);
+    }
+    out.push(parsed.data);
+  });
+  return out;
+}

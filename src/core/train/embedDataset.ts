@@ -1,0 +1,77 @@
+/**
+ * Embeds every query and candidate of a dataset with an encoder, for evaluation
+ * (`evaluateRetrieval(dataset, embeddings)` in `src/core/metrics`). Queries get the "Query: " prefix and
+ * candidates the "Passage: " prefix, exactly as in training (notes/paper-method.md §1.1); candidates are
+ * the sentence alone (§2.1, OUR CHOICE: no paragraph context).
+ *
+ * Texts are processed in batches sorted by length (less padding; the attention mask makes padding
+ * irrelevant to the result up to float rounding) and written back in dataset order.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { RetrievalDataset } from '../data/types';
+import { CancelledError } from '../errors';
+import type { TrainableEncoder } from '../model/types';
+import { PASSAGE_PREFIX, QUERY_PREFIX } from './textPrefixes';
+
+export interface EmbedDatasetOptions {
+  /** texts per forward pass */
+  batchSize: number;
+  /** most tokens per text */
+  maxLength: number;
+  /** called after each batch with texts done and total (queries then candidates) */
+  onProgress?: (done: number, total: number) => void;
+  /** polled between batches; true aborts with a CancelledError */
+  shouldStop?: () => boolean;
+}
+
+export interface DatasetEmbeddings {
+  /** [queries.length, dim] row-major, in `dataset.queries` order */
+  queries: Float32Array;
+  /** [candidates.length, dim] row-major, in `dataset.candidates` order */
+  candidates: Float32Array;
+  dim: number;
+}
+
+async function embedTexts(encoder: TrainableEncoder, texts: readonly string[], o: EmbedDatasetOptions, progress: { done: number; total: number }): Promise<Float32Array> {
+  const dim = encoder.dim;
+  const out = new Float32Array(texts.length * dim);
+  const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length || a - b);
+  for (let start = 0; start < order.length; start += o.batchSize) {
+    if (o.shouldStop?.()) throw new CancelledError('embedding cancelled');
+    const rows = order.slice(start, start + o.batchSize);
+    const tokens = encoder.tokenize(
+      rows.map((i) => texts[i]!),
+      o.maxLength,
+    );
+    const emb = tf.tidy(() => encoder.embed(tokens, { training: false }));
+    const data = (await emb.data()) as Float32Array;
+    emb.dispose();
+    if (data.length !== rows.length * dim) throw new RangeError(`the encoder returned ${data.length} values for ${rows.length} texts of dimension ${dim}`);
+    rows.forEach((row, k) => out.set(data.subarray(k * dim, (k + 1) * dim), row * dim));
+    progress.done += rows.length;
+    o.onProgress?.(progress.done, progress.total);
+  }
+  return out;
+}
+
+/**
+ * @returns query and candidate embeddings in dataset order (L2-normalised as the encoder returns them)
+ * @throws CancelledError when `shouldStop` returns true
+ */
+export async function embedDataset(encoder: TrainableEncoder, dataset: RetrievalDataset, options: EmbedDatasetOptions): Promise<DatasetEmbeddings> {
+  if (!Number.isInteger(options.batchSize) || options.batchSize < 1) throw new RangeError(`batchSize must be a positive integer (got ${options.batchSize})`);
+  const progress = { done: 0, total: dataset.queries.length + dataset.candidates.length };
+  const queries = await embedTexts(
+    encoder,
+    dataset.queries.map((q) => QUERY_PREFIX + q.text),
+    options,
+    progress,
+  );
+  const candidates = await embedTexts(
+    encoder,
+    dataset.candidates.map((c) => PASSAGE_PREFIX + c.text),
+    options,
+    progress,
+  );
+  return { queries, candidates, dim: encoder.dim };
+}

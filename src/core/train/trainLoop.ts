@@ -1,0 +1,401 @@
+/**
+ * The training loop (house rule 9: the same `runTraining()` serves the CLI, the web workers and the
+ * tests). Per step (notes/paper-method.md §1, §5.2):
+ *   batch ← sampler (xx-mono | xy | hybrid | xx; the adversarial strategy trains on xx-mono or xx)
+ *   tokens ← "Query: " + question, "Passage: " + sentence (positives then hard negatives)
+ *   L ← InfoNCE(q, [d⁺; d⁻]; τ) [+ w · CE(D(GRL_λ(z)), language) for the adversarial strategy]
+ *   {L, ∇} ← tf.variableGrads(L, varList)   (always an explicit varList, house rule 11)
+ *   clip ∇ by global norm, AdamW step (encoder; the discriminator with its own AdamW)
+ * Every random choice derives from `config.seed`: the sampler's RNG (saved in checkpoints), dropout seeds
+ * `deriveSeed(seed, 'dropout', step, site)`, hard negatives and the discriminator init. A run resumed from
+ * a checkpoint therefore continues bit for bit on cpu/wasm (notes/checkpoints.md §5).
+ */
+import * as tf from '@tensorflow/tfjs';
+import packageJson from '../../../package.json';
+import { ConfigError, CheckpointError, XlirError } from '../errors';
+import type { RetrievalDataset } from '../data/types';
+import { samplerOf, type RunConfig } from '../experiment/runConfig';
+import type { EvalLog, StepLog } from '../experiment/runLog';
+import type { TrainableEncoder } from '../model/types';
+import { AdamW, type AdamWState } from './adamw';
+import { adversarialLoss, dannLambda, LanguageDiscriminator } from './adversary';
+import { clipByGlobalNorm } from './clipByGlobalNorm';
+import { buildTrainingSet } from './examples';
+import { infoNCELoss } from './infoNCE';
+import { learningRate } from './learningRate';
+import { deriveSeed } from './rng';
+import { createSampler, type Batch } from './samplers';
+import { PASSAGE_PREFIX, QUERY_PREFIX } from './textPrefixes';
+import {
+  CHECKPOINT_FORMAT,
+  checkpointFile,
+  decodeTensors,
+  DISCRIMINATOR_SLOTS,
+  DISCRIMINATOR_WEIGHTS,
+  encodeManifest,
+  encodeTensors,
+  ENCODER_SLOTS,
+  MANIFEST_FILE,
+  MODEL_FILE,
+  OPTIMIZER_FILE,
+  parseManifest,
+  prefixedSlots,
+  slotsUnder,
+  type CheckpointManifest,
+  type TrainingCheckpoint,
+} from './trainingCheckpoint';
+
+/** The loss or the gradient became NaN/∞: the update was not applied, the last checkpoint is intact. */
+export class TrainingDivergedError extends XlirError {
+  readonly step: number;
+  readonly lastCheckpointStep: number | null;
+  constructor(step: number, what: string, lastCheckpointStep: number | null) {
+    const keep = lastCheckpointStep === null ? 'no checkpoint was written yet' : `the last good checkpoint is step ${lastCheckpointStep}`;
+    // CONFIG: the remedy is a config change (lower lr, clipNorm or λ_max), not a code fix.
+    super('CONFIG', `training diverged at step ${step}: ${what} is not finite; the update was not applied and ${keep} (try a lower lr)`);
+    this.name = 'TrainingDivergedError';
+    this.step = step;
+    this.lastCheckpointStep = lastCheckpointStep;
+  }
+}
+
+export interface TrainDeps {
+  /** the training dataset (`config.data.train`), loaded with at least the training languages */
+  dataset: RetrievalDataset;
+  encoder: TrainableEncoder;
+  /** wall clock in milliseconds (house rule 11: no Date.now() in core) */
+  now: () => number;
+  /** called after every step with its log line */
+  onStep?: (log: StepLog) => void | Promise<void>;
+  /** called with each checkpoint's files (every `checkpointEvery` steps, at the end and when stopped) */
+  onCheckpoint?: (ckpt: TrainingCheckpoint) => void | Promise<void>;
+  /**
+   * Evaluates the current encoder (every `evalEvery` steps and at the end); returns flat metrics.
+   * Reported through `onEval`.
+   */
+  evaluate?: (step: number) => Promise<Record<string, number>>;
+  onEval?: (log: EvalLog) => void | Promise<void>;
+  /** polled before every step; true stops the run after writing a checkpoint */
+  shouldStop?: () => boolean;
+  /** continue this checkpoint's run (same config apart from steps/checkpointEvery/evalEvery/description) */
+  resumeFrom?: TrainingCheckpoint;
+  /** stop after this step (writing a checkpoint) without changing the schedules, which use `config.steps` */
+  stopAtStep?: number;
+  /**
+   * The model's files for a checkpoint (e.g. the encoder's `saveEncoderCheckpoint`: model.safetensors,
+   * config.json, tokenizer.json). Default: `model.safetensors` with the trainable variables. Whatever it
+   * writes, `model.safetensors` must hold every trainable variable under its name, for resuming.
+   */
+  exportModel?: () => Record<string, Uint8Array> | Promise<Record<string, Uint8Array>>;
+  /** the running code's version for the manifest (default: package.json's) */
+  codeVersion?: string;
+}
+
+export interface TrainResult {
+  /** updates done */
+  step: number;
+  /** `completed`: reached config.steps; `stopped`: shouldStop or stopAtStep */
+  status: 'completed' | 'stopped';
+  /** the step the run started from (0, or the resumed checkpoint's) */
+  startStep: number;
+  lastLog: StepLog | null;
+  /** step of the last checkpoint written (null when none) */
+  checkpointStep: number | null;
+  /** mean retrieval loss over the first and the last up-to-10 steps of this call (NaN when no step ran) */
+  firstLoss: number;
+  lastLoss: number;
+}
+
+/** Config fields a resumed run may change: they do not affect what the next update computes. */
+const RESUMABLE_CHANGES = new Set(['steps', 'checkpointEvery', 'evalEvery', 'description']);
+
+function configDifference(a: RunConfig, b: RunConfig): string | null {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const key of keys) {
+    if (RESUMABLE_CHANGES.has(key)) continue;
+    const x = JSON.stringify((a as Record<string, unknown>)[key]);
+    const y = JSON.stringify((b as Record<string, unknown>)[key]);
+    if (x !== y) return `${key} (checkpoint: ${x}, now: ${y})`;
+  }
+  return null;
+}
+
+function mean(xs: readonly number[]): number {
+  return xs.length === 0 ? Number.NaN : xs.reduce((s, x) => s + x, 0) / xs.length;
+}
+
+let discriminatorInstances = 0;
+
+/**
+ * Trains `deps.encoder` by `config`, from scratch or from `deps.resumeFrom`.
+ * @throws ConfigError on an impossible config (e.g. batch larger than a language's questions),
+ *   CheckpointError on a checkpoint that does not match, TrainingDivergedError on NaN/∞
+ */
+export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<TrainResult> {
+  const { dataset, encoder } = deps;
+  if (dataset.name !== config.data.train.dataset) {
+    throw new ConfigError(`the training dataset is ${config.data.train.dataset}, but ${dataset.name} was given`);
+  }
+  const set = buildTrainingSet(dataset, { languages: config.data.train.languages, seed: config.seed, validationFraction: config.data.validationFraction });
+  const strategy = config.strategy;
+  const sampler = createSampler(samplerOf(strategy), set, {
+    batchSize: config.batchSize,
+    seed: config.seed,
+    totalSteps: config.steps,
+    ...(strategy.kind === 'hybrid' ? { alpha: strategy.alpha, alphaEnd: strategy.alphaEnd } : {}),
+  });
+  // Sorted by name: the gradient-norm sum runs in this order, and an encoder built from a checkpoint
+  // lists its variables in file order, so a fixed order is what keeps a resumed run bit-identical.
+  const trainables = encoder.trainableVariables();
+  const encNames = Object.keys(trainables).sort();
+  const encVars: Record<string, tf.Variable> = {};
+  for (const name of encNames) encVars[name] = trainables[name]!;
+  if (encNames.length === 0) throw new ConfigError('the encoder has no trainable variables');
+  const adamConfig = { epsilon: config.epsilon, weightDecay: config.weightDecay };
+  const encOpt = new AdamW(encVars, adamConfig);
+  const adversarial = strategy.kind === 'adversarial' ? strategy : null;
+  const disc = adversarial
+    ? new LanguageDiscriminator({
+        inputDim: encoder.dim,
+        hidden: adversarial.discriminatorHidden,
+        numClasses: set.languages.length,
+        seed: deriveSeed(config.seed, 'discriminator'),
+        dropout: adversarial.discriminatorDropout,
+        namePrefix: `discriminator-${discriminatorInstances++}`,
+      })
+    : null;
+  const discVars = disc ? disc.variables() : {};
+  const discOpt = disc ? new AdamW(discVars, adamConfig) : null;
+  const langIndex = new Map(set.languages.map((l, i) => [l, i]));
+  const varList = [...Object.values(encVars), ...Object.values(discVars)];
+
+  const t0 = deps.now();
+  let startStep = 0;
+  let lastCheckpointStep: number | null = null;
+  let lastLog: StepLog | null = null;
+
+  try {
+    if (deps.resumeFrom) {
+      const m = restore(deps.resumeFrom);
+      startStep = m.step;
+      lastCheckpointStep = m.step;
+      lastLog = m.lastLog;
+    }
+
+    const losses: number[] = [];
+    let status: TrainResult['status'] = 'completed';
+    let step = startStep;
+    const until = Math.min(config.steps, deps.stopAtStep ?? config.steps);
+
+    while (step < until) {
+      if (deps.shouldStop?.()) {
+        status = 'stopped';
+        break;
+      }
+      const k = step + 1;
+      const log = await trainStep(k, sampler.next(step));
+      step = k;
+      lastLog = log;
+      losses.push(log.retrieval_loss);
+      await deps.onStep?.(log);
+      if (k % config.checkpointEvery === 0 || k === until) await checkpoint(k);
+      if (deps.evaluate && config.evalEvery > 0 && k % config.evalEvery === 0) await evaluate(k);
+    }
+    if (step < config.steps && status === 'completed') status = 'stopped';
+    if (step > startStep && lastCheckpointStep !== step) await checkpoint(step);
+    if (deps.evaluate && status === 'completed' && !(config.evalEvery > 0 && step % config.evalEvery === 0)) await evaluate(step);
+    return {
+      step,
+      status,
+      startStep,
+      lastLog,
+      checkpointStep: lastCheckpointStep,
+      firstLoss: mean(losses.slice(0, 10)),
+      lastLoss: mean(losses.slice(-10)),
+    };
+  } finally {
+    encOpt.dispose();
+    discOpt?.dispose();
+    disc?.dispose();
+  }
+
+  async function trainStep(k: number, batch: Batch): Promise<StepLog> {
+    const s = k - 1;
+    const queries = batch.triplets.map((t) => QUERY_PREFIX + dataset.queries[t.query]!.text);
+    const passageTexts = [...batch.triplets.map((t) => dataset.candidates[t.positive]!.text), ...batch.triplets.map((t) => dataset.candidates[t.negative]!.text)];
+    const qTokens = encoder.tokenize(queries, config.model.maxLength);
+    const pTokens = encoder.tokenize(
+      passageTexts.map((t) => PASSAGE_PREFIX + t),
+      config.model.maxLength,
+    );
+    const lr = learningRate(s, { lr: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps, schedule: config.lrSchedule });
+    const lambda = adversarial ? dannLambda(s, config.steps, adversarial.lambdaMax) : null;
+    const labels = disc
+      ? Int32Array.from([...batch.triplets.map((t) => langIndex.get(t.queryLang)!), ...batch.triplets.map((t) => langIndex.get(t.passageLang)!), ...batch.triplets.map((t) => langIndex.get(t.passageLang)!)])
+      : null;
+
+    const aux: { retrieval?: tf.Scalar; adv?: tf.Scalar; acc?: tf.Scalar } = {};
+    const { value, grads } = tf.variableGrads(() => {
+      const q = encoder.embed(qTokens, { training: true, dropoutSeed: deriveSeed(config.seed, 'dropout', k, 'query') });
+      const p = encoder.embed(pTokens, { training: true, dropoutSeed: deriveSeed(config.seed, 'dropout', k, 'passage') });
+      const retrieval = infoNCELoss(q, p, { tau: config.tau, passageKeys: passageTexts });
+      aux.retrieval = tf.keep(retrieval);
+      if (!disc || !adversarial || !labels) return retrieval;
+      const z = tf.concat([q, p], 0);
+      const out = adversarialLoss(disc, z, labels, lambda!, { training: true, dropoutSeed: deriveSeed(config.seed, 'discriminator-dropout', k) });
+      aux.adv = tf.keep(out.loss);
+      aux.acc = tf.keep(out.accuracy);
+      return tf.add(retrieval, tf.mul(out.loss, adversarial.weight)) as tf.Scalar;
+    }, varList);
+    const named = (vars: Record<string, tf.Variable>) => {
+      const out: Record<string, tf.Tensor> = {};
+      for (const [name, v] of Object.entries(vars)) {
+        const g = grads[v.name];
+        if (g) out[name] = g;
+      }
+      return out;
+    };
+    const toDispose: tf.Tensor[] = [value, ...Object.values(grads)];
+    try {
+      const [loss, retrievalLoss, advLoss, discAcc] = await Promise.all([value, aux.retrieval, aux.adv, aux.acc].map(async (t): Promise<number | null> => (t ? (await t.data())[0]! : null)));
+      for (const t of [aux.retrieval, aux.adv, aux.acc]) if (t) toDispose.push(t);
+      if (!Number.isFinite(loss)) throw new TrainingDivergedError(k, `the loss (${loss})`, lastCheckpointStep);
+      const encClipped = clipByGlobalNorm(named(encVars), config.clipNorm);
+      toDispose.push(...Object.values(encClipped.grads));
+      if (!Number.isFinite(encClipped.norm)) throw new TrainingDivergedError(k, `the gradient norm (${encClipped.norm})`, lastCheckpointStep);
+      let discUpdate: (() => void) | null = null;
+      if (disc && discOpt && adversarial) {
+        const discClipped = clipByGlobalNorm(named(discVars), config.clipNorm);
+        toDispose.push(...Object.values(discClipped.grads));
+        if (!Number.isFinite(discClipped.norm)) throw new TrainingDivergedError(k, `the discriminator's gradient norm (${discClipped.norm})`, lastCheckpointStep);
+        const discLr = (lr * (adversarial.discriminatorLr ?? config.lr)) / config.lr;
+        discUpdate = () => discOpt.apply(discClipped.grads, discLr);
+      }
+      encOpt.apply(encClipped.grads, lr);
+      discUpdate?.();
+      return {
+        step: k,
+        loss: loss!,
+        retrieval_loss: retrievalLoss!,
+        adv_loss: advLoss ?? null,
+        disc_acc: discAcc ?? null,
+        disc_chance: disc ? 1 / set.languages.length : null,
+        lambda,
+        lr,
+        grad_norm: encClipped.norm,
+        seconds: (deps.now() - t0) / 1000,
+        batch: { kind: batch.record.kind, pairs: batch.record.pairs },
+      };
+    } finally {
+      tf.dispose(toDispose);
+    }
+  }
+
+  async function checkpoint(k: number): Promise<void> {
+    const modelFiles = deps.exportModel ? await deps.exportModel() : { [MODEL_FILE]: encodeTensors(hostCopies(encVars)) };
+    if (!modelFiles[MODEL_FILE]) throw new CheckpointError(`the model exporter wrote no ${MODEL_FILE}`);
+    const optimizerTensors = { ...prefixedSlots(encOpt.exportState(), ENCODER_SLOTS) };
+    if (disc && discOpt) {
+      Object.assign(optimizerTensors, prefixedSlots(discOpt.exportState(), DISCRIMINATOR_SLOTS));
+      for (const [name, t] of Object.entries(hostCopies(discVars))) optimizerTensors[`${DISCRIMINATOR_WEIGHTS}/${name}`] = t;
+    }
+    const info = (opt: AdamW) => ({ type: 'adamw' as const, step: opt.step, beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, weightDecay: opt.weightDecay });
+    const manifest: CheckpointManifest = {
+      format: CHECKPOINT_FORMAT,
+      created: new Date(deps.now()).toISOString(),
+      step: k,
+      config,
+      sampler: sampler.getState(),
+      optimizer: info(encOpt),
+      discriminator: discOpt ? { languages: set.languages, optimizer: info(discOpt) } : null,
+      datasets: [{ name: dataset.name, files: dataset.files.map((f) => ({ name: f.name, sha256: f.sha256, bytes: f.bytes })) }],
+      trainable: encNames,
+      codeVersion: deps.codeVersion ?? packageJson.version,
+      tfjsVersion: tf.version.tfjs,
+      backend: tf.getBackend(),
+      lastLog: lastLog && lastLog.step === k ? lastLog : null,
+    };
+    const files: Record<string, Uint8Array> = {
+      ...modelFiles,
+      [OPTIMIZER_FILE]: encodeTensors(optimizerTensors, { format: CHECKPOINT_FORMAT, step: String(k) }),
+      [MANIFEST_FILE]: encodeManifest(manifest),
+    };
+    await deps.onCheckpoint?.({ step: k, files });
+    lastCheckpointStep = k;
+  }
+
+  async function evaluate(k: number): Promise<void> {
+    const metrics = await deps.evaluate!(k);
+    await deps.onEval?.({ step: k, seconds: (deps.now() - t0) / 1000, metrics });
+  }
+
+  function restore(ckpt: TrainingCheckpoint): CheckpointManifest {
+    const source = `checkpoint step ${ckpt.step}`;
+    const m = parseManifest(checkpointFile(ckpt, MANIFEST_FILE, source), source);
+    const diff = configDifference(m.config, config);
+    if (diff) throw new CheckpointError(`${source}: the config differs in ${diff}; a resumed run must keep its config`);
+    if (m.step > config.steps) throw new CheckpointError(`${source}: the checkpoint is at step ${m.step}, past the run's ${config.steps} steps`);
+    const shas = new Map(dataset.files.map((f) => [f.name, f.sha256]));
+    for (const d of m.datasets) {
+      for (const f of d.files) {
+        if (shas.has(f.name) && shas.get(f.name) !== f.sha256) throw new CheckpointError(`${source}: ${f.name} has changed since the checkpoint (SHA-256 ${f.sha256.slice(0, 12)}… then, ${shas.get(f.name)!.slice(0, 12)}… now)`);
+      }
+    }
+    const trainedOn = new Set(m.datasets.flatMap((d) => d.files.map((f) => f.name)));
+    for (const f of dataset.files) if (!trainedOn.has(f.name)) throw new CheckpointError(`${source}: ${f.name} was not part of the checkpoint's training data`);
+    if (m.trainable.join('\n') !== encNames.join('\n')) {
+      throw new CheckpointError(`${source}: the encoder's trainable variables differ from the checkpoint's (${m.trainable.length} then, ${encNames.length} now)`);
+    }
+    if (m.optimizer.step !== m.step) throw new CheckpointError(`${source}: optimizer step ${m.optimizer.step} ≠ checkpoint step ${m.step}`);
+
+    // Weights under their HF names in model.safetensors; a sentence-transformers head variable
+    // `<dir>/linear.weight` sits in `<dir>/model.safetensors` (saveEncoderCheckpoint's layout).
+    const weightFiles = new Map<string, Map<string, { shape: number[]; data: Float32Array }>>();
+    const weightFile = (file: string) => {
+      if (!weightFiles.has(file)) weightFiles.set(file, decodeTensors(checkpointFile(ckpt, file, source), `${source}/${file}`));
+      return weightFiles.get(file)!;
+    };
+    assignAll(
+      encVars,
+      (name) => {
+        const direct = weightFile(MODEL_FILE).get(name);
+        const slash = name.indexOf('/');
+        if (direct || slash < 0) return direct;
+        return weightFile(`${name.slice(0, slash)}/${MODEL_FILE}`).get(name.slice(slash + 1));
+      },
+      `${source}/${MODEL_FILE}`,
+    );
+    const opt = decodeTensors(checkpointFile(ckpt, OPTIMIZER_FILE, source), `${source}/${OPTIMIZER_FILE}`);
+    encOpt.importState({ step: m.optimizer.step, slots: slotsUnder(opt, ENCODER_SLOTS) } satisfies AdamWState, `${source}/${OPTIMIZER_FILE}`);
+    if (disc && discOpt) {
+      if (!m.discriminator) throw new CheckpointError(`${source}: the checkpoint has no discriminator`);
+      if (m.discriminator.languages.join(',') !== set.languages.join(',')) throw new CheckpointError(`${source}: discriminator languages differ`);
+      const dw = slotsUnder(opt, DISCRIMINATOR_WEIGHTS);
+      assignAll(discVars, (name) => dw[name], `${source}/${OPTIMIZER_FILE}`);
+      discOpt.importState({ step: m.discriminator.optimizer.step, slots: slotsUnder(opt, DISCRIMINATOR_SLOTS) }, `${source}/${OPTIMIZER_FILE}`);
+    }
+    try {
+      sampler.setState(m.sampler);
+    } catch (err) {
+      throw new CheckpointError(`${source}: sampler state: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return m;
+  }
+}
+
+function hostCopies(vars: Record<string, tf.Variable>): Record<string, { shape: number[]; data: Float32Array }> {
+  const out: Record<string, { shape: number[]; data: Float32Array }> = {};
+  for (const [name, v] of Object.entries(vars)) out[name] = { shape: [...v.shape], data: v.dataSync() as Float32Array };
+  return out;
+}
+
+function assignAll(vars: Record<string, tf.Variable>, get: (name: string) => { shape: number[]; data: Float32Array } | undefined, file: string): void {
+  for (const [name, v] of Object.entries(vars)) {
+    const t = get(name);
+    if (!t) throw new CheckpointError(`${file}: missing tensor "${name}"`);
+    if (t.shape.join(',') !== v.shape.join(',')) throw new CheckpointError(`${file}: tensor "${name}" has shape [${t.shape}], the model has [${v.shape}]`);
+    const value = tf.tensor(t.data, v.shape, 'float32');
+    v.assign(value);
+    value.dispose();
+  }
+}

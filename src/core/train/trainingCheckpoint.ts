@@ -1,0 +1,139 @@
+/**
+ * A training checkpoint as a set of files (name → bytes), the same in Node (a folder
+ * `checkpoints/step-N/`) and in the browser (OPFS / a download), following notes/checkpoints.md §5:
+ *
+ *   manifest.json           {@link CheckpointManifest}: config, step, sampler cursor + RNG state, dataset
+ *                           SHA-256s, optimiser hyper-parameters, code/tfjs version, backend
+ *   model.safetensors       the encoder weights under their HF names (plus what the model exporter adds,
+ *                           e.g. config.json, tokenizer.json)
+ *   optimizer.safetensors   AdamW m/v per encoder variable (`adamw.encoder/<name>/m`, `…/v`); for the
+ *                           adversarial strategy also the discriminator's weights
+ *                           (`discriminator/<name>`) and its AdamW slots (`adamw.discriminator/<name>/m`,
+ *                           `…/v`); the step counts are in the manifest
+ *
+ * Together they are enough to continue the run bit for bit on cpu/wasm.
+ */
+import { z } from 'zod';
+import { CheckpointError, DataFormatError } from '../errors';
+import { LANGUAGES } from '../data/languages';
+import { RunConfigSchema } from '../experiment/runConfig';
+import { StepLogSchema } from '../experiment/runLog';
+import { readSafetensors, toFloat32, writeSafetensors, type WritableTensor } from '../model/safetensors';
+import type { AdamWState, SlotTensor } from './adamw';
+import { SamplerStateSchema } from './samplers';
+
+export const CHECKPOINT_FORMAT = 'xlir-ckpt/1';
+export const MANIFEST_FILE = 'manifest.json';
+export const MODEL_FILE = 'model.safetensors';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+/** tensor-name prefixes inside optimizer.safetensors */
+export const ENCODER_SLOTS = 'adamw.encoder';
+export const DISCRIMINATOR_SLOTS = 'adamw.discriminator';
+export const DISCRIMINATOR_WEIGHTS = 'discriminator';
+
+const AdamWInfoSchema = z
+  .object({
+    type: z.literal('adamw'),
+    /** updates done (t) */
+    step: z.number().int().min(0),
+    beta1: z.number(),
+    beta2: z.number(),
+    epsilon: z.number(),
+    weightDecay: z.number(),
+  })
+  .strict();
+
+export const CheckpointManifestSchema = z
+  .object({
+    format: z.literal(CHECKPOINT_FORMAT),
+    /** ISO time the checkpoint was written (from the injected clock) */
+    created: z.string(),
+    /** updates done */
+    step: z.number().int().min(0),
+    config: RunConfigSchema,
+    sampler: SamplerStateSchema,
+    optimizer: AdamWInfoSchema,
+    /** present for the adversarial strategy: label order of the discriminator and its optimiser */
+    discriminator: z.object({ languages: z.array(z.enum(LANGUAGES)), optimizer: AdamWInfoSchema }).strict().nullable(),
+    /** the training data the run read, to refuse resuming on different files */
+    datasets: z.array(z.object({ name: z.string(), files: z.array(z.object({ name: z.string(), sha256: z.string(), bytes: z.number() }).strict()) }).strict()),
+    /** names of the encoder variables the optimiser updates */
+    trainable: z.array(z.string()),
+    codeVersion: z.string(),
+    tfjsVersion: z.string(),
+    backend: z.string(),
+    /** the log line of `step` (null at step 0) */
+    lastLog: StepLogSchema.nullable(),
+  })
+  .strict();
+export type CheckpointManifest = z.infer<typeof CheckpointManifestSchema>;
+
+/** A checkpoint as files; `step` repeats the manifest's for callers that only route files. */
+export interface TrainingCheckpoint {
+  step: number;
+  files: Record<string, Uint8Array>;
+}
+
+/** @throws CheckpointError naming the file when it is missing */
+export function checkpointFile(ckpt: TrainingCheckpoint, name: string, source: string): Uint8Array {
+  const bytes = ckpt.files[name];
+  if (!bytes) throw new CheckpointError(`${source}: missing ${name} (has ${Object.keys(ckpt.files).sort().join(', ') || 'no files'})`);
+  return bytes;
+}
+
+export function encodeManifest(manifest: CheckpointManifest): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/** @throws CheckpointError naming the file and the field */
+export function parseManifest(bytes: Uint8Array, source: string): CheckpointManifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (err) {
+    throw new CheckpointError(`${source}/${MANIFEST_FILE}: not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const parsed = CheckpointManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CheckpointError(`${source}/${MANIFEST_FILE}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+/** Host copies of variables (name → shape + data) as an F32 safetensors file. */
+export function encodeTensors(tensors: Record<string, SlotTensor>, metadata?: Record<string, string>): Uint8Array {
+  const out: Record<string, WritableTensor> = {};
+  for (const [name, t] of Object.entries(tensors)) out[name] = { dtype: 'F32', shape: t.shape, data: t.data };
+  return writeSafetensors(out, metadata);
+}
+
+/**
+ * Reads a safetensors file of a checkpoint into float32 host tensors.
+ * @throws CheckpointError naming the file on malformed input
+ */
+export function decodeTensors(bytes: Uint8Array, file: string): Map<string, SlotTensor> {
+  try {
+    const parsed = readSafetensors(bytes, file);
+    const out = new Map<string, SlotTensor>();
+    for (const [name, t] of parsed.tensors) out.set(name, { shape: t.shape, data: toFloat32(t, file, name) });
+    return out;
+  } catch (err) {
+    if (err instanceof DataFormatError) throw new CheckpointError(err.message);
+    throw err;
+  }
+}
+
+/** Prefixes the slot names of an AdamW state (`<prefix>/<name>/m`). */
+export function prefixedSlots(state: AdamWState, prefix: string): Record<string, SlotTensor> {
+  const out: Record<string, SlotTensor> = {};
+  for (const [name, slot] of Object.entries(state.slots)) out[`${prefix}/${name}`] = slot;
+  return out;
+}
+
+/** The inverse of {@link prefixedSlots}: the slots under `<prefix>/` of a decoded optimizer file. */
+export function slotsUnder(tensors: Map<string, SlotTensor>, prefix: string): Record<string, SlotTensor> {
+  const out: Record<string, SlotTensor> = {};
+  for (const [name, t] of tensors) if (name.startsWith(`${prefix}/`)) out[name.slice(prefix.length + 1)] = t;
+  return out;
+}

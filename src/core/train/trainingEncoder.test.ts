@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Lang } from '../data/languages';
+import { parseRunConfig, type RunConfig, type RunConfigInput } from '../experiment/runConfig';
+import type { StepLog } from '../experiment/runLog';
+import { initBackend } from '../model/backend';
+import { memorySource } from '../model/checkpointSource';
+import type { TransformerEncoder } from '../model/encoder';
+import { makeToyDataset } from './toyDataset.testing';
+import type { TrainingCheckpoint } from './trainingCheckpoint';
+import { builtinTokenizerTexts, createTrainingEncoder } from './trainingEncoder';
+import { runTraining } from './trainLoop';
+
+const LANGS: Lang[] = ['de', 'en', 'es'];
+const dataset = await makeToyDataset({ languages: LANGS, paragraphs: 30, seed: 8 });
+
+function makeConfig(overrides: Partial<RunConfigInput> = {}): RunConfig {
+  return parseRunConfig(
+    {
+      schemaVersion: 1,
+      seed: 5,
+      model: { builtin: 'tiny', pooling: 'mean', maxLength: 24, freezeEmbeddings: false, vocabSize: 4000 },
+      data: { train: { dataset: 'mlqa-r', languages: LANGS }, eval: { dataset: 'xquad-r', languages: ['en'] } },
+      strategy: { kind: 'hybrid', alpha: 0.5 },
+      steps: 6,
+      batchSize: 6,
+      tau: 0.05,
+      lr: 3e-3,
+      weightDecay: 0.01,
+      epsilon: 1e-8,
+      warmupSteps: 1,
+      clipNorm: 1,
+      dropout: 0.1,
+      checkpointEvery: 3,
+      evalEvery: 0,
+      ...overrides,
+    },
+    'test config',
+  );
+}
+
+let clock = 0;
+const now = () => (clock += 100);
+const values = (e: TransformerEncoder) => Object.fromEntries(Object.entries(e.trainableVariables()).map(([n, v]) => [n, Array.from(v.dataSync())]));
+const withoutTime = (logs: StepLog[]) => logs.map(({ seconds: _s, ...rest }) => rest);
+
+beforeAll(async () => {
+  await initBackend('cpu');
+});
+
+describe('createTrainingEncoder', () => {
+  it('builds the built-in model with a tokenizer trained on prefixed training texts only, dropout from the run config', async () => {
+    const config = makeConfig();
+    const texts = builtinTokenizerTexts(dataset, LANGS);
+    expect(texts.length).toBe(dataset.queries.length + dataset.candidates.length);
+    expect(texts.filter((t) => t.startsWith('Query: ')).length).toBe(dataset.queries.length);
+    const { encoder, exportModel, origin } = await createTrainingEncoder(config, { trainDataset: dataset });
+    expect(origin).toBe('builtin');
+    expect(encoder.dim).toBe(32);
+    expect(encoder.config.hiddenDropout).toBe(0.1);
+    expect(encoder.embeddingsFrozen).toBe(false);
+    const files = await exportModel();
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['model.safetensors', 'config.json', 'tokenizer.json', 'tokenizer_config.json']));
+    // the same config gives the same initial model (seeded init, deterministic tokenizer)
+    const again = await createTrainingEncoder(config, { trainDataset: dataset });
+    expect(values(again.encoder)).toEqual(values(encoder));
+
+    // a saved model loads back as `model.checkpoint` and embeds identically
+    const base = await createTrainingEncoder(parseRunConfig({ ...makeConfig(), model: { checkpoint: 'mem', pooling: 'mean', maxLength: 24, freezeEmbeddings: false } }, 'x'), {
+      trainDataset: dataset,
+      baseCheckpoint: memorySource('mem', new Map(Object.entries(files))),
+    });
+    expect(base.origin).toBe('checkpoint');
+    const texts2 = ['Query: enask topic3x1', 'Passage: dew3 topic3x1 dew4.'];
+    const embed = (e: TransformerEncoder) => Array.from(tf.tidy(() => e.embed(e.tokenize(texts2, 24), { training: false })).dataSync());
+    expect(embed(base.encoder)).toEqual(embed(encoder));
+    for (const e of [encoder, again.encoder, base.encoder]) e.dispose();
+  });
+});
+
+describe('the tiny built-in model on cpu', () => {
+  it('resumes exactly: 2N steps == N steps + resume N steps, bit for bit (weights and losses)', async () => {
+    const config = makeConfig();
+    const run = async (opts: { stopAtStep?: number; resumeFrom?: TrainingCheckpoint }) => {
+      const { encoder, exportModel } = await createTrainingEncoder(config, {
+        trainDataset: dataset,
+        ...(opts.resumeFrom ? { resume: memorySource('ckpt', new Map(Object.entries(opts.resumeFrom.files))) } : {}),
+      });
+      const logs: StepLog[] = [];
+      const checkpoints: TrainingCheckpoint[] = [];
+      const result = await runTraining(config, { dataset, encoder, exportModel, now, onStep: (l) => void logs.push(l), onCheckpoint: (c) => void checkpoints.push(c), ...opts });
+      return { encoder, logs, checkpoints, result };
+    };
+    const straight = await run({});
+    const first = await run({ stopAtStep: 3 });
+    const ckpt = first.checkpoints.at(-1)!;
+    expect(ckpt.step).toBe(3);
+    expect(Object.keys(ckpt.files)).toEqual(expect.arrayContaining(['model.safetensors', 'optimizer.safetensors', 'manifest.json', 'tokenizer.json', 'config.json']));
+    const second = await run({ resumeFrom: ckpt });
+    expect(second.result.startStep).toBe(3);
+    expect(withoutTime([...first.logs, ...second.logs])).toEqual(withoutTime(straight.logs));
+    expect(values(second.encoder)).toEqual(values(straight.encoder));
+    expect(straight.logs.at(-1)!.retrieval_loss).not.toBe(straight.logs[0]!.retrieval_loss);
+    for (const r of [straight, first, second]) r.encoder.dispose();
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Builds the encoder a run trains, from its config (shared by the CLI and the training worker):
+ *  - `model.builtin` (tiny | small): a WordPiece tokenizer trained on the run's TRAINING texts (with the
+ *    "Query: " / "Passage: " prefixes, exactly the inputs the encoder sees; never evaluation texts) and
+ *    a seeded random init `initEncoderWeights(config, deriveSeed(seed, 'model-init'))`, dropout from the
+ *    run config;
+ *  - `model.checkpoint`: a HF-layout folder (weights, config.json, tokenizer.json) with its own dropout;
+ *  - resuming: the run checkpoint's own model files (written by {@link exportModel}), so the tokenizer,
+ *    architecture and frozen weights are exactly those of the interrupted run.
+ */
+import type { RetrievalDataset } from '../data/types';
+import type { RunConfig } from '../experiment/runConfig';
+import { builtinEncoderConfig } from '../model/builtinConfigs';
+import { buildBuiltinTokenizer } from '../model/builtinTokenizer/buildBuiltinTokenizer';
+import type { CheckpointSource } from '../model/checkpointSource';
+import { TransformerEncoder } from '../model/encoder';
+import { initEncoderWeights } from '../model/init';
+import { loadEncoderCheckpoint } from '../model/loadEncoderCheckpoint';
+import { saveEncoderCheckpoint } from '../model/saveEncoderCheckpoint';
+import { loadTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../model/tokenizer';
+import { deriveSeed } from './rng';
+import { PASSAGE_PREFIX, QUERY_PREFIX } from './textPrefixes';
+
+export interface TrainingEncoder {
+  encoder: TransformerEncoder;
+  /** the model's checkpoint files (HF + sentence-transformers layout, tokenizer included): `TrainDeps.exportModel` */
+  exportModel: () => Promise<Record<string, Uint8Array>>;
+  /** how it was built, for logs */
+  origin: 'builtin' | 'checkpoint' | 'resumed';
+}
+
+export interface TrainingEncoderSources {
+  /** the training dataset: its texts in the training languages train the built-in tokenizer */
+  trainDataset: RetrievalDataset;
+  /** the folder named by `model.checkpoint` (Node: `dirSource(path)`) */
+  baseCheckpoint?: CheckpointSource;
+  /** the run checkpoint being resumed (its model files) */
+  resume?: CheckpointSource;
+}
+
+/** The texts the built-in tokenizer is trained on: prefixed training queries and candidates. */
+export function builtinTokenizerTexts(dataset: RetrievalDataset, languages: readonly string[]): string[] {
+  const keep = new Set(languages);
+  return [
+    ...dataset.queries.filter((q) => keep.has(q.lang)).map((q) => QUERY_PREFIX + q.text),
+    ...dataset.candidates.filter((c) => keep.has(c.lang)).map((c) => PASSAGE_PREFIX + c.text),
+  ];
+}
+
+async function readOptional(source: CheckpointSource, name: string): Promise<Uint8Array | null> {
+  return (await source.list()).includes(name) ? source.read(name) : null;
+}
+
+/**
+ * @throws ConfigError / CheckpointError / DataFormatError from the model loaders, naming the file
+ */
+export async function createTrainingEncoder(config: RunConfig, sources: TrainingEncoderSources): Promise<TrainingEncoder> {
+  const m = config.model;
+  const load = (source: CheckpointSource) =>
+    loadEncoderCheckpoint(source, { loadTokenizer: (s) => loadTokenizer(s), pooling: m.pooling, freezeEmbeddings: m.freezeEmbeddings });
+  let encoder: TransformerEncoder;
+  let tokenizerFiles: Record<string, unknown>;
+  let origin: TrainingEncoder['origin'];
+  if (sources.resume || m.checkpoint !== undefined) {
+    const source = sources.resume ?? sources.baseCheckpoint;
+    if (!source) throw new Error('createTrainingEncoder: model.checkpoint is set but no baseCheckpoint source was given');
+    encoder = await load(source);
+    tokenizerFiles = {};
+    for (const name of [TOKENIZER_FILE, TOKENIZER_CONFIG_FILE]) {
+      const bytes = await readOptional(source, name);
+      if (bytes) tokenizerFiles[name] = bytes;
+    }
+    origin = sources.resume ? 'resumed' : 'checkpoint';
+  } else {
+    const builtin = m.builtin!;
+    const tok = buildBuiltinTokenizer(builtinTokenizerTexts(sources.trainDataset, config.data.train.languages), m.vocabSize ? { vocabSize: m.vocabSize } : {});
+    const encConfig = {
+      ...builtinEncoderConfig(builtin, { vocabSize: tok.tokenizer.vocabSize, padTokenId: tok.tokenizer.padId }),
+      hiddenDropout: config.dropout,
+      attentionDropout: config.dropout,
+    };
+    encoder = new TransformerEncoder({
+      config: encConfig,
+      weights: initEncoderWeights(encConfig, deriveSeed(config.seed, 'model-init')),
+      tokenizer: tok.tokenizer,
+      pooling: m.pooling,
+      freezeEmbeddings: m.freezeEmbeddings,
+    });
+    tokenizerFiles = { [TOKENIZER_FILE]: tok.json, [TOKENIZER_CONFIG_FILE]: tok.config };
+    origin = 'builtin';
+  }
+  return {
+    encoder,
+    origin,
+    exportModel: async () => Object.fromEntries(await saveEncoderCheckpoint(encoder, tokenizerFiles)),
+  };
+}
