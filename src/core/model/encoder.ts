@@ -11,6 +11,7 @@ import { deriveSeed } from './init';
 import { positionIds } from './positionIds';
 import type { DenseActivation, SentenceHead } from './sentenceHead';
 import type { EncodeOptions, EncoderConfig, HostTensor, Pooling, TokenBatch, Tokenizer, TrainableEncoder } from './types';
+import type { VocabularyPruning } from './vocabularyPruning';
 import { mapCheckpointWeights } from './weightNames';
 
 /**
@@ -38,6 +39,8 @@ export interface TransformerEncoderOptions {
   freezeEmbeddings?: boolean;
   /** prefix of the tf.Variable names (unique per engine); default `encoder<n>` */
   name?: string;
+  /** set when `config`/`weights`/`tokenizer` come from `pruneVocabulary`: saving restores the full vocabulary */
+  vocabularyPruning?: VocabularyPruning | null;
 }
 
 /** Outputs of {@link TransformerEncoder.forward}. */
@@ -74,6 +77,8 @@ export class TransformerEncoder implements TrainableEncoder {
   readonly hasPooler: boolean;
   /** true when the word embeddings live in JS memory and are not trained */
   readonly embeddingsFrozen: boolean;
+  /** the pruning behind a reduced vocabulary (vocabularyPruning.ts), else null */
+  readonly vocabularyPruning: VocabularyPruning | null;
   private readonly vars = new Map<string, tf.Variable>();
   private readonly dense: DenseVariables[];
   private readonly hostWordEmbeddings: Float32Array | null;
@@ -94,6 +99,7 @@ export class TransformerEncoder implements TrainableEncoder {
     this.embeddingsFrozen = options.freezeEmbeddings ?? config.vocabSize * config.hiddenSize > FREEZE_EMBEDDINGS_ABOVE;
     this.pooling = options.pooling ?? options.head?.pooling ?? 'mean';
     this.name = options.name ?? freeName('encoder');
+    this.vocabularyPruning = options.vocabularyPruning ?? null;
     this.hostWordEmbeddings = this.embeddingsFrozen ? mapped.weights.get(WORD)!.data : null;
 
     let width = config.hiddenSize;

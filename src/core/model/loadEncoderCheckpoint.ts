@@ -10,6 +10,7 @@ import { parseHfConfig } from './hfConfig';
 import { decodeSafetensorsData, parseSafetensorsHeader, readSafetensors, safetensorsHeaderLength, toFloat32, type SafetensorsTensor } from './safetensors';
 import { parseDenseConfig, parseModulesJson, parsePoolingConfig, type DenseLayer, type SentenceHead } from './sentenceHead';
 import type { HostTensor, Pooling, Tokenizer } from './types';
+import { pruneVocabulary, type PlanVocabularyOptions } from './vocabularyPruning';
 import { mapCheckpointWeights } from './weightNames';
 
 /** JSON files (configs) larger than this are refused before parsing. */
@@ -31,6 +32,11 @@ export interface LoadEncoderOptions {
   loadTokenizer?: (source: CheckpointSource) => Promise<Tokenizer>;
   /** tf.Variable name prefix */
   name?: string;
+  /**
+   * Keep only the word-embedding rows of the token ids of these texts (the run's data) plus the
+   * special tokens; needs `loadTokenizer`. Outputs on these texts are unchanged; see vocabularyPruning.ts.
+   */
+  pruneVocabulary?: { texts: Iterable<string> } & PlanVocabularyOptions;
 }
 
 const where = (source: CheckpointSource, path: string) => `${source.name}/${path}`;
@@ -77,7 +83,7 @@ async function readWeights(source: CheckpointSource, files: ReadonlySet<string>)
   if (files.has(indexPath)) {
     const index = await readJson(source, indexPath);
     const map = (index as { weight_map?: unknown } | null)?.weight_map;
-    if (typeof map !== 'object' || map === null || Object.values(map).some((f) => typeof f !== 'string')) {
+    if (typeof map !== 'object' || map === null || Array.isArray(map) || Object.values(map).some((f) => typeof f !== 'string')) {
       throw new DataFormatError(where(source, indexPath), 'weight_map', 'must be an object of tensor name → file name');
     }
     const tensors = new Map<string, HostTensor>();
@@ -147,6 +153,21 @@ export async function loadEncoderCheckpoint(source: CheckpointSource, options: L
   const tokenizer = options.loadTokenizer ? await options.loadTokenizer(source) : null;
   if (tokenizer && tokenizer.padId !== config.padTokenId) {
     throw new CheckpointError(`${source.name}: the tokenizer pads with id ${tokenizer.padId} but config.json has pad_token_id ${config.padTokenId}`);
+  }
+  if (options.pruneVocabulary) {
+    if (!tokenizer) throw new CheckpointError(`${source.name}: pruneVocabulary needs the tokenizer (the loadTokenizer option)`);
+    const { texts, ...planOptions } = options.pruneVocabulary;
+    const pruned = pruneVocabulary({ config, weights: mapped.weights, tokenizer }, texts, planOptions);
+    return new TransformerEncoder({
+      config: pruned.config,
+      weights: pruned.weights,
+      tokenizer: pruned.tokenizer,
+      vocabularyPruning: pruned.pruning,
+      head,
+      pooling: options.pooling,
+      freezeEmbeddings: options.freezeEmbeddings,
+      name: options.name,
+    });
   }
   return new TransformerEncoder({
     config,

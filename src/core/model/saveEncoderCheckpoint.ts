@@ -9,6 +9,7 @@ import { toHfConfig } from './hfConfig';
 import { maxSequenceLength } from './positionIds';
 import { writeSafetensors, type WritableTensor } from './safetensors';
 import { toDenseConfigJson } from './sentenceHead';
+import { restoreWordEmbeddings, WORD_EMBEDDINGS } from './vocabularyPruning';
 
 const ST = 'sentence_transformers.models.';
 const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
@@ -22,6 +23,10 @@ const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(valu
 export async function saveEncoderCheckpoint(encoder: TransformerEncoder, tokenizerFiles?: Readonly<Record<string, unknown>>): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   const values = await encoder.weightValues();
+  // A pruned vocabulary is saved whole: trained rows written back into the loaded [V, H] matrix, with
+  // the original config and tokenizer (why: vocabularyPruning.ts)
+  const pruning = encoder.vocabularyPruning;
+  if (pruning) values.set(WORD_EMBEDDINGS, restoreWordEmbeddings(values.get(WORD_EMBEDDINGS)!, pruning));
   const model: Record<string, WritableTensor> = {};
   const heads = new Map<string, Record<string, WritableTensor>>();
   for (const [key, t] of values) {
@@ -33,7 +38,7 @@ export async function saveEncoderCheckpoint(encoder: TransformerEncoder, tokeniz
       heads.set(dir, { ...heads.get(dir), [key.slice(slash + 1)]: { dtype: 'F32', shape: t.shape, data: t.data } });
     }
   }
-  files.set('config.json', json(toHfConfig(encoder.config)));
+  files.set('config.json', json(toHfConfig(pruning?.originalConfig ?? encoder.config)));
   files.set('model.safetensors', writeSafetensors(model, { format: 'pt' }));
 
   const H = encoder.config.hiddenSize;
