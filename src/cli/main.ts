@@ -5,7 +5,13 @@
 import { Command, CommanderError } from 'commander';
 import { XlirError } from '../core/errors';
 import { registerEnv } from './commands/env';
+import { registerMemory } from './commands/memory';
+import { registerTrain } from './commands/train';
 import { registerData } from './commands/data';
+import { registerEmbed } from './commands/embed';
+import { registerEval } from './commands/eval';
+import { registerEvaluate } from './commands/evaluate';
+import { registerExportTrec } from './commands/exportTrec';
 
 export function buildProgram(): Command {
   const program = new Command('xlir')
@@ -15,6 +21,12 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: () => {} });
   registerEnv(program);
+  registerMemory(program);
+  registerTrain(program);
+  registerEmbed(program);
+  registerEval(program);
+  registerEvaluate(program);
+  registerExportTrec(program);
   registerData(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeErr: () => {} });
   return program;

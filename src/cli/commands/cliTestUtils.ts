@@ -1,0 +1,50 @@
+/**
+ * Helpers shared by the tests of the evaluation commands: run the CLI in-process, and write tiny
+ * LAReQA-format dataset files.
+ */
+import { Writable } from 'node:stream';
+import { vi } from 'vitest';
+import { main } from '../main';
+
+/** Runs the CLI, returning exit code, stdout and stderr. */
+export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  let stderr = '';
+  const err = new Writable({
+    write(chunk, _enc, cb) {
+      stderr += String(chunk);
+      cb();
+    },
+  });
+  try {
+    return { code: await main(args, err), stdout, stderr };
+  } finally {
+    spy.mockRestore();
+  }
+}
+
+/** A LAReQA file: one article, one paragraph of `sentences`, questions `[id, answer sentence]`. */
+export function lareqaFile(sentences: string[], questions: [string, number][]): string {
+  const breaks: [number, number][] = [];
+  let at = 0;
+  for (const s of sentences) {
+    breaks.push([at, at + s.length]);
+    at += s.length + 1;
+  }
+  const qas = questions.map(([id, s]) => ({ id, question: `${id}?`, answers: [{ answer_start: breaks[s]![0], text: 'x' }] }));
+  return JSON.stringify({ version: '1.1', data: [{ title: 'T', paragraphs: [{ context: sentences.join(' '), sentence_breaks: breaks, qas }] }] });
+}
+
+/** The hand-worked example of `core/metrics/evaluateRetrieval.test.ts`, as MLQA-R files and embeddings. */
+export const HAND_FILES = {
+  en: lareqaFile(['Ee zero.', 'Ee one.', 'Ee two.'], [['q1', 0], ['q2', 2], ['q3', 1]]),
+  de: lareqaFile(['De zero.', 'De one.'], [['q1', 1], ['q2', 0]]),
+};
+export const HAND_EMBEDDINGS = {
+  queries: { 'de:q1': [1, 0], 'de:q2': [0, 1], 'en:q1': [1, 0], 'en:q2': [0, 1], 'en:q3': [1, 2] },
+  candidates: { 'de:0:0:0': [2, 0], 'de:0:0:1': [0, 2], 'en:0:0:0': [1, 0], 'en:0:0:1': [0, 1], 'en:0:0:2': [1, 1] },
+};

@@ -1,0 +1,103 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { DATASET_LANGUAGES, DATASET_NAMES, isLang, type DatasetName, type Lang } from '../../core/data/languages';
+import type { RetrievalDataset } from '../../core/data/types';
+import { ConfigError } from '../../core/errors';
+import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
+import { RetrievalResultSchema, type RetrievalResult } from '../../core/metrics/resultSchema';
+import { SCORER_NAMES, SCORERS, type ScorerName } from '../../core/metrics/scorer';
+import { BACKEND_PREFERENCES, initBackend, type BackendPreference } from '../../core/model/backend';
+import { resolveDataDir } from '../dataDir';
+import { loadDatasetFromDir } from '../loadDataset';
+import { parseChoice, parsePositiveInt } from '../options';
+import { createOutput } from '../output';
+import { readEmbeddingsFile, writeTextFile } from '../trecFiles';
+
+/** Parses `--languages en,de` into language codes (checked against the dataset in {@link loadForCommand}). */
+export function parseLanguageList(value: string): Lang[] {
+  const langs = value.split(',').map((s) => s.trim());
+  for (const lang of langs) {
+    if (!isLang(lang)) throw new InvalidArgumentError(`--languages takes comma-separated language codes (got "${lang}" in "${value}")`);
+  }
+  return langs as Lang[];
+}
+
+export interface DatasetOptions {
+  dataset: DatasetName;
+  data?: string;
+  languages?: Lang[];
+}
+
+/** Loads the dataset named by the shared `--dataset / --data / --languages` options. */
+export async function loadForCommand(opts: DatasetOptions): Promise<RetrievalDataset> {
+  const allowed = DATASET_LANGUAGES[opts.dataset];
+  const bad = opts.languages?.find((l) => !allowed.includes(l));
+  if (bad) throw new InvalidArgumentError(`--languages: ${opts.dataset} has no language "${bad}" (it has ${allowed.join(', ')})`);
+  const dir = resolveDataDir(opts.data);
+  if (dir === null) throw new ConfigError('no dataset folder: pass --data DIR or set XLIR_DATA_DIR (../shared/data does not exist)');
+  return loadDatasetFromDir(dir, opts.dataset, opts.languages);
+}
+
+/** Adds the dataset options shared by `evaluate` and `export-trec`. */
+export function withDatasetOptions(cmd: Command): Command {
+  return cmd
+    .requiredOption('--dataset <name>', `dataset (${DATASET_NAMES.join(', ')})`, parseChoice('--dataset', DATASET_NAMES))
+    .option('--data <dir>', 'dataset folder (default: XLIR_DATA_DIR, else ../shared/data)')
+    .option('--languages <list>', 'comma-separated languages to load (default: all; the multilingual pool is these languages)', parseLanguageList);
+}
+
+/** Adds the scoring options shared by `evaluate` and `export-trec`. */
+export function withScoringOptions(cmd: Command): Command {
+  return cmd
+    .option('--backend <name>', `TF.js backend for the score blocks (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
+    .option('--scorer <name>', `score blocks with TF.js matMul or plain loops (${SCORER_NAMES.join(', ')})`, parseChoice('--scorer', SCORER_NAMES), 'tf')
+    .option('--query-chunk <n>', 'query rows per score block (memory: n × #candidates × 4 bytes)', parsePositiveInt('--query-chunk'), 256);
+}
+
+export interface ScoringOptions {
+  backend: BackendPreference;
+  scorer: ScorerName;
+  queryChunk: number;
+}
+
+/** The result without its per-query APs: what `--json` prints. */
+export function resultSummary(result: RetrievalResult) {
+  const { per_query: _perQuery, ...summary } = result;
+  return summary;
+}
+
+function formatSummary(r: RetrievalResult, counts: { queries: number; candidates: number }, out: string): string {
+  const f = (x: number | null) => (x === null ? 'n/a   ' : x.toFixed(4));
+  const nCells = (c: Record<string, unknown>) => Object.keys(c).length;
+  return [
+    `${r.dataset}: ${r.languages.length} languages (${r.languages.join(' ')}), ${counts.queries} queries, ${counts.candidates} candidates, dim ${r.dim}`,
+    `mono   mAP ${f(r.mono.map)}  R@1  ${f(r.mono.recall_1)}  (macro over ${nCells(r.mono.cells)} cells)`,
+    `cross  mAP ${f(r.cross.map)}  R@1  ${f(r.cross.recall_1)}  (macro over ${nCells(r.cross.cells)} cells)`,
+    `multi  mAP ${f(r.multi.map)}  R@10 ${f(r.multi.recall_10)}  rank distance ${r.multi.rank_distance.toFixed(1)}  (macro over ${nCells(r.multi.per_language)} query languages)`,
+    `wrote ${out}`,
+  ].join('\n');
+}
+
+/**
+ * `xlir evaluate --dataset xquad-r|mlqa-r [--data DIR] --embeddings FILE.json --out RESULT.json`: the mono,
+ * cross and multi settings of `notes/paper-method.md` §2.2 from precomputed embeddings (dot product).
+ */
+export function registerEvaluate(program: Command): void {
+  const cmd = program
+    .command('evaluate')
+    .description('mono / cross / multi mAP, R@1, R@10 and rank distance of precomputed embeddings (dot product) on XQuAD-R or MLQA-R');
+  withScoringOptions(withDatasetOptions(cmd))
+    .requiredOption('--embeddings <file>', 'JSON {"queries": {id: [floats]}, "candidates": {id: [floats]}} with canonical ids')
+    .requiredOption('--out <file>', 'where to write the result JSON (schema: core/metrics/resultSchema.ts)')
+    .action(async (opts: DatasetOptions & ScoringOptions & { embeddings: string; out: string }, command: Command) => {
+      const out = createOutput(Boolean(command.optsWithGlobals().json));
+      const dataset = await loadForCommand(opts);
+      const embeddings = await readEmbeddingsFile(opts.embeddings, dataset, DATASET_LANGUAGES[opts.dataset]);
+      if (opts.scorer === 'tf') await initBackend(opts.backend);
+      const result = RetrievalResultSchema.parse(
+        await evaluateRetrieval(dataset, embeddings, { scorer: SCORERS[opts.scorer], queryChunk: opts.queryChunk }),
+      );
+      await writeTextFile(opts.out, `${JSON.stringify(result)}\n`);
+      const counts = { queries: dataset.queries.length, candidates: dataset.candidates.length };
+      out.result({ out: opts.out, ...resultSummary(result) }, () => formatSummary(result, counts, opts.out));
+    });
+}

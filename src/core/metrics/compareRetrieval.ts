@@ -1,0 +1,121 @@
+/**
+ * Paired comparison of two evaluation results on the same dataset (for `xlir compare` and the app's
+ * significance panel): for every cell (mono / cross language pair, multi query language) a randomization
+ * test and a bootstrap CI of the mAP difference a − b, Holm-adjusted across the cells of one heatmap (the
+ * L×L language-pair heatmap holds the mono and cross cells; the multi per-language bars are their own
+ * family); and for each setting the same tests on the setting figure (macro mean over cells, queries
+ * resampled / sign-flipped within their cell).
+ */
+import { ConfigError } from '../errors';
+import type { RetrievalResult, Setting } from './resultSchema';
+import { SETTINGS } from './resultSchema';
+import type { Rng } from './rng';
+import { holmAdjust, pairedBootstrapCI, pairedRandomizationTest, type PairedStratum } from './significance';
+
+export interface CellComparison {
+  n: number;
+  mapA: number;
+  mapB: number;
+  /** mapA − mapB */
+  diff: number;
+  p: number;
+  /** Holm-adjusted across the cells of the heatmap this cell belongs to */
+  pHolm: number;
+  ci: [number, number];
+}
+
+export interface SettingComparison {
+  mapA: number;
+  mapB: number;
+  diff: number;
+  p: number;
+  ci: [number, number];
+  cells: Record<string, CellComparison>;
+}
+
+export interface RetrievalComparison {
+  dataset: string;
+  permutations: number;
+  resamples: number;
+  level: number;
+  mono: SettingComparison;
+  cross: SettingComparison;
+  multi: SettingComparison;
+}
+
+export interface CompareOptions {
+  rng: Rng;
+  permutations?: number;
+  resamples?: number;
+  level?: number;
+}
+
+/** Pairs the per-query APs of one cell by query id; the two results must hold the same queries. */
+function pairCell(a: Record<string, number>, b: Record<string, number>, where: string): PairedStratum {
+  const ids = Object.keys(a);
+  if (ids.length !== Object.keys(b).length) {
+    throw new ConfigError(`${where}: the results hold ${ids.length} and ${Object.keys(b).length} queries`);
+  }
+  const xs = new Float64Array(ids.length);
+  const ys = new Float64Array(ids.length);
+  ids.forEach((id, i) => {
+    const y = b[id];
+    if (y === undefined) throw new ConfigError(`${where}: query "${id}" is in the first result only`);
+    xs[i] = a[id]!;
+    ys[i] = y;
+  });
+  return { a: xs, b: ys };
+}
+
+const mean = (xs: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < xs.length; i++) s += xs[i]!;
+  return s / xs.length;
+};
+
+/**
+ * @throws ConfigError when the results are of different datasets, files or languages, or their cells or
+ *   queries differ
+ */
+export function compareRetrieval(a: RetrievalResult, b: RetrievalResult, options: CompareOptions): RetrievalComparison {
+  if (a.dataset !== b.dataset) throw new ConfigError(`cannot compare results of ${a.dataset} and ${b.dataset}`);
+  if (a.languages.join(',') !== b.languages.join(',')) {
+    throw new ConfigError(`cannot compare results over languages ${a.languages.join(',')} and ${b.languages.join(',')}`);
+  }
+  for (const [name, sha] of Object.entries(a.files)) {
+    if (b.files[name] !== sha) throw new ConfigError(`cannot compare: dataset file ${name} differs between the results (sha256)`);
+  }
+  const permutations = options.permutations ?? 10_000;
+  const resamples = options.resamples ?? 10_000;
+  const level = options.level ?? 0.95;
+  const { rng } = options;
+
+  const compareSetting = (setting: Setting): SettingComparison => {
+    const cellsA = a.per_query[setting];
+    const cellsB = b.per_query[setting];
+    const keys = Object.keys(cellsA);
+    if (keys.length !== Object.keys(cellsB).length || keys.some((k) => !(k in cellsB))) {
+      throw new ConfigError(`${setting}: the results have different cells`);
+    }
+    const strata = keys.map((k) => pairCell(cellsA[k]!, cellsB[k]!, `${setting} ${k}`));
+    const cells: Record<string, CellComparison> = {};
+    keys.forEach((k, i) => {
+      const s = strata[i]!;
+      const test = pairedRandomizationTest([s], { rng, permutations });
+      const boot = pairedBootstrapCI([s], { rng, resamples, level });
+      cells[k] = { n: s.a.length, mapA: mean(s.a), mapB: mean(s.b), diff: test.diff, p: test.p, pHolm: test.p, ci: [boot.lo, boot.hi] };
+    });
+    if (strata.length === 0) return { mapA: 0, mapB: 0, diff: 0, p: 1, ci: [0, 0], cells };
+    const test = pairedRandomizationTest(strata, { rng, permutations });
+    const boot = pairedBootstrapCI(strata, { rng, resamples, level });
+    const mapA = mean(strata.map((s) => mean(s.a)));
+    const mapB = mean(strata.map((s) => mean(s.b)));
+    return { mapA, mapB, diff: test.diff, p: test.p, ci: [boot.lo, boot.hi], cells };
+  };
+
+  const out = Object.fromEntries(SETTINGS.map((s) => [s, compareSetting(s)])) as Record<Setting, SettingComparison>;
+  const family = (cells: CellComparison[]) => holmAdjust(cells.map((c) => c.p)).forEach((p, i) => (cells[i]!.pHolm = p));
+  family([...Object.values(out.mono.cells), ...Object.values(out.cross.cells)]);
+  family(Object.values(out.multi.cells));
+  return { dataset: a.dataset, permutations, resamples, level, ...out };
+}

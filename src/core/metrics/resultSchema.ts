@@ -1,0 +1,84 @@
+/**
+ * The schema of an evaluation result (`xlir evaluate --out RESULT.json`, the app's run records). It holds
+ * the three settings of `notes/paper-method.md` §2.2 (mono, cross, multi) with their macro means, the
+ * per-cell / per-language figures behind the heatmaps, and the per-query average precision of every cell so
+ * two results can be compared with paired significance tests (`compareRetrieval`).
+ *
+ * Cell keys are `"{queryLang}->{candidateLang}"`, e.g. `"en->de"`. Query ids are canonical (`"en:{qid}"`).
+ */
+import { z } from 'zod';
+import { DATASET_NAMES, LANGUAGES } from '../data/languages';
+
+export const RESULT_SCHEMA_VERSION = 1 as const;
+
+/** How ties are broken (trec_eval's `comp_sim_docno`); stored in every result so readers know. */
+export const TIE_BREAK = 'score descending, then candidate id descending (strcmp order), as trec_eval' as const;
+
+const fraction = z.number().min(0).max(1);
+
+/** One mono or cross cell X→Y. */
+export const CellMetricsSchema = z.object({
+  /** mean over the cell's queries of AP (= reciprocal rank here: one relevant candidate per cell) */
+  map: fraction,
+  recall_1: fraction,
+  /** number of queries in the cell (MLQA-R cross cells: queries whose question has an answer in Y) */
+  n: z.number().int().positive(),
+});
+export type CellMetrics = z.infer<typeof CellMetricsSchema>;
+
+/** The multilingual setting for the queries of one language X (pool: all loaded languages). */
+export const MultiLanguageMetricsSchema = z.object({
+  map: fraction,
+  recall_10: fraction,
+  /** mean over the language's queries of (max − min) 1-based rank of the relevant candidates */
+  rank_distance: z.number().min(0),
+  n: z.number().int().positive(),
+});
+export type MultiLanguageMetrics = z.infer<typeof MultiLanguageMetricsSchema>;
+
+const SettingSchema = z.object({
+  /** macro mean over cells of the cell mAP; null when the setting has no cell (cross with one language) */
+  map: fraction.nullable(),
+  /** macro mean over cells of the cell R@1; null when the setting has no cell */
+  recall_1: fraction.nullable(),
+  /** the cells that have at least one query */
+  cells: z.record(z.string(), CellMetricsSchema),
+});
+
+const PerQuerySchema = z.record(z.string(), z.record(z.string(), fraction));
+
+/** A whole evaluation result, as written by `xlir evaluate --out`. */
+export const RetrievalResultSchema = z.object({
+  schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+  dataset: z.enum(DATASET_NAMES),
+  languages: z.array(z.enum(LANGUAGES)).min(1),
+  /** dataset file name → lower-case hex SHA-256 of the bytes evaluated */
+  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+  /** embedding dimension */
+  dim: z.number().int().positive(),
+  tie_break: z.literal(TIE_BREAK),
+  mono: SettingSchema,
+  cross: SettingSchema,
+  multi: z.object({
+    /** macro mean over query languages */
+    map: fraction,
+    recall_10: fraction,
+    rank_distance: z.number().min(0),
+    per_language: z.record(z.string(), MultiLanguageMetricsSchema),
+  }),
+  /**
+   * AP of every query: `mono[cell][queryId]`, `cross[cell][queryId]`, `multi[queryLang][queryId]`. The keys
+   * of `mono`/`cross` equal the cells of the setting; `multi`'s equal `multi.per_language`.
+   */
+  per_query: z.object({ mono: PerQuerySchema, cross: PerQuerySchema, multi: PerQuerySchema }),
+});
+export type RetrievalResult = z.infer<typeof RetrievalResultSchema>;
+
+/** The three retrieval settings of `notes/paper-method.md` §2.2. */
+export const SETTINGS = ['mono', 'cross', 'multi'] as const;
+export type Setting = (typeof SETTINGS)[number];
+
+/** The key of cell X→Y in results and heatmaps: `"en->de"`. */
+export function cellKey(queryLang: string, candidateLang: string): string {
+  return `${queryLang}->${candidateLang}`;
+}

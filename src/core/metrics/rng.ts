@@ -1,0 +1,53 @@
+/**
+ * A small seeded pseudo-random generator for the significance tests (core code never calls
+ * `Math.random()`, house rule 11). The generator is sfc32 (Chris Doty-Humphrey's "small fast counting"
+ * generator, 128-bit state, period ≥ 2^32 per seed and about 2^127 on average), seeded through splitmix32
+ * so that nearby seeds give unrelated streams. Not for cryptography.
+ */
+
+export interface Rng {
+  /** uniform integer in [0, 2^32) */
+  uint32(): number;
+  /** uniform float in [0, 1) with 32 random bits */
+  float(): number;
+  /** uniform integer in [0, n) for 1 ≤ n ≤ 2^32 (multiply-shift; bias below 2^-32·n, negligible here) */
+  int(n: number): number;
+}
+
+/** splitmix32 step: expands one 32-bit seed into well-mixed state words. */
+function splitmix32(state: { s: number }): number {
+  state.s = (state.s + 0x9e3779b9) | 0;
+  let z = state.s;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/**
+ * @param seed any finite number; its integer part modulo 2^32 picks the stream (configs store it as JSON)
+ * @returns a deterministic generator: the same seed always yields the same sequence
+ */
+export function createRng(seed: number): Rng {
+  if (!Number.isFinite(seed)) throw new RangeError(`createRng: seed must be a finite number (got ${seed})`);
+  const mix = { s: Math.trunc(seed) | 0 };
+  let a = splitmix32(mix) | 0;
+  let b = splitmix32(mix) | 0;
+  let c = splitmix32(mix) | 0;
+  let d = splitmix32(mix) | 0;
+  const uint32 = (): number => {
+    const t = (((a + b) | 0) + d) | 0;
+    d = (d + 1) | 0;
+    a = b ^ (b >>> 9);
+    b = (c + (c << 3)) | 0;
+    c = (c << 21) | (c >>> 11);
+    c = (c + t) | 0;
+    return t >>> 0;
+  };
+  // Discard the first outputs: sfc32's state needs a few rounds to decorrelate from the seed words.
+  for (let i = 0; i < 12; i++) uint32();
+  return {
+    uint32,
+    float: () => uint32() / 4294967296,
+    int: (n: number) => Math.floor((uint32() / 4294967296) * n),
+  };
+}
