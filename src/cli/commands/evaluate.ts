@@ -11,6 +11,11 @@ import { loadDatasetFromDir } from '../loadDataset';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
 import { readEmbeddingsFile, writeTextFile } from '../trecFiles';
+import { dirSource } from '../loadCheckpoint';
+import { loadEncoderCheckpoint } from '../../core/model/loadEncoderCheckpoint';
+import { loadTokenizer } from '../../core/model/tokenizer';
+import { maxSequenceLength } from '../../core/model/positionIds';
+import { embedDataset, type DatasetEmbeddings } from '../../core/train/embedDataset';
 
 /** Parses `--languages en,de` into language codes (checked against the dataset in {@link loadForCommand}). */
 export function parseLanguageList(value: string): Lang[] {
@@ -77,22 +82,54 @@ function formatSummary(r: RetrievalResult, counts: { queries: number; candidates
   ].join('\n');
 }
 
+/** Embeds the dataset with a checkpoint folder (HF layout or a run's `checkpoints/step-N`). */
+async function embedWithCheckpoint(dataset: RetrievalDataset, dir: string, opts: { batchSize: number; maxLength?: number }): Promise<DatasetEmbeddings> {
+  const encoder = await loadEncoderCheckpoint(dirSource(dir), { loadTokenizer });
+  try {
+    const limit = maxSequenceLength(encoder.config);
+    if (opts.maxLength !== undefined && opts.maxLength > limit) {
+      throw new InvalidArgumentError(`--max-length ${opts.maxLength} is more than the ${limit} tokens this model's positions allow`);
+    }
+    return await embedDataset(encoder, dataset, { batchSize: opts.batchSize, maxLength: opts.maxLength ?? Math.min(limit, 128) });
+  } finally {
+    encoder.dispose();
+  }
+}
+
+interface EvaluateOptions extends DatasetOptions, ScoringOptions {
+  embeddings?: string;
+  checkpoint?: string;
+  batchSize: number;
+  maxLength?: number;
+  out: string;
+}
+
 /**
- * `xlir evaluate --dataset xquad-r|mlqa-r [--data DIR] --embeddings FILE.json --out RESULT.json`: the mono,
- * cross and multi settings of `notes/paper-method.md` §2.2 from precomputed embeddings (dot product).
+ * `xlir evaluate --dataset xquad-r|mlqa-r [--data DIR] (--embeddings FILE.json | --checkpoint DIR) --out RESULT.json`:
+ * the mono, cross and multi settings of `notes/paper-method.md` §2.2, from precomputed embeddings (dot
+ * product) or by embedding the dataset with a checkpoint first; both go through the same evaluator.
  */
 export function registerEvaluate(program: Command): void {
   const cmd = program
     .command('evaluate')
-    .description('mono / cross / multi mAP, R@1, R@10 and rank distance of precomputed embeddings (dot product) on XQuAD-R or MLQA-R');
+    .description('mono / cross / multi mAP, R@1, R@10 and rank distance on XQuAD-R or MLQA-R, from embeddings or a checkpoint');
   withScoringOptions(withDatasetOptions(cmd))
-    .requiredOption('--embeddings <file>', 'JSON {"queries": {id: [floats]}, "candidates": {id: [floats]}} with canonical ids')
+    .option('--embeddings <file>', 'JSON {"queries": {id: [floats]}, "candidates": {id: [floats]}} with canonical ids')
+    .option('--checkpoint <dir>', 'encoder checkpoint folder to embed the dataset with ("Query: " / "Passage: " prefixes)')
+    .option('--batch-size <n>', 'texts per forward pass with --checkpoint', parsePositiveInt('--batch-size'), 64)
+    .option('--max-length <n>', 'most tokens per text with --checkpoint (default: min(128, the model limit))', parsePositiveInt('--max-length'))
     .requiredOption('--out <file>', 'where to write the result JSON (schema: core/metrics/resultSchema.ts)')
-    .action(async (opts: DatasetOptions & ScoringOptions & { embeddings: string; out: string }, command: Command) => {
+    .action(async (opts: EvaluateOptions, command: Command) => {
       const out = createOutput(Boolean(command.optsWithGlobals().json));
+      if ((opts.embeddings === undefined) === (opts.checkpoint === undefined)) {
+        throw new InvalidArgumentError('give exactly one of --embeddings FILE and --checkpoint DIR');
+      }
       const dataset = await loadForCommand(opts);
-      const embeddings = await readEmbeddingsFile(opts.embeddings, dataset, DATASET_LANGUAGES[opts.dataset]);
-      if (opts.scorer === 'tf') await initBackend(opts.backend);
+      await initBackend(opts.backend);
+      const embeddings =
+        opts.checkpoint !== undefined
+          ? await embedWithCheckpoint(dataset, opts.checkpoint, opts)
+          : await readEmbeddingsFile(opts.embeddings!, dataset, DATASET_LANGUAGES[opts.dataset]);
       const result = RetrievalResultSchema.parse(
         await evaluateRetrieval(dataset, embeddings, { scorer: SCORERS[opts.scorer], queryChunk: opts.queryChunk }),
       );
