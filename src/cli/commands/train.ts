@@ -46,6 +46,7 @@ interface TrainOptions {
   steps?: number;
   until?: number;
   resume?: string;
+  init?: string;
   data?: string;
   backend: TrainBackend;
   eval: boolean;
@@ -97,6 +98,7 @@ export function registerTrain(program: Command): void {
     .option('--steps <n>', 'total steps, overriding the config (the LR, α and λ schedules follow it)', parsePositiveInt('--steps'))
     .option('--until <n>', 'stop after this step with a checkpoint, keeping the schedules of the full run', parsePositiveInt('--until'))
     .option('--resume <dir>', 'continue the run in this folder from its latest checkpoint')
+    .option('--init <dir>', "start from this HF checkpoint folder (safetensors + tokenizer.json) instead of the config's model")
     .option('--data <dir>', 'dataset folder (default: XLIR_DATA_DIR, else ../shared/data)')
     .option('--backend <name>', `TF.js backend (${TRAIN_BACKENDS.join(', ')})`, parseChoice('--backend', TRAIN_BACKENDS), 'wasm')
     .option('--no-eval', 'skip the zero-shot evaluation (every evalEvery steps and at the end)')
@@ -112,6 +114,12 @@ export function registerTrain(program: Command): void {
       const backend = await initBackend(opts.backend);
       let config = await loadConfig(opts, runDir);
       if (opts.steps !== undefined) config = parseRunConfig({ ...config, steps: opts.steps }, '--steps');
+      if (opts.init !== undefined) {
+        if (opts.resume) throw new InvalidArgumentError('--init starts a new run; a resumed run keeps the model it started from');
+        // The folder becomes part of the recorded config, so the run folder says what it started from.
+        const { builtin: _builtin, vocabSize: _vocab, ...model } = config.model;
+        config = parseRunConfig({ ...config, model: { ...model, checkpoint: path.resolve(opts.init) } }, '--init');
+      }
       if (opts.until !== undefined && opts.until > config.steps) throw new InvalidArgumentError(`--until ${opts.until} is past the run's ${config.steps} steps`);
 
       const dataDir = resolveDataDir(opts.data);
