@@ -1,0 +1,28 @@
+/// <reference lib="webworker" />
+/** One benchmark job per worker: select the backend, run the step or the matmul, post the result. */
+import { initBackend } from '../../src/core/model/backend';
+import { WASM_PATHS } from '../../workers/wasmAssets';
+import { TRAIN_SHAPES } from '../shapes';
+import { matmulGflops, measureTraining } from '../trainStep';
+import { installWasmTransposeMatMul } from '../wasmMatMulPatch';
+import type { BrowserJob, WorkerReply } from './protocol';
+
+const post = (m: WorkerReply) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m);
+
+self.onmessage = async (e: MessageEvent<BrowserJob>) => {
+  const job = e.data;
+  try {
+    const info = await initBackend(job.backend, { wasmPaths: WASM_PATHS });
+    const env = { crossOriginIsolated: self.crossOriginIsolated, userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency };
+    if (job.kind === 'matmul') {
+      post({ type: 'result', result: { info, env, ...(await matmulGflops(job.n, job.repeats)) } });
+      return;
+    }
+    const shape = { ...TRAIN_SHAPES[job.shape], ...(job.batch ? { batch: job.batch } : {}) };
+    if (job.patch === 'transpose-matmul') installWasmTransposeMatMul();
+    const m = await measureTraining({ shape, dropout: job.dropout, clip: job.clip ?? 'project', warmup: job.warmup, repeats: job.repeats, maxSeconds: job.maxSeconds }, (line) => post({ type: 'log', line: `[${job.backend} ${job.shape}]${line}` }));
+    post({ type: 'result', result: { info, env, patch: job.patch ?? null, ...m } });
+  } catch (err) {
+    post({ type: 'error', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+  }
+};

@@ -1,0 +1,11 @@
+/** Messages between the bench page, its worker and the Node driver (bench/browserBench.ts). */
+import type { ShapeName } from '../shapes';
+
+export const BROWSER_BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
+export type BrowserBackend = (typeof BROWSER_BACKENDS)[number];
+
+export type BrowserJob =
+  | { kind: 'train'; backend: BrowserBackend; shape: ShapeName; batch?: number; patch?: 'transpose-matmul'; clip?: 'project' | 'async'; dropout: number; warmup: number; repeats: number; maxSeconds: number }
+  | { kind: 'matmul'; backend: BrowserBackend; n: number; repeats: number };
+
+export type WorkerReply = { type: 'log'; line: string } | { type: 'result'; result: unknown } | { type: 'error'; message: string };

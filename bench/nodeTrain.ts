@@ -1,0 +1,65 @@
+/**
+ * Child process of `bench/run.ts`: one backend in a fresh Node process (TF.js keeps one global
+ * engine; the webgpu adapter must exist before the backend module is imported).
+ *
+ *   npx tsx bench/nodeTrain.ts '<json NodeJob>'
+ *
+ * For webgpu, start it with LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/
+ * vk_swiftshader_icd.json (Dawn loads Chromium's SwiftShader Vulkan driver; see
+ * shared/notes/platform-webgpu.md §3). Prints progress on stderr and one line `BENCH_RESULT <json>`.
+ */
+import type { BackendName } from '../src/core/model/backend';
+import { TRAIN_SHAPES, type ShapeName } from './shapes';
+import type { MatMulPatch } from './wasmMatMulPatch';
+
+export interface NodeJob {
+  kind: 'train' | 'profile' | 'matmul' | 'encode';
+  backend: Extract<BackendName, 'wasm' | 'cpu' | 'webgpu'>;
+  shape?: ShapeName;
+  /** triplets per step, overriding the shape's (the BERT-base shape at batch 32 does not fit tfjs-wasm's heap) */
+  batch?: number;
+  dropout?: number;
+  warmup?: number;
+  repeats?: number;
+  maxSeconds?: number;
+  /** matmul size; for encode: texts of each kind */
+  n?: number;
+  /** bench-only prototype of a proposed core fix (wasm only), see wasmMatMulPatch.ts */
+  patch?: MatMulPatch;
+}
+
+export const RESULT_PREFIX = 'BENCH_RESULT ';
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2] ?? '{}') as NodeJob;
+  if (job.backend === 'webgpu') {
+    // tfjs-backend-webgpu decides at import time whether to register: navigator.gpu must exist first.
+    const { create, globals } = await import('webgpu');
+    Object.assign(globalThis, globals);
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true, writable: true });
+  }
+  const { initBackend } = await import('../src/core/model/backend');
+  const bench = await import('./trainStep');
+  const info = await initBackend(job.backend);
+  if (job.patch === 'transpose-matmul') (await import('./wasmMatMulPatch')).installWasmTransposeMatMul();
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  let result: unknown;
+  if (job.kind === 'encode') {
+    result = { info, patch: job.patch ?? null, ...(await (await import('./encode')).measureEncode(job.n ?? 500, job.repeats ?? 3, log)) };
+  } else if (job.kind === 'matmul') {
+    result = { info, ...(await bench.matmulGflops(job.n ?? 1024, job.repeats ?? 5)) };
+  } else {
+    const shape = { ...TRAIN_SHAPES[job.shape ?? 'demo'], ...(job.batch ? { batch: job.batch } : {}) };
+    if (job.kind === 'profile') {
+      result = { info, patch: job.patch ?? null, ...(await bench.profileTraining(shape, job.repeats ?? 3, job.dropout ?? 0)) };
+    } else {
+      // tfjs-backend-webgpu's dataSync needs OffscreenCanvas, which Node lacks: see clipByGlobalNormAsync
+      const clip = job.backend === 'webgpu' ? 'async' : 'project';
+      const m = await bench.measureTraining({ shape, dropout: job.dropout ?? 0, clip, warmup: job.warmup ?? 2, repeats: job.repeats ?? 5, maxSeconds: job.maxSeconds ?? 120 }, log);
+      result = { info, patch: job.patch ?? null, ...m };
+    }
+  }
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+}
+
+await main();

@@ -1,0 +1,337 @@
+/**
+ * Renders bench/results.json into bench/RESULTS.md: the preamble and the generated sections are
+ * replaced, "Evaluation" (written by evaluate.bench.ts) and the hand-written "Where the time goes"
+ * are kept as they are.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import type { EncodeMeasurement } from './encode';
+import type { MachineInfo } from './machine';
+import { mergeSections, type BenchResults, type JobRecord } from './results';
+import { TRAIN_SHAPES, type ShapeName } from './shapes';
+import { trainStepFlops } from './flops';
+import type { KernelTotal, PhaseTimes, StepProfile, TrainMeasurement } from './trainStep';
+
+interface TfjsTrain extends TrainMeasurement {
+  patch?: string | null;
+  chromium?: string;
+  crossOriginIsolated?: boolean;
+}
+
+interface TorchStep {
+  batch: number;
+  seq: number;
+  torch: string;
+  threads: number;
+  median_ms: number;
+  steps_per_s: number;
+  tokens_per_s: number;
+  times_ms: number[];
+  median_cpu_ms?: number;
+}
+
+interface Matmul {
+  n: number;
+  medianMs: number;
+  gflops: number;
+}
+
+interface TorchMatmul {
+  threads: number;
+  matmul: { n: number; median_ms: number; gflops: number; best_gflops: number }[];
+}
+
+type Profile = StepProfile & { patch?: string | null };
+
+const f = (x: number | undefined | null, digits = 1) => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits));
+const ms = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(0)} ms`);
+/** a ratio with two significant digits below 0.1, else two decimals */
+const x = (v: number) => `${v < 0.1 ? v.toPrecision(2) : v.toFixed(2)}×`;
+const day = (iso: string) => iso.slice(0, 16).replace('T', ' ');
+
+function get<T>(r: BenchResults, id: string): { rec: JobRecord<T>; value: T } | null {
+  const rec = r.jobs[id] as JobRecord<T> | undefined;
+  return rec && rec.result ? { rec, value: rec.result } : null;
+}
+
+function failure(r: BenchResults, id: string): string | null {
+  const rec = r.jobs[id];
+  return rec && !rec.result ? (rec.error ?? 'no result') : null;
+}
+
+function practicalPeak(r: BenchResults): { gflops: number; label: string } | null {
+  let best: { gflops: number; label: string } | null = null;
+  for (const id of ['peak/pytorch/2t', 'peak/pytorch/1t']) {
+    const p = get<TorchMatmul>(r, id);
+    for (const x of p?.value.matmul ?? []) {
+      if (!best || x.gflops > best.gflops) best = { gflops: x.gflops, label: `PyTorch/OpenBLAS ${x.n}³ matmul, ${p!.value.threads} thread${p!.value.threads > 1 ? 's' : ''} (median)` };
+    }
+  }
+  return best;
+}
+
+function torchFlops(shape: ShapeName, p: { batch: number; seq: number }): number {
+  const s = TRAIN_SHAPES[shape];
+  return trainStepFlops({ hidden: s.hidden, layers: s.layers, intermediate: s.intermediate, sequences: 3 * p.batch, seqLen: p.seq });
+}
+
+/** The PyTorch step measured for a shape at a batch size with a thread count, if any. */
+function torchAt(r: BenchResults, shape: ShapeName, batch: number, threads: number): TorchStep | null {
+  for (const [id, rec] of Object.entries(r.jobs)) {
+    const [kind, t, s] = id.split('/');
+    if (kind !== 'pytorch' || t !== `${threads}t` || s?.replace(/-b\d+$/, '') !== shape || !rec.result) continue;
+    const p = rec.result as TorchStep;
+    if (p.batch === batch) return p;
+  }
+  return null;
+}
+
+function machineSection(m: MachineInfo | null, r: BenchResults): string {
+  if (!m) return 'No run yet.';
+  const pp = practicalPeak(r);
+  const dates = Object.values(r.jobs).map((j) => j.measuredAt).sort();
+  const rows = [
+    ['CPU', `${m.cpu} (${m.simd.join(', ')})`],
+    ['cores', `${m.cores} (TF.js wasm in Node and in the worker: 1 thread; PyTorch: ${Math.min(m.cores, 2)} threads unless marked)`],
+    ['clock', m.mhz ? `${(m.mhz / 1000).toFixed(3)} GHz (/proc/cpuinfo, a KVM guest: no turbo information)` : 'unknown'],
+    ['theoretical float32 peak', m.peak ? `${f(m.peak.gflops, 0)} GFLOP/s = ${m.peak.basis}` : 'unknown'],
+    ['practical peak', pp ? `${f(pp.gflops, 1)} GFLOP/s (${pp.label})` : '–'],
+    ['memory', `${m.memoryGiB} GiB`],
+    ['OS', m.os],
+    ['Node', m.node],
+    ['TF.js', m.tfjs],
+    ['Chromium', m.chromium ?? 'not installed'],
+    ['PyTorch', m.torch ? `${m.torch} (Debian python3-torch, OpenMP)` : 'not installed'],
+    ['BLAS', m.blas ?? '–'],
+    ['measured', dates.length ? `${day(dates[0]!)} – ${day(dates[dates.length - 1]!)} UTC` : '–'],
+  ];
+  return [
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    '',
+    'The machine is shared (2 cores; other jobs ran during some measurements). Every row below gives the',
+    '1-minute load average just before it was measured: above about 1 the figures are pessimistic, and',
+    'ratios are best compared between rows measured at a similar load.',
+  ].join('\n');
+}
+
+const RUNTIME: Record<string, string> = {
+  'node/wasm': 'Node · wasm (SIMD, 1 thread)',
+  'node/wasm+patch': 'Node · wasm + matmul patch (prototype)',
+  'node/cpu': 'Node · cpu (plain JS)',
+  'node/webgpu': 'Node · webgpu (Dawn on SwiftShader)',
+  'browser/wasm': 'Chromium worker · wasm (SIMD, 1 thread)',
+  'browser/wasm+patch': 'Chromium worker · wasm + matmul patch (prototype)',
+  'browser/webgl': 'Chromium worker · webgl (ANGLE on SwiftShader)',
+  'browser/webgpu': 'Chromium worker · webgpu (SwiftShader)',
+};
+
+function trainingTable(r: BenchResults, shape: ShapeName, variants: { suffix: string; note?: string }[]): string {
+  const lines = [
+    '| runtime · backend | batch × tokens | ms / step (median) | steps/s | tokens/s | GFLOP/s | tfjs ÷ PyTorch throughput (faster PyTorch config, same batch) | CPU time / step | PyTorch 1 thread ÷ tfjs, CPU time | timed steps | first step | load |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+  ];
+  const missing: string[] = [];
+  for (const v of variants) {
+    for (const [key, label] of Object.entries(RUNTIME)) {
+      const id = `${key}/${shape}${v.suffix}`;
+      const hit = get<TfjsTrain>(r, id);
+      const err = failure(r, id);
+      if (err) missing.push(`\`${id}\`: ${err}`);
+      if (!hit) continue;
+      const t = hit.value;
+      const best = [torchAt(r, shape, t.batch, 2), torchAt(r, shape, t.batch, 1)].filter((x): x is TorchStep => x !== null).sort((a, b) => b.tokens_per_s - a.tokens_per_s)[0];
+      const one = torchAt(r, shape, t.batch, 1);
+      // PyTorch's reference has no dropout, so a dropout row gets no ratio
+      const ratio = best && t.dropout === 0 ? `${x(t.tokensPerS / best.tokens_per_s)} (vs ${best.threads} thread${best.threads > 1 ? 's' : ''})` : '–';
+      const cpuRatio = one?.median_cpu_ms && t.medianCpuMs && t.dropout === 0 ? x(one.median_cpu_ms / t.medianCpuMs) : '–';
+      lines.push(`| ${label}${v.note ? ` ${v.note}` : ''} | ${t.batch} × ${t.seq} | ${ms(t.medianMs)} | ${f(t.stepsPerS, 3)} | ${f(t.tokensPerS, 0)} | ${f(t.gflops, 2)} | ${ratio} | ${t.medianCpuMs ? ms(t.medianCpuMs) : '–'} | ${cpuRatio} | ${t.timesMs.length}${t.capped ? ' (time cap)' : ''} | ${ms(t.firstStepMs)} | ${f(hit.rec.loadBefore[0], 1)} |`);
+    }
+  }
+  for (const [id, rec] of Object.entries(r.jobs).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!id.startsWith('pytorch/') || id.split('/')[2]!.replace(/-b\d+$/, '') !== shape) continue;
+    if (!rec.result) {
+      missing.push(`\`${id}\`: ${rec.error ?? 'no result'}`);
+      continue;
+    }
+    const p = rec.result as TorchStep;
+    const tokens = 3 * p.batch * p.seq;
+    lines.push(`| PyTorch ${p.torch} CPU · ${p.threads} thread${p.threads > 1 ? 's' : ''} | ${p.batch} × ${p.seq} | ${ms(p.median_ms)} | ${f(p.steps_per_s, 3)} | ${f(tokens * p.steps_per_s, 0)} | ${f(torchFlops(shape, p) / (p.median_ms / 1000) / 1e9, 2)} | reference | ${p.median_cpu_ms ? ms(p.median_cpu_ms) : '–'} | – | ${p.times_ms.length} | – | ${f(rec.loadBefore[0], 1)} |`);
+  }
+  if (missing.length) lines.push('', `Failed: ${missing.join('; ')}.`);
+  return lines.join('\n');
+}
+
+function trainingSection(r: BenchResults): string {
+  const demo = TRAIN_SHAPES.demo;
+  const bert = TRAIN_SHAPES['bert-base-2l'];
+  return [
+    'One step = what `runTraining` does per batch (bench/trainStep.ts rebuilds it from the same parts:',
+    '`TransformerEncoder.embed` for B queries and 2B passages, `infoNCELoss` τ 0.05, `tf.variableGrads`,',
+    '`clipByGlobalNorm` 1.0, `AdamW` lr 5e-4 wd 0.01), on synthetic ids with every mask 1, dropout 0,',
+    'word embeddings trained. PyTorch runs bench/reference/train_step.py, the same computation. Tokens',
+    '= 3·batch·seq per step; GFLOP/s counts the matrix products only (bench/flops.ts). Medians of the',
+    'timed steps after the warm-up steps; "first step" includes shader compilation on webgl/webgpu.',
+    'CPU time / step (Node and PyTorch only) is the process\'s user + system time: on this shared machine it',
+    'does not count waiting for a core, so "PyTorch ÷ tfjs CPU time" compares work done per step even under',
+    'load (PyTorch\'s counts both of its threads; TF.js wasm uses one).',
+    '"matmul patch" rows run bench/wasmMatMulPatch.ts, a bench-only prototype of the fix proposed under',
+    '"Where the time goes" (same results, tested in bench/wasmMatMulPatch.test.ts); all other tfjs rows run the code as shipped.',
+    '',
+    `### ${demo.label}, batch ${demo.batch} × ${demo.seq} tokens, ${TRAIN_SHAPES.demo.vocab} vocab`,
+    '',
+    trainingTable(r, 'demo', [{ suffix: '' }, { suffix: '-dropout', note: '(dropout 0.1, as the presets train)' }]),
+    '',
+    `### ${bert.label}, ${bert.vocab} vocab`,
+    '',
+    trainingTable(r, 'bert-base-2l', [{ suffix: '' }]),
+    '',
+    'Not measured for this shape, and why: **batch 32** does not fit TF.js wasm — the step aborts out of',
+    'memory (batch 16 too; batch 12 peaks at a 3.6 GB heap of the 4 GiB wasm32 limit), so TF.js rows use',
+    'batch 8 and PyTorch is given at batch 8 (the ratio) and batch 32 (the shape asked for). **cpu** and',
+    '**webgpu** (both under 1 GFLOP/s here, see the matmul table) and **webgl** (1.2 GFLOP/s) would take',
+    'several minutes per step, and the wasm code path is the same in Node and in the worker, so the stock',
+    'wasm BERT step is measured in Node only;',
+    'the stock wasm step (about 2 minutes) is timed once without warm-up (wasm compiles nothing).',
+  ].join('\n');
+}
+
+function peakSection(r: BenchResults, m: MachineInfo | null): string {
+  const theo = m?.peak?.gflops ?? null;
+  const pp = practicalPeak(r);
+  const pct = (x: number, of: number | null | undefined) => (of ? `${f((100 * x) / of, 1)} %` : '–');
+  const lines = [
+    '| what | GFLOP/s | % of practical peak | % of theoretical peak |',
+    '|---|---:|---:|---:|',
+  ];
+  if (theo) lines.push(`| theoretical: ${m!.peak!.basis} | ${f(theo, 0)} | – | 100 % |`);
+  for (const id of ['peak/pytorch/2t', 'peak/pytorch/1t']) {
+    const p = get<TorchMatmul>(r, id);
+    if (!p) continue;
+    for (const x of p.value.matmul) lines.push(`| PyTorch matmul ${x.n}³, ${p.value.threads} thread${p.value.threads > 1 ? 's' : ''} (median; best ${f(x.best_gflops, 1)}) | ${f(x.gflops, 1)} | ${pct(x.gflops, pp?.gflops)} | ${pct(x.gflops, theo)} |`);
+  }
+  for (const [id, label] of [
+    ['peak/tfjs-node/wasm', 'TF.js Node wasm'],
+    ['peak/tfjs-node/cpu', 'TF.js Node cpu'],
+    ['peak/tfjs-node/webgpu', 'TF.js Node webgpu (SwiftShader)'],
+    ['peak/tfjs-browser/wasm', 'TF.js Chromium worker wasm'],
+    ['peak/tfjs-browser/webgl', 'TF.js Chromium worker webgl'],
+    ['peak/tfjs-browser/webgpu', 'TF.js Chromium worker webgpu'],
+  ] as const) {
+    const p = get<Matmul>(r, id);
+    if (p) lines.push(`| ${label} matMul ${p.value.n}³ (read back) | ${f(p.value.gflops, 2)} | ${pct(p.value.gflops, pp?.gflops)} | ${pct(p.value.gflops, theo)} |`);
+  }
+  lines.push(
+    '',
+    'The theoretical figure uses the clock /proc/cpuinfo reports; the cores turbo above it (one PyTorch thread',
+    'can exceed the per-core share), and on this VM two threads gain little over one on a single matmul.',
+    'The practical peak is the best median PyTorch/OpenBLAS matmul above.',
+  );
+  lines.push('', 'Training steps (from the tables above):', '', '| step | GFLOP/s | % of practical peak | % of theoretical peak |', '|---|---:|---:|---:|');
+  for (const [id, rec] of Object.entries(r.jobs)) {
+    if (!rec.result) continue;
+    const [kind, backend, shape] = id.split('/');
+    if (kind === 'node' || kind === 'browser') {
+      const t = rec.result as TfjsTrain;
+      lines.push(`| ${RUNTIME[`${kind}/${backend}`] ?? id}, ${shape} (batch ${t.batch}) | ${f(t.gflops, 2)} | ${pct(t.gflops, pp?.gflops)} | ${pct(t.gflops, theo)} |`);
+    } else if (kind === 'pytorch' && shape) {
+      const p = rec.result as TorchStep;
+      const s = TRAIN_SHAPES[shape.replace(/-b\d+$/, '') as ShapeName];
+      if (!s) continue;
+      const flops = torchFlops(s.name, p);
+      const g = flops / (p.median_ms / 1000) / 1e9;
+      lines.push(`| PyTorch ${p.threads} thread${p.threads > 1 ? 's' : ''}, ${s.name} (batch ${p.batch}) | ${f(g, 2)} | ${pct(g, pp?.gflops)} | ${pct(g, theo)} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function encodeSection(r: BenchResults): string {
+  const lines = [
+    'The demo model (built-in small, WordPiece 16,000 trained on XQuAD-R) embeds 256 questions and 256',
+    'sentences sampled across XQuAD-R\'s 11 languages, 64 texts per batch, at most 96 tokens, as the',
+    'evaluator does (`embedDataset`). Tokenisation is included.',
+    '',
+    '| kernels | batching | texts | seconds (median) | sentences/s | real tokens/s | padding | load |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const [id, label] of [
+    ['encode/wasm', 'Node wasm, as shipped'],
+    ['encode/wasm+patch', 'Node wasm + matmul patch'],
+  ] as const) {
+    const e = get<{ tokenizerBuildMs: number; measurements: EncodeMeasurement[] }>(r, id);
+    if (!e) continue;
+    for (const x of e.value.measurements) lines.push(`| ${label} | ${x.label} | ${x.texts} | ${f(x.seconds, 1)} (${x.runs.length} run${x.runs.length > 1 ? 's' : ''}) | ${f(x.sentencesPerS, 1)} | ${f(x.tokensPerS, 0)} | ${f(100 * x.paddingFraction, 1)} % | ${f(e.rec.loadBefore[0], 1)} |`);
+  }
+  return lines.join('\n');
+}
+
+function profileSection(r: BenchResults): string {
+  const stock = get<Profile>(r, 'profile/wasm/demo');
+  const patched = get<Profile>(r, 'profile/wasm+patch/demo');
+  if (!stock && !patched) return 'No profile yet (`npm run bench -- --only profile`).';
+  const cols = [stock, patched].filter((x): x is NonNullable<typeof x> => x !== null);
+  const names = cols.map((c) => (c.value.patch ? 'wasm + matmul patch' : 'wasm, as shipped'));
+  const phase = (k: keyof PhaseTimes) => cols.map((c) => ms(c.value.phases[k])).join(' | ');
+  const lines = [
+    `Node, demo shape (batch 32 × 64), medians of ${cols[0]!.value.runs} runs; each phase ends with a device sync.`,
+    '',
+    `| phase | ${names.join(' | ')} |`,
+    `|---|${names.map(() => '---:').join('|')}|`,
+    `| forward only (embed ×2 + InfoNCE, no tape) | ${phase('forwardMs')} |`,
+    `| forward + backward (\`tf.variableGrads\`) | ${phase('forwardBackwardMs')} |`,
+    `| clipByGlobalNorm (norm, 1 dataSync, copies) | ${phase('clipMs')} |`,
+    `| AdamW.apply (${cols[0]!.value.kernels.length ? '' : ''}every variable) | ${phase('optimizerMs')} |`,
+    `| full step | ${cols.map((c) => ms(c.value.stepMs)).join(' | ')} |`,
+    `| device reads per step (data/dataSync) | ${cols.map((c) => String(c.value.reads)).join(' | ')} |`,
+    `| load before | ${cols.map((c) => f(c.rec.loadBefore[0], 1)).join(' | ')} |`,
+    '',
+    'Kernel time by kernel over one step (`tf.profile`; exact on wasm, where kernels run synchronously):',
+    '',
+  ];
+  const kernelRows = new Map<string, (KernelTotal | undefined)[]>();
+  cols.forEach((c, i) => {
+    for (const k of c.value.kernels) {
+      const row = kernelRows.get(k.kernel) ?? [];
+      row[i] = k;
+      kernelRows.set(k.kernel, row);
+    }
+  });
+  const totals = cols.map((c) => c.value.kernels.reduce((s, k) => s + k.ms, 0));
+  lines.push(`| kernel | ${names.map((n) => `${n}: ms (calls, share)`).join(' | ')} |`, `|---|${names.map(() => '---:').join('|')}|`);
+  const sorted = [...kernelRows.entries()].sort((a, b) => (b[1][0]?.ms ?? 0) - (a[1][0]?.ms ?? 0)).slice(0, 14);
+  for (const [name, row] of sorted) lines.push(`| ${name} | ${cols.map((_, i) => (row[i] ? `${f(row[i]!.ms, 0)} (${row[i]!.calls}, ${f((100 * row[i]!.ms) / totals[i]!, 1)} %)` : '–')).join(' | ')} |`);
+  lines.push(`| **all kernels** | ${totals.map((t) => f(t, 0)).join(' | ')} |`);
+  for (const c of cols) {
+    lines.push('', `Slowest (kernel, input shapes) of one step, ${c.value.patch ? 'with the matmul patch' : 'as shipped'}:`, '', '| kernel | input shapes | calls | ms | ms per call |', '|---|---|---:|---:|---:|');
+    for (const k of c.value.topCalls.slice(0, 12)) lines.push(`| ${k.kernel} | \`${k.shapes}\` | ${k.calls} | ${f(k.ms, 0)} | ${f(k.ms / k.calls, 1)} |`);
+  }
+  return lines.join('\n');
+}
+
+const PREAMBLE = [
+  '# Benchmark results',
+  '',
+  'How fast XLIR Lab trains and evaluates on this machine, side by side with PyTorch (issue 7). Produced',
+  'by `npm run bench` (bench/run.ts; about 35 minutes; `--only peak,node,browser,pytorch,profile,encode,eval`',
+  'selects sections, `--filter REGEX` jobs, `--quick` a short run, `--list` shows the jobs). Raw numbers,',
+  'with the time and machine load of every measurement: [results.json](results.json).',
+].join('\n');
+
+export async function renderResults(r: BenchResults, file: string): Promise<void> {
+  let current = '';
+  try {
+    current = await readFile(file, 'utf8');
+  } catch {
+    current = '';
+  }
+  const sections = [
+    { heading: 'Machine', body: machineSection(r.machine, r) },
+    { heading: 'Training step throughput', body: trainingSection(r) },
+    { heading: 'Achieved GFLOP/s against the machine’s peak', body: peakSection(r, r.machine) },
+    { heading: 'Encode throughput', body: encodeSection(r) },
+    { heading: 'Profile of one training step (wasm, demo shape)', body: profileSection(r) },
+  ];
+  const order = ['Machine', 'Training step throughput', 'Achieved GFLOP/s against the machine’s peak', 'Where the time goes', 'Profile of one training step (wasm, demo shape)', 'Encode throughput', 'Evaluation'];
+  await writeFile(file, mergeSections(current, PREAMBLE, sections, order));
+}

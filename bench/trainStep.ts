@@ -1,0 +1,413 @@
+/**
+ * One training step of the dual encoder, built from the project's own parts exactly as
+ * `runTraining`'s inner step (src/core/train/trainLoop.ts) composes them — that step is a closure of
+ * `runTraining` and is not exported, so it is rebuilt here from the same calls in the same order:
+ *   {L, ∇} ← tf.variableGrads(InfoNCE(embed(queries), embed([positives; negatives]); τ), varList)
+ *   await L.data()  →  clipByGlobalNorm(∇, 1)  (one dataSync)  →  AdamW.apply
+ * with a `TransformerEncoder` from `initEncoderWeights` and synthetic token ids (every mask 1, as the
+ * PyTorch reference). Runs in Node and in a browser worker: no node:* imports here.
+ *
+ * Timing: a step ends when its updates are computed. On wasm and cpu every kernel runs when it is
+ * called; on webgl and webgpu work is queued, so each timed step ends by reading one element of the
+ * last updated variable (that read waits for everything queued before it).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { TransformerEncoder } from '../src/core/model/encoder';
+import { initEncoderWeights, uint32Stream } from '../src/core/model/init';
+import type { TokenBatch } from '../src/core/model/types';
+import { AdamW } from '../src/core/train/adamw';
+import { clipByGlobalNorm } from '../src/core/train/clipByGlobalNorm';
+import { infoNCELoss } from '../src/core/train/infoNCE';
+import { trainStepFlops } from './flops';
+import { shapeEncoderConfig, tokensPerStep, type TrainShape } from './shapes';
+
+/** The hyper-parameters of the demo presets (`experiments/*.json`). */
+export const STEP_HYPER = { tau: 0.05, lr: 5e-4, weightDecay: 0.01, epsilon: 1e-8, clipNorm: 1 } as const;
+
+/** First ids are the built-in tokenizer's specials ([PAD] [UNK] [CLS] [SEP] [MASK]). */
+const FIRST_WORD_ID = 5;
+
+export function syntheticBatch(rows: number, seq: number, vocab: number, seed: number): TokenBatch {
+  const next = uint32Stream(seed);
+  const inputIds = new Int32Array(rows * seq);
+  for (let i = 0; i < inputIds.length; i++) inputIds[i] = FIRST_WORD_ID + (next() % (vocab - FIRST_WORD_ID));
+  return { inputIds, attentionMask: new Int32Array(rows * seq).fill(1), batchSize: rows, seqLen: seq };
+}
+
+export interface StepHarness {
+  /** one full step; resolves once its update is computed; returns the loss */
+  step(): Promise<number>;
+  /** the phases separately, each ended by a device sync (for the profile) */
+  phases(): Promise<PhaseTimes>;
+  encoder: TransformerEncoder;
+  parameters: number;
+  dispose(): void;
+}
+
+export interface PhaseTimes {
+  /** embed + InfoNCE without a tape, loss read back */
+  forwardMs: number;
+  /** tf.variableGrads (forward with tape + backward), loss read back, gradients synced */
+  forwardBackwardMs: number;
+  /** clipByGlobalNorm: squared norms, one dataSync, a copy or scaled copy of every gradient */
+  clipMs: number;
+  /** AdamW.apply over every variable, synced */
+  optimizerMs: number;
+}
+
+/** Waits for everything queued before it (reads one element of `t`). */
+async function sync(t: tf.Tensor): Promise<void> {
+  const one = tf.tidy(() => t.reshape([-1]).slice(0, 1));
+  await one.data();
+  one.dispose();
+}
+
+/**
+ * `clipByGlobalNorm` with the norm read by `await data()` instead of `dataSync()`, otherwise the same
+ * computation. Used only where the project's version cannot run: tfjs-backend-webgpu implements
+ * `dataSync` with an OffscreenCanvas, which Node lacks ("OffscreenCanvas is not defined").
+ */
+export async function clipByGlobalNormAsync(grads: Record<string, tf.Tensor>, maxNorm: number): Promise<{ grads: Record<string, tf.Tensor>; norm: number }> {
+  const names = Object.keys(grads);
+  const normTensor = tf.tidy(() => (names.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!)))))));
+  const norm = (await normTensor.data())[0]!;
+  normTensor.dispose();
+  const scale = Number.isFinite(maxNorm) ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;
+  const out: Record<string, tf.Tensor> = {};
+  for (const n of names) out[n] = scale === 1 ? tf.clone(grads[n]!) : tf.tidy(() => tf.mul(grads[n]!, scale));
+  return { grads: out, norm };
+}
+
+export type ClipVariant = 'project' | 'async';
+
+export function createStepHarness(shape: TrainShape, options: { dropout: number; seed?: number; clip?: ClipVariant }): StepHarness {
+  const clip = async (g: Record<string, tf.Tensor>) => (options.clip === 'async' ? clipByGlobalNormAsync(g, STEP_HYPER.clipNorm) : clipByGlobalNorm(g, STEP_HYPER.clipNorm));
+  const seed = options.seed ?? 7;
+  const config = shapeEncoderConfig(shape, options.dropout);
+  const encoder = new TransformerEncoder({ config, weights: initEncoderWeights(config, seed), freezeEmbeddings: false, name: 'bench' });
+  const trainables = encoder.trainableVariables();
+  const names = Object.keys(trainables).sort();
+  const vars: Record<string, tf.Variable> = {};
+  for (const n of names) vars[n] = trainables[n]!;
+  const varList = names.map((n) => vars[n]!);
+  const opt = new AdamW(vars, { epsilon: STEP_HYPER.epsilon, weightDecay: STEP_HYPER.weightDecay });
+  const queries = syntheticBatch(shape.batch, shape.seq, shape.vocab, seed + 1);
+  const passages = syntheticBatch(2 * shape.batch, shape.seq, shape.vocab, seed + 2);
+  const parameters = varList.reduce((s, v) => s + v.size, 0);
+  const last = varList[varList.length - 1]!;
+  let k = 0;
+
+  const loss = () => {
+    k++;
+    const training = options.dropout > 0;
+    const q = encoder.embed(queries, { training, dropoutSeed: seed * 1000 + 2 * k });
+    const p = encoder.embed(passages, { training, dropoutSeed: seed * 1000 + 2 * k + 1 });
+    return infoNCELoss(q, p, { tau: STEP_HYPER.tau });
+  };
+  const named = (grads: tf.NamedTensorMap) => {
+    const out: Record<string, tf.Tensor> = {};
+    for (const n of names) {
+      const g = grads[vars[n]!.name];
+      if (g) out[n] = g;
+    }
+    return out;
+  };
+
+  return {
+    encoder,
+    parameters,
+    async step() {
+      const { value, grads } = tf.variableGrads(loss, varList);
+      const toDispose: tf.Tensor[] = [value, ...Object.values(grads)];
+      try {
+        const l = (await value.data())[0]!;
+        const clipped = await clip(named(grads));
+        toDispose.push(...Object.values(clipped.grads));
+        opt.apply(clipped.grads, STEP_HYPER.lr);
+        await sync(last);
+        return l;
+      } finally {
+        tf.dispose(toDispose);
+      }
+    },
+    async phases() {
+      const t0 = performance.now();
+      const fwd = tf.tidy(loss);
+      await fwd.data();
+      fwd.dispose();
+      const t1 = performance.now();
+      const { value, grads } = tf.variableGrads(loss, varList);
+      await value.data();
+      const gs = Object.values(grads);
+      await sync(gs[gs.length - 1]!);
+      const t2 = performance.now();
+      const clipped = await clip(named(grads));
+      const cg = Object.values(clipped.grads);
+      await sync(cg[cg.length - 1]!);
+      const t3 = performance.now();
+      opt.apply(clipped.grads, STEP_HYPER.lr);
+      await sync(last);
+      const t4 = performance.now();
+      tf.dispose([value, ...gs, ...cg]);
+      return { forwardMs: t1 - t0, forwardBackwardMs: t2 - t1, clipMs: t3 - t2, optimizerMs: t4 - t3 };
+    },
+    dispose() {
+      opt.dispose();
+      encoder.dispose();
+    },
+  };
+}
+
+export interface MeasureOptions {
+  shape: TrainShape;
+  dropout: number;
+  /** 'async' only where the project's clipByGlobalNorm cannot run (Node webgpu) */
+  clip?: ClipVariant;
+  /** untimed steps first (the first one compiles shaders / warms allocators) */
+  warmup: number;
+  /** timed steps wanted */
+  repeats: number;
+  /** stop taking timed steps once this much time went into them (at least one is always taken) */
+  maxSeconds: number;
+}
+
+export interface TrainMeasurement {
+  backend: string;
+  shape: TrainShape['name'];
+  clip: ClipVariant;
+  batch: number;
+  seq: number;
+  /** 3·batch·seq */
+  tokensPerStep: number;
+  /** matrix-product FLOPs of one step (bench/flops.ts) */
+  flopsPerStep: number;
+  dropout: number;
+  parameters: number;
+  warmup: number;
+  /** wall time of the first warm-up step (shader compilation included) */
+  firstStepMs: number;
+  timesMs: number[];
+  /**
+   * Node only: process CPU time (user + system) of each timed step. On a shared machine it is the
+   * steadier figure for single-threaded wasm: waiting for a core is not counted.
+   */
+  cpuMs: number[] | null;
+  medianMs: number;
+  medianCpuMs: number | null;
+  stepsPerS: number;
+  tokensPerS: number;
+  /** trainStepFlops / median step time */
+  gflops: number;
+  /** fewer timed steps than asked, because of maxSeconds */
+  capped: boolean;
+  losses: number[];
+  /** tensors alive after the run minus before (0: no leak) */
+  leakedTensors: number;
+  /** wasm only: size of the wasm heap after the run (it grows to the step's peak and never shrinks) */
+  wasmHeapBytes: number | null;
+}
+
+function wasmHeapBytes(): number | null {
+  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } }).wasm?.HEAPU8;
+  return heap ? heap.byteLength : null;
+}
+
+/** process CPU milliseconds (user + system) where the runtime exposes them (Node), else null */
+function cpuNow(): number | null {
+  const p = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
+  if (!p?.cpuUsage) return null;
+  const u = p.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function stepFlops(shape: TrainShape): number {
+  return trainStepFlops({ hidden: shape.hidden, layers: shape.layers, intermediate: shape.intermediate, sequences: 3 * shape.batch, seqLen: shape.seq });
+}
+
+/** Warm-up, then timed steps; every number is wall time around `step()`. */
+export async function measureTraining(o: MeasureOptions, log: (line: string) => void = () => {}): Promise<TrainMeasurement> {
+  const before = tf.memory().numTensors;
+  const h = createStepHarness(o.shape, { dropout: o.dropout, clip: o.clip ?? 'project' });
+  const losses: number[] = [];
+  const timesMs: number[] = [];
+  const cpuMs: number[] = [];
+  let firstStepMs = Number.NaN;
+  try {
+    for (let i = 0; i < o.warmup; i++) {
+      const t = performance.now();
+      losses.push(await h.step());
+      const ms = performance.now() - t;
+      if (i === 0) firstStepMs = ms;
+      log(`  warm-up ${i + 1}/${o.warmup}: ${ms.toFixed(0)} ms`);
+    }
+    let spent = 0;
+    while (timesMs.length < o.repeats && (timesMs.length === 0 || spent < o.maxSeconds * 1000)) {
+      const t = performance.now();
+      const c = cpuNow();
+      losses.push(await h.step());
+      const ms = performance.now() - t;
+      const c2 = cpuNow();
+      if (c !== null && c2 !== null) cpuMs.push(c2 - c);
+      timesMs.push(ms);
+      spent += ms;
+      log(`  step ${timesMs.length}/${o.repeats}: ${ms.toFixed(0)} ms`);
+    }
+  } finally {
+    h.dispose();
+  }
+  const med = median(timesMs);
+  return {
+    backend: tf.getBackend(),
+    shape: o.shape.name,
+    clip: o.clip ?? 'project',
+    batch: o.shape.batch,
+    seq: o.shape.seq,
+    tokensPerStep: tokensPerStep(o.shape),
+    flopsPerStep: stepFlops(o.shape),
+    dropout: o.dropout,
+    parameters: h.parameters,
+    warmup: o.warmup,
+    firstStepMs,
+    timesMs,
+    cpuMs: cpuMs.length ? cpuMs : null,
+    medianMs: med,
+    medianCpuMs: cpuMs.length ? median(cpuMs) : null,
+    stepsPerS: 1000 / med,
+    tokensPerS: (tokensPerStep(o.shape) * 1000) / med,
+    gflops: stepFlops(o.shape) / (med / 1000) / 1e9,
+    capped: timesMs.length < o.repeats,
+    losses,
+    leakedTensors: tf.memory().numTensors - before,
+    wasmHeapBytes: wasmHeapBytes(),
+  };
+}
+
+export interface KernelTotal {
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
+export interface StepProfile {
+  backend: string;
+  shape: TrainShape['name'];
+  /** median over `runs` of each phase */
+  phases: PhaseTimes;
+  runs: number;
+  /** median full step (same harness) */
+  stepMs: number;
+  /** per-kernel totals of one step from tf.profile (kernel times are exact on wasm/cpu, where kernels are synchronous) */
+  kernels: KernelTotal[];
+  /** the slowest (kernel, input shapes) pairs of that step */
+  topCalls: { kernel: string; shapes: string; calls: number; ms: number }[];
+  /** tf.profile's wall time of the profiled step (profiling overhead included) */
+  profiledStepMs: number;
+  /** reads from the device per step: Tensor.data() and Tensor.dataSync() calls */
+  reads: number;
+}
+
+/** Phase timings and a kernel-level profile of one step. */
+export async function profileTraining(shape: TrainShape, runs: number, dropout = 0): Promise<StepProfile> {
+  const h = createStepHarness(shape, { dropout });
+  try {
+    await h.step();
+    await h.step();
+    const phases: PhaseTimes[] = [];
+    const steps: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      phases.push(await h.phases());
+      const t = performance.now();
+      await h.step();
+      steps.push(performance.now() - t);
+    }
+    const pick = (f: (p: PhaseTimes) => number) => median(phases.map(f));
+
+    // count device reads of one plain step
+    const proto = tf.Tensor.prototype as unknown as { data: () => Promise<unknown>; dataSync: () => unknown };
+    const { data, dataSync } = proto;
+    let reads = 0;
+    proto.data = function (this: tf.Tensor) {
+      reads++;
+      return data.call(this);
+    };
+    proto.dataSync = function (this: tf.Tensor) {
+      reads++;
+      return dataSync.call(this);
+    };
+    try {
+      await h.step();
+    } finally {
+      proto.data = data;
+      proto.dataSync = dataSync;
+    }
+
+    const checks = tf.env().getBool('CHECK_COMPUTATION_FOR_ERRORS');
+    tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false);
+    const t = performance.now();
+    const info = await tf.profile(async () => {
+      await h.step();
+    });
+    const profiledStepMs = performance.now() - t;
+    tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', checks);
+    const byKernel = new Map<string, KernelTotal>();
+    const byCall = new Map<string, { kernel: string; shapes: string; calls: number; ms: number }>();
+    for (const k of info.kernels) {
+      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+      const total = byKernel.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0 };
+      total.calls++;
+      total.ms += ms;
+      byKernel.set(k.name, total);
+      const shapes = k.inputShapes.map((s) => `[${s?.join(',') ?? ''}]`).join(' ');
+      const key = `${k.name} ${shapes}`;
+      const call = byCall.get(key) ?? { kernel: k.name, shapes, calls: 0, ms: 0 };
+      call.calls++;
+      call.ms += ms;
+      byCall.set(key, call);
+    }
+    return {
+      backend: tf.getBackend(),
+      shape: shape.name,
+      phases: { forwardMs: pick((p) => p.forwardMs), forwardBackwardMs: pick((p) => p.forwardBackwardMs), clipMs: pick((p) => p.clipMs), optimizerMs: pick((p) => p.optimizerMs) },
+      runs,
+      stepMs: median(steps),
+      kernels: [...byKernel.values()].sort((a, b) => b.ms - a.ms),
+      topCalls: [...byCall.values()].sort((a, b) => b.ms - a.ms).slice(0, 25),
+      profiledStepMs,
+      reads,
+    };
+  } finally {
+    h.dispose();
+  }
+}
+
+/**
+ * Median GFLOP/s of an n×n×n float32 matMul on the active backend, result read back.
+ * @param n matrix size
+ */
+export async function matmulGflops(n: number, runs: number): Promise<{ n: number; medianMs: number; gflops: number }> {
+  const next = uint32Stream(n);
+  const fill = () => Float32Array.from({ length: n * n }, () => next() / 4294967296 - 0.5);
+  const a = tf.tensor2d(fill(), [n, n]);
+  const b = tf.tensor2d(fill(), [n, n]);
+  const once = async () => {
+    const t = performance.now();
+    const c = tf.matMul(a, b);
+    await c.data();
+    c.dispose();
+    return performance.now() - t;
+  };
+  await once();
+  await once();
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) ms.push(await once());
+  a.dispose();
+  b.dispose();
+  const med = median(ms);
+  return { n, medianMs: med, gflops: (2 * n ** 3) / (med / 1000) / 1e9 };
+}
