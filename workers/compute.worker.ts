@@ -1,12 +1,48 @@
 /// <reference lib="webworker" />
 // Thin adapter: validates commands, calls src/core, posts typed events (house rule 9).
 import { WorkerCommandSchema, type WorkerEvent } from '../src/core/experiment/protocol';
-import { initBackend } from '../src/core/model/backend';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, isBackendPreference, type BackendName } from '../src/core/model/backend';
 import { matmulSmoke } from '../src/core/model/matmulSmoke';
 import { serializeError } from '../src/core/errors';
 import { WASM_PATHS } from './wasmAssets';
+import { parseDataset } from '../src/core/data/parseDataset';
+import { datasetStats } from '../src/core/data/datasetStats';
+import type { RetrievalDataset } from '../src/core/data/types';
+import type { DatasetName, Lang } from '../src/core/data/languages';
+import { parallelExample, questionIdsOf } from '../src/core/figures/parallelExample';
+import { RetrievalResultSchema } from '../src/core/metrics/resultSchema';
+import { compareRetrieval } from '../src/core/metrics/compareRetrieval';
+import { createRng } from '../src/core/metrics/rng';
+import { ConfigError, DataFormatError } from '../src/core/errors';
+import { parseRunConfig } from '../src/core/experiment/runConfig';
+import { batchTexts } from '../src/core/figures/batchTexts';
+import { memorySource } from '../src/core/model/checkpointSource';
+import { loadEncoderCheckpoint } from '../src/core/model/loadEncoderCheckpoint';
+import { loadTokenizer } from '../src/core/model/tokenizer';
+import { parseManifest, MANIFEST_FILE } from '../src/core/train/trainingCheckpoint';
+import { readCheckpointFolder } from './opfsCheckpoints';
+import { evaluateEncoder } from './evaluateEncoder';
 
 const post = (event: WorkerEvent) => self.postMessage(event);
+
+/** The datasets last loaded by `data/load`, by name, for the Data cell's parallel view. */
+const datasets = new Map<string, RetrievalDataset>();
+/** Their files, to re-parse a subset of languages for an evaluation. */
+const datasetFiles = new Map<string, { name: string; bytes: Uint8Array }[]>();
+
+async function parseSubset(name: DatasetName, languages: Lang[]): Promise<RetrievalDataset> {
+  return parseDataset(name, datasetFiles.get(name) ?? [], { languages });
+}
+
+function checkResult(name: string, raw: unknown) {
+  const parsed = RetrievalResultSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DataFormatError(name, issue.path.join('.') || '(root)', issue.message);
+  }
+  return parsed.data;
+}
 
 self.onmessage = async (msg: MessageEvent<unknown>) => {
   const parsed = WorkerCommandSchema.safeParse(msg.data);
@@ -21,6 +57,75 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         const info = await initBackend(command.preference, { wasmPaths: WASM_PATHS });
         const smoke = await matmulSmoke({ now: () => performance.now() });
         post({ type: 'backend/ready', requestId: command.requestId, info, smoke });
+        break;
+      }
+      case 'data/load': {
+        datasets.delete(command.dataset);
+        const loaded = await parseDataset(command.dataset, command.files, { languages: command.languages });
+        datasets.set(command.dataset, loaded);
+        datasetFiles.set(command.dataset, command.files);
+        const questionIds = questionIdsOf(loaded);
+        const parallel = questionIds.length ? parallelExample(loaded, questionIds[0]!) : null;
+        post({ type: 'data/loaded', requestId: command.requestId, stats: datasetStats(loaded), questionIds, parallel });
+        break;
+      }
+      case 'data/parallel': {
+        const dataset = datasets.get(command.dataset);
+        if (!dataset) throw new DataFormatError(command.dataset, '(none)', 'this dataset is not loaded; load it in the Data cell first');
+        post({ type: 'data/parallel', requestId: command.requestId, parallel: parallelExample(dataset, command.questionId) });
+        break;
+      }
+      case 'batch/texts': {
+        const config = parseRunConfig(command.config, 'run config');
+        const dataset = datasets.get(config.data.train.dataset);
+        if (!dataset) throw new ConfigError(`load the training data (${config.data.train.dataset}) in the Data cell to see batch texts`);
+        for (const lang of config.data.train.languages) {
+          if (!dataset.languages.includes(lang)) throw new ConfigError(`the loaded ${dataset.name} lacks the run's training language "${lang}"; load it in the Data cell`);
+        }
+        const texts = batchTexts(config, dataset, command.step);
+        post({ type: 'batch/texts', requestId: command.requestId, step: texts.step, kind: texts.record.kind, pairs: texts.record.pairs, triplets: texts.triplets });
+        break;
+      }
+      case 'model/inspect':
+      case 'model/evaluate': {
+        const files = await readCheckpointFolder(command.key);
+        const manifestBytes = files.get(MANIFEST_FILE);
+        const manifest = manifestBytes ? parseManifest(manifestBytes, `${command.key}/${MANIFEST_FILE}`) : null;
+        // Evaluate on the backend the checkpoint was trained (and evaluated) on, so the numbers match the run's.
+        const previous = tf.getBackend() as BackendName;
+        const wanted = command.type === 'model/evaluate' && manifest && isBackendPreference(manifest.backend) ? (manifest.backend as BackendName) : previous;
+        if (wanted !== previous) await initBackend(wanted, { wasmPaths: WASM_PATHS });
+        const encoder = await loadEncoderCheckpoint(memorySource(command.key, files), { loadTokenizer, pooling: manifest?.config.model.pooling });
+        try {
+          const c = encoder.config;
+          const summary = `${c.modelType}, ${c.numLayers} layers, H ${c.hiddenSize}, ${c.numHeads} heads, vocabulary ${c.vocabSize.toLocaleString('en')}, ${encoder.pooling} pooling${manifest ? `; saved by a run at step ${manifest.step}` : ''}`;
+          if (command.type === 'model/inspect') {
+            post({ type: 'model/inspected', requestId: command.requestId, summary, runConfig: manifest?.config ?? null });
+            break;
+          }
+          const dataset = datasets.get(command.dataset);
+          if (!dataset) throw new ConfigError(`load the evaluation data (${command.dataset}) in the Data cell first`);
+          const missing = command.languages.filter((l) => !dataset.languages.includes(l));
+          if (missing.length) throw new ConfigError(`the loaded ${command.dataset} lacks ${missing.join(', ')}; load them in the Data cell`);
+          const view = dataset.languages.length === command.languages.length ? dataset : await parseSubset(command.dataset, command.languages);
+          const result = await evaluateEncoder(encoder, view, { maxLength: manifest?.config.model.maxLength ?? command.maxLength });
+          post({ type: 'model/evaluated', requestId: command.requestId, summary: `${summary}; evaluated on ${wanted}`, result });
+        } finally {
+          encoder.dispose();
+          if (wanted !== previous) await initBackend(previous, { wasmPaths: WASM_PATHS });
+        }
+        break;
+      }
+      case 'results/compare': {
+        const a = checkResult('result a', command.a);
+        const b = checkResult('result b', command.b);
+        const comparison = compareRetrieval(a, b, {
+          rng: createRng(command.seed),
+          permutations: command.permutations,
+          resamples: command.resamples,
+          level: command.level,
+        });
+        post({ type: 'results/compared', requestId: command.requestId, comparison });
         break;
       }
     }

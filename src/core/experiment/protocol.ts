@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { BACKEND_PREFERENCES, BACKENDS } from '../model/backend';
 import { ERROR_CODES } from '../errors';
+import { DATASET_NAMES, LANGUAGES } from '../data/languages';
 
 export const BackendInitCommandSchema = z.object({
   type: z.literal('backend/init'),
@@ -12,7 +13,73 @@ export const BackendInitCommandSchema = z.object({
   preference: z.enum(BACKEND_PREFERENCES),
 });
 
-export const WorkerCommandSchema = z.discriminatedUnion('type', [BackendInitCommandSchema]);
+// ── Notebook commands to the compute worker (issue 6): the dataset is parsed there, never on the page. ──
+
+const FileBytesSchema = z.object({ name: z.string(), bytes: z.instanceof(Uint8Array) });
+
+/** Parse these dataset files and keep the dataset for later views; replies `data/loaded`. */
+export const DataLoadCommandSchema = z.object({
+  type: z.literal('data/load'),
+  requestId: z.string(),
+  dataset: z.enum(DATASET_NAMES),
+  languages: z.array(z.enum(LANGUAGES)).min(1),
+  files: z.array(FileBytesSchema).min(1),
+});
+
+/** One question in every language of a loaded dataset; replies `data/parallel`. */
+export const DataParallelCommandSchema = z.object({ type: z.literal('data/parallel'), requestId: z.string(), dataset: z.enum(DATASET_NAMES), questionId: z.string() });
+
+/** Paired tests of two evaluation results (each validated in the worker); replies `results/compared`. */
+export const ResultsCompareCommandSchema = z.object({
+  type: z.literal('results/compare'),
+  requestId: z.string(),
+  a: z.unknown(),
+  b: z.unknown(),
+  seed: z.number().int().nonnegative(),
+  permutations: z.number().int().positive(),
+  resamples: z.number().int().positive(),
+  /** confidence level of the bootstrap intervals, e.g. 0.95 */
+  level: z.number().gt(0).lt(1),
+});
+
+/**
+ * The texts of a run's batch at `step`, re-derived by replaying the sampler (`figures/batchTexts.ts`; the
+ * log keeps only pair counts) on the loaded training dataset; replies `batch/texts`.
+ */
+export const BatchTextsCommandSchema = z.object({
+  type: z.literal('batch/texts'),
+  requestId: z.string(),
+  /** the run's config (`runConfig.ts`; validated by the worker) */
+  config: z.unknown(),
+  /** 1-based, as in the log */
+  step: z.number().int().positive(),
+});
+
+/** Load a checkpoint folder from browser storage (OPFS key) and describe it; replies `model/inspected`. */
+export const ModelInspectCommandSchema = z.object({ type: z.literal('model/inspect'), requestId: z.string(), key: z.string() });
+
+/**
+ * Evaluate a checkpoint folder from browser storage on a loaded dataset (the same embedding and evaluator
+ * as the runs); replies `model/evaluated`.
+ */
+export const ModelEvaluateCommandSchema = z.object({
+  type: z.literal('model/evaluate'),
+  requestId: z.string(),
+  key: z.string(),
+  dataset: z.enum(DATASET_NAMES),
+  languages: z.array(z.enum(LANGUAGES)).min(1),
+  maxLength: z.number().int().min(4),
+});
+
+export const WorkerCommandSchema = z.discriminatedUnion('type', [
+  BackendInitCommandSchema,
+  DataLoadCommandSchema,
+  DataParallelCommandSchema,
+  ResultsCompareCommandSchema,
+  BatchTextsCommandSchema,
+  ModelInspectCommandSchema,
+  ModelEvaluateCommandSchema,
+]);
 export type WorkerCommand = z.infer<typeof WorkerCommandSchema>;
 
 const AdapterInfoSchema = z.object({
@@ -46,6 +113,173 @@ export const ErrorEventSchema = z.object({
   error: z.object({ name: z.string(), code: z.enum(ERROR_CODES), message: z.string() }),
 });
 
-export const WorkerEventSchema = z.discriminatedUnion('type', [BackendReadyEventSchema, ErrorEventSchema]);
+const LanguageCountsSchema = z.object({ questions: z.number().int(), paragraphs: z.number().int(), candidates: z.number().int() });
+
+export const ParallelExampleSchema = z.object({
+  questionId: z.string(),
+  title: z.string(),
+  entries: z.array(z.object({ lang: z.enum(LANGUAGES), queryId: z.string(), question: z.string(), answerId: z.string(), answer: z.string() })),
+});
+export type ParallelExample = z.infer<typeof ParallelExampleSchema>;
+
+export const DataLoadedEventSchema = z.object({
+  type: z.literal('data/loaded'),
+  requestId: z.string(),
+  stats: z.object({
+    dataset: z.enum(DATASET_NAMES),
+    files: z.record(z.string(), z.string()),
+    languages: z.partialRecord(z.enum(LANGUAGES), LanguageCountsSchema),
+    totals: LanguageCountsSchema,
+  }),
+  /** every question id, in order of first appearance */
+  questionIds: z.array(z.string()),
+  parallel: ParallelExampleSchema.nullable(),
+});
+
+export const DataParallelEventSchema = z.object({ type: z.literal('data/parallel'), requestId: z.string(), parallel: ParallelExampleSchema });
+
+const CellComparisonSchema = z.object({
+  n: z.number(),
+  mapA: z.number(),
+  mapB: z.number(),
+  diff: z.number(),
+  p: z.number(),
+  pHolm: z.number(),
+  ci: z.tuple([z.number(), z.number()]),
+});
+const SettingComparisonSchema = z.object({
+  mapA: z.number(),
+  mapB: z.number(),
+  diff: z.number(),
+  p: z.number(),
+  ci: z.tuple([z.number(), z.number()]),
+  cells: z.record(z.string(), CellComparisonSchema),
+});
+export const ResultsComparedEventSchema = z.object({
+  type: z.literal('results/compared'),
+  requestId: z.string(),
+  comparison: z.object({
+    dataset: z.string(),
+    permutations: z.number(),
+    resamples: z.number(),
+    level: z.number(),
+    mono: SettingComparisonSchema,
+    cross: SettingComparisonSchema,
+    multi: SettingComparisonSchema,
+  }),
+});
+export type ResultsComparison = z.infer<typeof ResultsComparedEventSchema>['comparison'];
+
+export const BatchTextsEventSchema = z.object({
+  type: z.literal('batch/texts'),
+  requestId: z.string(),
+  step: z.number().int().positive(),
+  kind: z.enum(['mono', 'cross', 'mixed']),
+  pairs: z.record(z.string(), z.number()),
+  triplets: z.array(z.object({ queryLang: z.string(), passageLang: z.string(), query: z.string(), positive: z.string(), negative: z.string() })),
+});
+export type BatchTextsEvent = z.infer<typeof BatchTextsEventSchema>;
+
+export const ModelInspectedEventSchema = z.object({
+  type: z.literal('model/inspected'),
+  requestId: z.string(),
+  summary: z.string(),
+  /** the training config found in the folder's manifest.json (a checkpoint saved by a run), else null */
+  runConfig: z.unknown(),
+});
+export const ModelEvaluatedEventSchema = z.object({
+  type: z.literal('model/evaluated'),
+  requestId: z.string(),
+  summary: z.string(),
+  /** `metrics/resultSchema.ts` (validated by the page) */
+  result: z.unknown(),
+});
+
+export const WorkerEventSchema = z.discriminatedUnion('type', [
+  BackendReadyEventSchema,
+  ErrorEventSchema,
+  DataLoadedEventSchema,
+  DataParallelEventSchema,
+  ResultsComparedEventSchema,
+  BatchTextsEventSchema,
+  ModelInspectedEventSchema,
+  ModelEvaluatedEventSchema,
+]);
 export type WorkerEvent = z.infer<typeof WorkerEventSchema>;
 export type BackendReadyEvent = z.infer<typeof BackendReadyEventSchema>;
+
+// ── The training worker (issue 6): one worker per run; the page starts, pauses and stops it. ──
+
+/** The dataset files a run trains and evaluates on (copied to each run's worker). */
+const RunDatasetSchema = z.object({
+  name: z.enum(DATASET_NAMES),
+  languages: z.array(z.enum(LANGUAGES)).min(1),
+  files: z.array(FileBytesSchema).min(1),
+});
+
+export const TrainStartCommandSchema = z.object({
+  type: z.literal('train/start'),
+  runId: z.string(),
+  /** the run's config (`runConfig.ts`; validated by the worker) */
+  config: z.unknown(),
+  /** the notebook's model choice (`notebook.ts` ModelChoiceSchema; validated by the worker) */
+  model: z.unknown(),
+  /** the training data (`config.data.train`) and the evaluation data (`config.data.eval`) */
+  train: RunDatasetSchema,
+  eval: RunDatasetSchema,
+  /** evaluate a seeded sample of the evaluation queries every N steps (0 = never) */
+  sampledEvalEvery: z.number().int().nonnegative(),
+  backend: z.enum(BACKEND_PREFERENCES),
+  /** OPFS folder of the checkpoint to continue from, or null to start at step 0 */
+  resumeFrom: z.string().nullable(),
+  /** OPFS folder under which this run's checkpoints are written (`runs/<runId>`) */
+  checkpointRoot: z.string(),
+});
+
+/** Finish the current step, save a checkpoint, report `train/paused`. */
+export const TrainPauseCommandSchema = z.object({ type: z.literal('train/pause'), runId: z.string() });
+/** Finish the current step, save a checkpoint, report `train/stopped` (the run ends as it is). */
+export const TrainStopCommandSchema = z.object({ type: z.literal('train/stop'), runId: z.string() });
+export const TrainCommandSchema = z.discriminatedUnion('type', [TrainStartCommandSchema, TrainPauseCommandSchema, TrainStopCommandSchema]);
+export type TrainCommand = z.infer<typeof TrainCommandSchema>;
+
+export const TrainReadyEventSchema = z.object({ type: z.literal('train/ready'), runId: z.string(), backend: z.enum(BACKENDS), startStep: z.number().int().nonnegative() });
+/** One or more step logs (the worker may coalesce a few fast steps into one message). */
+export const TrainStepsEventSchema = z.object({ type: z.literal('train/steps'), runId: z.string(), logs: z.array(z.unknown()).min(1), stepsPerSecond: z.number().nullable() });
+export const TrainCheckpointEventSchema = z.object({
+  type: z.literal('train/checkpoint'),
+  runId: z.string(),
+  step: z.number().int().nonnegative(),
+  key: z.string(),
+  /** checkpoints of this run removed from storage to make room (older ones), by key */
+  removed: z.array(z.string()),
+});
+/** An evaluation (`notebook.ts` EvaluationSchema; validated on arrival). */
+export const TrainEvaluationEventSchema = z.object({ type: z.literal('train/evaluation'), runId: z.string(), evaluation: z.unknown() });
+export const TrainPhaseEventSchema = z.object({ type: z.literal('train/phase'), runId: z.string(), phase: z.enum(['training', 'evaluating', 'saving']), detail: z.string() });
+export const TrainEndedEventSchema = z.object({
+  type: z.literal('train/ended'),
+  runId: z.string(),
+  /** paused / stopped on request, done after the last step */
+  reason: z.enum(['paused', 'stopped', 'done']),
+  step: z.number().int().nonnegative(),
+});
+/** Saving a checkpoint failed (quota, OPFS missing): training goes on, the page shows the message. */
+export const TrainStorageErrorEventSchema = z.object({ type: z.literal('train/storage-error'), runId: z.string(), message: z.string() });
+export const TrainFailedEventSchema = z.object({
+  type: z.literal('train/failed'),
+  runId: z.string(),
+  error: z.object({ name: z.string(), code: z.enum(ERROR_CODES), message: z.string() }),
+});
+
+export const TrainEventSchema = z.discriminatedUnion('type', [
+  TrainReadyEventSchema,
+  TrainStepsEventSchema,
+  TrainCheckpointEventSchema,
+  TrainEvaluationEventSchema,
+  TrainPhaseEventSchema,
+  TrainEndedEventSchema,
+  TrainStorageErrorEventSchema,
+  TrainFailedEventSchema,
+]);
+export type TrainEvent = z.infer<typeof TrainEventSchema>;

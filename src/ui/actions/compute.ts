@@ -10,6 +10,12 @@ export function backendPreferenceFromUrl(search: string): BackendPreference {
 
 let client: ComputeWorkerClient | null = null;
 
+/** The running compute worker (started at page load by `startCompute`). */
+export function computeClient(): ComputeWorkerClient {
+  client ??= new ComputeWorkerClient();
+  return client;
+}
+
 /** (Re)start the compute worker with a backend preference and record the outcome in the store. */
 export async function startCompute(preference: BackendPreference): Promise<void> {
   client?.terminate();

@@ -2,11 +2,40 @@
  * Page-side handle on the compute worker: sends typed commands and resolves replies by requestId.
  * Kept out of the store (workers are not serialisable state).
  */
-import { WorkerEventSchema, type BackendReadyEvent, type WorkerCommand } from '../../core/experiment/protocol';
+import { WorkerEventSchema, type BackendReadyEvent, type WorkerCommand, type WorkerEvent } from '../../core/experiment/protocol';
 import { deserializeError } from '../../core/errors';
 import type { BackendPreference } from '../../core/model/backend';
 
-type Pending = { resolve: (e: BackendReadyEvent) => void; reject: (err: Error) => void };
+type Pending = { resolve: (e: WorkerEvent) => void; reject: (err: Error) => void; expect: WorkerEvent['type'] };
+
+/** The reply type of each command. */
+type ReplyOf<C extends WorkerCommand['type']> = C extends 'backend/init'
+  ? 'backend/ready'
+  : C extends 'data/load'
+    ? 'data/loaded'
+    : C extends 'data/parallel'
+      ? 'data/parallel'
+      : C extends 'results/compare'
+        ? 'results/compared'
+        : C extends 'batch/texts'
+          ? 'batch/texts'
+          : C extends 'model/inspect'
+            ? 'model/inspected'
+            : C extends 'model/evaluate'
+              ? 'model/evaluated'
+              : never;
+
+const REPLIES: { [C in WorkerCommand['type']]: ReplyOf<C> } = {
+  'backend/init': 'backend/ready',
+  'data/load': 'data/loaded',
+  'data/parallel': 'data/parallel',
+  'results/compare': 'results/compared',
+  'batch/texts': 'batch/texts',
+  'model/inspect': 'model/inspected',
+  'model/evaluate': 'model/evaluated',
+};
+
+type CommandWithoutId<C extends WorkerCommand['type']> = Omit<Extract<WorkerCommand, { type: C }>, 'requestId'>;
 
 export class ComputeWorkerClient {
   private readonly worker: Worker;
@@ -31,6 +60,7 @@ export class ComputeWorkerClient {
     if (!waiter || id === undefined) return;
     this.pending.delete(id);
     if (event.type === 'error') waiter.reject(deserializeError(event.error));
+    else if (event.type !== waiter.expect) waiter.reject(new Error(`compute worker answered ${event.type}, expected ${waiter.expect}`));
     else waiter.resolve(event);
   }
 
@@ -39,16 +69,20 @@ export class ComputeWorkerClient {
     this.pending.clear();
   }
 
-  private send(command: WorkerCommand): void {
-    this.worker.postMessage(command);
+  /**
+   * Sends a command and resolves with its reply.
+   * @param transfer buffers to move to the worker (the caller keeps no use of them)
+   */
+  request<C extends WorkerCommand['type']>(command: CommandWithoutId<C> & { type: C }, transfer: Transferable[] = []): Promise<Extract<WorkerEvent, { type: ReplyOf<C> }>> {
+    const requestId = `r${this.nextId++}`;
+    return new Promise((resolve, reject) => {
+      this.pending.set(requestId, { resolve: resolve as (e: WorkerEvent) => void, reject, expect: REPLIES[command.type] });
+      this.worker.postMessage({ ...command, requestId }, transfer);
+    });
   }
 
   initBackend(preference: BackendPreference): Promise<BackendReadyEvent> {
-    const requestId = `r${this.nextId++}`;
-    return new Promise((resolve, reject) => {
-      this.pending.set(requestId, { resolve, reject });
-      this.send({ type: 'backend/init', requestId, preference });
-    });
+    return this.request({ type: 'backend/init', preference });
   }
 
   terminate(): void {

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import {
+  createDefaultNotebook,
+  notebookFileName,
+  parseNotebook,
+  serializeNotebook,
+  type Notebook,
+  type RunRecord,
+} from './notebook';
+import { DataFormatError } from '../errors';
+import { TIE_BREAK } from '../metrics/resultSchema';
+import { parseRunConfigJson } from './runConfig';
+
+const tiny = parseRunConfigJson(readFileSync(new URL('../../../experiments/tiny.json', import.meta.url), 'utf8'), 'tiny.json');
+
+function sampleRun(id: string): RunRecord {
+  return {
+    id,
+    name: `hybrid α=0.5 (${id})`,
+    config: { ...tiny, steps: 30 },
+    backend: 'webgpu',
+    sampledEvalEvery: 2,
+    status: 'done',
+    error: null,
+    createdAt: '2025-11-24T12:00:00.000Z',
+    logs: [1, 2, 3].map((step) => ({
+      step,
+      loss: 2.302585092994046 / step,
+      retrieval_loss: 1 / 3 + step,
+      adv_loss: null,
+      disc_acc: null,
+      disc_chance: null,
+      lambda: null,
+      lr: 3e-4 * (step / 3),
+      grad_norm: 0.5 + step,
+      seconds: 0.61 * step,
+      batch: { kind: step % 2 ? 'mono' : 'cross', pairs: (step % 2 ? { 'de->de': 16 } : { 'en->de': 7, 'ar->zh': 9 }) as Record<string, number> },
+    })),
+    evaluations: [
+      {
+        step: 3,
+        kind: 'full',
+        result: {
+          schemaVersion: 1,
+          dataset: 'xquad-r',
+          languages: ['de', 'en'],
+          files: { 'xquad-r/en.json': '7b0954f39297c27a31fef610f0883337dd2907fa8699151dc922afdd0fa12ffe' },
+          dim: 32,
+          tie_break: TIE_BREAK,
+          mono: { map: 0.1, recall_1: 0.05, cells: { 'en->en': { map: 0.1, recall_1: 0.05, n: 2 } } },
+          cross: { map: 0.07, recall_1: 0.02, cells: { 'en->de': { map: 0.07, recall_1: 0.02, n: 2 } } },
+          multi: { map: 0.03, recall_10: 0.1, rank_distance: 4000.5, per_language: { en: { map: 0.03, recall_10: 0.1, rank_distance: 4000.5, n: 2 } } },
+          per_query: { mono: { 'en->en': { 'en:q1': 0.5, 'en:q2': 1 / 3 } }, cross: { 'en->de': { 'en:q1': 0.25, 'en:q2': 1 } }, multi: { en: { 'en:q1': 0.1, 'en:q2': 0.2 } } },
+        },
+      },
+      {
+        step: 2,
+        kind: 'sampled',
+        result: {
+          schemaVersion: 1,
+          dataset: 'xquad-r',
+          languages: ['en'],
+          files: {},
+          dim: 32,
+          tie_break: TIE_BREAK,
+          mono: { map: 0.1, recall_1: 0.05, cells: { 'en->en': { map: 0.1, recall_1: 0.05, n: 2 } } },
+          cross: { map: 0, recall_1: 0, cells: {} },
+          multi: { map: 0.03, recall_10: 0.1, rank_distance: 0, per_language: { en: { map: 0.03, recall_10: 0.1, rank_distance: 0, n: 2 } } },
+        },
+      },
+    ],
+    checkpoints: [{ step: 3, key: `runs/${id}/step-3` }],
+  };
+}
+
+function sample(): Notebook {
+  const nb = createDefaultNotebook();
+  nb.title = 'Hybrid vs adversarial — «tiny»';
+  nb.cells.splice(1, 0, { kind: 'note', id: 'n-1', markdown: '# Hypothesis\n\n<script>alert(1)</script> *α* = 0.5' });
+  nb.runs.push(sampleRun('r1'), sampleRun('r2'));
+  nb.figures.hiddenRunIds = ['r2'];
+  return nb;
+}
+
+describe('notebook file', () => {
+  it('round-trips exactly: parse(serialize(x)) equals x and re-serializes to the same bytes', () => {
+    const nb = sample();
+    const text = serializeNotebook(nb);
+    const back = parseNotebook('study.xlir.json', text);
+    expect(back).toEqual(nb);
+    expect(serializeNotebook(back)).toBe(text);
+  });
+
+  it('keeps per-query APs where present and accepts evaluations without them', () => {
+    const back = parseNotebook('a.xlir.json', serializeNotebook(sample()));
+    expect(back.runs[0]!.evaluations[0]!.result.per_query!.cross['en->de']).toEqual({ 'en:q1': 0.25, 'en:q2': 1 });
+    expect(back.runs[0]!.evaluations[1]!.result.per_query).toBeUndefined();
+  });
+
+  it('validates evaluation results with the evaluator schema', () => {
+    const raw = JSON.parse(serializeNotebook(sample()));
+    raw.runs[0].evaluations[0].result.mono.cells['en->en'].map = 1.5;
+    expect(() => parseNotebook('e.json', JSON.stringify(raw))).toThrow(/e\.json: runs\[0\]\.evaluations\[0\]\.result\.mono\.cells\.en->en\.map/);
+  });
+
+  it('writes keys in schema order whatever order the object had', () => {
+    const nb = sample();
+    const shuffled = Object.fromEntries(Object.entries(nb).reverse()) as Notebook;
+    expect(serializeNotebook(shuffled)).toBe(serializeNotebook(nb));
+  });
+
+  it('names the file and the field of the first problem', () => {
+    const raw = JSON.parse(serializeNotebook(sample()));
+    raw.runs[1].logs[2].loss = 'NaN';
+    const err = (() => {
+      try {
+        parseNotebook('broken.xlir.json', JSON.stringify(raw));
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(DataFormatError);
+    expect((err as DataFormatError).file).toBe('broken.xlir.json');
+    expect((err as DataFormatError).field).toBe('runs[1].logs[2].loss');
+  });
+
+  it('rejects bad JSON, other versions, duplicate ids, missing fixed cells and foreign languages', () => {
+    expect(() => parseNotebook('x.json', '{"schemaVersion":1,')).toThrow(/^x\.json: \(json\): not valid JSON/);
+    expect(() => parseNotebook('x.json', '[]')).toThrow(/x\.json: \(root\): expected a JSON object/);
+    expect(() => parseNotebook('x.json', '{"schemaVersion":2}')).toThrow(/schemaVersion: version 2 is newer/);
+    expect(() => parseNotebook('x.json', '{"cells":[]}')).toThrow(/schemaVersion: expected 1, got undefined/);
+    const dupCell = JSON.parse(serializeNotebook(sample()));
+    dupCell.cells[1].id = 'data';
+    expect(() => parseNotebook('d.json', JSON.stringify(dupCell))).toThrow(/d\.json: cells\[1\]\.id: cell id "data" appears twice/);
+    const noRuns = JSON.parse(serializeNotebook(sample()));
+    noRuns.cells = noRuns.cells.filter((c: { kind: string }) => c.kind !== 'runs');
+    expect(() => parseNotebook('d.json', JSON.stringify(noRuns))).toThrow(/cells: needs exactly one "runs" cell, found 0/);
+    const lang = JSON.parse(serializeNotebook(sample()));
+    lang.data.eval = { dataset: 'mlqa-r', languages: ['en', 'el'] };
+    expect(() => parseNotebook('d.json', JSON.stringify(lang))).toThrow(/data\.eval\.languages\[1\]: mlqa-r has no language "el"/);
+    const cfg = JSON.parse(serializeNotebook(sample()));
+    cfg.runs[0].config.data.eval.dataset = 'mlqa-r';
+    expect(() => parseNotebook('d.json', JSON.stringify(cfg))).toThrow(/runs\[0\]\.config\.data\.eval\.dataset: evaluation data must not be the training data/);
+    const dupRun = JSON.parse(serializeNotebook(sample()));
+    dupRun.runs[1].id = 'r1';
+    expect(() => parseNotebook('d.json', JSON.stringify(dupRun))).toThrow(/runs\[1\]\.id: run id "r1" appears twice/);
+  });
+
+  it('refuses to write an invalid notebook', () => {
+    const nb = sample();
+    nb.figures.pngScale = 0;
+    expect(() => serializeNotebook(nb)).toThrow(/notebook: figures\.pngScale/);
+  });
+
+  it('derives a file name from the title', () => {
+    expect(notebookFileName('Hybrid vs. Adversarial (tiny)!')).toBe('hybrid-vs-adversarial-tiny.xlir.json');
+    expect(notebookFileName('«»')).toBe('notebook.xlir.json');
+  });
+});

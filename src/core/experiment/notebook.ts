@@ -1,0 +1,290 @@
+/**
+ * The notebook file (`*.xlir.json`): everything a researcher needs to reopen a study — the ordered cells
+ * with their markdown notes, the dataset selection, the model choice, each run's config and record (step
+ * logs, evaluations, checkpoint references) and the figure settings. Weights are NOT in it: checkpoints
+ * live in browser storage (or a downloaded zip) and the record only names them.
+ *
+ * The file is JSON with `schemaVersion: 1`. {@link serializeNotebook} writes a canonical form (keys in
+ * schema order, 1-space indent), so `serializeNotebook(parseNotebook(name, text)) === text` for any text
+ * it wrote: the round trip is exact. {@link parseNotebook} throws a {@link DataFormatError} naming the
+ * file and the field (e.g. `runs[0].logs[12].loss`) and never returns a partial notebook.
+ */
+import { z } from 'zod';
+import { DataFormatError } from '../errors';
+import { DATASET_LANGUAGES, DATASET_NAMES, LANGUAGES } from '../data/languages';
+import { BACKEND_PREFERENCES } from '../model/backend';
+import { RetrievalResultSchema } from '../metrics/resultSchema';
+import { BUILTIN_MODELS } from '../model/builtinConfigs';
+import { RunConfigSchema } from './runConfig';
+import { StepLogSchema } from './runLog';
+
+export const NOTEBOOK_SCHEMA_VERSION = 1;
+
+/** Cells that appear exactly once, in this default order; notes can sit anywhere between them. */
+export const FIXED_CELL_KINDS = ['data', 'model', 'runs', 'results', 'about'] as const;
+export type FixedCellKind = (typeof FIXED_CELL_KINDS)[number];
+export const CELL_KINDS = [...FIXED_CELL_KINDS, 'note'] as const;
+export type CellKind = (typeof CELL_KINDS)[number];
+
+const IdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of 1–64 letters, digits, "_" or "-"');
+/** `"en->de"`: query language → passage/candidate language. */
+export const PairKeySchema = z.string().regex(/^[a-z]{2}->[a-z]{2}$/, 'a pair key like "en->de"');
+
+export const NoteCellSchema = z.object({
+  kind: z.literal('note'),
+  id: IdSchema,
+  /** CommonMark; rendered without raw HTML */
+  markdown: z.string().max(1_000_000),
+});
+export const FixedCellSchema = z.object({ kind: z.enum(FIXED_CELL_KINDS), id: IdSchema });
+export const CellSchema = z.union([NoteCellSchema, FixedCellSchema]);
+export type NoteCell = z.infer<typeof NoteCellSchema>;
+export type Cell = z.infer<typeof CellSchema>;
+
+export const DATA_SOURCES = ['served', 'files', 'url'] as const;
+export type DataSource = (typeof DATA_SOURCES)[number];
+
+/** One dataset and the languages to load from it. */
+export const DataSplitSelectionSchema = z
+  .object({
+    dataset: z.enum(DATASET_NAMES),
+    /** canonical (alphabetical) order, no repeats */
+    languages: z.array(z.enum(LANGUAGES)),
+  })
+  .superRefine((d, ctx) => {
+    const allowed = DATASET_LANGUAGES[d.dataset];
+    d.languages.forEach((lang, i) => {
+      if (!allowed.includes(lang)) ctx.addIssue({ code: 'custom', path: ['languages', i], message: `${d.dataset} has no language "${lang}"` });
+      if (d.languages.indexOf(lang) !== i) ctx.addIssue({ code: 'custom', path: ['languages', i], message: `"${lang}" appears twice` });
+    });
+  });
+export type DataSplitSelection = z.infer<typeof DataSplitSelectionSchema>;
+
+/**
+ * The data of the study: runs train on `train` and are evaluated zero-shot on `eval` (never the training
+ * dataset, as `runConfig.ts` requires), both read from `source`.
+ */
+export const DataSelectionSchema = z.object({
+  /** served = the app's `/data/` folder, files = user-picked files, url = the public URLs */
+  source: z.enum(DATA_SOURCES),
+  train: DataSplitSelectionSchema,
+  eval: DataSplitSelectionSchema,
+  /** file name → SHA-256 of the files last loaded (empty before the first load) */
+  files: z.record(z.string(), z.string().regex(/^[0-9a-f]{64}$/)),
+});
+export type DataSelection = z.infer<typeof DataSelectionSchema>;
+
+export const ModelChoiceSchema = z.discriminatedUnion('kind', [
+  /** a built-in architecture (`tiny`, `small`), trained from a seeded random init */
+  z.object({ kind: z.literal('builtin'), config: z.enum(BUILTIN_MODELS) }),
+  /**
+   * a checkpoint folder the user picked; its files are copied to browser storage under `key` (so runs can
+   * resume after a reload), and only their names and sizes are recorded here, never their bytes
+   */
+  z.object({
+    kind: z.literal('checkpoint'),
+    name: z.string().min(1),
+    key: z.string().min(1),
+    files: z.array(z.object({ path: z.string(), bytes: z.number().int().nonnegative() })),
+  }),
+]);
+export type ModelChoice = z.infer<typeof ModelChoiceSchema>;
+
+/** One line of a run's `log.jsonl` (`runLog.ts`), as the notebook keeps it. */
+export { StepLogSchema, type StepLog } from './runLog';
+
+/**
+ * An evaluation as the notebook keeps it: the evaluator's result (`metrics/resultSchema.ts`), where
+ * `per_query` may be dropped — the notebook keeps per-query APs only for each run's latest full evaluation
+ * (they are what the paired tests need, and they are large: ~157k numbers for full XQuAD-R).
+ */
+export const StoredResultSchema = RetrievalResultSchema.extend({ per_query: RetrievalResultSchema.shape.per_query.optional() });
+export type StoredResult = z.infer<typeof StoredResultSchema>;
+
+export const EvaluationSchema = z.object({
+  step: z.number().int().nonnegative(),
+  /** sampled = a fixed seeded subset of the queries, during training; full = every query */
+  kind: z.enum(['sampled', 'full']),
+  result: StoredResultSchema,
+});
+export type Evaluation = z.infer<typeof EvaluationSchema>;
+
+export const RUN_STATUSES = ['queued', 'running', 'paused', 'stopped', 'done', 'failed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const RunRecordSchema = z.object({
+  id: IdSchema,
+  name: z.string().min(1).max(200),
+  /** the run's full configuration, as `xlir train --config` reads it (seed included) */
+  config: RunConfigSchema,
+  /** where the run's worker trains; `auto` walks webgpu → webgl → wasm → cpu */
+  backend: z.enum(BACKEND_PREFERENCES),
+  /** evaluate a seeded sample of the evaluation queries every N steps for the live heatmap (0 = never) */
+  sampledEvalEvery: z.number().int().nonnegative(),
+  status: z.enum(RUN_STATUSES),
+  /** the message of the error that ended the run (status `failed`), else null */
+  error: z.string().nullable(),
+  /** ISO 8601 time the run was created */
+  createdAt: z.string(),
+  logs: z.array(StepLogSchema),
+  evaluations: z.array(EvaluationSchema),
+  /** checkpoints saved in browser storage: the step and the storage key (an OPFS path) */
+  checkpoints: z.array(z.object({ step: z.number().int().nonnegative(), key: z.string().min(1) })),
+});
+export type RunRecord = z.infer<typeof RunRecordSchema>;
+
+export const FigureSettingsSchema = z.object({
+  /** EMA weight of the loss curves, [0, 0.999] */
+  smoothing: z.number().min(0).max(0.999),
+  /** PNG export scale factor (1–8) */
+  pngScale: z.number().int().min(1).max(8),
+  /** run whose heatmap is shown (null = the latest) */
+  heatmapRunId: z.string().nullable(),
+  /** baseline of the difference heatmap (null = the adversarial run, else the first) */
+  baselineRunId: z.string().nullable(),
+  showMeans: z.boolean(),
+  showValues: z.boolean(),
+  /** runs hidden from overlays (loss curves, tables) */
+  hiddenRunIds: z.array(z.string()),
+  /** family-wise error rate of the Holm-corrected tests */
+  significanceLevel: z.number().gt(0).lt(1),
+});
+export type FigureSettings = z.infer<typeof FigureSettingsSchema>;
+
+export const NotebookSchema = z
+  .object({
+    schemaVersion: z.literal(NOTEBOOK_SCHEMA_VERSION),
+    title: z.string().max(500),
+    cells: z.array(CellSchema),
+    data: DataSelectionSchema,
+    model: ModelChoiceSchema,
+    runs: z.array(RunRecordSchema),
+    figures: FigureSettingsSchema,
+  })
+  .superRefine((nb, ctx) => {
+    const ids = new Set<string>();
+    nb.cells.forEach((cell, i) => {
+      if (ids.has(cell.id)) ctx.addIssue({ code: 'custom', path: ['cells', i, 'id'], message: `cell id "${cell.id}" appears twice` });
+      ids.add(cell.id);
+    });
+    for (const kind of FIXED_CELL_KINDS) {
+      const n = nb.cells.filter((c) => c.kind === kind).length;
+      if (n !== 1) ctx.addIssue({ code: 'custom', path: ['cells'], message: `needs exactly one "${kind}" cell, found ${n}` });
+    }
+    const runIds = new Set<string>();
+    nb.runs.forEach((run, i) => {
+      if (runIds.has(run.id)) ctx.addIssue({ code: 'custom', path: ['runs', i, 'id'], message: `run id "${run.id}" appears twice` });
+      runIds.add(run.id);
+    });
+  });
+export type Notebook = z.infer<typeof NotebookSchema>;
+
+export const DEFAULT_FIGURE_SETTINGS: FigureSettings = {
+  smoothing: 0.8,
+  pngScale: 2,
+  heatmapRunId: null,
+  baselineRunId: null,
+  showMeans: true,
+  showValues: true,
+  hiddenRunIds: [],
+  significanceLevel: 0.05,
+};
+
+const WELCOME = `## Notes
+
+Write what you are testing and what you saw. Notes are markdown (no raw HTML); add one anywhere with **+ note**.`;
+
+/** A fresh notebook: the fixed cells in order, a notes cell; MLQA-R → XQuAD-R from the served folder; the tiny model. */
+export function createDefaultNotebook(): Notebook {
+  return {
+    schemaVersion: NOTEBOOK_SCHEMA_VERSION,
+    title: 'Untitled study',
+    cells: [
+      { kind: 'data', id: 'data' },
+      { kind: 'model', id: 'model' },
+      { kind: 'runs', id: 'runs' },
+      { kind: 'results', id: 'results' },
+      { kind: 'note', id: 'notes', markdown: WELCOME },
+      { kind: 'about', id: 'about' },
+    ],
+    data: {
+      source: 'served',
+      train: { dataset: 'mlqa-r', languages: [...DATASET_LANGUAGES['mlqa-r']] },
+      eval: { dataset: 'xquad-r', languages: [...DATASET_LANGUAGES['xquad-r']] },
+      files: {},
+    },
+    model: { kind: 'builtin', config: 'tiny' },
+    runs: [],
+    figures: { ...DEFAULT_FIGURE_SETTINGS },
+  };
+}
+
+/** `runs[0].logs[12].loss` from a zod issue path. */
+export function formatFieldPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const p of path) {
+    if (typeof p === 'number') out += `[${p}]`;
+    else out += out ? `.${String(p)}` : String(p);
+  }
+  return out || '(root)';
+}
+
+/**
+ * Reads a notebook file.
+ * @param fileName shown in errors (the picked file's name)
+ * @param text the file's contents
+ * @throws DataFormatError naming `fileName` and the first bad field (JSON syntax errors: field `(json)`)
+ */
+export function parseNotebook(fileName: string, text: string): Notebook {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new DataFormatError(fileName, '(json)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return validateNotebook(fileName, raw);
+}
+
+/**
+ * Checks an already-parsed value (e.g. a notebook read back from IndexedDB) against the schema.
+ * @param source names where the value came from in errors
+ * @throws DataFormatError naming `source` and the first bad field
+ */
+export function validateNotebook(source: string, raw: unknown): Notebook {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DataFormatError(source, '(root)', 'expected a JSON object');
+  const version = (raw as { schemaVersion?: unknown }).schemaVersion;
+  if (version !== NOTEBOOK_SCHEMA_VERSION) {
+    throw new DataFormatError(
+      source,
+      'schemaVersion',
+      typeof version === 'number' && version > NOTEBOOK_SCHEMA_VERSION
+        ? `version ${version} is newer than this app reads (${NOTEBOOK_SCHEMA_VERSION})`
+        : `expected ${NOTEBOOK_SCHEMA_VERSION}, got ${JSON.stringify(version)} (is this an .xlir.json notebook?)`,
+    );
+  }
+  const parsed = NotebookSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DataFormatError(source, formatFieldPath(issue.path), issue.message);
+  }
+  return parsed.data;
+}
+
+/**
+ * Writes a notebook in canonical form (validated, keys in schema order, 1-space indent, trailing newline).
+ * @throws DataFormatError (file `notebook`) when the notebook does not satisfy the schema
+ */
+export function serializeNotebook(notebook: Notebook): string {
+  const parsed = NotebookSchema.safeParse(notebook);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DataFormatError('notebook', formatFieldPath(issue.path), issue.message);
+  }
+  return JSON.stringify(parsed.data, null, 1) + '\n';
+}
+
+/** A file name for the notebook: its title in lower-case words joined by "-", plus `.xlir.json`. */
+export function notebookFileName(title: string): string {
+  const base = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  return `${base || 'notebook'}.xlir.json`;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, mapMatrix, rankDistanceTable, resultsTable, type ResultLike } from './resultFigures';
+import { heatmapSvg } from './heatmapSvg';
+import { countElements } from './xmlCheck.testutil';
+import { tableLatex } from './table';
+
+function result(shift: number): ResultLike {
+  const cell = (map: number) => ({ map, recall_1: map / 2, n: 2 });
+  return {
+    dataset: 'xquad-r',
+    languages: ['de', 'en'],
+    mono: { map: 0.75 + shift, recall_1: 0.4, cells: { 'de->de': cell(0.7 + shift), 'en->en': cell(0.8 + shift) } },
+    cross: { map: 0.55, recall_1: 0.3, cells: { 'de->en': cell(0.5), 'en->de': cell(0.6) } },
+    multi: { map: 0.4, recall_10: 0.6, rank_distance: 12.5 - shift, per_language: { de: { map: 0.4, recall_10: 0.6, rank_distance: 10, n: 2 }, en: { map: 0.4, recall_10: 0.6, rank_distance: 15 - shift, n: 2 } } },
+    per_query: {
+      mono: { 'de->de': { 'de:q1': 1, 'de:q2': 0.5 }, 'en->en': { 'en:q1': 1, 'en:q2': 1 } },
+      cross: { 'de->en': { 'de:q1': 0.5, 'de:q2': 0.25 + shift }, 'en->de': { 'en:q1': 1, 'en:q2': 0.2 } },
+      multi: { de: { 'de:q1': 0.4, 'de:q2': 0.4 }, en: { 'en:q1': 0.4, 'en:q2': 0.4 } },
+    },
+  };
+}
+
+describe('result figures', () => {
+  it('lays mono on the diagonal and cross off it, query language by row', () => {
+    expect(mapMatrix(result(0))).toEqual([[0.7, 0.5], [0.6, 0.8]]);
+    const spec = mapHeatmapSpec(result(0), { title: 'hybrid', showMeans: true, showValues: true });
+    expect(spec.footnotes![0]).toMatch(/^mono 0\.750 · cross 0\.550 · multi 0\.400/);
+    const svg = heatmapSvg(spec);
+    expect(countElements(svg, 'rect', 'cell')).toBe(4);
+    expect(svg).toContain('>70.0</text>');
+  });
+
+  it('subtracts b from a and marks only Holm-significant cells', () => {
+    const comparison = {
+      mono: { cells: { 'de->de': { pHolm: 0.01, diff: 0.25 }, 'en->en': { pHolm: 0.2, diff: 0.25 } } },
+      cross: { cells: { 'de->en': { pHolm: 0.049, diff: 0 }, 'en->de': { pHolm: 0.5, diff: 0 } } },
+    };
+    const spec = differenceHeatmapSpec(result(0.25), result(0), comparison, { title: 'Δ', showMeans: false, showValues: true });
+    expect(spec.values).toEqual([[0.25, 0], [0, 0.25]]);
+    expect(spec.marks).toEqual([[true, true], [false, false]]);
+    expect(spec.colorScale).toEqual({ name: 'blueWhiteRed', domain: [-0.25, 0.25] });
+    expect(heatmapSvg(spec)).toContain('>+25.0</text>');
+    const other = { ...result(0), languages: ['de', 'es'] };
+    expect(() => differenceHeatmapSpec(result(0), other, null, { title: '', showMeans: false, showValues: false })).toThrow(/cannot subtract/);
+  });
+
+  it('tabulates runs with the best value per column in bold', () => {
+    const table = resultsTable([
+      { name: 'a', strategy: 'hybrid', step: 100, result: result(0.1) },
+      { name: 'b', strategy: 'x-y', step: 100, result: result(0) },
+    ]);
+    expect(table.rows[0]).toMatchObject({ mono_map: 0.85, rank_distance: 12.4 });
+    const tex = tableLatex(table);
+    expect(tex).toContain('a & hybrid & 100 & \\textbf{0.850}');
+    expect(tex).toContain('\\textbf{12.4} \\\\');
+    const rd = rankDistanceTable([{ name: 'a', result: result(0) }]);
+    expect(rd.rows.map((r) => [r.lang, r.r0])).toEqual([['de', 10], ['en', 15], ['mean', 12.5]]);
+  });
+
+  it('sorts a cell’s queries by AP difference, with gold ranks', () => {
+    const rows = drilldownRows(result(0), result(0.25), 'de', 'en');
+    expect(rows.map((r) => [r.queryId, r.diff, r.rankA, r.rankB])).toEqual([
+      ['de:q2', -0.25, 4, 2],
+      ['de:q1', 0, 2, 2],
+    ]);
+    const { per_query: _, ...bare } = result(0);
+    expect(() => drilldownRows(bare, null, 'de', 'en')).toThrow(/no per-query APs for cell de->en/);
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * Figures and tables of evaluation results (`metrics/resultSchema.ts`), as pure specs for the builders:
+ *  - the language-pair mAP heatmap (query language × candidate language; the diagonal is the mono
+ *    setting, the rest cross) with the mono / cross / multi summary of the paper's Table 1;
+ *  - the difference heatmap of two results, with the cells whose paired randomization test is
+ *    significant after Holm correction marked (`metrics/compareRetrieval.ts`);
+ *  - the per-run summary table (mono / cross / multi mAP, R@1, R@10, rank distance) and the rank distance
+ *    per query language;
+ *  - the drill-down list of one cell: its queries sorted by AP difference.
+ */
+import { ConfigError } from '../errors';
+import { domainFor } from './colorScale';
+import type { HeatmapSpec } from './heatmapSvg';
+import type { TableSpec } from './table';
+import { formatValue } from './svgText';
+
+/** The parts of a result the figures read (a stored result may lack `per_query`). */
+export interface ResultLike {
+  dataset: string;
+  languages: readonly string[];
+  /** `map`/`recall_1` are null when the setting has no cell (cross with one language) */
+  mono: { map: number | null; recall_1: number | null; cells: Record<string, { map: number; recall_1: number; n: number }> };
+  cross: { map: number | null; recall_1: number | null; cells: Record<string, { map: number; recall_1: number; n: number }> };
+  multi: { map: number; recall_10: number; rank_distance: number; per_language: Record<string, { map: number; recall_10: number; rank_distance: number; n: number }> };
+  per_query?: { mono: Record<string, Record<string, number>>; cross: Record<string, Record<string, number>>; multi: Record<string, Record<string, number>> };
+}
+
+/** The comparison fields the difference heatmap reads (`RetrievalComparison`). */
+export interface ComparisonLike {
+  mono: { cells: Record<string, { pHolm: number; diff: number }> };
+  cross: { cells: Record<string, { pHolm: number; diff: number }> };
+}
+
+function cellOf(result: ResultLike, q: string, c: string) {
+  const key = `${q}->${c}`;
+  return q === c ? result.mono.cells[key] : result.cross.cells[key];
+}
+
+/** @returns `values[q][c]` = mAP of queries in language q against the pool of language c (null: no queries) */
+export function mapMatrix(result: ResultLike, metric: 'map' | 'recall_1' = 'map'): (number | null)[][] {
+  return result.languages.map((q) => result.languages.map((c) => cellOf(result, q, c)?.[metric] ?? null));
+}
+
+/** `mono .798 · cross .705 · multi .593 (mAP, macro over cells as in Table 1)` */
+export function summaryLine(result: ResultLike): string {
+  const f = (v: number | null) => formatValue(v, { scale: 1, digits: 3 });
+  return `mono ${f(result.mono.map)} · cross ${f(result.cross.map)} · multi ${f(result.multi.map)}  (mAP, macro mean over cells as in the paper's Table 1)`;
+}
+
+export interface MapHeatmapOptions {
+  title: string;
+  showMeans: boolean;
+  showValues: boolean;
+  idPrefix?: string;
+  /** e.g. "sampled evaluation (200 queries per language) at step 150" */
+  note?: string;
+}
+
+/** The mAP heatmap: viridis on [0, 1] (fixed, so figures of different runs compare), values ×100. */
+export function mapHeatmapSpec(result: ResultLike, options: MapHeatmapOptions): HeatmapSpec {
+  return {
+    rows: result.languages,
+    cols: result.languages,
+    values: mapMatrix(result),
+    colorScale: { name: 'viridis', domain: [0, 1] },
+    title: options.title,
+    showMeans: options.showMeans,
+    showValues: options.showValues,
+    colorBarLabel: 'mAP ×100',
+    valueFormat: { scale: 100, digits: 1 },
+    footnotes: [summaryLine(result), ...(options.note ? [options.note] : [])],
+    idPrefix: options.idPrefix,
+  };
+}
+
+export interface DifferenceHeatmapOptions {
+  title: string;
+  showMeans: boolean;
+  showValues: boolean;
+  /** family-wise error rate for the marks (default 0.05) */
+  level?: number;
+  idPrefix?: string;
+}
+
+/**
+ * The difference heatmap `a − b` (mAP, blue = a worse, red = a better, symmetric domain), with cells marked
+ * where the comparison's Holm-adjusted p < level.
+ * @throws ConfigError when the results have different datasets or languages
+ */
+export function differenceHeatmapSpec(a: ResultLike, b: ResultLike, comparison: ComparisonLike | null, options: DifferenceHeatmapOptions): HeatmapSpec {
+  if (a.dataset !== b.dataset || a.languages.join() !== b.languages.join()) {
+    throw new ConfigError(`cannot subtract results of ${b.dataset} [${b.languages.join(' ')}] from ${a.dataset} [${a.languages.join(' ')}]`);
+  }
+  const va = mapMatrix(a);
+  const vb = mapMatrix(b);
+  const values = va.map((row, i) => row.map((x, j) => (x === null || vb[i]![j] === null ? null : x - vb[i]![j]!)));
+  const level = options.level ?? 0.05;
+  const marks = comparison
+    ? a.languages.map((q) => a.languages.map((c) => {
+        const key = `${q}->${c}`;
+        const cell = q === c ? comparison.mono.cells[key] : comparison.cross.cells[key];
+        return cell !== undefined && cell.pHolm < level;
+      }))
+    : undefined;
+  const d = (x: number | null, y: number | null) => formatValue(x === null || y === null ? null : x - y, { scale: 1, digits: 3, signed: true });
+  return {
+    rows: a.languages,
+    cols: a.languages,
+    values,
+    colorScale: { name: 'blueWhiteRed', domain: domainFor('blueWhiteRed', values.flat()) },
+    title: options.title,
+    showMeans: options.showMeans,
+    showValues: options.showValues,
+    marks,
+    markLegend: comparison ? `paired randomization test, Holm-adjusted p < ${level} over the ${a.languages.length ** 2} cells` : undefined,
+    colorBarLabel: 'Δ mAP ×100',
+    valueFormat: { scale: 100, digits: 1, signed: true },
+    footnotes: [`Δ mono ${d(a.mono.map, b.mono.map)} · Δ cross ${d(a.cross.map, b.cross.map)} · Δ multi ${d(a.multi.map, b.multi.map)}${comparison ? '' : '  (significance not computed yet)'}`],
+    idPrefix: options.idPrefix,
+  };
+}
+
+/** One row of the summary table. */
+export interface NamedResult {
+  name: string;
+  strategy?: string;
+  step?: number;
+  result: ResultLike;
+}
+
+/** The per-run summary table (Table 1 and Table 2 of the paper side by side). */
+export function resultsTable(runs: readonly NamedResult[], caption?: string): TableSpec {
+  return {
+    columns: [
+      { key: 'run', label: 'run' },
+      { key: 'strategy', label: 'strategy' },
+      { key: 'step', label: 'step' },
+      { key: 'mono_map', label: 'mono mAP', digits: 3, best: 'max' },
+      { key: 'cross_map', label: 'cross mAP', digits: 3, best: 'max' },
+      { key: 'multi_map', label: 'multi mAP', digits: 3, best: 'max' },
+      { key: 'mono_r1', label: 'mono R@1', digits: 3, best: 'max' },
+      { key: 'cross_r1', label: 'cross R@1', digits: 3, best: 'max' },
+      { key: 'multi_r10', label: 'multi R@10', digits: 3, best: 'max' },
+      { key: 'rank_distance', label: 'rank distance', digits: 1, best: 'min' },
+    ],
+    rows: runs.map((r) => ({
+      run: r.name,
+      strategy: r.strategy ?? null,
+      step: r.step ?? null,
+      mono_map: r.result.mono.map,
+      cross_map: r.result.cross.map,
+      multi_map: r.result.multi.map,
+      mono_r1: r.result.mono.recall_1,
+      cross_r1: r.result.cross.recall_1,
+      multi_r10: r.result.multi.recall_10,
+      rank_distance: r.result.multi.rank_distance,
+    })),
+    caption,
+  };
+}
+
+/** Rank distance (multilingual setting, lower = less language bias) per query language, one column per run. */
+export function rankDistanceTable(runs: readonly NamedResult[], caption?: string): TableSpec {
+  const langs = [...new Set(runs.flatMap((r) => r.result.languages))];
+  return {
+    columns: [{ key: 'lang', label: 'query language' }, ...runs.map((r, i) => ({ key: `r${i}`, label: r.name, digits: 1 }))],
+    rows: [
+      ...langs.map((lang) => ({ lang, ...Object.fromEntries(runs.map((r, i) => [`r${i}`, r.result.multi.per_language[lang]?.rank_distance ?? null])) })),
+      { lang: 'mean', ...Object.fromEntries(runs.map((r, i) => [`r${i}`, r.result.multi.rank_distance])) },
+    ],
+    caption,
+  };
+}
+
+export interface DrilldownRow {
+  queryId: string;
+  apA: number;
+  apB: number | null;
+  /** apA − apB (apA when there is no b) */
+  diff: number;
+  /** 1-based rank of the relevant candidate in the cell's pool (= 1/AP: one relevant per mono/cross cell) */
+  rankA: number;
+  rankB: number | null;
+}
+
+/**
+ * The queries of cell `q->c`, sorted by AP difference (largest loss of `a` against `b` first), ties by id.
+ * @throws ConfigError when `a` holds no per-query APs for the cell
+ */
+export function drilldownRows(a: ResultLike, b: ResultLike | null, q: string, c: string): DrilldownRow[] {
+  const key = `${q}->${c}`;
+  const setting = q === c ? 'mono' : 'cross';
+  const pa = a.per_query?.[setting][key];
+  if (!pa) throw new ConfigError(`no per-query APs for cell ${key} (only the latest full evaluation of a run keeps them)`);
+  const pb = b?.per_query?.[setting][key];
+  const rows = Object.entries(pa).map(([queryId, apA]) => {
+    const apB = pb?.[queryId] ?? null;
+    return { queryId, apA, apB, diff: apB === null ? apA : apA - apB, rankA: Math.round(1 / apA), rankB: apB === null ? null : Math.round(1 / apB) };
+  });
+  return rows.sort((x, y) => x.diff - y.diff || (x.queryId < y.queryId ? -1 : 1));
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { createDefaultNotebook, type Notebook, type RunRecord } from '../../core/experiment/notebook';
+import { parseRunConfigJson } from '../../core/experiment/runConfig';
+import { DataFormatError } from '../../core/errors';
+import { NotebookAutosave, type KeyValueStore } from './autosave';
+
+class MemoryStore implements KeyValueStore {
+  readonly map = new Map<string, unknown>();
+  writes: string[][] = [];
+  failNext: Error | null = null;
+  async getMany(keys: string[]) {
+    return keys.map((k) => structuredClone(this.map.get(k)));
+  }
+  async setMany(entries: [string, unknown][]) {
+    if (this.failNext) {
+      const e = this.failNext;
+      this.failNext = null;
+      throw e;
+    }
+    this.writes.push(entries.map(([k]) => k));
+    for (const [k, v] of entries) this.map.set(k, structuredClone(v));
+  }
+  async delMany(keys: string[]) {
+    for (const k of keys) this.map.delete(k);
+  }
+}
+
+const tiny = parseRunConfigJson(readFileSync(new URL('../../../experiments/tiny.json', import.meta.url), 'utf8'), 'tiny.json');
+
+function run(id: string, steps: number): RunRecord {
+  return {
+    id,
+    name: id,
+    config: tiny,
+    backend: 'auto',
+    sampledEvalEvery: 0,
+    status: 'running',
+    error: null,
+    createdAt: '2025-11-24T00:00:00.000Z',
+    logs: Array.from({ length: steps }, (_, i) => ({
+      step: i + 1,
+      loss: 1,
+      retrieval_loss: 1,
+      adv_loss: null,
+      disc_acc: null,
+      disc_chance: null,
+      lambda: null,
+      lr: 0.001,
+      grad_norm: 1,
+      seconds: i,
+      batch: { kind: 'mono' as const, pairs: { 'en->en': 16 } },
+    })),
+    evaluations: [],
+    checkpoints: [],
+  };
+}
+
+describe('NotebookAutosave', () => {
+  it('writes only the pieces that changed and reads back the same notebook', async () => {
+    const kv = new MemoryStore();
+    const saver = new NotebookAutosave(kv);
+    const nb: Notebook = { ...createDefaultNotebook(), runs: [run('a', 2), run('b', 1)] };
+    expect((await saver.write(nb)).written.sort()).toEqual(['evals:a', 'evals:b', 'meta', 'run:a', 'run:b']);
+    // One step of run b: only its record is rewritten.
+    const next = { ...nb, runs: [nb.runs[0]!, { ...nb.runs[1]!, logs: run('b', 2).logs }] };
+    expect((await saver.write(next)).written).toEqual(['run:b']);
+    expect((await saver.write(next)).written).toEqual([]);
+    expect(await new NotebookAutosave(kv).read()).toEqual(next);
+  });
+
+  it('removes the pieces of deleted runs and writes nothing after a read', async () => {
+    const kv = new MemoryStore();
+    const saver = new NotebookAutosave(kv);
+    const nb: Notebook = { ...createDefaultNotebook(), runs: [run('a', 1), run('b', 1)] };
+    await saver.write(nb);
+    const out = await saver.write({ ...nb, runs: [nb.runs[0]!] });
+    expect(out.deleted.sort()).toEqual(['evals:b', 'run:b']);
+    expect([...kv.map.keys()].sort()).toEqual(['evals:a', 'meta', 'run:a']);
+    const reader = new NotebookAutosave(kv);
+    const restored = (await reader.read())!;
+    expect((await reader.write(restored)).written).toEqual([]);
+  });
+
+  it('retries a failed write and reports invalid saved data naming the field', async () => {
+    const kv = new MemoryStore();
+    const saver = new NotebookAutosave(kv);
+    const nb: Notebook = { ...createDefaultNotebook(), runs: [run('a', 1)] };
+    kv.failNext = new DOMException('quota', 'QuotaExceededError');
+    await expect(saver.write(nb)).rejects.toThrow('quota');
+    expect((await saver.write(nb)).written.sort()).toEqual(['evals:a', 'meta', 'run:a']);
+    (kv.map.get('run:a') as { logs: { loss: unknown }[] }).logs[0]!.loss = 'bad';
+    const err = await new NotebookAutosave(kv).read().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataFormatError);
+    expect((err as DataFormatError).field).toBe('runs[0].logs[0].loss');
+    expect(await new NotebookAutosave(new MemoryStore()).read()).toBeNull();
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * Autosave of the notebook in the browser (IndexedDB through idb-keyval), debounced, and its restore at
+ * start-up. The notebook is stored in pieces so a training step rewrites only what it changed:
+ *   `meta`          title, cells, data, model, figures and the run ids, in order
+ *   `run:<id>`      a run record without its evaluations (logs grow every step)
+ *   `evals:<id>`    its evaluations (large: per-query APs), rewritten only when they change
+ * A piece is written when its object is not the one written last time (the store replaces objects, never
+ * mutates them). Write failures (quota) are reported in the store, never swallowed.
+ */
+import { createStore, delMany, getMany, setMany, type UseStore } from 'idb-keyval';
+import { validateNotebook, type Notebook } from '../../core/experiment/notebook';
+import { useAppStore, type AppState } from '../store/store';
+import { selectNotebook } from '../store/selectors';
+
+/** The storage the autosave needs; IndexedDB in the app, a Map in tests. */
+export interface KeyValueStore {
+  getMany(keys: string[]): Promise<unknown[]>;
+  setMany(entries: [string, unknown][]): Promise<void>;
+  delMany(keys: string[]): Promise<void>;
+}
+
+export function idbKeyValueStore(name = 'xlir-lab'): KeyValueStore {
+  const store: UseStore = createStore(name, 'autosave');
+  return {
+    getMany: (keys) => getMany(keys, store),
+    setMany: (entries) => setMany(entries, store),
+    delMany: (keys) => delMany(keys, store),
+  };
+}
+
+export const AUTOSAVE_SOURCE = 'autosaved notebook (browser storage)';
+
+interface Meta {
+  schemaVersion: number;
+  title: string;
+  cells: Notebook['cells'];
+  data: Notebook['data'];
+  model: Notebook['model'];
+  figures: Notebook['figures'];
+  runIds: string[];
+}
+
+/** Writes notebooks piecewise and reads them back. */
+export class NotebookAutosave {
+  /** key → the object last written under it */
+  private readonly written = new Map<string, unknown>();
+
+  constructor(private readonly kv: KeyValueStore) {}
+
+  /** Writes the pieces of `nb` that changed since the last write or read; removes pieces of deleted runs. */
+  async write(nb: Notebook): Promise<{ written: string[]; deleted: string[] }> {
+    const entries: [string, unknown][] = [];
+    const live = new Set<string>(['meta']);
+    const metaParts = [nb.title, nb.cells, nb.data, nb.model, nb.figures, nb.runs.map((r) => r.id).join('\n')];
+    const lastMeta = this.written.get('meta') as unknown[] | undefined;
+    if (!lastMeta || metaParts.some((p, i) => p !== lastMeta[i])) {
+      const meta: Meta = { schemaVersion: nb.schemaVersion, title: nb.title, cells: nb.cells, data: nb.data, model: nb.model, figures: nb.figures, runIds: nb.runs.map((r) => r.id) };
+      entries.push(['meta', meta]);
+    }
+    for (const run of nb.runs) {
+      const runKey = `run:${run.id}`;
+      const evalKey = `evals:${run.id}`;
+      live.add(runKey).add(evalKey);
+      if (this.written.get(runKey) !== run) {
+        const { evaluations: _evaluations, ...rest } = run;
+        entries.push([runKey, rest]);
+      }
+      if (this.written.get(evalKey) !== run.evaluations) entries.push([evalKey, run.evaluations]);
+    }
+    const deleted = [...this.written.keys()].filter((k) => !live.has(k));
+    if (entries.length) await this.kv.setMany(entries);
+    if (deleted.length) await this.kv.delMany(deleted);
+    // Record only after the writes succeeded, so a failed write is retried next time.
+    for (const [key] of entries) {
+      if (key === 'meta') this.written.set('meta', metaParts);
+      else if (key.startsWith('run:')) this.written.set(key, nb.runs.find((r) => `run:${r.id}` === key));
+      else if (key.startsWith('evals:')) this.written.set(key, nb.runs.find((r) => `evals:${r.id}` === key)!.evaluations);
+    }
+    for (const k of deleted) this.written.delete(k);
+    return { written: entries.map(([k]) => k), deleted };
+  }
+
+  /**
+   * @returns the autosaved notebook, validated, or null when nothing was saved
+   * @throws DataFormatError naming {@link AUTOSAVE_SOURCE} and the field when the saved pieces are invalid
+   */
+  async read(): Promise<Notebook | null> {
+    const [meta] = (await this.kv.getMany(['meta'])) as [Meta | undefined];
+    if (!meta) return null;
+    const runIds = Array.isArray(meta.runIds) ? meta.runIds : [];
+    const pieces = await this.kv.getMany(runIds.flatMap((id) => [`run:${id}`, `evals:${id}`]));
+    const runs = runIds.map((_, i) => ({ ...(pieces[2 * i] as object), evaluations: pieces[2 * i + 1] }));
+    const { runIds: _ids, ...rest } = meta;
+    const notebook = validateNotebook(AUTOSAVE_SOURCE, { ...rest, runs });
+    // What was just read is what storage holds: remember it so the first write after restore is small.
+    this.written.set('meta', [notebook.title, notebook.cells, notebook.data, notebook.model, notebook.figures, notebook.runs.map((r) => r.id).join('\n')]);
+    for (const run of notebook.runs) {
+      this.written.set(`run:${run.id}`, run);
+      this.written.set(`evals:${run.id}`, run.evaluations);
+    }
+    return notebook;
+  }
+}
+
+function savedPartChanged(a: AppState, b: AppState): boolean {
+  return a.title !== b.title || a.cells !== b.cells || a.data !== b.data || a.model !== b.model || a.runs !== b.runs || a.figures !== b.figures;
+}
+
+/**
+ * Saves the notebook `delayMs` after the last change (and at most one write at a time).
+ * @returns a function that stops autosaving
+ */
+export function startAutosave(autosave: NotebookAutosave, delayMs = 800): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let writing = false;
+  let again = false;
+  const flush = async () => {
+    timer = null;
+    if (writing) {
+      again = true;
+      return;
+    }
+    writing = true;
+    try {
+      await autosave.write(selectNotebook(useAppStore.getState()));
+      useAppStore.setState({ autosave: { state: 'saved', at: new Date().toISOString() } });
+    } catch (err) {
+      useAppStore.setState({ autosave: { state: 'failed', message: `autosave failed: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}` } });
+    } finally {
+      writing = false;
+      if (again) {
+        again = false;
+        schedule();
+      }
+    }
+  };
+  const schedule = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void flush(), delayMs);
+    if (useAppStore.getState().autosave.state !== 'pending') useAppStore.setState({ autosave: { state: 'pending' } });
+  };
+  const unsubscribe = useAppStore.subscribe((s, prev) => {
+    if (savedPartChanged(s, prev)) schedule();
+  });
+  return () => {
+    unsubscribe();
+    if (timer) clearTimeout(timer);
+  };
+}
+

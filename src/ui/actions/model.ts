@@ -1,0 +1,81 @@
+/**
+ * The Model cell's actions: a built-in architecture, or a checkpoint folder picked or dropped by the user
+ * (or a zip downloaded from a run), copied into browser storage and loaded once in the compute worker to
+ * check it. "Evaluate" scores it on the evaluation data with the runs' evaluator and records the result as
+ * an imported run, so a re-imported checkpoint can be compared with the run that saved it.
+ */
+import type { BuiltinModel } from '../../core/model/builtinConfigs';
+import { EvaluationSchema, type RunRecord } from '../../core/experiment/notebook';
+import { parseRunConfig } from '../../core/experiment/runConfig';
+import { useAppStore } from '../store/store';
+import { computeClient } from './compute';
+import { readPickedCheckpoint, storeImportedCheckpoint } from './checkpoints';
+import { loadData, loadedDatasetFiles } from './data';
+import { PRESETS, DEFAULT_PRESET } from './presets';
+import { draftToConfig } from './runDraft';
+
+export function chooseBuiltin(config: BuiltinModel): void {
+  useAppStore.setState({ model: { kind: 'builtin', config }, modelStatus: { state: 'idle' } });
+}
+
+/** Imports picked or dropped files (a folder's files, or one .zip) as the model of the next runs. */
+export async function importCheckpoint(files: readonly File[]): Promise<void> {
+  const set = (modelStatus: ReturnType<typeof useAppStore.getState>['modelStatus']) => useAppStore.setState({ modelStatus });
+  try {
+    if (files.length === 0) throw new Error('no files picked');
+    set({ state: 'loading', message: 'reading the files…' });
+    const folder = await readPickedCheckpoint(files);
+    if (!folder.files.has('config.json')) throw new Error(`${folder.name} has no config.json (pick the checkpoint folder itself, or its .zip)`);
+    set({ state: 'loading', message: 'copying into browser storage…' });
+    const key = await storeImportedCheckpoint(folder.name, folder.files);
+    set({ state: 'loading', message: 'loading it in the compute worker…' });
+    const reply = await computeClient().request({ type: 'model/inspect', key });
+    useAppStore.setState({
+      model: { kind: 'checkpoint', name: folder.name, key, files: [...folder.files].map(([path, bytes]) => ({ path, bytes: bytes.byteLength })) },
+      modelStatus: { state: 'ready', summary: reply.summary },
+    });
+  } catch (err) {
+    set({ state: 'failed', message: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+/**
+ * Evaluates the imported checkpoint on the evaluation data and adds it to the runs as a finished,
+ * imported run (no training), named after the folder.
+ * @returns the new record's id
+ */
+export async function evaluateImportedCheckpoint(): Promise<string> {
+  const { model } = useAppStore.getState();
+  if (model.kind !== 'checkpoint') throw new Error('import a checkpoint first');
+  if (!loadedDatasetFiles() || useAppStore.getState().dataStatus.state !== 'loaded') await loadData();
+  const s = useAppStore.getState();
+  if (s.dataStatus.state !== 'loaded') throw new Error('the data did not load (see the Data cell)');
+  useAppStore.setState({ modelStatus: { state: 'loading', message: 'evaluating (embedding every query and candidate)…' } });
+  try {
+    const inspected = await computeClient().request({ type: 'model/inspect', key: model.key });
+    const preset = PRESETS.get(s.runDraft.preset) ?? PRESETS.get(DEFAULT_PRESET)!;
+    // A checkpoint saved by a run carries its config; a foreign one gets the form's, for the record.
+    const config = inspected.runConfig ? parseRunConfig(inspected.runConfig, `${model.name}/manifest.json`) : draftToConfig(s.runDraft, preset, s.data, model);
+    const reply = await computeClient().request({ type: 'model/evaluate', key: model.key, dataset: s.data.eval.dataset, languages: s.data.eval.languages, maxLength: config.model.maxLength });
+    const evaluation = EvaluationSchema.parse({ step: 0, kind: 'full', result: reply.result });
+    const id = `run-${crypto.randomUUID().slice(0, 8)}`;
+    const record: RunRecord = {
+      id,
+      name: `imported ${model.name}`,
+      config,
+      backend: 'auto',
+      sampledEvalEvery: 0,
+      status: 'done',
+      error: null,
+      createdAt: new Date().toISOString(),
+      logs: [],
+      evaluations: [evaluation],
+      checkpoints: [],
+    };
+    useAppStore.setState((st) => ({ runs: [...st.runs, record], modelStatus: { state: 'ready', summary: reply.summary } }));
+    return id;
+  } catch (err) {
+    useAppStore.setState({ modelStatus: { state: 'failed', message: err instanceof Error ? err.message : String(err) } });
+    throw err;
+  }
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { parseRunConfigJson } from '../../core/experiment/runConfig';
+import { createDefaultNotebook } from '../../core/experiment/notebook';
+import { draftFromPreset, draftToConfig, strategyLabel } from './runDraft';
+
+const preset = (name: string) => parseRunConfigJson(readFileSync(new URL(`../../../experiments/${name}.json`, import.meta.url), 'utf8'), `${name}.json`);
+
+describe('run form → run config', () => {
+  const tiny = preset('tiny');
+  const data = { ...createDefaultNotebook().data, train: { dataset: 'mlqa-r' as const, languages: ['de' as const, 'en' as const] }, eval: { dataset: 'xquad-r' as const, languages: ['en' as const] } };
+
+  it('keeps the preset and applies the form, the data and the model', () => {
+    const draft = { ...draftFromPreset('tiny', tiny), strategy: 'adversarial' as const, lambdaMax: 0.3, steps: 8 };
+    const config = draftToConfig(draft, tiny, data, { kind: 'builtin', config: 'tiny' });
+    expect(config.strategy).toEqual({ kind: 'adversarial', lambdaMax: 0.3, discriminatorHidden: 64, sampler: 'xx-mono', discriminatorDropout: 0.1, weight: 1 });
+    expect(config.steps).toBe(8);
+    expect(config.warmupSteps).toBe(0);
+    expect(config.data.train).toEqual({ dataset: 'mlqa-r', languages: ['de', 'en'] });
+    expect(config.model).toMatchObject({ builtin: 'tiny', vocabSize: tiny.model.vocabSize, maxLength: tiny.model.maxLength });
+    expect(strategyLabel(config.strategy)).toBe('Adversarial λmax=0.3');
+  });
+
+  it('uses an imported checkpoint by its storage key and drops the built-in vocabulary', () => {
+    const config = draftToConfig(draftFromPreset('tiny', tiny), tiny, data, { kind: 'checkpoint', name: 'x', key: 'models/x-1', files: [] });
+    expect(config.model.checkpoint).toBe('models/x-1');
+    expect(config.model.builtin).toBeUndefined();
+    expect(config.model.vocabSize).toBeUndefined();
+  });
+
+  it('names the bad field of an impossible form', () => {
+    const same = { ...data, eval: { dataset: 'mlqa-r' as const, languages: ['en' as const] } };
+    expect(() => draftToConfig(draftFromPreset('tiny', tiny), tiny, same, { kind: 'builtin', config: 'tiny' })).toThrow(/run form: data\.eval\.dataset/);
+    const one = { ...data, train: { dataset: 'mlqa-r' as const, languages: ['en' as const] } };
+    expect(() => draftToConfig({ ...draftFromPreset('tiny', tiny), strategy: 'xy' }, tiny, one, { kind: 'builtin', config: 'tiny' })).toThrow(/data\.train\.languages: strategy "xy" needs at least two/);
+  });
+});

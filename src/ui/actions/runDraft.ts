@@ -1,0 +1,112 @@
+/**
+ * The Runs cell's form: a preset (`experiments/*.json`) plus the fields a researcher changes most, turned
+ * into a full, validated run config with the Data cell's datasets and the Model cell's encoder.
+ */
+import type { DataSelection, ModelChoice } from '../../core/experiment/notebook';
+import { parseRunConfig, type RunConfig, type StrategyKind } from '../../core/experiment/runConfig';
+import type { BackendPreference } from '../../core/model/backend';
+
+export interface RunDraft {
+  /** preset name (file name without `.json`) */
+  preset: string;
+  strategy: StrategyKind;
+  /** hybrid: probability of a monolingual batch */
+  alpha: number;
+  /** adversarial: λ_max of the DANN schedule */
+  lambdaMax: number;
+  steps: number;
+  batchSize: number;
+  tau: number;
+  lr: number;
+  seed: number;
+  checkpointEvery: number;
+  /** full evaluation every N steps (0 = only at the end) */
+  evalEvery: number;
+  /** sampled evaluation every N steps for the live heatmap (0 = never) */
+  sampledEvalEvery: number;
+  backend: BackendPreference;
+}
+
+/** The draft a preset suggests. */
+export function draftFromPreset(name: string, preset: RunConfig): RunDraft {
+  const s = preset.strategy;
+  return {
+    preset: name,
+    strategy: s.kind,
+    alpha: s.kind === 'hybrid' ? s.alpha : 0.5,
+    lambdaMax: s.kind === 'adversarial' ? s.lambdaMax : 1,
+    steps: preset.steps,
+    batchSize: preset.batchSize,
+    tau: preset.tau,
+    lr: preset.lr,
+    seed: preset.seed,
+    checkpointEvery: preset.checkpointEvery,
+    evalEvery: preset.evalEvery,
+    sampledEvalEvery: Math.max(1, Math.round(preset.steps / 10)),
+    backend: 'auto',
+  };
+}
+
+/** Hidden size of the discriminator when a non-adversarial preset is switched to adversarial. */
+const DEFAULT_DISCRIMINATOR_HIDDEN = 64;
+
+function strategyOf(draft: RunDraft, preset: RunConfig): RunConfig['strategy'] {
+  switch (draft.strategy) {
+    case 'hybrid':
+      return { kind: 'hybrid', alpha: draft.alpha };
+    case 'adversarial':
+      return preset.strategy.kind === 'adversarial'
+        ? { ...preset.strategy, lambdaMax: draft.lambdaMax }
+        : { kind: 'adversarial', lambdaMax: draft.lambdaMax, discriminatorHidden: DEFAULT_DISCRIMINATOR_HIDDEN, sampler: 'xx-mono', discriminatorDropout: 0.1, weight: 1 };
+    default:
+      return { kind: draft.strategy };
+  }
+}
+
+/**
+ * @returns the run config: the preset with the draft's fields, the Data cell's train/eval data and the
+ *   Model cell's encoder; the warm-up is shortened to at most a tenth of the run
+ * @throws DataFormatError (file "run form") naming the first bad field
+ */
+export function draftToConfig(draft: RunDraft, preset: RunConfig, data: DataSelection, model: ModelChoice): RunConfig {
+  const { vocabSize, builtin: _b, checkpoint: _c, ...modelRest } = preset.model;
+  const modelConfig =
+    model.kind === 'builtin' ? { ...modelRest, builtin: model.config, vocabSize: vocabSize ?? 2000 } : { ...modelRest, checkpoint: model.key };
+  return parseRunConfig(
+    {
+      ...preset,
+      seed: draft.seed,
+      model: modelConfig,
+      data: { ...preset.data, train: { dataset: data.train.dataset, languages: data.train.languages }, eval: { dataset: data.eval.dataset, languages: data.eval.languages } },
+      strategy: strategyOf(draft, preset),
+      steps: draft.steps,
+      batchSize: draft.batchSize,
+      tau: draft.tau,
+      lr: draft.lr,
+      warmupSteps: Math.min(preset.warmupSteps, Math.floor(draft.steps / 10)),
+      checkpointEvery: draft.checkpointEvery,
+      evalEvery: draft.evalEvery,
+    },
+    'run form',
+  );
+}
+
+const STRATEGY_LABELS: Record<StrategyKind, string> = {
+  'xx-mono': 'X-X-mono',
+  xy: 'X-Y',
+  hybrid: 'Hybrid',
+  xx: 'X-X',
+  adversarial: 'Adversarial',
+};
+
+/** `Hybrid α=0.5`, `Adversarial λmax=1`, `X-Y`. */
+export function strategyLabel(strategy: RunConfig['strategy']): string {
+  const base = STRATEGY_LABELS[strategy.kind];
+  if (strategy.kind === 'hybrid') return `${base} α=${strategy.alpha}`;
+  if (strategy.kind === 'adversarial') return `${base} λmax=${strategy.lambdaMax}`;
+  return base;
+}
+
+export function strategyKindLabel(kind: StrategyKind): string {
+  return STRATEGY_LABELS[kind];
+}

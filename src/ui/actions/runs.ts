@@ -1,0 +1,283 @@
+/**
+ * Runs: launch one training worker per run, pause (checkpoint, then the worker ends), resume (a new worker
+ * from the last checkpoint), stop, delete; fold the workers' events into the run records; after a page
+ * reload, restart the runs that were training from their last autosaved checkpoint.
+ *
+ * Step logs arrive many per second on a fast GPU; they are buffered here and written to the store at most
+ * every {@link FLUSH_MS} ms, so React and the autosave see a handful of updates per second.
+ */
+import { EvaluationSchema, StepLogSchema, type Evaluation, type RunRecord, type StepLog } from '../../core/experiment/notebook';
+import type { TrainEvent } from '../../core/experiment/protocol';
+import { useAppStore } from '../store/store';
+import type { RunRuntime } from '../store/runsSlice';
+import { RunWorkerClient } from '../workers/runWorkerClient';
+import { loadData, loadedDatasetFiles } from './data';
+import { draftFromPreset, draftToConfig, strategyLabel, type RunDraft } from './runDraft';
+import { presetData } from '../store/dataSlice';
+import { PRESETS } from './presets';
+import { deleteCheckpointFolder } from '../../../workers/opfsCheckpoints';
+
+const FLUSH_MS = 500;
+
+const workers = new Map<string, RunWorkerClient>();
+const buffered = new Map<string, StepLog[]>();
+let flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+function updateRun(runId: string, f: (r: RunRecord) => RunRecord): void {
+  useAppStore.setState((s) => ({ runs: s.runs.map((r) => (r.id === runId ? f(r) : r)) }));
+}
+
+function setRuntime(runId: string, patch: Partial<RunRuntime>): void {
+  useAppStore.setState((s) => {
+    const prev: RunRuntime = s.runtime[runId] ?? { phase: 'starting', backend: null, stepsPerSecond: null, detail: null, storageError: null };
+    return { runtime: { ...s.runtime, [runId]: { ...prev, ...patch } } };
+  });
+}
+
+function flushLogs(): void {
+  flushTimer = null;
+  if (buffered.size === 0) return;
+  const batches = new Map(buffered);
+  buffered.clear();
+  useAppStore.setState((s) => ({
+    runs: s.runs.map((r) => {
+      const logs = batches.get(r.id);
+      if (!logs) return r;
+      // A resumed run re-sends steps after its checkpoint; keep the newest of each step.
+      const last = logs[0]!.step;
+      const kept = r.logs.length && r.logs[r.logs.length - 1]!.step >= last ? r.logs.filter((l) => l.step < last) : r.logs;
+      return { ...r, logs: [...kept, ...logs] };
+    }),
+  }));
+}
+
+function queueLogs(runId: string, logs: StepLog[]): void {
+  const list = buffered.get(runId) ?? [];
+  list.push(...logs);
+  buffered.set(runId, list);
+  flushTimer ??= setTimeout(flushLogs, FLUSH_MS);
+}
+
+/** Keeps per-query APs only in the latest full evaluation (they are large; see notebook.ts). */
+function addEvaluation(evaluations: readonly Evaluation[], e: Evaluation): Evaluation[] {
+  const rest = evaluations.filter((x) => !(x.step === e.step && x.kind === e.kind));
+  if (e.kind !== 'full') return [...rest, e];
+  return [
+    ...rest.map((x) => {
+      if (x.kind !== 'full' || !x.result.per_query) return x;
+      const { per_query: _dropped, ...result } = x.result;
+      return { ...x, result };
+    }),
+    e,
+  ];
+}
+
+function finishWorker(runId: string): void {
+  flushLogs();
+  workers.get(runId)?.terminate();
+  workers.delete(runId);
+}
+
+function onEvent(event: TrainEvent): void {
+  const { runId } = event;
+  switch (event.type) {
+    case 'train/ready':
+      setRuntime(runId, { phase: 'training', backend: event.backend });
+      updateRun(runId, (r) => ({ ...r, status: 'running', error: null }));
+      break;
+    case 'train/steps': {
+      const logs: StepLog[] = [];
+      for (const raw of event.logs) {
+        const parsed = StepLogSchema.safeParse(raw);
+        if (!parsed.success) {
+          onEvent({ type: 'train/failed', runId, error: { name: 'ProtocolError', code: 'INTERNAL', message: `step log: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}` } });
+          return;
+        }
+        logs.push(parsed.data);
+      }
+      queueLogs(runId, logs);
+      if (event.stepsPerSecond !== null) setRuntime(runId, { stepsPerSecond: event.stepsPerSecond, phase: 'training' });
+      break;
+    }
+    case 'train/checkpoint':
+      updateRun(runId, (r) => ({
+        ...r,
+        checkpoints: [...r.checkpoints.filter((c) => c.step !== event.step && !event.removed.includes(c.key)), { step: event.step, key: event.key }],
+      }));
+      setRuntime(runId, { storageError: null });
+      break;
+    case 'train/evaluation': {
+      const parsed = EvaluationSchema.safeParse(event.evaluation);
+      if (!parsed.success) {
+        setRuntime(runId, { storageError: `evaluation dropped: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}` });
+        break;
+      }
+      flushLogs();
+      // A task of its own: the Results cell re-renders on this update, which should not add to the
+      // task that received (and validated) the message.
+      setTimeout(() => updateRun(runId, (r) => ({ ...r, evaluations: addEvaluation(r.evaluations, parsed.data) })), 0);
+      break;
+    }
+    case 'train/phase':
+      setRuntime(runId, { phase: event.phase === 'saving' ? 'pausing' : event.phase, detail: event.detail });
+      break;
+    case 'train/storage-error':
+      setRuntime(runId, { storageError: event.message });
+      break;
+    case 'train/ended':
+      finishWorker(runId);
+      updateRun(runId, (r) => ({ ...r, status: event.reason }));
+      setRuntime(runId, { phase: 'idle', stepsPerSecond: null });
+      break;
+    case 'train/failed':
+      finishWorker(runId);
+      updateRun(runId, (r) => ({ ...r, status: 'failed', error: event.error.message }));
+      setRuntime(runId, { phase: 'idle', stepsPerSecond: null });
+      break;
+  }
+}
+
+export function setRunDraft(patch: Partial<RunDraft>): void {
+  useAppStore.setState((s) => ({ runDraft: { ...s.runDraft, ...patch } }));
+}
+
+/** Switches the form to a preset, and the Data cell to the preset's training and evaluation data. */
+export function choosePreset(name: string): void {
+  const preset = PRESETS.get(name);
+  if (!preset) return;
+  const { runDraft, data } = useAppStore.getState();
+  setRunDraft({ ...draftFromPreset(name, preset), backend: runDraft.backend });
+  const next = presetData(preset, data.source);
+  if (JSON.stringify([next.train, next.eval]) !== JSON.stringify([data.train, data.eval])) {
+    useAppStore.setState({ data: next, dataStatus: { state: 'idle' } });
+  }
+}
+
+async function startWorker(run: RunRecord, resumeFrom: string | null): Promise<void> {
+  if (!loadedDatasetFiles()) await loadData();
+  const data = loadedDatasetFiles();
+  if (!data) {
+    updateRun(run.id, (r) => ({ ...r, status: 'failed', error: 'the dataset did not load (see the Data cell)' }));
+    return;
+  }
+  workers.get(run.id)?.terminate();
+  const client = new RunWorkerClient(run.id, onEvent);
+  workers.set(run.id, client);
+  setRuntime(run.id, { phase: 'starting', storageError: null, stepsPerSecond: null, detail: null });
+  const { model } = useAppStore.getState();
+  client.send(
+    {
+      type: 'train/start',
+      runId: run.id,
+      config: run.config,
+      model,
+      train: { name: data.train.dataset, languages: data.train.languages, files: data.train.files },
+      eval: { name: data.eval.dataset, languages: data.eval.languages, files: data.eval.files },
+      sampledEvalEvery: run.sampledEvalEvery,
+      backend: run.backend,
+      resumeFrom,
+      checkpointRoot: `runs/${run.id}`,
+    },
+    [...data.train.files, ...data.eval.files].map((f) => f.bytes.buffer),
+  );
+}
+
+/**
+ * Creates a run from the form (with `overrides`) and starts its worker.
+ * @returns the new run's id
+ * @throws DataFormatError (file "run form") when the form does not make a valid config
+ */
+export async function launchRun(overrides: Partial<RunDraft> = {}): Promise<string> {
+  const s = useAppStore.getState();
+  const draft = { ...s.runDraft, ...overrides };
+  const preset = PRESETS.get(draft.preset);
+  if (!preset) throw new Error(`unknown preset "${draft.preset}"`);
+  const config = draftToConfig(draft, preset, s.data, s.model);
+  const id = `run-${crypto.randomUUID().slice(0, 8)}`;
+  const label = strategyLabel(config.strategy);
+  const same = s.runs.filter((r) => strategyLabel(r.config.strategy) === label).length;
+  const run: RunRecord = {
+    id,
+    name: `${label}${same ? ` #${same + 1}` : ''}`,
+    config,
+    backend: draft.backend,
+    sampledEvalEvery: draft.sampledEvalEvery,
+    status: 'queued',
+    error: null,
+    createdAt: new Date().toISOString(),
+    logs: [],
+    evaluations: [],
+    checkpoints: [],
+  };
+  useAppStore.setState((st) => ({ runs: [...st.runs, run] }));
+  await startWorker(run, null);
+  return id;
+}
+
+export function pauseRun(runId: string): void {
+  const w = workers.get(runId);
+  if (!w) return;
+  setRuntime(runId, { phase: 'pausing' });
+  w.send({ type: 'train/pause', runId });
+}
+
+export function stopRun(runId: string): void {
+  const w = workers.get(runId);
+  if (w) {
+    setRuntime(runId, { phase: 'pausing' });
+    w.send({ type: 'train/stop', runId });
+  } else updateRun(runId, (r) => ({ ...r, status: 'stopped' }));
+}
+
+/** Drops the record's logs and evaluations after `step` (they will be produced again from the checkpoint). */
+function rewindTo(run: RunRecord, step: number): RunRecord {
+  return { ...run, logs: run.logs.filter((l) => l.step <= step), evaluations: run.evaluations.filter((e) => e.step <= step) };
+}
+
+/** Continues a paused (or interrupted) run from its last checkpoint, or from step 0 when it has none. */
+export async function resumeRun(runId: string): Promise<void> {
+  const run = useAppStore.getState().runs.find((r) => r.id === runId);
+  if (!run || workers.has(runId)) return;
+  const last = run.checkpoints.reduce<RunRecord['checkpoints'][number] | null>((a, c) => (!a || c.step > a.step ? c : a), null);
+  const rewound = last ? rewindTo(run, last.step) : { ...run, logs: [], evaluations: [] };
+  updateRun(runId, () => ({ ...rewound, status: 'queued', error: null }));
+  await startWorker(rewound, last?.key ?? null);
+}
+
+export async function deleteRun(runId: string): Promise<void> {
+  workers.get(runId)?.terminate();
+  workers.delete(runId);
+  buffered.delete(runId);
+  useAppStore.setState((s) => {
+    const { [runId]: _gone, ...runtime } = s.runtime;
+    return {
+      runs: s.runs.filter((r) => r.id !== runId),
+      runtime,
+      figures: { ...s.figures, hiddenRunIds: s.figures.hiddenRunIds.filter((id) => id !== runId), heatmapRunId: s.figures.heatmapRunId === runId ? null : s.figures.heatmapRunId, baselineRunId: s.figures.baselineRunId === runId ? null : s.figures.baselineRunId },
+    };
+  });
+  try {
+    await deleteCheckpointFolder(`runs/${runId}`);
+  } catch (err) {
+    useAppStore.setState({ fileError: `could not delete the checkpoints of ${runId}: ${err instanceof Error ? err.message : String(err)}` });
+  }
+}
+
+/** Ends every training worker (before another notebook replaces this one); their runs stay as recorded. */
+export function stopAllRunWorkers(): void {
+  flushLogs();
+  for (const w of workers.values()) w.terminate();
+  workers.clear();
+}
+
+/**
+ * After a reload (or opening a notebook): runs recorded as running or queued have no worker any more.
+ * With `autoResume` they restart from their last checkpoint; otherwise they are marked paused.
+ */
+export function resumeInterruptedRuns({ autoResume }: { autoResume: boolean }): void {
+  for (const run of useAppStore.getState().runs) {
+    if (run.status !== 'running' && run.status !== 'queued') continue;
+    if (autoResume) void resumeRun(run.id);
+    else updateRun(run.id, (r) => ({ ...r, status: 'paused' }));
+  }
+}

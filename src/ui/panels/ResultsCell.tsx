@@ -1,0 +1,154 @@
+import { useEffect, useMemo } from 'react';
+import type { Evaluation, RunRecord } from '../../core/experiment/notebook';
+import { differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, rankDistanceTable, resultsTable, type NamedResult } from '../../core/figures/resultFigures';
+import { useAppStore } from '../store/store';
+import { comparisonKey, latestEvaluation, selectBaselineRun, selectHeatmapRun, selectVisibleRuns } from '../store/selectors';
+import { inspectCell, setFigureSettings } from '../actions/figures';
+import { requestComparison } from '../actions/compare';
+import { HeatmapFigure } from '../components/HeatmapFigure';
+import { TableView } from '../components/TableView';
+import { slug } from '../export/download';
+import { strategyLabel } from '../actions/runDraft';
+import { DATASET_LABELS } from './DataCell';
+import { useShallow } from 'zustand/react/shallow';
+
+function evalLabel(e: Evaluation): string {
+  return `${e.kind === 'full' ? 'full' : 'sampled'} evaluation at step ${e.step}`;
+}
+
+function Drilldown({ run, evalA, baseline, evalB }: { run: RunRecord; evalA: Evaluation; baseline: RunRecord | null; evalB: Evaluation | null }) {
+  const cell = useAppStore((s) => s.inspectedCell);
+  const rows = useMemo(() => {
+    if (!cell) return null;
+    try {
+      return { ok: drilldownRows(evalA.result, evalB?.result ?? null, cell.row, cell.col) } as const;
+    } catch (err) {
+      return { error: err instanceof Error ? err.message : String(err) } as const;
+    }
+  }, [cell, evalA, evalB]);
+  if (!cell || !rows) return <p className="hint">Click a heatmap cell to list its queries sorted by AP difference.</p>;
+  return (
+    <div className="drilldown" data-testid="drilldown">
+      <h3>
+        {cell.row} → {cell.col}: queries of {run.name}
+        {baseline ? ` vs ${baseline.name}` : ''}, largest loss first
+        <button type="button" onClick={() => inspectCell(null)} aria-label="close drill-down">×</button>
+      </h3>
+      {'error' in rows ? (
+        <p className="error">{rows.error}</p>
+      ) : (
+        <table className="results">
+          <thead>
+            <tr><th>query</th><th>AP</th>{evalB && <th>AP baseline</th>}{evalB && <th>Δ AP</th>}<th>gold rank</th>{evalB && <th>gold rank baseline</th>}</tr>
+          </thead>
+          <tbody>
+            {rows.ok.slice(0, 25).map((r) => (
+              <tr key={r.queryId}>
+                <td><code>{r.queryId}</code></td>
+                <td className="num">{r.apA.toFixed(3)}</td>
+                {evalB && <td className="num">{r.apB?.toFixed(3) ?? '–'}</td>}
+                {evalB && <td className="num">{r.diff >= 0 ? '+' : ''}{r.diff.toFixed(3)}</td>}
+                <td className="num">{r.rankA}</td>
+                {evalB && <td className="num">{r.rankB ?? '–'}</td>}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
+/** Results: the mAP heatmap, the difference heatmap with significance, tables and the drill-down. */
+export function ResultsCell() {
+  const runs = useAppStore((s) => s.runs);
+  const figures = useAppStore((s) => s.figures);
+  const run = useAppStore(selectHeatmapRun);
+  const baseline = useAppStore((s) => selectBaselineRun(s, selectHeatmapRun(s)));
+  const visible = useAppStore(useShallow(selectVisibleRuns));
+  const evalA = run ? latestEvaluation(run) : null;
+  const evalB = baseline ? latestEvaluation(baseline) : null;
+  const key = run && evalA && baseline && evalB ? comparisonKey(run, evalA, baseline, evalB) : null;
+  const comparison = useAppStore((s) => (key ? s.comparisons[key] : undefined));
+
+  useEffect(() => {
+    if (run && evalA && baseline && evalB && evalA.kind === 'full' && evalB.kind === 'full') requestComparison(run, evalA, baseline, evalB);
+  }, [run, evalA, baseline, evalB]);
+
+  const mapSpec = useMemo(
+    () => (run && evalA ? mapHeatmapSpec(evalA.result, { title: `${run.name} — ${DATASET_LABELS[evalA.result.dataset]} mAP`, showMeans: figures.showMeans, showValues: figures.showValues, idPrefix: 'map', note: evalLabel(evalA) }) : null),
+    [run, evalA, figures.showMeans, figures.showValues],
+  );
+  const diff = useMemo(() => {
+    if (!run || !evalA || !baseline || !evalB) return null;
+    try {
+      const cmp = comparison?.state === 'done' ? comparison.comparison : null;
+      return { error: null, spec: differenceHeatmapSpec(evalA.result, evalB.result, cmp, { title: `${run.name} − ${baseline.name}`, showMeans: figures.showMeans, showValues: figures.showValues, level: figures.significanceLevel, idPrefix: 'diff' }) };
+    } catch (err) {
+      return { spec: null, error: err instanceof Error ? err.message : String(err) };
+    }
+  }, [run, evalA, baseline, evalB, comparison, figures.showMeans, figures.showValues, figures.significanceLevel]);
+  const named: NamedResult[] = useMemo(
+    () => visible.flatMap((r) => {
+      const e = latestEvaluation(r);
+      return e ? [{ name: r.name, strategy: strategyLabel(r.config.strategy), step: e.step, result: e.result }] : [];
+    }),
+    [visible],
+  );
+  const table = useMemo(() => resultsTable(named, 'Mean mAP (macro over cells), R@1 / R@10 and rank distance per run'), [named]);
+  const rdTable = useMemo(() => rankDistanceTable(named, 'Rank distance per query language (multilingual pool; lower = less language bias)'), [named]);
+  const evaluated = runs.filter((r) => r.evaluations.length);
+
+  return (
+    <section className="cell" aria-labelledby="results-title" data-testid="results-cell">
+      <h2 id="results-title">Results</h2>
+      {evaluated.length === 0 ? (
+        <p className="hint">No evaluation yet: runs evaluate a sample of queries during training and all of them at checkpoints and at the end.</p>
+      ) : (
+        <>
+          <div className="form-row">
+            <label>
+              run{' '}
+              <select aria-label="heatmap run" value={run?.id ?? ''} onChange={(e) => setFigureSettings({ heatmapRunId: e.target.value || null })}>
+                {evaluated.map((r) => <option key={r.id} value={r.id}>{r.name}</option>)}
+              </select>
+            </label>
+            <label>
+              against{' '}
+              <select aria-label="baseline run" value={baseline?.id ?? ''} onChange={(e) => setFigureSettings({ baselineRunId: e.target.value || null })}>
+                {evaluated.filter((r) => r.id !== run?.id).map((r) => <option key={r.id} value={r.id}>{r.name}</option>)}
+              </select>
+            </label>
+            <label><input type="checkbox" checked={figures.showMeans} onChange={(e) => setFigureSettings({ showMeans: e.target.checked })} /> row/column means</label>
+            <label><input type="checkbox" checked={figures.showValues} onChange={(e) => setFigureSettings({ showValues: e.target.checked })} /> values</label>
+          </div>
+          <div className="figure-grid">
+            {mapSpec && run && <HeatmapFigure spec={mapSpec} baseName={`${slug(run.name)}-map-heatmap`} testId="map-heatmap" onCell={(row, col) => inspectCell({ row, col })} />}
+            {diff && diff.spec && run && baseline && (
+              <div>
+                <HeatmapFigure spec={diff.spec} baseName={`${slug(run.name)}-minus-${slug(baseline.name)}`} testId="diff-heatmap" onCell={(row, col) => inspectCell({ row, col })} />
+                <p className="hint" data-testid="significance-status">
+                  {evalA?.kind !== 'full' || evalB?.kind !== 'full'
+                    ? 'Significance marks appear once both runs have a full evaluation.'
+                    : comparison?.state === 'running'
+                      ? 'Running paired randomization tests (10,000 permutations per cell) in the compute worker…'
+                      : comparison?.state === 'failed'
+                        ? `Significance: ${comparison.message}`
+                        : comparison?.state === 'done'
+                          ? `● = significant after Holm correction (α = ${figures.significanceLevel}); setting p-values: mono ${comparison.comparison.mono.p.toFixed(4)}, cross ${comparison.comparison.cross.p.toFixed(4)}, multi ${comparison.comparison.multi.p.toFixed(4)}`
+                          : ''}
+                </p>
+              </div>
+            )}
+            {diff && diff.error && <p className="error">{diff.error}</p>}
+          </div>
+          {run && evalA && <Drilldown run={run} evalA={evalA} baseline={baseline} evalB={evalB} />}
+          <h3>Summary per run</h3>
+          <TableView spec={table} baseName="results-table" testId="results-table" />
+          <h3>Rank distance per query language</h3>
+          <TableView spec={rdTable} baseName="rank-distance" testId="rank-distance-table" />
+        </>
+      )}
+    </section>
+  );
+}

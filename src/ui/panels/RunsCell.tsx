@@ -1,0 +1,148 @@
+import { useMemo, useState } from 'react';
+import { STRATEGY_KINDS, type StrategyKind } from '../../core/experiment/runConfig';
+import { BACKEND_PREFERENCES, type BackendPreference } from '../../core/model/backend';
+import type { RunRecord } from '../../core/experiment/notebook';
+import { runColor } from '../../core/figures/palette';
+import { useAppStore } from '../store/store';
+import { choosePreset, deleteRun, launchRun, pauseRun, resumeRun, setRunDraft, stopRun } from '../actions/runs';
+import { draftToConfig, strategyKindLabel } from '../actions/runDraft';
+import { PRESETS } from '../actions/presets';
+import { downloadCheckpoint } from '../actions/checkpoints';
+import { toggleRunVisible } from '../actions/figures';
+import { LossCurves } from '../components/LossCurves';
+import { BatchPanel } from '../components/BatchPanel';
+
+function NumberField({ label, value, onChange, step, min, testId }: { label: string; value: number; onChange: (v: number) => void; step?: number; min?: number; testId?: string }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <input type="number" value={value} step={step ?? 1} min={min ?? 0} aria-label={label} data-testid={testId} onChange={(e) => onChange(Number(e.target.value))} />
+    </label>
+  );
+}
+
+function RunForm() {
+  const draft = useAppStore((s) => s.runDraft);
+  const data = useAppStore((s) => s.data);
+  const model = useAppStore((s) => s.model);
+  const [error, setError] = useState<string | null>(null);
+  const problem = useMemo(() => {
+    try {
+      draftToConfig(draft, PRESETS.get(draft.preset)!, data, model);
+      return null;
+    } catch (err) {
+      return err instanceof Error ? err.message : String(err);
+    }
+  }, [draft, data, model]);
+  const launch = async () => {
+    setError(null);
+    try {
+      await launchRun();
+    } catch (err) {
+      setError(err instanceof Error ? err.message : String(err));
+    }
+  };
+  return (
+    <form className="run-form" onSubmit={(e) => { e.preventDefault(); void launch(); }} data-testid="run-form">
+      <div className="form-grid">
+        <label className="field">
+          <span>preset</span>
+          <select aria-label="preset" value={draft.preset} onChange={(e) => choosePreset(e.target.value)} title="also sets the Data cell to the preset's data">
+            {[...PRESETS.keys()].map((p) => <option key={p} value={p}>{p}</option>)}
+          </select>
+        </label>
+        <label className="field">
+          <span>strategy</span>
+          <select aria-label="strategy" data-testid="strategy" value={draft.strategy} onChange={(e) => setRunDraft({ strategy: e.target.value as StrategyKind })}>
+            {STRATEGY_KINDS.map((k) => <option key={k} value={k}>{strategyKindLabel(k)}</option>)}
+          </select>
+        </label>
+        {draft.strategy === 'hybrid' && <NumberField label="α (mono prob.)" value={draft.alpha} step={0.05} onChange={(alpha) => setRunDraft({ alpha })} />}
+        {draft.strategy === 'adversarial' && <NumberField label="λ max" value={draft.lambdaMax} step={0.1} onChange={(lambdaMax) => setRunDraft({ lambdaMax })} />}
+        <NumberField label="steps" value={draft.steps} min={1} onChange={(steps) => setRunDraft({ steps })} testId="steps" />
+        <NumberField label="batch size" value={draft.batchSize} min={2} onChange={(batchSize) => setRunDraft({ batchSize })} />
+        <NumberField label="τ" value={draft.tau} step={0.01} onChange={(tau) => setRunDraft({ tau })} />
+        <NumberField label="lr" value={draft.lr} step={0.0001} onChange={(lr) => setRunDraft({ lr })} />
+        <NumberField label="seed" value={draft.seed} onChange={(seed) => setRunDraft({ seed })} />
+        <label className="field">
+          <span>backend</span>
+          <select aria-label="run backend" value={draft.backend} onChange={(e) => setRunDraft({ backend: e.target.value as BackendPreference })}>
+            {BACKEND_PREFERENCES.map((b) => <option key={b} value={b}>{b}</option>)}
+          </select>
+        </label>
+        <NumberField label="checkpoint every" value={draft.checkpointEvery} min={1} onChange={(checkpointEvery) => setRunDraft({ checkpointEvery })} testId="checkpoint-every" />
+        <NumberField label="full eval every (0 = end)" value={draft.evalEvery} onChange={(evalEvery) => setRunDraft({ evalEvery })} />
+        <NumberField label="sampled eval every" value={draft.sampledEvalEvery} onChange={(sampledEvalEvery) => setRunDraft({ sampledEvalEvery })} testId="sampled-eval-every" />
+      </div>
+      <div className="form-row">
+        <button type="submit" className="primary" data-testid="launch-run" disabled={problem !== null}>
+          Launch run
+        </button>
+        {(error ?? problem) && <span className="error">{error ?? problem}</span>}
+      </div>
+    </form>
+  );
+}
+
+function RunCard({ run, index }: { run: RunRecord; index: number }) {
+  const runtime = useAppStore((s) => s.runtime[run.id]);
+  const hidden = useAppStore((s) => s.figures.hiddenRunIds.includes(run.id));
+  const [error, setError] = useState<string | null>(null);
+  const step = run.logs.length ? run.logs[run.logs.length - 1]!.step : 0;
+  const live = run.status === 'running' || run.status === 'queued';
+  const last = run.logs[run.logs.length - 1];
+  return (
+    <div className="run-card" data-testid="run-card" data-run-id={run.id} data-status={run.status} data-step={step} data-backend={runtime?.backend ?? ''}>
+      <div className="run-head">
+        <span className="swatch" style={{ background: runColor(index) }} />
+        <strong>{run.name}</strong>
+        <span className={`badge ${run.status}`}>{run.status}</span>
+        <span className="muted">
+          step {step} / {run.config.steps}
+          {runtime?.backend ? ` · ${runtime.backend}` : ''}
+          {runtime?.stepsPerSecond ? ` · ${runtime.stepsPerSecond.toFixed(2)} steps/s` : ''}
+          {live && runtime?.detail ? ` · ${runtime.detail}` : ''}
+          {last ? ` · loss ${last.loss.toFixed(3)}` : ''}
+          {run.checkpoints.length ? ` · checkpoint @${Math.max(...run.checkpoints.map((c) => c.step))}` : ''}
+        </span>
+        <span className="spacer" />
+        <label className="muted"><input type="checkbox" checked={!hidden} onChange={() => toggleRunVisible(run.id)} /> show</label>
+        {run.status === 'running' && <button type="button" onClick={() => pauseRun(run.id)} data-testid="pause-run">pause</button>}
+        {(run.status === 'paused' || run.status === 'stopped' || run.status === 'failed') && step < run.config.steps && (
+          <button type="button" onClick={() => void resumeRun(run.id)} data-testid="resume-run">resume</button>
+        )}
+        {live && <button type="button" onClick={() => stopRun(run.id)}>stop</button>}
+        <button
+          type="button"
+          disabled={run.checkpoints.length === 0}
+          data-testid="download-checkpoint"
+          onClick={() => downloadCheckpoint(run).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)))}
+        >
+          checkpoint .zip
+        </button>
+        <button type="button" onClick={() => { if (window.confirm(`Delete ${run.name} and its checkpoints?`)) void deleteRun(run.id); }}>delete</button>
+      </div>
+      <div className="progress"><div style={{ width: `${(100 * step) / run.config.steps}%`, background: runColor(index) }} /></div>
+      {run.error && <p className="error">{run.error}</p>}
+      {runtime?.storageError && <p className="error" data-testid="storage-error">{runtime.storageError}</p>}
+      {error && <p className="error">{error}</p>}
+      <BatchPanel run={run} />
+    </div>
+  );
+}
+
+/** Runs: configure and launch runs (one worker each), control them, and watch their batches and losses. */
+export function RunsCell() {
+  const runs = useAppStore((s) => s.runs);
+  return (
+    <section className="cell" aria-labelledby="runs-title" data-testid="runs-cell">
+      <h2 id="runs-title">Runs</h2>
+      <RunForm />
+      <div className="run-list">
+        {runs.map((r, i) => <RunCard key={r.id} run={r} index={i} />)}
+      </div>
+      <h3>Loss curves</h3>
+      <LossCurves />
+    </section>
+  );
+}

@@ -1,0 +1,27 @@
+import type { StateCreator } from 'zustand';
+import { DEFAULT_FIGURE_SETTINGS, type FigureSettings } from '../../core/experiment/notebook';
+import type { ResultsComparison } from '../../core/experiment/protocol';
+
+/** A paired comparison of two evaluations, computed in the compute worker (derived, so never saved). */
+export type ComparisonStatus =
+  | { state: 'running' }
+  | { state: 'done'; comparison: ResultsComparison }
+  | { state: 'failed'; message: string };
+
+/** How the figures are drawn (saved with the notebook), and what the user is inspecting (not saved). */
+export interface FiguresSlice {
+  figures: FigureSettings;
+  /** the step whose batch the batch panel shows, per run */
+  inspectedStep: { runId: string; step: number } | null;
+  /** the heatmap cell being drilled into */
+  inspectedCell: { row: string; col: string } | null;
+  /** keyed by {@link comparisonKey} */
+  comparisons: Record<string, ComparisonStatus>;
+}
+
+export const createFiguresSlice: StateCreator<FiguresSlice, [], [], FiguresSlice> = () => ({
+  figures: { ...DEFAULT_FIGURE_SETTINGS },
+  inspectedStep: null,
+  inspectedCell: null,
+  comparisons: {},
+});

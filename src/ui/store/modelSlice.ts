@@ -1,0 +1,19 @@
+import type { StateCreator } from 'zustand';
+import { createDefaultNotebook, type ModelChoice } from '../../core/experiment/notebook';
+
+export type ModelStatus =
+  | { state: 'idle' }
+  | { state: 'loading'; message: string }
+  | { state: 'ready'; summary: string }
+  | { state: 'failed'; message: string };
+
+/** The encoder the runs start from (saved), and whether a picked checkpoint loaded (not saved). */
+export interface ModelSlice {
+  model: ModelChoice;
+  modelStatus: ModelStatus;
+}
+
+export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = () => ({
+  model: createDefaultNotebook().model,
+  modelStatus: { state: 'idle' },
+});

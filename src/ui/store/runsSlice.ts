@@ -1,0 +1,29 @@
+import type { StateCreator } from 'zustand';
+import type { RunRecord } from '../../core/experiment/notebook';
+import { draftFromPreset, type RunDraft } from '../actions/runDraft';
+import { DEFAULT_PRESET, PRESETS } from '../actions/presets';
+
+/** Live facts about a run's worker; never saved (a reload starts from the record instead). */
+export interface RunRuntime {
+  phase: 'starting' | 'training' | 'evaluating' | 'pausing' | 'idle';
+  backend: string | null;
+  /** steps per second over the last few steps */
+  stepsPerSecond: number | null;
+  /** what the worker is doing, in words (e.g. "evaluating 1,200 / 3,570 queries") */
+  detail: string | null;
+  /** a storage problem (quota, OPFS unavailable) reported by the worker; the run may go on unsaved */
+  storageError: string | null;
+}
+
+/** The runs of the study (saved records) and the form for the next run (not saved). */
+export interface RunsSlice {
+  runs: RunRecord[];
+  runDraft: RunDraft;
+  runtime: Record<string, RunRuntime>;
+}
+
+export const createRunsSlice: StateCreator<RunsSlice, [], [], RunsSlice> = () => ({
+  runs: [],
+  runDraft: draftFromPreset(DEFAULT_PRESET, PRESETS.get(DEFAULT_PRESET)!),
+  runtime: {},
+});

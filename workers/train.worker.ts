@@ -1,0 +1,174 @@
+/// <reference lib="webworker" />
+// One run per worker (issue 6): validates commands, builds the run from core pieces and calls the same
+// runTraining() as the CLI; posts typed events (protocol.ts). Checkpoints go to OPFS from here, so the
+// page's main thread never touches weights.
+import { TrainCommandSchema, type TrainEvent } from '../src/core/experiment/protocol';
+import type { StepLog } from '../src/core/experiment/runLog';
+import { parseRunConfig, type RunConfig } from '../src/core/experiment/runConfig';
+import { parseDataset } from '../src/core/data/parseDataset';
+import type { RetrievalDataset } from '../src/core/data/types';
+import { initBackend } from '../src/core/model/backend';
+import { serializeError } from '../src/core/errors';
+import type { RetrievalResult } from '../src/core/metrics/resultSchema';
+import { runTraining } from '../src/core/train/trainLoop';
+import type { TrainingCheckpoint } from '../src/core/train/trainingCheckpoint';
+import { WASM_PATHS } from './wasmAssets';
+import { createTrainingEncoder, type TrainingEncoder } from '../src/core/train/trainingEncoder';
+import { memorySource } from '../src/core/model/checkpointSource';
+import { evaluateEncoder, sampledDataset } from './evaluateEncoder';
+import { deleteCheckpointFolder, describeStorageError, readCheckpointFolder, writeCheckpointFolder } from './opfsCheckpoints';
+
+/** Question ids in a sampled evaluation (all languages share them). */
+const SAMPLED_QUESTIONS = 120;
+/** Checkpoints kept in storage per run; older ones are removed as new ones land. */
+const KEEP_CHECKPOINTS = 2;
+/** Step logs are posted at most this often (ms); a burst of fast steps travels in one message. */
+const POST_EVERY_MS = 100;
+
+const post = (event: TrainEvent) => self.postMessage(event);
+
+let runId = '';
+let started = false;
+let stopRequest: 'paused' | 'stopped' | null = null;
+
+const pendingLogs: StepLog[] = [];
+let lastPost = 0;
+const stepTimes: number[] = [];
+
+function flushLogs(): void {
+  if (pendingLogs.length === 0) return;
+  const n = stepTimes.length;
+  const rate = n >= 2 ? ((n - 1) * 1000) / (stepTimes[n - 1]! - stepTimes[0]!) : null;
+  post({ type: 'train/steps', runId, logs: pendingLogs.splice(0), stepsPerSecond: rate !== null && Number.isFinite(rate) ? rate : null });
+  lastPost = performance.now();
+}
+
+function result(evaluationKind: 'sampled' | 'full', step: number, r: RetrievalResult): void {
+  flushLogs();
+  post({ type: 'train/evaluation', runId, evaluation: { step, kind: evaluationKind, result: r } });
+}
+
+function flat(r: RetrievalResult): Record<string, number> {
+  const out: Record<string, number> = { 'mAP.multi': r.multi.map, 'R@10.multi': r.multi.recall_10, rank_distance: r.multi.rank_distance };
+  if (r.mono.map !== null) out['mAP.mono'] = r.mono.map;
+  if (r.cross.map !== null) out['mAP.cross'] = r.cross.map;
+  return out;
+}
+
+interface Start {
+  config: RunConfig;
+  train: RetrievalDataset;
+  evalData: RetrievalDataset;
+  sampledEvalEvery: number;
+  checkpointRoot: string;
+  resumeFrom: string | null;
+}
+
+async function train({ config, train: trainData, evalData, sampledEvalEvery, checkpointRoot, resumeFrom }: Start, run: TrainingEncoder, resumeFiles: Map<string, Uint8Array> | null): Promise<void> {
+  const phase = (p: 'training' | 'evaluating' | 'saving', detail: string) => post({ type: 'train/phase', runId, phase: p, detail });
+  const sample = sampledDataset(evalData, SAMPLED_QUESTIONS);
+  const saved: string[] = [];
+  let resume: TrainingCheckpoint | undefined;
+  if (resumeFrom && resumeFiles) {
+    const step = Number(/step-(\d+)$/.exec(resumeFrom)?.[1] ?? Number.NaN);
+    resume = { step, files: Object.fromEntries(resumeFiles) };
+    saved.push(resumeFrom);
+  }
+  const evaluate = async (kind: 'sampled' | 'full', step: number) => {
+    phase('evaluating', `${kind} evaluation at step ${step}`);
+    const r = await evaluateEncoder(run.encoder, kind === 'full' ? evalData : sample, {
+      maxLength: config.model.maxLength,
+      onProgress: (what) => phase('evaluating', `${kind} evaluation at step ${step}: ${what}`),
+    });
+    result(kind, step, r);
+    phase('training', '');
+    return r;
+  };
+
+  const out = await runTraining(config, {
+    dataset: trainData,
+    encoder: run.encoder,
+    now: () => performance.now(),
+    resumeFrom: resume,
+    shouldStop: () => stopRequest !== null,
+    exportModel: run.exportModel,
+    onStep: async (log) => {
+      pendingLogs.push(log);
+      stepTimes.push(performance.now());
+      if (stepTimes.length > 8) stepTimes.shift();
+      if (performance.now() - lastPost >= POST_EVERY_MS) flushLogs();
+      const fullNow = config.evalEvery > 0 && log.step % config.evalEvery === 0;
+      if (sampledEvalEvery > 0 && log.step % sampledEvalEvery === 0 && !fullNow && log.step < config.steps) await evaluate('sampled', log.step);
+    },
+    onCheckpoint: async (ckpt) => {
+      flushLogs();
+      phase('saving', `checkpoint at step ${ckpt.step}`);
+      const key = `${checkpointRoot}/step-${ckpt.step}`;
+      try {
+        await writeCheckpointFolder(key, new Map(Object.entries(ckpt.files)));
+        saved.push(key);
+        const removed: string[] = [];
+        while (saved.length > KEEP_CHECKPOINTS) {
+          const old = saved.shift()!;
+          await deleteCheckpointFolder(old);
+          removed.push(old);
+        }
+        post({ type: 'train/checkpoint', runId, step: ckpt.step, key, removed });
+      } catch (err) {
+        // Training goes on; the page shows why this checkpoint is missing.
+        post({ type: 'train/storage-error', runId, message: `checkpoint at step ${ckpt.step} not saved: ${describeStorageError(err)}` });
+      }
+      phase('training', '');
+    },
+    evaluate: async (step) => flat(await evaluate('full', step)),
+  });
+  flushLogs();
+  post({ type: 'train/ended', runId, reason: out.status === 'completed' ? 'done' : (stopRequest ?? 'stopped'), step: out.step });
+}
+
+self.onmessage = async (msg: MessageEvent<unknown>) => {
+  const parsed = TrainCommandSchema.safeParse(msg.data);
+  if (!parsed.success) {
+    post({ type: 'train/failed', runId, error: { name: 'ProtocolError', code: 'INTERNAL', message: `invalid training command: ${parsed.error.message}` } });
+    return;
+  }
+  const command = parsed.data;
+  switch (command.type) {
+    case 'train/pause':
+      stopRequest ??= 'paused';
+      return;
+    case 'train/stop':
+      stopRequest = 'stopped';
+      return;
+    case 'train/start': {
+      if (started) return;
+      started = true;
+      runId = command.runId;
+      try {
+        const config = parseRunConfig(command.config, 'run config');
+        post({ type: 'train/phase', runId, phase: 'training', detail: 'starting the backend' });
+        const info = await initBackend(command.backend, { wasmPaths: WASM_PATHS });
+        post({ type: 'train/phase', runId, phase: 'training', detail: 'parsing the data' });
+        const trainData = await parseDataset(command.train.name, command.train.files, { languages: command.train.languages });
+        const evalData = await parseDataset(command.eval.name, command.eval.files, { languages: config.data.eval.languages });
+        post({ type: 'train/phase', runId, phase: 'training', detail: command.resumeFrom ? 'loading the checkpoint' : 'building the model' });
+        // The same builder as `xlir train`; checkpoint folders come from browser storage.
+        const resumeFiles = command.resumeFrom ? await readCheckpointFolder(command.resumeFrom) : null;
+        const base = config.model.checkpoint ? memorySource(config.model.checkpoint, await readCheckpointFolder(config.model.checkpoint)) : undefined;
+        const run = await createTrainingEncoder(config, {
+          trainDataset: trainData,
+          ...(base ? { baseCheckpoint: base } : {}),
+          ...(resumeFiles ? { resume: memorySource(command.resumeFrom!, resumeFiles) } : {}),
+        });
+        const startStep = command.resumeFrom ? Number(/step-(\d+)$/.exec(command.resumeFrom)?.[1] ?? 0) : 0;
+        post({ type: 'train/ready', runId, backend: info.backend, startStep });
+        const c = run.encoder.config;
+        post({ type: 'train/phase', runId, phase: 'training', detail: `${run.origin} encoder: ${c.numLayers} layers, H ${c.hiddenSize}, vocabulary ${c.vocabSize.toLocaleString('en')}` });
+        await train({ config, train: trainData, evalData, sampledEvalEvery: command.sampledEvalEvery, checkpointRoot: command.checkpointRoot, resumeFrom: command.resumeFrom }, run, resumeFiles);
+      } catch (err) {
+        flushLogs();
+        post({ type: 'train/failed', runId, error: serializeError(err) });
+      }
+    }
+  }
+};
