@@ -1,34 +1,13 @@
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../main';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as run } from './cliTestUtils';
 import type { EmbedReport } from './embed';
 
 const XLMR = fileURLToPath(new URL('../../../../shared/fixtures/tiny-xlmr/', import.meta.url)).replace(/\/$/, '');
 
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = new Writable({
-    write(chunk, _enc, cb) {
-      stderr += String(chunk);
-      cb();
-    },
-  });
-  try {
-    const code = await main(args, err);
-    return { code, stdout, stderr };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 describe('xlir embed', () => {
   let tmp: string;

@@ -1,36 +1,15 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors, writeSafetensors } from '../../core/model/safetensors';
-import { main } from '../main';
+import { runCli as run } from './cliTestUtils';
 import type { MemoryCommandReport } from './memory';
 
 const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
 const LABSE = path.join(FIXTURES, 'tiny-labse');
 
-async function run(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = new Writable({
-    write(chunk, _enc, cb) {
-      stderr += String(chunk);
-      cb();
-    },
-  });
-  try {
-    const code = await main(args, err);
-    return { code, stdout, stderr };
-  } finally {
-    spy.mockRestore();
-  }
-}
 
 describe('xlir memory', () => {
   let tmp: string;
