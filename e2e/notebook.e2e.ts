@@ -82,7 +82,7 @@ describe('research notebook', () => {
     await browser?.close();
   });
 
-  it('trains two strategies in WebGPU workers, draws every panel, exports, round-trips and re-imports', { timeout: 900_000 }, async () => {
+  it(`trains two strategies in ${RUN_BACKEND} workers, draws every panel, exports, round-trips and re-imports`, { timeout: 900_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
     const page = await context.newPage();
     const errors = collectPageErrors(page);
