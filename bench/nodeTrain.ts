@@ -10,7 +10,7 @@
  */
 import type { BackendName } from '../src/core/model/backend';
 import { TRAIN_SHAPES, type ShapeName } from './shapes';
-import type { MatMulPatch } from './wasmMatMulPatch';
+import type { WasmPatch } from './wasmMatMulPatch';
 
 export interface NodeJob {
   kind: 'train' | 'profile' | 'matmul' | 'encode';
@@ -25,7 +25,7 @@ export interface NodeJob {
   /** matmul size; for encode: texts of each kind */
   n?: number;
   /** bench-only prototype of a proposed core fix (wasm only), see wasmMatMulPatch.ts */
-  patch?: MatMulPatch;
+  patch?: WasmPatch;
 }
 
 export const RESULT_PREFIX = 'BENCH_RESULT ';
@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   const { initBackend } = await import('../src/core/model/backend');
   const bench = await import('./trainStep');
   const info = await initBackend(job.backend);
-  if (job.patch === 'transpose-matmul') (await import('./wasmMatMulPatch')).installWasmTransposeMatMul();
+  if (job.patch) (await import('./wasmMatMulPatch')).installWasmTransposeMatMul();
+  if (job.patch?.includes('share-identity')) (await import('./wasmIdentityPatch')).installWasmSharedIdentity();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   let result: unknown;
   if (job.kind === 'encode') {

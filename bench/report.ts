@@ -118,10 +118,12 @@ function machineSection(m: MachineInfo | null, r: BenchResults): string {
 const RUNTIME: Record<string, string> = {
   'node/wasm': 'Node · wasm (SIMD, 1 thread)',
   'node/wasm+patch': 'Node · wasm + matmul patch (prototype)',
+  'node/wasm+patches': 'Node · wasm + matmul and Identity patches (prototype)',
   'node/cpu': 'Node · cpu (plain JS)',
   'node/webgpu': 'Node · webgpu (Dawn on SwiftShader)',
   'browser/wasm': 'Chromium worker · wasm (SIMD, 1 thread)',
   'browser/wasm+patch': 'Chromium worker · wasm + matmul patch (prototype)',
+  'browser/wasm+patches': 'Chromium worker · wasm + matmul and Identity patches (prototype)',
   'browser/webgl': 'Chromium worker · webgl (ANGLE on SwiftShader)',
   'browser/webgpu': 'Chromium worker · webgpu (SwiftShader)',
 };
@@ -180,11 +182,15 @@ function trainingSection(r: BenchResults): string {
     '',
     `### ${demo.label}, batch ${demo.batch} × ${demo.seq} tokens, ${TRAIN_SHAPES.demo.vocab} vocab`,
     '',
-    trainingTable(r, 'demo', [{ suffix: '' }, { suffix: '-dropout', note: '(dropout 0.1, as the presets train)' }]),
+    trainingTable(r, 'demo', [
+      { suffix: '' },
+      { suffix: '-dropout', note: '(dropout 0.1, as the presets train)' },
+      { suffix: '-asyncclip', note: '(clip norm read with `await data()`: the shipped `dataSync()` fails here, see "Where the time goes")' },
+    ]),
     '',
     `### ${bert.label}, ${bert.vocab} vocab`,
     '',
-    trainingTable(r, 'bert-base-2l', [{ suffix: '' }]),
+    trainingTable(r, 'bert-base-2l', [{ suffix: '' }, { suffix: '-b32' }]),
     '',
     'Not measured for this shape, and why: **batch 32** does not fit TF.js wasm — the step aborts out of',
     'memory (batch 16 too; batch 12 peaks at a 3.6 GB heap of the 4 GiB wasm32 limit), so TF.js rows use',
@@ -228,7 +234,8 @@ function peakSection(r: BenchResults, m: MachineInfo | null): string {
     'The practical peak is the best median PyTorch/OpenBLAS matmul above.',
   );
   lines.push('', 'Training steps (from the tables above):', '', '| step | GFLOP/s | % of practical peak | % of theoretical peak |', '|---|---:|---:|---:|');
-  for (const [id, rec] of Object.entries(r.jobs)) {
+  const order = (id: string) => `${id.split('/')[2]}|${id.startsWith('pytorch') ? 0 : 1}|${id}`;
+  for (const [id, rec] of Object.entries(r.jobs).sort(([a], [b]) => (order(a) < order(b) ? -1 : 1))) {
     if (!rec.result) continue;
     const [kind, backend, shape] = id.split('/');
     if (kind === 'node' || kind === 'browser') {
@@ -267,14 +274,17 @@ function encodeSection(r: BenchResults): string {
 }
 
 function profileSection(r: BenchResults): string {
-  const stock = get<Profile>(r, 'profile/wasm/demo');
-  const patched = get<Profile>(r, 'profile/wasm+patch/demo');
-  if (!stock && !patched) return 'No profile yet (`npm run bench -- --only profile`).';
-  const cols = [stock, patched].filter((x): x is NonNullable<typeof x> => x !== null);
-  const names = cols.map((c) => (c.value.patch ? 'wasm + matmul patch' : 'wasm, as shipped'));
-  const phase = (k: keyof PhaseTimes) => cols.map((c) => ms(c.value.phases[k])).join(' | ');
+  const labels: Record<string, string> = { 'profile/wasm/demo': 'wasm, as shipped', 'profile/wasm+patch/demo': 'wasm + matmul patch', 'profile/wasm+patches/demo': 'wasm + matmul and Identity patches' };
+  const cols = Object.keys(labels)
+    .map((id) => get<Profile>(r, id))
+    .filter((x): x is NonNullable<typeof x> => x !== null);
+  if (cols.length === 0) return 'No profile yet (`npm run bench -- --only profile`).';
+  const names = cols.map((c) => labels[Object.keys(labels).find((id) => r.jobs[id] === c.rec)!]!);
+  const mib = (b: number | null | undefined) => (b ? `${f(b / 2 ** 20, 0)} MiB` : '–');
+  // CPU time where measured (Node): on this shared machine wall time includes waiting for a core
+  const phase = (k: keyof PhaseTimes) => cols.map((c) => (c.value.cpuPhases ? `${ms(c.value.cpuPhases[k])} (wall ${ms(c.value.phases[k])})` : ms(c.value.phases[k]))).join(' | ');
   const lines = [
-    `Node, demo shape (batch 32 × 64), medians of ${cols[0]!.value.runs} runs; each phase ends with a device sync.`,
+    `Node, demo shape (batch 32 × 64), medians of ${cols[0]!.value.runs} runs; each phase ends with a device sync; process CPU time, wall time in brackets.`,
     '',
     `| phase | ${names.join(' | ')} |`,
     `|---|${names.map(() => '---:').join('|')}|`,
@@ -282,8 +292,10 @@ function profileSection(r: BenchResults): string {
     `| forward + backward (\`tf.variableGrads\`) | ${phase('forwardBackwardMs')} |`,
     `| clipByGlobalNorm (norm, 1 dataSync, copies) | ${phase('clipMs')} |`,
     `| AdamW.apply (${cols[0]!.value.kernels.length ? '' : ''}every variable) | ${phase('optimizerMs')} |`,
-    `| full step | ${cols.map((c) => ms(c.value.stepMs)).join(' | ')} |`,
+    `| full step | ${cols.map((c) => (c.value.stepCpuMs ? `${ms(c.value.stepCpuMs)} (wall ${ms(c.value.stepMs)})` : ms(c.value.stepMs))).join(' | ')} |`,
     `| device reads per step (data/dataSync) | ${cols.map((c) => String(c.value.reads)).join(' | ')} |`,
+    `| peak bytes of live tensors in the step | ${cols.map((c) => mib(c.value.peakBytes)).join(' | ')} |`,
+    `| wasm heap after the run | ${cols.map((c) => mib(c.value.wasmHeapBytes)).join(' | ')} |`,
     `| load before | ${cols.map((c) => f(c.rec.loadBefore[0], 1)).join(' | ')} |`,
     '',
     'Kernel time by kernel over one step (`tf.profile`; exact on wasm, where kernels run synchronously):',
@@ -303,7 +315,7 @@ function profileSection(r: BenchResults): string {
   for (const [name, row] of sorted) lines.push(`| ${name} | ${cols.map((_, i) => (row[i] ? `${f(row[i]!.ms, 0)} (${row[i]!.calls}, ${f((100 * row[i]!.ms) / totals[i]!, 1)} %)` : '–')).join(' | ')} |`);
   lines.push(`| **all kernels** | ${totals.map((t) => f(t, 0)).join(' | ')} |`);
   for (const c of cols) {
-    lines.push('', `Slowest (kernel, input shapes) of one step, ${c.value.patch ? 'with the matmul patch' : 'as shipped'}:`, '', '| kernel | input shapes | calls | ms | ms per call |', '|---|---|---:|---:|---:|');
+    lines.push('', `Slowest (kernel, input shapes) of one step, ${names[cols.indexOf(c)]}:`, '', '| kernel | input shapes | calls | ms | ms per call |', '|---|---|---:|---:|---:|');
     for (const k of c.value.topCalls.slice(0, 12)) lines.push(`| ${k.kernel} | \`${k.shapes}\` | ${k.calls} | ${f(k.ms, 0)} | ${f(k.ms / k.calls, 1)} |`);
   }
   return lines.join('\n');

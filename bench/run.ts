@@ -25,6 +25,7 @@ import type { BrowserSession } from './browserBench';
 import type { BrowserJob } from './browser/protocol';
 import { describeMachine } from './machine';
 import type { NodeJob } from './nodeTrain';
+import type { WasmPatch } from './wasmMatMulPatch';
 import { blasInUse, ensurePytorch, runPytorchMatmul, runPytorchStep } from './pytorchReference';
 import { renderResults } from './report';
 import { readResults, writeResults, type JobRecord } from './results';
@@ -81,7 +82,11 @@ function runNodeJob(job: NodeJob, log: (line: string) => void, timeoutS = 900): 
       clearTimeout(timer);
       const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
       if (line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)));
-      else reject(new Error(`node job exited with ${signal ?? code}: ${err.split('\n').filter((l) => /Error|Abort|error/.test(l)).slice(0, 3).join(' | ') || err.slice(-400)}`));
+      else {
+        // skip emscripten's minified source line that Node prints above a wasm abort
+        const reasons = err.split('\n').filter((l) => l.length < 400 && /Error|Abort|error/.test(l));
+        reject(new Error(`node job exited with ${signal ?? code}: ${reasons.slice(0, 3).join(' | ') || err.slice(-400)}`));
+      }
     });
   });
 }
@@ -95,17 +100,22 @@ function nodeJobs(): Job[] {
   add('node/wasm+patch/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul' }));
   add('node/wasm+patch/demo-dropout', false, train('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul', dropout: 0.1 }));
   // plain-JS kernels: about 110 s per demo step
+  add('node/wasm+patches/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
   add('node/cpu/demo', false, train('cpu', 'demo', { warmup: 1, repeats: 1, maxSeconds: 1 }));
   // SwiftShader runs the demo step at about 0.1 GFLOP/s (100 s at batch 8, ~7 min at batch 32): batch 8, one timed step
   if (existsSync(SWIFTSHADER_ICD)) add('node/webgpu/demo', false, train('webgpu', 'demo', { batch: 8, warmup: 1, repeats: 1, maxSeconds: 1 }));
   // wasm runs kernels synchronously and compiles nothing, so the stock BERT step (about 2 min) is timed without warm-up
   add('node/wasm/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 0, repeats: 1, maxSeconds: 1 }));
   add('node/wasm+patch/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul' }));
+  add('node/wasm+patches/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
+  // does the step fit the 4 GiB wasm heap at the batch the issue asks for once saved tensors are shared?
+  add('node/wasm+patches/bert-base-2l-b32', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 1, maxSeconds: 1, patch: 'transpose-matmul+share-identity' }));
   add('peak/tfjs-node/wasm', true, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5 }, 'peak');
   add('peak/tfjs-node/cpu', false, { kind: 'matmul', backend: 'cpu', n: 512, repeats: 3 }, 'peak');
   if (existsSync(SWIFTSHADER_ICD)) add('peak/tfjs-node/webgpu', false, { kind: 'matmul', backend: 'webgpu', n: 512, repeats: 3 }, 'peak');
   add('profile/wasm/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3 }, 'profile');
   add('profile/wasm+patch/demo', true, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'transpose-matmul' }, 'profile');
+  add('profile/wasm+patches/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'transpose-matmul+share-identity' }, 'profile');
   add('encode/wasm', false, { kind: 'encode', backend: 'wasm', n: 256, repeats: 1 }, 'encode');
   add('encode/wasm+patch', true, { kind: 'encode', backend: 'wasm', n: 256, repeats: 3, patch: 'transpose-matmul' }, 'encode');
   return jobs;
@@ -124,12 +134,13 @@ function browserJobs(): Job[] {
         return { chromium: session.version, crossOriginIsolated: session.crossOriginIsolated, ...(await session.run(j) as object) };
       },
     });
-  const t = (backend: BrowserJob['backend'], shape: ShapeName, o: { warmup: number; repeats: number; maxSeconds: number; batch?: number; patch?: 'transpose-matmul'; clip?: 'async' }): BrowserJob => ({ kind: 'train', backend, shape, dropout: 0, ...o });
+  const t = (backend: BrowserJob['backend'], shape: ShapeName, o: { warmup: number; repeats: number; maxSeconds: number; batch?: number; patch?: WasmPatch; clip?: 'async' }): BrowserJob => ({ kind: 'train', backend, shape, dropout: 0, ...o });
   add('browser/wasm/demo', true, t('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 90 }));
   add('browser/wasm+patch/demo', true, t('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul' }));
   add('browser/webgl/demo', false, t('webgl', 'demo', { warmup: 1, repeats: 3, maxSeconds: 90 }));
   add('browser/webgpu/demo', false, t('webgpu', 'demo', { batch: 8, warmup: 1, repeats: 1, maxSeconds: 1 }));
   add('browser/webgpu/demo-asyncclip', false, t('webgpu', 'demo', { batch: 8, warmup: 1, repeats: 1, maxSeconds: 1, clip: 'async' }));
+  add('browser/wasm+patches/demo', false, t('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
   add('browser/wasm+patch/bert-base-2l', false, t('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 2, maxSeconds: 60, patch: 'transpose-matmul' }));
   for (const backend of ['wasm', 'webgl', 'webgpu'] as const) add(`peak/tfjs-browser/${backend}`, backend !== 'webgpu', { kind: 'matmul', backend, n: backend === 'webgpu' ? 512 : 1024, repeats: 5 }, 'peak');
   return jobs;

@@ -37,8 +37,8 @@ export function syntheticBatch(rows: number, seq: number, vocab: number, seed: n
 export interface StepHarness {
   /** one full step; resolves once its update is computed; returns the loss */
   step(): Promise<number>;
-  /** the phases separately, each ended by a device sync (for the profile) */
-  phases(): Promise<PhaseTimes>;
+  /** the phases separately, each ended by a device sync (for the profile); wall time, and CPU time in Node */
+  phases(): Promise<PhaseTimes & { cpu: PhaseTimes | null }>;
   encoder: TransformerEncoder;
   parameters: number;
   dispose(): void;
@@ -131,25 +131,33 @@ export function createStepHarness(shape: TrainShape, options: { dropout: number;
       }
     },
     async phases() {
-      const t0 = performance.now();
+      const wall: number[] = [];
+      const cpu: (number | null)[] = [];
+      const mark = () => {
+        wall.push(performance.now());
+        cpu.push(cpuNow());
+      };
+      mark();
       const fwd = tf.tidy(loss);
       await fwd.data();
       fwd.dispose();
-      const t1 = performance.now();
+      mark();
       const { value, grads } = tf.variableGrads(loss, varList);
       await value.data();
       const gs = Object.values(grads);
       await sync(gs[gs.length - 1]!);
-      const t2 = performance.now();
+      mark();
       const clipped = await clip(named(grads));
       const cg = Object.values(clipped.grads);
       await sync(cg[cg.length - 1]!);
-      const t3 = performance.now();
+      mark();
       opt.apply(clipped.grads, STEP_HYPER.lr);
       await sync(last);
-      const t4 = performance.now();
+      mark();
       tf.dispose([value, ...gs, ...cg]);
-      return { forwardMs: t1 - t0, forwardBackwardMs: t2 - t1, clipMs: t3 - t2, optimizerMs: t4 - t3 };
+      const span = (xs: (number | null)[], i: number) => (xs[i] === null || xs[i + 1] === null ? Number.NaN : xs[i + 1]! - xs[i]!);
+      const times = (xs: (number | null)[]): PhaseTimes => ({ forwardMs: span(xs, 0), forwardBackwardMs: span(xs, 1), clipMs: span(xs, 2), optimizerMs: span(xs, 3) });
+      return { ...times(wall), cpu: cpu[0] === null ? null : times(cpu) };
     },
     dispose() {
       opt.dispose();
@@ -297,8 +305,12 @@ export interface KernelTotal {
 export interface StepProfile {
   backend: string;
   shape: TrainShape['name'];
-  /** median over `runs` of each phase */
+  /** median over `runs` of each phase, wall time */
   phases: PhaseTimes;
+  /** the same in process CPU time (Node only): steadier on a shared machine */
+  cpuPhases: PhaseTimes | null;
+  /** median full step in process CPU time (Node only) */
+  stepCpuMs: number | null;
   runs: number;
   /** median full step (same harness) */
   stepMs: number;
@@ -308,6 +320,10 @@ export interface StepProfile {
   topCalls: { kernel: string; shapes: string; calls: number; ms: number }[];
   /** tf.profile's wall time of the profiled step (profiling overhead included) */
   profiledStepMs: number;
+  /** most bytes held by live tensors during the step (tf.profile peakBytes; weights and optimiser state included) */
+  peakBytes: number;
+  /** wasm only: heap size at the end (the heap grows to the step's peak and never shrinks) */
+  wasmHeapBytes: number | null;
   /** reads from the device per step: Tensor.data() and Tensor.dataSync() calls */
   reads: number;
 }
@@ -318,15 +334,25 @@ export async function profileTraining(shape: TrainShape, runs: number, dropout =
   try {
     await h.step();
     await h.step();
-    const phases: PhaseTimes[] = [];
+    const phases: (PhaseTimes & { cpu: PhaseTimes | null })[] = [];
     const steps: number[] = [];
+    const stepsCpu: number[] = [];
     for (let i = 0; i < runs; i++) {
       phases.push(await h.phases());
       const t = performance.now();
+      const c = cpuNow();
       await h.step();
       steps.push(performance.now() - t);
+      const c2 = cpuNow();
+      if (c !== null && c2 !== null) stepsCpu.push(c2 - c);
     }
-    const pick = (f: (p: PhaseTimes) => number) => median(phases.map(f));
+    const pickFrom = (ps: PhaseTimes[]): PhaseTimes => ({
+      forwardMs: median(ps.map((p) => p.forwardMs)),
+      forwardBackwardMs: median(ps.map((p) => p.forwardBackwardMs)),
+      clipMs: median(ps.map((p) => p.clipMs)),
+      optimizerMs: median(ps.map((p) => p.optimizerMs)),
+    });
+    const cpuPhases = phases.every((p) => p.cpu) ? pickFrom(phases.map((p) => p.cpu!)) : null;
 
     // count device reads of one plain step
     const proto = tf.Tensor.prototype as unknown as { data: () => Promise<unknown>; dataSync: () => unknown };
@@ -373,12 +399,16 @@ export async function profileTraining(shape: TrainShape, runs: number, dropout =
     return {
       backend: tf.getBackend(),
       shape: shape.name,
-      phases: { forwardMs: pick((p) => p.forwardMs), forwardBackwardMs: pick((p) => p.forwardBackwardMs), clipMs: pick((p) => p.clipMs), optimizerMs: pick((p) => p.optimizerMs) },
+      phases: pickFrom(phases),
+      cpuPhases,
+      stepCpuMs: stepsCpu.length ? median(stepsCpu) : null,
       runs,
       stepMs: median(steps),
       kernels: [...byKernel.values()].sort((a, b) => b.ms - a.ms),
       topCalls: [...byCall.values()].sort((a, b) => b.ms - a.ms).slice(0, 25),
       profiledStepMs,
+      peakBytes: info.peakBytes,
+      wasmHeapBytes: wasmHeapBytes(),
       reads,
     };
   } finally {

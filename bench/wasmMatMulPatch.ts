@@ -24,8 +24,9 @@ interface WasmInternals {
   wasm: { HEAPF32: Float32Array };
 }
 
-export const MATMUL_PATCHES = ['transpose-matmul'] as const;
-export type MatMulPatch = (typeof MATMUL_PATCHES)[number];
+/** The bench's kernel patches: the matmul one alone, or with the shared Identity (wasmIdentityPatch.ts). */
+export const WASM_PATCHES = ['transpose-matmul', 'transpose-matmul+share-identity'] as const;
+export type WasmPatch = (typeof WASM_PATCHES)[number];
 
 /**
  * @returns a function that restores the original kernel

@@ -4,6 +4,7 @@ import { initBackend } from '../../src/core/model/backend';
 import { WASM_PATHS } from '../../workers/wasmAssets';
 import { TRAIN_SHAPES } from '../shapes';
 import { matmulGflops, measureTraining } from '../trainStep';
+import { installWasmSharedIdentity } from '../wasmIdentityPatch';
 import { installWasmTransposeMatMul } from '../wasmMatMulPatch';
 import type { BrowserJob, WorkerReply } from './protocol';
 
@@ -19,7 +20,8 @@ self.onmessage = async (e: MessageEvent<BrowserJob>) => {
       return;
     }
     const shape = { ...TRAIN_SHAPES[job.shape], ...(job.batch ? { batch: job.batch } : {}) };
-    if (job.patch === 'transpose-matmul') installWasmTransposeMatMul();
+    if (job.patch) installWasmTransposeMatMul();
+    if (job.patch?.includes('share-identity')) installWasmSharedIdentity();
     const m = await measureTraining({ shape, dropout: job.dropout, clip: job.clip ?? 'project', warmup: job.warmup, repeats: job.repeats, maxSeconds: job.maxSeconds }, (line) => post({ type: 'log', line: `[${job.backend} ${job.shape}]${line}` }));
     post({ type: 'result', result: { info, env, patch: job.patch ?? null, ...m } });
   } catch (err) {
