@@ -13,7 +13,7 @@ import { TRAIN_SHAPES, type ShapeName } from './shapes';
 import type { WasmPatch } from './wasmMatMulPatch';
 
 export interface NodeJob {
-  kind: 'train' | 'profile' | 'matmul' | 'encode';
+  kind: 'train' | 'profile' | 'matmul' | 'encode' | 'matmul-variants';
   backend: Extract<BackendName, 'wasm' | 'cpu' | 'webgpu'>;
   shape?: ShapeName;
   /** triplets per step, overriding the shape's (the BERT-base shape at batch 32 does not fit tfjs-wasm's heap) */
@@ -45,7 +45,12 @@ async function main(): Promise<void> {
   if (job.patch?.includes('share-identity')) (await import('./wasmIdentityPatch')).installWasmSharedIdentity();
   const log = (line: string) => process.stderr.write(`${line}\n`);
   let result: unknown;
-  if (job.kind === 'encode') {
+  if (job.kind === 'matmul-variants') {
+    // the same products before and after the matmul patch, in one process
+    const stock = await bench.matmulVariants(job.repeats ?? 5);
+    (await import('./wasmMatMulPatch')).installWasmTransposeMatMul();
+    result = { info, stock, patched: await bench.matmulVariants(job.repeats ?? 5) };
+  } else if (job.kind === 'encode') {
     result = { info, patch: job.patch ?? null, ...(await (await import('./encode')).measureEncode(job.n ?? 500, job.repeats ?? 3, log)) };
   } else if (job.kind === 'matmul') {
     result = { info, ...(await bench.matmulGflops(job.n ?? 1024, job.repeats ?? 5)) };

@@ -9,7 +9,7 @@ import type { MachineInfo } from './machine';
 import { mergeSections, type BenchResults, type JobRecord } from './results';
 import { TRAIN_SHAPES, type ShapeName } from './shapes';
 import { trainStepFlops } from './flops';
-import type { KernelTotal, PhaseTimes, StepProfile, TrainMeasurement } from './trainStep';
+import type { KernelTotal, MatMulVariant, PhaseTimes, StepProfile, TrainMeasurement } from './trainStep';
 
 interface TfjsTrain extends TrainMeasurement {
   patch?: string | null;
@@ -139,7 +139,7 @@ function trainingTable(r: BenchResults, shape: ShapeName, variants: { suffix: st
       const id = `${key}/${shape}${v.suffix}`;
       const hit = get<TfjsTrain>(r, id);
       const err = failure(r, id);
-      if (err) missing.push(`\`${id}\`: ${err}`);
+      if (err) missing.push(`\`${id}\`: ${err.split('\n')[0]!.replace(/\.$/, '')}`);
       if (!hit) continue;
       const t = hit.value;
       const best = [torchAt(r, shape, t.batch, 2), torchAt(r, shape, t.batch, 1)].filter((x): x is TorchStep => x !== null).sort((a, b) => b.tokens_per_s - a.tokens_per_s)[0];
@@ -175,8 +175,8 @@ function trainingSection(r: BenchResults): string {
     '= 3·batch·seq per step; GFLOP/s counts the matrix products only (bench/flops.ts). Medians of the',
     'timed steps after the warm-up steps; "first step" includes shader compilation on webgl/webgpu.',
     'CPU time / step (Node and PyTorch only) is the process\'s user + system time: on this shared machine it',
-    'does not count waiting for a core, so "PyTorch ÷ tfjs CPU time" compares work done per step even under',
-    'load (PyTorch\'s counts both of its threads; TF.js wasm uses one).',
+    'does not count waiting for a core, so the CPU-time ratio (PyTorch with 1 thread against TF.js wasm, which',
+    'uses one) compares the work done per step even under load.',
     '"matmul patch" rows run bench/wasmMatMulPatch.ts, a bench-only prototype of the fix proposed under',
     '"Where the time goes" (same results, tested in bench/wasmMatMulPatch.test.ts); all other tfjs rows run the code as shipped.',
     '',
@@ -193,12 +193,12 @@ function trainingSection(r: BenchResults): string {
     trainingTable(r, 'bert-base-2l', [{ suffix: '' }, { suffix: '-b32' }]),
     '',
     'Not measured for this shape, and why: **batch 32** does not fit TF.js wasm — the step aborts out of',
-    'memory (batch 16 too; batch 12 peaks at a 3.6 GB heap of the 4 GiB wasm32 limit), so TF.js rows use',
-    'batch 8 and PyTorch is given at batch 8 (the ratio) and batch 32 (the shape asked for). **cpu** and',
-    '**webgpu** (both under 1 GFLOP/s here, see the matmul table) and **webgl** (1.2 GFLOP/s) would take',
-    'several minutes per step, and the wasm code path is the same in Node and in the worker, so the stock',
-    'wasm BERT step is measured in Node only;',
-    'the stock wasm step (about 2 minutes) is timed once without warm-up (wasm compiles nothing).',
+    'memory (batch 16 too, and batch 32 with both patches; batch 12 peaks at a 3.6 GB heap of the 4 GiB',
+    'wasm32 limit), so TF.js rows use batch 8 and PyTorch is given at batch 8 (the ratio) and batch 32 (the',
+    'shape asked for). **cpu** and **webgpu** (both under 1 GFLOP/s here, see the matmul table) and **webgl**',
+    '(1.2 GFLOP/s) would take several minutes per step. The wasm kernels are the same in Node and in the',
+    'worker, so the stock wasm BERT step (about 2 minutes) is measured in Node only, once, without warm-up',
+    '(wasm compiles nothing).',
   ].join('\n');
 }
 
@@ -229,9 +229,11 @@ function peakSection(r: BenchResults, m: MachineInfo | null): string {
   }
   lines.push(
     '',
-    'The theoretical figure uses the clock /proc/cpuinfo reports; the cores turbo above it (one PyTorch thread',
-    'can exceed the per-core share), and on this VM two threads gain little over one on a single matmul.',
-    'The practical peak is the best median PyTorch/OpenBLAS matmul above.',
+    'The theoretical figure uses the base clock /proc/cpuinfo reports; the cores turbo above it (Zen 3 EPYC:',
+    'up to about 3.5 GHz), so PyTorch can exceed it when the machine is quiet. The practical peak is the best',
+    'median PyTorch/OpenBLAS matmul above. WebAssembly SIMD is 128-bit without FMA: at best half of AVX2-FMA per',
+    'cycle (16 vs 32 FLOP/cycle/core, 2 mul + 2 add pipes), and TF.js wasm runs on one of the 2 cores: a quarter',
+    'of the machine\'s peak is its ceiling (the measured 24 GFLOP/s is 27 % of PyTorch\'s one-thread matmul).',
   );
   lines.push('', 'Training steps (from the tables above):', '', '| step | GFLOP/s | % of practical peak | % of theoretical peak |', '|---|---:|---:|---:|');
   const order = (id: string) => `${id.split('/')[2]}|${id.startsWith('pytorch') ? 0 : 1}|${id}`;
@@ -283,6 +285,20 @@ function profileSection(r: BenchResults): string {
   const mib = (b: number | null | undefined) => (b ? `${f(b / 2 ** 20, 0)} MiB` : '–');
   // CPU time where measured (Node): on this shared machine wall time includes waiting for a core
   const phase = (k: keyof PhaseTimes) => cols.map((c) => (c.value.cpuPhases ? `${ms(c.value.cpuPhases[k])} (wall ${ms(c.value.phases[k])})` : ms(c.value.phases[k]))).join(' | ');
+  const variants = get<{ stock: MatMulVariant[]; patched: MatMulVariant[] }>(r, 'profile/wasm/matmul-variants');
+  const variantLines = variants
+    ? [
+        '',
+        `The products of one demo step, one at a time on Node wasm (median of 5, read back; load ${f(variants.rec.loadBefore[0], 1)}):`,
+        '',
+        '| product | a | b | as shipped: ms (GFLOP/s) | with the matmul patch: ms (GFLOP/s) |',
+        '|---|---|---|---:|---:|',
+        ...variants.value.stock.map((v, i) => {
+          const p = variants.value.patched[i]!;
+          return `| ${v.name} | \`[${v.a}]${v.transposeA ? 'ᵀ' : ''}\` | \`[${v.b}]${v.transposeB ? 'ᵀ' : ''}\` | ${f(v.medianMs, 1)} (${f(v.gflops, 2)}) | ${f(p.medianMs, 1)} (${f(p.gflops, 2)}) |`;
+        }),
+      ]
+    : [];
   const lines = [
     `Node, demo shape (batch 32 × 64), medians of ${cols[0]!.value.runs} runs; each phase ends with a device sync; process CPU time, wall time in brackets.`,
     '',
@@ -294,8 +310,7 @@ function profileSection(r: BenchResults): string {
     `| AdamW.apply (${cols[0]!.value.kernels.length ? '' : ''}every variable) | ${phase('optimizerMs')} |`,
     `| full step | ${cols.map((c) => (c.value.stepCpuMs ? `${ms(c.value.stepCpuMs)} (wall ${ms(c.value.stepMs)})` : ms(c.value.stepMs))).join(' | ')} |`,
     `| device reads per step (data/dataSync) | ${cols.map((c) => String(c.value.reads)).join(' | ')} |`,
-    `| peak bytes of live tensors in the step | ${cols.map((c) => mib(c.value.peakBytes)).join(' | ')} |`,
-    `| wasm heap after the run | ${cols.map((c) => mib(c.value.wasmHeapBytes)).join(' | ')} |`,
+    `| wasm heap after the run (its high-water mark: the heap never shrinks) | ${cols.map((c) => mib(c.value.wasmHeapBytes)).join(' | ')} |`,
     `| load before | ${cols.map((c) => f(c.rec.loadBefore[0], 1)).join(' | ')} |`,
     '',
     'Kernel time by kernel over one step (`tf.profile`; exact on wasm, where kernels run synchronously):',
@@ -314,6 +329,7 @@ function profileSection(r: BenchResults): string {
   const sorted = [...kernelRows.entries()].sort((a, b) => (b[1][0]?.ms ?? 0) - (a[1][0]?.ms ?? 0)).slice(0, 14);
   for (const [name, row] of sorted) lines.push(`| ${name} | ${cols.map((_, i) => (row[i] ? `${f(row[i]!.ms, 0)} (${row[i]!.calls}, ${f((100 * row[i]!.ms) / totals[i]!, 1)} %)` : '–')).join(' | ')} |`);
   lines.push(`| **all kernels** | ${totals.map((t) => f(t, 0)).join(' | ')} |`);
+  lines.push(...variantLines);
   for (const c of cols) {
     lines.push('', `Slowest (kernel, input shapes) of one step, ${names[cols.indexOf(c)]}:`, '', '| kernel | input shapes | calls | ms | ms per call |', '|---|---|---:|---:|---:|');
     for (const k of c.value.topCalls.slice(0, 12)) lines.push(`| ${k.kernel} | \`${k.shapes}\` | ${k.calls} | ${f(k.ms, 0)} | ${f(k.ms / k.calls, 1)} |`);
@@ -325,7 +341,7 @@ const PREAMBLE = [
   '# Benchmark results',
   '',
   'How fast XLIR Lab trains and evaluates on this machine, side by side with PyTorch (issue 7). Produced',
-  'by `npm run bench` (bench/run.ts; about 35 minutes; `--only peak,node,browser,pytorch,profile,encode,eval`',
+  'by `npm run bench` (bench/run.ts; about 45 minutes; `--only peak,node,browser,pytorch,profile,encode,eval`',
   'selects sections, `--filter REGEX` jobs, `--quick` a short run, `--list` shows the jobs). Raw numbers,',
   'with the time and machine load of every measurement: [results.json](results.json).',
 ].join('\n');

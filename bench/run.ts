@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark of issue 7, one job at a time (the machine has 2 cores), results
  * merged into bench/results.json and rendered into bench/RESULTS.md.
  *
- *   npm run bench                              # everything (about 35 minutes here)
+ *   npm run bench                              # everything (about 45 minutes here)
  *   npm run bench -- --only node,pytorch       # sections: peak node browser pytorch profile encode eval
  *   npm run bench -- --filter 'demo'           # jobs whose id matches a regular expression
  *   npm run bench -- --quick                   # smoke run (~7 min): wasm and PyTorch on the demo shape,
@@ -113,6 +113,7 @@ function nodeJobs(): Job[] {
   add('peak/tfjs-node/wasm', true, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5 }, 'peak');
   add('peak/tfjs-node/cpu', false, { kind: 'matmul', backend: 'cpu', n: 512, repeats: 3 }, 'peak');
   if (existsSync(SWIFTSHADER_ICD)) add('peak/tfjs-node/webgpu', false, { kind: 'matmul', backend: 'webgpu', n: 512, repeats: 3 }, 'peak');
+  add('profile/wasm/matmul-variants', true, { kind: 'matmul-variants', backend: 'wasm', repeats: 5 }, 'profile');
   add('profile/wasm/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3 }, 'profile');
   add('profile/wasm+patch/demo', true, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'transpose-matmul' }, 'profile');
   add('profile/wasm+patches/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'transpose-matmul+share-identity' }, 'profile');

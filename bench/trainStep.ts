@@ -441,3 +441,53 @@ export async function matmulGflops(n: number, runs: number): Promise<{ n: number
   const med = median(ms);
   return { n, medianMs: med, gflops: (2 * n ** 3) / (med / 1000) / 1e9 };
 }
+
+export interface MatMulVariant {
+  name: string;
+  a: number[];
+  b: number[];
+  transposeA: boolean;
+  transposeB: boolean;
+  medianMs: number;
+  gflops: number;
+}
+
+/**
+ * The products one demo step runs (forward x·Wᵀ, the two gradients, attention), timed one by one on
+ * the active backend (median of `runs`, read back): shows which ones tfjs-backend-wasm runs slowly.
+ */
+export async function matmulVariants(runs: number): Promise<MatMulVariant[]> {
+  const next = uint32Stream(99);
+  const rand = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => next() / 4294967296 - 0.5), shape);
+  const cases: Omit<MatMulVariant, 'medianMs' | 'gflops'>[] = [
+    { name: 'linear forward x·Wᵀ (as encoderOps.linear)', a: [4096, 128], b: [512, 128], transposeA: false, transposeB: true },
+    { name: 'same product, W pre-transposed (x·W)', a: [4096, 128], b: [128, 512], transposeA: false, transposeB: false },
+    { name: 'input gradient dy·W', a: [4096, 512], b: [512, 128], transposeA: false, transposeB: false },
+    { name: 'weight gradient dyᵀ·x', a: [4096, 512], b: [4096, 128], transposeA: true, transposeB: false },
+    { name: 'attention scores q·kᵀ (batched)', a: [64, 4, 64, 32], b: [64, 4, 64, 32], transposeA: false, transposeB: true },
+    { name: 'attention context p·v (batched)', a: [64, 4, 64, 64], b: [64, 4, 64, 32], transposeA: false, transposeB: false },
+  ];
+  const out: MatMulVariant[] = [];
+  for (const c of cases) {
+    const a = rand(c.a);
+    const b = rand(c.b);
+    const once = async () => {
+      const t = performance.now();
+      const y = tf.matMul(a, b, c.transposeA, c.transposeB);
+      await y.data();
+      y.dispose();
+      return performance.now() - t;
+    };
+    await once();
+    const ms: number[] = [];
+    for (let i = 0; i < runs; i++) ms.push(await once());
+    tf.dispose([a, b]);
+    const m = c.transposeA ? c.a[c.a.length - 1]! : c.a[c.a.length - 2]!;
+    const k = c.transposeA ? c.a[c.a.length - 2]! : c.a[c.a.length - 1]!;
+    const n = c.transposeB ? c.b[c.b.length - 2]! : c.b[c.b.length - 1]!;
+    const batch = c.a.slice(0, -2).reduce((p, d) => p * d, 1);
+    const med = median(ms);
+    out.push({ ...c, medianMs: med, gflops: (2 * batch * m * k * n) / (med / 1000) / 1e9 });
+  }
+  return out;
+}
