@@ -10,7 +10,7 @@
  */
 import type { BackendName } from '../src/core/model/backend';
 import { TRAIN_SHAPES, type ShapeName } from './shapes';
-import type { WasmPatch } from './wasmMatMulPatch';
+import { wasmKernelChoice, type WasmPatch } from './wasmKernelChoice';
 
 export interface NodeJob {
   kind: 'train' | 'profile' | 'matmul' | 'encode' | 'matmul-variants';
@@ -24,7 +24,7 @@ export interface NodeJob {
   maxSeconds?: number;
   /** matmul size; for encode: texts of each kind */
   n?: number;
-  /** bench-only prototype of a proposed core fix (wasm only), see wasmMatMulPatch.ts */
+  /** our wasm kernels (src/core/model/wasmKernels.ts); without it the row measures tfjs's stock kernels */
   patch?: WasmPatch;
 }
 
@@ -40,15 +40,13 @@ async function main(): Promise<void> {
   }
   const { initBackend } = await import('../src/core/model/backend');
   const bench = await import('./trainStep');
-  const info = await initBackend(job.backend);
-  if (job.patch) (await import('./wasmMatMulPatch')).installWasmTransposeMatMul();
-  if (job.patch?.includes('share-identity')) (await import('./wasmIdentityPatch')).installWasmSharedIdentity();
+  const info = await initBackend(job.backend, { wasmKernels: wasmKernelChoice(job.patch) });
   const log = (line: string) => process.stderr.write(`${line}\n`);
   let result: unknown;
   if (job.kind === 'matmul-variants') {
     // the same products before and after the matmul patch, in one process
     const stock = await bench.matmulVariants(job.repeats ?? 5);
-    (await import('./wasmMatMulPatch')).installWasmTransposeMatMul();
+    (await import('../src/core/model/wasmKernels')).installWasmKernels({ matmul: true, sharedIdentity: false });
     result = { info, stock, patched: await bench.matmulVariants(job.repeats ?? 5) };
   } else if (job.kind === 'encode') {
     result = { info, patch: job.patch ?? null, ...(await (await import('./encode')).measureEncode(job.n ?? 500, job.repeats ?? 3, log)) };

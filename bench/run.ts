@@ -25,7 +25,7 @@ import type { BrowserSession } from './browserBench';
 import type { BrowserJob } from './browser/protocol';
 import { describeMachine } from './machine';
 import type { NodeJob } from './nodeTrain';
-import type { WasmPatch } from './wasmMatMulPatch';
+import type { WasmPatch } from './wasmKernelChoice';
 import { blasInUse, ensurePytorch, runPytorchMatmul, runPytorchStep } from './pytorchReference';
 import { renderResults } from './report';
 import { readResults, writeResults, type JobRecord } from './results';

@@ -4,8 +4,7 @@ import { initBackend } from '../../src/core/model/backend';
 import { WASM_PATHS } from '../../workers/wasmAssets';
 import { TRAIN_SHAPES } from '../shapes';
 import { matmulGflops, measureTraining } from '../trainStep';
-import { installWasmSharedIdentity } from '../wasmIdentityPatch';
-import { installWasmTransposeMatMul } from '../wasmMatMulPatch';
+import { wasmKernelChoice } from '../wasmKernelChoice';
 import type { BrowserJob, WorkerReply } from './protocol';
 
 const post = (m: WorkerReply) => (self as unknown as DedicatedWorkerGlobalScope).postMessage(m);
@@ -13,15 +12,13 @@ const post = (m: WorkerReply) => (self as unknown as DedicatedWorkerGlobalScope)
 self.onmessage = async (e: MessageEvent<BrowserJob>) => {
   const job = e.data;
   try {
-    const info = await initBackend(job.backend, { wasmPaths: WASM_PATHS });
+    const info = await initBackend(job.backend, { wasmPaths: WASM_PATHS, wasmKernels: wasmKernelChoice(job.kind === 'train' ? job.patch : undefined) });
     const env = { crossOriginIsolated: self.crossOriginIsolated, userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency };
     if (job.kind === 'matmul') {
       post({ type: 'result', result: { info, env, ...(await matmulGflops(job.n, job.repeats)) } });
       return;
     }
     const shape = { ...TRAIN_SHAPES[job.shape], ...(job.batch ? { batch: job.batch } : {}) };
-    if (job.patch) installWasmTransposeMatMul();
-    if (job.patch?.includes('share-identity')) installWasmSharedIdentity();
     const m = await measureTraining({ shape, dropout: job.dropout, clip: job.clip ?? 'project', warmup: job.warmup, repeats: job.repeats, maxSeconds: job.maxSeconds }, (line) => post({ type: 'log', line: `[${job.backend} ${job.shape}]${line}` }));
     post({ type: 'result', result: { info, env, patch: job.patch ?? null, ...m } });
   } catch (err) {

@@ -1,6 +1,6 @@
 /** Messages between the bench page, its worker and the Node driver (bench/browserBench.ts). */
 import type { ShapeName } from '../shapes';
-import type { WasmPatch } from '../wasmMatMulPatch';
+import type { WasmPatch } from '../wasmKernelChoice';
 
 export const BROWSER_BACKENDS = ['wasm', 'webgl', 'webgpu'] as const;
 export type BrowserBackend = (typeof BROWSER_BACKENDS)[number];

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { BackendUnavailableError } from '../errors';
+import { FAST_WASM_KERNELS, installedWasmKernels, installWasmKernels, type WasmKernelChoice } from './wasmKernels';
 
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -35,6 +36,8 @@ export interface BackendInfo {
   adapter: AdapterInfo;
   attempts: BackendAttempt[];
   tfjsVersion: string;
+  /** On wasm: which of our faster kernels (wasmKernels.ts) are installed. */
+  wasmKernels?: WasmKernelChoice;
 }
 
 export interface BackendOptions {
@@ -43,6 +46,11 @@ export interface BackendOptions {
    * and tfjs reads the files next to its own module.
    */
   wasmPaths?: Record<string, string>;
+  /**
+   * On wasm, which faster kernels to install (default: all). The bench passes `STOCK_WASM_KERNELS` to
+   * measure tfjs's own; once installed in a process they stay.
+   */
+  wasmKernels?: WasmKernelChoice;
 }
 
 /** Try order for a preference: `auto` walks the whole chain, a named backend is tried alone. */
@@ -112,7 +120,12 @@ export async function initBackend(preference: BackendPreference, options: Backen
     const error = await trySetBackend(name);
     if (error === null) {
       attempts.push({ backend: name, ok: true });
-      return { backend: name, adapter: await describeAdapter(name), attempts, tfjsVersion: tf.version.tfjs };
+      const info: BackendInfo = { backend: name, adapter: await describeAdapter(name), attempts, tfjsVersion: tf.version.tfjs };
+      if (name === 'wasm') {
+        installWasmKernels(options.wasmKernels ?? FAST_WASM_KERNELS);
+        info.wasmKernels = installedWasmKernels();
+      }
+      return info;
     }
     attempts.push({ backend: name, ok: false, error });
   }

@@ -1,0 +1,13 @@
+/**
+ * Which wasm kernels a bench row measures: with no patch named, tfjs's stock kernels (the "before"
+ * rows); otherwise ours from src/core/model/wasmKernels.ts, which the app and the CLI install by default.
+ */
+import { STOCK_WASM_KERNELS, type WasmKernelChoice } from '../src/core/model/wasmKernels';
+
+export const WASM_PATCHES = ['transpose-matmul', 'transpose-matmul+share-identity'] as const;
+export type WasmPatch = (typeof WASM_PATCHES)[number];
+
+export function wasmKernelChoice(patch: WasmPatch | undefined): WasmKernelChoice {
+  if (patch === undefined) return STOCK_WASM_KERNELS;
+  return { matmul: true, sharedIdentity: patch === 'transpose-matmul+share-identity' };
+}

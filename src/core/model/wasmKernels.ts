@@ -1,0 +1,155 @@
+/**
+ * Faster replacements for two tfjs-backend-wasm 4.22 kernels, installed by `initBackend` when wasm is
+ * chosen (bench/RESULTS.md, "Where the time goes", measured them: a demo training step goes from 18.9 s
+ * to about 3 s).
+ *
+ * - `BatchMatMul`: the stock kernel sends a product to XNNPACK only when neither operand is transposed
+ *   and there is one batch; `transposeA`/`transposeB` or a batch dimension fall back to a naive loop nest
+ *   (0.4–1.5 GFLOP/s instead of 10–30). Every `linear` (x·Wᵀ, torch layout), every weight gradient
+ *   (xᵀ·dy) and all of attention take that path. The replacement materialises the transpose (the wasm
+ *   `Transpose` kernel, memory-bound and cheap) and runs each batch slice as its own untransposed product.
+ *   Results equal the stock kernel's up to float summation order and are deterministic.
+ * - `Identity`: while gradients are recorded, tfjs-core saves every tensor the backward pass needs through
+ *   `Identity`; the stock wasm kernel copies the data, the cpu backend shares it. Sharing is safe because
+ *   tensors are immutable and `Variable.assign` swaps the data id (wasm's own `Reshape` shares the same way).
+ *
+ * The tfjs version is pinned exactly (package.json), because the per-batch path reads the backend's heap
+ * offsets. Only the public kernel registry is used to install them.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** Which replacements to install; both by default. The bench turns them off to measure the stock kernels. */
+export interface WasmKernelChoice {
+  matmul: boolean;
+  sharedIdentity: boolean;
+}
+
+export const FAST_WASM_KERNELS: WasmKernelChoice = { matmul: true, sharedIdentity: true };
+export const STOCK_WASM_KERNELS: WasmKernelChoice = { matmul: false, sharedIdentity: false };
+
+/** The parts of tfjs-backend-wasm's BackendWasm the per-batch path uses (memory offsets in the heap). */
+interface WasmInternals {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
+  wasm: { HEAPF32: Float32Array };
+}
+
+/** The kernel functions we registered, so that installing twice never wraps our own wrapper. */
+const ours = new WeakSet<tf.KernelFunc>();
+
+const swapLast = (rank: number) => [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
+const batchSize = (t: tf.TensorInfo) => t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+
+function fastBatchMatMul(original: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelFunc {
+  const materialiseTranspose = (t: tf.TensorInfo, backend: tf.KernelBackend) =>
+    transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm: swapLast(t.shape.length) } }) as tf.TensorInfo;
+
+  /** b batched products as b single products on copies of each slice (memcpy in the wasm heap). */
+  const perBatch = (args: KernelArgs, nBatch: number): tf.TensorInfo => {
+    const backend = args.backend as tf.KernelBackend;
+    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const wasm = backend as unknown as WasmInternals;
+    const made: tf.TensorInfo[] = [];
+    const free = (t: tf.TensorInfo) => backend.disposeData(t.dataId);
+    try {
+      let { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+      if (transposeA) made.push((a = materialiseTranspose(a, backend)));
+      if (transposeB) made.push((b = materialiseTranspose(b, backend)));
+      const [m, k] = a.shape.slice(-2) as [number, number];
+      const n = b.shape[b.shape.length - 1]!;
+      const out = wasm.makeOutput([...a.shape.slice(0, -2), m, n], 'float32');
+      const offset = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset / 4;
+      for (let i = 0; i < nBatch; i++) {
+        const ai = wasm.makeOutput([m, k], 'float32');
+        const bi = wasm.makeOutput([k, n], 'float32');
+        // read the heap after every allocation: growing wasm memory replaces the buffer
+        let heap = wasm.wasm.HEAPF32;
+        heap.copyWithin(offset(ai), offset(a) + i * m * k, offset(a) + (i + 1) * m * k);
+        heap.copyWithin(offset(bi), offset(b) + i * k * n, offset(b) + (i + 1) * k * n);
+        const ci = original.kernelFunc({ inputs: { a: ai, b: bi }, backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } }) as tf.TensorInfo;
+        heap = wasm.wasm.HEAPF32;
+        heap.copyWithin(offset(out) + i * m * n, offset(ci), offset(ci) + m * n);
+        free(ai);
+        free(bi);
+        free(ci);
+      }
+      return out;
+    } finally {
+      for (const t of made) free(t);
+    }
+  };
+
+  return (args: KernelArgs) => {
+    const backend = args.backend as tf.KernelBackend;
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    const nBatch = batchSize(a);
+    // broadcast batches (b's batch differs) and non-float inputs stay with the stock kernel
+    if (nBatch > 1 && batchSize(b) === nBatch && a.dtype === 'float32' && b.dtype === 'float32') return perBatch(args, nBatch);
+    if ((!transposeA && !transposeB) || nBatch !== 1 || batchSize(b) !== 1) return original.kernelFunc(args);
+    const made: tf.TensorInfo[] = [];
+    try {
+      const a2 = transposeA ? materialiseTranspose(a, backend) : a;
+      const b2 = transposeB ? materialiseTranspose(b, backend) : b;
+      made.push(...[a2, b2].filter((t, i) => t !== [a, b][i]));
+      return original.kernelFunc({ inputs: { a: a2, b: b2 }, backend, attrs: { ...args.attrs, transposeA: false, transposeB: false } });
+    } finally {
+      for (const t of made) backend.disposeData(t.dataId);
+    }
+  };
+}
+
+function sharedIdentity(original: tf.KernelConfig): tf.KernelFunc {
+  return ({ inputs, backend }) => {
+    const x = (inputs as { x: tf.TensorInfo }).x;
+    if (x.dtype === 'string') return original.kernelFunc({ inputs, backend, attrs: {} });
+    (backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+function replace(kernelName: string, make: (original: tf.KernelConfig) => tf.KernelFunc): () => void {
+  const original = tf.getKernel(kernelName, 'wasm');
+  if (!original) throw new Error(`the wasm ${kernelName} kernel is not registered`);
+  if (ours.has(original.kernelFunc)) return () => undefined;
+  const kernelFunc = make(original);
+  ours.add(kernelFunc);
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+  return () => {
+    tf.unregisterKernel(kernelName, 'wasm');
+    // the stock kernel's setupFunc already ran when the backend initialised
+    tf.registerKernel({ ...original, setupFunc: undefined });
+  };
+}
+
+/**
+ * Install the chosen replacements. Call after the wasm backend has initialised (the stock kernels'
+ * setup functions must have run). Installing again is a no-op.
+ * @returns a function that restores the stock kernels
+ * @throws Error when the active backend is not wasm
+ */
+export function installWasmKernels(choice: WasmKernelChoice = FAST_WASM_KERNELS): () => void {
+  if (tf.getBackend() !== 'wasm') throw new Error(`the wasm kernels need the wasm backend (active: ${tf.getBackend()})`);
+  const restores: (() => void)[] = [];
+  if (choice.matmul) {
+    const transpose = tf.getKernel('Transpose', 'wasm');
+    if (!transpose) throw new Error('the wasm Transpose kernel is not registered');
+    restores.push(replace('BatchMatMul', (original) => fastBatchMatMul(original, transpose)));
+  }
+  if (choice.sharedIdentity) restores.push(replace('Identity', sharedIdentity));
+  return () => {
+    for (const restore of restores.reverse()) restore();
+  };
+}
+
+/** Whether the fast kernels are the registered ones (for reports and the bench). */
+export function installedWasmKernels(): WasmKernelChoice {
+  const isOurs = (name: string) => {
+    const k = tf.getKernel(name, 'wasm');
+    return k !== undefined && ours.has(k.kernelFunc);
+  };
+  return { matmul: isOurs('BatchMatMul'), sharedIdentity: isOurs('Identity') };
+}
