@@ -57,9 +57,7 @@ async function main(): Promise<void> {
     if (job.kind === 'profile') {
       result = { info, patch: job.patch ?? null, ...(await bench.profileTraining(shape, job.repeats ?? 3, job.dropout ?? 0)) };
     } else {
-      // tfjs-backend-webgpu's dataSync needs OffscreenCanvas, which Node lacks: see clipByGlobalNormAsync
-      const clip = job.backend === 'webgpu' ? 'async' : 'project';
-      const m = await bench.measureTraining({ shape, dropout: job.dropout ?? 0, clip, warmup: job.warmup ?? 2, repeats: job.repeats ?? 5, maxSeconds: job.maxSeconds ?? 120 }, log);
+      const m = await bench.measureTraining({ shape, dropout: job.dropout ?? 0, warmup: job.warmup ?? 2, repeats: job.repeats ?? 5, maxSeconds: job.maxSeconds ?? 120 }, log);
       result = { info, patch: job.patch ?? null, ...m };
     }
   }

@@ -186,7 +186,7 @@ function trainingSection(r: BenchResults): string {
     trainingTable(r, 'demo', [
       { suffix: '' },
       { suffix: '-dropout', note: '(dropout 0.1, as the presets train)' },
-      { suffix: '-asyncclip', note: '(clip norm read with `await data()`: the shipped `dataSync()` fails here, see "Where the time goes")' },
+      { suffix: '-asyncclip', note: '(measured before clipByGlobalNorm read the norm with `await data()`, with a bench copy that did; its `dataSync()` failed here then)' },
     ]),
     '',
     `### ${bert.label}, ${bert.vocab} vocab`,

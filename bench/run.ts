@@ -135,12 +135,11 @@ function browserJobs(): Job[] {
         return { chromium: session.version, crossOriginIsolated: session.crossOriginIsolated, ...(await session.run(j) as object) };
       },
     });
-  const t = (backend: BrowserJob['backend'], shape: ShapeName, o: { warmup: number; repeats: number; maxSeconds: number; batch?: number; patch?: WasmPatch; clip?: 'async' }): BrowserJob => ({ kind: 'train', backend, shape, dropout: 0, ...o });
+  const t = (backend: BrowserJob['backend'], shape: ShapeName, o: { warmup: number; repeats: number; maxSeconds: number; batch?: number; patch?: WasmPatch }): BrowserJob => ({ kind: 'train', backend, shape, dropout: 0, ...o });
   add('browser/wasm/demo', true, t('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 90 }));
   add('browser/wasm+patch/demo', true, t('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul' }));
   add('browser/webgl/demo', false, t('webgl', 'demo', { warmup: 1, repeats: 3, maxSeconds: 90 }));
   add('browser/webgpu/demo', false, t('webgpu', 'demo', { batch: 8, warmup: 1, repeats: 1, maxSeconds: 1 }));
-  add('browser/webgpu/demo-asyncclip', false, t('webgpu', 'demo', { batch: 8, warmup: 1, repeats: 1, maxSeconds: 1, clip: 'async' }));
   add('browser/wasm+patches/demo', false, t('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
   add('browser/wasm+patch/bert-base-2l', false, t('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 2, maxSeconds: 60, patch: 'transpose-matmul' }));
   for (const backend of ['wasm', 'webgl', 'webgpu'] as const) add(`peak/tfjs-browser/${backend}`, backend !== 'webgpu', { kind: 'matmul', backend, n: backend === 'webgpu' ? 512 : 1024, repeats: 5 }, 'peak');

@@ -3,7 +3,7 @@
  * `runTraining`'s inner step (src/core/train/trainLoop.ts) composes them — that step is a closure of
  * `runTraining` and is not exported, so it is rebuilt here from the same calls in the same order:
  *   {L, ∇} ← tf.variableGrads(InfoNCE(embed(queries), embed([positives; negatives]); τ), varList)
- *   await L.data()  →  clipByGlobalNorm(∇, 1)  (one dataSync)  →  AdamW.apply
+ *   await L.data()  →  clipByGlobalNorm(∇, 1)  (one await data())  →  AdamW.apply
  * with a `TransformerEncoder` from `initEncoderWeights` and synthetic token ids (every mask 1, as the
  * PyTorch reference). Runs in Node and in a browser worker: no node:* imports here.
  *
@@ -49,7 +49,7 @@ export interface PhaseTimes {
   forwardMs: number;
   /** tf.variableGrads (forward with tape + backward), loss read back, gradients synced */
   forwardBackwardMs: number;
-  /** clipByGlobalNorm: squared norms, one dataSync, a copy or scaled copy of every gradient */
+  /** clipByGlobalNorm: squared norms, one read, a copy or scaled copy of every gradient */
   clipMs: number;
   /** AdamW.apply over every variable, synced */
   optimizerMs: number;
@@ -62,26 +62,8 @@ async function sync(t: tf.Tensor): Promise<void> {
   one.dispose();
 }
 
-/**
- * `clipByGlobalNorm` with the norm read by `await data()` instead of `dataSync()`, otherwise the same
- * computation. Used only where the project's version cannot run: tfjs-backend-webgpu implements
- * `dataSync` with an OffscreenCanvas, which Node lacks ("OffscreenCanvas is not defined").
- */
-export async function clipByGlobalNormAsync(grads: Record<string, tf.Tensor>, maxNorm: number): Promise<{ grads: Record<string, tf.Tensor>; norm: number }> {
-  const names = Object.keys(grads);
-  const normTensor = tf.tidy(() => (names.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!)))))));
-  const norm = (await normTensor.data())[0]!;
-  normTensor.dispose();
-  const scale = Number.isFinite(maxNorm) ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;
-  const out: Record<string, tf.Tensor> = {};
-  for (const n of names) out[n] = scale === 1 ? tf.clone(grads[n]!) : tf.tidy(() => tf.mul(grads[n]!, scale));
-  return { grads: out, norm };
-}
-
-export type ClipVariant = 'project' | 'async';
-
-export function createStepHarness(shape: TrainShape, options: { dropout: number; seed?: number; clip?: ClipVariant }): StepHarness {
-  const clip = async (g: Record<string, tf.Tensor>) => (options.clip === 'async' ? clipByGlobalNormAsync(g, STEP_HYPER.clipNorm) : clipByGlobalNorm(g, STEP_HYPER.clipNorm));
+export function createStepHarness(shape: TrainShape, options: { dropout: number; seed?: number }): StepHarness {
+  const clip = (g: Record<string, tf.Tensor>) => clipByGlobalNorm(g, STEP_HYPER.clipNorm);
   const seed = options.seed ?? 7;
   const config = shapeEncoderConfig(shape, options.dropout);
   const encoder = new TransformerEncoder({ config, weights: initEncoderWeights(config, seed), freezeEmbeddings: false, name: 'bench' });
@@ -169,8 +151,6 @@ export function createStepHarness(shape: TrainShape, options: { dropout: number;
 export interface MeasureOptions {
   shape: TrainShape;
   dropout: number;
-  /** 'async' only where the project's clipByGlobalNorm cannot run (Node webgpu) */
-  clip?: ClipVariant;
   /** untimed steps first (the first one compiles shaders / warms allocators) */
   warmup: number;
   /** timed steps wanted */
@@ -182,7 +162,6 @@ export interface MeasureOptions {
 export interface TrainMeasurement {
   backend: string;
   shape: TrainShape['name'];
-  clip: ClipVariant;
   batch: number;
   seq: number;
   /** 3·batch·seq */
@@ -241,7 +220,7 @@ export function stepFlops(shape: TrainShape): number {
 /** Warm-up, then timed steps; every number is wall time around `step()`. */
 export async function measureTraining(o: MeasureOptions, log: (line: string) => void = () => {}): Promise<TrainMeasurement> {
   const before = tf.memory().numTensors;
-  const h = createStepHarness(o.shape, { dropout: o.dropout, clip: o.clip ?? 'project' });
+  const h = createStepHarness(o.shape, { dropout: o.dropout });
   const losses: number[] = [];
   const timesMs: number[] = [];
   const cpuMs: number[] = [];
@@ -273,7 +252,6 @@ export async function measureTraining(o: MeasureOptions, log: (line: string) => 
   return {
     backend: tf.getBackend(),
     shape: o.shape.name,
-    clip: o.clip ?? 'project',
     batch: o.shape.batch,
     seq: o.shape.seq,
     tokensPerStep: tokensPerStep(o.shape),

@@ -19,7 +19,7 @@ self.onmessage = async (e: MessageEvent<BrowserJob>) => {
       return;
     }
     const shape = { ...TRAIN_SHAPES[job.shape], ...(job.batch ? { batch: job.batch } : {}) };
-    const m = await measureTraining({ shape, dropout: job.dropout, clip: job.clip ?? 'project', warmup: job.warmup, repeats: job.repeats, maxSeconds: job.maxSeconds }, (line) => post({ type: 'log', line: `[${job.backend} ${job.shape}]${line}` }));
+    const m = await measureTraining({ shape, dropout: job.dropout, warmup: job.warmup, repeats: job.repeats, maxSeconds: job.maxSeconds }, (line) => post({ type: 'log', line: `[${job.backend} ${job.shape}]${line}` }));
     post({ type: 'result', result: { info, env, patch: job.patch ?? null, ...m } });
   } catch (err) {
     post({ type: 'error', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });

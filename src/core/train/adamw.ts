@@ -121,11 +121,11 @@ export class AdamW {
   }
 
   /** The state as named Float32Arrays (copies), for `optimizer.safetensors`. */
-  exportState(): AdamWState {
+  async exportState(): Promise<AdamWState> {
     const slots: Record<string, SlotTensor> = {};
     for (const [name, slot] of this.slots) {
-      slots[`${name}/m`] = { shape: [...slot.m.shape], data: slot.m.dataSync() as Float32Array };
-      slots[`${name}/v`] = { shape: [...slot.v.shape], data: slot.v.dataSync() as Float32Array };
+      slots[`${name}/m`] = { shape: [...slot.m.shape], data: (await slot.m.data()) as Float32Array };
+      slots[`${name}/v`] = { shape: [...slot.v.shape], data: (await slot.v.data()) as Float32Array };
     }
     return { step: this.t, slots };
   }

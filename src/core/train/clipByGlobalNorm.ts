@@ -1,6 +1,7 @@
 /**
  * Global-norm gradient clipping (Pascanu et al. 2013; `torch.nn.utils.clip_grad_norm_`): with
  * n = √(Σ_k ‖g_k‖²) over all gradients, every gradient is scaled by min(1, maxNorm / (n + 1e-6)).
+ * The norm is read with `await data()`: a synchronous read fails on WebGPU in workers and in Node.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -15,7 +16,7 @@ export interface ClippedGradients {
  * @param grads gradients by name (summed in key order, so the result is reproducible)
  * @param maxNorm the largest allowed global norm (> 0); `Infinity` only measures
  */
-export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): ClippedGradients {
+export async function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: number): Promise<ClippedGradients> {
   if (!(maxNorm > 0)) throw new RangeError(`clip norm must be > 0 (got ${maxNorm})`);
   const names = Object.keys(grads);
   const normTensor = tf.tidy(() => {
@@ -23,7 +24,7 @@ export function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm: numb
     const squares = names.map((n) => tf.sum(tf.square(grads[n]!)));
     return tf.sqrt(tf.addN(squares));
   });
-  const norm = normTensor.dataSync()[0]!;
+  const norm = (await normTensor.data())[0]!;
   normTensor.dispose();
   const scale = Number.isFinite(maxNorm) ? Math.min(1, maxNorm / (norm + 1e-6)) : 1;
   const out: Record<string, tf.Tensor> = {};

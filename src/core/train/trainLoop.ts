@@ -260,12 +260,12 @@ export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<T
       const [loss, retrievalLoss, advLoss, discAcc] = await Promise.all([value, aux.retrieval, aux.adv, aux.acc].map(async (t): Promise<number | null> => (t ? (await t.data())[0]! : null)));
       for (const t of [aux.retrieval, aux.adv, aux.acc]) if (t) toDispose.push(t);
       if (!Number.isFinite(loss)) throw new TrainingDivergedError(k, `the loss (${loss})`, lastCheckpointStep);
-      const encClipped = clipByGlobalNorm(named(encVars), config.clipNorm);
+      const encClipped = await clipByGlobalNorm(named(encVars), config.clipNorm);
       toDispose.push(...Object.values(encClipped.grads));
       if (!Number.isFinite(encClipped.norm)) throw new TrainingDivergedError(k, `the gradient norm (${encClipped.norm})`, lastCheckpointStep);
       let discUpdate: (() => void) | null = null;
       if (disc && discOpt && adversarial) {
-        const discClipped = clipByGlobalNorm(named(discVars), config.clipNorm);
+        const discClipped = await clipByGlobalNorm(named(discVars), config.clipNorm);
         toDispose.push(...Object.values(discClipped.grads));
         if (!Number.isFinite(discClipped.norm)) throw new TrainingDivergedError(k, `the discriminator's gradient norm (${discClipped.norm})`, lastCheckpointStep);
         const discLr = (lr * (adversarial.discriminatorLr ?? config.lr)) / config.lr;
@@ -292,12 +292,12 @@ export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<T
   }
 
   async function checkpoint(k: number): Promise<void> {
-    const modelFiles = deps.exportModel ? await deps.exportModel() : { [MODEL_FILE]: encodeTensors(hostCopies(encVars)) };
+    const modelFiles = deps.exportModel ? await deps.exportModel() : { [MODEL_FILE]: encodeTensors(await hostCopies(encVars)) };
     if (!modelFiles[MODEL_FILE]) throw new CheckpointError(`the model exporter wrote no ${MODEL_FILE}`);
-    const optimizerTensors = { ...prefixedSlots(encOpt.exportState(), ENCODER_SLOTS) };
+    const optimizerTensors = { ...prefixedSlots(await encOpt.exportState(), ENCODER_SLOTS) };
     if (disc && discOpt) {
-      Object.assign(optimizerTensors, prefixedSlots(discOpt.exportState(), DISCRIMINATOR_SLOTS));
-      for (const [name, t] of Object.entries(hostCopies(discVars))) optimizerTensors[`${DISCRIMINATOR_WEIGHTS}/${name}`] = t;
+      Object.assign(optimizerTensors, prefixedSlots(await discOpt.exportState(), DISCRIMINATOR_SLOTS));
+      for (const [name, t] of Object.entries(await hostCopies(discVars))) optimizerTensors[`${DISCRIMINATOR_WEIGHTS}/${name}`] = t;
     }
     const info = (opt: AdamW) => ({ type: 'adamw' as const, step: opt.step, beta1: opt.beta1, beta2: opt.beta2, epsilon: opt.epsilon, weightDecay: opt.weightDecay });
     const manifest: CheckpointManifest = {
@@ -383,9 +383,9 @@ export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<T
   }
 }
 
-function hostCopies(vars: Record<string, tf.Variable>): Record<string, { shape: number[]; data: Float32Array }> {
+async function hostCopies(vars: Record<string, tf.Variable>): Promise<Record<string, { shape: number[]; data: Float32Array }>> {
   const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const [name, v] of Object.entries(vars)) out[name] = { shape: [...v.shape], data: v.dataSync() as Float32Array };
+  for (const [name, v] of Object.entries(vars)) out[name] = { shape: [...v.shape], data: (await v.data()) as Float32Array };
   return out;
 }
 
