@@ -3,6 +3,7 @@
 import { WorkerCommandSchema, type WorkerEvent } from '../src/core/experiment/protocol';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, isBackendPreference, type BackendName } from '../src/core/model/backend';
+import { padMultipleFor } from '../src/core/model/backendNames';
 import { matmulSmoke } from '../src/core/model/matmulSmoke';
 import { serializeError } from '../src/core/errors';
 import { WASM_PATHS } from './wasmAssets';
@@ -108,7 +109,7 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
           const missing = command.languages.filter((l) => !dataset.languages.includes(l));
           if (missing.length) throw new ConfigError(`the loaded ${command.dataset} lacks ${missing.join(', ')}; load them in the Data cell`);
           const view = dataset.languages.length === command.languages.length ? dataset : await parseSubset(command.dataset, command.languages);
-          const result = await evaluateEncoder(encoder, view, { maxLength: manifest?.config.model.maxLength ?? command.maxLength });
+          const result = await evaluateEncoder(encoder, view, { maxLength: manifest?.config.model.maxLength ?? command.maxLength, padMultiple: padMultipleFor(wanted) });
           post({ type: 'model/evaluated', requestId: command.requestId, summary: `${summary}; evaluated on ${wanted}`, result });
         } finally {
           encoder.dispose();

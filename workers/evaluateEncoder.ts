@@ -24,6 +24,8 @@ export interface EvaluateEncoderOptions {
   maxLength: number;
   /** texts per forward pass (default 64) */
   batchSize?: number;
+  /** pad batches to a multiple of this many tokens (`padMultipleFor(backend)`; default 1) */
+  padMultiple?: number;
   onProgress?: (what: string) => void;
   shouldStop?: () => boolean;
 }
@@ -34,6 +36,7 @@ export async function evaluateEncoder(encoder: TrainableEncoder, dataset: Retrie
   const embeddings = await embedDataset(encoder, dataset, {
     batchSize: options.batchSize ?? 64,
     maxLength: options.maxLength,
+    padMultiple: options.padMultiple ?? 1,
     shouldStop: options.shouldStop,
     onProgress: (done) => {
       if (done - lastReport >= 256 || done === total) {

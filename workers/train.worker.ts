@@ -8,6 +8,7 @@ import { parseRunConfig, type RunConfig } from '../src/core/experiment/runConfig
 import { parseDataset } from '../src/core/data/parseDataset';
 import type { RetrievalDataset } from '../src/core/data/types';
 import { initBackend } from '../src/core/model/backend';
+import { padMultipleFor, type BackendName } from '../src/core/model/backendNames';
 import { serializeError } from '../src/core/errors';
 import type { RetrievalResult } from '../src/core/metrics/resultSchema';
 import { runTraining } from '../src/core/train/trainLoop';
@@ -62,9 +63,10 @@ interface Start {
   sampledEvalEvery: number;
   checkpointRoot: string;
   resumeFrom: string | null;
+  backend: BackendName;
 }
 
-async function train({ config, train: trainData, evalData, sampledEvalEvery, checkpointRoot, resumeFrom }: Start, run: TrainingEncoder, resumeFiles: Map<string, Uint8Array> | null): Promise<void> {
+async function train({ config, train: trainData, evalData, sampledEvalEvery, checkpointRoot, resumeFrom, backend }: Start, run: TrainingEncoder, resumeFiles: Map<string, Uint8Array> | null): Promise<void> {
   const phase = (p: 'training' | 'evaluating' | 'saving', detail: string) => post({ type: 'train/phase', runId, phase: p, detail });
   const sample = sampledDataset(evalData, SAMPLED_QUESTIONS);
   const saved: string[] = [];
@@ -78,6 +80,7 @@ async function train({ config, train: trainData, evalData, sampledEvalEvery, che
     phase('evaluating', `${kind} evaluation at step ${step}`);
     const r = await evaluateEncoder(run.encoder, kind === 'full' ? evalData : sample, {
       maxLength: config.model.maxLength,
+      padMultiple: padMultipleFor(backend),
       onProgress: (what) => phase('evaluating', `${kind} evaluation at step ${step}: ${what}`),
     });
     result(kind, step, r);
@@ -92,6 +95,7 @@ async function train({ config, train: trainData, evalData, sampledEvalEvery, che
     resumeFrom: resume,
     shouldStop: () => stopRequest !== null,
     exportModel: run.exportModel,
+    padMultiple: padMultipleFor(backend),
     onStep: async (log) => {
       pendingLogs.push(log);
       stepTimes.push(performance.now());
@@ -164,7 +168,7 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         post({ type: 'train/ready', runId, backend: info.backend, startStep });
         const c = run.encoder.config;
         post({ type: 'train/phase', runId, phase: 'training', detail: `${run.origin} encoder: ${c.numLayers} layers, H ${c.hiddenSize}, vocabulary ${c.vocabSize.toLocaleString('en')}` });
-        await train({ config, train: trainData, evalData, sampledEvalEvery: command.sampledEvalEvery, checkpointRoot: command.checkpointRoot, resumeFrom: command.resumeFrom }, run, resumeFiles);
+        await train({ config, train: trainData, evalData, sampledEvalEvery: command.sampledEvalEvery, checkpointRoot: command.checkpointRoot, resumeFrom: command.resumeFrom, backend: info.backend }, run, resumeFiles);
       } catch (err) {
         flushLogs();
         post({ type: 'train/failed', runId, error: serializeError(err) });

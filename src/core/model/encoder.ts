@@ -10,7 +10,7 @@ import { embeddingLookup, gelu, hostEmbeddingLookup, l2Normalize, layerNorm, lin
 import { deriveSeed } from './init';
 import { positionIds } from './positionIds';
 import type { DenseActivation, SentenceHead } from './sentenceHead';
-import type { EncodeOptions, EncoderConfig, HostTensor, Pooling, TokenBatch, Tokenizer, TrainableEncoder } from './types';
+import type { EncodeOptions, EncoderConfig, HostTensor, Pooling, TokenBatch, TokenizeOptions, Tokenizer, TrainableEncoder } from './types';
 import type { VocabularyPruning } from './vocabularyPruning';
 import { mapCheckpointWeights } from './weightNames';
 
@@ -139,9 +139,9 @@ export class TransformerEncoder implements TrainableEncoder {
     return v as tf.Variable<R>;
   }
 
-  tokenize(texts: string[], maxLength: number): TokenBatch {
+  tokenize(texts: string[], maxLength: number, options?: TokenizeOptions): TokenBatch {
     if (!this.tokenizer) throw new ConfigError(`encoder ${this.name} was built without a tokenizer`);
-    return this.tokenizer.encode(texts, maxLength);
+    return this.tokenizer.encode(texts, maxLength, options);
   }
 
   private dropout(x: tf.Tensor, rate: number, options: EncodeOptions, layer: number, site: string): tf.Tensor {

@@ -165,6 +165,14 @@ describe('HfTokenizer.encode: padding and truncation (HF padding=True, truncatio
     expect([...b.attentionMask]).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0, 0]);
   });
 
+  it('pads to a multiple of padMultiple on request, never past maxLength', () => {
+    const b = tok.encode(['ab c.', 'a'], 16, { padMultiple: 4 });
+    expect(b.seqLen).toBe(8);
+    expect([...b.inputIds]).toEqual([2, 10, 6, 11, 3, 0, 0, 0, 2, 4, 3, 0, 0, 0, 0, 0]);
+    expect([...b.attentionMask]).toEqual([1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0]);
+    expect(tok.encode(['ab c.'], 6, { padMultiple: 4 }).seqLen).toBe(6);
+  });
+
   it('truncates content and keeps the final special token; seqLen never exceeds maxLength', () => {
     const long = 'a b c a b c a b c';
     expect(tok.encodeIds(long)).toHaveLength(11);

@@ -12,7 +12,8 @@ import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { CheckpointError, ConfigError, DataFormatError } from '../errors';
 import { jsonErrorPosition } from '../data/jsonErrorPosition';
 import type { CheckpointSource } from './checkpointSource';
-import type { TokenBatch, Tokenizer } from './types';
+import { bucketedLength } from './tokenBatch';
+import type { TokenBatch, TokenizeOptions, Tokenizer } from './types';
 
 type HfLibModel = NonNullable<HfLibTokenizer['model']>;
 
@@ -59,6 +60,19 @@ export interface TokenizerFromJsonOptions {
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const describe = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'string' ? `"${x}"` : typeof x);
 const isNonNegInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+/** A value for an error message: JSON.stringify throws RangeError on ~10k-deep nesting and copies huge values whole. */
+const shown = (x: unknown): string => {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(x);
+  } catch {
+    return 'a value nested too deeply to show';
+  }
+  if (text === undefined) return String(x);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+};
+/** Real files nest `Sequence` components one or two levels; far deeper nesting would overflow the stack. */
+const MAX_SEQUENCE_DEPTH = 32;
 
 /**
  * A HF tokenizer (WordPiece, Unigram or BPE) behind our {@link Tokenizer} contract.
@@ -133,7 +147,7 @@ export class HfTokenizer implements Tokenizer {
   }
 
   /** @throws ConfigError when `maxLength` cannot hold the special tokens */
-  encode(texts: readonly string[], maxLength: number): TokenBatch {
+  encode(texts: readonly string[], maxLength: number, options: TokenizeOptions = {}): TokenBatch {
     const nSpecial = this.prefixIds.length + this.suffixIds.length;
     if (!Number.isInteger(maxLength) || maxLength < nSpecial + 1) {
       throw new ConfigError(`maxLength must be an integer ≥ ${nSpecial + 1} (room for ${nSpecial} special tokens and one more), got ${maxLength}`);
@@ -142,6 +156,7 @@ export class HfTokenizer implements Tokenizer {
     const contents = texts.map((t) => this.contentIds(t));
     let seqLen = 0;
     for (const c of contents) seqLen = Math.max(seqLen, Math.min(c.length, room) + nSpecial);
+    seqLen = bucketedLength(seqLen, options.padMultiple ?? 1, maxLength);
     const batchSize = texts.length;
     const inputIds = new Int32Array(batchSize * seqLen).fill(this.padId);
     const attentionMask = new Int32Array(batchSize * seqLen);
@@ -187,6 +202,7 @@ export function tokenizerFromJson(json: unknown, fileName: string, options: Toke
     if (!isNonNegInt(t.id)) fail(`added_tokens[${i}].id`, `expected a non-negative integer, got ${describe(t.id)}`);
     if (typeof t.content !== 'string' || t.content === '') fail(`added_tokens[${i}].content`, `expected a non-empty string, got ${describe(t.content)}`);
   });
+  checkIdSpace(model, addedTokens as { id: number }[], fail);
 
   // The library requires every component key to exist (null allowed) and a WordPiece prefix; Rust defaults both.
   const libJson: Record<string, unknown> = {
@@ -221,7 +237,14 @@ export function tokenizerFromJson(json: unknown, fileName: string, options: Toke
   let suffixIds: number[] = [];
   if (lib.post_processor) {
     const sentinel = '\u0000content\u0000';
-    const out = lib.post_processor([sentinel], null, true).tokens;
+    let out: unknown;
+    try {
+      // the library builds processors without checking their fields and fails only when run
+      out = lib.post_processor([sentinel], null, true).tokens;
+    } catch (err) {
+      return fail('post_processor', `@huggingface/tokenizers cannot run it: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!Array.isArray(out) || !out.every((t) => typeof t === 'string')) return fail('post_processor', 'the single-text template must give a list of token strings');
     const at = out.indexOf(sentinel);
     if (at < 0 || out.lastIndexOf(sentinel) !== at) return fail('post_processor', 'the single-text template must hold the sequence $A exactly once');
     const toId = (t: string, field: string): number => idOf(t) ?? fail(field, `special token "${t}" is not in the vocabulary`);
@@ -314,7 +337,7 @@ function checkModel(model: unknown, fail: (field: string, reason: string) => nev
   if (type === 'Unigram') {
     if (!Array.isArray(vocab) || vocab.length === 0) return fail('model.vocab', `expected a non-empty array of [piece, score], got ${describe(vocab)}`);
     vocab.forEach((e, i) => {
-      if (!Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'number') fail(`model.vocab[${i}]`, `expected [piece, score], got ${JSON.stringify(e)}`);
+      if (!Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'number') fail(`model.vocab[${i}]`, `expected [piece, score], got ${shown(e)}`);
     });
     if (!isNonNegInt(model.unk_id) || model.unk_id >= vocab.length) {
       return fail('model.unk_id', `expected an index into model.vocab (0..${vocab.length - 1}), got ${describe(model.unk_id)}`);
@@ -333,8 +356,9 @@ function checkModel(model: unknown, fail: (field: string, reason: string) => nev
   return { ...model, type };
 }
 
-function checkComponent(value: unknown, kind: Component, field: string, fail: (field: string, reason: string) => never): void {
+function checkComponent(value: unknown, kind: Component, field: string, fail: (field: string, reason: string) => never, depth = 0): void {
   if (value === undefined || value === null) return;
+  if (depth > MAX_SEQUENCE_DEPTH) return fail(field, `Sequence components nested more than ${MAX_SEQUENCE_DEPTH} deep`);
   if (!isRecord(value)) return fail(field, `expected an object or null, got ${describe(value)}`);
   const supported: readonly string[] = SUPPORTED[kind];
   if (typeof value.type !== 'string' || !supported.includes(value.type)) {
@@ -344,8 +368,38 @@ function checkComponent(value: unknown, kind: Component, field: string, fail: (f
     const key = SEQUENCE_FIELD[kind];
     const children = value[key];
     if (!Array.isArray(children)) return fail(`${field}.${key}`, `expected an array, got ${describe(children)}`);
-    children.forEach((c, i) => checkComponent(c, kind, `${field}.${key}[${i}]`, fail));
+    children.forEach((c, i) => checkComponent(c, kind, `${field}.${key}[${i}]`, fail, depth + 1));
   }
+}
+
+/**
+ * Ids must be unique in `model.vocab` and fill most of their range: the vocabulary size is the highest
+ * id + 1 (the library indexes an array by id, and the embedding matrix gets that many rows), so one stray
+ * id of 10^9 would mean a 10^9-row matrix. A few unused ids are fine; a range more than half empty is
+ * refused. Checked before the library builds anything.
+ */
+function checkIdSpace(model: Record<string, unknown>, addedTokens: readonly { id: number }[], fail: (field: string, reason: string) => never): void {
+  const ids = new Set<number>();
+  let highest = -1;
+  let highestField = 'model.vocab';
+  if (Array.isArray(model.vocab)) {
+    for (let i = 0; i < model.vocab.length; i++) ids.add(i);
+    highest = model.vocab.length - 1;
+  } else {
+    const owner = new Map<number, string>();
+    for (const [token, id] of Object.entries(model.vocab as Record<string, number>)) {
+      const other = owner.get(id);
+      if (other !== undefined) return fail(`model.vocab["${token}"]`, `id ${id} is also the id of "${other}"`);
+      owner.set(id, token);
+      ids.add(id);
+      if (id > highest) [highest, highestField] = [id, `model.vocab["${token}"]`];
+    }
+  }
+  addedTokens.forEach((t, i) => {
+    ids.add(t.id);
+    if (t.id > highest) [highest, highestField] = [t.id, `added_tokens[${i}].id`];
+  });
+  if (highest + 1 > 2 * ids.size) return fail(highestField, `id ${highest} is far beyond the ${ids.size} ids in use: most of the range 0..${highest} would be empty rows`);
 }
 
 function resolvePadId(

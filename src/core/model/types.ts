@@ -15,6 +15,14 @@ export interface TokenBatch {
   seqLen: number;
 }
 
+export interface TokenizeOptions {
+  /**
+   * Pad every row to a multiple of this many ids (never past `maxLength`; default 1, no extra padding).
+   * GPU backends compile a shader program per input shape, so a few bucketed lengths beat many exact ones.
+   */
+  padMultiple?: number;
+}
+
 export interface EncodeOptions {
   /** dropout on when true */
   training: boolean;
@@ -26,7 +34,7 @@ export interface TrainableEncoder {
   /** hidden size of the output embedding */
   readonly dim: number;
   /** texts → token batch (prefixes such as "Query: " are added by the caller) */
-  tokenize(texts: string[], maxLength: number): TokenBatch;
+  tokenize(texts: string[], maxLength: number, options?: TokenizeOptions): TokenBatch;
   /** pooled, L2-normalised embeddings [batch, dim]; call inside tf.tidy / variableGrads */
   embed(batch: TokenBatch, options: EncodeOptions): tf.Tensor2D;
   /** the variables the optimiser updates (frozen ones excluded), keyed by HF tensor name */
@@ -39,7 +47,7 @@ export interface TrainableEncoder {
  */
 export interface Tokenizer {
   /** @returns ids and mask of shape [texts.length, seqLen], seqLen ≤ maxLength (special tokens included) */
-  encode(texts: readonly string[], maxLength: number): TokenBatch;
+  encode(texts: readonly string[], maxLength: number, options?: TokenizeOptions): TokenBatch;
   /** the id used for padding (XLM-R 1, BERT 0); must equal the model's `pad_token_id` */
   readonly padId: number;
   /** rows the word-embedding table needs: highest id + 1 */

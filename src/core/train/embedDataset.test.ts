@@ -35,6 +35,10 @@ describe('embedDataset', () => {
     }
     const other = await embedDataset(encoder, dataset, { batchSize: 64, maxLength: 32 });
     Array.from(other.candidates).forEach((x, k) => expect(out.candidates[k]).toBeCloseTo(x, 5));
+    // batches padded to a multiple of 16 tokens (as on GPU backends) give the same vectors
+    const padded = await embedDataset(encoder, dataset, { batchSize: 7, maxLength: 32, padMultiple: 16 });
+    Array.from(padded.queries).forEach((x, k) => expect(out.queries[k]).toBeCloseTo(x, 5));
+    Array.from(padded.candidates).forEach((x, k) => expect(out.candidates[k]).toBeCloseTo(x, 5));
     encoder.dispose();
   });
 

@@ -4,12 +4,13 @@
  * candidates the "Passage: " prefix, exactly as in training (notes/paper-method.md §1.1); candidates are
  * the sentence alone (§2.1, OUR CHOICE: no paragraph context).
  *
- * Texts are processed in batches sorted by length (less padding; the attention mask makes padding
- * irrelevant to the result up to float rounding) and written back in dataset order.
+ * Texts are tokenized once, processed in batches sorted by token count (less padding; the attention mask
+ * makes padding irrelevant to the result up to float rounding) and written back in dataset order.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RetrievalDataset } from '../data/types';
 import { CancelledError } from '../errors';
+import { bucketedLength, rowLengths, takeRows } from '../model/tokenBatch';
 import type { TrainableEncoder } from '../model/types';
 import { PASSAGE_PREFIX, QUERY_PREFIX } from './textPrefixes';
 
@@ -18,6 +19,8 @@ export interface EmbedDatasetOptions {
   batchSize: number;
   /** most tokens per text */
   maxLength: number;
+  /** pad each batch to a multiple of this many tokens (fewer shapes for GPU backends; default 1) */
+  padMultiple?: number;
   /** called after each batch with texts done and total (queries then candidates) */
   onProgress?: (done: number, total: number) => void;
   /** polled between batches; true aborts with a CancelledError */
@@ -35,14 +38,15 @@ export interface DatasetEmbeddings {
 async function embedTexts(encoder: TrainableEncoder, texts: readonly string[], o: EmbedDatasetOptions, progress: { done: number; total: number }): Promise<Float32Array> {
   const dim = encoder.dim;
   const out = new Float32Array(texts.length * dim);
-  const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length || a - b);
+  if (texts.length === 0) return out;
+  const all = encoder.tokenize([...texts], o.maxLength);
+  const lengths = rowLengths(all);
+  const order = texts.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
   for (let start = 0; start < order.length; start += o.batchSize) {
     if (o.shouldStop?.()) throw new CancelledError('embedding cancelled');
     const rows = order.slice(start, start + o.batchSize);
-    const tokens = encoder.tokenize(
-      rows.map((i) => texts[i]!),
-      o.maxLength,
-    );
+    const longest = lengths[rows[rows.length - 1]!]!;
+    const tokens = takeRows(all, rows, bucketedLength(longest, o.padMultiple ?? 1, all.seqLen));
     const emb = tf.tidy(() => encoder.embed(tokens, { training: false }));
     const data = (await emb.data()) as Float32Array;
     emb.dispose();

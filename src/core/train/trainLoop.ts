@@ -87,6 +87,8 @@ export interface TrainDeps {
    * writes, `model.safetensors` must hold every trainable variable under its name, for resuming.
    */
   exportModel?: () => Record<string, Uint8Array> | Promise<Record<string, Uint8Array>>;
+  /** pad token batches to a multiple of this many ids (GPU backends: fewer shapes to compile; default 1) */
+  padMultiple?: number;
   /** the running code's version for the manifest (default: package.json's) */
   codeVersion?: string;
 }
@@ -223,10 +225,12 @@ export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<T
     const s = k - 1;
     const queries = batch.triplets.map((t) => QUERY_PREFIX + dataset.queries[t.query]!.text);
     const passageTexts = [...batch.triplets.map((t) => dataset.candidates[t.positive]!.text), ...batch.triplets.map((t) => dataset.candidates[t.negative]!.text)];
-    const qTokens = encoder.tokenize(queries, config.model.maxLength);
+    const tokenizeOptions = { padMultiple: deps.padMultiple ?? 1 };
+    const qTokens = encoder.tokenize(queries, config.model.maxLength, tokenizeOptions);
     const pTokens = encoder.tokenize(
       passageTexts.map((t) => PASSAGE_PREFIX + t),
       config.model.maxLength,
+      tokenizeOptions,
     );
     const lr = learningRate(s, { lr: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps, schedule: config.lrSchedule });
     const lambda = adversarial ? dannLambda(s, config.steps, adversarial.lambdaMax) : null;
