@@ -13,16 +13,15 @@ describe('app shell and compute worker', () => {
     await browser?.close();
   });
 
-  it('chooses WebGPU when the flag is on, reports the adapter, and logs no errors', async () => {
+  it('on auto, passes over the software (SwiftShader) WebGPU adapter for wasm, says why, and logs no errors', async () => {
     const page = await browser.newPage();
     const errors = collectPageErrors(page);
     await page.goto(`${baseUrl}/`);
     const line = page.getByTestId('backend-line');
     await line.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 120_000 });
-    expect(await line.getAttribute('data-backend')).toBe('webgpu');
-    const text = (await line.textContent()) ?? '';
-    expect(text).toMatch(/^webgpu · /);
-    expect(text.toLowerCase()).toContain('swiftshader');
+    expect(await line.getAttribute('data-backend')).toBe('wasm');
+    const about = (await page.getByTestId('about-machine').textContent()) ?? '';
+    expect(about).toMatch(/webgpu ✗ \(software adapter \([^)]*swiftshader/i);
     expect(await page.getByTestId('smoke').textContent()).toMatch(/^ok/);
     expect(errors).toEqual([]);
     // The built app carries a CSP: an injected inline script must not run, and the browser says why.
@@ -37,6 +36,21 @@ describe('app shell and compute worker', () => {
     );
     expect(probe).toEqual({ ran: false, directive: 'script-src-elem' });
     await page.screenshot({ path: 'test-results/app-shell.png', fullPage: true });
+    await page.close();
+  });
+
+  it('selects WebGPU when asked (?backend=webgpu) and reports the adapter', async () => {
+    const page = await browser.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(`${baseUrl}/?backend=webgpu`);
+    const line = page.getByTestId('backend-line');
+    await line.and(page.locator('[data-state="ready"]')).waitFor({ timeout: 120_000 });
+    expect(await line.getAttribute('data-backend')).toBe('webgpu');
+    const text = (await line.textContent()) ?? '';
+    expect(text).toMatch(/^webgpu · /);
+    expect(text.toLowerCase()).toContain('swiftshader');
+    expect(await page.getByTestId('smoke').textContent()).toMatch(/^ok/);
+    expect(errors).toEqual([]);
     await page.close();
   });
 

@@ -1,4 +1,4 @@
-import { BACKEND_PREFERENCES, type BackendPreference } from '../core/model/backend';
+import { BACKEND_PREFERENCES, type BackendPreference } from '../core/model/backendNames';
 import { useAppStore } from './store/store';
 import { startCompute } from './actions/compute';
 

@@ -3,7 +3,7 @@
  * crosses a worker boundary is validated with these schemas on arrival.
  */
 import { z } from 'zod';
-import { BACKEND_PREFERENCES, BACKENDS } from '../model/backend';
+import { BACKEND_PREFERENCES, BACKENDS } from '../model/backendNames';
 import { ERROR_CODES } from '../errors';
 import { DATASET_NAMES, LANGUAGES } from '../data/languages';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backendOrder, initBackend, isBackendPreference } from './backend';
+import { backendOrder, initBackend, isBackendPreference, isSoftwareAdapter } from './backend';
 import { matmulSmoke } from './matmulSmoke';
 
 describe('backend selection', () => {
@@ -33,5 +33,17 @@ describe('backend selection', () => {
     expect(smoke.ok).toBe(true);
     expect(smoke.maxAbsError).toBeLessThan(1e-4);
     expect(smoke.gflops).toBeGreaterThan(0);
+  });
+});
+
+describe('isSoftwareAdapter', () => {
+  const adapter = (vendor: string, architecture: string, description = '', isFallbackAdapter = false) => ({ vendor, architecture, description, isFallbackAdapter });
+  it('recognises CPU rasterisers and the fallback flag, and not real GPUs', () => {
+    expect(isSoftwareAdapter(adapter('google', 'swiftshader'))).toBe(true);
+    expect(isSoftwareAdapter(adapter('Google Inc. (Google)', 'webgl2', 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero)), SwiftShader driver)'))).toBe(true);
+    expect(isSoftwareAdapter(adapter('mesa', 'llvmpipe'))).toBe(true);
+    expect(isSoftwareAdapter(adapter('unknown', 'unknown', '', true))).toBe(true);
+    expect(isSoftwareAdapter(adapter('nvidia', 'hopper', 'NVIDIA H100'))).toBe(false);
+    expect(isSoftwareAdapter(adapter('cpu', 'wasm', 'WebAssembly SIMD'))).toBe(false);
   });
 });

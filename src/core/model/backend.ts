@@ -8,14 +8,9 @@ import '@tensorflow/tfjs-backend-webgpu';
 import { BackendUnavailableError } from '../errors';
 import { FAST_WASM_KERNELS, installedWasmKernels, installWasmKernels, type WasmKernelChoice } from './wasmKernels';
 
-export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-export const BACKEND_PREFERENCES = ['auto', ...BACKENDS] as const;
-export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
+import { backendOrder, type BackendName, type BackendPreference } from './backendNames';
 
-export function isBackendPreference(x: unknown): x is BackendPreference {
-  return typeof x === 'string' && (BACKEND_PREFERENCES as readonly string[]).includes(x);
-}
+export { BACKENDS, BACKEND_PREFERENCES, backendOrder, isBackendPreference, type BackendName, type BackendPreference } from './backendNames';
 
 /** What the chosen backend runs on; GPU fields come from the WebGPU adapter or the WebGL renderer. */
 export interface AdapterInfo {
@@ -51,11 +46,6 @@ export interface BackendOptions {
    * measure tfjs's own; once installed in a process they stay.
    */
   wasmKernels?: WasmKernelChoice;
-}
-
-/** Try order for a preference: `auto` walks the whole chain, a named backend is tried alone. */
-export function backendOrder(preference: BackendPreference): BackendName[] {
-  return preference === 'auto' ? [...BACKENDS] : [preference];
 }
 
 let wasmConfigured = false;
@@ -109,8 +99,15 @@ async function describeAdapter(name: BackendName): Promise<AdapterInfo> {
   return { vendor: 'cpu', architecture: 'js', description: 'plain JavaScript kernels', isFallbackAdapter: false };
 }
 
+/** A GPU adapter that is really a CPU rasteriser (SwiftShader, llvmpipe): slower than wasm for our work. */
+export function isSoftwareAdapter(adapter: AdapterInfo): boolean {
+  return adapter.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|software/i.test(`${adapter.vendor} ${adapter.architecture} ${adapter.description}`);
+}
+
 /**
  * Select a backend by preference and report which one is active, what it runs on and what failed.
+ * `auto` passes over GPU backends whose adapter is software (bench/RESULTS.md: a demo training step
+ * takes 75 s on SwiftShader WebGPU and 3 s on wasm); naming the backend still selects it.
  * @throws BackendUnavailableError when no backend in the preference's chain initialises.
  */
 export async function initBackend(preference: BackendPreference, options: BackendOptions = {}): Promise<BackendInfo> {
@@ -119,8 +116,13 @@ export async function initBackend(preference: BackendPreference, options: Backen
   for (const name of backendOrder(preference)) {
     const error = await trySetBackend(name);
     if (error === null) {
+      const adapter = await describeAdapter(name);
+      if (preference === 'auto' && (name === 'webgpu' || name === 'webgl') && isSoftwareAdapter(adapter)) {
+        attempts.push({ backend: name, ok: false, error: `software adapter (${[adapter.vendor, adapter.architecture, adapter.description].filter(Boolean).join(' ')}): wasm is faster on this CPU` });
+        continue;
+      }
       attempts.push({ backend: name, ok: true });
-      const info: BackendInfo = { backend: name, adapter: await describeAdapter(name), attempts, tfjsVersion: tf.version.tfjs };
+      const info: BackendInfo = { backend: name, adapter, attempts, tfjsVersion: tf.version.tfjs };
       if (name === 'wasm') {
         installWasmKernels(options.wasmKernels ?? FAST_WASM_KERNELS);
         info.wasmKernels = installedWasmKernels();

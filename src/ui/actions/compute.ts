@@ -1,4 +1,4 @@
-import { isBackendPreference, type BackendPreference } from '../../core/model/backend';
+import { isBackendPreference, type BackendPreference } from '../../core/model/backendNames';
 import { ComputeWorkerClient } from '../workers/computeWorkerClient';
 import { useAppStore } from '../store/store';
 

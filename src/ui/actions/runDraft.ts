@@ -4,7 +4,7 @@
  */
 import type { DataSelection, ModelChoice } from '../../core/experiment/notebook';
 import { parseRunConfig, type RunConfig, type StrategyKind } from '../../core/experiment/runConfig';
-import type { BackendPreference } from '../../core/model/backend';
+import type { BackendPreference } from '../../core/model/backendNames';
 
 export interface RunDraft {
   /** preset name (file name without `.json`) */

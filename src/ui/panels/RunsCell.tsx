@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { STRATEGY_KINDS, type StrategyKind } from '../../core/experiment/runConfig';
-import { BACKEND_PREFERENCES, type BackendPreference } from '../../core/model/backend';
+import { BACKEND_PREFERENCES, type BackendPreference } from '../../core/model/backendNames';
 import type { RunRecord } from '../../core/experiment/notebook';
 import { runColor } from '../../core/figures/palette';
 import { useAppStore } from '../store/store';

@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { BackendPreference } from '../../core/model/backend';
+import type { BackendPreference } from '../../core/model/backendNames';
 import type { BackendReadyEvent } from '../../core/experiment/protocol';
 
 export type ComputeStatus =

@@ -4,7 +4,7 @@
  */
 import { WorkerEventSchema, type BackendReadyEvent, type WorkerCommand, type WorkerEvent } from '../../core/experiment/protocol';
 import { deserializeError } from '../../core/errors';
-import type { BackendPreference } from '../../core/model/backend';
+import type { BackendPreference } from '../../core/model/backendNames';
 
 type Pending = { resolve: (e: WorkerEvent) => void; reject: (err: Error) => void; expect: WorkerEvent['type'] };
 
