@@ -237,6 +237,53 @@ describe('research notebook', () => {
     await context.close();
   });
 
+  it('a crashed training worker resumes from its last checkpoint, and the run equals an uninterrupted one (wasm)', { timeout: 900_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(`${baseUrl}/?backend=wasm`);
+    await page.getByTestId('backend-line').and(page.locator('[data-state="ready"]')).waitFor({ timeout: 120_000 });
+    await loadData(page);
+    const STEPS_CRASH = 60;
+    const EVERY = 10;
+    for (let i = 0; i < 2; i++) {
+      await page.getByLabel('run backend').selectOption('wasm');
+      await page.getByTestId('strategy').selectOption('xy');
+      await setNumber(page, 'steps', STEPS_CRASH);
+      await setNumber(page, 'checkpoint-every', EVERY);
+      await setNumber(page, 'sampled-eval-every', 0);
+      await page.getByTestId('launch-run').click();
+    }
+    const crashed = card(page, 0);
+    const runId = (await crashed.getAttribute('data-run-id'))!;
+    await crashed.filter({ hasText: 'checkpoint @20' }).waitFor({ timeout: 300_000 });
+    // An uncaught exception inside the worker: the page sees the worker's error event.
+    let thrown = false;
+    for (const w of page.workers()) {
+      if ((await w.evaluate(() => self.name)) !== `train ${runId}`) continue;
+      await w.evaluate(() => void setTimeout(() => { throw new Error('simulated worker crash'); }, 0));
+      thrown = true;
+    }
+    expect(thrown).toBe(true);
+    const recovered = (await crashed.getByTestId('run-recovered').textContent({ timeout: 60_000 }))!;
+    console.log(`crash: ${recovered}`);
+    const [, at, from] = /at step (\d+); resumed from checkpoint @(\d+)/.exec(recovered)!;
+    expect(Number(at) - Number(from)).toBeLessThanOrEqual(EVERY);
+    for (const i of [0, 1]) {
+      await card(page, i).and(page.locator('[data-status="done"], [data-status="failed"]')).waitFor({ timeout: 600_000 });
+      expect(await card(page, i).getAttribute('data-status'), (await card(page, i).locator('.error').allTextContents()).join(' ')).toBe('done');
+    }
+    const saved = await saveDownload(page, () => page.getByTestId('save-notebook').click());
+    const runs = JSON.parse(saved.bytes.toString('utf8')).runs as { id: string; logs: { step: number; loss: number; batch: unknown }[]; evaluations: { kind: string; result: { cross: { map: number } } }[] }[];
+    const [a, b] = [runs.find((r) => r.id === runId)!, runs.find((r) => r.id !== runId)!];
+    expect(a.logs.map((l) => l.step)).toEqual(Array.from({ length: STEPS_CRASH }, (_, i) => i + 1));
+    expect(a.logs.map((l) => [l.loss, l.batch])).toEqual(b.logs.map((l) => [l.loss, l.batch]));
+    const finalMap = (r: typeof a) => r.evaluations.filter((e) => e.kind === 'full').at(-1)!.result.cross.map;
+    expect(finalMap(a)).toBe(finalMap(b));
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it('resumes a run from its last checkpoint after a reload, losing nothing', { timeout: 900_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
     const page = await context.newPage();

@@ -7,7 +7,7 @@ import type { StepLog } from '../src/core/experiment/runLog';
 import { parseRunConfig, type RunConfig } from '../src/core/experiment/runConfig';
 import { parseDataset } from '../src/core/data/parseDataset';
 import type { RetrievalDataset } from '../src/core/data/types';
-import { initBackend } from '../src/core/model/backend';
+import { initBackend, watchDeviceLoss } from '../src/core/model/backend';
 import { padMultipleFor, type BackendName } from '../src/core/model/backendNames';
 import { serializeError } from '../src/core/errors';
 import type { RetrievalResult } from '../src/core/metrics/resultSchema';
@@ -152,6 +152,8 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         const config = parseRunConfig(command.config, 'run config');
         post({ type: 'train/phase', runId, phase: 'training', detail: 'starting the backend' });
         const info = await initBackend(command.backend, { wasmPaths: WASM_PATHS });
+        // the page resumes the run from its last checkpoint in a fresh worker (src/ui/actions/runs.ts)
+        watchDeviceLoss((reason) => post({ type: 'train/failed', runId, error: { name: 'DeviceLost', code: 'INTERNAL', message: `the GPU device was lost (${reason})` } }));
         post({ type: 'train/phase', runId, phase: 'training', detail: 'parsing the data' });
         const trainData = await parseDataset(command.train.name, command.train.files, { languages: command.train.languages });
         const evalData = await parseDataset(command.eval.name, command.eval.files, { languages: config.data.eval.languages });

@@ -135,3 +135,14 @@ export async function initBackend(preference: BackendPreference, options: Backen
   throw new BackendUnavailableError(preference, reasons);
 }
 
+
+/**
+ * Calls `onLost` once if the active WebGPU backend's device is lost (driver reset, GPU process crash,
+ * `device.destroy()`); no-op on other backends. Tensors on a lost device are gone, so the caller's
+ * run has to start again from its last checkpoint.
+ */
+export function watchDeviceLoss(onLost: (reason: string) => void): void {
+  if (tf.getBackend() !== 'webgpu') return;
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;
+  void device?.lost?.then((info) => onLost(info.message || info.reason || 'unknown reason'));
+}

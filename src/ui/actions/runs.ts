@@ -18,6 +18,15 @@ import { PRESETS } from './presets';
 import { deleteCheckpointFolder } from '../../../workers/opfsCheckpoints';
 
 const FLUSH_MS = 500;
+/**
+ * A crashed worker or a lost GPU device says nothing about the run itself, so the run resumes from its
+ * last checkpoint on its own; this many times in a row without a new checkpoint, then it stays failed.
+ */
+const MAX_AUTO_RESUMES = 3;
+
+function isRecoverable(error: { name: string; message: string }): boolean {
+  return error.name === 'WorkerError' || error.name === 'DeviceLost' || /\bdevice (was |is )?lost\b/i.test(error.message);
+}
 
 const workers = new Map<string, RunWorkerClient>();
 const buffered = new Map<string, StepLog[]>();
@@ -29,7 +38,7 @@ function updateRun(runId: string, f: (r: RunRecord) => RunRecord): void {
 
 function setRuntime(runId: string, patch: Partial<RunRuntime>): void {
   useAppStore.setState((s) => {
-    const prev: RunRuntime = s.runtime[runId] ?? { phase: 'starting', backend: null, stepsPerSecond: null, detail: null, storageError: null };
+    const prev: RunRuntime = s.runtime[runId] ?? { phase: 'starting', backend: null, stepsPerSecond: null, detail: null, storageError: null, autoResumes: 0, recovered: null };
     return { runtime: { ...s.runtime, [runId]: { ...prev, ...patch } } };
   });
 }
@@ -104,7 +113,7 @@ function onEvent(event: TrainEvent): void {
         ...r,
         checkpoints: [...r.checkpoints.filter((c) => c.step !== event.step && !event.removed.includes(c.key)), { step: event.step, key: event.key }],
       }));
-      setRuntime(runId, { storageError: null });
+      setRuntime(runId, { storageError: null, autoResumes: 0 });
       break;
     case 'train/evaluation': {
       const parsed = EvaluationSchema.safeParse(event.evaluation);
@@ -129,11 +138,22 @@ function onEvent(event: TrainEvent): void {
       updateRun(runId, (r) => ({ ...r, status: event.reason }));
       setRuntime(runId, { phase: 'idle', stepsPerSecond: null });
       break;
-    case 'train/failed':
+    case 'train/failed': {
       finishWorker(runId);
+      const s = useAppStore.getState();
+      const run = s.runs.find((r) => r.id === runId);
+      const tries = s.runtime[runId]?.autoResumes ?? 0;
+      if (run && isRecoverable(event.error) && tries < MAX_AUTO_RESUMES) {
+        const from = run.checkpoints.length ? `checkpoint @${Math.max(...run.checkpoints.map((c) => c.step))}` : 'the start (no checkpoint yet)';
+        const at = run.logs.length ? run.logs[run.logs.length - 1]!.step : 0;
+        setRuntime(runId, { phase: 'starting', stepsPerSecond: null, autoResumes: tries + 1, recovered: `${event.error.message} at step ${at}; resumed from ${from}` });
+        void resumeRun(runId);
+        break;
+      }
       updateRun(runId, (r) => ({ ...r, status: 'failed', error: event.error.message }));
       setRuntime(runId, { phase: 'idle', stepsPerSecond: null });
       break;
+    }
   }
 }
 

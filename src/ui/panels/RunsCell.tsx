@@ -122,6 +122,7 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
         </button>
         <button type="button" onClick={() => { if (window.confirm(`Delete ${run.name} and its checkpoints?`)) void deleteRun(run.id); }}>delete</button>
       </div>
+      {runtime?.recovered && <p className="muted" data-testid="run-recovered">recovered: {runtime.recovered}</p>}
       <div className="progress"><div style={{ width: `${(100 * step) / run.config.steps}%`, background: runColor(index) }} /></div>
       {run.error && <p className="error">{run.error}</p>}
       {runtime?.storageError && <p className="error" data-testid="storage-error">{runtime.storageError}</p>}

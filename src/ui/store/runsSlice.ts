@@ -13,6 +13,10 @@ export interface RunRuntime {
   detail: string | null;
   /** a storage problem (quota, OPFS unavailable) reported by the worker; the run may go on unsaved */
   storageError: string | null;
+  /** automatic resumes after crashes since the last new checkpoint (bounded, see actions/runs.ts) */
+  autoResumes: number;
+  /** what was recovered from, in words, shown on the run's card */
+  recovered: string | null;
 }
 
 /** The runs of the study (saved records) and the form for the next run (not saved). */
