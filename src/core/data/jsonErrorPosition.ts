@@ -71,44 +71,54 @@ export function jsonErrorPosition(text: string): TextPosition | null {
     }
     return false;
   };
-  const value = (): boolean => {
+  const member = () => {
     ws();
-    const ch = text[i];
-    if (ch === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') return (i++, true);
-      for (;;) {
-        ws();
-        if (!string()) return false;
-        ws();
-        if (text[i] !== ':') return false;
-        i++;
-        if (!value()) return false;
-        ws();
-        if (text[i] === '}') return (i++, true);
-        if (text[i] !== ',') return false;
-        i++;
-      }
-    }
-    if (ch === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') return (i++, true);
-      for (;;) {
-        if (!value()) return false;
-        ws();
-        if (text[i] === ']') return (i++, true);
-        if (text[i] !== ',') return false;
-        i++;
-      }
-    }
+    if (!string()) return false;
+    ws();
+    if (text[i] !== ':') return false;
+    i++;
+    return true;
+  };
+  const scalar = (ch: string | undefined) => {
     if (ch === '"') return string();
     if (ch === 't') return literal('true');
     if (ch === 'f') return literal('false');
     if (ch === 'n') return literal('null');
     if (ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9')) return number();
     return false;
+  };
+  // An explicit stack of open containers instead of recursion: a file of 100k "[" would overflow the call stack.
+  const value = (): boolean => {
+    const open: ('{' | '[')[] = [];
+    for (;;) {
+      ws();
+      const ch = text[i];
+      if (ch === '{' || ch === '[') {
+        i++;
+        ws();
+        if (text[i] === (ch === '{' ? '}' : ']')) i++;
+        else {
+          open.push(ch);
+          if (ch === '{' && !member()) return false;
+          continue;
+        }
+      } else if (!scalar(ch)) return false;
+      // a value is complete: close containers, or take the separator before the next value
+      for (;;) {
+        const top = open[open.length - 1];
+        if (top === undefined) return true;
+        ws();
+        if (text[i] === (top === '{' ? '}' : ']')) {
+          i++;
+          open.pop();
+          continue;
+        }
+        if (text[i] !== ',') return false;
+        i++;
+        if (top === '{' && !member()) return false;
+        break;
+      }
+    }
   };
   const ok = value() && (ws(), i === text.length);
   if (ok) return null;

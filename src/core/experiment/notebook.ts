@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import { DataFormatError } from '../errors';
 import { DATASET_LANGUAGES, DATASET_NAMES, LANGUAGES } from '../data/languages';
-import { BACKEND_PREFERENCES } from '../model/backend';
+import { BACKEND_PREFERENCES } from '../model/backendNames';
 import { RetrievalResultSchema } from '../metrics/resultSchema';
 import { BUILTIN_MODELS } from '../model/builtinConfigs';
 import { RunConfigSchema } from './runConfig';
@@ -29,6 +29,19 @@ export type CellKind = (typeof CELL_KINDS)[number];
 const IdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of 1–64 letters, digits, "_" or "-"');
 /** `"en->de"`: query language → passage/candidate language. */
 export const PairKeySchema = z.string().regex(/^[a-z]{2}->[a-z]{2}$/, 'a pair key like "en->de"');
+
+/**
+ * A key of browser storage (an OPFS folder path such as `runs/r1/step-50`): relative, "/"-separated, no
+ * empty, "." or ".." segment and no control character. A notebook from elsewhere must not point the app
+ * at folders outside its own storage tree, nor at names the browser refuses with a TypeError.
+ */
+export const StorageKeySchema = z
+  .string()
+  .min(1)
+  .max(1000)
+  .refine((key) => key.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..') && !/[\u0000-\u001f\u007f\\]/.test(key), {
+    message: 'a relative storage path like "runs/r1/step-50" (no empty, "." or ".." segments, backslashes or control characters)',
+  });
 
 export const NoteCellSchema = z.object({
   kind: z.literal('note'),
@@ -84,7 +97,7 @@ export const ModelChoiceSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('checkpoint'),
     name: z.string().min(1),
-    key: z.string().min(1),
+    key: StorageKeySchema,
     files: z.array(z.object({ path: z.string(), bytes: z.number().int().nonnegative() })),
   }),
 ]);
@@ -129,7 +142,7 @@ export const RunRecordSchema = z.object({
   logs: z.array(StepLogSchema),
   evaluations: z.array(EvaluationSchema),
   /** checkpoints saved in browser storage: the step and the storage key (an OPFS path) */
-  checkpoints: z.array(z.object({ step: z.number().int().nonnegative(), key: z.string().min(1) })),
+  checkpoints: z.array(z.object({ step: z.number().int().nonnegative(), key: StorageKeySchema })),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
@@ -238,7 +251,8 @@ export function formatFieldPath(path: readonly PropertyKey[]): string {
 export function parseNotebook(fileName: string, text: string): Notebook {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    // editors on Windows may save with a BOM; JSON.parse refuses it
+    raw = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
   } catch (err) {
     throw new DataFormatError(fileName, '(json)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }

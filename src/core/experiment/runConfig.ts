@@ -27,7 +27,12 @@ const ModelSchema = z
     /** one of our built-in architectures, trained from a seeded random init */
     builtin: z.enum(BUILTIN_MODELS).optional(),
     /** a HF-layout checkpoint folder (model.safetensors, config.json, tokenizer.json) */
-    checkpoint: z.string().min(1).optional(),
+    checkpoint: z
+      .string()
+      .min(1)
+      // Node's fs throws a TypeError on a NUL in a path, and the browser refuses control characters in storage names
+      .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: 'a folder name must not contain control characters (NUL, newline, ...)' })
+      .optional(),
     pooling: z.enum(POOLINGS),
     /** most tokens per text, special tokens included */
     maxLength: z.number().int().min(4).max(512),
@@ -187,11 +192,13 @@ export function parseRunConfig(raw: unknown, file: string): RunConfig {
  * @throws DataFormatError naming the file and the field, or the line and column of a JSON syntax error
  */
 export function parseRunConfigJson(text: string, file: string): RunConfig {
+  // editors on Windows may save with a BOM; JSON.parse refuses it
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(body);
   } catch (err) {
-    const at = jsonErrorPosition(text);
+    const at = jsonErrorPosition(body);
     throw new DataFormatError(file, at ? `line ${at.line} column ${at.column}` : '(json)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
   return parseRunConfig(raw, file);

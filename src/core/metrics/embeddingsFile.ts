@@ -7,6 +7,19 @@ import type { RetrievalDataset } from '../data/types';
 import { DataFormatError } from '../errors';
 import type { RetrievalEmbeddings } from './evaluateRetrieval';
 
+/** A value for an error message: JSON.stringify throws RangeError on ~10k-deep nesting and copies huge values whole. */
+function shown(x: unknown): string {
+  if (typeof x === 'number') return String(x); // JSON would print NaN and Infinity as null
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(x);
+  } catch {
+    return 'a value nested too deeply to show';
+  }
+  if (text === undefined) return String(x);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
 /**
  * @param json the parsed file
  * @param file name for error messages
@@ -21,7 +34,11 @@ export function embeddingsFromJson(json: unknown, file: string, dataset: Retriev
   }
   const root = json as Record<string, unknown>;
   for (const key of Object.keys(root)) {
-    if (key !== 'queries' && key !== 'candidates') throw new DataFormatError(file, key, 'unexpected key (expected only "queries" and "candidates")');
+    if (key !== 'queries' && key !== 'candidates') {
+      // a key like "" or "a: b" is quoted, so the message still shows which field it is
+      const field = /^[A-Za-z_$][\w$]*$/.test(key) ? key : JSON.stringify(key);
+      throw new DataFormatError(file, field, 'unexpected key (expected only "queries" and "candidates")');
+    }
   }
   let dim = -1;
   const loaded = new Set<string>(dataset.languages);
@@ -34,7 +51,9 @@ export function embeddingsFromJson(json: unknown, file: string, dataset: Retriev
     const index = new Map(items.map((item, i) => [item.id, i]));
     for (const id of Object.keys(vectors)) {
       if (index.has(id)) continue;
-      const lang = id.slice(0, id.indexOf(':'));
+      // without a ":" there is no language prefix (slice(0, -1) would take all but the last character)
+      const colon = id.indexOf(':');
+      const lang = colon < 0 ? '' : id.slice(0, colon);
       if (datasetLanguages.includes(lang) && !loaded.has(lang)) continue;
       throw new DataFormatError(file, `${field}["${id}"]`, `unknown id: not a ${field === 'queries' ? 'query' : 'candidate'} of ${dataset.name}`);
     }
@@ -53,7 +72,7 @@ export function embeddingsFromJson(json: unknown, file: string, dataset: Retriev
       const v = vectors[item.id] as unknown[];
       for (let k = 0; k < dim; k++) {
         const x = v[k];
-        if (typeof x !== 'number' || !Number.isFinite(x)) throw new DataFormatError(file, `${field}["${item.id}"][${k}]`, `expected a finite number, got ${JSON.stringify(x)}`);
+        if (typeof x !== 'number' || !Number.isFinite(x)) throw new DataFormatError(file, `${field}["${item.id}"][${k}]`, `expected a finite number, got ${shown(x)}`);
         out[i * dim + k] = x;
         if (!Number.isFinite(out[i * dim + k]!)) throw new DataFormatError(file, `${field}["${item.id}"][${k}]`, `${x} is outside the float32 range`);
       }

@@ -53,10 +53,13 @@ export function parseQrels(text: string, file: string): Qrels {
   for (const { line, f } of fieldsOf(text, file, 4, 'qid 0 docid rel')) {
     const [qid, , docid, relText] = f as [string, string, string, string];
     if (!/^[+-]?\d+$/.test(relText)) throw new DataFormatError(file, `line ${line}, rel`, `expected an integer relevance level, got "${relText}"`);
+    const rel = Number(relText);
+    // 400 digits match the pattern but parse to Infinity, which would make nDCG NaN
+    if (!Number.isSafeInteger(rel)) throw new DataFormatError(file, `line ${line}, rel`, `relevance level "${relText.slice(0, 40)}" is too large`);
     let docs = qrels.get(qid);
     if (!docs) qrels.set(qid, (docs = new Map()));
     if (docs.has(docid)) throw new DataFormatError(file, `line ${line}`, `query "${qid}" judges document "${docid}" twice`);
-    docs.set(docid, Number(relText));
+    docs.set(docid, rel);
   }
   return qrels;
 }

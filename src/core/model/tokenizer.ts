@@ -62,6 +62,7 @@ const describe = (x: unknown): string => (x === null ? 'null' : Array.isArray(x)
 const isNonNegInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
 /** A value for an error message: JSON.stringify throws RangeError on ~10k-deep nesting and copies huge values whole. */
 const shown = (x: unknown): string => {
+  if (typeof x === 'number') return String(x); // JSON would print NaN and Infinity as null
   let text: string | undefined;
   try {
     text = JSON.stringify(x);

@@ -15,6 +15,7 @@
  */
 import { z } from 'zod';
 import { CheckpointError, DataFormatError } from '../errors';
+import { jsonErrorPosition } from '../data/jsonErrorPosition';
 import { LANGUAGES } from '../data/languages';
 import { RunConfigSchema } from '../experiment/runConfig';
 import { StepLogSchema } from '../experiment/runLog';
@@ -87,16 +88,26 @@ export function encodeManifest(manifest: CheckpointManifest): Uint8Array {
 
 /** @throws CheckpointError naming the file and the field */
 export function parseManifest(bytes: Uint8Array, source: string): CheckpointManifest {
+  const file = `${source}/${MANIFEST_FILE}`;
+  let text: string;
+  try {
+    // fatal: a lenient decoder would turn damaged bytes into U+FFFD inside names and hashes silently
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new CheckpointError(`${file}: (bytes): not valid UTF-8`);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(new TextDecoder().decode(bytes));
+    raw = JSON.parse(text);
   } catch (err) {
-    throw new CheckpointError(`${source}/${MANIFEST_FILE}: not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    const at = jsonErrorPosition(text);
+    const where = at ? ` at line ${at.line} column ${at.column}` : '';
+    throw new CheckpointError(`${file}: (json): not valid JSON${where}: ${err instanceof Error ? err.message : String(err)}`);
   }
   const parsed = CheckpointManifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new CheckpointError(`${source}/${MANIFEST_FILE}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new CheckpointError(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return parsed.data;
 }
