@@ -133,6 +133,10 @@ describe('research notebook', () => {
     expect(await page.getByTestId('diff-heatmap').locator('rect.cell').count()).toBe(9);
     await heatmap.locator('rect.cell').nth(1).click();
     expect(await page.getByTestId('drilldown').locator('tbody tr').count()).toBeGreaterThan(0);
+    // each listed query shows the gold sentence and the one the run ranked first, from the loaded data
+    await expect.poll(() => page.getByTestId('drilldown-gold').first().textContent(), { timeout: 60_000 }).not.toBe('');
+    expect((await page.getByTestId('drilldown-retrieved').first().textContent())!.length).toBeGreaterThan(10);
+    await page.getByTestId('drilldown').screenshot({ path: 'test-results/notebook-drilldown.png' });
 
     // Exports: SVG with one rect per cell (means hidden), PNG at the chosen scale.
     await page.getByRole('checkbox', { name: 'row/column means' }).uncheck();

@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 // Thin adapter: validates commands, calls src/core, posts typed events (house rule 9).
+import { drilldownTexts } from '../src/core/figures/drilldownTexts';
 import { WorkerCommandSchema, type WorkerEvent } from '../src/core/experiment/protocol';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, isBackendPreference, type BackendName } from '../src/core/model/backend';
@@ -74,6 +75,12 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         const dataset = datasets.get(command.dataset);
         if (!dataset) throw new DataFormatError(command.dataset, '(none)', 'this dataset is not loaded; load it in the Data cell first');
         post({ type: 'data/parallel', requestId: command.requestId, parallel: parallelExample(dataset, command.questionId) });
+        break;
+      }
+      case 'data/drilldown': {
+        const dataset = datasets.get(command.dataset);
+        if (!dataset) throw new DataFormatError(command.dataset, '(none)', 'this dataset is not loaded; load it in the Data cell first');
+        post({ type: 'data/drilldown', requestId: command.requestId, rows: drilldownTexts(dataset, command.candidateLang, command.queryIds, command.retrievedIds) });
         break;
       }
       case 'batch/texts': {

@@ -46,5 +46,6 @@ export async function evaluateEncoder(encoder: TrainableEncoder, dataset: Retrie
     },
   });
   options.onProgress?.('scoring');
-  return evaluateRetrieval(dataset, embeddings, { shouldCancel: options.shouldStop });
+  // the app's drill-down lists each query's first-retrieved sentence
+  return evaluateRetrieval(dataset, embeddings, { shouldCancel: options.shouldStop, keepTopRetrieved: true });
 }

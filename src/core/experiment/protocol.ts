@@ -28,6 +28,15 @@ export const DataLoadCommandSchema = z.object({
 
 /** One question in every language of a loaded dataset; replies `data/parallel`. */
 export const DataParallelCommandSchema = z.object({ type: z.literal('data/parallel'), requestId: z.string(), dataset: z.enum(DATASET_NAMES), questionId: z.string() });
+/** Texts of a heatmap cell's drill-down (question, gold and first-retrieved sentence); replies `data/drilldown`. */
+export const DataDrilldownCommandSchema = z.object({
+  type: z.literal('data/drilldown'),
+  requestId: z.string(),
+  dataset: z.enum(DATASET_NAMES),
+  candidateLang: z.enum(LANGUAGES),
+  queryIds: z.array(z.string()).max(200),
+  retrievedIds: z.array(z.string().nullable()).max(200),
+});
 
 /** Paired tests of two evaluation results (each validated in the worker); replies `results/compared`. */
 export const ResultsCompareCommandSchema = z.object({
@@ -75,6 +84,7 @@ export const WorkerCommandSchema = z.discriminatedUnion('type', [
   BackendInitCommandSchema,
   DataLoadCommandSchema,
   DataParallelCommandSchema,
+  DataDrilldownCommandSchema,
   ResultsCompareCommandSchema,
   BatchTextsCommandSchema,
   ModelInspectCommandSchema,
@@ -137,6 +147,12 @@ export const DataLoadedEventSchema = z.object({
 });
 
 export const DataParallelEventSchema = z.object({ type: z.literal('data/parallel'), requestId: z.string(), parallel: ParallelExampleSchema });
+const SentenceSchema = z.object({ id: z.string(), text: z.string() });
+export const DataDrilldownEventSchema = z.object({
+  type: z.literal('data/drilldown'),
+  requestId: z.string(),
+  rows: z.array(z.object({ queryId: z.string(), question: z.string(), gold: SentenceSchema.nullable(), retrieved: SentenceSchema.nullable() })),
+});
 
 const CellComparisonSchema = z.object({
   n: z.number(),
@@ -200,6 +216,7 @@ export const WorkerEventSchema = z.discriminatedUnion('type', [
   ErrorEventSchema,
   DataLoadedEventSchema,
   DataParallelEventSchema,
+  DataDrilldownEventSchema,
   ResultsComparedEventSchema,
   BatchTextsEventSchema,
   ModelInspectedEventSchema,

@@ -63,6 +63,9 @@ describe('result figures', () => {
       ['de:q2', -0.25, 4, 2],
       ['de:q1', 0, 2, 2],
     ]);
+    expect(rows.map((r) => r.retrievedA)).toEqual([null, null]);
+    const withTop = { ...result(0), top_retrieved: { mono: {}, cross: { 'de->en': { 'de:q2': 'en:0:0:3' } } } };
+    expect(drilldownRows(withTop, null, 'de', 'en').map((r) => [r.queryId, r.retrievedA])).toEqual([['de:q2', 'en:0:0:3'], ['de:q1', null]]);
     const { per_query: _, ...bare } = result(0);
     expect(() => drilldownRows(bare, null, 'de', 'en')).toThrow(/no per-query APs for cell de->en/);
   });

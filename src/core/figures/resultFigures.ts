@@ -23,6 +23,7 @@ export interface ResultLike {
   cross: { map: number | null; recall_1: number | null; cells: Record<string, { map: number; recall_1: number; n: number }> };
   multi: { map: number; recall_10: number; rank_distance: number; per_language: Record<string, { map: number; recall_10: number; rank_distance: number; n: number }> };
   per_query?: { mono: Record<string, Record<string, number>>; cross: Record<string, Record<string, number>>; multi: Record<string, Record<string, number>> };
+  top_retrieved?: { mono: Record<string, Record<string, string>>; cross: Record<string, Record<string, string>> };
 }
 
 /** The comparison fields the difference heatmap reads (`RetrievalComparison`). */
@@ -181,6 +182,8 @@ export interface DrilldownRow {
   /** 1-based rank of the relevant candidate in the cell's pool (= 1/AP: one relevant per mono/cross cell) */
   rankA: number;
   rankB: number | null;
+  /** id of the candidate `a` ranked first in the cell, when `a` recorded it (`top_retrieved`) */
+  retrievedA: string | null;
 }
 
 /**
@@ -195,7 +198,8 @@ export function drilldownRows(a: ResultLike, b: ResultLike | null, q: string, c:
   const pb = b?.per_query?.[setting][key];
   const rows = Object.entries(pa).map(([queryId, apA]) => {
     const apB = pb?.[queryId] ?? null;
-    return { queryId, apA, apB, diff: apB === null ? apA : apA - apB, rankA: Math.round(1 / apA), rankB: apB === null ? null : Math.round(1 / apB) };
+    const retrievedA = a.top_retrieved?.[setting][key]?.[queryId] ?? null;
+    return { queryId, apA, apB, diff: apB === null ? apA : apA - apB, rankA: Math.round(1 / apA), rankB: apB === null ? null : Math.round(1 / apB), retrievedA };
   });
   return rows.sort((x, y) => x.diff - y.diff || (x.queryId < y.queryId ? -1 : 1));
 }

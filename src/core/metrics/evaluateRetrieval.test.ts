@@ -27,6 +27,30 @@ describe('evaluateRetrieval on a hand-worked two-language dataset', () => {
     await initBackend('cpu');
   });
 
+  it('records the first-ranked candidate of every mono/cross cell on request (ties to the larger id)', async () => {
+    const embeddings = { queries: Float32Array.from(HAND_QUERIES), candidates: Float32Array.from(HAND_CANDIDATES), dim: 2 };
+    const plain = await evaluateRetrieval(HAND, embeddings);
+    expect(plain.top_retrieved).toBeUndefined();
+    const r = await evaluateRetrieval(HAND, embeddings, { keepTopRetrieved: true, queryChunk: 2 });
+    expect(RetrievalResultSchema.parse(r)).toEqual(r);
+    const q = (lang: string, qid: string) => HAND.queries.find((x) => x.lang === lang && x.questionId === qid)!.id;
+    const c = (lang: string, i: number) => HAND.candidates.filter((x) => x.lang === lang)[i]!.id;
+    // scores as worked out in the comments of the test below
+    expect(r.top_retrieved).toEqual({
+      mono: {
+        'de->de': { [q('de', 'q1')]: c('de', 0), [q('de', 'q2')]: c('de', 1) },
+        'en->en': { [q('en', 'q1')]: c('en', 2), [q('en', 'q2')]: c('en', 2), [q('en', 'q3')]: c('en', 2) },
+      },
+      cross: {
+        'de->en': { [q('de', 'q1')]: c('en', 2), [q('de', 'q2')]: c('en', 2) },
+        'en->de': { [q('en', 'q1')]: c('de', 0), [q('en', 'q2')]: c('de', 1) },
+      },
+    });
+    // everything else is the same as without it
+    const { top_retrieved: _top, ...rest } = r;
+    expect(rest).toEqual(plain);
+  });
+
   const cases: [string, ScorerFactory, number, 'js' | 'wasm'][] = [
     ['TF.js matMul, one block per language, wasm ranker', createTfScorer, 256, 'wasm'],
     ['plain loops, one query per block, JavaScript ranker', createLoopScorer, 1, 'js'],

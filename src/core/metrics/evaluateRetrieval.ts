@@ -41,6 +41,8 @@ export interface EvaluateRetrievalOptions {
   shouldCancel?: () => boolean;
   /** rank counting: 'auto' (default) uses WebAssembly SIMD when available, else JavaScript; same results */
   ranker?: RankerPreference;
+  /** also record each query's first-ranked candidate per mono/cross cell (`top_retrieved`); default false */
+  keepTopRetrieved?: boolean;
 }
 
 /** Contiguous index ranges of each language (canonical order keeps languages contiguous). */
@@ -126,6 +128,8 @@ export async function evaluateRetrieval(
   });
   const permuted = new Float32Array(nC * dim);
   for (let c = 0; c < nC; c++) permuted.set(embeddings.candidates.subarray(c * dim, (c + 1) * dim), position[c]! * dim);
+  const candidateAt = new Int32Array(nC);
+  for (let c = 0; c < nC; c++) candidateAt[position[c]!] = c;
 
   const scorer = (options.scorer ?? createTfScorer)(permuted, nC, dim);
   const ranker = createRowRanker({ blockStart, blockEnd, maxRelevant: L, prefer: options.ranker ?? 'auto' });
@@ -137,6 +141,7 @@ export async function evaluateRetrieval(
   const cellQueries: string[][] = Array.from({ length: L * L }, () => []);
   const cellAP: number[][] = Array.from({ length: L * L }, () => []);
   const cellHits = new Float64Array(L * L);
+  const cellTop: string[][] | null = options.keepTopRetrieved ? Array.from({ length: L * L }, () => []) : null;
   const multiAP: number[][] = Array.from({ length: L }, () => []);
   const multiRecall10 = new Float64Array(L);
   const multiRD = new Float64Array(L);
@@ -152,6 +157,12 @@ export async function evaluateRetrieval(
         if (options.shouldCancel?.()) throw new CancelledError('evaluation cancelled');
         const rows = Math.min(chunk, qEnd - c0);
         const block = await scorer.score(embeddings.queries.subarray(c0 * dim, (c0 + rows) * dim), rows);
+        /** First-ranked column of block y in row r, in trec_eval order: columns ascend by id, so ties go to the later one. */
+        const topColumn = (r: number, y: number): number => {
+          let best = blockStart[y]!;
+          for (let j = best + 1, base = r * nC; j < blockEnd[y]!; j++) if (block[base + j]! >= block[base + best]!) best = j;
+          return best;
+        };
         ranker.load(block);
         for (let r = 0; r < rows; r++) {
           const query = dataset.queries[c0 + r]!;
@@ -183,6 +194,10 @@ export async function evaluateRetrieval(
             cellQueries[cell]!.push(query.id);
             cellAP[cell]!.push(1 / blockRank[i]!);
             if (blockRank[i] === 1) cellHits[cell]!++;
+            if (cellTop) {
+              const top = blockRank[i] === 1 ? relevant[i]! : topColumn(r, relevantBlock[i]!);
+              cellTop[cell]!.push(dataset.candidates[candidateAt[top]!]!.id);
+            }
           }
           multiAP[x]!.push(averagePrecision(ranks, R));
           multiRecall10[x]! += recallAtK(ranks, R, 10);
@@ -199,6 +214,7 @@ export async function evaluateRetrieval(
   const setting = (same: boolean) => {
     const cells: Record<string, CellMetrics> = {};
     const perQuery: Record<string, Record<string, number>> = {};
+    const topRetrieved: Record<string, Record<string, string>> = {};
     for (let x = 0; x < L; x++) {
       for (let y = 0; y < L; y++) {
         if ((x === y) !== same) continue;
@@ -210,11 +226,16 @@ export async function evaluateRetrieval(
         const pq: Record<string, number> = {};
         cellQueries[i]!.forEach((id, k) => (pq[id] = cellAP[i]![k]!));
         perQuery[key] = pq;
+        if (cellTop) {
+          const top: Record<string, string> = {};
+          cellQueries[i]!.forEach((id, k) => (top[id] = cellTop[i]![k]!));
+          topRetrieved[key] = top;
+        }
       }
     }
     const values = Object.values(cells);
     const macro = (pick: (c: CellMetrics) => number) => (values.length === 0 ? null : mean(values.map(pick)));
-    return { summary: { map: macro((c) => c.map), recall_1: macro((c) => c.recall_1), cells }, perQuery };
+    return { summary: { map: macro((c) => c.map), recall_1: macro((c) => c.recall_1), cells }, perQuery, topRetrieved };
   };
   const mono = setting(true);
   const cross = setting(false);
@@ -250,5 +271,6 @@ export async function evaluateRetrieval(
       per_language: perLanguage,
     },
     per_query: { mono: mono.perQuery, cross: cross.perQuery, multi: multiPerQuery },
+    ...(cellTop ? { top_retrieved: { mono: mono.topRetrieved, cross: cross.topRetrieved } } : {}),
   };
 }

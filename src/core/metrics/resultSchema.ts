@@ -71,6 +71,13 @@ export const RetrievalResultSchema = z.object({
    * of `mono`/`cross` equal the cells of the setting; `multi`'s equal `multi.per_language`.
    */
   per_query: z.object({ mono: PerQuerySchema, cross: PerQuerySchema, multi: PerQuerySchema }),
+  /**
+   * Optional (`evaluateRetrieval(..., { keepTopRetrieved: true })`): the id of the candidate ranked first
+   * in the cell's pool for every query, `mono[cell][queryId]` and `cross[cell][queryId]`, for drill-downs.
+   */
+  top_retrieved: z
+    .object({ mono: z.record(z.string(), z.record(z.string(), z.string())), cross: z.record(z.string(), z.record(z.string(), z.string())) })
+    .optional(),
 });
 export type RetrievalResult = z.infer<typeof RetrievalResultSchema>;
 

@@ -74,7 +74,7 @@ function addEvaluation(evaluations: readonly Evaluation[], e: Evaluation): Evalu
   return [
     ...rest.map((x) => {
       if (x.kind !== 'full' || !x.result.per_query) return x;
-      const { per_query: _dropped, ...result } = x.result;
+      const { per_query: _dropped, top_retrieved: _alsoDropped, ...result } = x.result;
       return { ...x, result };
     }),
     e,

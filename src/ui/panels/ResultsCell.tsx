@@ -3,7 +3,8 @@ import type { Evaluation, RunRecord } from '../../core/experiment/notebook';
 import { differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, rankDistanceTable, resultsTable, type NamedResult } from '../../core/figures/resultFigures';
 import { useAppStore } from '../store/store';
 import { comparisonKey, latestEvaluation, selectBaselineRun, selectHeatmapRun, selectVisibleRuns } from '../store/selectors';
-import { inspectCell, setFigureSettings } from '../actions/figures';
+import { inspectCell, loadDrilldownTexts, setFigureSettings } from '../actions/figures';
+import type { Lang } from '../../core/data/languages';
 import { requestComparison } from '../actions/compare';
 import { HeatmapFigure } from '../components/HeatmapFigure';
 import { TableView } from '../components/TableView';
@@ -11,6 +12,9 @@ import { slug } from '../export/download';
 import { strategyLabel } from '../actions/runDraft';
 import { DATASET_LABELS } from './DataCell';
 import { useShallow } from 'zustand/react/shallow';
+
+/** Queries listed per drill-down (the worst first). */
+const DRILLDOWN_ROWS = 25;
 
 function evalLabel(e: Evaluation): string {
   return `${e.kind === 'full' ? 'full' : 'sampled'} evaluation at step ${e.step}`;
@@ -26,7 +30,15 @@ function Drilldown({ run, evalA, baseline, evalB }: { run: RunRecord; evalA: Eva
       return { error: err instanceof Error ? err.message : String(err) } as const;
     }
   }, [cell, evalA, evalB]);
+  const shown = useMemo(() => (rows?.ok ? rows.ok.slice(0, DRILLDOWN_ROWS) : []), [rows]);
+  const textsKey = cell ? `${run.id}@${evalA.step}:${cell.row}->${cell.col}` : null;
+  const texts = useAppStore((s) => (textsKey && s.drilldownTexts?.key === textsKey ? s.drilldownTexts : null));
+  useEffect(() => {
+    if (!cell || !textsKey || shown.length === 0) return;
+    void loadDrilldownTexts(textsKey, evalA.result.dataset, cell.col as Lang, shown.map((r) => r.queryId), shown.map((r) => r.retrievedA));
+  }, [textsKey, shown, cell, evalA]);
   if (!cell || !rows) return <p className="hint">Click a heatmap cell to list its queries sorted by AP difference.</p>;
+  const text = (queryId: string) => (texts?.state === 'done' ? texts.rows[queryId] : undefined);
   return (
     <div className="drilldown" data-testid="drilldown">
       <h3>
@@ -39,22 +51,28 @@ function Drilldown({ run, evalA, baseline, evalB }: { run: RunRecord; evalA: Eva
       ) : (
         <table className="results">
           <thead>
-            <tr><th>query</th><th>AP</th>{evalB && <th>AP baseline</th>}{evalB && <th>Δ AP</th>}<th>gold rank</th>{evalB && <th>gold rank baseline</th>}</tr>
+            <tr><th>query</th><th>AP</th>{evalB && <th>AP baseline</th>}{evalB && <th>Δ AP</th>}<th>gold rank</th>{evalB && <th>gold rank baseline</th>}<th>gold sentence ({cell.col})</th><th>ranked first by {run.name}</th></tr>
           </thead>
           <tbody>
-            {rows.ok.slice(0, 25).map((r) => (
-              <tr key={r.queryId}>
-                <td><code>{r.queryId}</code></td>
+            {shown.map((r) => (
+              <tr key={r.queryId} data-testid="drilldown-row">
+                <td><code>{r.queryId}</code>{text(r.queryId) && <div className="sentence">{text(r.queryId)!.question}</div>}</td>
                 <td className="num">{r.apA.toFixed(3)}</td>
                 {evalB && <td className="num">{r.apB?.toFixed(3) ?? '–'}</td>}
                 {evalB && <td className="num">{r.diff >= 0 ? '+' : ''}{r.diff.toFixed(3)}</td>}
                 <td className="num">{r.rankA}</td>
                 {evalB && <td className="num">{r.rankB ?? '–'}</td>}
+                <td className="sentence" data-testid="drilldown-gold">{text(r.queryId)?.gold?.text ?? ''}</td>
+                <td className="sentence" data-testid="drilldown-retrieved">
+                  {r.retrievedA === null ? <span className="muted">not recorded by this evaluation</span> : text(r.queryId)?.retrieved?.text ?? ''}
+                  {r.rankA === 1 && <span className="muted"> (the gold)</span>}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       )}
+      {texts?.state === 'failed' && <p className="error">sentences: {texts.message}</p>}
     </div>
   );
 }

@@ -1,12 +1,19 @@
 import type { StateCreator } from 'zustand';
 import { DEFAULT_FIGURE_SETTINGS, type FigureSettings } from '../../core/experiment/notebook';
 import type { ResultsComparison } from '../../core/experiment/protocol';
+import type { DrilldownText } from '../../core/figures/drilldownTexts';
 
 /** A paired comparison of two evaluations, computed in the compute worker (derived, so never saved). */
 export type ComparisonStatus =
   | { state: 'running' }
   | { state: 'done'; comparison: ResultsComparison }
   | { state: 'failed'; message: string };
+
+/** Texts of the drill-down's listed queries, fetched from the compute worker (keyed by run, step and cell). */
+export type DrilldownTextsStatus =
+  | { key: string; state: 'loading' }
+  | { key: string; state: 'done'; rows: Record<string, DrilldownText> }
+  | { key: string; state: 'failed'; message: string };
 
 /** How the figures are drawn (saved with the notebook), and what the user is inspecting (not saved). */
 export interface FiguresSlice {
@@ -17,6 +24,7 @@ export interface FiguresSlice {
   inspectedCell: { row: string; col: string } | null;
   /** keyed by {@link comparisonKey} */
   comparisons: Record<string, ComparisonStatus>;
+  drilldownTexts: DrilldownTextsStatus | null;
 }
 
 export const createFiguresSlice: StateCreator<FiguresSlice, [], [], FiguresSlice> = () => ({
@@ -24,4 +32,5 @@ export const createFiguresSlice: StateCreator<FiguresSlice, [], [], FiguresSlice
   inspectedStep: null,
   inspectedCell: null,
   comparisons: {},
+  drilldownTexts: null,
 });

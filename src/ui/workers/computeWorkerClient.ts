@@ -15,6 +15,8 @@ type ReplyOf<C extends WorkerCommand['type']> = C extends 'backend/init'
     ? 'data/loaded'
     : C extends 'data/parallel'
       ? 'data/parallel'
+      : C extends 'data/drilldown'
+        ? 'data/drilldown'
       : C extends 'results/compare'
         ? 'results/compared'
         : C extends 'batch/texts'
@@ -29,6 +31,7 @@ const REPLIES: { [C in WorkerCommand['type']]: ReplyOf<C> } = {
   'backend/init': 'backend/ready',
   'data/load': 'data/loaded',
   'data/parallel': 'data/parallel',
+  'data/drilldown': 'data/drilldown',
   'results/compare': 'results/compared',
   'batch/texts': 'batch/texts',
   'model/inspect': 'model/inspected',
