@@ -20,16 +20,59 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D | nu
 
 /**
  * LayerNorm over the last axis with biased variance, as torch: (x − μ)/√(σ² + ε)·γ + β.
+ * The gradient is written out (x̂ = (x − μ)·r, r = 1/√(σ² + ε); g = dy·γ):
+ * dx = r·(g − mean(g) − x̂·mean(g·x̂)), dγ = Σ dy·x̂, dβ = Σ dy over all rows. Autodiff through
+ * `tf.moments` would save every intermediate (a copy each on wasm) and run twice the elementwise passes.
  * @param x [..., H]; gamma, beta [H]
  */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return x.sub(mean).mul(tf.rsqrt(variance.add(eps))).mul(gamma).add(beta);
+  const H = x.shape[x.shape.length - 1]!;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xs, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const mean = tf.mean(xs, -1, true);
+    const centred = tf.sub(xs, mean);
+    const r = tf.rsqrt(tf.add(tf.mean(tf.square(centred), -1, true), eps));
+    const xhat = tf.mul(centred, r);
+    save([xhat, r, g]);
+    return {
+      value: tf.add(tf.mul(xhat, g), b),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, rs, gs] = saved as [tf.Tensor, tf.Tensor, tf.Tensor1D];
+        const dy2 = tf.reshape(dy, [-1, H]);
+        const xh2 = tf.reshape(xh, [-1, H]);
+        const dgamma = tf.sum(tf.mul(dy2, xh2), 0);
+        const dbeta = tf.sum(dy2, 0);
+        const gdy = tf.mul(dy, gs);
+        const dx = tf.mul(rs, tf.sub(tf.sub(gdy, tf.mean(gdy, -1, true)), tf.mul(xh, tf.mean(tf.mul(gdy, xh), -1, true))));
+        return [dx, dgamma, dbeta];
+      },
+    };
+  });
+  return f(x, gamma, beta);
 }
 
-/** Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)) (HF `hidden_act: "gelu"`; not the tanh approximation). */
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+
+/**
+ * Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)) (HF `hidden_act: "gelu"`; not the tanh approximation), with its
+ * gradient written out, dGELU/dx = Φ(x) + x·φ(x), so only x is saved for the backward pass.
+ */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return x.mul(0.5).mul(tf.erf(x.mul(Math.SQRT1_2)).add(1));
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xs, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    save([xs]);
+    const cdf = tf.mul(tf.add(tf.erf(tf.mul(xs, Math.SQRT1_2)), 1), 0.5);
+    return {
+      value: tf.mul(xs, cdf),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const s = saved[0]!;
+        const phi = tf.mul(tf.exp(tf.mul(tf.square(s), -0.5)), INV_SQRT_2PI);
+        const cdfS = tf.mul(tf.add(tf.erf(tf.mul(s, Math.SQRT1_2)), 1), 0.5);
+        return tf.mul(dy, tf.add(cdfS, tf.mul(s, phi)));
+      },
+    };
+  });
+  return f(x);
 }
 
 /**
