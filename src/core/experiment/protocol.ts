@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BACKEND_PREFERENCES, BACKENDS } from '../model/backendNames';
 import { ERROR_CODES } from '../errors';
 import { DATASET_NAMES, LANGUAGES } from '../data/languages';
+import { SETTINGS } from '../metrics/resultSchema';
 
 export const BackendInitCommandSchema = z.object({
   type: z.literal('backend/init'),
@@ -80,6 +81,27 @@ export const ModelEvaluateCommandSchema = z.object({
   maxLength: z.number().int().min(4),
 });
 
+/** `metrics/trecExport.ts` RunDepth: exact, all or the top N per query. */
+const RunDepthSchema = z.union([z.literal('exact'), z.literal('all'), z.number().int().positive()]);
+
+/**
+ * TREC qrels and run files (`metrics/trecRuns.ts`, the files of `xlir export-trec`) of a checkpoint folder
+ * from browser storage on a loaded dataset, embedded as by `model/evaluate`; replies `model/trec-files`.
+ */
+export const ModelExportTrecCommandSchema = z.object({
+  type: z.literal('model/export-trec'),
+  requestId: z.string(),
+  key: z.string(),
+  dataset: z.enum(DATASET_NAMES),
+  languages: z.array(z.enum(LANGUAGES)).min(1),
+  maxLength: z.number().int().min(4),
+  settings: z.array(z.enum(SETTINGS)).min(1),
+  /** run depth per query (`metrics/trecExport.ts`): exact, all or the top N */
+  depth: RunDepthSchema,
+  /** run tag, one word */
+  tag: z.string().regex(/^\S+$/),
+});
+
 export const WorkerCommandSchema = z.discriminatedUnion('type', [
   BackendInitCommandSchema,
   DataLoadCommandSchema,
@@ -89,6 +111,7 @@ export const WorkerCommandSchema = z.discriminatedUnion('type', [
   BatchTextsCommandSchema,
   ModelInspectCommandSchema,
   ModelEvaluateCommandSchema,
+  ModelExportTrecCommandSchema,
 ]);
 export type WorkerCommand = z.infer<typeof WorkerCommandSchema>;
 
@@ -211,6 +234,25 @@ export const ModelEvaluatedEventSchema = z.object({
   result: z.unknown(),
 });
 
+/** The files of `model/export-trec`, one qrels and one run file per cell, UTF-8 (buffers transferred). */
+export const ModelTrecFilesEventSchema = z.object({
+  type: z.literal('model/trec-files'),
+  requestId: z.string(),
+  summary: z.string(),
+  depth: RunDepthSchema,
+  files: z.array(
+    z.object({
+      setting: z.enum(SETTINGS),
+      /** cell file stem: `en-de`, `multi-en` */
+      name: z.string(),
+      qrels: z.instanceof(Uint8Array),
+      run: z.instanceof(Uint8Array),
+      queries: z.number().int().nonnegative(),
+      runLines: z.number().int().nonnegative(),
+    }),
+  ),
+});
+
 export const WorkerEventSchema = z.discriminatedUnion('type', [
   BackendReadyEventSchema,
   ErrorEventSchema,
@@ -221,6 +263,7 @@ export const WorkerEventSchema = z.discriminatedUnion('type', [
   BatchTextsEventSchema,
   ModelInspectedEventSchema,
   ModelEvaluatedEventSchema,
+  ModelTrecFilesEventSchema,
 ]);
 export type WorkerEvent = z.infer<typeof WorkerEventSchema>;
 export type BackendReadyEvent = z.infer<typeof BackendReadyEventSchema>;

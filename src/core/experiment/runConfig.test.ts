@@ -112,3 +112,12 @@ describe('parseRunConfig', () => {
     expect(() => parseRunConfigJson('{\n  "seed": 1,\n}', 'bad.json')).toThrow(/^bad\.json: line 3 column 1: not valid JSON/);
   });
 });
+
+describe('run config bounds', () => {
+  it('refuses sizes that would ask for unbounded memory, naming the field', () => {
+    const tiny = JSON.parse(readFileSync(path.join(EXPERIMENTS, 'tiny.json'), 'utf8')) as Record<string, unknown>;
+    expect(() => parseRunConfig({ ...tiny, batchSize: 1_000_000 }, 'big.json')).toThrow(/big\.json.*batchSize/);
+    expect(() => parseRunConfig({ ...tiny, steps: 1e12 }, 'big.json')).toThrow(/big\.json.*steps/);
+    expect(() => parseRunConfig({ ...tiny, strategy: { kind: 'adversarial', lambdaMax: 0.3, discriminatorHidden: 1e9, sampler: 'xx-mono' } }, 'big.json')).toThrow(/big\.json.*discriminatorHidden/);
+  });
+});

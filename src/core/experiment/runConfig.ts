@@ -86,7 +86,8 @@ const StrategySchema = z.discriminatedUnion('kind', [
       /** λ_max of DANN's schedule (§5.2 suggests a sweep over 0.1, 0.3, 1) */
       lambdaMax: z.number().min(0),
       /** hidden size h of the discriminator d → h → K */
-      discriminatorHidden: z.number().int().positive(),
+      // bounds keep a file from strangers from asking for an unbounded allocation
+      discriminatorHidden: z.number().int().positive().max(16_384),
       /** which batches the adversarial run trains on (default X-X-mono, §5.2) */
       sampler: z.enum(ADVERSARIAL_SAMPLERS).default('xx-mono'),
       /** dropout on the discriminator's hidden layer (default 0.1, §5.2) */
@@ -118,9 +119,9 @@ export const RunConfigSchema = z
       .strict(),
     strategy: StrategySchema,
     /** total optimiser steps (the LR, α and λ schedules run over this length) */
-    steps: z.number().int().positive(),
+    steps: z.number().int().positive().max(10_000_000),
     /** triplets per batch B (paper: 100) */
-    batchSize: z.number().int().min(2),
+    batchSize: z.number().int().min(2).max(4096),
     /** InfoNCE temperature τ (paper: none stated; our default 0.05) */
     tau: z.number().positive(),
     /** peak learning rate (paper: 3e-5) */

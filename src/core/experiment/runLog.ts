@@ -36,7 +36,7 @@ export const StepLogSchema = z
       .object({
         kind: z.enum(BATCH_KINDS),
         /** triplet count per `"lq->lp"` language pair */
-        pairs: z.record(z.string(), z.number().int().min(0)),
+        pairs: z.record(z.string().regex(/^[a-z]{2}->[a-z]{2}$/, 'a pair key like "en->de"'), z.number().int().min(0)),
       })
       .strict(),
   })

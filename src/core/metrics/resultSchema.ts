@@ -42,7 +42,7 @@ const SettingSchema = z.object({
   /** macro mean over cells of the cell R@1; null when the setting has no cell */
   recall_1: fraction.nullable(),
   /** the cells that have at least one query */
-  cells: z.record(z.string(), CellMetricsSchema),
+  cells: z.record(z.string().regex(/^[a-z]{2}->[a-z]{2}$/, 'a cell key like "en->de"'), CellMetricsSchema),
 });
 
 const PerQuerySchema = z.record(z.string(), z.record(z.string(), fraction));
