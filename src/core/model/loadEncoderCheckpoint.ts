@@ -37,6 +37,8 @@ export interface LoadEncoderOptions {
    * special tokens; needs `loadTokenizer`. Outputs on these texts are unchanged; see vocabularyPruning.ts.
    */
   pruneVocabulary?: { texts: Iterable<string> } & PlanVocabularyOptions;
+  /** hidden and attention dropout for training, instead of config.json's (a run's `dropout`) */
+  dropout?: number;
 }
 
 const where = (source: CheckpointSource, path: string) => `${source.name}/${path}`;
@@ -146,7 +148,8 @@ async function readHead(source: CheckpointSource, files: ReadonlySet<string>, hi
 export async function loadEncoderCheckpoint(source: CheckpointSource, options: LoadEncoderOptions = {}): Promise<TransformerEncoder> {
   const files = new Set(await source.list());
   if (!files.has('config.json')) throw new CheckpointError(`${source.name} has no config.json (is it a Hugging Face model folder?)`);
-  const config = parseHfConfig(await readJson(source, 'config.json'), where(source, 'config.json'));
+  const parsed = parseHfConfig(await readJson(source, 'config.json'), where(source, 'config.json'));
+  const config = options.dropout === undefined ? parsed : { ...parsed, hiddenDropout: options.dropout, attentionDropout: options.dropout };
   const { tensors, file } = await readWeights(source, files);
   const mapped = mapCheckpointWeights(tensors, config, file);
   const head = await readHead(source, files, config.hiddenSize);

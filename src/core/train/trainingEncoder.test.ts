@@ -71,6 +71,13 @@ describe('createTrainingEncoder', () => {
       baseCheckpoint: memorySource('mem', new Map(Object.entries(files))),
     });
     expect(base.origin).toBe('checkpoint');
+    // a checkpoint trains with the run's dropout, whatever its config.json says
+    const otherRate = await createTrainingEncoder(parseRunConfig({ ...makeConfig(), dropout: 0.3, model: { checkpoint: 'mem', pooling: 'mean', maxLength: 24, freezeEmbeddings: false } }, 'x'), {
+      trainDataset: dataset,
+      baseCheckpoint: memorySource('mem', new Map(Object.entries(files))),
+    });
+    expect([otherRate.encoder.config.hiddenDropout, otherRate.encoder.config.attentionDropout]).toEqual([0.3, 0.3]);
+    otherRate.encoder.dispose();
     const texts2 = ['Query: enask topic3x1', 'Passage: dew3 topic3x1 dew4.'];
     const embed = (e: TransformerEncoder) => Array.from(tf.tidy(() => e.embed(e.tokenize(texts2, 24), { training: false })).dataSync());
     expect(embed(base.encoder)).toEqual(embed(encoder));

@@ -4,7 +4,8 @@
  *    "Query: " / "Passage: " prefixes, exactly the inputs the encoder sees; never evaluation texts) and
  *    a seeded random init `initEncoderWeights(config, deriveSeed(seed, 'model-init'))`, dropout from the
  *    run config;
- *  - `model.checkpoint`: a HF-layout folder (weights, config.json, tokenizer.json) with its own dropout;
+ *  - `model.checkpoint`: a HF-layout folder (weights, config.json, tokenizer.json), trained with the run
+ *    config's dropout (not config.json's, so every arm of a comparison uses the same rate);
  *  - resuming: the run checkpoint's own model files (written by {@link exportModel}), so the tokenizer,
  *    architecture and frozen weights are exactly those of the interrupted run.
  */
@@ -57,7 +58,7 @@ async function readOptional(source: CheckpointSource, name: string): Promise<Uin
 export async function createTrainingEncoder(config: RunConfig, sources: TrainingEncoderSources): Promise<TrainingEncoder> {
   const m = config.model;
   const load = (source: CheckpointSource) =>
-    loadEncoderCheckpoint(source, { loadTokenizer: (s) => loadTokenizer(s), pooling: m.pooling, freezeEmbeddings: m.freezeEmbeddings });
+    loadEncoderCheckpoint(source, { loadTokenizer: (s) => loadTokenizer(s), pooling: m.pooling, freezeEmbeddings: m.freezeEmbeddings, dropout: config.dropout });
   let encoder: TransformerEncoder;
   let tokenizerFiles: Record<string, unknown>;
   let origin: TrainingEncoder['origin'];
