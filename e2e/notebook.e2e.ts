@@ -6,6 +6,8 @@
  * resumes from the last checkpoint. Screenshots of each panel go to test-results/.
  */
 import { readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
+import { evaluateTrec, parseQrels, parseRun } from '../src/core/metrics/trec';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Download, Locator, Page } from 'playwright-core';
 import { collectPageErrors, launchChromium } from './browser';
@@ -26,8 +28,8 @@ const RUN_BACKEND = process.env.XLIR_E2E_RUN_BACKEND ?? 'wasm';
  */
 const LONG_TASK_MS = Number(process.env.XLIR_E2E_LONG_TASK_MS ?? 1000);
 
-async function saveDownload(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {
-  const [download] = (await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), click()])) as [Download, void];
+async function saveDownload(page: Page, click: () => Promise<void>, timeout = 60_000): Promise<{ name: string; bytes: Buffer }> {
+  const [download] = (await Promise.all([page.waitForEvent('download', { timeout }), click()])) as [Download, void];
   const path = await download.path();
   return { name: download.suggestedFilename(), bytes: readFileSync(path) };
 }
@@ -194,6 +196,22 @@ describe('research notebook', () => {
       console.log(`${metric}: trained ${trained[col(metric)]}, re-imported ${imported[col(metric)]}`);
       expect(Math.abs(Number(trained[col(metric)]) - Number(imported[col(metric)]))).toBeLessThan(1e-6);
     }
+    // TREC files of the trained run's last checkpoint, re-scored with the project's trec_eval-compatible
+    // scorer: the mean of the mono cells' MAP is the run's mono mAP (same checkpoint, same backend).
+    const trecButton = card(page, 0).getByTestId('export-trec');
+    const trecZip = await saveDownload(page, () => trecButton.click(), 240_000).catch(async (err: unknown) => {
+      throw new Error(`${String(err)}; the run card says: ${(await card(page, 0).locator('.error').allTextContents()).join(' ')}`);
+    });
+    expect(trecZip.name).toMatch(/step-6-trec\.zip$/);
+    const entries = unzipSync(new Uint8Array(trecZip.bytes));
+    const entryText = (name: string) => new TextDecoder().decode(entries[name]!);
+    expect(Object.keys(entries).filter((n) => n.endsWith('.run')).length).toBe(3 + 6 + 3);
+    expect(entryText('README.txt')).toContain('trec_eval -m map');
+    const monoQrels = Object.keys(entries).filter((n) => n.startsWith('mono/') && n.endsWith('.qrels'));
+    const monoMaps = monoQrels.map((q) => evaluateTrec(parseQrels(entryText(q), q), parseRun(entryText(q.replace(/\.qrels$/, '.run')), q)).measures.map);
+    const rescored = monoMaps.reduce((a, b) => a + b, 0) / monoMaps.length;
+    console.log(`mono mAP: trained ${trained[col('mono mAP')]}, re-scored from the TREC files ${rescored.toFixed(6)}`);
+    expect(Math.abs(rescored - Number(trained[col('mono mAP')]))).toBeLessThan(1e-4);
     await page.getByTestId('model-cell').screenshot({ path: 'test-results/notebook-model.png' });
     await page.screenshot({ path: 'test-results/notebook-full.png', fullPage: true });
     expect(errors).toEqual([]);

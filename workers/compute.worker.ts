@@ -25,6 +25,8 @@ import { loadTokenizer } from '../src/core/model/tokenizer';
 import { parseManifest, MANIFEST_FILE } from '../src/core/train/trainingCheckpoint';
 import { readCheckpointFolder } from './opfsCheckpoints';
 import { evaluateEncoder } from './evaluateEncoder';
+import { embedDataset } from '../src/core/train/embedDataset';
+import { trecRunFiles } from '../src/core/metrics/trecRuns';
 
 const post = (event: WorkerEvent) => self.postMessage(event);
 
@@ -95,13 +97,14 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         break;
       }
       case 'model/inspect':
-      case 'model/evaluate': {
+      case 'model/evaluate':
+      case 'model/export-trec': {
         const files = await readCheckpointFolder(command.key);
         const manifestBytes = files.get(MANIFEST_FILE);
         const manifest = manifestBytes ? parseManifest(manifestBytes, `${command.key}/${MANIFEST_FILE}`) : null;
         // Evaluate on the backend the checkpoint was trained (and evaluated) on, so the numbers match the run's.
         const previous = tf.getBackend() as BackendName;
-        const wanted = command.type === 'model/evaluate' && manifest && isBackendPreference(manifest.backend) ? (manifest.backend as BackendName) : previous;
+        const wanted = command.type !== 'model/inspect' && manifest && isBackendPreference(manifest.backend) ? (manifest.backend as BackendName) : previous;
         if (wanted !== previous) await initBackend(wanted, { wasmPaths: WASM_PATHS });
         const encoder = await loadEncoderCheckpoint(memorySource(command.key, files), { loadTokenizer, pooling: manifest?.config.model.pooling });
         try {
@@ -116,6 +119,15 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
           const missing = command.languages.filter((l) => !dataset.languages.includes(l));
           if (missing.length) throw new ConfigError(`the loaded ${command.dataset} lacks ${missing.join(', ')}; load them in the Data cell`);
           const view = dataset.languages.length === command.languages.length ? dataset : await parseSubset(command.dataset, command.languages);
+          if (command.type === 'model/export-trec') {
+            // The same embeddings and scorer as model/evaluate, so each re-scored cell gives the run's mAP.
+            const maxLength = manifest?.config.model.maxLength ?? command.maxLength;
+            const embeddings = await embedDataset(encoder, view, { batchSize: 64, maxLength, padMultiple: padMultipleFor(wanted) });
+            const files = await trecRunFiles(view, embeddings, command.settings, { depth: command.depth, tag: command.tag });
+            const event: WorkerEvent = { type: 'model/trec-files', requestId: command.requestId, summary: `${summary}; embedded and scored on ${wanted}`, depth: command.depth, files };
+            self.postMessage(event, { transfer: files.flatMap((f) => [f.qrels.buffer, f.run.buffer]) });
+            break;
+          }
           const result = await evaluateEncoder(encoder, view, { maxLength: manifest?.config.model.maxLength ?? command.maxLength, padMultiple: padMultipleFor(wanted) });
           post({ type: 'model/evaluated', requestId: command.requestId, summary: `${summary}; evaluated on ${wanted}`, result });
         } finally {

@@ -1,13 +1,12 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
-import { candidatesOf } from '../../core/data/datasetView';
 import { DATASET_LANGUAGES } from '../../core/data/languages';
 import { ConfigError } from '../../core/errors';
-import { tieBreakKeys } from '../../core/metrics/docIdOrder';
 import { SETTINGS, type Setting } from '../../core/metrics/resultSchema';
 import { SCORERS } from '../../core/metrics/scorer';
-import { qrelsText, relevantInCell, runLines, trecCells, type RunDepth, type TrecCell } from '../../core/metrics/trecExport';
+import { qrelsText, trecCells, type RunDepth, type TrecCell } from '../../core/metrics/trecExport';
+import { writeTrecRuns } from '../../core/metrics/trecRuns';
 import { initBackend } from '../../core/model/backend';
 import { parseChoice } from '../options';
 import { createOutput } from '../output';
@@ -24,11 +23,9 @@ function parseDepth(value: string): RunDepth {
 /** Appends to a file through a buffer so a long run file is not held in memory at once. */
 class BufferedFile {
   private buffer = '';
-  lines = 0;
   constructor(readonly file: string) {}
-  async add(text: string, lines: number): Promise<void> {
+  async add(text: string): Promise<void> {
     this.buffer += text;
-    this.lines += lines;
     if (this.buffer.length > 1 << 22) await this.flush();
   }
   async flush(): Promise<void> {
@@ -94,57 +91,18 @@ export function registerExportTrec(program: Command): void {
     });
 }
 
+/** Streams each cell's run lines into `<out>/<cell>.run` (`core/metrics/trecRuns.ts`). */
 async function writeRuns(
   opts: ExportOptions,
   dataset: Awaited<ReturnType<typeof loadForCommand>>,
   cells: TrecCell[],
   embeddings: Awaited<ReturnType<typeof readEmbeddingsFile>>,
 ): Promise<number[]> {
-  const { dim } = embeddings;
-  const nC = dataset.candidates.length;
-  const candidateIds = dataset.candidates.map((c) => c.id);
-  const tieKeys = tieBreakKeys(candidateIds);
   const files = cells.map((cell) => new BufferedFile(path.join(opts.out, `${cell.name}.run`)));
   for (const f of files) await writeTextFile(f.file, '');
-  const pools = cells.map((cell) => cell.poolLangs.map((lang) => {
-    const r = candidatesOf(dataset, lang);
-    return [r.start, r.end] as [number, number];
-  }));
-  const members = cells.map((cell) => new Set(cell.queries.map((q) => q.id)));
-  const scorer = SCORERS[opts.scorer](embeddings.candidates, nC, dim);
-  try {
-    for (const lang of dataset.languages) {
-      const mine = cells.map((cell, i) => (cell.queryLang === lang ? i : -1)).filter((i) => i >= 0);
-      if (mine.length === 0) continue;
-      const start = dataset.queries.findIndex((q) => q.lang === lang);
-      let end = start;
-      while (end < dataset.queries.length && dataset.queries[end]!.lang === lang) end++;
-      for (let c0 = start; c0 < end; c0 += opts.queryChunk) {
-        const rows = Math.min(opts.queryChunk, end - c0);
-        const block = await scorer.score(embeddings.queries.subarray(c0 * dim, (c0 + rows) * dim), rows);
-        for (let r = 0; r < rows; r++) {
-          const query = dataset.queries[c0 + r]!;
-          for (const i of mine) {
-            if (!members[i]!.has(query.id)) continue;
-            const { text, lines } = runLines({
-              queryId: query.id,
-              row: block,
-              rowOffset: r * nC,
-              pool: pools[i]!,
-              relevant: relevantInCell(dataset, cells[i]!, query),
-              tieKeys,
-              candidateIds,
-              depth: opts.depth,
-              tag: opts.tag,
-            });
-            await files[i]!.add(text, lines);
-          }
-        }
-      }
-    }
-  } finally {
-    scorer.dispose();
-  }
+  const counts = await writeTrecRuns(dataset, embeddings, cells, { depth: opts.depth, tag: opts.tag, scorer: SCORERS[opts.scorer], queryChunk: opts.queryChunk }, (i, text) =>
+    files[i]!.add(text),
+  );
   for (const f of files) await f.flush();
-  return files.map((f) => f.lines);
+  return counts;
 }

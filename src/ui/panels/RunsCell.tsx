@@ -8,6 +8,7 @@ import { choosePreset, deleteRun, launchRun, pauseRun, resumeRun, setRunDraft, s
 import { draftToConfig, strategyKindLabel } from '../actions/runDraft';
 import { PRESETS } from '../actions/presets';
 import { downloadCheckpoint } from '../actions/checkpoints';
+import { downloadTrecFiles } from '../actions/trecExport';
 import { toggleRunVisible } from '../actions/figures';
 import { LossCurves } from '../components/LossCurves';
 import { BatchPanel } from '../components/BatchPanel';
@@ -88,6 +89,7 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
   const runtime = useAppStore((s) => s.runtime[run.id]);
   const hidden = useAppStore((s) => s.figures.hiddenRunIds.includes(run.id));
   const [error, setError] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
   const step = run.logs.length ? run.logs[run.logs.length - 1]!.step : 0;
   const live = run.status === 'running' || run.status === 'queued';
   const last = run.logs[run.logs.length - 1];
@@ -119,6 +121,22 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
           onClick={() => downloadCheckpoint(run).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)))}
         >
           checkpoint .zip
+        </button>
+        <button
+          type="button"
+          disabled={run.checkpoints.length === 0 || exporting}
+          data-testid="export-trec"
+          data-busy={exporting}
+          title="qrels and run files of the latest checkpoint on the evaluation data, all settings, for trec_eval / xlir eval"
+          onClick={() => {
+            setError(null);
+            setExporting(true);
+            downloadTrecFiles(run)
+              .catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)))
+              .finally(() => setExporting(false));
+          }}
+        >
+          {exporting ? 'TREC files…' : 'TREC files'}
         </button>
         <button type="button" onClick={() => { if (window.confirm(`Delete ${run.name} and its checkpoints?`)) void deleteRun(run.id); }}>delete</button>
       </div>

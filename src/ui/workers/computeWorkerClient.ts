@@ -25,7 +25,9 @@ type ReplyOf<C extends WorkerCommand['type']> = C extends 'backend/init'
             ? 'model/inspected'
             : C extends 'model/evaluate'
               ? 'model/evaluated'
-              : never;
+              : C extends 'model/export-trec'
+                ? 'model/trec-files'
+                : never;
 
 const REPLIES: { [C in WorkerCommand['type']]: ReplyOf<C> } = {
   'backend/init': 'backend/ready',
@@ -36,6 +38,7 @@ const REPLIES: { [C in WorkerCommand['type']]: ReplyOf<C> } = {
   'batch/texts': 'batch/texts',
   'model/inspect': 'model/inspected',
   'model/evaluate': 'model/evaluated',
+  'model/export-trec': 'model/trec-files',
 };
 
 type CommandWithoutId<C extends WorkerCommand['type']> = Omit<Extract<WorkerCommand, { type: C }>, 'requestId'>;
