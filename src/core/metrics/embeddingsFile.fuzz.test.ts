@@ -63,7 +63,7 @@ const BAD: [string, unknown, string][] = [
   ['a number as a string', withQuery('de:q1', ['1', 0, 0]), 'queries["de:q1"][0]: expected a finite number, got "1"'],
   ['a null value', withQuery('de:q1', [null, 0, 0]), 'queries["de:q1"][0]: expected a finite number, got null'],
   ['a nested array value', withQuery('de:q1', [[1], 0, 0]), 'queries["de:q1"][0]: expected a finite number, got [1]'],
-  ['a value nested 20 000 arrays deep', withQuery('de:q1', [DEEP_ARRAY, 0, 0]), 'queries["de:q1"][0]: expected a finite number, got a value nested too deeply to show'],
+  ['a value nested 20 000 arrays deep', withQuery('de:q1', [DEEP_ARRAY, 0, 0]), 'queries["de:q1"][0]: expected a finite number, got an array nested too deeply to show'],
   ['a vector nested 20 000 arrays deep', withQuery('de:q1', DEEP_ARRAY), 'queries["en:q1"]: vector has 3 values, the first one had 1'],
   ['candidates of another dimension than queries', { ...valid(), candidates: Object.fromEntries(Object.keys(valid().candidates).map((k) => [k, [1, 2]])) }, 'candidates["de:0:0:0"]: vector has 2 values, the first one had 3'],
   ['a 10^6-value vector among 3-value ones', withQuery('en:q1', new Array(1_000_000).fill(0)), 'queries["en:q1"]: vector has 1000000 values, the first one had 3'],

@@ -6,19 +6,8 @@
 import type { RetrievalDataset } from '../data/types';
 import { DataFormatError } from '../errors';
 import type { RetrievalEmbeddings } from './evaluateRetrieval';
+import { shownValue } from '../shownValue';
 
-/** A value for an error message: JSON.stringify throws RangeError on ~10k-deep nesting and copies huge values whole. */
-function shown(x: unknown): string {
-  if (typeof x === 'number') return String(x); // JSON would print NaN and Infinity as null
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(x);
-  } catch {
-    return 'a value nested too deeply to show';
-  }
-  if (text === undefined) return String(x);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
 
 /**
  * @param json the parsed file
@@ -72,7 +61,7 @@ export function embeddingsFromJson(json: unknown, file: string, dataset: Retriev
       const v = vectors[item.id] as unknown[];
       for (let k = 0; k < dim; k++) {
         const x = v[k];
-        if (typeof x !== 'number' || !Number.isFinite(x)) throw new DataFormatError(file, `${field}["${item.id}"][${k}]`, `expected a finite number, got ${shown(x)}`);
+        if (typeof x !== 'number' || !Number.isFinite(x)) throw new DataFormatError(file, `${field}["${item.id}"][${k}]`, `expected a finite number, got ${shownValue(x)}`);
         out[i * dim + k] = x;
         if (!Number.isFinite(out[i * dim + k]!)) throw new DataFormatError(file, `${field}["${item.id}"][${k}]`, `${x} is outside the float32 range`);
       }

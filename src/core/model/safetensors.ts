@@ -7,6 +7,7 @@
  */
 import { DataFormatError } from '../errors';
 import { jsonErrorPosition } from '../data/jsonErrorPosition';
+import { shownValue } from '../shownValue';
 
 /** Element sizes in bytes of the dtypes this module reads and writes. F8 variants are refused. */
 export const SAFETENSORS_DTYPE_SIZES = {
@@ -125,21 +126,6 @@ function topLevelKeys(text: string): string[] {
   return keys;
 }
 
-/**
- * A header value for an error message, at most 80 characters. JSON.stringify alone recurses (a value
- * nested ~10k deep throws RangeError) and would copy a huge array whole into the message.
- */
-function shown(x: unknown): string {
-  if (typeof x === 'number') return String(x); // JSON would print NaN and Infinity as null
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(x);
-  } catch {
-    return Array.isArray(x) ? 'an array nested too deeply to show' : 'a value nested too deeply to show';
-  }
-  if (text === undefined) return String(x);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
 
 function isNonNegativeInteger(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
@@ -150,13 +136,13 @@ function parseEntry(name: string, raw: unknown, fileName: string): SafetensorsEn
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DataFormatError(fileName, field(''), 'must be an object');
   const { dtype, shape, data_offsets: offsets } = raw as Record<string, unknown>;
   if (typeof dtype !== 'string' || !isDtype(dtype)) {
-    throw new DataFormatError(fileName, field('dtype'), `unsupported dtype ${shown(dtype)} (supported: ${Object.keys(SAFETENSORS_DTYPE_SIZES).join(', ')})`);
+    throw new DataFormatError(fileName, field('dtype'), `unsupported dtype ${shownValue(dtype)} (supported: ${Object.keys(SAFETENSORS_DTYPE_SIZES).join(', ')})`);
   }
   if (!Array.isArray(shape) || !shape.every(isNonNegativeInteger)) {
-    throw new DataFormatError(fileName, field('shape'), `must be an array of non-negative integers (got ${shown(shape)})`);
+    throw new DataFormatError(fileName, field('shape'), `must be an array of non-negative integers (got ${shownValue(shape)})`);
   }
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(isNonNegativeInteger)) {
-    throw new DataFormatError(fileName, field('data_offsets'), `must be [begin, end] non-negative integers (got ${shown(offsets)})`);
+    throw new DataFormatError(fileName, field('data_offsets'), `must be [begin, end] non-negative integers (got ${shownValue(offsets)})`);
   }
   const [begin, end] = offsets as [number, number];
   if (begin > end) throw new DataFormatError(fileName, field('data_offsets'), `[${begin}, ${end}] is out of order (begin > end)`);
@@ -171,7 +157,7 @@ function parseEntry(name: string, raw: unknown, fileName: string): SafetensorsEn
 function parseMetadata(raw: unknown, fileName: string): Record<string, string> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DataFormatError(fileName, '__metadata__', 'must be an object of strings');
   for (const [k, v] of Object.entries(raw)) {
-    if (typeof v !== 'string') throw new DataFormatError(fileName, `__metadata__.${k}`, `must be a string (got ${shown(v)})`);
+    if (typeof v !== 'string') throw new DataFormatError(fileName, `__metadata__.${k}`, `must be a string (got ${shownValue(v)})`);
   }
   return raw as Record<string, string>;
 }

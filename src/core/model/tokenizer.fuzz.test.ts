@@ -107,7 +107,7 @@ const BAD_JSON: [string, unknown, string][] = [
   ['a template that emits the sequence twice', wp((j) => void (j.post_processor = { ...template('[CLS]', '[SEP]', [2, 3]), single: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }] })), 'post_processor: the single-text template must hold the sequence $A exactly once'],
   ['normalizer Sequences nested 20 000 deep', wp((j) => void (j.normalizer = deepSequence(20_000))), 'normalizer.normalizers[0].normalizers[0]'],
   ['normalizer Sequences nested 33 deep', wp((j) => void (j.normalizer = deepSequence(33))), `normalizer${'.normalizers[0]'.repeat(33)}: Sequence components nested more than 32 deep`],
-  ['a Unigram vocab entry nested 20 000 deep', { ...tinyUnigram(), model: { type: 'Unigram', unk_id: 0, vocab: [['a', 0], DEEP_ARRAY] } }, 'model.vocab[1]: expected [piece, score], got a value nested too deeply to show'],
+  ['a Unigram vocab entry nested 20 000 deep', { ...tinyUnigram(), model: { type: 'Unigram', unk_id: 0, vocab: [['a', 0], DEEP_ARRAY] } }, 'model.vocab[1]: expected [piece, score], got an array nested too deeply to show'],
   ['an added token with id 10^9', wp((j) => void j.added_tokens.push({ ...j.added_tokens[0]!, id: 1e9, content: '[BIG]' })), 'added_tokens[4].id: id 1000000000 is far beyond the 13 ids in use'],
   ['a vocab id of 2^31', wp((j) => void ((j.model.vocab as Record<string, number>).zz = 2 ** 31)), 'model.vocab["zz"]: id 2147483648 is far beyond the 13 ids in use'],
   ['two tokens with one id', wp((j) => void ((j.model.vocab as Record<string, number>).zz = 4)), 'model.vocab["zz"]: id 4 is also the id of "a"'],

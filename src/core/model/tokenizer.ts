@@ -11,6 +11,7 @@
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { CheckpointError, ConfigError, DataFormatError } from '../errors';
 import { jsonErrorPosition } from '../data/jsonErrorPosition';
+import { shownValue } from '../shownValue';
 import type { CheckpointSource } from './checkpointSource';
 import { bucketedLength } from './tokenBatch';
 import type { TokenBatch, TokenizeOptions, Tokenizer } from './types';
@@ -60,18 +61,6 @@ export interface TokenizerFromJsonOptions {
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const describe = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'string' ? `"${x}"` : typeof x);
 const isNonNegInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
-/** A value for an error message: JSON.stringify throws RangeError on ~10k-deep nesting and copies huge values whole. */
-const shown = (x: unknown): string => {
-  if (typeof x === 'number') return String(x); // JSON would print NaN and Infinity as null
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(x);
-  } catch {
-    return 'a value nested too deeply to show';
-  }
-  if (text === undefined) return String(x);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-};
 /** Real files nest `Sequence` components one or two levels; far deeper nesting would overflow the stack. */
 const MAX_SEQUENCE_DEPTH = 32;
 
@@ -338,7 +327,7 @@ function checkModel(model: unknown, fail: (field: string, reason: string) => nev
   if (type === 'Unigram') {
     if (!Array.isArray(vocab) || vocab.length === 0) return fail('model.vocab', `expected a non-empty array of [piece, score], got ${describe(vocab)}`);
     vocab.forEach((e, i) => {
-      if (!Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'number') fail(`model.vocab[${i}]`, `expected [piece, score], got ${shown(e)}`);
+      if (!Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'number') fail(`model.vocab[${i}]`, `expected [piece, score], got ${shownValue(e)}`);
     });
     if (!isNonNegInt(model.unk_id) || model.unk_id >= vocab.length) {
       return fail('model.unk_id', `expected an index into model.vocab (0..${vocab.length - 1}), got ${describe(model.unk_id)}`);

@@ -1,0 +1,16 @@
+/**
+ * A value from a file for an error message, at most 80 characters. JSON.stringify alone recurses (a value
+ * nested ~10k deep throws RangeError) and would copy a huge array whole into the message; numbers are
+ * printed as themselves because JSON prints NaN and Infinity as null.
+ */
+export function shownValue(x: unknown): string {
+  if (typeof x === 'number') return String(x);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(x);
+  } catch {
+    return Array.isArray(x) ? 'an array nested too deeply to show' : 'a value nested too deeply to show';
+  }
+  if (text === undefined) return String(x);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
