@@ -5,6 +5,7 @@
  * seeded by hashing (seed, tensor name), so a tensor's values do not depend on which others exist or on
  * the order they are built in.
  */
+import { createRng } from '../metrics/rng';
 import type { EncoderConfig, HostTensor } from './types';
 import { expectedWeightShapes } from './weightNames';
 
@@ -37,28 +38,9 @@ export function deriveSeed(seed: number, ...labels: (string | number)[]): number
   return h >>> 0;
 }
 
-/** sfc32 (small fast counting generator), state expanded from one seed by splitmix32; uniform uint32s. */
+/** Uniform uint32s from sfc32 seeded through splitmix32: the significance tests' generator (metrics/rng.ts). */
 export function uint32Stream(seed: number): () => number {
-  let s = seed >>> 0;
-  const splitmix = () => {
-    s = (s + 0x9e3779b9) | 0;
-    return fmix32(s);
-  };
-  let a = splitmix() | 0;
-  let b = splitmix() | 0;
-  let c = splitmix() | 0;
-  let d = splitmix() | 0;
-  const next = (): number => {
-    const t = (((a + b) | 0) + d) | 0;
-    d = (d + 1) | 0;
-    a = b ^ (b >>> 9);
-    b = (c + (c << 3)) | 0;
-    c = (c << 21) | (c >>> 11);
-    c = (c + t) | 0;
-    return t >>> 0;
-  };
-  for (let i = 0; i < 12; i++) next();
-  return next;
+  return createRng(seed >>> 0).uint32;
 }
 
 /**
