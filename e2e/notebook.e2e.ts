@@ -259,15 +259,16 @@ describe('research notebook', () => {
     await context.close();
   });
 
-  it('a crashed training worker resumes from its last checkpoint, and the run equals an uninterrupted one (wasm)', { timeout: 900_000 }, async () => {
+  it('a crashed training worker resumes from its last checkpoint, and the run equals an uninterrupted one (wasm); an export during training disturbs neither', { timeout: 900_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
     const page = await context.newPage();
     const errors = collectPageErrors(page);
     await page.goto(`${baseUrl}/?backend=wasm`);
     await page.getByTestId('backend-line').and(page.locator('[data-state="ready"]')).waitFor({ timeout: 120_000 });
     await loadData(page);
-    const STEPS_CRASH = 60;
-    const EVERY = 10;
+    // long enough (tens of seconds) that the export and the crash land while both runs still train
+    const STEPS_CRASH = 400;
+    const EVERY = 20;
     for (let i = 0; i < 2; i++) {
       await page.getByLabel('run backend').selectOption('wasm');
       await page.getByTestId('strategy').selectOption('xy');
@@ -277,16 +278,29 @@ describe('research notebook', () => {
       await page.getByTestId('launch-run').click();
     }
     const crashed = card(page, 0);
+    const other = card(page, 1);
     const runId = (await crashed.getAttribute('data-run-id'))!;
-    await crashed.filter({ hasText: 'checkpoint @20' }).waitFor({ timeout: 300_000 });
+    // While both train, the compute worker evaluates the other run's first checkpoint (a TREC export).
+    await other.filter({ hasText: 'checkpoint @' }).waitFor({ timeout: 300_000 });
+    const exportDownload = page.waitForEvent('download', { timeout: 300_000 });
+    await other.getByTestId('export-trec').click();
+    const statusAtExport = [await crashed.getAttribute('data-status'), await other.getAttribute('data-status')];
+    expect(statusAtExport).toEqual(['running', 'running']);
+    await expect.poll(async () => Number(await crashed.getAttribute('data-step')), { timeout: 300_000 }).toBeGreaterThan(2 * EVERY);
     // An uncaught exception inside the worker: the page sees the worker's error event.
     let thrown = false;
-    for (const w of page.workers()) {
-      if ((await w.evaluate(() => self.name)) !== `train ${runId}`) continue;
+    // only training workers are asked their name: the compute worker is busy with the export and would answer late
+    for (const w of page.workers().filter((x) => x.url().includes('train.worker'))) {
+      // workers that ended since the list was taken refuse evaluate; they are not the one we want
+      const name = await w.evaluate(() => self.name).catch(() => null);
+      if (name !== `train ${runId}`) continue;
       await w.evaluate(() => void setTimeout(() => { throw new Error('simulated worker crash'); }, 0));
       thrown = true;
     }
     expect(thrown).toBe(true);
+    const exported = await exportDownload;
+    expect(exported.suggestedFilename()).toMatch(/-trec\.zip$/);
+    console.log(`TREC export started while both runs trained; it ended at steps ${await crashed.getAttribute('data-step')}, ${await other.getAttribute('data-step')}`);
     const recovered = (await crashed.getByTestId('run-recovered').textContent({ timeout: 60_000 }))!;
     console.log(`crash: ${recovered}`);
     const [, at, from] = /at step (\d+); resumed from checkpoint @(\d+)/.exec(recovered)!;
