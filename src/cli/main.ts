@@ -9,6 +9,7 @@ import { registerMemory } from './commands/memory';
 import { registerTrain } from './commands/train';
 import { registerData } from './commands/data';
 import { registerEmbed } from './commands/embed';
+import { registerCompare } from './commands/compare';
 import { registerEval } from './commands/eval';
 import { registerEvaluate } from './commands/evaluate';
 import { registerExportTrec } from './commands/exportTrec';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEmbed(program);
   registerEval(program);
+  registerCompare(program);
   registerEvaluate(program);
   registerExportTrec(program);
   registerData(program);

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { DATASET_NAMES, LANGUAGES } from '../data/languages';
+import { DataFormatError } from '../errors';
 
 export const RESULT_SCHEMA_VERSION = 1 as const;
 
@@ -88,4 +89,24 @@ export type Setting = (typeof SETTINGS)[number];
 /** The key of cell X→Y in results and heatmaps: `"en->de"`. */
 export function cellKey(queryLang: string, candidateLang: string): string {
   return `${queryLang}->${candidateLang}`;
+}
+
+/**
+ * Reads a result file written by `xlir evaluate --out` (or the app).
+ * @throws DataFormatError naming `file` and the first bad field (JSON syntax errors: field `(json)`)
+ */
+export function parseRetrievalResult(text: string, file: string): RetrievalResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  } catch (err) {
+    throw new DataFormatError(file, '(json)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const parsed = RetrievalResultSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(root)';
+    throw new DataFormatError(file, field, issue.message);
+  }
+  return parsed.data;
 }

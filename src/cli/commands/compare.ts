@@ -1,0 +1,57 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { compareRetrieval, type RetrievalComparison } from '../../core/metrics/compareRetrieval';
+import { parseRetrievalResult, SETTINGS } from '../../core/metrics/resultSchema';
+import { createRng } from '../../core/metrics/rng';
+import { parsePositiveInt } from '../options';
+import { createOutput } from '../output';
+import { readTextFile } from '../trecFiles';
+
+interface CompareOptions {
+  permutations: number;
+  seed: number;
+  alpha: number;
+}
+
+function parseAlpha(value: string): number {
+  const x = Number(value);
+  if (!(x > 0 && x < 1)) throw new InvalidArgumentError(`--alpha must be a number in (0, 1) (got "${value}")`);
+  return x;
+}
+
+const pct = (x: number) => (100 * x).toFixed(2);
+
+function summary(c: RetrievalComparison, a: string, b: string, alpha: number): string {
+  const lines = [`${c.dataset}: ${a} − ${b} (paired randomization, ${c.permutations.toLocaleString('en')} permutations; ${Math.round(100 * c.level)} % bootstrap CI; mAP × 100)`];
+  for (const s of SETTINGS) {
+    const x = c[s];
+    const cells = Object.values(x.cells);
+    const up = cells.filter((cell) => cell.pHolm < alpha && cell.diff > 0).length;
+    const down = cells.filter((cell) => cell.pHolm < alpha && cell.diff < 0).length;
+    lines.push(
+      `  ${s.padEnd(5)} ${pct(x.mapA)} vs ${pct(x.mapB)}  Δ ${x.diff >= 0 ? '+' : ''}${pct(x.diff)} [${pct(x.ci[0])}, ${pct(x.ci[1])}]  p ${x.p.toFixed(4)}  cells significant after Holm (α ${alpha}): ${up} up, ${down} down of ${cells.length}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * `xlir compare A.json B.json`: paired significance of result A against B on the same dataset (per cell and
+ * per setting; core/metrics/compareRetrieval.ts). Both files need their per-query APs.
+ */
+export function registerCompare(program: Command): void {
+  program
+    .command('compare')
+    .description('paired randomization test and bootstrap CI of result A minus result B (same dataset and languages), per cell and per setting')
+    .argument('<a>', 'result JSON (xlir evaluate --out)')
+    .argument('<b>', 'result JSON of the baseline')
+    .option('--permutations <n>', 'randomization permutations (and bootstrap resamples)', parsePositiveInt('--permutations'), 10_000)
+    .option('--seed <n>', 'seed of the permutations', parsePositiveInt('--seed'), 1)
+    .option('--alpha <p>', 'significance level for the cell counts', parseAlpha, 0.05)
+    .action(async (fileA: string, fileB: string, opts: CompareOptions, cmd: Command) => {
+      const out = createOutput(Boolean(cmd.optsWithGlobals().json));
+      const a = parseRetrievalResult(await readTextFile(fileA, 'result'), fileA);
+      const b = parseRetrievalResult(await readTextFile(fileB, 'result'), fileB);
+      const comparison = compareRetrieval(a, b, { rng: createRng(opts.seed), permutations: opts.permutations, resamples: opts.permutations });
+      out.result(comparison, (c) => summary(c, fileA, fileB, opts.alpha));
+    });
+}
