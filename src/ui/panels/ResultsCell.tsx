@@ -31,7 +31,8 @@ function Drilldown({ run, evalA, baseline, evalB }: { run: RunRecord; evalA: Eva
     }
   }, [cell, evalA, evalB]);
   const shown = useMemo(() => (rows?.ok ? rows.ok.slice(0, DRILLDOWN_ROWS) : []), [rows]);
-  const textsKey = cell ? `${run.id}@${evalA.step}:${cell.row}->${cell.col}` : null;
+  // the listed queries depend on the baseline too (they are sorted by the AP difference)
+  const textsKey = cell ? `${run.id}@${evalA.step}~${baseline?.id ?? ''}@${evalB?.step ?? ''}:${cell.row}->${cell.col}` : null;
   const texts = useAppStore((s) => (textsKey && s.drilldownTexts?.key === textsKey ? s.drilldownTexts : null));
   useEffect(() => {
     if (!cell || !textsKey || shown.length === 0) return;
