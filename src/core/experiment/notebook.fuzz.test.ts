@@ -25,6 +25,7 @@ import {
 } from '../testing/fuzz.testutil';
 import { createDefaultNotebook, NotebookSchema, parseNotebook, serializeNotebook, type Notebook } from './notebook';
 import { parseRunConfig } from './runConfig';
+import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
 
 const FILE = 'study.xlir.json';
 
@@ -38,22 +39,10 @@ function validNotebook(): Notebook {
     name: 'hybrid',
     config: parseRunConfig(
       {
-        schemaVersion: 1,
+        ...TEST_RUN_CONFIG,
         seed: 7,
         model: { checkpoint: 'models/tiny-xlmr-1', pooling: 'mean', maxLength: 32, freezeEmbeddings: true },
         data: { train: { dataset: 'mlqa-r', languages: ['de', 'en'] }, eval: { dataset: 'xquad-r', languages: ['en'] } },
-        strategy: { kind: 'hybrid', alpha: 0.5 },
-        steps: 10,
-        batchSize: 4,
-        tau: 0.05,
-        lr: 1e-3,
-        weightDecay: 0.01,
-        epsilon: 1e-8,
-        warmupSteps: 2,
-        clipNorm: 1,
-        dropout: 0.1,
-        checkpointEvery: 5,
-        evalEvery: 0,
       },
       'config',
     ),

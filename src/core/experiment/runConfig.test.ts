@@ -3,28 +3,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataFormatError } from '../errors';
 import { parseRunConfig, parseRunConfigJson, samplerOf, STRATEGY_KINDS, type RunConfigInput } from './runConfig';
+import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
 
 const EXPERIMENTS = path.resolve(__dirname, '../../../experiments');
 const presets = readdirSync(EXPERIMENTS).filter((f) => f.endsWith('.json'));
 
-const base: RunConfigInput = {
-  schemaVersion: 1,
-  seed: 1,
-  model: { builtin: 'tiny', pooling: 'mean', maxLength: 32, freezeEmbeddings: false },
-  data: { train: { dataset: 'mlqa-r', languages: ['en', 'de'] }, eval: { dataset: 'xquad-r', languages: ['en'] } },
-  strategy: { kind: 'hybrid', alpha: 0.5 },
-  steps: 10,
-  batchSize: 4,
-  tau: 0.05,
-  lr: 1e-3,
-  weightDecay: 0.01,
-  epsilon: 1e-8,
-  warmupSteps: 2,
-  clipNorm: 1,
-  dropout: 0.1,
-  checkpointEvery: 5,
-  evalEvery: 0,
-};
+const base: RunConfigInput = TEST_RUN_CONFIG;
 
 function errorOf(raw: unknown): DataFormatError {
   try {

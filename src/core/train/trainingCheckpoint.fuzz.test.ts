@@ -23,6 +23,7 @@ import {
   utf8,
 } from '../testing/fuzz.testutil';
 import { CHECKPOINT_FORMAT, CheckpointManifestSchema, encodeManifest, parseManifest, type CheckpointManifest } from './trainingCheckpoint';
+import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
 
 const SOURCE = 'runs/r1/step-5';
 const FILE = `${SOURCE}/manifest.json`;
@@ -34,22 +35,11 @@ function validManifest(): CheckpointManifest {
     step: 5,
     config: parseRunConfig(
       {
-        schemaVersion: 1,
+        ...TEST_RUN_CONFIG,
         seed: 3,
         model: { builtin: 'tiny', pooling: 'mean', maxLength: 32, freezeEmbeddings: false, vocabSize: 500 },
         data: { train: { dataset: 'mlqa-r', languages: ['de', 'en'] }, eval: { dataset: 'xquad-r', languages: ['en'] } },
         strategy: { kind: 'adversarial', lambdaMax: 0.3, discriminatorHidden: 16 },
-        steps: 10,
-        batchSize: 4,
-        tau: 0.05,
-        lr: 1e-3,
-        weightDecay: 0.01,
-        epsilon: 1e-8,
-        warmupSteps: 2,
-        clipNorm: 1,
-        dropout: 0.1,
-        checkpointEvery: 5,
-        evalEvery: 0,
       },
       'config',
     ),
