@@ -2,6 +2,9 @@
  * Helpers shared by the tests of the evaluation commands: run the CLI in-process, and write tiny
  * LAReQA-format dataset files.
  */
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
 import { vi } from 'vitest';
 import { main } from '../main';
@@ -48,3 +51,15 @@ export const HAND_EMBEDDINGS = {
   queries: { 'de:q1': [1, 0], 'de:q2': [0, 1], 'en:q1': [1, 0], 'en:q2': [0, 1], 'en:q3': [1, 2] },
   candidates: { 'de:0:0:0': [2, 0], 'de:0:0:1': [0, 2], 'en:0:0:0': [1, 0], 'en:0:0:1': [0, 1], 'en:0:0:2': [1, 1] },
 };
+
+/**
+ * A temporary data folder holding the hand dataset as `mlqa-r/<lang>.json` and its embeddings as
+ * `emb.json` (`HAND_FILES`, `HAND_EMBEDDINGS`); the caller removes it.
+ */
+export async function writeHandDataDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  await mkdir(path.join(dir, 'mlqa-r'));
+  for (const [lang, text] of Object.entries(HAND_FILES)) await writeFile(path.join(dir, 'mlqa-r', `${lang}.json`), text);
+  await writeFile(path.join(dir, 'emb.json'), JSON.stringify(HAND_EMBEDDINGS));
+  return dir;
+}

@@ -1,5 +1,4 @@
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { XQUAD_R_LANGUAGES } from '../../core/data/languages';
@@ -12,15 +11,12 @@ import { createRng } from '../../core/metrics/rng';
 import { initBackend } from '../../core/model/backend';
 import { resolveDataDir } from '../dataDir';
 import { loadDatasetFromDir } from '../loadDataset';
-import { HAND_EMBEDDINGS, HAND_FILES, runCli as run } from './cliTestUtils';
+import { HAND_EMBEDDINGS, HAND_FILES, runCli as run, writeHandDataDir } from './cliTestUtils';
 
 describe('xlir evaluate', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'xlir-evaluate-'));
-    await mkdir(path.join(dir, 'mlqa-r'));
-    for (const [lang, text] of Object.entries(HAND_FILES)) await writeFile(path.join(dir, 'mlqa-r', `${lang}.json`), text);
-    await writeFile(path.join(dir, 'emb.json'), JSON.stringify(HAND_EMBEDDINGS));
+    dir = await writeHandDataDir('xlir-evaluate-');
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

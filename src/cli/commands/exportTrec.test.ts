@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -6,7 +6,7 @@ import { RetrievalResultSchema, type RetrievalResult, type Setting } from '../..
 import { createRng } from '../../core/metrics/rng';
 import { resolveDataDir } from '../dataDir';
 import { loadDatasetFromDir } from '../loadDataset';
-import { HAND_EMBEDDINGS, HAND_FILES, runCli as run } from './cliTestUtils';
+import { runCli as run, writeHandDataDir } from './cliTestUtils';
 
 /**
  * Exports every setting with runs, re-scores each cell with `xlir eval` and checks its mAP and per-query AP
@@ -38,10 +38,7 @@ async function checkRoundTrip(dir: string, base: string[], embeddings: string, r
 describe('xlir export-trec', () => {
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'xlir-export-'));
-    await mkdir(path.join(dir, 'mlqa-r'));
-    for (const [lang, text] of Object.entries(HAND_FILES)) await writeFile(path.join(dir, 'mlqa-r', `${lang}.json`), text);
-    await writeFile(path.join(dir, 'emb.json'), JSON.stringify(HAND_EMBEDDINGS));
+    dir = await writeHandDataDir('xlir-export-');
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });

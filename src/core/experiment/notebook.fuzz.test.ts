@@ -21,8 +21,7 @@ import {
   lenientText,
   PATH_LIKE,
   toJsonText,
-  utf8,
-} from '../testing/fuzz.testutil';
+  utf8, forEachCase } from '../testing/fuzz.testutil';
 import { createDefaultNotebook, NotebookSchema, parseNotebook, serializeNotebook, type Notebook } from './notebook';
 import { parseRunConfig } from './runConfig';
 import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
@@ -127,13 +126,7 @@ const BAD: [string, string, string][] = [
 
 describe('parseNotebook: malformed categories beyond notebook.test.ts', () => {
   it(`rejects ${BAD.length} malformed notebooks cleanly`, () => {
-    for (const [label, text, expected] of BAD) {
-      try {
-        expectCleanRejection(() => parseNotebook(FILE, text), FILE, `${FILE}: ${expected}`);
-      } catch (err) {
-        throw new Error(`${label}: ${(err as Error).message}`);
-      }
-    }
+    forEachCase(BAD, ([, text, expected]) => expectCleanRejection(() => parseNotebook(FILE, text), FILE, `${FILE}: ${expected}`));
   });
 
   it('accepts 3 odd but valid files: a leading BOM, U+FFFD and NUL in free text, "../" in a note', () => {

@@ -20,8 +20,7 @@ import {
   lenientText,
   nastyJsonValue,
   toJsonText,
-  utf8,
-} from '../testing/fuzz.testutil';
+  utf8, forEachCase } from '../testing/fuzz.testutil';
 import { parseRunConfig, parseRunConfigJson, RunConfigSchema, type RunConfig, type RunConfigInput } from './runConfig';
 
 const FILE = 'experiments/exp.json';
@@ -106,20 +105,8 @@ const BAD_TEXTS: [string, string, string][] = [
 
 describe('run config: malformed categories beyond runConfig.test.ts', () => {
   it(`rejects ${BAD_VALUES.length} malformed parsed configs and ${BAD_TEXTS.length} malformed texts cleanly`, () => {
-    for (const [label, raw, expected] of BAD_VALUES) {
-      try {
-        expectCleanRejection(() => parseRunConfig(raw, FILE), FILE, `${FILE}: ${expected}`);
-      } catch (err) {
-        throw new Error(`${label}: ${(err as Error).message}`);
-      }
-    }
-    for (const [label, text, expected] of BAD_TEXTS) {
-      try {
-        expectCleanRejection(() => parseRunConfigJson(text, FILE), FILE, expected);
-      } catch (err) {
-        throw new Error(`${label}: ${(err as Error).message}`);
-      }
-    }
+    forEachCase(BAD_VALUES, ([, raw, expected]) => expectCleanRejection(() => parseRunConfig(raw, FILE), FILE, `${FILE}: ${expected}`));
+    forEachCase(BAD_TEXTS, ([, text, expected]) => expectCleanRejection(() => parseRunConfigJson(text, FILE), FILE, expected));
   });
 
   it('accepts 3 odd but valid configs: a leading BOM, path-like checkpoint folders, NUL in the description', () => {

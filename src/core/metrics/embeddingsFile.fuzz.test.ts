@@ -16,8 +16,7 @@ import {
   fuzzParams,
   jsonMutationsArb,
   nastyJsonValue,
-  PATH_LIKE,
-} from '../testing/fuzz.testutil';
+  PATH_LIKE, forEachCase } from '../testing/fuzz.testutil';
 import { embeddingsFromJson } from './embeddingsFile';
 import type { RetrievalEmbeddings } from './evaluateRetrieval';
 import { handDataset } from './handDataset';
@@ -86,13 +85,7 @@ const BAD: [string, unknown, string][] = [
 
 describe('embeddingsFromJson: malformed categories beyond embeddingsFile.test.ts', () => {
   it(`rejects ${BAD.length} malformed embeddings files cleanly`, () => {
-    for (const [label, json, expected] of BAD) {
-      try {
-        expectCleanRejection(run(json), FILE, `${FILE}: ${expected}`);
-      } catch (err) {
-        throw new Error(`${label}: ${(err as Error).message}`);
-      }
-    }
+    forEachCase(BAD, ([, json, expected]) => expectCleanRejection(run(json), FILE, `${FILE}: ${expected}`));
   });
 
   it('accepts 2 odd but valid files: ids of an unloaded language, float32 extremes', () => {

@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyByteMutations, byteMutationsArb, expectCleanOutcome, expectCleanRejection, fuzzParams, lenientText, PATH_LIKE, utf8 } from '../testing/fuzz.testutil';
+import { applyByteMutations, byteMutationsArb, expectCleanOutcome, expectCleanRejection, fuzzParams, lenientText, PATH_LIKE, utf8, forEachCase } from '../testing/fuzz.testutil';
 import { evaluateTrec, parseQrels, parseRun, TREC_MEASURES, type Qrels, type TrecRun } from './trec';
 
 const QRELS = 'test.qrels';
@@ -67,20 +67,8 @@ const BAD_RUNS: [string, string, string][] = [
 
 describe('TREC files: malformed categories beyond trec.test.ts', () => {
   it(`rejects ${BAD_QRELS.length} malformed qrels and ${BAD_RUNS.length} malformed runs cleanly`, () => {
-    for (const [label, text, expected] of BAD_QRELS) {
-      try {
-        expectCleanRejection(() => parseQrels(text, QRELS), QRELS, `${QRELS}: ${expected}`);
-      } catch (err) {
-        throw new Error(`qrels, ${label}: ${(err as Error).message}`);
-      }
-    }
-    for (const [label, text, expected] of BAD_RUNS) {
-      try {
-        expectCleanRejection(() => parseRun(text, RUN), RUN, `${RUN}: ${expected}`);
-      } catch (err) {
-        throw new Error(`run, ${label}: ${(err as Error).message}`);
-      }
-    }
+    forEachCase(BAD_QRELS, ([, text, expected]) => expectCleanRejection(() => parseQrels(text, QRELS), QRELS, `${QRELS}: ${expected}`), 'qrels, ');
+    forEachCase(BAD_RUNS, ([, text, expected]) => expectCleanRejection(() => parseRun(text, RUN), RUN, `${RUN}: ${expected}`), 'run, ');
   });
 
   it('accepts 4 odd but valid files: a BOM, path-like and NUL ids, no-break spaces, a -0 level', () => {

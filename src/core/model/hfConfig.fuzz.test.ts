@@ -14,8 +14,7 @@ import {
   expectCleanRejection,
   fuzzParams,
   jsonMutationsArb,
-  nastyJsonValue,
-} from '../testing/fuzz.testutil';
+  nastyJsonValue, forEachCase } from '../testing/fuzz.testutil';
 import { HfConfigSchema, parseHfConfig, toHfConfig } from './hfConfig';
 import type { EncoderConfig } from './types';
 
@@ -87,13 +86,7 @@ const BAD: [string, unknown, string][] = [
 
 describe('parseHfConfig: malformed categories beyond hfConfig.test.ts', () => {
   it(`rejects ${BAD.length} malformed configs cleanly`, () => {
-    for (const [label, raw, expected] of BAD) {
-      try {
-        expectCleanRejection(() => parseHfConfig(raw, FILE), FILE, `${FILE}: ${expected}`);
-      } catch (err) {
-        throw new Error(`${label}: ${(err as Error).message}`);
-      }
-    }
+    forEachCase(BAD, ([, raw, expected]) => expectCleanRejection(() => parseHfConfig(raw, FILE), FILE, `${FILE}: ${expected}`));
   });
 
   it('accepts 3 valid configs with extras: a deep unknown key, path-like unknown keys, null bos/eos', () => {

@@ -5,22 +5,12 @@
  * seeded by hashing (seed, tensor name), so a tensor's values do not depend on which others exist or on
  * the order they are built in.
  */
-import { createRng } from '../metrics/rng';
+import { createRng, fmix32 } from '../metrics/rng';
 import type { EncoderConfig, HostTensor } from './types';
 import { expectedWeightShapes } from './weightNames';
 
 /** HF `initializer_range`. */
 export const INIT_STD = 0.02;
-
-/** murmur3's 32-bit finaliser: a bijection that spreads every input bit over the output. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
 
 /**
  * Derives a 32-bit seed from a base seed and a path of labels (FNV-1a over the labels, mixed with the

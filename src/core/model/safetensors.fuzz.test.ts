@@ -18,8 +18,7 @@ import {
   fuzzParams,
   jsonMutationsArb,
   toJsonText,
-  utf8,
-} from '../testing/fuzz.testutil';
+  utf8, forEachCase } from '../testing/fuzz.testutil';
 import { readSafetensors, SAFETENSORS_DTYPE_SIZES, writeSafetensors, type SafetensorsFile } from './safetensors';
 
 const FILE = 'model.safetensors';
@@ -84,13 +83,7 @@ const BAD: [string, Uint8Array, string][] = [
 
 describe('readSafetensors: malformed categories beyond safetensors.test.ts', () => {
   it(`rejects ${BAD.length} malformed files cleanly, before allocating anything they claim`, () => {
-    for (const [label, bytes, expected] of BAD) {
-      try {
-        expectCleanRejection(() => readSafetensors(bytes, FILE), FILE, `${FILE}: ${expected}`);
-      } catch (err) {
-        throw new Error(`${label}: ${(err as Error).message}`);
-      }
-    }
+    forEachCase(BAD, ([, bytes, expected]) => expectCleanRejection(() => readSafetensors(bytes, FILE), FILE, `${FILE}: ${expected}`));
   });
 
   it('accepts 4 odd but valid files: path-like and NUL tensor names, a "__proto__" tensor, a header BOM, an empty header', () => {

@@ -20,8 +20,7 @@ import {
   fuzzParams,
   jsonMutationsArb,
   toJsonText,
-  utf8,
-} from '../testing/fuzz.testutil';
+  utf8, forEachCase } from '../testing/fuzz.testutil';
 import { HfTokenizer, loadTokenizer, tokenizerFromJson, type TokenizerSource } from './tokenizer';
 
 const DIR = 'ckpt';
@@ -149,13 +148,7 @@ describe('tokenizer loading: malformed categories beyond tokenizer.test.ts', () 
   afterAll(() => warn.mockRestore());
 
   it(`rejects ${BAD_JSON.length} malformed tokenizer.json contents cleanly`, () => {
-    for (const [label, json, expected] of BAD_JSON) {
-      try {
-        expectCleanRejection(() => tokenizerFromJson(json, FILE), FILE, `${FILE}: ${expected}`);
-      } catch (err) {
-        throw new Error(`${label}: ${(err as Error).message}`);
-      }
-    }
+    forEachCase(BAD_JSON, ([, json, expected]) => expectCleanRejection(() => tokenizerFromJson(json, FILE), FILE, `${FILE}: ${expected}`));
   });
 
   it(`rejects ${BAD_FILES.length} malformed tokenizer.json / tokenizer_config.json files cleanly`, async () => {

@@ -316,3 +316,17 @@ export function arbitraryBytes(maxLength = 64): fc.Arbitrary<Uint8Array> {
 
 /** fast-check settings of the suite: a fixed seed so a failure replays, and a bounded run count. */
 export const fuzzParams = (numRuns: number): fc.Parameters<unknown> => ({ numRuns, seed: 0x8e1f });
+
+/**
+ * Runs `check` on every case of a malformed-input table (`[label, ...]`); a failure is re-thrown with the
+ * case's label (after `prefix`), so one test can cover a whole table and still say which case broke.
+ */
+export function forEachCase<T extends readonly [string, ...unknown[]]>(cases: readonly T[], check: (c: T) => void, prefix = ''): void {
+  for (const c of cases) {
+    try {
+      check(c);
+    } catch (err) {
+      throw new Error(`${prefix}${c[0]}: ${(err as Error).message}`);
+    }
+  }
+}

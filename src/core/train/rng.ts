@@ -8,6 +8,8 @@
  * consumer never shifts the numbers another one sees.
  */
 
+import { fmix32 } from '../metrics/rng';
+
 /** The serialisable state of an {@link Rng}: one unsigned 32-bit integer. */
 export interface RngState {
   state: number;
@@ -19,16 +21,6 @@ function checkSeed(seed: number, what: string): void {
   if (!Number.isInteger(seed) || seed < 0 || seed >= TWO_POW_32) {
     throw new RangeError(`${what} must be an integer in [0, 2^32) (got ${seed})`);
   }
-}
-
-/** murmur3's 32-bit finaliser: spreads every input bit over the output. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /**

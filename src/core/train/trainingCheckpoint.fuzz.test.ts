@@ -20,8 +20,7 @@ import {
   fuzzParams,
   jsonMutationsArb,
   toJsonText,
-  utf8,
-} from '../testing/fuzz.testutil';
+  utf8, forEachCase } from '../testing/fuzz.testutil';
 import { CHECKPOINT_FORMAT, CheckpointManifestSchema, encodeManifest, parseManifest, type CheckpointManifest } from './trainingCheckpoint';
 import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
 
@@ -111,13 +110,7 @@ const BAD: [string, Uint8Array, string][] = [
 
 describe('parseManifest: malformed manifest.json files', () => {
   it(`rejects ${BAD.length} malformed manifests cleanly`, () => {
-    for (const [label, bytes, expected] of BAD) {
-      try {
-        expectCleanRejection(() => parseManifest(bytes, SOURCE), FILE, `${FILE}: ${expected}`);
-      } catch (err) {
-        throw new Error(`${label}: ${(err as Error).message}`);
-      }
-    }
+    forEachCase(BAD, ([, bytes, expected]) => expectCleanRejection(() => parseManifest(bytes, SOURCE), FILE, `${FILE}: ${expected}`));
   });
 
   it('accepts 3 odd but valid manifests: a leading BOM, path-like dataset file names, NUL in a tensor name', () => {
