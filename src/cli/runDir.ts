@@ -23,6 +23,7 @@ export const LOG_FILE = 'log.jsonl';
 export const EVAL_LOG_FILE = 'eval.jsonl';
 export const CHECKPOINTS_DIR = 'checkpoints';
 export const EVAL_DIR = 'eval';
+export const VALIDATION_DIR = 'validation';
 
 const STEP_DIR = /^step-(\d+)$/;
 
@@ -77,6 +78,17 @@ export async function appendEvalLog(dir: string, log: EvalLog): Promise<void> {
 /** Writes one evaluation result as `eval/step-N.json`; returns the path. */
 export async function writeEvalResult(dir: string, step: number, result: unknown): Promise<string> {
   const file = path.join(dir, EVAL_DIR, `step-${step}.json`);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(result)}\n`);
+  return file;
+}
+
+/**
+ * Writes the evaluation on the held-out training questions as `validation/step-N.json` (kept apart from
+ * `eval/`, which is the zero-shot evaluation set); returns the path.
+ */
+export async function writeValidationResult(dir: string, step: number, result: unknown): Promise<string> {
+  const file = path.join(dir, VALIDATION_DIR, `step-${step}.json`);
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(result)}\n`);
   return file;

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeToyFiles } from '../../core/train/toyDataset.testing';
 import { main } from '../main';
 import { listCheckpoints, readEvalLog, readStepLog } from '../runDir';
+import { loadDatasetFromDir } from '../loadDataset';
+import { parseRetrievalResult } from '../../core/metrics/resultSchema';
+import { buildTrainingSet } from '../../core/train/examples';
 
 /** Runs the CLI, returning exit code, stdout and stderr. */
 async function run(args: string[]) {
@@ -122,5 +125,26 @@ describe('xlir train', () => {
     const r = await run(['train', '--config', bad, '--out', path.join(root, 'run-bad'), '--data', data, '--backend', 'cpu']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad\.json: tau: /);
+  });
+
+  it('with data.validationFraction, scores the held-out training questions only and writes validation/step-N.json', async () => {
+    const cfg = path.join(root, 'run-val.json');
+    await writeFile(cfg, JSON.stringify({ ...config, data: { ...config.data, validationFraction: 0.25 } }));
+    const out = path.join(root, 'run-val');
+    const r = await run(['--json', 'train', '--config', cfg, '--out', out, '--data', data, '--backend', 'cpu', '--no-eval']);
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { validation: Record<string, number> | null; eval: unknown };
+    expect(summary.eval).toBeNull();
+    const result = parseRetrievalResult(await readFile(path.join(out, 'validation', 'step-6.json'), 'utf8'), 'validation');
+    expect(result.dataset).toBe('mlqa-r');
+    expect(result.languages).toEqual(['de', 'en']);
+    expect(summary.validation!['mono.map']).toBe(result.mono.map);
+    // the queries are the held-out question ids, in both languages: 12 toy paragraphs' questions × 0.25
+    const ids = Object.keys(result.per_query.multi.en!).map((id) => id.slice(3));
+    const dataset = await loadDatasetFromDir(data, 'mlqa-r', ['de', 'en']);
+    const set = buildTrainingSet(dataset, { languages: ['de', 'en'], seed: config.seed, validationFraction: 0.25 });
+    expect(ids.sort()).toEqual(set.validation.map((g) => g.questionId).sort());
+    expect(ids.length).toBeGreaterThan(0);
+    expect(set.groups.some((g) => ids.includes(g.questionId))).toBe(false);
   });
 });

@@ -17,6 +17,7 @@ import { memorySource } from '../../core/model/checkpointSource';
 import { embedDataset } from '../../core/train/embedDataset';
 import { createTrainingEncoder } from '../../core/train/trainingEncoder';
 import { runTraining, TrainingDivergedError, type TrainResult } from '../../core/train/trainLoop';
+import { validationDataset } from '../../core/train/validationSet';
 import { resolveDataDir } from '../dataDir';
 import { dirSource } from '../loadCheckpoint';
 import { loadDatasetFromDir } from '../loadDataset';
@@ -35,6 +36,7 @@ import {
   writeCheckpoint,
   writeEvalResult,
   writeRunConfig,
+  writeValidationResult,
 } from '../runDir';
 
 export const TRAIN_BACKENDS = ['wasm', 'cpu'] as const;
@@ -191,6 +193,7 @@ export function registerTrain(program: Command): void {
         });
       } catch (err) {
         progress.done();
+        model.encoder.dispose();
         if (err instanceof TrainingDivergedError && err.lastCheckpointStep !== null) {
           out.info(`the last good checkpoint is ${checkpointDir(runDir, err.lastCheckpointStep)}`);
         }
@@ -198,9 +201,19 @@ export function registerTrain(program: Command): void {
       } finally {
         process.removeListener('SIGINT', onSigint);
         process.removeListener('SIGINT', abort);
-        model.encoder.dispose();
       }
       progress.done();
+      // Tuning reads this, never the evaluation set: the held-out training questions (data.validationFraction).
+      let validation: Record<string, number> | null = null;
+      if (result.status === 'completed' && config.data.validationFraction > 0) {
+        const valDataset = validationDataset(trainDataset, config);
+        out.info(`validating on ${valDataset.queries.length} held-out ${trainDataset.name} queries (${valDataset.languages.join(' ')})`);
+        const embeddings = await embedDataset(model.encoder, valDataset, { batchSize: EVAL_BATCH, maxLength: config.model.maxLength });
+        const r = await evaluateRetrieval(valDataset, embeddings);
+        await writeValidationResult(runDir, result.step, r);
+        validation = headlineMetrics(r);
+      }
+      model.encoder.dispose();
       const seconds = (now() - t0) / 1000;
       const summary = {
         runDir,
@@ -216,11 +229,13 @@ export function registerTrain(program: Command): void {
         lastLog: result.lastLog,
         checkpoint: result.checkpointStep === null ? null : checkpointDir(runDir, result.checkpointStep),
         eval: lastEval as EvalLog | null,
+        validation,
       };
       out.result(summary, (s) =>
         [
           `${s.status} at step ${s.step}/${s.steps} in ${s.seconds.toFixed(1)} s (${s.stepsPerSecond.toFixed(2)} steps/s on ${s.backend})`,
           `retrieval loss ${s.firstLoss.toFixed(4)} (first 10 steps) → ${s.lastLoss.toFixed(4)} (last 10 steps)`,
+          ...(s.validation ? [`validation at step ${s.step}: ${Object.entries(s.validation).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}`] : []),
           ...(s.eval ? [`eval at step ${s.eval.step}: ${Object.entries(s.eval.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}`] : []),
           `checkpoint ${s.checkpoint ?? 'none'}`,
         ].join('\n'),
