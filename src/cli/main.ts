@@ -13,6 +13,7 @@ import { registerCompare } from './commands/compare';
 import { registerEval } from './commands/eval';
 import { registerEvaluate } from './commands/evaluate';
 import { registerExportTrec } from './commands/exportTrec';
+import { registerStudy } from './commands/study';
 
 export function buildProgram(): Command {
   const program = new Command('xlir')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerEvaluate(program);
   registerExportTrec(program);
   registerData(program);
+  registerStudy(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeErr: () => {} });
   return program;
 }

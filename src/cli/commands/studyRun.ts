@@ -1,0 +1,226 @@
+/**
+ * `xlir study run --out STUDYDIR`: trains and evaluates the whole study of `core/experiment/studyPlan.ts`
+ * by running `xlir train` / `xlir evaluate` as child processes, `--jobs` at a time (one wasm thread each).
+ *
+ * Order: the tuning tries (first seed, validation split only), then, once an arm's tries are scored, its
+ * two further seeds with the chosen setting, then the zero-shot evaluation of every kept run. The run
+ * folder of each step is its record; a step whose output exists is skipped and an unfinished training run
+ * is resumed from its last checkpoint, so an interrupted study continues where it stopped.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../../core/errors';
+import { parseRunConfigJson, type RunConfig } from '../../core/experiment/runConfig';
+import {
+  chooseTry,
+  runName,
+  STUDY_ARMS,
+  STUDY_DIRECTIONS,
+  STUDY_SEEDS,
+  studyRunConfig,
+  trySettings,
+  validationScore,
+  type StudyArm,
+  type StudyDirection,
+  type StudyOptions,
+  type TrySetting,
+} from '../../core/experiment/studyPlan';
+import { parseRetrievalResult } from '../../core/metrics/resultSchema';
+import { headlineMetrics } from './train';
+
+export const CHOICES_FILE = 'choices.json';
+export const TEST_RESULT_FILE = 'test.json';
+
+async function exists(p: string): Promise<boolean> {
+  return access(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function readPreset(presetDir: string, direction: StudyDirection, arm: StudyArm): Promise<RunConfig> {
+  const file = path.join(presetDir, `${direction}.${arm === 'adversarial' ? 'adversarial' : 'hybrid'}.json`);
+  return parseRunConfigJson(await readFile(file, 'utf8'), file);
+}
+
+/** Runs `xlir ARGS…`, its output appended to `logFile`; rejects on a non-zero exit. */
+function xlir(args: string[], logFile: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const log = createWriteStream(logFile, { flags: 'a' });
+    log.write(`$ xlir ${args.join(' ')}\n`);
+    const child = spawn(process.execPath, [process.argv[1]!, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      log.end();
+      if (code === 0) resolve();
+      else reject(new ConfigError(`xlir ${args[0]} failed (exit ${code}); see ${logFile}`));
+    });
+  });
+}
+
+export interface StudyRunOptions extends StudyOptions {
+  out: string;
+  presets: string;
+  jobs: number;
+  data?: string;
+  /** print one line per finished step */
+  say: (line: string) => void;
+}
+
+/** The choice of one arm, written to choices.json for the report. */
+export interface ArmChoice {
+  direction: StudyDirection;
+  arm: StudyArm;
+  tries: { setting: TrySetting; run: string; validation: Record<string, number>; score: number }[];
+  chosen: number;
+}
+
+export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
+  const root = path.resolve(opts.out);
+  await mkdir(root, { recursive: true });
+  await writeFile(path.join(root, 'study-options.json'), `${JSON.stringify({ steps: opts.steps, model: opts.model, lr: opts.lr, validationFraction: opts.validationFraction }, null, 2)}\n`);
+  const dataArgs = opts.data ? ['--data', opts.data] : [];
+  const queue: { name: string; start: () => Promise<void>; resolve: () => void; reject: (e: unknown) => void }[] = [];
+
+  /** Queues a step; its promise settles when it has run (steps run in queue order, `jobs` at once). */
+  function enqueue(name: string, work: () => Promise<void>): Promise<void> {
+    const p = new Promise<void>((resolve, reject) => queue.push({ name, start: work, resolve, reject }));
+    // failures are collected by the workers; a step nobody awaits must not crash the process
+    p.catch(() => undefined);
+    return p;
+  }
+
+  async function train(config: RunConfig, name: string): Promise<void> {
+    const dir = path.join(root, name);
+    const done = path.join(dir, 'checkpoints', `step-${config.steps}`);
+    const validated = config.data.validationFraction > 0 ? path.join(dir, 'validation', `step-${config.steps}.json`) : done;
+    if ((await exists(done)) && (await exists(validated))) return;
+    await mkdir(path.dirname(dir), { recursive: true });
+    const log = `${dir}.log`;
+    if (await exists(path.join(dir, 'checkpoints'))) {
+      await xlir(['train', '--resume', dir, '--no-eval', ...dataArgs], log);
+    } else {
+      const cfgFile = `${dir}.config.json`;
+      await writeFile(cfgFile, `${JSON.stringify(config, null, 2)}\n`);
+      await xlir(['train', '--config', cfgFile, '--out', dir, '--no-eval', ...dataArgs], log);
+    }
+    opts.say(`trained ${name}`);
+  }
+
+  async function evaluate(config: RunConfig, name: string): Promise<void> {
+    const dir = path.join(root, name);
+    const out = path.join(dir, TEST_RESULT_FILE);
+    if (await exists(out)) return;
+    await xlir(
+      [
+        'evaluate',
+        '--dataset', config.data.eval.dataset,
+        '--languages', config.data.eval.languages.join(','),
+        '--checkpoint', path.join(dir, 'checkpoints', `step-${config.steps}`),
+        '--max-length', String(config.model.maxLength),
+        '--out', out,
+        ...dataArgs,
+      ],
+      `${dir}.log`,
+    );
+    opts.say(`evaluated ${name}`);
+  }
+
+  async function validation(config: RunConfig, name: string): Promise<Record<string, number>> {
+    const file = path.join(root, name, 'validation', `step-${config.steps}.json`);
+    return headlineMetrics(parseRetrievalResult(await readFile(file, 'utf8'), file));
+  }
+
+  const choices = new Map<string, Promise<ArmChoice>>();
+  const [firstSeed, ...otherSeeds] = STUDY_SEEDS;
+  const key = (d: StudyDirection, a: StudyArm) => `${d}/${a}`;
+
+  // Tuning: X-X-mono first (the adversarial tries take its τ), adversarial last.
+  const armOrder: StudyArm[] = ['xx-mono', ...STUDY_ARMS.filter((a) => a !== 'xx-mono' && a !== 'adversarial'), 'adversarial'];
+  for (const arm of armOrder) {
+    for (const direction of STUDY_DIRECTIONS) {
+      const base = await readPreset(opts.presets, direction, arm);
+      const settings = async (): Promise<TrySetting[]> => {
+        if (arm !== 'adversarial') return trySettings(arm, null);
+        const xx = await choices.get(key(direction, 'xx-mono'))!;
+        return trySettings(arm, xx.tries[xx.chosen]!.setting.tau);
+      };
+      const tries = Array.from({ length: 2 }, (_, i) =>
+        enqueue(runName(direction, arm, i + 1, firstSeed), async () => {
+          const s = (await settings())[i]!;
+          await train(studyRunConfig(base, arm, s, firstSeed, opts), runName(direction, arm, i + 1, firstSeed));
+        }),
+      );
+      choices.set(
+        key(direction, arm),
+        Promise.all(tries).then(async () => {
+          const list = await settings();
+          const scored = await Promise.all(
+            list.map(async (setting, i) => {
+              const run = runName(direction, arm, i + 1, firstSeed);
+              const v = await validation(studyRunConfig(base, arm, setting, firstSeed, opts), run);
+              return { setting, run, validation: v, score: validationScore(v, run) };
+            }),
+          );
+          return { direction, arm, tries: scored, chosen: chooseTry(scored.map((t) => t.score)) };
+        }),
+      );
+    }
+  }
+  // Further seeds of the chosen setting, then the evaluation of every kept run.
+  const kept: { config: () => Promise<RunConfig>; name: () => Promise<string>; after: Promise<unknown> }[] = [];
+  for (const arm of armOrder) {
+    for (const direction of STUDY_DIRECTIONS) {
+      const base = await readPreset(opts.presets, direction, arm);
+      const choice = choices.get(key(direction, arm))!;
+      kept.push({
+        config: async () => {
+          const c = await choice;
+          return studyRunConfig(base, arm, c.tries[c.chosen]!.setting, firstSeed, opts);
+        },
+        name: async () => (await choice).tries[(await choice).chosen]!.run,
+        after: choice,
+      });
+      for (const seed of otherSeeds) {
+        const c = async () => {
+          const ch = await choice;
+          return studyRunConfig(base, arm, ch.tries[ch.chosen]!.setting, seed, opts);
+        };
+        const name = async () => runName(direction, arm, (await choice).chosen + 1, seed);
+        const trained = enqueue(`${key(direction, arm)}/seed-${seed}`, async () => train(await c(), await name()));
+        kept.push({ config: c, name, after: trained });
+      }
+    }
+  }
+  for (const k of kept) {
+    enqueue(`evaluate ${kept.indexOf(k)}`, async () => {
+      await k.after;
+      await evaluate(await k.config(), await k.name());
+    });
+  }
+
+  // Workers take steps in queue order; a step waits for what it depends on, which is always earlier.
+  let next = 0;
+  const failures: unknown[] = [];
+  async function worker(): Promise<void> {
+    while (next < queue.length) {
+      const job = queue[next++]!;
+      try {
+        await job.start();
+        job.resolve();
+      } catch (err) {
+        failures.push(err);
+        job.reject(err);
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: opts.jobs }, worker));
+  if (failures.length > 0) throw failures[0];
+  const all = await Promise.all([...choices.values()]);
+  await writeFile(path.join(root, CHOICES_FILE), `${JSON.stringify(all, null, 2)}\n`);
+  return all;
+}

@@ -1,0 +1,137 @@
+/**
+ * The study of issue 9 as data: which runs to train, with which configs, and how the tuned setting of
+ * each arm is chosen. Pure (no I/O): `xlir study run` executes the plan and `xlir study build` reads it
+ * back, so both agree on run names and on the selection rule.
+ *
+ * Protocol (examples/study/REPORT.md):
+ *  - two directions (the presets mlqa-xquad and xquad-mlqa), six arms each, three seeds;
+ *  - every arm gets the same budget of tuning tries ({@link TRIES_PER_ARM}), trained with the first seed on the
+ *    training data minus a held-out validation fraction and scored on those held-out questions only;
+ *  - the try with the best validation score (mean of mono, cross and multi mAP) is the arm's setting; its
+ *    first-seed run is kept and two more seeds are trained with the same setting;
+ *  - only then is every kept run evaluated on the zero-shot evaluation set.
+ */
+import { ConfigError } from '../errors';
+import { parseRunConfig, type RunConfig } from './runConfig';
+
+export const STUDY_DIRECTIONS = ['mlqa-xquad', 'xquad-mlqa'] as const;
+export type StudyDirection = (typeof STUDY_DIRECTIONS)[number];
+
+export const STUDY_ARMS = ['xx-mono', 'xy', 'hybrid-0.25', 'hybrid-0.5', 'hybrid-0.75', 'adversarial'] as const;
+export type StudyArm = (typeof STUDY_ARMS)[number];
+
+/** Display names (tables, figures, the notebook's run names). */
+export const ARM_LABELS: Record<StudyArm, string> = {
+  'xx-mono': 'X-X-mono',
+  xy: 'X-Y',
+  'hybrid-0.25': 'Hybrid α=0.25',
+  'hybrid-0.5': 'Hybrid α=0.5',
+  'hybrid-0.75': 'Hybrid α=0.75',
+  adversarial: 'Adversarial',
+};
+
+export const TRIES_PER_ARM = 2;
+/** τ of the two tries of the non-adversarial arms */
+export const TAU_TRIES = [0.05, 0.1] as const;
+/**
+ * λ_max of the adversarial arm's two tries (paper-method.md §5.2 sweeps 0.1, 0.3, 1). The adversarial arm
+ * trains on X-X-mono batches plus the discriminator, so it takes the τ tuned for X-X-mono and spends its
+ * own tries on λ_max.
+ */
+export const LAMBDA_TRIES = [0.1, 0.3] as const;
+
+export const STUDY_SEEDS = [20240813, 20240814, 20240815] as const;
+
+export interface StudyOptions {
+  /** training steps of every run */
+  steps: number;
+  /** built-in model of every run */
+  model: 'tiny' | 'small';
+  /** peak learning rate of every run */
+  lr: number;
+  /** held-out fraction of training questions for tuning */
+  validationFraction: number;
+}
+
+export const DEFAULT_STUDY_OPTIONS: StudyOptions = { steps: 400, model: 'tiny', lr: 0.005, validationFraction: 0.1 };
+
+/** What distinguishes one try of an arm. */
+export interface TrySetting {
+  tau: number;
+  lambdaMax?: number;
+}
+
+export function trySettings(arm: StudyArm, xxMonoTau: number | null): TrySetting[] {
+  if (arm !== 'adversarial') return TAU_TRIES.map((tau) => ({ tau }));
+  if (xxMonoTau === null) throw new ConfigError('the adversarial tries need the τ chosen for X-X-mono first');
+  return LAMBDA_TRIES.map((lambdaMax) => ({ tau: xxMonoTau, lambdaMax }));
+}
+
+/** Folder name of a run inside the study folder, e.g. `mlqa-xquad/hybrid-0.5/try-1-seed-20240813`. */
+export function runName(direction: StudyDirection, arm: StudyArm, tryIndex: number, seed: number): string {
+  return `${direction}/${arm}/try-${tryIndex}-seed-${seed}`;
+}
+
+function strategyFor(arm: StudyArm, base: RunConfig['strategy'], setting: TrySetting): RunConfig['strategy'] {
+  switch (arm) {
+    case 'xx-mono':
+      return { kind: 'xx-mono' };
+    case 'xy':
+      return { kind: 'xy' };
+    case 'hybrid-0.25':
+      return { kind: 'hybrid', alpha: 0.25 };
+    case 'hybrid-0.5':
+      return { kind: 'hybrid', alpha: 0.5 };
+    case 'hybrid-0.75':
+      return { kind: 'hybrid', alpha: 0.75 };
+    case 'adversarial':
+      if (base.kind !== 'adversarial') throw new ConfigError('the adversarial arm needs the adversarial preset as its base');
+      return { ...base, lambdaMax: setting.lambdaMax! };
+  }
+}
+
+/**
+ * The config of one study run: the direction's preset (`base`, the hybrid preset for all arms but the
+ * adversarial one, which starts from the adversarial preset) with the study's model, budget and the try's
+ * setting.
+ */
+export function studyRunConfig(base: RunConfig, arm: StudyArm, setting: TrySetting, seed: number, options: StudyOptions): RunConfig {
+  const { vocabSize, ...model } = base.model;
+  return parseRunConfig(
+    {
+      ...base,
+      description: `Study (issue 9): ${ARM_LABELS[arm]}, τ ${setting.tau}${setting.lambdaMax !== undefined ? `, λ_max ${setting.lambdaMax}` : ''}, seed ${seed}, ${options.steps} steps, ${options.model} model.`,
+      seed,
+      model: { ...model, builtin: options.model, ...(vocabSize !== undefined ? { vocabSize } : {}) },
+      data: { ...base.data, validationFraction: options.validationFraction },
+      strategy: strategyFor(arm, base.strategy, setting),
+      steps: options.steps,
+      warmupSteps: Math.max(1, Math.round(options.steps / 10)),
+      checkpointEvery: options.steps,
+      evalEvery: 0,
+      lr: options.lr,
+      tau: setting.tau,
+    },
+    `study ${arm}`,
+  );
+}
+
+/** The score a try is chosen by: the mean of the validation mono, cross and multi mAP. */
+export function validationScore(metrics: Readonly<Record<string, number>>, source: string): number {
+  const parts = ['mono.map', 'cross.map', 'multi.map'].map((k) => {
+    const v = metrics[k];
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${source}: validation metric ${k} is missing`);
+    return v;
+  });
+  return (parts[0]! + parts[1]! + parts[2]!) / 3;
+}
+
+/** @returns the index of the best try (the first of equal scores) */
+export function chooseTry(scores: readonly number[]): number {
+  if (scores.length === 0) throw new ConfigError('no tries to choose from');
+  let best = 0;
+  scores.forEach((s, i) => {
+    if (s > scores[best]!) best = i;
+  });
+  return best;
+}
