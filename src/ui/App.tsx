@@ -8,6 +8,7 @@ import { DataCell } from './panels/DataCell';
 import { ModelCell } from './panels/ModelCell';
 import { RunsCell } from './panels/RunsCell';
 import { ResultsCell } from './panels/ResultsCell';
+import { StudyCell } from './panels/StudyCell';
 import { useAppStore } from './store/store';
 import { addNote } from './actions/notebook';
 
@@ -25,6 +26,8 @@ function CellView({ cell, index, count }: { cell: Cell; index: number; count: nu
       return <ResultsCell />;
     case 'about':
       return <AboutMachine />;
+    case 'study':
+      return <StudyCell />;
   }
 }
 

@@ -11,6 +11,7 @@ import {
 import { DataFormatError } from '../errors';
 import { TIE_BREAK } from '../metrics/resultSchema';
 import { parseRunConfigJson } from './runConfig';
+import { packPerQuery } from './studyResults';
 
 const tiny = parseRunConfigJson(readFileSync(new URL('../../../experiments/tiny.json', import.meta.url), 'utf8'), 'tiny.json');
 
@@ -151,6 +152,36 @@ describe('notebook file', () => {
     const nb = sample();
     nb.figures.pngScale = 0;
     expect(() => serializeNotebook(nb)).toThrow(/notebook: figures\.pngScale/);
+  });
+
+  it('holds an optional study shown by at most one study cell, and round-trips it exactly', () => {
+    const nb = sample();
+    const result = nb.runs[0]!.evaluations[0]!.result;
+    const { per_query, ...summary } = result;
+    nb.cells.unshift({ kind: 'study', id: 'study' });
+    nb.study = {
+      summary: 'Three seeds.',
+      directions: [
+        {
+          id: 'mlqa-xquad',
+          label: 'MLQA-R → XQuAD-R',
+          differences: [['hybrid-0.5', 'hybrid-0.5']],
+          arms: [{ arm: 'hybrid-0.5', label: 'Hybrid', setting: 'τ 0.1', seeds: [{ seed: 1, config: tiny, runId: 'r1', result: summary }], mean: { ...summary, per_query_packed: packPerQuery(per_query!) } }],
+        },
+      ],
+    };
+    const text = serializeNotebook(nb);
+    const back = parseNotebook('study.xlir.json', text);
+    expect(back).toEqual(nb);
+    expect(serializeNotebook(back)).toBe(text);
+    const { study: _study, ...noStudy } = JSON.parse(text) as Notebook;
+    expect(() => parseNotebook('s.xlir.json', JSON.stringify(noStudy))).toThrow(/^s\.xlir\.json: study: the notebook has a "study" cell but no study/);
+    const twice = JSON.parse(text) as Notebook;
+    twice.cells.push({ kind: 'study', id: 'study-2' });
+    expect(() => parseNotebook('s.xlir.json', JSON.stringify(twice))).toThrow(/cells: at most one "study" cell, found 2/);
+    const badPacked = JSON.parse(text) as { study: { directions: { arms: { mean: { per_query_packed: { mono: Record<string, unknown> } } }[] }[] } };
+    badPacked.study.directions[0]!.arms[0]!.mean.per_query_packed.mono['en->en'] = [2];
+    expect(() => parseNotebook('s.xlir.json', JSON.stringify(badPacked))).toThrow(/study\.directions\[0\]\.arms\[0\]\.mean\.per_query_packed\.mono\.en->en\[0\]/);
   });
 
   it('derives a file name from the title', () => {

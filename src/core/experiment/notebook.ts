@@ -17,13 +17,15 @@ import { RetrievalResultSchema } from '../metrics/resultSchema';
 import { BUILTIN_MODELS } from '../model/builtinConfigs';
 import { RunConfigSchema } from './runConfig';
 import { StepLogSchema } from './runLog';
+import { StudySchema } from './studyResults';
 
 export const NOTEBOOK_SCHEMA_VERSION = 1;
 
 /** Cells that appear exactly once, in this default order; notes can sit anywhere between them. */
 export const FIXED_CELL_KINDS = ['data', 'model', 'runs', 'results', 'about'] as const;
 export type FixedCellKind = (typeof FIXED_CELL_KINDS)[number];
-export const CELL_KINDS = [...FIXED_CELL_KINDS, 'note'] as const;
+/** `study` appears at most once, in a notebook that holds a `study` (examples/study). */
+export const CELL_KINDS = [...FIXED_CELL_KINDS, 'note', 'study'] as const;
 export type CellKind = (typeof CELL_KINDS)[number];
 
 const IdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of 1–64 letters, digits, "_" or "-"');
@@ -50,7 +52,8 @@ export const NoteCellSchema = z.object({
   markdown: z.string().max(1_000_000),
 });
 export const FixedCellSchema = z.object({ kind: z.enum(FIXED_CELL_KINDS), id: IdSchema });
-export const CellSchema = z.union([NoteCellSchema, FixedCellSchema]);
+export const StudyCellSchema = z.object({ kind: z.literal('study'), id: IdSchema });
+export const CellSchema = z.union([NoteCellSchema, FixedCellSchema, StudyCellSchema]);
 export type NoteCell = z.infer<typeof NoteCellSchema>;
 export type Cell = z.infer<typeof CellSchema>;
 
@@ -173,6 +176,8 @@ export const NotebookSchema = z
     model: ModelChoiceSchema,
     runs: z.array(RunRecordSchema),
     figures: FigureSettingsSchema,
+    /** a multi-seed study's results (examples/study), shown by the `study` cell */
+    study: StudySchema.optional(),
   })
   .superRefine((nb, ctx) => {
     const ids = new Set<string>();
@@ -184,6 +189,9 @@ export const NotebookSchema = z
       const n = nb.cells.filter((c) => c.kind === kind).length;
       if (n !== 1) ctx.addIssue({ code: 'custom', path: ['cells'], message: `needs exactly one "${kind}" cell, found ${n}` });
     }
+    const studyCells = nb.cells.filter((c) => c.kind === 'study').length;
+    if (studyCells > 1) ctx.addIssue({ code: 'custom', path: ['cells'], message: `at most one "study" cell, found ${studyCells}` });
+    if (studyCells === 1 && !nb.study) ctx.addIssue({ code: 'custom', path: ['study'], message: 'the notebook has a "study" cell but no study' });
     const runIds = new Set<string>();
     nb.runs.forEach((run, i) => {
       if (runIds.has(run.id)) ctx.addIssue({ code: 'custom', path: ['runs', i, 'id'], message: `run id "${run.id}" appears twice` });

@@ -43,6 +43,9 @@ export interface RetrievalComparison {
   multi: SettingComparison;
 }
 
+/** The app's and the study's tests: ≥ 10,000 as issue 3 asks; the seed makes the p-values reproducible. */
+export const COMPARISON_SETTINGS = { seed: 20240819, permutations: 10_000, resamples: 10_000, level: 0.95 } as const;
+
 export interface CompareOptions {
   rng: Rng;
   permutations?: number;

@@ -2,6 +2,7 @@
  * Autosave of the notebook in the browser (IndexedDB through idb-keyval), debounced, and its restore at
  * start-up. The notebook is stored in pieces so a training step rewrites only what it changed:
  *   `meta`          title, cells, data, model, figures and the run ids, in order
+ *   `study`         the notebook's study (absent when it has none; written only when it changes)
  *   `run:<id>`      a run record without its evaluations (logs grow every step)
  *   `evals:<id>`    its evaluations (large: per-query APs), rewritten only when they change
  * A piece is written when its object is not the one written last time (the store replaces objects, never
@@ -67,12 +68,17 @@ export class NotebookAutosave {
       }
       if (this.written.get(evalKey) !== run.evaluations) entries.push([evalKey, run.evaluations]);
     }
+    if (nb.study) {
+      live.add('study');
+      if (this.written.get('study') !== nb.study) entries.push(['study', nb.study]);
+    }
     const deleted = [...this.written.keys()].filter((k) => !live.has(k));
     if (entries.length) await this.kv.setMany(entries);
     if (deleted.length) await this.kv.delMany(deleted);
     // Record only after the writes succeeded, so a failed write is retried next time.
     for (const [key] of entries) {
       if (key === 'meta') this.written.set('meta', metaParts);
+      else if (key === 'study') this.written.set('study', nb.study);
       else if (key.startsWith('run:')) this.written.set(key, nb.runs.find((r) => `run:${r.id}` === key));
       else if (key.startsWith('evals:')) this.written.set(key, nb.runs.find((r) => `evals:${r.id}` === key)!.evaluations);
     }
@@ -88,12 +94,14 @@ export class NotebookAutosave {
     const [meta] = (await this.kv.getMany(['meta'])) as [Meta | undefined];
     if (!meta) return null;
     const runIds = Array.isArray(meta.runIds) ? meta.runIds : [];
-    const pieces = await this.kv.getMany(runIds.flatMap((id) => [`run:${id}`, `evals:${id}`]));
+    const pieces = await this.kv.getMany([...runIds.flatMap((id) => [`run:${id}`, `evals:${id}`]), 'study']);
     const runs = runIds.map((_, i) => ({ ...(pieces[2 * i] as object), evaluations: pieces[2 * i + 1] }));
+    const study = pieces[2 * runIds.length];
     const { runIds: _ids, ...rest } = meta;
-    const notebook = validateNotebook(AUTOSAVE_SOURCE, { ...rest, runs });
+    const notebook = validateNotebook(AUTOSAVE_SOURCE, { ...rest, runs, ...(study !== undefined ? { study } : {}) });
     // What was just read is what storage holds: remember it so the first write after restore is small.
     this.written.set('meta', [notebook.title, notebook.cells, notebook.data, notebook.model, notebook.figures, notebook.runs.map((r) => r.id).join('\n')]);
+    if (notebook.study) this.written.set('study', notebook.study);
     for (const run of notebook.runs) {
       this.written.set(`run:${run.id}`, run);
       this.written.set(`evals:${run.id}`, run.evaluations);
@@ -103,7 +111,7 @@ export class NotebookAutosave {
 }
 
 function savedPartChanged(a: AppState, b: AppState): boolean {
-  return a.title !== b.title || a.cells !== b.cells || a.data !== b.data || a.model !== b.model || a.runs !== b.runs || a.figures !== b.figures;
+  return a.title !== b.title || a.cells !== b.cells || a.data !== b.data || a.model !== b.model || a.runs !== b.runs || a.figures !== b.figures || a.study !== b.study;
 }
 
 /**

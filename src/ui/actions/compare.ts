@@ -3,9 +3,7 @@ import type { Evaluation, RunRecord } from '../../core/experiment/notebook';
 import { useAppStore } from '../store/store';
 import { comparisonKey } from '../store/selectors';
 import { computeClient } from './compute';
-
-/** ≥ 10,000 as issue 3 asks; the seed makes the p-values reproducible. */
-export const COMPARISON_SETTINGS = { seed: 20240819, permutations: 10_000, resamples: 10_000, level: 0.95 } as const;
+import { COMPARISON_SETTINGS } from '../../core/metrics/compareRetrieval';
 
 /** Starts the comparison of `a` against `b` unless it is cached or running. Both need per-query APs. */
 export function requestComparison(a: RunRecord, ea: Evaluation, b: RunRecord, eb: Evaluation): void {

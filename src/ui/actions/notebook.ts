@@ -66,6 +66,7 @@ export function applyNotebook(notebook: Notebook): void {
     model: notebook.model,
     runs: notebook.runs,
     figures: notebook.figures,
+    study: notebook.study ?? null,
     runtime: {},
     dataStatus: { state: 'idle' },
     modelStatus: { state: 'idle' },

@@ -5,6 +5,10 @@ import { selectNotebook } from '../store/selectors';
 import { downloadText, MIME } from '../export/download';
 import { applyNotebook } from './notebook';
 import { resumeInterruptedRuns } from './runs';
+// The committed example (examples/study, `xlir study build`): served by Vite in dev, emitted as an asset in the build.
+import exampleStudyUrl from '../../../examples/study/study.xlir.json?url';
+
+export const EXAMPLE_STUDY_FILE = 'examples/study/study.xlir.json';
 
 /** Offers the whole notebook (not the weights) as `<title>.xlir.json`. */
 export function saveNotebookFile(): void {
@@ -23,6 +27,23 @@ export async function openNotebookFile(file: File): Promise<boolean> {
     applyNotebook(notebook);
     // Runs saved mid-training are left paused: the user resumes them (their checkpoints may be on this machine).
     resumeInterruptedRuns({ autoResume: false });
+    return true;
+  } catch (err) {
+    useAppStore.setState({ fileError: err instanceof Error ? err.message : String(err) });
+    return false;
+  }
+}
+
+/**
+ * Opens the example study shipped with the app. Like opening a file, a failure leaves the current notebook
+ * as it is and names the file and the field.
+ * @returns true when the notebook was replaced
+ */
+export async function openExampleStudy(): Promise<boolean> {
+  try {
+    const response = await fetch(exampleStudyUrl);
+    if (!response.ok) throw new Error(`${EXAMPLE_STUDY_FILE}: HTTP ${response.status} ${response.statusText}`);
+    applyNotebook(parseNotebook(EXAMPLE_STUDY_FILE, await response.text()));
     return true;
   } catch (err) {
     useAppStore.setState({ fileError: err instanceof Error ? err.message : String(err) });

@@ -1,7 +1,7 @@
 import { useRef } from 'react';
 import { useAppStore } from '../store/store';
 import { setTitle, newNotebook } from '../actions/notebook';
-import { dismissFileError, openNotebookFile, saveNotebookFile } from '../actions/notebookFile';
+import { dismissFileError, openExampleStudy, openNotebookFile, saveNotebookFile } from '../actions/notebookFile';
 
 function autosaveText(a: ReturnType<typeof useAppStore.getState>['autosave']): string {
   switch (a.state) {
@@ -51,6 +51,17 @@ export function NotebookToolbar() {
           }}
         >
           New
+        </button>
+        <button
+          type="button"
+          data-testid="open-example-study"
+          title="a finished study: six strategies × two directions × three seeds, with its tables, heatmaps and tests"
+          onClick={() => {
+            const hasRuns = useAppStore.getState().runs.length > 0;
+            if (!hasRuns || window.confirm('Open the example study? The current notebook stays in any file you saved; its autosave is replaced.')) void openExampleStudy();
+          }}
+        >
+          Open the example study
         </button>
         <span className={`autosave ${autosave.state}`} data-testid="autosave" data-state={autosave.state}>
           {autosaveText(autosave)}

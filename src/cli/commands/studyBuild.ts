@@ -1,0 +1,316 @@
+/**
+ * `xlir study build STUDYDIR --out examples/study`: turns a finished study folder (`xlir study run`) into
+ * the committed example:
+ *  - `results/<direction>/<arm>/seed-<seed>.json`: each kept run's evaluation (no per-query APs; see
+ *    `studyResults.ts` for why) and `tuning.json`: every try's setting and validation figures;
+ *  - `study.xlir.json`: a notebook with the study cell (seed means, tables, difference heatmaps with tests)
+ *    and the first seed's run of every arm (logs for the loss and batch panels);
+ *  - `figures/*.svg`: the same heatmaps and strips as the app's SVG export;
+ *  - `REPORT.md`: `analysis.md` (the prose, with `{{…}}` placeholders for numbers) filled in and framed by
+ *    generated tables, so every number in it comes from the files above.
+ */
+import { readFile, mkdir, writeFile, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ConfigError } from '../../core/errors';
+import { createDefaultNotebook, serializeNotebook, type Notebook, type RunRecord } from '../../core/experiment/notebook';
+import type { RunConfig } from '../../core/experiment/runConfig';
+import type { StepLog } from '../../core/experiment/runLog';
+import { ARM_LABELS, runName, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS, type StudyArm, type StudyDirection as DirectionId } from '../../core/experiment/studyPlan';
+import {
+  meanResult,
+  meanStd,
+  packPerQuery,
+  summarizeResult,
+  unpackPerQuery,
+  type Study,
+  type StudyArm as StoredArm,
+  type StudyDirection,
+} from '../../core/experiment/studyResults';
+import { batchStripSvg } from '../../core/figures/batchStripSvg';
+import { heatmapSvg } from '../../core/figures/heatmapSvg';
+import { differenceHeatmapSpec, mapHeatmapSpec } from '../../core/figures/resultFigures';
+import { studyRankDistanceTable, studySummaryTable } from '../../core/figures/studyTables';
+import { formatCell, type TableSpec } from '../../core/figures/table';
+import { COMPARISON_SETTINGS, compareRetrieval, type RetrievalComparison } from '../../core/metrics/compareRetrieval';
+import { parseRetrievalResult, type RetrievalResult } from '../../core/metrics/resultSchema';
+import { createRng } from '../../core/metrics/rng';
+import { readRunConfig, readStepLog } from '../runDir';
+import type { ArmChoice } from './studyRun';
+import { CHOICES_FILE, TEST_RESULT_FILE } from './studyRun';
+
+export const DIRECTION_LABELS: Record<DirectionId, string> = {
+  'mlqa-xquad': 'MLQA-R → XQuAD-R (train on MLQA-R, 7 languages; evaluate zero-shot on XQuAD-R, 11)',
+  'xquad-mlqa': 'XQuAD-R → MLQA-R (train on XQuAD-R, 9 languages; evaluate zero-shot on MLQA-R, 7)',
+};
+
+/** The difference heatmaps of the issue: Hybrid − Adversarial and Hybrid − X-X-mono. */
+export const STUDY_DIFFERENCES: [StudyArm, StudyArm][] = [
+  ['hybrid-0.5', 'adversarial'],
+  ['hybrid-0.5', 'xx-mono'],
+];
+/** The report also tests Hybrid against every other arm (setting level). */
+const HYBRID: StudyArm = 'hybrid-0.5';
+
+/** Run ids in the notebook: `mlqa-xquad-hybrid-0_5-s20240813`. */
+export function studyRunId(direction: DirectionId, arm: StudyArm, seed: number): string {
+  return `${direction}-${arm.replace('.', '_')}-s${seed}`;
+}
+
+function settingText(c: ArmChoice['tries'][number]['setting']): string {
+  return `τ ${c.tau}${c.lambdaMax !== undefined ? `, λ_max ${c.lambdaMax}` : ''}`;
+}
+
+interface LoadedArm {
+  arm: StudyArm;
+  choice: ArmChoice;
+  seeds: { seed: number; config: RunConfig; logs: StepLog[]; result: RetrievalResult; name: string }[];
+  mean: RetrievalResult;
+}
+
+async function loadArm(root: string, choice: ArmChoice): Promise<LoadedArm> {
+  const seeds = [];
+  for (const seed of STUDY_SEEDS) {
+    const name = runName(choice.direction, choice.arm, choice.chosen + 1, seed);
+    const dir = path.join(root, name);
+    const file = path.join(dir, TEST_RESULT_FILE);
+    const result = parseRetrievalResult(await readFile(file, 'utf8'), file);
+    seeds.push({ seed, config: await readRunConfig(dir), logs: await readStepLog(dir), result, name });
+  }
+  const mean = meanResult(seeds.map((s) => s.result));
+  // Round the per-query means exactly as the notebook stores them, so the report's tests are the app's.
+  return { arm: choice.arm, choice, seeds, mean: { ...mean, per_query: unpackPerQuery(packPerQuery(mean.per_query)) } };
+}
+
+function runRecord(direction: DirectionId, arm: LoadedArm, seed: LoadedArm['seeds'][number], createdAt: string): RunRecord {
+  return {
+    id: studyRunId(direction, arm.arm, seed.seed),
+    name: `${ARM_LABELS[arm.arm]} · ${direction} · seed ${seed.seed}`,
+    config: seed.config,
+    backend: 'wasm',
+    sampledEvalEvery: 0,
+    status: 'done',
+    error: null,
+    createdAt,
+    logs: seed.logs,
+    evaluations: [{ step: seed.config.steps, kind: 'full', result: summarizeResult(seed.result) }],
+    checkpoints: [],
+  };
+}
+
+function markdownTable(spec: TableSpec): string {
+  const cols = spec.columns;
+  const lines = [`| ${cols.map((c) => c.label).join(' | ')} |`, `|${cols.map((c) => (c.digits === undefined ? '---' : '---:')).join('|')}|`];
+  for (const row of spec.rows) lines.push(`| ${cols.map((c) => formatCell(row[c.key], c)).join(' | ')} |`);
+  return lines.join('\n');
+}
+
+const pct = (x: number) => (x * 100).toFixed(2);
+const signedPct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}`;
+const pValue = (p: number) => (p < 0.0001 ? '< 0.0001' : p.toFixed(4));
+
+/** Numbers the analysis may quote, by placeholder name. */
+function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: Map<string, RetrievalComparison> }[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of directions) {
+    for (const a of d.arms) {
+      for (const s of ['mono', 'cross', 'multi'] as const) {
+        const { mean, std } = meanStd(a.seeds.map((x) => x.result[s].map ?? NaN));
+        out.set(`mean:${d.id}:${a.arm}:${s}`, pct(mean));
+        out.set(`sd:${d.id}:${a.arm}:${s}`, pct(std));
+      }
+      const rd = meanStd(a.seeds.map((x) => x.result.multi.rank_distance));
+      out.set(`mean:${d.id}:${a.arm}:rd`, rd.mean.toFixed(1));
+      out.set(`sd:${d.id}:${a.arm}:rd`, rd.std.toFixed(1));
+    }
+    for (const [key, cmp] of d.tests) {
+      for (const s of ['mono', 'cross', 'multi'] as const) {
+        out.set(`diff:${d.id}:${key}:${s}`, signedPct(cmp[s].diff));
+        out.set(`ci:${d.id}:${key}:${s}`, `[${signedPct(cmp[s].ci[0])}, ${signedPct(cmp[s].ci[1])}]`);
+        out.set(`p:${d.id}:${key}:${s}`, pValue(cmp[s].p));
+        const cells = Object.values(cmp[s].cells);
+        out.set(`sig:${d.id}:${key}:${s}`, `${cells.filter((c) => c.pHolm < 0.05 && c.diff > 0).length} up, ${cells.filter((c) => c.pHolm < 0.05 && c.diff < 0).length} down of ${cells.length}`);
+      }
+    }
+  }
+  return out;
+}
+
+/** Replaces every `{{name}}`; an unknown name is an error, so the report cannot quote a number that is not computed. */
+export function fillPlaceholders(text: string, values: ReadonlyMap<string, string>, file: string): string {
+  return text.replace(/\{\{([^}]+)\}\}/g, (_, name: string) => {
+    const v = values.get(name.trim());
+    if (v === undefined) throw new ConfigError(`${file}: unknown placeholder {{${name}}}`);
+    return v;
+  });
+}
+
+export interface StudyBuildOptions {
+  studyDir: string;
+  out: string;
+  say: (line: string) => void;
+}
+
+export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
+  const root = path.resolve(opts.studyDir);
+  const out = path.resolve(opts.out);
+  const choices = JSON.parse(await readFile(path.join(root, CHOICES_FILE), 'utf8')) as ArmChoice[];
+  const studyOptions = JSON.parse(await readFile(path.join(root, 'study-options.json'), 'utf8')) as { steps: number; model: string; lr: number; validationFraction: number };
+  const createdAt = new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z';
+
+  // Fresh generated folders; analysis.md (hand-written) stays.
+  await rm(path.join(out, 'results'), { recursive: true, force: true });
+  await rm(path.join(out, 'figures'), { recursive: true, force: true });
+  await mkdir(path.join(out, 'figures'), { recursive: true });
+
+  const directions = [];
+  let trainingSeconds = 0;
+  let trainedRuns = 0;
+  for (const direction of STUDY_DIRECTIONS) {
+    const arms: LoadedArm[] = [];
+    for (const arm of STUDY_ARMS) {
+      const choice = choices.find((c) => c.direction === direction && c.arm === arm);
+      if (!choice) throw new ConfigError(`${CHOICES_FILE}: no choice for ${direction} ${arm}`);
+      const loaded = await loadArm(root, choice);
+      arms.push(loaded);
+      for (const s of loaded.seeds) {
+        const file = path.join(out, 'results', direction, arm, `seed-${s.seed}.json`);
+        await mkdir(path.dirname(file), { recursive: true });
+        await writeFile(file, `${JSON.stringify(summarizeResult(s.result), null, 1)}\n`);
+      }
+      opts.say(`${direction} ${arm}: ${loaded.seeds.length} seeds`);
+    }
+    const armOf = (a: StudyArm) => arms.find((x) => x.arm === a)!;
+    const tests = new Map<string, RetrievalComparison>();
+    for (const other of STUDY_ARMS.filter((a) => a !== HYBRID)) {
+      tests.set(`${HYBRID}-${other}`, compareRetrieval(armOf(HYBRID).mean, armOf(other).mean, { rng: createRng(COMPARISON_SETTINGS.seed), ...COMPARISON_SETTINGS }));
+    }
+    directions.push({ id: direction, arms, tests });
+  }
+  // Compute spent: every training run of the study folder (tries included), from its step log.
+  for (const direction of STUDY_DIRECTIONS) {
+    for (const arm of STUDY_ARMS) {
+      const armDir = path.join(root, direction, arm);
+      for (const entry of await readdir(armDir, { withFileTypes: true })) {
+        if (!entry.isDirectory()) continue;
+        const logs = await readStepLog(path.join(armDir, entry.name));
+        trainingSeconds += logs.at(-1)?.seconds ?? 0;
+        trainedRuns += 1;
+      }
+    }
+  }
+
+  // Notebook
+  const study: Study = {
+    summary: '',
+    directions: directions.map(
+      (d): StudyDirection => ({
+        id: d.id,
+        label: DIRECTION_LABELS[d.id],
+        differences: STUDY_DIFFERENCES,
+        arms: d.arms.map((a): StoredArm => {
+          const keepPerQuery = STUDY_DIFFERENCES.some(([x, y]) => x === a.arm || y === a.arm);
+          const { per_query, ...mean } = a.mean;
+          return {
+            arm: a.arm,
+            label: ARM_LABELS[a.arm],
+            setting: settingText(a.choice.tries[a.choice.chosen]!.setting),
+            seeds: a.seeds.map((s, i) => ({ seed: s.seed, config: s.config, runId: i === 0 ? studyRunId(d.id, a.arm, s.seed) : null, result: summarizeResult(s.result) })),
+            mean: { ...summarizeResult(mean as RetrievalResult), ...(keepPerQuery ? { per_query_packed: packPerQuery(per_query) } : {}) },
+          };
+        }),
+      }),
+    ),
+  };
+  const intro = (await readFile(path.join(out, 'notebook-intro.md'), 'utf8')).trim();
+  study.summary = intro;
+  const base = createDefaultNotebook();
+  const firstHybrid = studyRunId('mlqa-xquad', HYBRID, STUDY_SEEDS[0]);
+  const notebook: Notebook = {
+    ...base,
+    title: `Example study: hybrid batches vs the adversarial baseline (${studyOptions.model} model, ${studyOptions.steps} steps, ${STUDY_SEEDS.length} seeds)`,
+    cells: [
+      { kind: 'study', id: 'study' },
+      { kind: 'data', id: 'data' },
+      { kind: 'model', id: 'model' },
+      { kind: 'runs', id: 'runs' },
+      { kind: 'results', id: 'results' },
+      { kind: 'note', id: 'notes', markdown: 'The runs above are the first seed of every arm: their loss curves and batch strips. The study cell at the top holds all seeds. Weights are not included; `xlir study run` retrains them (see examples/study/REPORT.md).' },
+      { kind: 'about', id: 'about' },
+    ],
+    model: { kind: 'builtin', config: studyOptions.model === 'small' ? 'small' : 'tiny' },
+    runs: directions.flatMap((d) => d.arms.map((a) => runRecord(d.id, a, a.seeds[0]!, createdAt))),
+    // The loss and batch panels overlay one direction's runs; the other direction's are a click away.
+    figures: {
+      ...base.figures,
+      heatmapRunId: firstHybrid,
+      baselineRunId: studyRunId('mlqa-xquad', 'adversarial', STUDY_SEEDS[0]),
+      hiddenRunIds: STUDY_ARMS.map((arm) => studyRunId('xquad-mlqa', arm, STUDY_SEEDS[0])),
+    },
+    study,
+  };
+  await writeFile(path.join(out, 'study.xlir.json'), serializeNotebook(notebook));
+
+  // Figures (the app's SVG export of the same specs)
+  const figureLinks = new Map<string, string[]>();
+  for (const d of directions) {
+    const links: string[] = [];
+    const save = async (name: string, svg: string) => {
+      await writeFile(path.join(out, 'figures', name), svg);
+      links.push(name);
+    };
+    for (const a of d.arms) {
+      await save(`${d.id}-${a.arm}-map.svg`, heatmapSvg(mapHeatmapSpec(a.mean, { title: `${ARM_LABELS[a.arm]} — mean of ${a.seeds.length} seeds — mAP`, showMeans: true, showValues: true, idPrefix: 'map' })));
+    }
+    for (const [x, y] of STUDY_DIFFERENCES) {
+      const ax = d.arms.find((a) => a.arm === x)!;
+      const ay = d.arms.find((a) => a.arm === y)!;
+      await save(
+        `${d.id}-${x}-minus-${y}.svg`,
+        heatmapSvg(differenceHeatmapSpec(ax.mean, ay.mean, d.tests.get(`${x}-${y}`)!, { title: `${ARM_LABELS[x]} − ${ARM_LABELS[y]} (seed means)`, showMeans: true, showValues: true, idPrefix: 'diff' })),
+      );
+    }
+    const hybrid = d.arms.find((a) => a.arm === HYBRID)!.seeds[0]!;
+    await save(`${d.id}-${HYBRID}-batches.svg`, batchStripSvg({ steps: hybrid.logs.map((l) => ({ step: l.step, kind: l.batch.kind, pairs: l.batch.pairs })), title: `${ARM_LABELS[HYBRID]}, seed ${hybrid.seed}: batch kind per step`, stepWidth: 2 }));
+    figureLinks.set(d.id, links);
+  }
+
+  // Report
+  const values = placeholders(directions);
+  values.set('runs', String(trainedRuns));
+  values.set('training-minutes', (trainingSeconds / 60).toFixed(0));
+  const analysisFile = path.join(out, 'analysis.md');
+  const analysis = fillPlaceholders(await readFile(analysisFile, 'utf8'), values, analysisFile);
+  const parts: string[] = [
+    `<!-- generated by \`xlir study build\` from the files in this folder; edit analysis.md, not this file -->`,
+    analysis.trim(),
+    '',
+    '## Tables',
+  ];
+  for (const d of directions) {
+    const stored = study.directions.find((x) => x.id === d.id)!;
+    parts.push(`### ${DIRECTION_LABELS[d.id]}`, '');
+    parts.push(`**Table 1 style.** mAP × 100 on the evaluation set, mean ± sample sd over ${STUDY_SEEDS.length} seeds (${STUDY_SEEDS.join(', ')}).`, '', markdownTable(studySummaryTable(stored)), '');
+    parts.push('**Table 2 style.** Rank distance in the multilingual pool (lower = less language bias): mean ± sd over seeds, and the seed mean per query language.', '', markdownTable(studyRankDistanceTable(stored)), '');
+    parts.push(
+      `**Hybrid α=0.5 against each arm.** Difference of the seed-mean mAP × 100, its 95 % bootstrap CI and the paired randomization p-value (${COMPARISON_SETTINGS.permutations.toLocaleString('en')} permutations, queries paired across the seed-mean per-query APs); cells: significant after Holm (α = 0.05) up / down.`,
+      '',
+      '| against | mono Δ | CI | p | cross Δ | CI | p | multi Δ | CI | p | cells (pair heatmap) |',
+      '|---|---:|---|---:|---:|---|---:|---:|---|---:|---|',
+    );
+    for (const [key, cmp] of d.tests) {
+      const other = key.slice(HYBRID.length + 1) as StudyArm;
+      const s = (x: 'mono' | 'cross' | 'multi') => `${signedPct(cmp[x].diff)} | [${signedPct(cmp[x].ci[0])}, ${signedPct(cmp[x].ci[1])}] | ${pValue(cmp[x].p)}`;
+      const pairCells = [...Object.values(cmp.mono.cells), ...Object.values(cmp.cross.cells)];
+      parts.push(`| ${ARM_LABELS[other]} | ${s('mono')} | ${s('cross')} | ${s('multi')} | ${pairCells.filter((c) => c.pHolm < 0.05 && c.diff > 0).length} up, ${pairCells.filter((c) => c.pHolm < 0.05 && c.diff < 0).length} down of ${pairCells.length} |`);
+    }
+    parts.push('', '**Tuning** (first seed, validation split of the training data; score = mean of validation mono, cross and multi mAP × 100):', '', '| strategy | try 1 | score | try 2 | score | chosen |', '|---|---|---:|---|---:|---|');
+    for (const a of d.arms) {
+      const t = a.choice.tries;
+      parts.push(`| ${ARM_LABELS[a.arm]} | ${settingText(t[0]!.setting)} | ${pct(t[0]!.score)} | ${settingText(t[1]!.setting)} | ${pct(t[1]!.score)} | try ${a.choice.chosen + 1} |`);
+    }
+    parts.push('', '**Figures** (the app\'s SVG export):', '', ...figureLinks.get(d.id)!.map((f) => `![${f}](figures/${f})`), '');
+  }
+  await writeFile(path.join(out, 'REPORT.md'), `${parts.join('\n')}\n`);
+  await writeFile(path.join(out, 'tuning.json'), `${JSON.stringify(choices, null, 1)}\n`);
+  opts.say(`wrote ${out}: study.xlir.json, REPORT.md, results/, figures/ (${trainedRuns} training runs, ${(trainingSeconds / 60).toFixed(0)} min of training)`);
+}

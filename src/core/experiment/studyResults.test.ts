@@ -1,0 +1,89 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateRetrieval } from '../metrics/evaluateRetrieval';
+import { handDataset } from '../metrics/handDataset';
+import type { RetrievalResult } from '../metrics/resultSchema';
+import { initBackend } from '../model/backend';
+import { createRng } from '../metrics/rng';
+import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
+import { parseRunConfig } from './runConfig';
+import { AP_DIGITS, armMeanResult, meanResult, meanStd, packPerQuery, StudyArmSchema, summarizeResult, unpackPerQuery } from './studyResults';
+
+/** Two languages; q3 has no German answer, so en->de has two queries and de has two queries of its own. */
+const DATA = handDataset('mlqa-r', {
+  en: { sentences: ['e0', 'e1', 'e2'], questions: [['q1', 0], ['q2', 2], ['q3', 1]] },
+  de: { sentences: ['d0', 'd1'], questions: [['q1', 1], ['q2', 0]] },
+});
+
+async function randomResult(seed: number): Promise<RetrievalResult> {
+  const rng = createRng(seed);
+  const vec = (n: number) => Float32Array.from({ length: n * 3 }, () => rng.float() - 0.5);
+  return evaluateRetrieval(DATA, { queries: vec(DATA.queries.length), candidates: vec(DATA.candidates.length), dim: 3 });
+}
+
+describe('study results', () => {
+  let results: RetrievalResult[];
+  beforeAll(async () => {
+    await initBackend('cpu');
+    results = await Promise.all([1, 2, 3].map(randomResult));
+  });
+
+  it('meanStd: sample sd (n − 1), 0 for one value', () => {
+    expect(meanStd([1, 2, 3, 4])).toEqual({ mean: 2.5, std: Math.sqrt(5 / 3) });
+    expect(meanStd([0.7])).toEqual({ mean: 0.7, std: 0 });
+    expect(() => meanStd([])).toThrow();
+  });
+
+  it('the seed mean averages every cell, language, setting and query AP', () => {
+    const m = meanResult(results);
+    const avg = (f: (r: RetrievalResult) => number) => (f(results[0]!) + f(results[1]!) + f(results[2]!)) / 3;
+    expect(m.mono.map).toBeCloseTo(avg((r) => r.mono.map!), 15);
+    expect(m.cross.cells['en->de']!.map).toBeCloseTo(avg((r) => r.cross.cells['en->de']!.map), 15);
+    expect(m.cross.cells['en->de']!.n).toBe(2);
+    expect(m.multi.per_language.en!.rank_distance).toBeCloseTo(avg((r) => r.multi.per_language.en!.rank_distance), 12);
+    expect(m.per_query.cross['en->de']!['en:q2']).toBeCloseTo(avg((r) => r.per_query.cross['en->de']!['en:q2']!), 15);
+    expect(Object.keys(m.per_query.cross['en->de']!).sort()).toEqual(['en:q1', 'en:q2']);
+    // a macro mean of the mean cells equals the mean of the seeds' macro means
+    const cells = Object.values(m.cross.cells).map((c) => c.map);
+    expect(m.cross.map).toBeCloseTo(cells.reduce((a, b) => a + b, 0) / cells.length, 15);
+  });
+
+  it('refuses results of different evaluations', async () => {
+    const other = await evaluateRetrieval(handDataset('mlqa-r', { en: { sentences: ['e0', 'e1'], questions: [['q1', 0]] } }), { queries: Float32Array.of(1, 0), candidates: Float32Array.of(1, 0, 0, 1), dim: 2 });
+    expect(() => meanResult([results[0]!, other])).toThrow(/different evaluations/);
+    expect(() => meanResult([results[0]!, { ...results[1]!, files: { 'mlqa-r/en.json': 'f'.repeat(64) } }])).toThrow(/different mlqa-r files/);
+    const missing = structuredClone(results[1]!);
+    delete missing.per_query.cross['en->de']!['en:q1'];
+    expect(() => meanResult([results[0]!, missing])).toThrow(/per_query\.cross\.en->de/);
+    expect(() => meanResult([])).toThrow();
+  });
+
+  it('packs per-query APs per language and cell, rounded, and unpacks them to the same ids', () => {
+    const m = meanResult(results);
+    const packed = packPerQuery(m.per_query);
+    expect(packed.queries).toEqual({ de: ['q1', 'q2'], en: ['q1', 'q2', 'q3'] });
+    expect(packed.cross['en->de']).toHaveLength(3);
+    expect(packed.cross['en->de']![2]).toBeNull();
+    const back = unpackPerQuery(packed);
+    for (const s of ['mono', 'cross', 'multi'] as const) {
+      expect(Object.keys(back[s]).sort()).toEqual(Object.keys(m.per_query[s]).sort());
+      for (const [cell, aps] of Object.entries(m.per_query[s])) {
+        expect(Object.keys(back[s][cell]!).sort()).toEqual(Object.keys(aps).sort());
+        for (const [id, ap] of Object.entries(aps)) expect(Math.abs(back[s][cell]![id]! - ap)).toBeLessThanOrEqual(0.5 * 10 ** -AP_DIGITS);
+      }
+    }
+    expect(() => unpackPerQuery({ ...packed, mono: { 'en->en': [0.5] } })).toThrow(/per_query\.mono\.en->en: 1 values for 3 en queries/);
+  });
+
+  it('an arm stored in a notebook gives back its seed mean, with per-query APs when they were kept', () => {
+    const m = meanResult(results);
+    const config = parseRunConfig(TEST_RUN_CONFIG, 'test');
+    const seeds = results.map((r, i) => ({ seed: i + 1, config, runId: null, result: summarizeResult(r) }));
+    const withPq = StudyArmSchema.parse({ arm: 'hybrid-0.5', label: 'Hybrid', setting: 'τ 0.1', seeds, mean: { ...summarizeResult(m), per_query_packed: packPerQuery(m.per_query) } });
+    const back = armMeanResult(withPq);
+    expect(back.mono).toEqual(m.mono);
+    expect(back.per_query).toEqual(unpackPerQuery(packPerQuery(m.per_query)));
+    const without = StudyArmSchema.parse({ ...withPq, mean: summarizeResult(m) });
+    expect(armMeanResult(without).per_query).toBeUndefined();
+    expect(() => StudyArmSchema.parse({ ...withPq, seeds: [] })).toThrow();
+  });
+});

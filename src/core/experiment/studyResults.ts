@@ -1,0 +1,219 @@
+/**
+ * A multi-seed study as the notebook keeps it (`notebook.study`, examples/study/): for each direction and
+ * arm the evaluation of every seed (without per-query APs) and the seed mean, whose per-query APs are the
+ * mean over seeds of each query's AP. The seed mean is what the study's heatmaps show and what its paired
+ * tests compare: averaging over seeds first keeps the seed-to-seed noise out of the query-level test.
+ *
+ * Per-query APs are stored packed ({@link PackedPerQuerySchema}): query ids once per language and one array
+ * per cell, rounded to {@link AP_DIGITS} decimals, so a study of XQuAD-R fits in a few megabytes instead of
+ * a hundred.
+ */
+import { z } from 'zod';
+import { LANGUAGES } from '../data/languages';
+import { ConfigError } from '../errors';
+import { RetrievalResultSchema, type RetrievalResult } from '../metrics/resultSchema';
+import { RunConfigSchema } from './runConfig';
+
+/** Decimals kept of a seed-mean per-query AP (a reviewer recomputing the tests reads these values). */
+export const AP_DIGITS = 6;
+
+const PackedCellsSchema = z.record(z.string(), z.array(z.number().min(0).max(1).nullable()));
+
+/** Per-query APs: `queries[lang]` lists question ids; `mono["en->en"][i]` is the AP of `en:{queries.en[i]}`, null if absent. */
+export const PackedPerQuerySchema = z.object({
+  queries: z.partialRecord(z.enum(LANGUAGES), z.array(z.string().min(1))),
+  mono: PackedCellsSchema,
+  cross: PackedCellsSchema,
+  multi: PackedCellsSchema,
+});
+export type PackedPerQuery = z.infer<typeof PackedPerQuerySchema>;
+type PerQuery = RetrievalResult['per_query'];
+
+const ResultWithoutPerQuerySchema = RetrievalResultSchema.omit({ per_query: true, top_retrieved: true });
+export type ResultSummary = z.infer<typeof ResultWithoutPerQuerySchema>;
+
+export const StudySeedSchema = z.object({
+  seed: z.number().int().nonnegative(),
+  /** the run's config as trained (its folder's config.json) */
+  config: RunConfigSchema,
+  /** id of the run record in `notebook.runs` holding this seed's logs, if the notebook keeps them */
+  runId: z.string().nullable(),
+  result: ResultWithoutPerQuerySchema,
+});
+
+export const StudyArmSchema = z.object({
+  arm: z.string().min(1).max(64),
+  label: z.string().min(1).max(200),
+  /** the chosen setting, in words (e.g. "τ 0.1") */
+  setting: z.string().max(500),
+  seeds: z.array(StudySeedSchema).min(1),
+  /** the seed mean; per-query APs only for the arms the difference heatmaps compare */
+  mean: ResultWithoutPerQuerySchema.extend({ per_query_packed: PackedPerQuerySchema.optional() }),
+});
+export type StudyArm = z.infer<typeof StudyArmSchema>;
+
+export const StudyDirectionSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]{1,64}$/),
+  label: z.string().min(1).max(200),
+  arms: z.array(StudyArmSchema).min(1),
+  /** difference heatmaps to show: [arm a, arm b] for a − b */
+  differences: z.array(z.tuple([z.string(), z.string()])),
+});
+export type StudyDirection = z.infer<typeof StudyDirectionSchema>;
+
+export const StudySchema = z.object({
+  /** CommonMark: what was run (shown above the study's figures) */
+  summary: z.string().max(100_000),
+  directions: z.array(StudyDirectionSchema).min(1),
+});
+export type Study = z.infer<typeof StudySchema>;
+
+/** The result without its per-query APs and drill-down ids. */
+export function summarizeResult(r: RetrievalResult): ResultSummary {
+  const { per_query: _pq, top_retrieved: _top, ...rest } = r;
+  return rest;
+}
+
+function round(x: number): number {
+  return Number(x.toFixed(AP_DIGITS));
+}
+
+/** Splits a canonical query id `"en:abc"` into language and question id. */
+function splitQueryId(id: string, where: string): [string, string] {
+  const i = id.indexOf(':');
+  if (i < 1) throw new ConfigError(`${where}: query id "${id}" is not "{lang}:{question id}"`);
+  return [id.slice(0, i), id.slice(i + 1)];
+}
+
+export function packPerQuery(pq: PerQuery): PackedPerQuery {
+  const byLang = new Map<string, Set<string>>();
+  for (const setting of ['mono', 'cross', 'multi'] as const) {
+    for (const [cell, aps] of Object.entries(pq[setting])) {
+      for (const id of Object.keys(aps)) {
+        const [lang, qid] = splitQueryId(id, `per_query.${setting}.${cell}`);
+        if (!byLang.has(lang)) byLang.set(lang, new Set());
+        byLang.get(lang)!.add(qid);
+      }
+    }
+  }
+  const queries = Object.fromEntries([...byLang].sort(([a], [b]) => (a < b ? -1 : 1)).map(([lang, ids]) => [lang, [...ids].sort()]));
+  const pack = (cells: Record<string, Record<string, number>>, langOf: (cell: string) => string) =>
+    Object.fromEntries(
+      Object.entries(cells).map(([cell, aps]) => {
+        const lang = langOf(cell);
+        return [cell, (queries[lang] ?? []).map((qid) => (Object.hasOwn(aps, `${lang}:${qid}`) ? round(aps[`${lang}:${qid}`]!) : null))];
+      }),
+    );
+  const queryLang = (cell: string) => cell.slice(0, 2);
+  return PackedPerQuerySchema.parse({ queries, mono: pack(pq.mono, queryLang), cross: pack(pq.cross, queryLang), multi: pack(pq.multi, (lang) => lang) });
+}
+
+/** @throws ConfigError when a cell's array does not match its language's query list */
+export function unpackPerQuery(packed: PackedPerQuery): PerQuery {
+  const unpack = (cells: Record<string, (number | null)[]>, setting: string, langOf: (cell: string) => string) =>
+    Object.fromEntries(
+      Object.entries(cells).map(([cell, aps]) => {
+        const lang = langOf(cell);
+        const ids = (packed.queries as Record<string, string[]>)[lang];
+        if (!ids || ids.length !== aps.length) {
+          throw new ConfigError(`per_query.${setting}.${cell}: ${aps.length} values for ${ids?.length ?? 0} ${lang} queries`);
+        }
+        const out: Record<string, number> = {};
+        aps.forEach((ap, i) => {
+          if (ap !== null) out[`${lang}:${ids[i]}`] = ap;
+        });
+        return [cell, out];
+      }),
+    );
+  const queryLang = (cell: string) => cell.slice(0, 2);
+  return { mono: unpack(packed.mono, 'mono', queryLang), cross: unpack(packed.cross, 'cross', queryLang), multi: unpack(packed.multi, 'multi', (l) => l) };
+}
+
+/** Sample mean and standard deviation (n − 1; 0 for one value). */
+export function meanStd(xs: readonly number[]): { mean: number; std: number } {
+  if (xs.length === 0) throw new ConfigError('meanStd of no values');
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const ss = xs.reduce((a, x) => a + (x - mean) ** 2, 0);
+  return { mean, std: xs.length > 1 ? Math.sqrt(ss / (xs.length - 1)) : 0 };
+}
+
+function sameKeys(a: object, b: object, where: string): void {
+  const ka = Object.keys(a).sort().join(',');
+  const kb = Object.keys(b).sort().join(',');
+  if (ka !== kb) throw new ConfigError(`${where}: the seeds' results differ (${ka} vs ${kb})`);
+}
+
+function meanOf(values: readonly (number | null)[], where: string): number | null {
+  if (values.every((v) => v === null)) return null;
+  if (values.some((v) => v === null)) throw new ConfigError(`${where}: present in some seeds' results only`);
+  return meanStd(values as number[]).mean;
+}
+
+/**
+ * The seed mean of results on the same dataset and languages: every figure (cell, language, setting, and
+ * each query's AP) is the mean over the results. Macro means are means of the seeds' macro means, which
+ * equal the macro means of the mean cells.
+ * @throws ConfigError when the results are not of the same evaluation (dataset, languages, files, cells, queries)
+ */
+export function meanResult(results: readonly RetrievalResult[]): RetrievalResult {
+  const first = results[0];
+  if (!first) throw new ConfigError('meanResult of no results');
+  for (const r of results) {
+    if (r.dataset !== first.dataset || r.languages.join() !== first.languages.join()) throw new ConfigError(`the results are of different evaluations (${first.dataset} ${first.languages.join(' ')} vs ${r.dataset} ${r.languages.join(' ')})`);
+    if (JSON.stringify(r.files) !== JSON.stringify(first.files)) throw new ConfigError(`the results were computed on different ${first.dataset} files`);
+  }
+  const avg = (f: (r: RetrievalResult) => number | null, where: string) => meanOf(results.map(f), where);
+  const setting = (s: 'mono' | 'cross') => {
+    for (const r of results) sameKeys(r[s].cells, first[s].cells, `${s}.cells`);
+    return {
+      map: avg((r) => r[s].map, `${s}.map`),
+      recall_1: avg((r) => r[s].recall_1, `${s}.recall_1`),
+      cells: Object.fromEntries(
+        Object.entries(first[s].cells).map(([cell, c]) => [
+          cell,
+          { map: avg((r) => r[s].cells[cell]!.map, cell)!, recall_1: avg((r) => r[s].cells[cell]!.recall_1, cell)!, n: c.n },
+        ]),
+      ),
+    };
+  };
+  for (const r of results) sameKeys(r.multi.per_language, first.multi.per_language, 'multi.per_language');
+  const perQuery = (s: 'mono' | 'cross' | 'multi') =>
+    Object.fromEntries(
+      Object.entries(first.per_query[s]).map(([cell, aps]) => {
+        for (const r of results) {
+          const other = r.per_query[s][cell];
+          if (!other) throw new ConfigError(`per_query.${s}.${cell}: missing in a seed's result`);
+          sameKeys(other, aps, `per_query.${s}.${cell}`);
+        }
+        return [cell, Object.fromEntries(Object.keys(aps).map((id) => [id, avg((r) => r.per_query[s][cell]![id]!, `${cell} ${id}`)!]))];
+      }),
+    );
+  return {
+    ...summarizeResult(first),
+    mono: setting('mono'),
+    cross: setting('cross'),
+    multi: {
+      map: avg((r) => r.multi.map, 'multi.map')!,
+      recall_10: avg((r) => r.multi.recall_10, 'multi.recall_10')!,
+      rank_distance: avg((r) => r.multi.rank_distance, 'multi.rank_distance')!,
+      per_language: Object.fromEntries(
+        Object.entries(first.multi.per_language).map(([lang, m]) => [
+          lang,
+          {
+            map: avg((r) => r.multi.per_language[lang]!.map, lang)!,
+            recall_10: avg((r) => r.multi.per_language[lang]!.recall_10, lang)!,
+            rank_distance: avg((r) => r.multi.per_language[lang]!.rank_distance, lang)!,
+            n: m.n,
+          },
+        ]),
+      ),
+    },
+    per_query: { mono: perQuery('mono'), cross: perQuery('cross'), multi: perQuery('multi') },
+  };
+}
+
+/** The seed mean as the app's figures and tests read it (per-query APs unpacked, when stored). */
+export function armMeanResult(arm: StudyArm): RetrievalResult | (ResultSummary & { per_query?: undefined }) {
+  const { per_query_packed: packed, ...rest } = arm.mean;
+  return packed ? { ...rest, per_query: unpackPerQuery(packed) } : rest;
+}
