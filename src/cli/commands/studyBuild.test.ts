@@ -3,52 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNotebook } from '../../core/experiment/notebook';
-import { parseRunConfig } from '../../core/experiment/runConfig';
-import { runName, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS, trySettings } from '../../core/experiment/studyPlan';
+import { STUDY_SEEDS } from '../../core/experiment/studyPlan';
 import { meanStd } from '../../core/experiment/studyResults';
-import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
-import { handDataset } from '../../core/metrics/handDataset';
 import { parseRetrievalResult } from '../../core/metrics/resultSchema';
-import { createRng } from '../../core/metrics/rng';
 import { initBackend } from '../../core/model/backend';
-import { TEST_RUN_CONFIG } from '../../core/testing/runConfigFixture';
 import { runCli } from './cliTestUtils';
-import type { ArmChoice } from './studyRun';
-
-const DATA = handDataset('xquad-r', {
-  en: { sentences: ['e0', 'e1', 'e2', 'e3'], questions: [['q1', 0], ['q2', 2], ['q3', 1], ['q4', 3]] },
-  de: { sentences: ['d0', 'd1', 'd2', 'd3'], questions: [['q1', 1], ['q2', 0], ['q3', 3], ['q4', 2]] },
-});
-
-/** A finished study folder as `xlir study run` leaves it, with random-embedding results. */
-async function writeFakeStudy(root: string): Promise<void> {
-  const choices: ArmChoice[] = [];
-  let seedNo = 0;
-  for (const direction of STUDY_DIRECTIONS) {
-    for (const arm of STUDY_ARMS) {
-      const settings = trySettings(arm, 0.05);
-      choices.push({
-        direction,
-        arm,
-        chosen: 1,
-        tries: settings.map((setting, i) => ({ setting, run: runName(direction, arm, i + 1, STUDY_SEEDS[0]), validation: { 'mono.map': 0.1 * i, 'cross.map': 0, 'multi.map': 0 }, score: (0.1 * i) / 3 })),
-      });
-      for (const seed of STUDY_SEEDS) {
-        const dir = path.join(root, runName(direction, arm, 2, seed));
-        await mkdir(dir, { recursive: true });
-        await writeFile(path.join(dir, 'config.json'), JSON.stringify(parseRunConfig({ ...TEST_RUN_CONFIG, seed }, 't')));
-        const log = (step: number) => ({ step, loss: 1, retrieval_loss: 1, adv_loss: null, disc_acc: null, disc_chance: null, lambda: null, lr: 0.001, grad_norm: 1, seconds: step * 30, batch: { kind: 'mono', pairs: { 'en->en': 4 } } });
-        await writeFile(path.join(dir, 'log.jsonl'), `${JSON.stringify(log(1))}\n${JSON.stringify(log(2))}\n`);
-        const rng = createRng(++seedNo);
-        const vec = (n: number) => Float32Array.from({ length: n * 4 }, () => rng.float() - 0.5);
-        const r = await evaluateRetrieval(DATA, { queries: vec(DATA.queries.length), candidates: vec(DATA.candidates.length), dim: 4 });
-        await writeFile(path.join(dir, 'test.json'), JSON.stringify(r));
-      }
-    }
-  }
-  await writeFile(path.join(root, 'choices.json'), JSON.stringify(choices));
-  await writeFile(path.join(root, 'study-options.json'), JSON.stringify({ steps: 2, model: 'tiny', lr: 0.005, validationFraction: 0.1 }));
-}
+import { writeFakeStudy } from './fakeStudy.testutil';
 
 describe('xlir study build', () => {
   let root: string;

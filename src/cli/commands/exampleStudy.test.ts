@@ -1,0 +1,61 @@
+/**
+ * examples/study is committed output of `xlir study build`: its REPORT.md must quote the numbers of its
+ * result files, and its notebook must hold the same results (issue 9's "done when").
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseNotebook } from '../../core/experiment/notebook';
+import { ARM_LABELS, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS } from '../../core/experiment/studyPlan';
+import { armMeanResult, meanStd } from '../../core/experiment/studyResults';
+import { StoredResultSchema } from '../../core/experiment/notebook';
+
+const DIR = 'examples/study';
+const read = (f: string) => readFileSync(path.join(DIR, f), 'utf8');
+const result = (direction: string, arm: string, seed: number) => StoredResultSchema.parse(JSON.parse(read(`results/${direction}/${arm}/seed-${seed}.json`)));
+
+describe('examples/study', () => {
+  const report = read('REPORT.md');
+  const notebook = parseNotebook('study.xlir.json', read('study.xlir.json'));
+
+  it('REPORT.md’s Table 1 and Table 2 rows are the mean ± sd of the committed result files', () => {
+    for (const direction of STUDY_DIRECTIONS) {
+      for (const arm of STUDY_ARMS) {
+        const seeds = STUDY_SEEDS.map((s) => result(direction, arm, s));
+        const f = (xs: number[]) => {
+          const { mean, std } = meanStd(xs);
+          return `${mean.toFixed(2)} \\| ${std.toFixed(2)}`;
+        };
+        const row = `\\| ${ARM_LABELS[arm].replace(/[.()]/g, '\\$&')} \\| [^|]+ \\| ${STUDY_SEEDS.length} \\| ${f(seeds.map((r) => r.mono.map! * 100))} \\| ${f(seeds.map((r) => r.cross.map! * 100))} \\| ${f(seeds.map((r) => r.multi.map * 100))} \\|`;
+        expect(report).toMatch(new RegExp(row));
+        const rd = meanStd(seeds.map((r) => r.multi.rank_distance));
+        expect(report).toMatch(new RegExp(`\\| ${ARM_LABELS[arm].replace(/[.()]/g, '\\$&')} \\| ${rd.mean.toFixed(1)} \\| ${rd.std.toFixed(1)} \\|`));
+      }
+    }
+  });
+
+  it('the notebook holds the same results, and seed means with per-query APs for the difference heatmaps', () => {
+    expect(notebook.study!.directions.map((d) => d.id)).toEqual([...STUDY_DIRECTIONS]);
+    for (const d of notebook.study!.directions) {
+      for (const arm of d.arms) {
+        arm.seeds.forEach((s, i) => expect(s.result).toEqual(result(d.id, arm.arm, STUDY_SEEDS[i]!)));
+        const m = meanStd(arm.seeds.map((s) => s.result.cross.map!)).mean;
+        expect(arm.mean.cross.map).toBeCloseTo(m, 12);
+      }
+      for (const [a, b] of d.differences) {
+        for (const id of [a, b]) expect(armMeanResult(d.arms.find((x) => x.arm === id)!).per_query).toBeDefined();
+      }
+    }
+  });
+
+  it('every figure REPORT.md shows exists and is an SVG, and no placeholder is left', () => {
+    expect(report).not.toContain('{{');
+    const figures = [...report.matchAll(/\]\((figures\/[^)]+)\)/g)].map((m) => m[1]!);
+    expect(figures.length).toBeGreaterThanOrEqual(2 * (STUDY_ARMS.length + 2));
+    for (const f of figures) {
+      expect(existsSync(path.join(DIR, f)), f).toBe(true);
+      expect(read(f).startsWith('<svg')).toBe(true);
+    }
+    expect(readdirSync(path.join(DIR, 'figures')).length).toBe(figures.length);
+  });
+});
