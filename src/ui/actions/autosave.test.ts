@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createDefaultNotebook, type Notebook, type RunRecord } from '../../core/experiment/notebook';
 import { parseRunConfigJson } from '../../core/experiment/runConfig';
 import { DataFormatError } from '../../core/errors';
+import { TIE_BREAK } from '../../core/metrics/resultSchema';
 import { NotebookAutosave, type KeyValueStore } from './autosave';
 
 class MemoryStore implements KeyValueStore {
@@ -95,4 +96,35 @@ describe('NotebookAutosave', () => {
     expect((err as DataFormatError).field).toBe('runs[0].logs[0].loss');
     expect(await new NotebookAutosave(new MemoryStore()).read()).toBeNull();
   });
+
+  it('writes a study once, keeps it across run changes, reads it back and deletes it when the notebook drops it', async () => {
+    const kv = new MemoryStore();
+    const saver = new NotebookAutosave(kv);
+    const nb: Notebook = { ...createDefaultNotebook(), runs: [run('a', 1)] };
+    const withStudy = { ...nb, cells: [{ kind: 'study' as const, id: 'study' }, ...nb.cells], study: validStudy() };
+    expect((await saver.write(withStudy)).written.sort()).toEqual(['evals:a', 'meta', 'run:a', 'study']);
+    expect((await saver.write({ ...withStudy, runs: [{ ...withStudy.runs[0]!, logs: run('a', 2).logs }] })).written).toEqual(['run:a']);
+    const restored = (await new NotebookAutosave(kv).read())!;
+    expect(restored.study).toEqual(withStudy.study);
+    expect((await saver.write(nb)).deleted).toEqual(['study']);
+    expect(kv.map.has('study')).toBe(false);
+  });
 });
+
+function validStudy(): NonNullable<Notebook['study']> {
+  const result = {
+    schemaVersion: 1 as const,
+    dataset: 'xquad-r' as const,
+    languages: ['en' as const],
+    files: {},
+    dim: 8,
+    tie_break: TIE_BREAK,
+    mono: { map: 0.5, recall_1: 0.5, cells: { 'en->en': { map: 0.5, recall_1: 0.5, n: 2 } } },
+    cross: { map: null, recall_1: null, cells: {} },
+    multi: { map: 0.5, recall_10: 1, rank_distance: 0, per_language: { en: { map: 0.5, recall_10: 1, rank_distance: 0, n: 2 } } },
+  };
+  return {
+    summary: 'one arm, one seed',
+    directions: [{ id: 'mlqa-xquad', label: 'MLQA-R → XQuAD-R', differences: [], arms: [{ arm: 'hybrid-0.5', label: 'Hybrid', setting: 'τ 0.05', seeds: [{ seed: 1, config: tiny, runId: 'a', result }], mean: result }] }],
+  };
+}

@@ -12,7 +12,7 @@ export function requestComparison(a: RunRecord, ea: Evaluation, b: RunRecord, eb
   const set = (status: ReturnType<typeof useAppStore.getState>['comparisons'][string]) =>
     useAppStore.setState((s) => ({ comparisons: { ...s.comparisons, [key]: status } }));
   if (!ea.result.per_query || !eb.result.per_query) {
-    set({ state: 'failed', message: 'significance needs per-query APs, kept only for the latest full evaluation of each run' });
+    set({ state: 'failed', message: 'significance needs per-query APs, and one of these evaluations holds none (a notebook keeps them for the latest full evaluation of each run; the example study keeps them for its seed means, in the study cell)' });
     return;
   }
   set({ state: 'running' });
