@@ -45,8 +45,8 @@ export async function readPreset(presetDir: string, direction: StudyDirection, a
   return parseRunConfigJson(await readFile(file, 'utf8'), file);
 }
 
-/** Runs `xlir ARGS…`, its output appended to `logFile`; rejects on a non-zero exit. */
-function xlir(args: string[], logFile: string): Promise<void> {
+/** Runs `xlir ARGS…` in a child process, its output appended to `logFile`; rejects on a non-zero exit. */
+export function spawnXlir(args: string[], logFile: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const log = createWriteStream(logFile, { flags: 'a' });
     log.write(`$ xlir ${args.join(' ')}\n`);
@@ -69,6 +69,8 @@ export interface StudyRunOptions extends StudyOptions {
   data?: string;
   /** print one line per finished step */
   say: (line: string) => void;
+  /** runs one `xlir` command (default {@link spawnXlir}; tests pass a stand-in) */
+  exec?: (args: string[], logFile: string) => Promise<void>;
 }
 
 /** The choice of one arm, written to choices.json for the report. */
@@ -84,6 +86,7 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
   await mkdir(root, { recursive: true });
   await writeFile(path.join(root, 'study-options.json'), `${JSON.stringify({ steps: opts.steps, model: opts.model, lr: opts.lr, validationFraction: opts.validationFraction }, null, 2)}\n`);
   const dataArgs = opts.data ? ['--data', opts.data] : [];
+  const xlir = opts.exec ?? spawnXlir;
   const queue: { name: string; start: () => Promise<void>; resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   /** Queues a step; its promise settles when it has run (steps run in queue order, `jobs` at once). */
@@ -155,9 +158,7 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
           await train(studyRunConfig(base, arm, s, firstSeed, opts), runName(direction, arm, i + 1, firstSeed));
         }),
       );
-      choices.set(
-        key(direction, arm),
-        Promise.all(tries).then(async () => {
+      const choice = Promise.all(tries).then(async () => {
           const list = await settings();
           const scored = await Promise.all(
             list.map(async (setting, i) => {
@@ -167,8 +168,10 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
             }),
           );
           return { direction, arm, tries: scored, chosen: chooseTry(scored.map((t) => t.score)) };
-        }),
-      );
+        });
+      // a failed try fails the steps that wait for this choice; it must not also crash the process unhandled
+      choice.catch(() => undefined);
+      choices.set(key(direction, arm), choice);
     }
   }
   // Further seeds of the chosen setting, then the evaluation of every kept run.

@@ -9,7 +9,8 @@
  *    training data minus a held-out validation fraction and scored on those held-out questions only;
  *  - the try with the best validation score (mean of mono, cross and multi mAP) is the arm's setting; its
  *    first-seed run is kept and two more seeds are trained with the same setting;
- *  - only then is every kept run evaluated on the zero-shot evaluation set.
+ *  - a kept run is evaluated on the zero-shot evaluation set only once its arm's choice is made, so the
+ *    evaluation set never informs a choice.
  */
 import { ConfigError } from '../errors';
 import { parseRunConfig, type RunConfig } from './runConfig';

@@ -1,0 +1,110 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRunConfigJson } from '../../core/experiment/runConfig';
+import { DEFAULT_STUDY_OPTIONS, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS } from '../../core/experiment/studyPlan';
+import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
+import { handDataset } from '../../core/metrics/handDataset';
+import { initBackend } from '../../core/model/backend';
+import { runStudy, type ArmChoice } from './studyRun';
+
+const DATA = handDataset('mlqa-r', { de: { sentences: ['x', 'y'], questions: [['q1', 0], ['q2', 1]] }, en: { sentences: ['a', 'b'], questions: [['q1', 0], ['q2', 1]] } });
+
+/**
+ * A stand-in for `xlir train` / `xlir evaluate`: writes what the real commands leave behind, with a validation
+ * mono mAP that prefers τ 0.1 (and λ_max 0.1 for the adversarial arm), and records every call.
+ */
+function fakeXlir(calls: string[][]) {
+  return async (args: string[]) => {
+    calls.push(args);
+    const arg = (flag: string) => args[args.indexOf(flag) + 1]!;
+    if (args[0] === 'train') {
+      const dir = args.includes('--resume') ? arg('--resume') : arg('--out');
+      const config = args.includes('--config') ? parseRunConfigJson(await readFile(arg('--config'), 'utf8'), 'c') : parseRunConfigJson(await readFile(path.join(dir, 'config.json'), 'utf8'), 'c');
+      await mkdir(path.join(dir, 'checkpoints', `step-${config.steps}`), { recursive: true });
+      await writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
+      const good = config.tau === 0.1 && !(config.strategy.kind === 'adversarial' && config.strategy.lambdaMax !== 0.1);
+      const r = await evaluateRetrieval(DATA, { queries: Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1), candidates: good ? Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1) : Float32Array.of(0, 1, 1, 0, 0, 1, 1, 0), dim: 2 });
+      await mkdir(path.join(dir, 'validation'), { recursive: true });
+      await writeFile(path.join(dir, 'validation', `step-${config.steps}.json`), JSON.stringify(r));
+    } else {
+      await writeFile(arg('--out'), '{}');
+    }
+  };
+}
+
+describe('xlir study run', () => {
+  let root: string;
+  beforeAll(async () => {
+    await initBackend('cpu');
+    root = await mkdtemp(path.join(os.tmpdir(), 'xlir-study-run-'));
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('tunes every arm with two tries on the validation split, trains two more seeds of the choice, then evaluates the kept runs', async () => {
+    const calls: string[][] = [];
+    const out = path.join(root, 's');
+    const choices = await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 2, say: () => undefined, exec: fakeXlir(calls) });
+    const trains = calls.filter((c) => c[0] === 'train');
+    const evals = calls.filter((c) => c[0] === 'evaluate');
+    expect(trains).toHaveLength(STUDY_DIRECTIONS.length * STUDY_ARMS.length * 4);
+    expect(evals).toHaveLength(STUDY_DIRECTIONS.length * STUDY_ARMS.length * 3);
+    // a run is evaluated on the evaluation set only after its arm's tries are all trained and scored
+    for (const direction of STUDY_DIRECTIONS) {
+      for (const arm of STUDY_ARMS) {
+        const mine = (c: string[]) => c.some((a) => a.includes(`${path.sep}${direction}${path.sep}${arm}${path.sep}`));
+        const lastTry = calls.findLastIndex((c) => c[0] === 'train' && mine(c) && c.some((a) => a.includes(`seed-${STUDY_SEEDS[0]}`)));
+        expect(calls.findIndex((c) => c[0] === 'evaluate' && mine(c))).toBeGreaterThan(lastTry);
+      }
+    }
+    for (const c of trains) expect(c).toContain('--no-eval');
+    expect(choices).toHaveLength(12);
+    for (const choice of choices) {
+      expect(choice.tries).toHaveLength(2);
+      const chosen = choice.tries[choice.chosen]!;
+      expect(chosen.setting.tau).toBe(0.1);
+      if (choice.arm === 'adversarial') {
+        expect(chosen.setting.lambdaMax).toBe(0.1);
+        // the adversarial tries took X-X-mono's chosen τ
+        expect(choice.tries.map((t) => t.setting.tau)).toEqual([0.1, 0.1]);
+      }
+      expect(chosen.score).toBeGreaterThan(choice.tries[1 - choice.chosen]!.score);
+    }
+    // the further seeds train the chosen setting; the kept runs are evaluated on the preset's evaluation set
+    const seed2 = JSON.parse(await readFile(path.join(out, 'mlqa-xquad', 'hybrid-0.5', `try-2-seed-${STUDY_SEEDS[1]}.config.json`), 'utf8')) as { tau: number; seed: number; data: { validationFraction: number } };
+    expect(seed2).toMatchObject({ tau: 0.1, seed: STUDY_SEEDS[1], data: { validationFraction: 0.1 } });
+    const evalDirs = evals.map((c) => c[c.indexOf('--checkpoint') + 1]!);
+    for (const c of choices) {
+      const mine = evalDirs.filter((d) => d.includes(`${path.sep}${c.direction}${path.sep}${c.arm}${path.sep}`));
+      expect(mine.map((d) => path.relative(out, d)).sort()).toEqual(STUDY_SEEDS.map((s) => path.join(c.direction, c.arm, `try-${c.chosen + 1}-seed-${s}`, 'checkpoints', 'step-8')));
+    }
+    expect(evals.filter((c) => c[c.indexOf('--dataset') + 1] === 'xquad-r')).toHaveLength(18);
+    const saved = JSON.parse(await readFile(path.join(out, 'choices.json'), 'utf8')) as ArmChoice[];
+    expect(saved).toEqual(choices);
+
+    // Run again: everything is there, so nothing is repeated.
+    const again: string[][] = [];
+    await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 2, say: () => undefined, exec: fakeXlir(again) });
+    expect(again).toEqual([]);
+  });
+
+  it('resumes a run folder that has checkpoints but did not finish, and reports a failed step', async () => {
+    const out = path.join(root, 'r');
+    const calls: string[][] = [];
+    await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(calls) });
+    const dir = path.join(out, 'xquad-mlqa', 'xy', `try-1-seed-${STUDY_SEEDS[0]}`);
+    await rm(path.join(dir, 'validation'), { recursive: true });
+    const again: string[][] = [];
+    await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(again) });
+    expect(again).toEqual([['train', '--resume', dir, '--no-eval']]);
+
+    const failing = async (args: string[]) => {
+      if (args[0] === 'evaluate') throw new Error('evaluate failed (exit 1); see the log');
+    };
+    await rm(path.join(out, 'xquad-mlqa', 'xy', `try-2-seed-${STUDY_SEEDS[1]}`, 'test.json'));
+    await expect(runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: failing })).rejects.toThrow(/evaluate failed/);
+  });
+});
