@@ -7,9 +7,10 @@
  *    and the first seed's run of every arm (logs for the loss and batch panels);
  *  - `figures/*.svg`: the same heatmaps and strips as the app's SVG export;
  *  - `REPORT.md`: `analysis.md` (the prose, with `{{…}}` placeholders for numbers) filled in and framed by
- *    generated tables, so every number in it comes from the files above.
+ *    generated tables, so every number in it comes from the files above; `notebook-intro.md` (the study
+ *    cell's text) is filled in the same way.
  */
-import { readFile, mkdir, writeFile, readdir, rm } from 'node:fs/promises';
+import { readFile, mkdir, writeFile, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../../core/errors';
 import { createDefaultNotebook, serializeNotebook, type Notebook, type RunRecord } from '../../core/experiment/notebook';
@@ -165,6 +166,9 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
   const directions = [];
   let trainingSeconds = 0;
   let trainedRuns = 0;
+  // Wall clock of the whole study: from the first run's config to the last evaluation written.
+  let firstStart = Infinity;
+  let lastEnd = 0;
   for (const direction of STUDY_DIRECTIONS) {
     const arms: LoadedArm[] = [];
     for (const arm of STUDY_ARMS) {
@@ -195,9 +199,17 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
         const logs = await readStepLog(path.join(armDir, entry.name));
         trainingSeconds += logs.at(-1)?.seconds ?? 0;
         trainedRuns += 1;
+        firstStart = Math.min(firstStart, (await stat(path.join(armDir, entry.name, 'config.json'))).mtimeMs);
+        const test = path.join(armDir, entry.name, TEST_RESULT_FILE);
+        if (await stat(test).then(() => true, () => false)) lastEnd = Math.max(lastEnd, (await stat(test)).mtimeMs);
       }
     }
   }
+
+  const values = placeholders(directions);
+  values.set('runs', String(trainedRuns));
+  values.set('training-minutes', (trainingSeconds / 60).toFixed(0));
+  values.set('wall-minutes', ((lastEnd - firstStart) / 60_000).toFixed(0));
 
   // Notebook
   const study: Study = {
@@ -221,8 +233,8 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
       }),
     ),
   };
-  const intro = (await readFile(path.join(out, 'notebook-intro.md'), 'utf8')).trim();
-  study.summary = intro;
+  const introFile = path.join(out, 'notebook-intro.md');
+  study.summary = fillPlaceholders((await readFile(introFile, 'utf8')).trim(), values, introFile);
   const base = createDefaultNotebook();
   const firstHybrid = studyRunId('mlqa-xquad', HYBRID, STUDY_SEEDS[0]);
   const notebook: Notebook = {
@@ -275,9 +287,6 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
   }
 
   // Report
-  const values = placeholders(directions);
-  values.set('runs', String(trainedRuns));
-  values.set('training-minutes', (trainingSeconds / 60).toFixed(0));
   const analysisFile = path.join(out, 'analysis.md');
   const analysis = fillPlaceholders(await readFile(analysisFile, 'utf8'), values, analysisFile);
   const parts: string[] = [
