@@ -203,6 +203,7 @@ export function registerTrain(program: Command): void {
         process.removeListener('SIGINT', abort);
       }
       progress.done();
+      const seconds = (now() - t0) / 1000;
       // Tuning reads this, never the evaluation set: the held-out training questions (data.validationFraction).
       let validation: Record<string, number> | null = null;
       if (result.status === 'completed' && config.data.validationFraction > 0) {
@@ -214,7 +215,6 @@ export function registerTrain(program: Command): void {
         validation = headlineMetrics(r);
       }
       model.encoder.dispose();
-      const seconds = (now() - t0) / 1000;
       const summary = {
         runDir,
         status: result.status,
