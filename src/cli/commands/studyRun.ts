@@ -20,6 +20,7 @@ import {
   STUDY_DIRECTIONS,
   STUDY_SEEDS,
   studyRunConfig,
+  TRIES_PER_ARM,
   trySettings,
   validationScore,
   type StudyArm,
@@ -152,7 +153,7 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
         const xx = await choices.get(key(direction, 'xx-mono'))!;
         return trySettings(arm, xx.tries[xx.chosen]!.setting.tau);
       };
-      const tries = Array.from({ length: 2 }, (_, i) =>
+      const tries = Array.from({ length: TRIES_PER_ARM }, (_, i) =>
         enqueue(runName(direction, arm, i + 1, firstSeed), async () => {
           const s = (await settings())[i]!;
           await train(studyRunConfig(base, arm, s, firstSeed, opts), runName(direction, arm, i + 1, firstSeed));
