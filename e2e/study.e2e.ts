@@ -17,6 +17,16 @@ const FILE = 'examples/study/study.xlir.json';
 const notebook = parseNotebook(FILE, readFileSync(FILE, 'utf8'));
 const study = notebook.study!;
 const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+const report = readFileSync('examples/study/REPORT.md', 'utf8');
+
+/** REPORT.md's p-values (mono, cross, multi) of Hybrid against `label` in the section of `direction`. */
+function reportPValues(directionLabel: string, label: string): string[] {
+  const section = report.split('\n### ').find((s) => s.startsWith(directionLabel))!;
+  const tests = section.slice(section.indexOf('against each arm'));
+  const row = tests.split('\n').find((l) => l.startsWith(`| ${label} |`))!;
+  const cells = row.split('|').map((c) => c.trim());
+  return [cells[4]!, cells[7]!, cells[10]!];
+}
 
 describe('the example study', () => {
   let browser: Browser;
@@ -61,14 +71,33 @@ describe('the example study', () => {
       for (const arm of direction.arms) {
         expect(await page.getByTestId(`study-map-${slug(arm.arm)}`).locator('rect.cell').count()).toBe(langs * langs);
       }
-      // the difference heatmaps, with the paired tests done in the compute worker
+      // the difference heatmaps, marked with the tests the build stored
       for (const [a, b] of direction.differences) {
         const id = `study-diff-${slug(a)}-minus-${slug(b)}`;
         expect(await page.getByTestId(id).locator('rect.cell').count()).toBe(langs * langs);
-        await page.getByTestId(`${id}-significance`).filter({ hasText: 'Holm' }).waitFor({ timeout: 300_000 });
+        const status = page.getByTestId(`${id}-significance`);
+        await status.filter({ hasText: 'computed by xlir study build' }).waitFor({ timeout: 60_000 });
+        const stored = direction.tests!.find((t) => t.a === a && t.b === b)!.comparison;
+        const marked = [...Object.values(stored.mono.cells), ...Object.values(stored.cross.cells)].filter((c) => c.pHolm < 0.05).length;
+        expect(await page.getByTestId(id).locator('.mark').count()).toBe(marked);
+        // the app's tests are the report's: same per-query APs, same seed and permutations
+        const shown = /mono ([\d.]+), cross ([\d.]+), multi ([\d.]+)/.exec((await status.textContent())!)!.slice(1);
+        const label = direction.arms.find((x) => x.arm === b)!.label;
+        reportPValues(direction.label, label).forEach((p, i) => expect(p === '< 0.0001' ? Number(shown[i]) <= 0.0001 : p === shown[i], `${direction.id} ${a} − ${b} p[${i}]: app ${shown[i]}, report ${p}`).toBe(true));
       }
       await cell.screenshot({ path: `test-results/study-${direction.id}.png` });
     }
+
+    // Recomputed in the browser's compute worker from the stored per-query APs, the tests equal the stored ones
+    // (the smaller direction, to keep the test short).
+    const small = study.directions.find((d) => d.id === 'xquad-mlqa')!;
+    await page.getByLabel('study direction').selectOption(small.id);
+    const [a, b] = small.differences[1]!;
+    const id = `study-diff-${slug(a)}-minus-${slug(b)}`;
+    await page.getByTestId(`${id}-recompute`).click();
+    const recomputed = page.getByTestId(`${id}-recompute-status`);
+    await recomputed.and(page.locator('[data-state="agrees"], [data-state="differs"], [data-state="failed"]')).waitFor({ timeout: 400_000 });
+    expect(await recomputed.textContent()).toMatch(/equals the stored tests/);
 
     // The first seed's runs: loss curves and batch strips, and the per-run heatmap of the results cell.
     expect(await page.getByTestId('run-card').count()).toBe(notebook.runs.length);

@@ -4,7 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNotebook } from '../../core/experiment/notebook';
 import { STUDY_SEEDS } from '../../core/experiment/studyPlan';
-import { meanStd } from '../../core/experiment/studyResults';
+import { armMeanResult, comparisonMismatch, meanStd } from '../../core/experiment/studyResults';
+import { COMPARISON_SETTINGS, compareRetrieval } from '../../core/metrics/compareRetrieval';
+import { createRng } from '../../core/metrics/rng';
+import type { RetrievalResult } from '../../core/metrics/resultSchema';
 import { parseRetrievalResult } from '../../core/metrics/resultSchema';
 import { initBackend } from '../../core/model/backend';
 import { runCli } from './cliTestUtils';
@@ -50,6 +53,13 @@ describe('xlir study build', () => {
     expect(hybrid.seeds.map((s) => s.result.cross.map)).toEqual(seeds.map((s) => s.cross.map));
     expect(hybrid.mean.per_query_packed).toBeDefined();
     expect(nb.study!.directions[0]!.arms.find((a) => a.arm === 'xy')!.mean.per_query_packed).toBeUndefined();
+    // the stored tests are what the app gets by recomputing them from the stored per-query APs
+    const d0 = nb.study!.directions[0]!;
+    const stored = d0.tests!.find((t) => t.a === 'hybrid-0.5' && t.b === 'adversarial')!;
+    const arm = (id: string) => armMeanResult(d0.arms.find((a) => a.arm === id)!) as RetrievalResult;
+    const again = compareRetrieval(arm('hybrid-0.5'), arm('adversarial'), { rng: createRng(stored.seed), ...COMPARISON_SETTINGS });
+    expect(comparisonMismatch(stored.comparison, again)).toBeNull();
+    expect(d0.tests!.map((t) => `${t.a}|${t.b}`)).toEqual(d0.differences.map(([a, b]) => `${a}|${b}`));
     const figures = await readdir(path.join(out, 'figures'));
     expect(figures).toContain('mlqa-xquad-hybrid-0.5-minus-adversarial.svg');
     expect(figures.filter((f) => f.endsWith('-map.svg'))).toHaveLength(12);

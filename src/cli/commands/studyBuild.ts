@@ -219,6 +219,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
         id: d.id,
         label: DIRECTION_LABELS[d.id],
         differences: STUDY_DIFFERENCES,
+        tests: STUDY_DIFFERENCES.map(([a, b]) => ({ a, b, seed: COMPARISON_SETTINGS.seed, comparison: d.tests.get(`${a}-${b}`)! })),
         arms: d.arms.map((a): StoredArm => {
           const keepPerQuery = STUDY_DIFFERENCES.some(([x, y]) => x === a.arm || y === a.arm);
           const { per_query, ...mean } = a.mean;

@@ -180,8 +180,8 @@ describe('notebook file', () => {
     twice.cells.push({ kind: 'study', id: 'study-2' });
     expect(() => parseNotebook('s.xlir.json', JSON.stringify(twice))).toThrow(/cells: at most one "study" cell, found 2/);
     const badPacked = JSON.parse(text) as { study: { directions: { arms: { mean: { per_query_packed: { mono: Record<string, unknown> } } }[] }[] } };
-    badPacked.study.directions[0]!.arms[0]!.mean.per_query_packed.mono['en->en'] = [2];
-    expect(() => parseNotebook('s.xlir.json', JSON.stringify(badPacked))).toThrow(/study\.directions\[0\]\.arms\[0\]\.mean\.per_query_packed\.mono\.en->en\[0\]/);
+    badPacked.study.directions[0]!.arms[0]!.mean.per_query_packed.mono['en->en'] = '0.5 2';
+    expect(() => parseNotebook('s.xlir.json', JSON.stringify(badPacked))).toThrow(/study\.directions\[0\]\.arms\[0\]\.mean\.per_query_packed\.mono\.en->en: value 1 \("2"\)/);
   });
 
   it('derives a file name from the title', () => {

@@ -6,7 +6,8 @@ import { initBackend } from '../model/backend';
 import { createRng } from '../metrics/rng';
 import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
 import { parseRunConfig } from './runConfig';
-import { AP_DIGITS, armMeanResult, meanResult, meanStd, packPerQuery, StudyArmSchema, summarizeResult, unpackPerQuery } from './studyResults';
+import { compareRetrieval } from '../metrics/compareRetrieval';
+import { AP_DIGITS, armMeanResult, comparisonMismatch, parseApList, RetrievalComparisonSchema, meanResult, meanStd, packPerQuery, StudyArmSchema, summarizeResult, unpackPerQuery } from './studyResults';
 
 /** Two languages; q3 has no German answer, so en->de has two queries and de has two queries of its own. */
 const DATA = handDataset('mlqa-r', {
@@ -61,8 +62,10 @@ describe('study results', () => {
     const m = meanResult(results);
     const packed = packPerQuery(m.per_query);
     expect(packed.queries).toEqual({ de: ['q1', 'q2'], en: ['q1', 'q2', 'q3'] });
-    expect(packed.cross['en->de']).toHaveLength(3);
-    expect(packed.cross['en->de']![2]).toBeNull();
+    const enDe = packed.cross['en->de']!.split(' ');
+    expect(enDe).toHaveLength(3);
+    expect(enDe[2]).toBe('-');
+    expect(Number(enDe[0])).toBe(Number(m.per_query.cross['en->de']!['en:q1']!.toFixed(AP_DIGITS)));
     const back = unpackPerQuery(packed);
     for (const s of ['mono', 'cross', 'multi'] as const) {
       expect(Object.keys(back[s]).sort()).toEqual(Object.keys(m.per_query[s]).sort());
@@ -71,7 +74,14 @@ describe('study results', () => {
         for (const [id, ap] of Object.entries(aps)) expect(Math.abs(back[s][cell]![id]! - ap)).toBeLessThanOrEqual(0.5 * 10 ** -AP_DIGITS);
       }
     }
-    expect(() => unpackPerQuery({ ...packed, mono: { 'en->en': [0.5] } })).toThrow(/per_query\.mono\.en->en: 1 values for 3 en queries/);
+    expect(() => unpackPerQuery({ ...packed, mono: { 'en->en': '0.5' } })).toThrow(/per_query\.mono\.en->en: 1 values for 3 en queries/);
+    expect(() => unpackPerQuery({ ...packed, mono: { 'en->en': '0.5 1.5 -' } })).toThrow(/per_query\.mono\.en->en: value 1 \("1\.5"\) is not an AP/);
+  });
+
+  it('reads AP lists strictly: decimals in [0, 1] or "-", single spaces', () => {
+    expect(parseApList('')).toEqual([]);
+    expect(parseApList('0 1 0.25 - 1.000')).toEqual([0, 1, 0.25, null, 1]);
+    for (const bad of ['1.5', '0.5  0.5', ' 0.5', '1e-7', '-0.5', 'NaN', '0.5,0.5', '.5']) expect(typeof parseApList(bad)).toBe('string');
   });
 
   it('an arm stored in a notebook gives back its seed mean, with per-query APs when they were kept', () => {
@@ -85,5 +95,16 @@ describe('study results', () => {
     const without = StudyArmSchema.parse({ ...withPq, mean: summarizeResult(m) });
     expect(armMeanResult(without).per_query).toBeUndefined();
     expect(() => StudyArmSchema.parse({ ...withPq, seeds: [] })).toThrow();
+  });
+
+  it('stores a comparison that reads back equal, and names the first figure where two comparisons differ', () => {
+    const cmp = compareRetrieval(results[0]!, results[1]!, { rng: createRng(5), permutations: 200, resamples: 200 });
+    const stored = RetrievalComparisonSchema.parse(JSON.parse(JSON.stringify(cmp)));
+    expect(comparisonMismatch(stored, cmp)).toBeNull();
+    const moved = structuredClone(cmp);
+    moved.cross.cells['en->de']!.pHolm += 1e-12;
+    expect(comparisonMismatch(stored, moved)).toBe('cross.cells.en->de.pHolm');
+    const other = compareRetrieval(results[0]!, results[1]!, { rng: createRng(6), permutations: 200, resamples: 200 });
+    expect(comparisonMismatch(cmp, other)).not.toBeNull();
   });
 });

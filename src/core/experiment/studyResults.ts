@@ -17,9 +17,36 @@ import { RunConfigSchema } from './runConfig';
 /** Decimals kept of a seed-mean per-query AP (a reviewer recomputing the tests reads these values). */
 export const AP_DIGITS = 6;
 
-const PackedCellsSchema = z.record(z.string(), z.array(z.number().min(0).max(1).nullable()));
+const AP_TOKEN = /^(?:0|1)(?:\.\d+)?$/;
 
-/** Per-query APs: `queries[lang]` lists question ids; `mono["en->en"][i]` is the AP of `en:{queries.en[i]}`, null if absent. */
+/**
+ * A cell's APs as text: one token per query of the language's list, separated by single spaces, each a decimal
+ * in [0, 1] or "-" for a query without an AP in this cell. (One string per cell rather than a JSON array keeps
+ * the canonical notebook file, which puts every array element on its own line, at half the size.)
+ * @returns the APs, null for "-"; or a message naming the first bad token
+ */
+export function parseApList(text: string): (number | null)[] | string {
+  if (text === '') return [];
+  const tokens = text.split(' ');
+  const out: (number | null)[] = new Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t === '-') out[i] = null;
+    else if (AP_TOKEN.test(t) && Number(t) <= 1) out[i] = Number(t);
+    else return `value ${i} ("${t.slice(0, 20)}") is not an AP in [0, 1] or "-"`;
+  }
+  return out;
+}
+
+const PackedCellsSchema = z.record(
+  z.string(),
+  z.string().superRefine((text, ctx) => {
+    const parsed = parseApList(text);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+  }),
+);
+
+/** Per-query APs: `queries[lang]` lists question ids; value i of `mono["en->en"]` is the AP of `en:{queries.en[i]}`. */
 export const PackedPerQuerySchema = z.object({
   queries: z.partialRecord(z.enum(LANGUAGES), z.array(z.string().min(1))),
   mono: PackedCellsSchema,
@@ -52,12 +79,42 @@ export const StudyArmSchema = z.object({
 });
 export type StudyArm = z.infer<typeof StudyArmSchema>;
 
+const CiSchema = z.tuple([z.number(), z.number()]);
+const CellComparisonSchema = z.object({ n: z.number().int().positive(), mapA: z.number(), mapB: z.number(), diff: z.number(), p: z.number().min(0).max(1), pHolm: z.number().min(0).max(1), ci: CiSchema });
+const SettingComparisonSchema = z.object({ mapA: z.number(), mapB: z.number(), diff: z.number(), p: z.number().min(0).max(1), ci: CiSchema, cells: z.record(z.string(), CellComparisonSchema) });
+
+/** `compareRetrieval`'s result (metrics/compareRetrieval.ts), as stored. */
+export const RetrievalComparisonSchema = z.object({
+  dataset: z.string(),
+  permutations: z.number().int().positive(),
+  resamples: z.number().int().positive(),
+  level: z.number().gt(0).lt(1),
+  mono: SettingComparisonSchema,
+  cross: SettingComparisonSchema,
+  multi: SettingComparisonSchema,
+});
+
+/**
+ * The paired tests of arm `a` against arm `b` (seed means), as `xlir study build` computed them: the app
+ * shows them at once and can recompute them in the browser from the stored per-query APs.
+ */
+export const StoredComparisonSchema = z.object({
+  a: z.string(),
+  b: z.string(),
+  /** the rng seed of the tests (`COMPARISON_SETTINGS.seed`) */
+  seed: z.number().int().nonnegative(),
+  comparison: RetrievalComparisonSchema,
+});
+export type StoredComparison = z.infer<typeof StoredComparisonSchema>;
+
 export const StudyDirectionSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]{1,64}$/),
   label: z.string().min(1).max(200),
   arms: z.array(StudyArmSchema).min(1),
   /** difference heatmaps to show: [arm a, arm b] for a − b */
   differences: z.array(z.tuple([z.string(), z.string()])),
+  /** the tests behind the difference heatmaps (absent: the app computes them) */
+  tests: z.array(StoredComparisonSchema).optional(),
 });
 export type StudyDirection = z.infer<typeof StudyDirectionSchema>;
 
@@ -67,6 +124,32 @@ export const StudySchema = z.object({
   directions: z.array(StudyDirectionSchema).min(1),
 });
 export type Study = z.infer<typeof StudySchema>;
+
+type ComparisonLike = z.infer<typeof RetrievalComparisonSchema>;
+
+/**
+ * @returns null when two comparisons agree in every figure (mAPs, differences, p-values, Holm p-values,
+ *   intervals, cell sets), else the first field that differs
+ */
+export function comparisonMismatch(a: ComparisonLike, b: ComparisonLike): string | null {
+  for (const k of ['dataset', 'permutations', 'resamples', 'level'] as const) if (a[k] !== b[k]) return k;
+  for (const s of ['mono', 'cross', 'multi'] as const) {
+    const x = a[s];
+    const y = b[s];
+    for (const k of ['mapA', 'mapB', 'diff', 'p'] as const) if (x[k] !== y[k]) return `${s}.${k}`;
+    if (x.ci[0] !== y.ci[0] || x.ci[1] !== y.ci[1]) return `${s}.ci`;
+    const cells = Object.keys(x.cells);
+    if (cells.length !== Object.keys(y.cells).length) return `${s}.cells`;
+    for (const cell of cells) {
+      const c = x.cells[cell]!;
+      const d = y.cells[cell];
+      if (!d) return `${s}.cells.${cell}`;
+      for (const k of ['n', 'mapA', 'mapB', 'diff', 'p', 'pHolm'] as const) if (c[k] !== d[k]) return `${s}.cells.${cell}.${k}`;
+      if (c.ci[0] !== d.ci[0] || c.ci[1] !== d.ci[1]) return `${s}.cells.${cell}.ci`;
+    }
+  }
+  return null;
+}
 
 /** The result without its per-query APs and drill-down ids. */
 export function summarizeResult(r: RetrievalResult): ResultSummary {
@@ -101,7 +184,7 @@ export function packPerQuery(pq: PerQuery): PackedPerQuery {
     Object.fromEntries(
       Object.entries(cells).map(([cell, aps]) => {
         const lang = langOf(cell);
-        return [cell, (queries[lang] ?? []).map((qid) => (Object.hasOwn(aps, `${lang}:${qid}`) ? round(aps[`${lang}:${qid}`]!) : null))];
+        return [cell, (queries[lang] ?? []).map((qid) => (Object.hasOwn(aps, `${lang}:${qid}`) ? String(round(aps[`${lang}:${qid}`]!)) : '-')).join(' ')];
       }),
     );
   const queryLang = (cell: string) => cell.slice(0, 2);
@@ -110,9 +193,11 @@ export function packPerQuery(pq: PerQuery): PackedPerQuery {
 
 /** @throws ConfigError when a cell's array does not match its language's query list */
 export function unpackPerQuery(packed: PackedPerQuery): PerQuery {
-  const unpack = (cells: Record<string, (number | null)[]>, setting: string, langOf: (cell: string) => string) =>
+  const unpack = (cells: Record<string, string>, setting: string, langOf: (cell: string) => string) =>
     Object.fromEntries(
-      Object.entries(cells).map(([cell, aps]) => {
+      Object.entries(cells).map(([cell, text]) => {
+        const aps = parseApList(text);
+        if (typeof aps === 'string') throw new ConfigError(`per_query.${setting}.${cell}: ${aps}`);
         const lang = langOf(cell);
         const ids = (packed.queries as Record<string, string[]>)[lang];
         if (!ids || ids.length !== aps.length) {

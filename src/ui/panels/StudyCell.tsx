@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { StudyArm, StudyDirection } from '../../core/experiment/studyResults';
+import { comparisonMismatch, type StudyArm, type StudyDirection } from '../../core/experiment/studyResults';
+import type { RetrievalComparison } from '../../core/metrics/compareRetrieval';
 import { differenceHeatmapSpec, mapHeatmapSpec } from '../../core/figures/resultFigures';
 import { studyRankDistanceTable, studySummaryTable } from '../../core/figures/studyTables';
 import { requestStudyComparison, studyComparisonKey } from '../actions/studyCompare';
@@ -9,31 +10,61 @@ import { TableView } from '../components/TableView';
 import { slug } from '../export/download';
 import { useAppStore } from '../store/store';
 
+function pValues(c: RetrievalComparison): string {
+  return `mono ${c.mono.p.toFixed(4)}, cross ${c.cross.p.toFixed(4)}, multi ${c.multi.p.toFixed(4)}`;
+}
+
+/**
+ * A difference heatmap of two arms' seed means. Its marks come from the tests `xlir study build` stored, shown at
+ * once; "recompute" reruns them in the compute worker from the stored per-query APs and says whether they agree.
+ * Without stored tests they are computed on first view.
+ */
 function Difference({ direction, a, b }: { direction: StudyDirection; a: StudyArm; b: StudyArm }) {
   const figures = useAppStore((s) => s.figures);
   const key = studyComparisonKey(direction.id, a.arm, b.arm);
-  const comparison = useAppStore((s) => s.comparisons[key]);
-  useEffect(() => requestStudyComparison(direction.id, a, b), [direction.id, a, b]);
+  const computed = useAppStore((s) => s.comparisons[key]);
+  const stored = direction.tests?.find((t) => t.a === a.arm && t.b === b.arm) ?? null;
+  useEffect(() => {
+    if (!stored) requestStudyComparison(direction.id, a, b);
+  }, [stored, direction.id, a, b]);
+  const shown = stored?.comparison ?? (computed?.state === 'done' ? computed.comparison : null);
   const spec = useMemo(() => {
     try {
-      const cmp = comparison?.state === 'done' ? comparison.comparison : null;
-      return differenceHeatmapSpec(a.mean, b.mean, cmp, { title: `${a.label} − ${b.label} (seed means)`, showMeans: figures.showMeans, showValues: figures.showValues, level: figures.significanceLevel, idPrefix: `diff-${slug(a.arm)}-${slug(b.arm)}` });
+      return differenceHeatmapSpec(a.mean, b.mean, shown, { title: `${a.label} − ${b.label} (seed means)`, showMeans: figures.showMeans, showValues: figures.showValues, level: figures.significanceLevel, idPrefix: `diff-${slug(a.arm)}-${slug(b.arm)}` });
     } catch (err) {
       return err instanceof Error ? err.message : String(err);
     }
-  }, [a, b, comparison, figures.showMeans, figures.showValues, figures.significanceLevel]);
+  }, [a, b, shown, figures.showMeans, figures.showValues, figures.significanceLevel]);
   if (typeof spec === 'string') return <p className="error">{spec}</p>;
   const testId = `study-diff-${slug(a.arm)}-minus-${slug(b.arm)}`;
+  const mismatch = stored && computed?.state === 'done' ? comparisonMismatch(stored.comparison, computed.comparison) : null;
   return (
     <div>
       <HeatmapFigure spec={spec} baseName={`${direction.id}-${slug(a.arm)}-minus-${slug(b.arm)}`} testId={testId} />
       <p className="hint" data-testid={`${testId}-significance`}>
-        {comparison?.state === 'done'
-          ? `● = significant after Holm correction (α = ${figures.significanceLevel}); paired randomization over queries of the seed-mean APs. Setting p-values: mono ${comparison.comparison.mono.p.toFixed(4)}, cross ${comparison.comparison.cross.p.toFixed(4)}, multi ${comparison.comparison.multi.p.toFixed(4)}`
-          : comparison?.state === 'failed'
-            ? `Significance: ${comparison.message}`
+        {shown
+          ? `● = significant after Holm correction (α = ${figures.significanceLevel}); paired randomization over queries of the seed-mean APs (${shown.permutations.toLocaleString('en')} permutations${stored ? `, seed ${stored.seed}, computed by xlir study build` : ''}). Setting p-values: ${pValues(shown)}`
+          : computed?.state === 'failed'
+            ? `Significance: ${computed.message}`
             : 'Running paired randomization tests (10,000 permutations per cell) in the compute worker…'}
       </p>
+      {stored && (
+        <p className="hint" data-testid={`${testId}-recompute-status`} data-state={computed?.state === 'done' ? (mismatch ? 'differs' : 'agrees') : (computed?.state ?? 'idle')}>
+          {!computed ? (
+            <button type="button" data-testid={`${testId}-recompute`} onClick={() => requestStudyComparison(direction.id, a, b)} title="rerun the tests in this browser from the stored per-query APs (about a minute)">
+              Recompute the tests here
+            </button>
+          ) : computed.state === 'running' ? (
+            'Recomputing in the compute worker…'
+          ) : computed.state === 'failed' ? (
+            `Recomputing failed: ${computed.message}`
+          ) : mismatch ? (
+            `Recomputed here: ${pValues(computed.comparison)}; differs from the stored tests at ${mismatch}.`
+          ) : (
+            `Recomputed here: every cell's difference, interval and p-value equals the stored tests.`
+          )}
+        </p>
+      )}
     </div>
   );
 }
