@@ -4,6 +4,7 @@
  */
 import { armMeanResult, type StudyArm } from '../../core/experiment/studyResults';
 import { COMPARISON_SETTINGS } from '../../core/metrics/compareRetrieval';
+import type { RetrievalResult } from '../../core/metrics/resultSchema';
 import { useAppStore } from '../store/store';
 import { computeClient } from './compute';
 
@@ -24,9 +25,16 @@ export function requestStudyComparison(direction: string, a: StudyArm, b: StudyA
   set({ state: 'running' });
   // Unpacking ~150k APs is a task of its own, after the render that asked.
   setTimeout(() => {
-    const ra = armMeanResult(a);
-    const rb = armMeanResult(b);
-    if (!ra.per_query || !rb.per_query) return;
+    // both arms hold packed per-query APs (checked above), so their seed means come back with them
+    let ra: RetrievalResult;
+    let rb: RetrievalResult;
+    try {
+      ra = armMeanResult(a) as RetrievalResult;
+      rb = armMeanResult(b) as RetrievalResult;
+    } catch (err) {
+      set({ state: 'failed', message: err instanceof Error ? err.message : String(err) });
+      return;
+    }
     computeClient()
       .request({ type: 'results/compare', a: ra, b: rb, ...COMPARISON_SETTINGS })
       .then((reply) => set({ state: 'done', comparison: reply.comparison }))
