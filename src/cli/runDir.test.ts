@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointError, ConfigError } from '../core/errors';
+import { TEST_RUN_CONFIG } from '../core/testing/runConfigFixture';
 import { parseRunConfig } from '../core/experiment/runConfig';
 import type { StepLog } from '../core/experiment/runLog';
 import {
@@ -19,27 +20,7 @@ import {
   writeCheckpoint,
 } from './runDir';
 
-const config = parseRunConfig(
-  {
-    schemaVersion: 1,
-    seed: 1,
-    model: { builtin: 'tiny', pooling: 'mean', maxLength: 32, freezeEmbeddings: false },
-    data: { train: { dataset: 'mlqa-r', languages: ['en', 'de'] }, eval: { dataset: 'xquad-r', languages: ['en'] } },
-    strategy: { kind: 'xy' },
-    steps: 10,
-    batchSize: 4,
-    tau: 0.05,
-    lr: 1e-3,
-    weightDecay: 0.01,
-    epsilon: 1e-8,
-    warmupSteps: 0,
-    clipNorm: 1,
-    dropout: 0,
-    checkpointEvery: 5,
-    evalEvery: 0,
-  },
-  'test',
-);
+const config = parseRunConfig({ ...TEST_RUN_CONFIG, strategy: { kind: 'xy' }, warmupSteps: 0, dropout: 0 }, 'test');
 
 const log = (step: number): StepLog => ({
   step,

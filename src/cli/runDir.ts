@@ -27,7 +27,8 @@ export const VALIDATION_DIR = 'validation';
 
 const STEP_DIR = /^step-(\d+)$/;
 
-async function exists(p: string): Promise<boolean> {
+/** Whether a path exists (file or folder). */
+export async function exists(p: string): Promise<boolean> {
   try {
     await stat(p);
     return true;

@@ -31,11 +31,12 @@ import { batchStripSvg } from '../../core/figures/batchStripSvg';
 import { heatmapSvg } from '../../core/figures/heatmapSvg';
 import { differenceHeatmapSpec, mapHeatmapSpec } from '../../core/figures/resultFigures';
 import { studyRankDistanceTable, studySummaryTable } from '../../core/figures/studyTables';
+import { formatValue } from '../../core/figures/svgText';
 import { formatCell, type TableSpec } from '../../core/figures/table';
 import { COMPARISON_SETTINGS, compareRetrieval, type RetrievalComparison } from '../../core/metrics/compareRetrieval';
 import { parseRetrievalResult, type RetrievalResult } from '../../core/metrics/resultSchema';
 import { createRng } from '../../core/metrics/rng';
-import { readRunConfig, readStepLog } from '../runDir';
+import { exists, readRunConfig, readStepLog } from '../runDir';
 import type { ArmChoice } from './studyRun';
 import { CHOICES_FILE, TEST_RESULT_FILE } from './studyRun';
 
@@ -105,8 +106,8 @@ function markdownTable(spec: TableSpec): string {
   return lines.join('\n');
 }
 
-const pct = (x: number) => (x * 100).toFixed(2);
-const signedPct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(2)}`;
+const pct = (x: number) => formatValue(x, { scale: 100, digits: 2 });
+const signedPct = (x: number) => formatValue(x, { scale: 100, digits: 2, signed: true });
 const pValue = (p: number) => (p < 0.0001 ? '< 0.0001' : p.toFixed(4));
 
 /** Numbers the analysis may quote, by placeholder name. */
@@ -201,7 +202,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
         trainedRuns += 1;
         firstStart = Math.min(firstStart, (await stat(path.join(armDir, entry.name, 'config.json'))).mtimeMs);
         const test = path.join(armDir, entry.name, TEST_RESULT_FILE);
-        if (await stat(test).then(() => true, () => false)) lastEnd = Math.max(lastEnd, (await stat(test)).mtimeMs);
+        if (await exists(test)) lastEnd = Math.max(lastEnd, (await stat(test)).mtimeMs);
       }
     }
   }

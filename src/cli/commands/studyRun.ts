@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../../core/errors';
 import { parseRunConfigJson, type RunConfig } from '../../core/experiment/runConfig';
@@ -29,17 +29,11 @@ import {
   type TrySetting,
 } from '../../core/experiment/studyPlan';
 import { parseRetrievalResult } from '../../core/metrics/resultSchema';
+import { exists } from '../runDir';
 import { headlineMetrics } from './train';
 
 export const CHOICES_FILE = 'choices.json';
 export const TEST_RESULT_FILE = 'test.json';
-
-async function exists(p: string): Promise<boolean> {
-  return access(p).then(
-    () => true,
-    () => false,
-  );
-}
 
 export async function readPreset(presetDir: string, direction: StudyDirection, arm: StudyArm): Promise<RunConfig> {
   const file = path.join(presetDir, `${direction}.${arm === 'adversarial' ? 'adversarial' : 'hybrid'}.json`);
@@ -88,11 +82,11 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
   await writeFile(path.join(root, 'study-options.json'), `${JSON.stringify({ steps: opts.steps, model: opts.model, lr: opts.lr, validationFraction: opts.validationFraction }, null, 2)}\n`);
   const dataArgs = opts.data ? ['--data', opts.data] : [];
   const xlir = opts.exec ?? spawnXlir;
-  const queue: { name: string; start: () => Promise<void>; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  const queue: { start: () => Promise<void>; resolve: () => void; reject: (e: unknown) => void }[] = [];
 
   /** Queues a step; its promise settles when it has run (steps run in queue order, `jobs` at once). */
-  function enqueue(name: string, work: () => Promise<void>): Promise<void> {
-    const p = new Promise<void>((resolve, reject) => queue.push({ name, start: work, resolve, reject }));
+  function enqueue(work: () => Promise<void>): Promise<void> {
+    const p = new Promise<void>((resolve, reject) => queue.push({ start: work, resolve, reject }));
     // failures are collected by the workers; a step nobody awaits must not crash the process
     p.catch(() => undefined);
     return p;
@@ -154,7 +148,7 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
         return trySettings(arm, xx.tries[xx.chosen]!.setting.tau);
       };
       const tries = Array.from({ length: TRIES_PER_ARM }, (_, i) =>
-        enqueue(runName(direction, arm, i + 1, firstSeed), async () => {
+        enqueue(async () => {
           const s = (await settings())[i]!;
           await train(studyRunConfig(base, arm, s, firstSeed, opts), runName(direction, arm, i + 1, firstSeed));
         }),
@@ -195,13 +189,13 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
           return studyRunConfig(base, arm, ch.tries[ch.chosen]!.setting, seed, opts);
         };
         const name = async () => runName(direction, arm, (await choice).chosen + 1, seed);
-        const trained = enqueue(`${key(direction, arm)}/seed-${seed}`, async () => train(await c(), await name()));
+        const trained = enqueue(async () => train(await c(), await name()));
         kept.push({ config: c, name, after: trained });
       }
     }
   }
   for (const k of kept) {
-    enqueue(`evaluate ${kept.indexOf(k)}`, async () => {
+    enqueue(async () => {
       await k.after;
       await evaluate(await k.config(), await k.name());
     });

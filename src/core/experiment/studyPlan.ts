@@ -97,13 +97,12 @@ function strategyFor(arm: StudyArm, base: RunConfig['strategy'], setting: TrySet
  * setting.
  */
 export function studyRunConfig(base: RunConfig, arm: StudyArm, setting: TrySetting, seed: number, options: StudyOptions): RunConfig {
-  const { vocabSize, ...model } = base.model;
   return parseRunConfig(
     {
       ...base,
       description: `Study (issue 9): ${ARM_LABELS[arm]}, τ ${setting.tau}${setting.lambdaMax !== undefined ? `, λ_max ${setting.lambdaMax}` : ''}, seed ${seed}, ${options.steps} steps, ${options.model} model.`,
       seed,
-      model: { ...model, builtin: options.model, ...(vocabSize !== undefined ? { vocabSize } : {}) },
+      model: { ...base.model, builtin: options.model },
       data: { ...base.data, validationFraction: options.validationFraction },
       strategy: strategyFor(arm, base.strategy, setting),
       steps: options.steps,
