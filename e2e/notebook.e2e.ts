@@ -14,6 +14,8 @@ import { collectPageErrors, launchChromium } from './browser';
 
 const baseUrl = inject('baseUrl');
 const STEPS = 6;
+/** Steps of the reload test's run: long enough (about 30 s on wasm here) that the reload, which waits for an autosave, comes mid-run. */
+const STEPS_RELOAD = 300;
 /**
  * The backend of the full-flow test below. Training runs on WebGPU in workers (the next test), but
  * Chromium's WebGPU here is SwiftShader on the CPU: a full evaluation of the tiny preset (7,241 texts)
@@ -330,19 +332,30 @@ describe('research notebook', () => {
     // A note, to check it survives too.
     await page.getByTestId('add-note-0').click();
     await page.getByTestId('note-editor').first().fill('# Reload test\n\nkept <b>raw</b> <script>alert(1)</script>');
-    await launch(page, 'xy', 12, 3, 0);
+    await launch(page, 'xy', STEPS_RELOAD, 3, 0);
     const run = card(page, 0);
-    await page.locator('[data-testid="run-card"][data-step]').filter({ hasText: 'checkpoint @3' }).waitFor({ timeout: 300_000 });
-    await page.getByTestId('autosave').and(page.locator('[data-state="saved"]')).waitFor({ timeout: 30_000 });
+    // Polled every frame: the card's latest checkpoint moves on every 3 steps, too fast for text polling.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="run-card"]')?.getAttribute('data-checkpoint') || 0) >= 3, undefined, { timeout: 300_000 });
+    // An autosave written after that checkpoint (the autosave writes at least every 5 s while training).
+    const checkpointSeen = await page.evaluate(() => new Date().toISOString());
+    await page.waitForFunction((t) => {
+      const el = document.querySelector('[data-testid="autosave"]');
+      return el?.getAttribute('data-state') === 'saved' && (el.getAttribute('data-at') ?? '') >= t;
+    }, checkpointSeen, { timeout: 60_000 });
     const before = Number(await run.getAttribute('data-step'));
-    expect(before).toBeGreaterThanOrEqual(3);
+    expect(before, 'the reload should come mid-run').toBeLessThan(STEPS_RELOAD);
     await page.reload();
-    // The run comes back from the autosave and continues in a new worker.
+    // The run comes back from the autosave and continues in a new worker, from a checkpoint, not the start.
+    const recovered = (await card(page, 0).getByTestId('run-recovered').textContent({ timeout: 60_000 }))!;
+    console.log(`reload at step ${before}: ${recovered}`);
+    const from = Number(/resumed from checkpoint @(\d+)/.exec(recovered)?.[1]);
+    expect(from).toBeGreaterThanOrEqual(3);
+    expect(from).toBeLessThanOrEqual(before);
     await card(page, 0).and(page.locator('[data-status="done"], [data-status="failed"]')).waitFor({ timeout: 600_000 });
     expect(await card(page, 0).getAttribute('data-status'), (await card(page, 0).locator('.error').allTextContents()).join(' ')).toBe('done');
-    expect(await card(page, 0).getAttribute('data-step')).toBe('12');
+    expect(await card(page, 0).getAttribute('data-step')).toBe(String(STEPS_RELOAD));
     const steps = await card(page, 0).getByTestId('batch-strip').locator('rect.step').evaluateAll((rects) => rects.map((r) => Number(r.getAttribute('data-step'))));
-    expect(steps).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(steps).toEqual(Array.from({ length: STEPS_RELOAD }, (_, i) => i + 1));
     const note = page.getByTestId('note-cell').first();
     expect(await note.textContent()).toContain('kept');
     expect(await note.locator('script, b').count()).toBe(0);

@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { createDefaultNotebook, type Notebook, type RunRecord } from '../../core/experiment/notebook';
 import { parseRunConfigJson } from '../../core/experiment/runConfig';
 import { DataFormatError } from '../../core/errors';
 import { TIE_BREAK } from '../../core/metrics/resultSchema';
-import { NotebookAutosave, type KeyValueStore } from './autosave';
+import { useAppStore } from '../store/store';
+import { NotebookAutosave, startAutosave, type KeyValueStore } from './autosave';
 
 class MemoryStore implements KeyValueStore {
   readonly map = new Map<string, unknown>();
@@ -108,6 +109,35 @@ describe('NotebookAutosave', () => {
     expect(restored.study).toEqual(withStudy.study);
     expect((await saver.write(nb)).deleted).toEqual(['study']);
     expect(kv.map.has('study')).toBe(false);
+  });
+});
+
+describe('startAutosave', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('waits for a pause in changes, yet writes at least every maxWait while changes keep coming (a training run)', async () => {
+    vi.useFakeTimers();
+    const kv = new MemoryStore();
+    const stop = startAutosave(new NotebookAutosave(kv), 800, 5000);
+    const change = (i: number) => useAppStore.setState({ title: `change ${i}` });
+    // A change every 500 ms for 12 s: a plain 800 ms debounce would never fire.
+    const writtenAt: number[] = [];
+    for (let i = 1; i <= 24; i++) {
+      change(i);
+      const before = kv.writes.length;
+      await vi.advanceTimersByTimeAsync(500);
+      if (kv.writes.length > before) writtenAt.push(i * 500);
+    }
+    expect(writtenAt).toEqual([5000, 10000]);
+    expect(useAppStore.getState().autosave.state).toBe('pending');
+    // Then a pause: the last change is written 800 ms after it.
+    await vi.advanceTimersByTimeAsync(799 - 500);
+    const beforePause = kv.writes.length;
+    await vi.advanceTimersByTimeAsync(1);
+    expect(kv.writes.length).toBe(beforePause + 1);
+    expect(useAppStore.getState().autosave.state).toBe('saved');
+    expect((await new NotebookAutosave(kv).read())!.title).toBe('change 24');
+    stop();
   });
 });
 

@@ -115,11 +115,15 @@ function savedPartChanged(a: AppState, b: AppState): boolean {
 }
 
 /**
- * Saves the notebook `delayMs` after the last change (and at most one write at a time).
+ * Saves the notebook `delayMs` after the last change, and at least every `maxWaitMs` while changes keep
+ * coming (a training run updates the store twice a second, which a plain debounce would postpone until
+ * the run ends, leaving a reload or a crash nothing recent to resume from). At most one write at a time.
  * @returns a function that stops autosaving
  */
-export function startAutosave(autosave: NotebookAutosave, delayMs = 800): () => void {
+export function startAutosave(autosave: NotebookAutosave, delayMs = 800, maxWaitMs = 5000): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
+  /** when the oldest change not yet written was made */
+  let pendingSince: number | null = null;
   let writing = false;
   let again = false;
   const flush = async () => {
@@ -128,6 +132,7 @@ export function startAutosave(autosave: NotebookAutosave, delayMs = 800): () => 
       again = true;
       return;
     }
+    pendingSince = null;
     writing = true;
     try {
       await autosave.write(selectNotebook(useAppStore.getState()));
@@ -143,8 +148,10 @@ export function startAutosave(autosave: NotebookAutosave, delayMs = 800): () => 
     }
   };
   const schedule = () => {
+    const now = Date.now();
+    pendingSince ??= now;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void flush(), delayMs);
+    timer = setTimeout(() => void flush(), Math.max(0, Math.min(delayMs, pendingSince + maxWaitMs - now)));
     if (useAppStore.getState().autosave.state !== 'pending') useAppStore.setState({ autosave: { state: 'pending' } });
   };
   const unsubscribe = useAppStore.subscribe((s, prev) => {

@@ -109,6 +109,9 @@ function onEvent(event: TrainEvent): void {
       break;
     }
     case 'train/checkpoint':
+      // The worker sent the steps up to the checkpoint first; they must reach the store (and the autosave)
+      // no later than the checkpoint, or a resume from it after a reload would skip the steps in between.
+      flushLogs();
       updateRun(runId, (r) => ({
         ...r,
         checkpoints: [...r.checkpoints.filter((c) => c.step !== event.step && !event.removed.includes(c.key)), { step: event.step, key: event.key }],
@@ -144,9 +147,7 @@ function onEvent(event: TrainEvent): void {
       const run = s.runs.find((r) => r.id === runId);
       const tries = s.runtime[runId]?.autoResumes ?? 0;
       if (run && isRecoverable(event.error) && tries < MAX_AUTO_RESUMES) {
-        const from = run.checkpoints.length ? `checkpoint @${Math.max(...run.checkpoints.map((c) => c.step))}` : 'the start (no checkpoint yet)';
-        const at = run.logs.length ? run.logs[run.logs.length - 1]!.step : 0;
-        setRuntime(runId, { phase: 'starting', stepsPerSecond: null, autoResumes: tries + 1, recovered: `${event.error.message} at step ${at}; resumed from ${from}` });
+        setRuntime(runId, { phase: 'starting', stepsPerSecond: null, autoResumes: tries + 1, recovered: `${event.error.message} at step ${lastStep(run)}; resumed from ${resumePoint(run)}` });
         void resumeRun(runId);
         break;
       }
@@ -297,7 +298,16 @@ export function stopAllRunWorkers(): void {
 export function resumeInterruptedRuns({ autoResume }: { autoResume: boolean }): void {
   for (const run of useAppStore.getState().runs) {
     if (run.status !== 'running' && run.status !== 'queued') continue;
-    if (autoResume) void resumeRun(run.id);
-    else updateRun(run.id, (r) => ({ ...r, status: 'paused' }));
+    if (autoResume) {
+      setRuntime(run.id, { recovered: `the page was closed or reloaded after step ${lastStep(run)} (as last autosaved); resumed from ${resumePoint(run)}` });
+      void resumeRun(run.id);
+    } else updateRun(run.id, (r) => ({ ...r, status: 'paused' }));
   }
+}
+
+const lastStep = (run: RunRecord): number => (run.logs.length ? run.logs[run.logs.length - 1]!.step : 0);
+
+/** Where {@link resumeRun} continues `run` from, in words. */
+function resumePoint(run: RunRecord): string {
+  return run.checkpoints.length ? `checkpoint @${Math.max(...run.checkpoints.map((c) => c.step))}` : 'the start (no checkpoint yet)';
 }

@@ -63,7 +63,7 @@ export function NotebookToolbar() {
         >
           Open the example study
         </button>
-        <span className={`autosave ${autosave.state}`} data-testid="autosave" data-state={autosave.state}>
+        <span className={`autosave ${autosave.state}`} data-testid="autosave" data-state={autosave.state} data-at={autosave.state === 'saved' ? autosave.at : ''}>
           {autosaveText(autosave)}
         </span>
       </div>

@@ -93,8 +93,9 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
   const step = run.logs.length ? run.logs[run.logs.length - 1]!.step : 0;
   const live = run.status === 'running' || run.status === 'queued';
   const last = run.logs[run.logs.length - 1];
+  const checkpoint = run.checkpoints.length ? Math.max(...run.checkpoints.map((c) => c.step)) : null;
   return (
-    <div className="run-card" data-testid="run-card" data-run-id={run.id} data-status={run.status} data-step={step} data-backend={runtime?.backend ?? ''}>
+    <div className="run-card" data-testid="run-card" data-run-id={run.id} data-status={run.status} data-step={step} data-checkpoint={checkpoint ?? ''} data-backend={runtime?.backend ?? ''}>
       <div className="run-head">
         <span className="swatch" style={{ background: runColor(index) }} />
         <strong>{run.name}</strong>
@@ -105,7 +106,7 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
           {runtime?.stepsPerSecond ? ` · ${runtime.stepsPerSecond.toFixed(2)} steps/s` : ''}
           {live && runtime?.detail ? ` · ${runtime.detail}` : ''}
           {last ? ` · loss ${last.loss.toFixed(3)}` : ''}
-          {run.checkpoints.length ? ` · checkpoint @${Math.max(...run.checkpoints.map((c) => c.step))}` : ''}
+          {checkpoint !== null ? ` · checkpoint @${checkpoint}` : ''}
         </span>
         <span className="spacer" />
         <label className="muted"><input type="checkbox" checked={!hidden} onChange={() => toggleRunVisible(run.id)} /> show</label>
