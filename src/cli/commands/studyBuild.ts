@@ -16,7 +16,7 @@ import { ConfigError } from '../../core/errors';
 import { createDefaultNotebook, serializeNotebook, type Notebook, type RunRecord } from '../../core/experiment/notebook';
 import type { RunConfig } from '../../core/experiment/runConfig';
 import type { StepLog } from '../../core/experiment/runLog';
-import { ARM_LABELS, runName, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS, type StudyArm, type StudyDirection as DirectionId } from '../../core/experiment/studyPlan';
+import { ARM_LABELS, runName, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS, type StudyArm, type StudyDirection as DirectionId, type StudyOptions } from '../../core/experiment/studyPlan';
 import {
   meanResult,
   meanStd,
@@ -38,7 +38,8 @@ import { parseRetrievalResult, type RetrievalResult } from '../../core/metrics/r
 import { createRng } from '../../core/metrics/rng';
 import { exists, readRunConfig, readStepLog } from '../runDir';
 import type { ArmChoice } from './studyRun';
-import { CHOICES_FILE, TEST_RESULT_FILE } from './studyRun';
+import { CHOICES_FILE, STUDY_OPTIONS_FILE, TEST_RESULT_FILE } from './studyRun';
+import { readJsonFile } from '../trecFiles';
 
 export const DIRECTION_LABELS: Record<DirectionId, string> = {
   'mlqa-xquad': 'MLQA-R → XQuAD-R (train on MLQA-R, 7 languages; evaluate zero-shot on XQuAD-R, 11)',
@@ -156,7 +157,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
   const root = path.resolve(opts.studyDir);
   const out = path.resolve(opts.out);
   const choices = JSON.parse(await readFile(path.join(root, CHOICES_FILE), 'utf8')) as ArmChoice[];
-  const studyOptions = JSON.parse(await readFile(path.join(root, 'study-options.json'), 'utf8')) as { steps: number; model: string; lr: number; validationFraction: number };
+  const studyOptions = (await readJsonFile(path.join(root, STUDY_OPTIONS_FILE), 'study options')) as StudyOptions;
   const createdAt = new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z';
 
   // Fresh generated folders; analysis.md (hand-written) stays.

@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataFormatError } from '../../core/errors';
 import { parseRunConfigJson } from '../../core/experiment/runConfig';
 import { DEFAULT_STUDY_OPTIONS, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS } from '../../core/experiment/studyPlan';
 import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
@@ -106,5 +107,23 @@ describe('xlir study run', () => {
     };
     await rm(path.join(out, 'xquad-mlqa', 'xy', `try-2-seed-${STUDY_SEEDS[1]}`, 'test.json'));
     await expect(runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: failing })).rejects.toThrow(/evaluate failed/);
+  });
+
+  it('refuses to continue a study folder with other options, naming the file and the option', async () => {
+    const out = path.join(root, 'options');
+    const calls: string[][] = [];
+    await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(calls) });
+    const before = await readFile(path.join(out, 'study-options.json'), 'utf8');
+    const again: string[][] = [];
+    const err = await runStudy({ ...DEFAULT_STUDY_OPTIONS, model: 'small', steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(again) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataFormatError);
+    expect((err as DataFormatError).file).toBe(path.join(out, 'study-options.json'));
+    expect((err as DataFormatError).field).toBe('model');
+    expect((err as Error).message).toMatch(/started with "tiny" and this run asks for "small"; continue it with --model "tiny"/);
+    expect(again).toEqual([]);
+    expect(await readFile(path.join(out, 'study-options.json'), 'utf8')).toBe(before);
+    // The same options continue it (nothing left to do).
+    await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(again) });
+    expect(again).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../../core/errors';
+import { ConfigError, DataFormatError } from '../../core/errors';
 import { parseRunConfigJson, type RunConfig } from '../../core/experiment/runConfig';
 import {
   chooseTry,
@@ -30,10 +30,12 @@ import {
 } from '../../core/experiment/studyPlan';
 import { parseRetrievalResult } from '../../core/metrics/resultSchema';
 import { exists } from '../runDir';
+import { readJsonFile } from '../trecFiles';
 import { headlineMetrics } from './train';
 
 export const CHOICES_FILE = 'choices.json';
 export const TEST_RESULT_FILE = 'test.json';
+export const STUDY_OPTIONS_FILE = 'study-options.json';
 
 export async function readPreset(presetDir: string, direction: StudyDirection, arm: StudyArm): Promise<RunConfig> {
   const file = path.join(presetDir, `${direction}.${arm === 'adversarial' ? 'adversarial' : 'hybrid'}.json`);
@@ -76,10 +78,32 @@ export interface ArmChoice {
   chosen: number;
 }
 
+const OPTION_FLAGS: Record<keyof StudyOptions, string> = { steps: '--steps', model: '--model', lr: '--lr', validationFraction: '--validation-fraction' };
+
+/**
+ * Writes the study's options to `study-options.json`, or, when the folder already has them (a resumed study),
+ * refuses options that differ: finished runs would be kept and the rest trained otherwise, mixing two studies.
+ */
+async function recordOptions(root: string, opts: StudyOptions): Promise<void> {
+  const file = path.join(root, STUDY_OPTIONS_FILE);
+  const wanted: StudyOptions = { steps: opts.steps, model: opts.model, lr: opts.lr, validationFraction: opts.validationFraction };
+  if (await exists(file)) {
+    const stored = await readJsonFile(file, 'study options');
+    for (const key of Object.keys(OPTION_FLAGS) as (keyof StudyOptions)[]) {
+      const was = (stored as Partial<Record<keyof StudyOptions, unknown>> | null)?.[key];
+      if (was !== wanted[key]) {
+        throw new DataFormatError(file, key, `this study folder was started with ${JSON.stringify(was)} and this run asks for ${JSON.stringify(wanted[key])}; continue it with ${OPTION_FLAGS[key]} ${JSON.stringify(was)}, or give a new --out folder`);
+      }
+    }
+    return;
+  }
+  await writeFile(file, `${JSON.stringify(wanted, null, 2)}\n`);
+}
+
 export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
   const root = path.resolve(opts.out);
   await mkdir(root, { recursive: true });
-  await writeFile(path.join(root, 'study-options.json'), `${JSON.stringify({ steps: opts.steps, model: opts.model, lr: opts.lr, validationFraction: opts.validationFraction }, null, 2)}\n`);
+  await recordOptions(root, opts);
   const dataArgs = opts.data ? ['--data', opts.data] : [];
   const xlir = opts.exec ?? spawnXlir;
   const queue: { start: () => Promise<void>; resolve: () => void; reject: (e: unknown) => void }[] = [];
