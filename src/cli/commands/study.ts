@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import path from 'node:path';
-import { DEFAULT_STUDY_OPTIONS } from '../../core/experiment/studyPlan';
+import { DEFAULT_STUDY_LR, DEFAULT_STUDY_OPTIONS, type StudyOptions } from '../../core/experiment/studyPlan';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
 import { runStudy } from './studyRun';
@@ -35,14 +35,14 @@ export function registerStudy(program: Command): void {
     .option('--presets <dir>', 'folder of the direction presets', 'experiments')
     .option('--steps <n>', 'training steps of every run', parsePositiveInt('--steps'), DEFAULT_STUDY_OPTIONS.steps)
     .option('--model <name>', 'built-in model of every run (tiny, small)', parseChoice('--model', ['tiny', 'small'] as const), DEFAULT_STUDY_OPTIONS.model)
-    .option('--lr <x>', 'peak learning rate of every run', parsePositiveNumber('--lr'), DEFAULT_STUDY_OPTIONS.lr)
+    .option('--lr <x>', `peak learning rate of every run (default: ${Object.entries(DEFAULT_STUDY_LR).map(([m, lr]) => `${lr} for ${m}`).join(', ')})`, parsePositiveNumber('--lr'))
     .option('--validation-fraction <x>', 'held-out share of training questions for tuning', parseFraction('--validation-fraction'), DEFAULT_STUDY_OPTIONS.validationFraction)
     .option('--jobs <n>', 'runs at once (each uses one wasm thread)', parsePositiveInt('--jobs'), 2)
     .option('--data <dir>', 'dataset folder (default: XLIR_DATA_DIR, else ../shared/data)')
     .action(async (opts, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
       const t0 = performance.now();
-      const choices = await runStudy({ ...opts, presets: path.resolve(opts.presets), say: (line: string) => out.info(line) });
+      const choices = await runStudy({ ...opts, lr: opts.lr ?? DEFAULT_STUDY_LR[opts.model as StudyOptions['model']], presets: path.resolve(opts.presets), say: (line: string) => out.info(line) });
       out.result({ out: path.resolve(opts.out), seconds: (performance.now() - t0) / 1000, choices }, (r) =>
         [`study done in ${(r.seconds / 60).toFixed(1)} min → ${r.out}`, ...r.choices.map((c) => `${c.direction} ${c.arm}: try ${c.chosen + 1} (${JSON.stringify(c.tries[c.chosen]!.setting)})`)].join('\n'),
       );

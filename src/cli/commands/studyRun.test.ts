@@ -4,10 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../core/errors';
 import { parseRunConfigJson } from '../../core/experiment/runConfig';
-import { DEFAULT_STUDY_OPTIONS, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS } from '../../core/experiment/studyPlan';
+import { DEFAULT_STUDY_LR, DEFAULT_STUDY_OPTIONS, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS } from '../../core/experiment/studyPlan';
 import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
 import { handDataset } from '../../core/metrics/handDataset';
 import { initBackend } from '../../core/model/backend';
+import { runCli } from './cliTestUtils';
 import { runStudy, type ArmChoice } from './studyRun';
 
 const DATA = handDataset('mlqa-r', { de: { sentences: ['x', 'y'], questions: [['q1', 0], ['q2', 1]] }, en: { sentences: ['a', 'b'], questions: [['q1', 0], ['q2', 1]] } });
@@ -122,6 +123,15 @@ describe('xlir study run', () => {
     expect((err as Error).message).toMatch(/started with "tiny" and this run asks for "small"; continue it with --model "tiny"/);
     expect(again).toEqual([]);
     expect(await readFile(path.join(out, 'study-options.json'), 'utf8')).toBe(before);
+    // From the command line: --model small without --lr means the small model's default lr, and the
+    // folder started with the tiny model's is refused before anything runs.
+    const cli = await runCli(['study', 'run', '--out', out, '--model', 'small', '--steps', '8']);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toContain(`${path.join(out, 'study-options.json')}: model: this study folder was started with "tiny"`);
+    await writeFile(path.join(out, 'study-options.json'), JSON.stringify({ ...JSON.parse(before), model: 'small' }));
+    const lr = await runCli(['study', 'run', '--out', out, '--model', 'small', '--steps', '8']);
+    expect(lr.stderr).toContain(`lr: this study folder was started with ${DEFAULT_STUDY_LR.tiny} and this run asks for ${DEFAULT_STUDY_LR.small}`);
+    await writeFile(path.join(out, 'study-options.json'), before);
     // The same options continue it (nothing left to do).
     await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(again) });
     expect(again).toEqual([]);
