@@ -103,6 +103,17 @@ describe('xlir study run', () => {
     await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(again) });
     expect(again).toEqual([['train', '--resume', dir, '--no-eval']]);
 
+    // Stopped before its first checkpoint (a partial one does not count): started again in a clean folder.
+    const early = path.join(out, 'xquad-mlqa', 'xy', `try-2-seed-${STUDY_SEEDS[0]}`);
+    await rm(early, { recursive: true });
+    await mkdir(path.join(early, 'checkpoints', '.step-2.partial'), { recursive: true });
+    await writeFile(path.join(early, 'logs.jsonl'), '{"step":1}\n');
+    const restarted: string[][] = [];
+    await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(restarted) });
+    expect(restarted[0]).toEqual(['train', '--config', `${early}.config.json`, '--out', early, '--no-eval']);
+    expect(restarted.slice(1).every((c) => c[0] === 'evaluate')).toBe(true);
+    await expect(readFile(path.join(early, 'logs.jsonl'), 'utf8')).rejects.toThrow(/ENOENT/);
+
     const failing = async (args: string[]) => {
       if (args[0] === 'evaluate') throw new Error('evaluate failed (exit 1); see the log');
     };

@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, DataFormatError } from '../../core/errors';
 import { parseRunConfigJson, type RunConfig } from '../../core/experiment/runConfig';
@@ -29,7 +29,7 @@ import {
   type TrySetting,
 } from '../../core/experiment/studyPlan';
 import { parseRetrievalResult } from '../../core/metrics/resultSchema';
-import { exists } from '../runDir';
+import { exists, listCheckpoints } from '../runDir';
 import { readJsonFile } from '../trecFiles';
 import { headlineMetrics } from './train';
 
@@ -123,9 +123,11 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
     if ((await exists(done)) && (await exists(validated))) return;
     await mkdir(path.dirname(dir), { recursive: true });
     const log = `${dir}.log`;
-    if (await exists(path.join(dir, 'checkpoints'))) {
+    if ((await listCheckpoints(dir)).length > 0) {
       await xlir(['train', '--resume', dir, '--no-eval', ...dataArgs], log);
     } else {
+      // A run stopped before its first checkpoint has nothing to continue from: it starts again.
+      await rm(dir, { recursive: true, force: true });
       const cfgFile = `${dir}.config.json`;
       await writeFile(cfgFile, `${JSON.stringify(config, null, 2)}\n`);
       await xlir(['train', '--config', cfgFile, '--out', dir, '--no-eval', ...dataArgs], log);

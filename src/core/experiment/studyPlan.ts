@@ -113,7 +113,9 @@ export function studyRunConfig(base: RunConfig, arm: StudyArm, setting: TrySetti
       strategy: strategyFor(arm, base.strategy, setting),
       steps: options.steps,
       warmupSteps: Math.max(1, Math.round(options.steps / 10)),
-      checkpointEvery: options.steps,
+      // Checkpoints only for resuming: an interrupted study loses at most a quarter of a run (a small-model
+      // run is about 20 min on one wasm thread); resumed runs equal uninterrupted ones.
+      checkpointEvery: Math.max(1, Math.round(options.steps / 4)),
       evalEvery: 0,
       lr: options.lr,
       tau: setting.tau,
