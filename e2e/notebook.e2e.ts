@@ -24,11 +24,11 @@ const STEPS_RELOAD = 300;
  */
 const RUN_BACKEND = process.env.XLIR_E2E_RUN_BACKEND ?? 'wasm';
 /**
- * Bound on main-thread tasks while training (ms). Issue 6 asks for 200 ms; on this 2-core machine the
- * longest task measured 146–375 ms (Plotly redraws, run launch), so the test holds the app to 1000 ms
- * and prints the longest task it saw (TODO #6: bring it under 200 ms).
+ * Bound on main-thread tasks while training (ms). Issue 6 asks for 200 ms. On this 2-core machine the longest
+ * task measured 86–100 ms in full test runs (2026-11-25, CI included), but 261–278 ms while two other processes
+ * kept both cores busy; the test holds the app to 500 ms and prints the longest task it saw.
  */
-const LONG_TASK_MS = Number(process.env.XLIR_E2E_LONG_TASK_MS ?? 1000);
+const LONG_TASK_MS = Number(process.env.XLIR_E2E_LONG_TASK_MS ?? 500);
 
 async function saveDownload(page: Page, click: () => Promise<void>, timeout = 60_000): Promise<{ name: string; bytes: Buffer }> {
   const [download] = (await Promise.all([page.waitForEvent('download', { timeout }), click()])) as [Download, void];
