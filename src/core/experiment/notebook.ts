@@ -149,6 +149,16 @@ export const RunRecordSchema = z.object({
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
+/** The run's newest checkpoint (the one a resume continues from), or null when it has none. */
+export function latestCheckpoint(run: RunRecord): RunRecord['checkpoints'][number] | null {
+  return run.checkpoints.reduce<RunRecord['checkpoints'][number] | null>((a, c) => (!a || c.step > a.step ? c : a), null);
+}
+
+/** The step of the run's last log line, 0 before its first step. */
+export function lastLoggedStep(run: RunRecord): number {
+  return run.logs.length ? run.logs[run.logs.length - 1]!.step : 0;
+}
+
 export const FigureSettingsSchema = z.object({
   /** EMA weight of the loss curves, [0, 0.999] */
   smoothing: z.number().min(0).max(0.999),

@@ -3,13 +3,13 @@
  * checkpoint (a picked or dropped folder, or a zip) into browser storage so a Model cell can use it.
  */
 import { unzipSync, zipSync } from 'fflate';
-import type { RunRecord } from '../../core/experiment/notebook';
+import { latestCheckpoint, type RunRecord } from '../../core/experiment/notebook';
 import { readCheckpointFolder, writeCheckpointFolder, describeStorageError } from '../../../workers/opfsCheckpoints';
 import { downloadBlob, MIME, slug } from '../export/download';
 
 /** Offers the run's latest checkpoint as `<run>-step-<N>.zip` (one folder inside, as saved). */
 export async function downloadCheckpoint(run: RunRecord): Promise<void> {
-  const last = run.checkpoints.reduce<RunRecord['checkpoints'][number] | null>((a, c) => (!a || c.step > a.step ? c : a), null);
+  const last = latestCheckpoint(run);
   if (!last) throw new Error(`${run.name} has no checkpoint yet`);
   const files = await readCheckpointFolder(last.key);
   const folder = `${slug(run.name)}-step-${last.step}`;

@@ -6,7 +6,7 @@
  * Step logs arrive many per second on a fast GPU; they are buffered here and written to the store at most
  * every {@link FLUSH_MS} ms, so React and the autosave see a handful of updates per second.
  */
-import { EvaluationSchema, StepLogSchema, type Evaluation, type RunRecord, type StepLog } from '../../core/experiment/notebook';
+import { EvaluationSchema, lastLoggedStep, latestCheckpoint, StepLogSchema, type Evaluation, type RunRecord, type StepLog } from '../../core/experiment/notebook';
 import type { TrainEvent } from '../../core/experiment/protocol';
 import { useAppStore } from '../store/store';
 import type { RunRuntime } from '../store/runsSlice';
@@ -147,7 +147,7 @@ function onEvent(event: TrainEvent): void {
       const run = s.runs.find((r) => r.id === runId);
       const tries = s.runtime[runId]?.autoResumes ?? 0;
       if (run && isRecoverable(event.error) && tries < MAX_AUTO_RESUMES) {
-        setRuntime(runId, { phase: 'starting', stepsPerSecond: null, autoResumes: tries + 1, recovered: `${event.error.message} at step ${lastStep(run)}; resumed from ${resumePoint(run)}` });
+        setRuntime(runId, { phase: 'starting', stepsPerSecond: null, autoResumes: tries + 1, recovered: `${event.error.message} at step ${lastLoggedStep(run)}; resumed from ${resumePoint(run)}` });
         void resumeRun(runId);
         break;
       }
@@ -259,7 +259,7 @@ function rewindTo(run: RunRecord, step: number): RunRecord {
 export async function resumeRun(runId: string): Promise<void> {
   const run = useAppStore.getState().runs.find((r) => r.id === runId);
   if (!run || workers.has(runId)) return;
-  const last = run.checkpoints.reduce<RunRecord['checkpoints'][number] | null>((a, c) => (!a || c.step > a.step ? c : a), null);
+  const last = latestCheckpoint(run);
   const rewound = last ? rewindTo(run, last.step) : { ...run, logs: [], evaluations: [] };
   updateRun(runId, () => ({ ...rewound, status: 'queued', error: null }));
   await startWorker(rewound, last?.key ?? null);
@@ -299,15 +299,14 @@ export function resumeInterruptedRuns({ autoResume }: { autoResume: boolean }): 
   for (const run of useAppStore.getState().runs) {
     if (run.status !== 'running' && run.status !== 'queued') continue;
     if (autoResume) {
-      setRuntime(run.id, { recovered: `the page was closed or reloaded after step ${lastStep(run)} (as last autosaved); resumed from ${resumePoint(run)}` });
+      setRuntime(run.id, { recovered: `the page was closed or reloaded after step ${lastLoggedStep(run)} (as last autosaved); resumed from ${resumePoint(run)}` });
       void resumeRun(run.id);
     } else updateRun(run.id, (r) => ({ ...r, status: 'paused' }));
   }
 }
 
-const lastStep = (run: RunRecord): number => (run.logs.length ? run.logs[run.logs.length - 1]!.step : 0);
-
 /** Where {@link resumeRun} continues `run` from, in words. */
 function resumePoint(run: RunRecord): string {
-  return run.checkpoints.length ? `checkpoint @${Math.max(...run.checkpoints.map((c) => c.step))}` : 'the start (no checkpoint yet)';
+  const last = latestCheckpoint(run);
+  return last ? `checkpoint @${last.step}` : 'the start (no checkpoint yet)';
 }

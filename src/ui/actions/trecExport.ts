@@ -5,7 +5,7 @@
  * `mono/en-en.qrels`, `mono/en-en.run`, …, `cross/en-de.*`, `multi/multi-en.*` and `README.txt`.
  */
 import { zipSync } from 'fflate';
-import type { RunRecord } from '../../core/experiment/notebook';
+import { latestCheckpoint, type RunRecord } from '../../core/experiment/notebook';
 import { SETTINGS } from '../../core/metrics/resultSchema';
 import type { RunDepth } from '../../core/metrics/trecExport';
 import type { TrecRunFile } from '../../core/metrics/trecRuns';
@@ -58,7 +58,7 @@ export function trecZipEntries(info: TrecZipInfo, files: readonly TrecRunFile[])
  * @throws Error when the run has no checkpoint, the data is not loaded or lacks the run's evaluation data
  */
 export async function downloadTrecFiles(run: RunRecord): Promise<void> {
-  const last = run.checkpoints.reduce<RunRecord['checkpoints'][number] | null>((a, c) => (!a || c.step > a.step ? c : a), null);
+  const last = latestCheckpoint(run);
   if (!last) throw new Error(`${run.name} has no checkpoint yet`);
   if (!loadedDatasetFiles() || useAppStore.getState().dataStatus.state !== 'loaded') await loadData();
   if (useAppStore.getState().dataStatus.state !== 'loaded') throw new Error('the data did not load (see the Data cell)');

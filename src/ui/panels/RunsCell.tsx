@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { STRATEGY_KINDS, type StrategyKind } from '../../core/experiment/runConfig';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../core/model/backendNames';
-import type { RunRecord } from '../../core/experiment/notebook';
+import { lastLoggedStep, latestCheckpoint, type RunRecord } from '../../core/experiment/notebook';
 import { runColor } from '../../core/figures/palette';
 import { useAppStore } from '../store/store';
 import { choosePreset, deleteRun, launchRun, pauseRun, resumeRun, setRunDraft, stopRun } from '../actions/runs';
@@ -90,10 +90,10 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
   const hidden = useAppStore((s) => s.figures.hiddenRunIds.includes(run.id));
   const [error, setError] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
-  const step = run.logs.length ? run.logs[run.logs.length - 1]!.step : 0;
+  const step = lastLoggedStep(run);
   const live = run.status === 'running' || run.status === 'queued';
   const last = run.logs[run.logs.length - 1];
-  const checkpoint = run.checkpoints.length ? Math.max(...run.checkpoints.map((c) => c.step)) : null;
+  const checkpoint = latestCheckpoint(run)?.step ?? null;
   return (
     <div className="run-card" data-testid="run-card" data-run-id={run.id} data-status={run.status} data-step={step} data-checkpoint={checkpoint ?? ''} data-backend={runtime?.backend ?? ''}>
       <div className="run-head">
