@@ -35,8 +35,9 @@ export async function writeFakeStudy(root: string): Promise<void> {
         const dir = path.join(root, runName(direction, arm, 2, seed));
         await mkdir(dir, { recursive: true });
         await writeFile(path.join(dir, 'config.json'), JSON.stringify(parseRunConfig({ ...TEST_RUN_CONFIG, seed }, 't')));
-        const log = (step: number) => ({ step, loss: 1, retrieval_loss: 1, adv_loss: null, disc_acc: null, disc_chance: null, lambda: null, lr: 0.001, grad_norm: 1, seconds: step * 30, batch: { kind: 'mono', pairs: { 'en->en': 4 } } });
-        await writeFile(path.join(dir, 'log.jsonl'), `${JSON.stringify(log(1))}\n${JSON.stringify(log(2))}\n`);
+        const log = (step: number, seconds: number) => ({ step, loss: 1, retrieval_loss: 1, adv_loss: null, disc_acc: null, disc_chance: null, lambda: null, lr: 0.001, grad_norm: 1, seconds, batch: { kind: 'mono', pairs: { 'en->en': 4 } } });
+        // every run was resumed after step 1: its second process logged step 2 at 20 s (50 s of training in all)
+        await writeFile(path.join(dir, 'log.jsonl'), `${JSON.stringify(log(1, 30))}\n${JSON.stringify(log(2, 20))}\n`);
         const rng = createRng(++seedNo);
         const vec = (n: number) => Float32Array.from({ length: n * 4 }, () => rng.float() - 0.5);
         const r = await evaluateRetrieval(DATA, { queries: vec(DATA.queries.length), candidates: vec(DATA.candidates.length), dim: 4 });

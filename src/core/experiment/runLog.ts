@@ -82,3 +82,19 @@ export function parseLogLines<T>(text: string, file: string, schema: z.ZodType<T
   });
   return out;
 }
+
+/**
+ * Seconds of training a step log records, resumes included. `seconds` counts from the start of the process
+ * that logged the step, so a resumed run's log starts again from zero after its checkpoint: the total is the
+ * sum of each such segment's last value. Steps redone after a crash were dropped from the log with the
+ * crash, so they are not counted.
+ */
+export function trainingSeconds(logs: readonly StepLog[]): number {
+  let total = 0;
+  let previous = 0;
+  for (const { seconds } of logs) {
+    if (seconds < previous) total += previous;
+    previous = seconds;
+  }
+  return total + previous;
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseLogLines, StepLogSchema, trainingSeconds, type StepLog } from './runLog';
+
+const line = (step: number, seconds: number): StepLog => ({
+  step,
+  loss: 1,
+  retrieval_loss: 1,
+  adv_loss: null,
+  disc_acc: null,
+  disc_chance: null,
+  lambda: null,
+  lr: 0.001,
+  grad_norm: 1,
+  seconds,
+  batch: { kind: 'mono', pairs: { 'en->en': 4 } },
+});
+
+describe('trainingSeconds', () => {
+  it('is the last step’s seconds for a run trained in one process', () => {
+    expect(trainingSeconds([line(1, 3), line(2, 6), line(3, 9)])).toBe(9);
+  });
+
+  it('adds the segments of a resumed run, whose seconds start again from zero after the checkpoint', () => {
+    // steps 1–4 in a first process (checkpoint @4, crash after it; the log was truncated to step 4),
+    // steps 5–8 in the resumed process, then steps 9–10 after a second resume
+    const logs = [line(1, 5), line(2, 8), line(3, 11), line(4, 14), line(5, 7), line(6, 10), line(7, 13), line(8, 16), line(9, 6), line(10, 9)];
+    expect(trainingSeconds(logs)).toBe(14 + 16 + 9);
+  });
+
+  it('is 0 for an empty log', () => {
+    expect(trainingSeconds([])).toBe(0);
+  });
+
+  it('reads a log file’s lines as written', () => {
+    const text = [line(1, 2), line(2, 4), line(3, 1.5)].map((l) => JSON.stringify(l)).join('\n');
+    expect(trainingSeconds(parseLogLines(text, 'log.jsonl', StepLogSchema))).toBe(5.5);
+  });
+});
