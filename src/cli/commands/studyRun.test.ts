@@ -49,11 +49,15 @@ describe('xlir study run', () => {
   it('tunes every arm with two tries on the validation split, trains two more seeds of the choice, then evaluates the kept runs', async () => {
     const calls: string[][] = [];
     const out = path.join(root, 's');
-    const choices = await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 2, say: () => undefined, exec: fakeXlir(calls) });
+    const said: string[] = [];
+    const choices = await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 2, say: (l) => said.push(l), exec: fakeXlir(calls) });
     const trains = calls.filter((c) => c[0] === 'train');
     const evals = calls.filter((c) => c[0] === 'evaluate');
     expect(trains).toHaveLength(STUDY_DIRECTIONS.length * STUDY_ARMS.length * 4);
     expect(evals).toHaveLength(STUDY_DIRECTIONS.length * STUDY_ARMS.length * 3);
+    // every finished step says how far the whole study is
+    expect(said.filter((l) => l.startsWith('trained ')).map((l) => /\((\d+) of 48 training runs\)$/.exec(l)?.[1])).toEqual(Array.from({ length: 48 }, (_, i) => String(i + 1)));
+    expect(said.filter((l) => l.startsWith('evaluated ')).map((l) => /\((\d+) of 36 evaluations\)$/.exec(l)?.[1])).toEqual(Array.from({ length: 36 }, (_, i) => String(i + 1)));
     // a run is evaluated on the evaluation set only after its arm's tries are all trained and scored
     for (const direction of STUDY_DIRECTIONS) {
       for (const arm of STUDY_ARMS) {
@@ -100,8 +104,12 @@ describe('xlir study run', () => {
     const dir = path.join(out, 'xquad-mlqa', 'xy', `try-1-seed-${STUDY_SEEDS[0]}`);
     await rm(path.join(dir, 'validation'), { recursive: true });
     const again: string[][] = [];
-    await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(again) });
+    const said: string[] = [];
+    await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: (l) => said.push(l), exec: fakeXlir(again) });
     expect(again).toEqual([['train', '--resume', dir, '--no-eval']]);
+    // the runs finished in the earlier sitting count towards the progress: the six tries queued before it
+    // (X-X-mono's four, X-Y's two on MLQA-R → XQuAD-R) were found done
+    expect(said).toEqual([`trained xquad-mlqa/xy/try-1-seed-${STUDY_SEEDS[0]} (7 of 48 training runs)`]);
 
     // Stopped before its first checkpoint (a partial one does not count): started again in a clean folder.
     const early = path.join(out, 'xquad-mlqa', 'xy', `try-2-seed-${STUDY_SEEDS[0]}`);

@@ -107,6 +107,9 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
   const dataArgs = opts.data ? ['--data', opts.data] : [];
   const xlir = opts.exec ?? spawnXlir;
   const queue: { start: () => Promise<void>; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  // Progress over the whole study, sittings before this one included (a step found done counts as done).
+  const cells = STUDY_DIRECTIONS.length * STUDY_ARMS.length;
+  const progress = { trained: 0, evaluated: 0, toTrain: cells * (TRIES_PER_ARM + STUDY_SEEDS.length - 1), toEvaluate: cells * STUDY_SEEDS.length };
 
   /** Queues a step; its promise settles when it has run (steps run in queue order, `jobs` at once). */
   function enqueue(work: () => Promise<void>): Promise<void> {
@@ -120,7 +123,10 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
     const dir = path.join(root, name);
     const done = path.join(dir, 'checkpoints', `step-${config.steps}`);
     const validated = config.data.validationFraction > 0 ? path.join(dir, 'validation', `step-${config.steps}.json`) : done;
-    if ((await exists(done)) && (await exists(validated))) return;
+    if ((await exists(done)) && (await exists(validated))) {
+      progress.trained += 1;
+      return;
+    }
     await mkdir(path.dirname(dir), { recursive: true });
     const log = `${dir}.log`;
     if ((await listCheckpoints(dir)).length > 0) {
@@ -132,13 +138,17 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
       await writeFile(cfgFile, `${JSON.stringify(config, null, 2)}\n`);
       await xlir(['train', '--config', cfgFile, '--out', dir, '--no-eval', ...dataArgs], log);
     }
-    opts.say(`trained ${name}`);
+    progress.trained += 1;
+    opts.say(`trained ${name} (${progress.trained} of ${progress.toTrain} training runs)`);
   }
 
   async function evaluate(config: RunConfig, name: string): Promise<void> {
     const dir = path.join(root, name);
     const out = path.join(dir, TEST_RESULT_FILE);
-    if (await exists(out)) return;
+    if (await exists(out)) {
+      progress.evaluated += 1;
+      return;
+    }
     await xlir(
       [
         'evaluate',
@@ -151,7 +161,8 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
       ],
       `${dir}.log`,
     );
-    opts.say(`evaluated ${name}`);
+    progress.evaluated += 1;
+    opts.say(`evaluated ${name} (${progress.evaluated} of ${progress.toEvaluate} evaluations)`);
   }
 
   async function validation(config: RunConfig, name: string): Promise<Record<string, number>> {
