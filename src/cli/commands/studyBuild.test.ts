@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ describe('xlir study build', () => {
   });
 
   it('writes results, a notebook that opens, figures and a report whose numbers are the files’', async () => {
-    await writeFile(path.join(out, 'analysis.md'), '# Report\n\nHybrid cross: {{mean:mlqa-xquad:hybrid-0.5:cross}} ± {{sd:mlqa-xquad:hybrid-0.5:cross}}; vs X-Y {{diff:mlqa-xquad:hybrid-0.5-xy:cross}} (p {{p:mlqa-xquad:hybrid-0.5-xy:cross}}); {{runs}} runs.\n');
+    await writeFile(path.join(out, 'analysis.md'), '# Report\n\nHybrid cross: {{mean:mlqa-xquad:hybrid-0.5:cross}} ± {{sd:mlqa-xquad:hybrid-0.5:cross}}; vs X-Y {{diff:mlqa-xquad:hybrid-0.5-xy:cross}} (p {{p:mlqa-xquad:hybrid-0.5-xy:cross}}); {{runs}} runs, {{training-minutes}} min, {{step-seconds}} s/step; {{model}} ({{model-layers}} layers, H {{model-hidden}}), {{steps}} steps at lr {{lr}}, {{validation-percent}} % held out.\n');
     const r = await runCli(['study', 'build', study, '--out', out]);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
@@ -40,7 +40,8 @@ describe('xlir study build', () => {
     const { mean, std } = meanStd(seeds.map((x) => x.cross.map! * 100));
     const report = await readFile(path.join(out, 'REPORT.md'), 'utf8');
     expect(report).toContain(`Hybrid cross: ${mean.toFixed(2)} ± ${std.toFixed(2)}; vs X-Y`);
-    expect(report).toMatch(/; 36 runs\./);
+    // 36 runs of 50 s each, both sittings of every (resumed) run counted
+    expect(report).toContain('; 36 runs, 30 min, 25.00 s/step; tiny (2 layers, H 32), 2 steps at lr 0.005, 10 % held out.');
     expect(report).not.toContain('{{');
     // the generated Table 1 row of the same arm
     expect(report).toMatch(new RegExp(`\\| Hybrid α=0\\.5 \\| τ 0\\.1 \\| 3 \\| [^|]+ \\| [^|]+ \\| ${mean.toFixed(2)} \\| ${std.toFixed(2)} \\|`));
@@ -65,10 +66,53 @@ describe('xlir study build', () => {
     expect(figures.filter((f) => f.endsWith('-map.svg'))).toHaveLength(12);
   });
 
+  it('refuses a study-options.json that is not a study’s, naming the file and the field', async () => {
+    const file = path.join(study, 'study-options.json');
+    const good = await readFile(file, 'utf8');
+    try {
+      await writeFile(file, JSON.stringify({ ...JSON.parse(good), model: 'huge' }));
+      const r = await runCli(['study', 'build', study, '--out', out]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(file);
+      expect(r.stderr).toMatch(/model.*expected one of tiny, small, got "huge"/);
+    } finally {
+      await writeFile(file, good);
+    }
+  });
+
   it('refuses a report placeholder it cannot fill, naming analysis.md', async () => {
+    const before = { report: await readFile(path.join(out, 'REPORT.md'), 'utf8'), figures: await readdir(path.join(out, 'figures')), results: await readdir(path.join(out, 'results', 'mlqa-xquad', 'xy')) };
     await writeFile(path.join(out, 'analysis.md'), 'cross {{mean:mlqa-xquad:hybrid-0.9:cross}}\n');
     const r = await runCli(['study', 'build', study, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/analysis\.md: unknown placeholder \{\{mean:mlqa-xquad:hybrid-0\.9:cross\}\}/);
+    // the failed build left the earlier one as it was
+    expect(await readFile(path.join(out, 'REPORT.md'), 'utf8')).toBe(before.report);
+    expect(await readdir(path.join(out, 'figures'))).toEqual(before.figures);
+    expect(before.figures.length).toBeGreaterThan(0);
+    expect(await readdir(path.join(out, 'results', 'mlqa-xquad', 'xy'))).toEqual(before.results);
+  });
+
+  it('says a study whose runs are not all done is not finished, and how to continue it', async () => {
+    const unfinished = path.join(root, 'unfinished');
+    await mkdir(unfinished, { recursive: true });
+    const r = await runCli(['study', 'build', unfinished, '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${unfinished} is not a finished study: choices.json is written when \`xlir study run --out ${unfinished}\``);
+    expect(await readdir(path.join(out, 'figures'))).not.toHaveLength(0);
+
+    // a run whose evaluation is missing (the last arm loaded): the error names the file; nothing was removed
+    const before = { figures: await readdir(path.join(out, 'figures')), results: await readdir(path.join(out, 'results', 'mlqa-xquad', 'xy')) };
+    const test = path.join(study, 'xquad-mlqa', 'adversarial', `try-2-seed-${STUDY_SEEDS[2]}`, 'test.json');
+    await rename(test, `${test}.away`);
+    try {
+      const missing = await runCli(['study', 'build', study, '--out', out]);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(test);
+    } finally {
+      await rename(`${test}.away`, test);
+    }
+    expect(await readdir(path.join(out, 'figures'))).toEqual(before.figures);
+    expect(await readdir(path.join(out, 'results', 'mlqa-xquad', 'xy'))).toEqual(before.results);
   });
 });

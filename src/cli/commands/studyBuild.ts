@@ -10,12 +10,12 @@
  *    generated tables, so every number in it comes from the files above; `notebook-intro.md` (the study
  *    cell's text) is filled in the same way.
  */
-import { readFile, mkdir, writeFile, readdir, rm, stat } from 'node:fs/promises';
+import { readFile, mkdir, writeFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ConfigError } from '../../core/errors';
+import { ConfigError, DataFormatError } from '../../core/errors';
 import { createDefaultNotebook, serializeNotebook, type Notebook, type RunRecord } from '../../core/experiment/notebook';
 import type { RunConfig } from '../../core/experiment/runConfig';
-import type { StepLog } from '../../core/experiment/runLog';
+import { trainingSeconds as loggedTrainingSeconds, type StepLog } from '../../core/experiment/runLog';
 import { ARM_LABELS, runName, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS, type StudyArm, type StudyDirection as DirectionId, type StudyOptions } from '../../core/experiment/studyPlan';
 import {
   meanResult,
@@ -27,6 +27,7 @@ import {
   type StudyArm as StoredArm,
   type StudyDirection,
 } from '../../core/experiment/studyResults';
+import { BUILTIN_CONFIGS, BUILTIN_MODELS } from '../../core/model/builtinConfigs';
 import { batchStripSvg } from '../../core/figures/batchStripSvg';
 import { heatmapSvg } from '../../core/figures/heatmapSvg';
 import { differenceHeatmapSpec, mapHeatmapSpec } from '../../core/figures/resultFigures';
@@ -138,6 +139,30 @@ function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: M
   return out;
 }
 
+/**
+ * The options the study was run with, as `study-options.json` recorded them, and the architecture of its
+ * model, so the report's "what was run" quotes the record rather than prose that could drift from it.
+ * @throws DataFormatError naming the file and the field when the record is not a study's
+ */
+function studyOptionValues(options: StudyOptions, file: string): Map<string, string> {
+  if (typeof options !== 'object' || options === null) throw new DataFormatError(file, '(root)', 'expected the object `xlir study run` writes');
+  if (!(BUILTIN_MODELS as readonly unknown[]).includes(options.model)) throw new DataFormatError(file, 'model', `expected one of ${BUILTIN_MODELS.join(', ')}, got ${JSON.stringify(options.model)}`);
+  for (const key of ['steps', 'lr', 'validationFraction'] as const) {
+    if (typeof options[key] !== 'number' || !(options[key] > 0)) throw new DataFormatError(file, key, `expected a positive number, got ${JSON.stringify(options[key])}`);
+  }
+  const arch = BUILTIN_CONFIGS[options.model];
+  return new Map([
+    ['model', options.model],
+    ['steps', String(options.steps)],
+    ['lr', String(options.lr)],
+    ['validation-percent', String(Math.round(options.validationFraction * 100))],
+    ['model-layers', String(arch.numLayers)],
+    ['model-hidden', String(arch.hiddenSize)],
+    ['model-heads', String(arch.numHeads)],
+    ['model-ffn', String(arch.intermediateSize)],
+  ]);
+}
+
 /** Replaces every `{{name}}`; an unknown name is an error, so the report cannot quote a number that is not computed. */
 export function fillPlaceholders(text: string, values: ReadonlyMap<string, string>, file: string): string {
   return text.replace(/\{\{([^}]+)\}\}/g, (_, name: string) => {
@@ -156,32 +181,31 @@ export interface StudyBuildOptions {
 export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
   const root = path.resolve(opts.studyDir);
   const out = path.resolve(opts.out);
-  const choices = JSON.parse(await readFile(path.join(root, CHOICES_FILE), 'utf8')) as ArmChoice[];
+  const choicesFile = path.join(root, CHOICES_FILE);
+  // `xlir study run` writes its choices last, once every run is trained and evaluated.
+  if (!(await exists(choicesFile))) throw new ConfigError(`${root} is not a finished study: ${CHOICES_FILE} is written when \`xlir study run --out ${opts.studyDir}\` has trained and evaluated every run; run it again to continue the study`);
+  const choices = await readJsonFile(choicesFile, 'study choices');
+  if (!Array.isArray(choices)) throw new DataFormatError(choicesFile, '(root)', 'expected the list of arm choices `xlir study run` writes');
   const studyOptions = (await readJsonFile(path.join(root, STUDY_OPTIONS_FILE), 'study options')) as StudyOptions;
+  const optionValues = studyOptionValues(studyOptions, path.join(root, STUDY_OPTIONS_FILE));
   const createdAt = new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z';
 
-  // Fresh generated folders; analysis.md (hand-written) stays.
-  await rm(path.join(out, 'results'), { recursive: true, force: true });
-  await rm(path.join(out, 'figures'), { recursive: true, force: true });
-  await mkdir(path.join(out, 'figures'), { recursive: true });
+  // Everything is built in memory first and written at the end, so a study or an analysis.md that fails to
+  // build leaves the example folder as it was.
+  const files = new Map<string, string>();
 
   const directions = [];
   let trainingSeconds = 0;
   let trainedRuns = 0;
-  // Wall clock of the whole study: from the first run's config to the last evaluation written.
-  let firstStart = Infinity;
-  let lastEnd = 0;
   for (const direction of STUDY_DIRECTIONS) {
     const arms: LoadedArm[] = [];
     for (const arm of STUDY_ARMS) {
-      const choice = choices.find((c) => c.direction === direction && c.arm === arm);
+      const choice = (choices as ArmChoice[]).find((c) => c?.direction === direction && c?.arm === arm);
       if (!choice) throw new ConfigError(`${CHOICES_FILE}: no choice for ${direction} ${arm}`);
       const loaded = await loadArm(root, choice);
       arms.push(loaded);
       for (const s of loaded.seeds) {
-        const file = path.join(out, 'results', direction, arm, `seed-${s.seed}.json`);
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeFile(file, `${JSON.stringify(summarizeResult(s.result), null, 1)}\n`);
+        files.set(path.join('results', direction, arm, `seed-${s.seed}.json`), `${JSON.stringify(summarizeResult(s.result), null, 1)}\n`);
       }
       opts.say(`${direction} ${arm}: ${loaded.seeds.length} seeds`);
     }
@@ -192,18 +216,16 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
     }
     directions.push({ id: direction, arms, tests });
   }
-  // Compute spent: every training run of the study folder (tries included), from its step log.
+  // Compute spent: every training run of the study folder (tries included), from its step log, resumes
+  // included. No wall clock: a study that was stopped and continued spans the pauses between its sittings.
   for (const direction of STUDY_DIRECTIONS) {
     for (const arm of STUDY_ARMS) {
       const armDir = path.join(root, direction, arm);
       for (const entry of await readdir(armDir, { withFileTypes: true })) {
         if (!entry.isDirectory()) continue;
         const logs = await readStepLog(path.join(armDir, entry.name));
-        trainingSeconds += logs.at(-1)?.seconds ?? 0;
+        trainingSeconds += loggedTrainingSeconds(logs);
         trainedRuns += 1;
-        firstStart = Math.min(firstStart, (await stat(path.join(armDir, entry.name, 'config.json'))).mtimeMs);
-        const test = path.join(armDir, entry.name, TEST_RESULT_FILE);
-        if (await exists(test)) lastEnd = Math.max(lastEnd, (await stat(test)).mtimeMs);
       }
     }
   }
@@ -211,7 +233,9 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
   const values = placeholders(directions);
   values.set('runs', String(trainedRuns));
   values.set('training-minutes', (trainingSeconds / 60).toFixed(0));
-  values.set('wall-minutes', ((lastEnd - firstStart) / 60_000).toFixed(0));
+  values.set('training-hours', (trainingSeconds / 3600).toFixed(1));
+  values.set('step-seconds', (trainingSeconds / trainedRuns / studyOptions.steps).toFixed(2));
+  for (const [name, value] of optionValues) values.set(name, value);
 
   // Notebook
   const study: Study = {
@@ -263,29 +287,29 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
     },
     study,
   };
-  await writeFile(path.join(out, 'study.xlir.json'), serializeNotebook(notebook));
+  files.set('study.xlir.json', serializeNotebook(notebook));
 
   // Figures (the app's SVG export of the same specs)
   const figureLinks = new Map<string, string[]>();
   for (const d of directions) {
     const links: string[] = [];
-    const save = async (name: string, svg: string) => {
-      await writeFile(path.join(out, 'figures', name), svg);
+    const save = (name: string, svg: string) => {
+      files.set(path.join('figures', name), svg);
       links.push(name);
     };
     for (const a of d.arms) {
-      await save(`${d.id}-${a.arm}-map.svg`, heatmapSvg(mapHeatmapSpec(a.mean, { title: `${ARM_LABELS[a.arm]} — mean of ${a.seeds.length} seeds — mAP`, showMeans: true, showValues: true, idPrefix: 'map' })));
+      save(`${d.id}-${a.arm}-map.svg`, heatmapSvg(mapHeatmapSpec(a.mean, { title: `${ARM_LABELS[a.arm]} — mean of ${a.seeds.length} seeds — mAP`, showMeans: true, showValues: true, idPrefix: 'map' })));
     }
     for (const [x, y] of STUDY_DIFFERENCES) {
       const ax = d.arms.find((a) => a.arm === x)!;
       const ay = d.arms.find((a) => a.arm === y)!;
-      await save(
+      save(
         `${d.id}-${x}-minus-${y}.svg`,
         heatmapSvg(differenceHeatmapSpec(ax.mean, ay.mean, d.tests.get(`${x}-${y}`)!, { title: `${ARM_LABELS[x]} − ${ARM_LABELS[y]} (seed means)`, showMeans: true, showValues: true, idPrefix: 'diff' })),
       );
     }
     const hybrid = d.arms.find((a) => a.arm === HYBRID)!.seeds[0]!;
-    await save(`${d.id}-${HYBRID}-batches.svg`, batchStripSvg({ steps: hybrid.logs.map((l) => ({ step: l.step, kind: l.batch.kind, pairs: l.batch.pairs })), title: `${ARM_LABELS[HYBRID]}, seed ${hybrid.seed}: batch kind per step`, stepWidth: 2 }));
+    save(`${d.id}-${HYBRID}-batches.svg`, batchStripSvg({ steps: hybrid.logs.map((l) => ({ step: l.step, kind: l.batch.kind, pairs: l.batch.pairs })), title: `${ARM_LABELS[HYBRID]}, seed ${hybrid.seed}: batch kind per step`, stepWidth: 2 }));
     figureLinks.set(d.id, links);
   }
 
@@ -322,7 +346,16 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
     }
     parts.push('', '**Figures** (the app\'s SVG export):', '', ...figureLinks.get(d.id)!.map((f) => `![${f}](figures/${f})`), '');
   }
-  await writeFile(path.join(out, 'REPORT.md'), `${parts.join('\n')}\n`);
-  await writeFile(path.join(out, 'tuning.json'), `${JSON.stringify(choices, null, 1)}\n`);
+  files.set('REPORT.md', `${parts.join('\n')}\n`);
+  files.set('tuning.json', `${JSON.stringify(choices, null, 1)}\n`);
+
+  // Fresh generated folders (a result or figure of an earlier build must not linger); analysis.md and
+  // notebook-intro.md (hand-written) stay.
+  await rm(path.join(out, 'results'), { recursive: true, force: true });
+  await rm(path.join(out, 'figures'), { recursive: true, force: true });
+  for (const [name, text] of files) {
+    await mkdir(path.dirname(path.join(out, name)), { recursive: true });
+    await writeFile(path.join(out, name), text);
+  }
   opts.say(`wrote ${out}: study.xlir.json, REPORT.md, results/, figures/ (${trainedRuns} training runs, ${(trainingSeconds / 60).toFixed(0)} min of training)`);
 }
