@@ -1,21 +1,11 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { StepLog } from '../core/experiment/runLog';
+import { stepLog } from '../core/testing/stepLog.testutil';
 import { createProgress, formatDuration, progressText } from './progressBar';
 
-const log = (step: number, adversarial = false): StepLog => ({
-  step,
-  loss: 2.5,
-  retrieval_loss: 2.5,
-  adv_loss: adversarial ? 1.1 : null,
-  disc_acc: adversarial ? 0.5 : null,
-  disc_chance: adversarial ? 0.25 : null,
-  lambda: adversarial ? 0.1 : null,
-  lr: 1e-3,
-  grad_norm: 1,
-  seconds: step,
-  batch: { kind: 'mono', pairs: { 'en->en': 4 } },
-});
+const log = (step: number, adversarial = false): StepLog =>
+  stepLog(step, { loss: 2.5, retrieval_loss: 2.5, ...(adversarial ? { adv_loss: 1.1, disc_acc: 0.5, disc_chance: 0.25, lambda: 0.1 } : {}) });
 
 function stream(isTTY: boolean) {
   let text = '';

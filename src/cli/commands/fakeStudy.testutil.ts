@@ -11,6 +11,7 @@ import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
 import { handDataset } from '../../core/metrics/handDataset';
 import { createRng } from '../../core/metrics/rng';
 import { TEST_RUN_CONFIG } from '../../core/testing/runConfigFixture';
+import { stepLog } from '../../core/testing/stepLog.testutil';
 import type { ArmChoice } from './studyRun';
 
 const DATA = handDataset('xquad-r', {
@@ -35,7 +36,7 @@ export async function writeFakeStudy(root: string): Promise<void> {
         const dir = path.join(root, runName(direction, arm, 2, seed));
         await mkdir(dir, { recursive: true });
         await writeFile(path.join(dir, 'config.json'), JSON.stringify(parseRunConfig({ ...TEST_RUN_CONFIG, seed }, 't')));
-        const log = (step: number, seconds: number) => ({ step, loss: 1, retrieval_loss: 1, adv_loss: null, disc_acc: null, disc_chance: null, lambda: null, lr: 0.001, grad_norm: 1, seconds, batch: { kind: 'mono', pairs: { 'en->en': 4 } } });
+        const log = (step: number, seconds: number) => stepLog(step, { seconds });
         // every run was resumed after step 1: its second process logged step 2 at 20 s (50 s of training in all)
         await writeFile(path.join(dir, 'log.jsonl'), `${JSON.stringify(log(1, 30))}\n${JSON.stringify(log(2, 20))}\n`);
         const rng = createRng(++seedNo);

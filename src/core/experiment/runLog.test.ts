@@ -1,19 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseLogLines, StepLogSchema, trainingSeconds, type StepLog } from './runLog';
+import { stepLog } from '../testing/stepLog.testutil';
+import { parseLogLines, StepLogSchema, trainingSeconds } from './runLog';
 
-const line = (step: number, seconds: number): StepLog => ({
-  step,
-  loss: 1,
-  retrieval_loss: 1,
-  adv_loss: null,
-  disc_acc: null,
-  disc_chance: null,
-  lambda: null,
-  lr: 0.001,
-  grad_norm: 1,
-  seconds,
-  batch: { kind: 'mono', pairs: { 'en->en': 4 } },
-});
+const line = (step: number, seconds: number) => stepLog(step, { seconds });
 
 describe('trainingSeconds', () => {
   it('is the last step’s seconds for a run trained in one process', () => {

@@ -4,6 +4,7 @@ import { createDefaultNotebook, type Notebook, type RunRecord } from '../../core
 import { parseRunConfigJson } from '../../core/experiment/runConfig';
 import { DataFormatError } from '../../core/errors';
 import { TIE_BREAK } from '../../core/metrics/resultSchema';
+import { stepLog } from '../../core/testing/stepLog.testutil';
 import { useAppStore } from '../store/store';
 import { NotebookAutosave, startAutosave, type KeyValueStore } from './autosave';
 
@@ -40,19 +41,7 @@ function run(id: string, steps: number): RunRecord {
     status: 'running',
     error: null,
     createdAt: '2025-11-24T00:00:00.000Z',
-    logs: Array.from({ length: steps }, (_, i) => ({
-      step: i + 1,
-      loss: 1,
-      retrieval_loss: 1,
-      adv_loss: null,
-      disc_acc: null,
-      disc_chance: null,
-      lambda: null,
-      lr: 0.001,
-      grad_norm: 1,
-      seconds: i,
-      batch: { kind: 'mono' as const, pairs: { 'en->en': 16 } },
-    })),
+    logs: Array.from({ length: steps }, (_, i) => stepLog(i + 1, { seconds: i, batch: { kind: 'mono', pairs: { 'en->en': 16 } } })),
     evaluations: [],
     checkpoints: [],
   };
