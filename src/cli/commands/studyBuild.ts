@@ -9,6 +9,7 @@
  *  - `REPORT.md`: `analysis.md` (the prose, with `{{…}}` placeholders for numbers) filled in and framed by
  *    generated tables, so every number in it comes from the files above; `notebook-intro.md` (the study
  *    cell's text) is filled in the same way.
+ * Nothing in the example folder changes until the whole build has succeeded.
  */
 import { readFile, mkdir, writeFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
