@@ -17,7 +17,7 @@ import { ConfigError, DataFormatError } from '../../core/errors';
 import { createDefaultNotebook, serializeNotebook, type Notebook, type RunRecord } from '../../core/experiment/notebook';
 import type { RunConfig } from '../../core/experiment/runConfig';
 import { trainingSeconds as loggedTrainingSeconds, type StepLog } from '../../core/experiment/runLog';
-import { ARM_LABELS, runName, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS, type StudyArm, type StudyDirection as DirectionId, type StudyOptions } from '../../core/experiment/studyPlan';
+import { ARM_LABELS, parseStudyOptions, runName, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS, type StudyArm, type StudyDirection as DirectionId, type StudyOptions } from '../../core/experiment/studyPlan';
 import {
   meanResult,
   meanStd,
@@ -28,7 +28,7 @@ import {
   type StudyArm as StoredArm,
   type StudyDirection,
 } from '../../core/experiment/studyResults';
-import { BUILTIN_CONFIGS, BUILTIN_MODELS } from '../../core/model/builtinConfigs';
+import { BUILTIN_CONFIGS } from '../../core/model/builtinConfigs';
 import { batchStripSvg } from '../../core/figures/batchStripSvg';
 import { heatmapSvg } from '../../core/figures/heatmapSvg';
 import { differenceHeatmapSpec, mapHeatmapSpec } from '../../core/figures/resultFigures';
@@ -143,14 +143,8 @@ function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: M
 /**
  * The options the study was run with, as `study-options.json` recorded them, and the architecture of its
  * model, so the report's "what was run" quotes the record rather than prose that could drift from it.
- * @throws DataFormatError naming the file and the field when the record is not a study's
  */
-function studyOptionValues(options: StudyOptions, file: string): Map<string, string> {
-  if (typeof options !== 'object' || options === null) throw new DataFormatError(file, '(root)', 'expected the object `xlir study run` writes');
-  if (!(BUILTIN_MODELS as readonly unknown[]).includes(options.model)) throw new DataFormatError(file, 'model', `expected one of ${BUILTIN_MODELS.join(', ')}, got ${JSON.stringify(options.model)}`);
-  for (const key of ['steps', 'lr', 'validationFraction'] as const) {
-    if (typeof options[key] !== 'number' || !(options[key] > 0)) throw new DataFormatError(file, key, `expected a positive number, got ${JSON.stringify(options[key])}`);
-  }
+function studyOptionValues(options: StudyOptions): Map<string, string> {
   const arch = BUILTIN_CONFIGS[options.model];
   return new Map([
     ['model', options.model],
@@ -187,8 +181,9 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
   if (!(await exists(choicesFile))) throw new ConfigError(`${root} is not a finished study: ${CHOICES_FILE} is written when \`xlir study run --out ${opts.studyDir}\` has trained and evaluated every run; run it again to continue the study`);
   const choices = await readJsonFile(choicesFile, 'study choices');
   if (!Array.isArray(choices)) throw new DataFormatError(choicesFile, '(root)', 'expected the list of arm choices `xlir study run` writes');
-  const studyOptions = (await readJsonFile(path.join(root, STUDY_OPTIONS_FILE), 'study options')) as StudyOptions;
-  const optionValues = studyOptionValues(studyOptions, path.join(root, STUDY_OPTIONS_FILE));
+  const optionsFile = path.join(root, STUDY_OPTIONS_FILE);
+  const studyOptions = parseStudyOptions(await readJsonFile(optionsFile, 'study options'), optionsFile);
+  const optionValues = studyOptionValues(studyOptions);
   const createdAt = new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z';
 
   // Everything is built in memory first and written at the end, so a study or an analysis.md that fails to

@@ -150,6 +150,12 @@ describe('xlir study run', () => {
     await writeFile(path.join(out, 'study-options.json'), JSON.stringify({ ...JSON.parse(before), model: 'small' }));
     const lr = await runCli(['study', 'run', '--out', out, '--model', 'small', '--steps', '8']);
     expect(lr.stderr).toContain(`lr: this study folder was started with ${DEFAULT_STUDY_LR.tiny} and this run asks for ${DEFAULT_STUDY_LR.small}`);
+    // A record that is not a study's (hand-edited) is named as such, not compared field by field.
+    await writeFile(path.join(out, 'study-options.json'), JSON.stringify({ ...JSON.parse(before), steps: '8' }));
+    const broken = await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(again) }).catch((e: unknown) => e);
+    expect((broken as DataFormatError).field).toBe('steps');
+    expect((broken as Error).message).toMatch(/expected number, received string/);
+    expect(again).toEqual([]);
     await writeFile(path.join(out, 'study-options.json'), before);
     // The same options continue it (nothing left to do).
     await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(again) });

@@ -25,6 +25,7 @@ import {
   validationScore,
   type StudyArm,
   type StudyDirection,
+  parseStudyOptions,
   type StudyOptions,
   type TrySetting,
 } from '../../core/experiment/studyPlan';
@@ -88,9 +89,9 @@ async function recordOptions(root: string, opts: StudyOptions): Promise<void> {
   const file = path.join(root, STUDY_OPTIONS_FILE);
   const wanted: StudyOptions = { steps: opts.steps, model: opts.model, lr: opts.lr, validationFraction: opts.validationFraction };
   if (await exists(file)) {
-    const stored = await readJsonFile(file, 'study options');
+    const stored = parseStudyOptions(await readJsonFile(file, 'study options'), file);
     for (const key of Object.keys(OPTION_FLAGS) as (keyof StudyOptions)[]) {
-      const was = (stored as Partial<Record<keyof StudyOptions, unknown>> | null)?.[key];
+      const was = stored[key];
       if (was !== wanted[key]) {
         throw new DataFormatError(file, key, `this study folder was started with ${JSON.stringify(was)} and this run asks for ${JSON.stringify(wanted[key])}; continue it with ${OPTION_FLAGS[key]} ${JSON.stringify(was)}, or give a new --out folder`);
       }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseRunConfigJson } from './runConfig';
-import { chooseTry, DEFAULT_STUDY_OPTIONS, LAMBDA_TRIES, runName, STUDY_ARMS, studyRunConfig, TAU_TRIES, trySettings, validationScore } from './studyPlan';
+import { DataFormatError } from '../errors';
+import { chooseTry, DEFAULT_STUDY_OPTIONS, LAMBDA_TRIES, parseStudyOptions, runName, STUDY_ARMS, studyRunConfig, TAU_TRIES, trySettings, validationScore } from './studyPlan';
 
 const preset = (name: string) => parseRunConfigJson(readFileSync(`experiments/${name}.json`, 'utf8'), name);
 
@@ -49,4 +50,37 @@ describe('study plan', () => {
     expect(() => chooseTry([])).toThrow();
     expect(runName('xquad-mlqa', 'hybrid-0.5', 2, 5)).toBe('xquad-mlqa/hybrid-0.5/try-2-seed-5');
   });
+
+  describe('study-options.json', () => {
+    const file = 'runs/study/study-options.json';
+    const fieldOf = (raw: unknown) => {
+      try {
+        parseStudyOptions(raw, file);
+      } catch (e) {
+        expect(e).toBeInstanceOf(DataFormatError);
+        expect((e as DataFormatError).file).toBe(file);
+        return `${(e as DataFormatError).field}: ${(e as Error).message}`;
+      }
+      return null;
+    };
+
+    it('reads back what `xlir study run` writes', () => {
+      const written = JSON.parse(JSON.stringify(DEFAULT_STUDY_OPTIONS)) as unknown;
+      expect(parseStudyOptions(written, file)).toEqual(DEFAULT_STUDY_OPTIONS);
+      expect(parseStudyOptions({ steps: 400, model: 'small', lr: 5e-4, validationFraction: 0.1 }, file).model).toBe('small');
+    });
+
+    it('names the field that is wrong', () => {
+      expect(fieldOf({ ...DEFAULT_STUDY_OPTIONS, model: 'huge' })).toMatch(/^model: .*expected one of tiny, small, got "huge"/);
+      expect(fieldOf({ ...DEFAULT_STUDY_OPTIONS, steps: 0 })).toMatch(/^steps: /);
+      expect(fieldOf({ ...DEFAULT_STUDY_OPTIONS, steps: 10.5 })).toMatch(/^steps: /);
+      expect(fieldOf({ ...DEFAULT_STUDY_OPTIONS, lr: '5e-4' })).toMatch(/^lr: /);
+      expect(fieldOf({ ...DEFAULT_STUDY_OPTIONS, validationFraction: 0.9 })).toMatch(/^validationFraction: /);
+      expect(fieldOf({ steps: 400, model: 'tiny', lr: 0.005 })).toMatch(/^validationFraction: /);
+      expect(fieldOf({ ...DEFAULT_STUDY_OPTIONS, seeds: 3 })).toMatch(/^seeds: /);
+      expect(fieldOf([1, 2])).toMatch(/^\(root\): .*expected the object `xlir study run` writes/);
+      expect(fieldOf(null)).toMatch(/^\(root\): /);
+    });
+  });
 });
+

@@ -12,7 +12,9 @@
  *  - a kept run is evaluated on the zero-shot evaluation set only once its arm's choice is made, so the
  *    evaluation set never informs a choice.
  */
-import { ConfigError } from '../errors';
+import { z } from 'zod';
+import { ConfigError, DataFormatError } from '../errors';
+import { BUILTIN_MODELS } from '../model/builtinConfigs';
 import { parseRunConfig, type RunConfig } from './runConfig';
 
 export const STUDY_DIRECTIONS = ['mlqa-xquad', 'xquad-mlqa'] as const;
@@ -43,15 +45,35 @@ export const LAMBDA_TRIES = [0.1, 0.3] as const;
 
 export const STUDY_SEEDS = [20240813, 20240814, 20240815] as const;
 
-export interface StudyOptions {
-  /** training steps of every run */
-  steps: number;
-  /** built-in model of every run */
-  model: 'tiny' | 'small';
-  /** peak learning rate of every run */
-  lr: number;
-  /** held-out fraction of training questions for tuning */
-  validationFraction: number;
+/**
+ * The options every run of a study shares, as `xlir study run` records them in `study-options.json`: a study
+ * continued in a later sitting must keep them, and `xlir study build` quotes them in the report.
+ */
+export const StudyOptionsSchema = z
+  .object({
+    /** training steps of every run */
+    steps: z.number().int().positive(),
+    /** built-in model of every run */
+    model: z.enum(BUILTIN_MODELS, { error: (issue) => `expected one of ${BUILTIN_MODELS.join(', ')}, got ${JSON.stringify(issue.input)}` }),
+    /** peak learning rate of every run */
+    lr: z.number().positive(),
+    /** held-out fraction of training questions for tuning */
+    validationFraction: z.number().positive().max(0.5),
+  })
+  .strict();
+
+export type StudyOptions = z.infer<typeof StudyOptionsSchema>;
+
+/**
+ * Validates a parsed `study-options.json`.
+ * @throws DataFormatError naming `file` and the first bad field
+ */
+export function parseStudyOptions(raw: unknown, file: string): StudyOptions {
+  const parsed = StudyOptionsSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.length > 0 ? String(issue.path[0]) : '(root)';
+  throw new DataFormatError(file, field, issue.code === 'invalid_type' && issue.path.length === 0 ? 'expected the object `xlir study run` writes' : issue.message);
 }
 
 /**
