@@ -81,6 +81,8 @@ describe('xlir study build', () => {
   });
 
   it('refuses a report placeholder it cannot fill, naming analysis.md', async () => {
+    // A file the build would not write again: a build that cleared figures/ before failing would lose it.
+    await writeFile(path.join(out, 'figures', 'kept-by-a-failed-build.svg'), '<svg/>');
     const before = { report: await readFile(path.join(out, 'REPORT.md'), 'utf8'), figures: await readdir(path.join(out, 'figures')), results: await readdir(path.join(out, 'results', 'mlqa-xquad', 'xy')) };
     await writeFile(path.join(out, 'analysis.md'), 'cross {{mean:mlqa-xquad:hybrid-0.9:cross}}\n');
     const r = await runCli(['study', 'build', study, '--out', out]);

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
   createDefaultNotebook,
+  lastLoggedStep,
+  latestCheckpoint,
   notebookFileName,
   parseNotebook,
   serializeNotebook,
@@ -187,5 +189,26 @@ describe('notebook file', () => {
   it('derives a file name from the title', () => {
     expect(notebookFileName('Hybrid vs. Adversarial (tiny)!')).toBe('hybrid-vs-adversarial-tiny.xlir.json');
     expect(notebookFileName('«»')).toBe('notebook.xlir.json');
+  });
+});
+
+describe('run progress', () => {
+  it('resumes from the checkpoint with the highest step, whatever order they were recorded in', () => {
+    const run = sampleRun('r1');
+    run.checkpoints = [
+      { step: 200, key: 'runs/r1/step-200' },
+      { step: 400, key: 'runs/r1/step-400' },
+      { step: 100, key: 'runs/r1/step-100' },
+    ];
+    expect(latestCheckpoint(run)).toEqual({ step: 400, key: 'runs/r1/step-400' });
+    run.checkpoints = [];
+    expect(latestCheckpoint(run)).toBeNull();
+  });
+
+  it('reports the step of the last log line, 0 before the first step', () => {
+    const run = sampleRun('r1');
+    expect(lastLoggedStep(run)).toBe(3);
+    run.logs = [];
+    expect(lastLoggedStep(run)).toBe(0);
   });
 });
