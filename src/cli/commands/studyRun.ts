@@ -15,6 +15,7 @@ import { ConfigError, DataFormatError } from '../../core/errors';
 import { parseRunConfigJson, type RunConfig } from '../../core/experiment/runConfig';
 import {
   chooseTry,
+  parseStudyOptions,
   runName,
   STUDY_ARMS,
   STUDY_DIRECTIONS,
@@ -25,7 +26,6 @@ import {
   validationScore,
   type StudyArm,
   type StudyDirection,
-  parseStudyOptions,
   type StudyOptions,
   type TrySetting,
 } from '../../core/experiment/studyPlan';
