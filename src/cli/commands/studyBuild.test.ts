@@ -11,6 +11,7 @@ import type { RetrievalResult } from '../../core/metrics/resultSchema';
 import { parseRetrievalResult } from '../../core/metrics/resultSchema';
 import { initBackend } from '../../core/model/backend';
 import { runCli } from './cliTestUtils';
+import { comparedWord } from './studyBuild';
 import { writeFakeStudy } from './fakeStudy.testutil';
 
 describe('xlir study build', () => {
@@ -31,7 +32,7 @@ describe('xlir study build', () => {
   });
 
   it('writes results, a notebook that opens, figures and a report whose numbers are the files’', async () => {
-    await writeFile(path.join(out, 'analysis.md'), '# Report\n\nHybrid cross: {{mean:mlqa-xquad:hybrid-0.5:cross}} ± {{sd:mlqa-xquad:hybrid-0.5:cross}}; vs X-Y {{diff:mlqa-xquad:hybrid-0.5-xy:cross}} (p {{p:mlqa-xquad:hybrid-0.5-xy:cross}}); {{runs}} runs, {{training-minutes}} min, {{step-seconds}} s/step; {{model}} ({{model-layers}} layers, H {{model-hidden}}), {{steps}} steps at lr {{lr}}, {{validation-percent}} % held out.\n');
+    await writeFile(path.join(out, 'analysis.md'), '# Report\n\nHybrid cross: {{mean:mlqa-xquad:hybrid-0.5:cross}} ± {{sd:mlqa-xquad:hybrid-0.5:cross}}; vs X-Y {{diff:mlqa-xquad:hybrid-0.5-xy:cross}} (p {{p:mlqa-xquad:hybrid-0.5-xy:cross}}); {{runs}} runs, {{training-minutes}} min, {{step-seconds}} s/step; {{model}} ({{model-layers}} layers, H {{model-hidden}}), {{steps}} steps at lr {{lr}}, {{validation-percent}} % held out. Against the adversarial arm: mono {{cmp:mlqa-xquad:hybrid-0.5-adversarial:mono}}, cross {{cmp:mlqa-xquad:hybrid-0.5-adversarial:cross}}, multi {{cmp:mlqa-xquad:hybrid-0.5-adversarial:multi}} it.\n');
     const r = await runCli(['study', 'build', study, '--out', out]);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
@@ -60,10 +61,20 @@ describe('xlir study build', () => {
     const arm = (id: string) => armMeanResult(d0.arms.find((a) => a.arm === id)!) as RetrievalResult;
     const again = compareRetrieval(arm('hybrid-0.5'), arm('adversarial'), { rng: createRng(stored.seed), ...COMPARISON_SETTINGS });
     expect(comparisonMismatch(stored.comparison, again)).toBeNull();
+    // the prose's verdicts are the stored tests'
+    const words = (['mono', 'cross', 'multi'] as const).map((x) => `${x} ${comparedWord(stored.comparison[x])}`).join(', ');
+    expect(report).toContain(`Against the adversarial arm: ${words} it.`);
     expect(d0.tests!.map((t) => `${t.a}|${t.b}`)).toEqual(d0.differences.map(([a, b]) => `${a}|${b}`));
     const figures = await readdir(path.join(out, 'figures'));
     expect(figures).toContain('mlqa-xquad-hybrid-0.5-minus-adversarial.svg');
     expect(figures.filter((f) => f.endsWith('-map.svg'))).toHaveLength(12);
+  });
+
+  it('words a difference by its test: above or below only when p < 0.05', () => {
+    expect(comparedWord({ diff: 0.012, p: 0.0001 })).toBe('significantly above');
+    expect(comparedWord({ diff: -0.012, p: 0.049 })).toBe('significantly below');
+    expect(comparedWord({ diff: 0.03, p: 0.05 })).toBe('not significantly different from');
+    expect(comparedWord({ diff: -0.03, p: 0.6 })).toBe('not significantly different from');
   });
 
   it('refuses a study-options.json that is not a study’s, naming the file and the field', async () => {

@@ -112,8 +112,25 @@ function markdownTable(spec: TableSpec): string {
 const pct = (x: number) => formatValue(x, { scale: 100, digits: 2 });
 const signedPct = (x: number) => formatValue(x, { scale: 100, digits: 2, signed: true });
 const pValue = (p: number) => (p < 0.0001 ? '< 0.0001' : p.toFixed(4));
+/** Level of every test the report calls significant: one setting's test, or a cell's after Holm. */
+const SIGNIFICANCE = 0.05;
+/** How a difference a − b reads in prose: "a is … b", from its test, so a sentence cannot contradict its p. */
+export const comparedWord = (c: { diff: number; p: number }): string => (c.p >= SIGNIFICANCE ? 'not significantly different from' : c.diff > 0 ? 'significantly above' : 'significantly below');
 
-/** Numbers the analysis may quote, by placeholder name. */
+/** "n up, m down of k": cells significant after Holm, by the sign of their difference. */
+function significantCells(cells: readonly { diff: number; pHolm: number }[]): string {
+  const up = cells.filter((c) => c.pHolm < SIGNIFICANCE && c.diff > 0).length;
+  const down = cells.filter((c) => c.pHolm < SIGNIFICANCE && c.diff < 0).length;
+  return `${up} up, ${down} down of ${cells.length}`;
+}
+
+/**
+ * Numbers the analysis may quote, by placeholder name (D a direction, A an arm, S mono | cross | multi):
+ *  - `mean:D:A:S`, `sd:D:A:S` (mAP × 100 over seeds), `mean:D:A:rd`, `sd:D:A:rd` (rank distance);
+ *  - for each tested pair `hybrid-0.5-A`: `diff:D:hybrid-0.5-A:S`, `ci:…`, `p:…`, `cmp:…` (the verdict in
+ *    words) and `sig:…` (pair cells significant after Holm).
+ * The run, compute and option placeholders are added by {@link buildStudy}.
+ */
 function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: Map<string, RetrievalComparison> }[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const d of directions) {
@@ -132,8 +149,8 @@ function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: M
         out.set(`diff:${d.id}:${key}:${s}`, signedPct(cmp[s].diff));
         out.set(`ci:${d.id}:${key}:${s}`, `[${signedPct(cmp[s].ci[0])}, ${signedPct(cmp[s].ci[1])}]`);
         out.set(`p:${d.id}:${key}:${s}`, pValue(cmp[s].p));
-        const cells = Object.values(cmp[s].cells);
-        out.set(`sig:${d.id}:${key}:${s}`, `${cells.filter((c) => c.pHolm < 0.05 && c.diff > 0).length} up, ${cells.filter((c) => c.pHolm < 0.05 && c.diff < 0).length} down of ${cells.length}`);
+        out.set(`cmp:${d.id}:${key}:${s}`, comparedWord(cmp[s]));
+        out.set(`sig:${d.id}:${key}:${s}`, significantCells(Object.values(cmp[s].cells)));
       }
     }
   }
@@ -324,7 +341,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
     parts.push(`**Table 1 style.** mAP × 100 on the evaluation set, mean ± sample sd over ${STUDY_SEEDS.length} seeds (${STUDY_SEEDS.join(', ')}).`, '', markdownTable(studySummaryTable(stored)), '');
     parts.push('**Table 2 style.** Rank distance in the multilingual pool (lower = less language bias): mean ± sd over seeds, and the seed mean per query language.', '', markdownTable(studyRankDistanceTable(stored)), '');
     parts.push(
-      `**Hybrid α=0.5 against each arm.** Difference of the seed-mean mAP × 100, its 95 % bootstrap CI and the paired randomization p-value (${COMPARISON_SETTINGS.permutations.toLocaleString('en')} permutations, queries paired across the seed-mean per-query APs); cells: significant after Holm (α = 0.05) up / down.`,
+      `**Hybrid α=0.5 against each arm.** Difference of the seed-mean mAP × 100, its 95 % bootstrap CI and the paired randomization p-value (${COMPARISON_SETTINGS.permutations.toLocaleString('en')} permutations, queries paired across the seed-mean per-query APs); cells: significant after Holm (α = ${SIGNIFICANCE}) up / down.`,
       '',
       '| against | mono Δ | CI | p | cross Δ | CI | p | multi Δ | CI | p | cells (pair heatmap) |',
       '|---|---:|---|---:|---:|---|---:|---:|---|---:|---|',
@@ -333,7 +350,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
       const other = key.slice(HYBRID.length + 1) as StudyArm;
       const s = (x: 'mono' | 'cross' | 'multi') => `${signedPct(cmp[x].diff)} | [${signedPct(cmp[x].ci[0])}, ${signedPct(cmp[x].ci[1])}] | ${pValue(cmp[x].p)}`;
       const pairCells = [...Object.values(cmp.mono.cells), ...Object.values(cmp.cross.cells)];
-      parts.push(`| ${ARM_LABELS[other]} | ${s('mono')} | ${s('cross')} | ${s('multi')} | ${pairCells.filter((c) => c.pHolm < 0.05 && c.diff > 0).length} up, ${pairCells.filter((c) => c.pHolm < 0.05 && c.diff < 0).length} down of ${pairCells.length} |`);
+      parts.push(`| ${ARM_LABELS[other]} | ${s('mono')} | ${s('cross')} | ${s('multi')} | ${significantCells(pairCells)} |`);
     }
     parts.push('', '**Tuning** (first seed, validation split of the training data; score = mean of validation mono, cross and multi mAP × 100):', '', '| strategy | try 1 | score | try 2 | score | chosen |', '|---|---|---:|---|---:|---|');
     for (const a of d.arms) {
