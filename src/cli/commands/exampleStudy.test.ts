@@ -48,8 +48,10 @@ describe('examples/study', () => {
     }
   });
 
-  it('every figure REPORT.md shows exists and is an SVG, and no placeholder is left', () => {
+  it('every figure REPORT.md shows exists and is an SVG, and no placeholder or to-do marker is left', () => {
     expect(report).not.toContain('{{');
+    // drafts of analysis.md mark the prose still to write after the results as [[…]]
+    expect(report).not.toContain('[[');
     const figures = [...report.matchAll(/\]\((figures\/[^)]+)\)/g)].map((m) => m[1]!);
     expect(figures.length).toBeGreaterThanOrEqual(2 * (STUDY_ARMS.length + 2));
     for (const f of figures) {
