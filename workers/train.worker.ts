@@ -91,7 +91,7 @@ async function train({ config, train: trainData, evalData, sampledEvalEvery, che
   const out = await runTraining(config, {
     dataset: trainData,
     encoder: run.encoder,
-    now: () => performance.now(),
+    now: () => Date.now(),
     resumeFrom: resume,
     shouldStop: () => stopRequest !== null,
     exportModel: run.exportModel,

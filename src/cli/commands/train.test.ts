@@ -77,6 +77,7 @@ describe('xlir train', () => {
 
   it('trains, writes the run folder, evaluates and prints a --json summary', async () => {
     const out = path.join(root, 'run-a');
+    const started = Date.now();
     const r = await run(['--json', 'train', '--config', configFile, '--out', out, '--data', data, '--backend', 'cpu']);
     expect(r.stderr).not.toMatch(/internal error/);
     expect(r.code).toBe(0);
@@ -87,6 +88,10 @@ describe('xlir train', () => {
     expect((await readStepLog(out)).map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
     expect((await readEvalLog(out)).map((l) => l.step)).toEqual([3, 6]);
     expect(await listCheckpoints(out)).toEqual([3, 6]);
+    // the checkpoint is stamped with the time it was written, not with time since the process started
+    const created = Date.parse((JSON.parse(await readFile(path.join(out, 'checkpoints', 'step-6', 'manifest.json'), 'utf8')) as { created: string }).created);
+    expect(created).toBeGreaterThanOrEqual(started);
+    expect(created).toBeLessThanOrEqual(Date.now());
     const saved = JSON.parse(await readFile(path.join(out, 'config.json'), 'utf8')) as typeof config;
     expect(saved.steps).toBe(6);
     const result = JSON.parse(await readFile(path.join(out, 'eval', 'step-6.json'), 'utf8')) as { dataset: string };

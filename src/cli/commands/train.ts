@@ -163,7 +163,7 @@ export function registerTrain(program: Command): void {
           dataset: trainDataset,
           encoder: model.encoder,
           exportModel: model.exportModel,
-          now,
+          now: () => Date.now(),
           ...(resumeFrom ? { resumeFrom } : {}),
           ...(opts.until !== undefined ? { stopAtStep: opts.until } : {}),
           shouldStop: () => stopRequested,

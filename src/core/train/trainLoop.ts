@@ -63,7 +63,11 @@ export interface TrainDeps {
   /** the training dataset (`config.data.train`), loaded with at least the training languages */
   dataset: RetrievalDataset;
   encoder: TrainableEncoder;
-  /** wall clock in milliseconds (house rule 11: no Date.now() in core) */
+  /**
+   * Wall clock in milliseconds since the epoch, as `Date.now()` gives it (house rule 11: no Date.now() in core):
+   * it stamps each checkpoint's `created` and times the step log's `seconds`. A monotonic clock such as
+   * `performance.now()` would stamp checkpoints in 1970.
+   */
   now: () => number;
   /** called after every step with its log line */
   onStep?: (log: StepLog) => void | Promise<void>;
