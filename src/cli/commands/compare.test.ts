@@ -37,7 +37,7 @@ describe('xlir compare', () => {
     expect(got).toEqual(JSON.parse(JSON.stringify(want)));
     const text = await runCli(['compare', files.a, files.b, '--permutations', '200']);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^mlqa-r: .* − .* \(paired randomization, 200 permutations/);
+    expect(text.stdout).toMatch(/^mlqa-r: .* − .* \(paired randomization per query in a cell, per question in a setting; 200 permutations/);
     expect(text.stdout).toMatch(/\n {2}cross .* p \d\.\d{4} {2}cells significant after Holm \(α 0\.05\): \d+ up, \d+ down of 2/);
   });
 

@@ -21,7 +21,7 @@ function parseAlpha(value: string): number {
 const pct = (x: number) => (100 * x).toFixed(2);
 
 function summary(c: RetrievalComparison, a: string, b: string, alpha: number): string {
-  const lines = [`${c.dataset}: ${a} − ${b} (paired randomization, ${c.permutations.toLocaleString('en')} permutations; ${Math.round(100 * c.level)} % bootstrap CI; mAP × 100)`];
+  const lines = [`${c.dataset}: ${a} − ${b} (paired randomization per query in a cell, per question in a setting; ${c.permutations.toLocaleString('en')} permutations; ${Math.round(100 * c.level)} % bootstrap CI; mAP × 100)`];
   for (const s of SETTINGS) {
     const x = c[s];
     const cells = Object.values(x.cells);

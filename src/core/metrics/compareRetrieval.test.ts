@@ -63,6 +63,23 @@ describe('compareRetrieval', () => {
     }
   });
 
+  it('tests a setting with each question as one unit: a change in one question alone is no evidence (p = 1)', async () => {
+    const a = await resultWithNoise(0.5, 4);
+    const b = structuredClone(a);
+    // q0 loses half its AP in every cell it is in (its translations, every target language)
+    for (const setting of ['mono', 'cross', 'multi'] as const) {
+      for (const cell of Object.values(b.per_query[setting])) {
+        for (const id of Object.keys(cell)) if (id.endsWith(':q0')) cell[id] = cell[id]! / 2;
+      }
+    }
+    const c = compareRetrieval(a, b, { rng: createRng(4), permutations: 2000, resamples: 200 });
+    for (const setting of ['mono', 'cross', 'multi'] as const) {
+      expect(c[setting].diff).toBeGreaterThan(0);
+      // one non-zero unit: every sign pattern reaches the observed |T|; as independent queries, p would be ≈ ¼ (mono)
+      expect(c[setting].p).toBe(1);
+    }
+  });
+
   it('refuses results of different datasets, files or queries', async () => {
     const a = await resultWithNoise(0.5, 3);
     const opts = { rng: createRng(3), permutations: 10, resamples: 10 };

@@ -3,8 +3,9 @@
  * significance panel): for every cell (mono / cross language pair, multi query language) a randomization
  * test and a bootstrap CI of the mAP difference a − b, Holm-adjusted across the cells of one heatmap (the
  * L×L language-pair heatmap holds the mono and cross cells; the multi per-language bars are their own
- * family); and for each setting the same tests on the setting figure (macro mean over cells, queries
- * resampled / sign-flipped within their cell).
+ * family); and for each setting the same tests on the setting figure (macro mean over cells), with each
+ * question as one unit: its queries in every cell (its translations, and each target language) are
+ * sign-flipped and resampled together, because they are not independent (see `significance.ts`).
  */
 import { ConfigError } from '../errors';
 import type { RetrievalResult, Setting } from './resultSchema';
@@ -53,21 +54,31 @@ export interface CompareOptions {
   level?: number;
 }
 
-/** Pairs the per-query APs of one cell by query id; the two results must hold the same queries. */
-function pairCell(a: Record<string, number>, b: Record<string, number>, where: string): PairedStratum {
+/** The question a query id `{lang}:{question id}` asks; an id without a language prefix is its own question. */
+const questionOf = (queryId: string) => queryId.slice(queryId.indexOf(':') + 1);
+
+/**
+ * Pairs the per-query APs of one cell by query id; the two results must hold the same queries. `cluster[i]`
+ * numbers query i's question, through `questions` shared by the cells of a setting.
+ */
+function pairCell(a: Record<string, number>, b: Record<string, number>, where: string, questions: Map<string, number>): Required<PairedStratum> {
   const ids = Object.keys(a);
   if (ids.length !== Object.keys(b).length) {
     throw new ConfigError(`${where}: the results hold ${ids.length} and ${Object.keys(b).length} queries`);
   }
   const xs = new Float64Array(ids.length);
   const ys = new Float64Array(ids.length);
+  const cluster = new Int32Array(ids.length);
   ids.forEach((id, i) => {
     const y = b[id];
     if (y === undefined) throw new ConfigError(`${where}: query "${id}" is in the first result only`);
     xs[i] = a[id]!;
     ys[i] = y;
+    const q = questionOf(id);
+    if (!questions.has(q)) questions.set(q, questions.size);
+    cluster[i] = questions.get(q)!;
   });
-  return { a: xs, b: ys };
+  return { a: xs, b: ys, cluster };
 }
 
 const mean = (xs: ArrayLike<number>) => {
@@ -100,10 +111,12 @@ export function compareRetrieval(a: RetrievalResult, b: RetrievalResult, options
     if (keys.length !== Object.keys(cellsB).length || keys.some((k) => !(k in cellsB))) {
       throw new ConfigError(`${setting}: the results have different cells`);
     }
-    const strata = keys.map((k) => pairCell(cellsA[k]!, cellsB[k]!, `${setting} ${k}`));
+    const questions = new Map<string, number>();
+    const strata = keys.map((k) => pairCell(cellsA[k]!, cellsB[k]!, `${setting} ${k}`, questions));
     const cells: Record<string, CellComparison> = {};
     keys.forEach((k, i) => {
-      const s = strata[i]!;
+      // within a cell every query is its own unit (a cell holds each question once, in one language)
+      const s = { a: strata[i]!.a, b: strata[i]!.b };
       const test = pairedRandomizationTest([s], { rng, permutations });
       const boot = pairedBootstrapCI([s], { rng, resamples, level });
       cells[k] = { n: s.a.length, mapA: mean(s.a), mapB: mean(s.b), diff: test.diff, p: test.p, pHolm: test.p, ci: [boot.lo, boot.hi] };

@@ -107,6 +107,64 @@ describe('pairedBootstrapCI', () => {
   });
 });
 
+describe('clusters (a question and its translations as one unit)', () => {
+  // two strata holding the same three questions, with the same differences in both
+  const d = [0.3, -0.1, 0.2];
+  const twin = (cluster?: number[]) => [0, 1].map(() => ({ a: d, b: d.map(() => 0), ...(cluster ? { cluster } : {}) }));
+
+  it('flips a cluster’s differences together: hand-worked exact cases', () => {
+    // one question in two cells, difference 1 in each: one unit → every sign pattern reaches |T| = 1, p = 1;
+    // as two independent units (½ each) the sums are ±1, 0, 0 → p = ½
+    const strata = (cluster?: number[]) => [0, 1].map(() => ({ a: [1], b: [0], ...(cluster ? { cluster } : {}) }));
+    expect(pairedRandomizationTest(strata([7]), { rng: createRng(1), permutations: 2000 }).p).toBe(1);
+    expect(Math.abs(pairedRandomizationTest(strata(), { rng: createRng(1), permutations: 20_000 }).p - 0.5)).toBeLessThan(0.015);
+  });
+
+  it('a cluster repeated in every stratum gives the test and interval of one stratum; unclustered they are narrower', () => {
+    const one = [{ a: d, b: d.map(() => 0) }];
+    const options = { permutations: 5000, resamples: 5000 };
+    const clustered = twin([4, 5, 6]);
+    expect(pairedRandomizationTest(clustered, { rng: createRng(2), ...options })).toEqual(pairedRandomizationTest(one, { rng: createRng(2), ...options }));
+    const ciClustered = pairedBootstrapCI(clustered, { rng: createRng(3), ...options });
+    const ciOne = pairedBootstrapCI(one, { rng: createRng(3), ...options });
+    expect(ciClustered.lo).toBeCloseTo(ciOne.lo, 12);
+    expect(ciClustered.hi).toBeCloseTo(ciOne.hi, 12);
+    const ciApart = pairedBootstrapCI(twin(), { rng: createRng(3), ...options });
+    expect(ciApart.hi - ciApart.lo).toBeLessThan(ciClustered.hi - ciClustered.lo);
+    expect(pairedRandomizationTest(twin(), { rng: createRng(2), ...options }).p).toBeLessThan(pairedRandomizationTest(clustered, { rng: createRng(2), ...options }).p);
+  });
+
+  it('resamples whole clusters: differences that cancel within each cluster give a point interval', () => {
+    // weights ¼: cluster 0 sums .4/4 + 0, cluster 1 sums 0 + .4/4 → every resample totals .2
+    const strata = [
+      { a: [0.4, 0], b: [0, 0], cluster: [0, 1] },
+      { a: [0, 0.4], b: [0, 0], cluster: [0, 1] },
+    ];
+    const r = pairedBootstrapCI(strata, { rng: createRng(4), resamples: 500 });
+    expect(r.diff).toBeCloseTo(0.2, 12);
+    expect(r.lo).toBeCloseTo(0.2, 12);
+    expect(r.hi).toBeCloseTo(0.2, 12);
+    const apart = pairedBootstrapCI(strata.map(({ a, b }) => ({ a, b })), { rng: createRng(4), resamples: 500 });
+    expect(apart.hi - apart.lo).toBeGreaterThan(0.1);
+  });
+
+  it('with every query its own cluster, reproduces the unclustered test and interval exactly', () => {
+    const a = [0.9, 0.2, 0.5, 0.7, 0.1];
+    const b = [0.4, 0.3, 0.5, 0.2, 0.3];
+    const plain = [{ a, b }];
+    const singletons = [{ a, b, cluster: [10, 11, 12, 13, 14] }];
+    expect(pairedRandomizationTest(singletons, { rng: createRng(5), permutations: 999 })).toEqual(pairedRandomizationTest(plain, { rng: createRng(5), permutations: 999 }));
+    expect(pairedBootstrapCI(singletons, { rng: createRng(6), resamples: 999 })).toEqual(pairedBootstrapCI(plain, { rng: createRng(6), resamples: 999 }));
+  });
+
+  it('refuses strata that mix clustered and unclustered, or clusters of the wrong length', () => {
+    const rng = createRng(1);
+    expect(() => pairedRandomizationTest([{ a: [1], b: [0], cluster: [0] }, { a: [1], b: [0] }], { rng })).toThrow(/stratum 1 lacks clusters/);
+    expect(() => pairedBootstrapCI([{ a: [1], b: [0] }, { a: [1], b: [0], cluster: [0] }], { rng })).toThrow(/stratum 1 has clusters/);
+    expect(() => pairedRandomizationTest([{ a: [1, 2], b: [0, 0], cluster: [0] }], { rng })).toThrow(/stratum 0 has 1 clusters for 2 scores/);
+  });
+});
+
 describe('holmAdjust', () => {
   it('matches a hand-worked example', () => {
     // sorted: .005×4 = .02, .01×3 = .03, .03×2 = .06, .04×1 = .04 → running max .02, .03, .06, .06

@@ -3,8 +3,14 @@
  * to the paper, `notes/paper-method.md` §1.4). Queries are grouped in strata (the cells of a setting); the
  * statistic is the macro mean over strata of the mean per-query difference a − b, which is exactly the
  * difference of the setting figures (macro mean of cell mAPs). With one stratum it is the cell's mAP
- * difference. Both procedures keep the strata fixed: signs are flipped per query, and bootstrap samples are
- * drawn within each stratum.
+ * difference.
+ *
+ * The unit that is sign-flipped and resampled is a cluster of queries. By default every query is its own
+ * cluster. A setting's strata hold the same question once per cell (its translations in XQuAD-R and MLQA-R,
+ * and the same query against each target language), and those differences move together; treating them as
+ * independent would understate the variance of the statistic (on the tiny-model study, the sd of a
+ * setting's difference was 1.1 to 1.8 times larger with questions as clusters), so `compareRetrieval` clusters a setting's queries by question: a question's differences keep or
+ * flip their signs together, and the bootstrap draws whole questions.
  */
 import type { Rng } from './rng';
 
@@ -12,37 +18,57 @@ import type { Rng } from './rng';
 export interface PairedStratum {
   a: ArrayLike<number>;
   b: ArrayLike<number>;
+  /**
+   * Cluster of each query (any integers; equal values across strata are one cluster). Either every stratum
+   * has one or none does; without, each query is its own cluster.
+   */
+  cluster?: ArrayLike<number>;
 }
 
 interface Flat {
-  /** per-query difference times its weight 1 / (#strata · n_stratum) */
-  wd: Float64Array;
+  /** per-cluster sum of the per-query differences, each times its weight 1 / (#strata · n_stratum) */
+  units: Float64Array;
+  /** whether the strata named clusters (else `units` are the queries in stratum order) */
+  clustered: boolean;
   observed: number;
 }
 
 function flatten(strata: readonly PairedStratum[], what: string): Flat {
   if (strata.length === 0) throw new RangeError(`${what}: no strata`);
+  const clustered = strata[0]!.cluster !== undefined;
   let total = 0;
-  for (const [s, { a, b }] of strata.entries()) {
+  for (const [s, { a, b, cluster }] of strata.entries()) {
     if (a.length !== b.length) throw new RangeError(`${what}: stratum ${s} pairs ${a.length} scores with ${b.length}`);
     if (a.length === 0) throw new RangeError(`${what}: stratum ${s} is empty`);
+    if ((cluster !== undefined) !== clustered) throw new RangeError(`${what}: stratum ${s} ${clustered ? 'lacks' : 'has'} clusters, unlike stratum 0`);
+    if (cluster && cluster.length !== a.length) throw new RangeError(`${what}: stratum ${s} has ${cluster.length} clusters for ${a.length} scores`);
     total += a.length;
   }
-  const wd = new Float64Array(total);
+  const sums = new Float64Array(total);
+  // cluster id → index in `sums`, in order of first appearance, so that singleton clusters reproduce the
+  // unclustered order (and random draws) exactly
+  const index = new Map<number, number>();
   let k = 0;
   let observed = 0;
-  for (const { a, b } of strata) {
+  for (const { a, b, cluster } of strata) {
     const w = 1 / (strata.length * a.length);
     for (let i = 0; i < a.length; i++) {
       const d = (a[i]! - b[i]!) * w;
       if (!Number.isFinite(d)) throw new RangeError(`${what}: non-finite score at query ${i}`);
-      wd[k++] = d;
+      let u = k;
+      if (cluster) {
+        const id = cluster[i]!;
+        const seen = index.get(id);
+        if (seen === undefined) index.set(id, k);
+        else u = seen;
+      }
+      if (u === k) k++;
+      sums[u]! += d;
       observed += d;
     }
   }
-  return { wd, observed };
+  return { units: sums.subarray(0, k), clustered, observed };
 }
-
 export interface RandomizationTestResult {
   /** observed statistic: macro mean over strata of mean(a − b) */
   diff: number;
@@ -52,8 +78,8 @@ export interface RandomizationTestResult {
 }
 
 /**
- * Paired (sign-flip) randomization test: under H0 the two systems are exchangeable per query, so each
- * difference keeps or flips its sign with probability ½. Two-sided, with the +1 correction so p > 0 and the
+ * Paired (sign-flip) randomization test: under H0 the two systems are exchangeable per cluster (per query
+ * by default), so each cluster's differences keep or flip their sign together with probability ½. Two-sided, with the +1 correction so p > 0 and the
  * test is exact at its level. Identical runs give p = 1.
  *
  * @param options.permutations random sign assignments (default 10,000)
@@ -64,21 +90,21 @@ export function pairedRandomizationTest(
 ): RandomizationTestResult {
   const permutations = options.permutations ?? 10_000;
   if (!Number.isInteger(permutations) || permutations < 1) throw new RangeError(`permutations must be a positive integer (got ${permutations})`);
-  const { wd, observed } = flatten(strata, 'pairedRandomizationTest');
+  const { units, observed } = flatten(strata, 'pairedRandomizationTest');
   let scale = 0;
-  for (let i = 0; i < wd.length; i++) scale += Math.abs(wd[i]!);
+  for (let i = 0; i < units.length; i++) scale += Math.abs(units[i]!);
   // Sums of the same terms in another sign pattern may round differently; treat ties within 1e-12 of the
   // total magnitude as ties so that, e.g., all-zero differences give p = 1 exactly.
   const threshold = Math.abs(observed) - 1e-12 * scale;
   const { rng } = options;
   let extreme = 0;
-  const n = wd.length;
+  const n = units.length;
   for (let p = 0; p < permutations; p++) {
     let sum = 0;
     let bits = 0;
     for (let i = 0; i < n; i++) {
       if ((i & 31) === 0) bits = rng.uint32();
-      sum += bits & 1 ? wd[i]! : -wd[i]!;
+      sum += bits & 1 ? units[i]! : -units[i]!;
       bits >>>= 1;
     }
     if (Math.abs(sum) >= threshold) extreme++;
@@ -105,9 +131,12 @@ function quantile(sorted: Float64Array, q: number): number {
 }
 
 /**
- * Paired bootstrap percentile confidence interval of the statistic: each resample draws, within every
- * stratum, as many queries as it has, with replacement, and recomputes the macro mean of the mean
- * differences.
+ * Paired bootstrap percentile confidence interval of the statistic. Unclustered, each resample draws, within
+ * every stratum, as many queries as it has, with replacement, and recomputes the macro mean of the mean
+ * differences. Clustered, it draws as many clusters as there are, with replacement, from all of them, and
+ * sums their weighted differences (the strata's sizes stay fixed: with a cluster in every stratum, as in
+ * XQuAD-R, that is the macro mean of the resample; where clusters miss some strata, as in MLQA-R, it is its
+ * linearisation, centred on the observed statistic like the other).
  *
  * @param options.resamples bootstrap resamples (default 10,000)
  * @param options.level coverage (default 0.95)
@@ -120,16 +149,17 @@ export function pairedBootstrapCI(
   const level = options.level ?? 0.95;
   if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer (got ${resamples})`);
   if (!(level > 0 && level < 1)) throw new RangeError(`level must lie in (0, 1) (got ${level})`);
-  const { wd, observed } = flatten(strata, 'pairedBootstrapCI');
-  const sizes = strata.map((s) => s.a.length);
+  const { units, clustered, observed } = flatten(strata, 'pairedBootstrapCI');
+  // unclustered units are the queries in stratum order, so each stratum is a slice of `units`
+  const sizes = clustered ? [units.length] : strata.map((s) => s.a.length);
   const { rng } = options;
   const stats = new Float64Array(resamples);
   for (let r = 0; r < resamples; r++) {
     let sum = 0;
     let offset = 0;
     for (const n of sizes) {
-      // wd already carries the 1/(S·n) weight, so summing n draws gives this stratum's share of the macro mean.
-      for (let i = 0; i < n; i++) sum += wd[offset + Math.floor((rng.uint32() / 4294967296) * n)]!;
+      // units already carry the 1/(S·n) weight, so summing n draws gives this slice's share of the macro mean.
+      for (let i = 0; i < n; i++) sum += units[offset + Math.floor((rng.uint32() / 4294967296) * n)]!;
       offset += n;
     }
     stats[r] = sum;

@@ -43,7 +43,7 @@ function Difference({ direction, a, b }: { direction: StudyDirection; a: StudyAr
       <HeatmapFigure spec={spec} baseName={`${direction.id}-${slug(a.arm)}-minus-${slug(b.arm)}`} testId={testId} />
       <p className="hint" data-testid={`${testId}-significance`}>
         {shown
-          ? `● = significant after Holm correction (α = ${figures.significanceLevel}); paired randomization over queries of the seed-mean APs (${shown.permutations.toLocaleString('en')} permutations${stored ? `, seed ${stored.seed}, computed by xlir study build` : ''}). Setting p-values: ${pValues(shown)}`
+          ? `● = significant after Holm correction (α = ${figures.significanceLevel}); paired randomization of the seed-mean APs, per query in a cell and per question (with its translations) in a setting (${shown.permutations.toLocaleString('en')} permutations${stored ? `, seed ${stored.seed}, computed by xlir study build` : ''}). Setting p-values: ${pValues(shown)}`
           : computed?.state === 'failed'
             ? `Significance: ${computed.message}`
             : 'Running paired randomization tests (10,000 permutations per cell) in the compute worker…'}
