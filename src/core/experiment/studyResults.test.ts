@@ -7,7 +7,7 @@ import { createRng } from '../metrics/rng';
 import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
 import { parseRunConfig } from './runConfig';
 import { compareRetrieval } from '../metrics/compareRetrieval';
-import { AP_DIGITS, armMeanResult, comparisonMismatch, parseApList, RetrievalComparisonSchema, meanResult, meanStd, packPerQuery, StudyArmSchema, summarizeResult, unpackPerQuery } from './studyResults';
+import { AP_DIGITS, armMeanResult, comparisonMismatch, parseApList, parseRankDistanceList, RetrievalComparisonSchema, meanResult, meanStd, packPerQuery, StudyArmSchema, summarizeResult, unpackPerQuery } from './studyResults';
 
 /** Two languages; q3 has no German answer, so en->de has two queries and de has two queries of its own. */
 const DATA = handDataset('mlqa-r', {
@@ -43,6 +43,9 @@ describe('study results', () => {
     expect(m.multi.per_language.en!.rank_distance).toBeCloseTo(avg((r) => r.multi.per_language.en!.rank_distance), 12);
     expect(m.per_query.cross['en->de']!['en:q2']).toBeCloseTo(avg((r) => r.per_query.cross['en->de']!['en:q2']!), 15);
     expect(Object.keys(m.per_query.cross['en->de']!).sort()).toEqual(['en:q1', 'en:q2']);
+    for (const id of ['en:q1', 'en:q2', 'en:q3']) {
+      expect(m.per_query.rank_distance!.en![id]).toBeCloseTo(avg((r) => r.per_query.rank_distance!.en![id]!), 15);
+    }
     // a macro mean of the mean cells equals the mean of the seeds' macro means
     const cells = Object.values(m.cross.cells).map((c) => c.map);
     expect(m.cross.map).toBeCloseTo(cells.reduce((a, b) => a + b, 0) / cells.length, 15);
@@ -58,6 +61,12 @@ describe('study results', () => {
     expect(() => meanResult([])).toThrow();
   });
 
+  it('keeps per-query rank distances only when every seed has them (results written before lack them)', () => {
+    const old = results.map((r) => ({ ...r, per_query: { ...r.per_query, rank_distance: undefined } }));
+    expect(meanResult(old).per_query.rank_distance).toBeUndefined();
+    expect(() => meanResult([results[0]!, old[1]!])).toThrow(/per_query\.rank_distance: present in 1 of 2 seeds' results/);
+  });
+
   it('packs per-query APs per language and cell, rounded, and unpacks them to the same ids', () => {
     const m = meanResult(results);
     const packed = packPerQuery(m.per_query);
@@ -67,19 +76,24 @@ describe('study results', () => {
     expect(enDe[2]).toBe('-');
     expect(Number(enDe[0])).toBe(Number(m.per_query.cross['en->de']!['en:q1']!.toFixed(AP_DIGITS)));
     const back = unpackPerQuery(packed);
-    for (const s of ['mono', 'cross', 'multi'] as const) {
-      expect(Object.keys(back[s]).sort()).toEqual(Object.keys(m.per_query[s]).sort());
-      for (const [cell, aps] of Object.entries(m.per_query[s])) {
-        expect(Object.keys(back[s][cell]!).sort()).toEqual(Object.keys(aps).sort());
-        for (const [id, ap] of Object.entries(aps)) expect(Math.abs(back[s][cell]![id]! - ap)).toBeLessThanOrEqual(0.5 * 10 ** -AP_DIGITS);
+    for (const s of ['mono', 'cross', 'multi', 'rank_distance'] as const) {
+      expect(Object.keys(back[s]!).sort()).toEqual(Object.keys(m.per_query[s]!).sort());
+      for (const [cell, aps] of Object.entries(m.per_query[s]!)) {
+        expect(Object.keys(back[s]![cell]!).sort()).toEqual(Object.keys(aps).sort());
+        for (const [id, ap] of Object.entries(aps)) expect(Math.abs(back[s]![cell]![id]! - ap)).toBeLessThanOrEqual(0.5 * 10 ** -AP_DIGITS);
       }
     }
+    expect(packed.rank_distance!.en!.split(' ')).toHaveLength(3);
+    expect(unpackPerQuery({ ...packed, rank_distance: undefined }).rank_distance).toBeUndefined();
+    expect(() => unpackPerQuery({ ...packed, rank_distance: { en: '1 2.5 -3' } })).toThrow(/per_query\.rank_distance\.en: value 2 \("-3"\) is not a rank distance/);
     expect(() => unpackPerQuery({ ...packed, mono: { 'en->en': '0.5' } })).toThrow(/per_query\.mono\.en->en: 1 values for 3 en queries/);
     expect(() => unpackPerQuery({ ...packed, mono: { 'en->en': '0.5 1.5 -' } })).toThrow(/per_query\.mono\.en->en: value 1 \("1\.5"\) is not an AP/);
   });
 
   it('reads AP lists strictly: decimals in [0, 1] or "-", single spaces', () => {
     expect(parseApList('')).toEqual([]);
+    expect(parseRankDistanceList('0 12 3.333333 -')).toEqual([0, 12, 3.333333, null]);
+    for (const bad of ['-1', '01', '1e3', '.5', '2  3', 'NaN']) expect(typeof parseRankDistanceList(bad)).toBe('string');
     expect(parseApList('0 1 0.25 - 1.000')).toEqual([0, 1, 0.25, null, 1]);
     for (const bad of ['1.5', '0.5  0.5', ' 0.5', '1e-7', '-0.5', 'NaN', '0.5,0.5', '.5']) expect(typeof parseApList(bad)).toBe('string');
   });

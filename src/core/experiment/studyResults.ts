@@ -18,6 +18,7 @@ import { RunConfigSchema } from './runConfig';
 export const AP_DIGITS = 6;
 
 const AP_TOKEN = /^(?:0|1)(?:\.\d+)?$/;
+const RANK_DISTANCE_TOKEN = /^(?:0|[1-9]\d*)(?:\.\d+)?$/;
 
 /**
  * A cell's APs as text: one token per query of the language's list, separated by single spaces, each a decimal
@@ -38,20 +39,44 @@ export function parseApList(text: string): (number | null)[] | string {
   return out;
 }
 
-const PackedCellsSchema = z.record(
-  z.string(),
-  z.string().superRefine((text, ctx) => {
-    const parsed = parseApList(text);
-    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
-  }),
-);
+/**
+ * A language's per-query rank distances as text, like {@link parseApList} but each value a non-negative
+ * decimal (a seed mean of integer rank distances).
+ * @returns the values, null for "-"; or a message naming the first bad token
+ */
+export function parseRankDistanceList(text: string): (number | null)[] | string {
+  if (text === '') return [];
+  const tokens = text.split(' ');
+  const out: (number | null)[] = new Array(tokens.length);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t === '-') out[i] = null;
+    else if (RANK_DISTANCE_TOKEN.test(t)) out[i] = Number(t);
+    else return `value ${i} ("${t.slice(0, 20)}") is not a rank distance ≥ 0 or "-"`;
+  }
+  return out;
+}
 
-/** Per-query APs: `queries[lang]` lists question ids; value i of `mono["en->en"]` is the AP of `en:{queries.en[i]}`. */
+const packedCells = (parse: (text: string) => (number | null)[] | string) =>
+  z.record(
+    z.string(),
+    z.string().superRefine((text, ctx) => {
+      const parsed = parse(text);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+    }),
+  );
+const PackedCellsSchema = packedCells(parseApList);
+
+/**
+ * Per-query APs: `queries[lang]` lists question ids; value i of `mono["en->en"]` is the AP of
+ * `en:{queries.en[i]}`; value i of `rank_distance.en`, when kept, is that query's rank distance.
+ */
 export const PackedPerQuerySchema = z.object({
   queries: z.partialRecord(z.enum(LANGUAGES), z.array(z.string().min(1))),
   mono: PackedCellsSchema,
   cross: PackedCellsSchema,
   multi: PackedCellsSchema,
+  rank_distance: packedCells(parseRankDistanceList).optional(),
 });
 export type PackedPerQuery = z.infer<typeof PackedPerQuerySchema>;
 type PerQuery = RetrievalResult['per_query'];
@@ -170,8 +195,8 @@ function splitQueryId(id: string, where: string): [string, string] {
 
 export function packPerQuery(pq: PerQuery): PackedPerQuery {
   const byLang = new Map<string, Set<string>>();
-  for (const setting of ['mono', 'cross', 'multi'] as const) {
-    for (const [cell, aps] of Object.entries(pq[setting])) {
+  for (const setting of ['mono', 'cross', 'multi', 'rank_distance'] as const) {
+    for (const [cell, aps] of Object.entries(pq[setting] ?? {})) {
       for (const id of Object.keys(aps)) {
         const [lang, qid] = splitQueryId(id, `per_query.${setting}.${cell}`);
         if (!byLang.has(lang)) byLang.set(lang, new Set());
@@ -188,15 +213,21 @@ export function packPerQuery(pq: PerQuery): PackedPerQuery {
       }),
     );
   const queryLang = (cell: string) => cell.slice(0, 2);
-  return PackedPerQuerySchema.parse({ queries, mono: pack(pq.mono, queryLang), cross: pack(pq.cross, queryLang), multi: pack(pq.multi, (lang) => lang) });
+  return PackedPerQuerySchema.parse({
+    queries,
+    mono: pack(pq.mono, queryLang),
+    cross: pack(pq.cross, queryLang),
+    multi: pack(pq.multi, (lang) => lang),
+    ...(pq.rank_distance ? { rank_distance: pack(pq.rank_distance, (lang) => lang) } : {}),
+  });
 }
 
 /** @throws ConfigError when a cell's array does not match its language's query list */
 export function unpackPerQuery(packed: PackedPerQuery): PerQuery {
-  const unpack = (cells: Record<string, string>, setting: string, langOf: (cell: string) => string) =>
+  const unpack = (cells: Record<string, string>, setting: string, langOf: (cell: string) => string, parse = parseApList) =>
     Object.fromEntries(
       Object.entries(cells).map(([cell, text]) => {
-        const aps = parseApList(text);
+        const aps = parse(text);
         if (typeof aps === 'string') throw new ConfigError(`per_query.${setting}.${cell}: ${aps}`);
         const lang = langOf(cell);
         const ids = (packed.queries as Record<string, string[]>)[lang];
@@ -211,7 +242,12 @@ export function unpackPerQuery(packed: PackedPerQuery): PerQuery {
       }),
     );
   const queryLang = (cell: string) => cell.slice(0, 2);
-  return { mono: unpack(packed.mono, 'mono', queryLang), cross: unpack(packed.cross, 'cross', queryLang), multi: unpack(packed.multi, 'multi', (l) => l) };
+  return {
+    mono: unpack(packed.mono, 'mono', queryLang),
+    cross: unpack(packed.cross, 'cross', queryLang),
+    multi: unpack(packed.multi, 'multi', (l) => l),
+    ...(packed.rank_distance ? { rank_distance: unpack(packed.rank_distance, 'rank_distance', (l) => l, parseRankDistanceList) } : {}),
+  };
 }
 
 /** Sample mean and standard deviation (n − 1; 0 for one value). */
@@ -262,17 +298,22 @@ export function meanResult(results: readonly RetrievalResult[]): RetrievalResult
     };
   };
   for (const r of results) sameKeys(r.multi.per_language, first.multi.per_language, 'multi.per_language');
-  const perQuery = (s: 'mono' | 'cross' | 'multi') =>
+  const perQuery = (s: 'mono' | 'cross' | 'multi' | 'rank_distance') =>
     Object.fromEntries(
-      Object.entries(first.per_query[s]).map(([cell, aps]) => {
+      Object.entries(first.per_query[s] ?? {}).map(([cell, values]) => {
         for (const r of results) {
-          const other = r.per_query[s][cell];
+          const other = r.per_query[s]?.[cell];
           if (!other) throw new ConfigError(`per_query.${s}.${cell}: missing in a seed's result`);
-          sameKeys(other, aps, `per_query.${s}.${cell}`);
+          sameKeys(other, values, `per_query.${s}.${cell}`);
         }
-        return [cell, Object.fromEntries(Object.keys(aps).map((id) => [id, avg((r) => r.per_query[s][cell]![id]!, `${cell} ${id}`)!]))];
+        return [cell, Object.fromEntries(Object.keys(values).map((id) => [id, avg((r) => r.per_query[s]![cell]![id]!, `${cell} ${id}`)!]))];
       }),
     );
+  // results written before per-query rank distances were recorded have none: the mean keeps them only if every seed has them
+  const withRankDistance = results.filter((r) => r.per_query.rank_distance).length;
+  if (withRankDistance !== 0 && withRankDistance !== results.length) {
+    throw new ConfigError(`per_query.rank_distance: present in ${withRankDistance} of ${results.length} seeds' results (evaluate the others again)`);
+  }
   return {
     ...summarizeResult(first),
     mono: setting('mono'),
@@ -293,7 +334,12 @@ export function meanResult(results: readonly RetrievalResult[]): RetrievalResult
         ]),
       ),
     },
-    per_query: { mono: perQuery('mono'), cross: perQuery('cross'), multi: perQuery('multi') },
+    per_query: {
+      mono: perQuery('mono'),
+      cross: perQuery('cross'),
+      multi: perQuery('multi'),
+      ...(withRankDistance ? { rank_distance: perQuery('rank_distance') } : {}),
+    },
   };
 }
 

@@ -91,6 +91,7 @@ describe('evaluateRetrieval on a hand-worked two-language dataset', () => {
     expect(r.per_query.cross['en->de']).toEqual({ 'en:q1': 0.5, 'en:q2': 0.5 });
     expect(r.per_query.mono['en->en']).toEqual({ 'en:q1': 0.5, 'en:q2': 1, 'en:q3': 0.5 });
     expect(r.per_query.multi.en!['en:q3']).toBeCloseTo(1 / 3, 12);
+    expect(r.per_query.rank_distance).toEqual({ de: { 'de:q1': 2, 'de:q2': 3 }, en: { 'en:q1': 2, 'en:q2': 3, 'en:q3': 0 } });
     expect(r.files).toEqual({ 'mlqa-r/de.json': '0'.repeat(64), 'mlqa-r/en.json': '0'.repeat(64) });
   });
 
@@ -171,6 +172,7 @@ function checkAgainstReference(r: RetrievalResult, ref: ReturnType<typeof refere
     const m = r.multi.per_language[lang]!;
     expect(m.map).toBeCloseTo(avg(qs.map((x) => x.ap)), 12);
     expect(m.rank_distance).toBeCloseTo(avg(qs.map((x) => x.rd)), 12);
+    expect(Object.values(r.per_query.rank_distance![lang]!)).toEqual(qs.map((x) => x.rd));
     expect(m.recall_10).toBeCloseTo(avg(qs.map((x) => x.r10)), 12);
   }
 }

@@ -145,6 +145,7 @@ export async function evaluateRetrieval(
   const multiAP: number[][] = Array.from({ length: L }, () => []);
   const multiRecall10 = new Float64Array(L);
   const multiRD = new Float64Array(L);
+  const queryRD: number[][] = Array.from({ length: L }, () => []);
   const ranks: number[] = [];
   let done = 0;
 
@@ -201,7 +202,9 @@ export async function evaluateRetrieval(
           }
           multiAP[x]!.push(averagePrecision(ranks, R));
           multiRecall10[x]! += recallAtK(ranks, R, 10);
-          multiRD[x]! += rankDistance(ranks);
+          const rd = rankDistance(ranks);
+          multiRD[x]! += rd;
+          queryRD[x]!.push(rd);
         }
         done += rows;
         options.onProgress?.(done, dataset.queries.length);
@@ -242,6 +245,7 @@ export async function evaluateRetrieval(
 
   const perLanguage: Record<string, MultiLanguageMetrics> = {};
   const multiPerQuery: Record<string, Record<string, number>> = {};
+  const rdPerQuery: Record<string, Record<string, number>> = {};
   for (let x = 0; x < L; x++) {
     const n = multiAP[x]!.length;
     if (n === 0) continue;
@@ -251,6 +255,9 @@ export async function evaluateRetrieval(
     const range = queryRanges.get(lang)!;
     multiAP[x]!.forEach((ap, k) => (pq[dataset.queries[range[0] + k]!.id] = ap));
     multiPerQuery[lang] = pq;
+    const rd: Record<string, number> = {};
+    queryRD[x]!.forEach((v, k) => (rd[dataset.queries[range[0] + k]!.id] = v));
+    rdPerQuery[lang] = rd;
   }
   const multiValues = Object.values(perLanguage);
   if (multiValues.length === 0) throw new ConfigError(`${dataset.name}: no queries to evaluate (languages: ${langs.join(', ')})`);
@@ -270,7 +277,7 @@ export async function evaluateRetrieval(
       rank_distance: mean(multiValues.map((v) => v.rank_distance)),
       per_language: perLanguage,
     },
-    per_query: { mono: mono.perQuery, cross: cross.perQuery, multi: multiPerQuery },
+    per_query: { mono: mono.perQuery, cross: cross.perQuery, multi: multiPerQuery, rank_distance: rdPerQuery },
     ...(cellTop ? { top_retrieved: { mono: mono.topRetrieved, cross: cross.topRetrieved } } : {}),
   };
 }

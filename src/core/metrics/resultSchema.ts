@@ -69,9 +69,16 @@ export const RetrievalResultSchema = z.object({
   }),
   /**
    * AP of every query: `mono[cell][queryId]`, `cross[cell][queryId]`, `multi[queryLang][queryId]`. The keys
-   * of `mono`/`cross` equal the cells of the setting; `multi`'s equal `multi.per_language`.
+   * of `mono`/`cross` equal the cells of the setting; `multi`'s equal `multi.per_language`. And the rank
+   * distance of every query of the multilingual setting, `rank_distance[queryLang][queryId]`, so that
+   * language bias can be tested like mAP (absent from results written before it was recorded).
    */
-  per_query: z.object({ mono: PerQuerySchema, cross: PerQuerySchema, multi: PerQuerySchema }),
+  per_query: z.object({
+    mono: PerQuerySchema,
+    cross: PerQuerySchema,
+    multi: PerQuerySchema,
+    rank_distance: z.record(z.string(), z.record(z.string(), z.number().min(0))).optional(),
+  }),
   /**
    * Optional (`evaluateRetrieval(..., { keepTopRetrieved: true })`): the id of the candidate ranked first
    * in the cell's pool for every query, `mono[cell][queryId]` and `cross[cell][queryId]`, for drill-downs.
