@@ -118,6 +118,13 @@ describe('study results', () => {
     const moved = structuredClone(cmp);
     moved.cross.cells['en->de']!.pHolm += 1e-12;
     expect(comparisonMismatch(stored, moved)).toBe('cross.cells.en->de.pHolm');
+    expect(stored.rank_distance).toBeDefined();
+    const rdMoved = structuredClone(cmp);
+    rdMoved.rank_distance!.cells.de!.meanB += 1e-9;
+    expect(comparisonMismatch(stored, rdMoved)).toBe('rank_distance.cells.de.meanB');
+    rdMoved.rank_distance!.ci = [rdMoved.rank_distance!.ci[0], rdMoved.rank_distance!.ci[1] + 1];
+    expect(comparisonMismatch(stored, rdMoved)).toBe('rank_distance.ci');
+    expect(comparisonMismatch(stored, { ...cmp, rank_distance: undefined })).toBe('rank_distance');
     const other = compareRetrieval(results[0]!, results[1]!, { rng: createRng(6), permutations: 200, resamples: 200 });
     expect(comparisonMismatch(cmp, other)).not.toBeNull();
   });

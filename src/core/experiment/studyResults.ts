@@ -107,6 +107,8 @@ export type StudyArm = z.infer<typeof StudyArmSchema>;
 const CiSchema = z.tuple([z.number(), z.number()]);
 const CellComparisonSchema = z.object({ n: z.number().int().positive(), mapA: z.number(), mapB: z.number(), diff: z.number(), p: z.number().min(0).max(1), pHolm: z.number().min(0).max(1), ci: CiSchema });
 const SettingComparisonSchema = z.object({ mapA: z.number(), mapB: z.number(), diff: z.number(), p: z.number().min(0).max(1), ci: CiSchema, cells: z.record(z.string(), CellComparisonSchema) });
+const RankDistanceCellSchema = z.object({ n: z.number().int().positive(), meanA: z.number(), meanB: z.number(), diff: z.number(), p: z.number().min(0).max(1), pHolm: z.number().min(0).max(1), ci: CiSchema });
+const RankDistanceComparisonSchema = z.object({ meanA: z.number(), meanB: z.number(), diff: z.number(), p: z.number().min(0).max(1), ci: CiSchema, cells: z.record(z.string(), RankDistanceCellSchema) });
 
 /** `compareRetrieval`'s result (metrics/compareRetrieval.ts), as stored. */
 export const RetrievalComparisonSchema = z.object({
@@ -117,6 +119,7 @@ export const RetrievalComparisonSchema = z.object({
   mono: SettingComparisonSchema,
   cross: SettingComparisonSchema,
   multi: SettingComparisonSchema,
+  rank_distance: RankDistanceComparisonSchema.optional(),
 });
 
 /**
@@ -153,27 +156,35 @@ export type Study = z.infer<typeof StudySchema>;
 type ComparisonLike = z.infer<typeof RetrievalComparisonSchema>;
 
 /**
- * @returns null when two comparisons agree in every figure (mAPs, differences, p-values, Holm p-values,
- *   intervals, cell sets), else the first field that differs
+ * @returns null when two comparisons agree in every figure (mAPs or mean rank distances, differences,
+ *   p-values, Holm p-values, intervals, cell sets), else the first field that differs
  */
 export function comparisonMismatch(a: ComparisonLike, b: ComparisonLike): string | null {
   for (const k of ['dataset', 'permutations', 'resamples', 'level'] as const) if (a[k] !== b[k]) return k;
-  for (const s of ['mono', 'cross', 'multi'] as const) {
-    const x = a[s];
-    const y = b[s];
-    for (const k of ['mapA', 'mapB', 'diff', 'p'] as const) if (x[k] !== y[k]) return `${s}.${k}`;
-    if (x.ci[0] !== y.ci[0] || x.ci[1] !== y.ci[1]) return `${s}.ci`;
+  type Figures = Record<string, unknown> & { ci: [number, number] };
+  const differ = (x: Figures, y: Figures, keys: readonly string[], where: string): string | null => {
+    for (const k of keys) if (x[k] !== y[k]) return `${where}.${k}`;
+    return x.ci[0] !== y.ci[0] || x.ci[1] !== y.ci[1] ? `${where}.ci` : null;
+  };
+  const setting = (x: Figures & { cells: Record<string, Figures> }, y: Figures & { cells: Record<string, Figures> }, s: string, keyA: string, keyB: string) => {
+    const found = differ(x, y, [keyA, keyB, 'diff', 'p'], s);
+    if (found) return found;
     const cells = Object.keys(x.cells);
     if (cells.length !== Object.keys(y.cells).length) return `${s}.cells`;
     for (const cell of cells) {
-      const c = x.cells[cell]!;
       const d = y.cells[cell];
       if (!d) return `${s}.cells.${cell}`;
-      for (const k of ['n', 'mapA', 'mapB', 'diff', 'p', 'pHolm'] as const) if (c[k] !== d[k]) return `${s}.cells.${cell}.${k}`;
-      if (c.ci[0] !== d.ci[0] || c.ci[1] !== d.ci[1]) return `${s}.cells.${cell}.ci`;
+      const inCell = differ(x.cells[cell]!, d, ['n', keyA, keyB, 'diff', 'p', 'pHolm'], `${s}.cells.${cell}`);
+      if (inCell) return inCell;
     }
+    return null;
+  };
+  for (const s of ['mono', 'cross', 'multi'] as const) {
+    const found = setting(a[s], b[s], s, 'mapA', 'mapB');
+    if (found) return found;
   }
-  return null;
+  if (!a.rank_distance !== !b.rank_distance) return 'rank_distance';
+  return a.rank_distance && b.rank_distance ? setting(a.rank_distance, b.rank_distance, 'rank_distance', 'meanA', 'meanB') : null;
 }
 
 /** The result without its per-query APs and drill-down ids. */

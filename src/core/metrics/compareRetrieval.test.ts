@@ -38,6 +38,7 @@ describe('compareRetrieval', () => {
       expect(c[setting].ci).toEqual([0, 0]);
       for (const cell of Object.values(c[setting].cells)) expect(cell).toMatchObject({ diff: 0, p: 1, pHolm: 1 });
     }
+    expect(c.rank_distance).toMatchObject({ diff: 0, p: 1, ci: [0, 0] });
     expect(Object.keys(c.cross.cells)).toHaveLength(6);
     expect(c.cross.cells['en->el']!.n).toBe(29);
   });
@@ -78,6 +79,33 @@ describe('compareRetrieval', () => {
       // one non-zero unit: every sign pattern reaches the observed |T|; as independent queries, p would be ≈ ¼ (mono)
       expect(c[setting].p).toBe(1);
     }
+  });
+
+  it('tests rank distance per query language and for the macro mean, when both results hold it per query', async () => {
+    const good = await resultWithNoise(0.05, 5);
+    const bad = await resultWithNoise(3, 5);
+    const c = compareRetrieval(good, bad, { rng: createRng(5), permutations: 2000, resamples: 500 });
+    const rd = c.rank_distance!;
+    expect(rd.meanA).toBeCloseTo(good.multi.rank_distance, 9);
+    expect(rd.meanB).toBeCloseTo(bad.multi.rank_distance, 9);
+    expect(rd.diff).toBeCloseTo(good.multi.rank_distance - bad.multi.rank_distance, 9);
+    // the own-language answer comes first for the low-noise queries, the others (random vectors) anywhere
+    expect(rd.diff).toBeGreaterThan(0);
+    expect(rd.p).toBeLessThan(0.05);
+    expect(rd.ci[0]).toBeGreaterThan(0);
+    expect(rd.ci[0]).toBeLessThanOrEqual(rd.diff);
+    expect(rd.ci[1]).toBeGreaterThanOrEqual(rd.diff);
+    expect(Object.keys(rd.cells).sort()).toEqual(['de', 'el', 'en']);
+    for (const [lang, cell] of Object.entries(rd.cells)) {
+      expect(cell.diff).toBeCloseTo(good.multi.per_language[lang]!.rank_distance - bad.multi.per_language[lang]!.rank_distance, 9);
+      expect(cell.n).toBe(good.multi.per_language[lang]!.n);
+      expect(cell.pHolm).toBeGreaterThanOrEqual(cell.p);
+    }
+    // a result written before per-query rank distances were recorded: the mAP tests only
+    const old = { ...bad, per_query: { ...bad.per_query, rank_distance: undefined } };
+    const without = compareRetrieval(good, old, { rng: createRng(5), permutations: 2000, resamples: 500 });
+    expect(without.rank_distance).toBeUndefined();
+    expect(without.mono).toEqual(c.mono);
   });
 
   it('refuses results of different datasets, files or queries', async () => {

@@ -5,7 +5,9 @@
  * L×L language-pair heatmap holds the mono and cross cells; the multi per-language bars are their own
  * family); and for each setting the same tests on the setting figure (macro mean over cells), with each
  * question as one unit: its queries in every cell (its translations, and each target language) are
- * sign-flipped and resampled together, because they are not independent (see `significance.ts`).
+ * sign-flipped and resampled together, because they are not independent (see `significance.ts`). When both
+ * results hold per-query rank distances, the same tests compare them (per query language, and their macro
+ * mean: the multilingual rank distance; lower is less language bias).
  */
 import { ConfigError } from '../errors';
 import type { RetrievalResult, Setting } from './resultSchema';
@@ -34,6 +36,16 @@ export interface SettingComparison {
   cells: Record<string, CellComparison>;
 }
 
+/** The tests of rank distance: `meanA` − `meanB` per query language (cells) and for their macro mean. */
+export interface RankDistanceComparison {
+  meanA: number;
+  meanB: number;
+  diff: number;
+  p: number;
+  ci: [number, number];
+  cells: Record<string, { n: number; meanA: number; meanB: number; diff: number; p: number; pHolm: number; ci: [number, number] }>;
+}
+
 export interface RetrievalComparison {
   dataset: string;
   permutations: number;
@@ -42,6 +54,8 @@ export interface RetrievalComparison {
   mono: SettingComparison;
   cross: SettingComparison;
   multi: SettingComparison;
+  /** absent when either result lacks per-query rank distances (results written before they were recorded) */
+  rank_distance?: RankDistanceComparison;
 }
 
 /** The app's and the study's tests: ≥ 10,000 as issue 3 asks; the seed makes the p-values reproducible. */
@@ -104,9 +118,9 @@ export function compareRetrieval(a: RetrievalResult, b: RetrievalResult, options
   const level = options.level ?? 0.95;
   const { rng } = options;
 
-  const compareSetting = (setting: Setting): SettingComparison => {
-    const cellsA = a.per_query[setting];
-    const cellsB = b.per_query[setting];
+  const compareSetting = (setting: Setting | 'rank_distance'): SettingComparison => {
+    const cellsA = a.per_query[setting]!;
+    const cellsB = b.per_query[setting]!;
     const keys = Object.keys(cellsA);
     if (keys.length !== Object.keys(cellsB).length || keys.some((k) => !(k in cellsB))) {
       throw new ConfigError(`${setting}: the results have different cells`);
@@ -133,5 +147,16 @@ export function compareRetrieval(a: RetrievalResult, b: RetrievalResult, options
   const family = (cells: CellComparison[]) => holmAdjust(cells.map((c) => c.p)).forEach((p, i) => (cells[i]!.pHolm = p));
   family([...Object.values(out.mono.cells), ...Object.values(out.cross.cells)]);
   family(Object.values(out.multi.cells));
-  return { dataset: a.dataset, permutations, resamples, level, ...out };
+  let rankDistance: RankDistanceComparison | undefined;
+  if (a.per_query.rank_distance && b.per_query.rank_distance) {
+    const { mapA, mapB, cells, ...test } = compareSetting('rank_distance');
+    family(Object.values(cells));
+    rankDistance = {
+      meanA: mapA,
+      meanB: mapB,
+      ...test,
+      cells: Object.fromEntries(Object.entries(cells).map(([lang, { mapA: meanA, mapB: meanB, ...c }]) => [lang, { meanA, meanB, ...c }])),
+    };
+  }
+  return { dataset: a.dataset, permutations, resamples, level, ...out, ...(rankDistance ? { rank_distance: rankDistance } : {}) };
 }
