@@ -39,6 +39,7 @@ describe('xlir compare', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^mlqa-r: .* − .* \(paired randomization per query in a cell, per question in a setting; 200 permutations/);
     expect(text.stdout).toMatch(/\n {2}cross .* p \d\.\d{4} {2}cells significant after Holm \(α 0\.05\): \d+ up, \d+ down of 2/);
+    expect(text.stdout).toMatch(/\n {2}rank distance \d+\.\d vs \d+\.\d {2}Δ [+-]\d+\.\d \[-?\d+\.\d, -?\d+\.\d\] {2}p \d\.\d{4} {2}query languages significant after Holm \(α 0\.05\): \d+ up, \d+ down of 2/);
   });
 
   it('names the file and the field of a broken result, and refuses a bad --alpha', async () => {

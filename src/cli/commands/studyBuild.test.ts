@@ -11,6 +11,7 @@ import type { RetrievalResult } from '../../core/metrics/resultSchema';
 import { parseRetrievalResult } from '../../core/metrics/resultSchema';
 import { initBackend } from '../../core/model/backend';
 import { runCli } from './cliTestUtils';
+import { formatValue } from '../../core/figures/svgText';
 import { comparedWord } from './studyBuild';
 import { writeFakeStudy } from './fakeStudy.testutil';
 
@@ -32,7 +33,7 @@ describe('xlir study build', () => {
   });
 
   it('writes results, a notebook that opens, figures and a report whose numbers are the files’', async () => {
-    await writeFile(path.join(out, 'analysis.md'), '# Report\n\nHybrid cross: {{mean:mlqa-xquad:hybrid-0.5:cross}} ± {{sd:mlqa-xquad:hybrid-0.5:cross}}; vs X-Y {{diff:mlqa-xquad:hybrid-0.5-xy:cross}} (p {{p:mlqa-xquad:hybrid-0.5-xy:cross}}); {{runs}} runs, {{training-minutes}} min, {{step-seconds}} s/step; {{model}} ({{model-layers}} layers, H {{model-hidden}}), {{steps}} steps at lr {{lr}}, {{validation-percent}} % held out. Against the adversarial arm: mono {{cmp:mlqa-xquad:hybrid-0.5-adversarial:mono}}, cross {{cmp:mlqa-xquad:hybrid-0.5-adversarial:cross}}, multi {{cmp:mlqa-xquad:hybrid-0.5-adversarial:multi}} it.\n');
+    await writeFile(path.join(out, 'analysis.md'), '# Report\n\nHybrid cross: {{mean:mlqa-xquad:hybrid-0.5:cross}} ± {{sd:mlqa-xquad:hybrid-0.5:cross}}; vs X-Y {{diff:mlqa-xquad:hybrid-0.5-xy:cross}} (p {{p:mlqa-xquad:hybrid-0.5-xy:cross}}); {{runs}} runs, {{training-minutes}} min, {{step-seconds}} s/step; {{model}} ({{model-layers}} layers, H {{model-hidden}}), {{steps}} steps at lr {{lr}}, {{validation-percent}} % held out. Against the adversarial arm: mono {{cmp:mlqa-xquad:hybrid-0.5-adversarial:mono}}, cross {{cmp:mlqa-xquad:hybrid-0.5-adversarial:cross}}, multi {{cmp:mlqa-xquad:hybrid-0.5-adversarial:multi}} it. Rank distance against X-X-mono: {{diff:mlqa-xquad:hybrid-0.5-xx-mono:rd}} {{ci:mlqa-xquad:hybrid-0.5-xx-mono:rd}}, p {{p:mlqa-xquad:hybrid-0.5-xx-mono:rd}}, {{cmp:mlqa-xquad:hybrid-0.5-xx-mono:rd}} it; languages {{sig:mlqa-xquad:hybrid-0.5-xx-mono:rd}}.\n');
     const r = await runCli(['study', 'build', study, '--out', out]);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
@@ -64,6 +65,13 @@ describe('xlir study build', () => {
     // the prose's verdicts are the stored tests'
     const words = (['mono', 'cross', 'multi'] as const).map((x) => `${x} ${comparedWord(stored.comparison[x])}`).join(', ');
     expect(report).toContain(`Against the adversarial arm: ${words} it.`);
+    // rank distance: tested from the seed-mean per-query rank distances, quoted in the prose and in its table
+    const rd = d0.tests!.find((t) => t.b === 'xx-mono')!.comparison.rank_distance!;
+    const f = (x: number) => formatValue(x, { scale: 1, digits: 1, signed: true });
+    const p = rd.p < 0.0001 ? '< 0.0001' : rd.p.toFixed(4);
+    expect(report).toContain(`Rank distance against X-X-mono: ${f(rd.diff)} [${f(rd.ci[0])}, ${f(rd.ci[1])}], p ${p}, ${comparedWord(rd)} it; languages `);
+    expect(rd.meanA).toBeCloseTo(hybrid.mean.multi.rank_distance, 5);
+    expect(report).toContain(`| X-X-mono | ${f(rd.diff)} | [${f(rd.ci[0])}, ${f(rd.ci[1])}] | ${p} | `);
     expect(d0.tests!.map((t) => `${t.a}|${t.b}`)).toEqual(d0.differences.map(([a, b]) => `${a}|${b}`));
     const figures = await readdir(path.join(out, 'figures'));
     expect(figures).toContain('mlqa-xquad-hybrid-0.5-minus-adversarial.svg');

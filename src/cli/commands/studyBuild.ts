@@ -111,6 +111,7 @@ function markdownTable(spec: TableSpec): string {
 
 const pct = (x: number) => formatValue(x, { scale: 100, digits: 2 });
 const signedPct = (x: number) => formatValue(x, { scale: 100, digits: 2, signed: true });
+const signedRd = (x: number) => formatValue(x, { scale: 1, digits: 1, signed: true });
 const pValue = (p: number) => (p < 0.0001 ? '< 0.0001' : p.toFixed(4));
 /** Level of every test the report calls significant: one setting's test, or a cell's after Holm. */
 const SIGNIFICANCE = 0.05;
@@ -128,7 +129,8 @@ function significantCells(cells: readonly { diff: number; pHolm: number }[]): st
  * Numbers the analysis may quote, by placeholder name (D a direction, A an arm, S mono | cross | multi):
  *  - `mean:D:A:S`, `sd:D:A:S` (mAP × 100 over seeds), `mean:D:A:rd`, `sd:D:A:rd` (rank distance);
  *  - for each tested pair `hybrid-0.5-A`: `diff:D:hybrid-0.5-A:S`, `ci:…`, `p:…`, `cmp:…` (the verdict in
- *    words) and `sig:…` (pair cells significant after Holm).
+ *    words) and `sig:…` (pair cells significant after Holm); and the same with S = `rd` (rank distance,
+ *    Holm over query languages) when the results hold per-query rank distances.
  * The run, compute and option placeholders are added by {@link buildStudy}.
  */
 function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: Map<string, RetrievalComparison> }[]): Map<string, string> {
@@ -151,6 +153,14 @@ function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: M
         out.set(`p:${d.id}:${key}:${s}`, pValue(cmp[s].p));
         out.set(`cmp:${d.id}:${key}:${s}`, comparedWord(cmp[s]));
         out.set(`sig:${d.id}:${key}:${s}`, significantCells(Object.values(cmp[s].cells)));
+      }
+      const rd = cmp.rank_distance;
+      if (rd) {
+        out.set(`diff:${d.id}:${key}:rd`, signedRd(rd.diff));
+        out.set(`ci:${d.id}:${key}:rd`, `[${signedRd(rd.ci[0])}, ${signedRd(rd.ci[1])}]`);
+        out.set(`p:${d.id}:${key}:rd`, pValue(rd.p));
+        out.set(`cmp:${d.id}:${key}:rd`, comparedWord(rd));
+        out.set(`sig:${d.id}:${key}:rd`, significantCells(Object.values(rd.cells)));
       }
     }
   }
@@ -341,7 +351,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
     parts.push(`**Table 1 style.** mAP × 100 on the evaluation set, mean ± sample sd over ${STUDY_SEEDS.length} seeds (${STUDY_SEEDS.join(', ')}).`, '', markdownTable(studySummaryTable(stored)), '');
     parts.push('**Table 2 style.** Rank distance in the multilingual pool (lower = less language bias): mean ± sd over seeds, and the seed mean per query language.', '', markdownTable(studyRankDistanceTable(stored)), '');
     parts.push(
-      `**Hybrid α=0.5 against each arm.** Difference of the seed-mean mAP × 100, its 95 % bootstrap CI and the paired randomization p-value (${COMPARISON_SETTINGS.permutations.toLocaleString('en')} permutations, queries paired across the seed-mean per-query APs); cells: significant after Holm (α = ${SIGNIFICANCE}) up / down.`,
+      `**Hybrid α=0.5 against each arm.** Difference of the seed-mean mAP × 100, its 95 % bootstrap CI and the paired randomization p-value (${COMPARISON_SETTINGS.permutations.toLocaleString('en')} permutations over the seed-mean per-query APs; a setting's test flips and resamples each question with its translations as one unit); cells: significant after Holm (α = ${SIGNIFICANCE}) up / down.`,
       '',
       '| against | mono Δ | CI | p | cross Δ | CI | p | multi Δ | CI | p | cells (pair heatmap) |',
       '|---|---:|---|---:|---:|---|---:|---:|---|---:|---|',
@@ -351,6 +361,17 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
       const s = (x: 'mono' | 'cross' | 'multi') => `${signedPct(cmp[x].diff)} | [${signedPct(cmp[x].ci[0])}, ${signedPct(cmp[x].ci[1])}] | ${pValue(cmp[x].p)}`;
       const pairCells = [...Object.values(cmp.mono.cells), ...Object.values(cmp.cross.cells)];
       parts.push(`| ${ARM_LABELS[other]} | ${s('mono')} | ${s('cross')} | ${s('multi')} | ${significantCells(pairCells)} |`);
+    }
+    const rdTests = [...d.tests].flatMap(([key, cmp]) => (cmp.rank_distance ? [[key.slice(HYBRID.length + 1) as StudyArm, cmp.rank_distance] as const] : []));
+    if (rdTests.length > 0) {
+      parts.push(
+        '',
+        '**Rank distance, Hybrid α=0.5 against each arm.** Difference of the seed-mean rank distance (negative: Hybrid less biased), its 95 % bootstrap CI and p, from the same tests on the seed-mean per-query rank distances; languages: query languages significant after Holm up / down.',
+        '',
+        '| against | Δ | CI | p | languages |',
+        '|---|---:|---|---:|---|',
+        ...rdTests.map(([other, rd]) => `| ${ARM_LABELS[other]} | ${signedRd(rd.diff)} | [${signedRd(rd.ci[0])}, ${signedRd(rd.ci[1])}] | ${pValue(rd.p)} | ${significantCells(Object.values(rd.cells))} |`),
+      );
     }
     parts.push('', '**Tuning** (first seed, validation split of the training data; score = mean of validation mono, cross and multi mAP × 100):', '', '| strategy | try 1 | score | try 2 | score | chosen |', '|---|---|---:|---|---:|---|');
     for (const a of d.arms) {

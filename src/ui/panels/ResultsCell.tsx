@@ -11,6 +11,7 @@ import { TableView } from '../components/TableView';
 import { slug } from '../export/download';
 import { strategyLabel } from '../actions/runDraft';
 import { DATASET_LABELS } from './DataCell';
+import { settingPValues } from './settingPValues';
 import { useShallow } from 'zustand/react/shallow';
 
 /** Queries listed per drill-down (the worst first). */
@@ -154,7 +155,7 @@ export function ResultsCell() {
                       : comparison?.state === 'failed'
                         ? `Significance: ${comparison.message}`
                         : comparison?.state === 'done'
-                          ? `● = significant after Holm correction (α = ${figures.significanceLevel}); setting p-values: mono ${comparison.comparison.mono.p.toFixed(4)}, cross ${comparison.comparison.cross.p.toFixed(4)}, multi ${comparison.comparison.multi.p.toFixed(4)}`
+                          ? `● = significant after Holm correction (α = ${figures.significanceLevel}); setting p-values: ${settingPValues(comparison.comparison)}`
                           : ''}
                 </p>
               </div>

@@ -1,6 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
 import { comparisonMismatch, type StudyArm, type StudyDirection } from '../../core/experiment/studyResults';
-import type { RetrievalComparison } from '../../core/metrics/compareRetrieval';
 import { differenceHeatmapSpec, mapHeatmapSpec } from '../../core/figures/resultFigures';
 import { studyRankDistanceTable, studySummaryTable } from '../../core/figures/studyTables';
 import { requestStudyComparison, studyComparisonKey } from '../actions/studyCompare';
@@ -9,10 +8,7 @@ import { Markdown } from '../components/Markdown';
 import { TableView } from '../components/TableView';
 import { slug } from '../export/download';
 import { useAppStore } from '../store/store';
-
-function pValues(c: RetrievalComparison): string {
-  return `mono ${c.mono.p.toFixed(4)}, cross ${c.cross.p.toFixed(4)}, multi ${c.multi.p.toFixed(4)}`;
-}
+import { settingPValues } from './settingPValues';
 
 /**
  * A difference heatmap of two arms' seed means. Its marks come from the tests `xlir study build` stored, shown at
@@ -43,7 +39,7 @@ function Difference({ direction, a, b }: { direction: StudyDirection; a: StudyAr
       <HeatmapFigure spec={spec} baseName={`${direction.id}-${slug(a.arm)}-minus-${slug(b.arm)}`} testId={testId} />
       <p className="hint" data-testid={`${testId}-significance`}>
         {shown
-          ? `● = significant after Holm correction (α = ${figures.significanceLevel}); paired randomization of the seed-mean APs, per query in a cell and per question (with its translations) in a setting (${shown.permutations.toLocaleString('en')} permutations${stored ? `, seed ${stored.seed}, computed by xlir study build` : ''}). Setting p-values: ${pValues(shown)}`
+          ? `● = significant after Holm correction (α = ${figures.significanceLevel}); paired randomization of the seed-mean APs, per query in a cell and per question (with its translations) in a setting (${shown.permutations.toLocaleString('en')} permutations${stored ? `, seed ${stored.seed}, computed by xlir study build` : ''}). Setting p-values: ${settingPValues(shown)}`
           : computed?.state === 'failed'
             ? `Significance: ${computed.message}`
             : 'Running paired randomization tests (10,000 permutations per cell) in the compute worker…'}
@@ -59,7 +55,7 @@ function Difference({ direction, a, b }: { direction: StudyDirection; a: StudyAr
           ) : computed.state === 'failed' ? (
             `Recomputing failed: ${computed.message}`
           ) : mismatch ? (
-            `Recomputed here: ${pValues(computed.comparison)}; differs from the stored tests at ${mismatch}.`
+            `Recomputed here: ${settingPValues(computed.comparison)}; differs from the stored tests at ${mismatch}.`
           ) : (
             `Recomputed here: every cell's difference, interval and p-value equals the stored tests.`
           )}
