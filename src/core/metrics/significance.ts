@@ -9,8 +9,9 @@
  * cluster. A setting's strata hold the same question once per cell (its translations in XQuAD-R and MLQA-R,
  * and the same query against each target language), and those differences move together; treating them as
  * independent would understate the variance of the statistic (on the tiny-model study, the sd of a
- * setting's difference was 1.1 to 1.8 times larger with questions as clusters), so `compareRetrieval` clusters a setting's queries by question: a question's differences keep or
- * flip their signs together, and the bootstrap draws whole questions.
+ * setting's difference was 1.1 to 1.8 times larger with questions as clusters). So `compareRetrieval`
+ * clusters a setting's queries by question: a question's differences keep or flip their signs together,
+ * and the bootstrap draws whole questions.
  */
 import type { Rng } from './rng';
 
@@ -69,6 +70,7 @@ function flatten(strata: readonly PairedStratum[], what: string): Flat {
   }
   return { units: sums.subarray(0, k), clustered, observed };
 }
+
 export interface RandomizationTestResult {
   /** observed statistic: macro mean over strata of mean(a − b) */
   diff: number;
@@ -79,8 +81,8 @@ export interface RandomizationTestResult {
 
 /**
  * Paired (sign-flip) randomization test: under H0 the two systems are exchangeable per cluster (per query
- * by default), so each cluster's differences keep or flip their sign together with probability ½. Two-sided, with the +1 correction so p > 0 and the
- * test is exact at its level. Identical runs give p = 1.
+ * by default), so each cluster's differences keep or flip their sign together with probability ½.
+ * Two-sided, with the +1 correction so p > 0 and the test is exact at its level. Identical runs give p = 1.
  *
  * @param options.permutations random sign assignments (default 10,000)
  */
