@@ -21,41 +21,36 @@ const AP_TOKEN = /^(?:0|1)(?:\.\d+)?$/;
 const RANK_DISTANCE_TOKEN = /^(?:0|[1-9]\d*)(?:\.\d+)?$/;
 
 /**
- * A cell's APs as text: one token per query of the language's list, separated by single spaces, each a decimal
- * in [0, 1] or "-" for a query without an AP in this cell. (One string per cell rather than a JSON array keeps
- * the canonical notebook file, which puts every array element on its own line, at half the size.)
- * @returns the APs, null for "-"; or a message naming the first bad token
+ * Space-separated decimals, "-" for a missing value. (One string per cell rather than a JSON array keeps the
+ * canonical notebook file, which puts every array element on its own line, at half the size.)
+ * @returns the values, null for "-"; or a message naming the first token that is not `what`
  */
-export function parseApList(text: string): (number | null)[] | string {
+function parseValueList(text: string, valid: (token: string) => boolean, what: string): (number | null)[] | string {
   if (text === '') return [];
   const tokens = text.split(' ');
   const out: (number | null)[] = new Array(tokens.length);
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
     if (t === '-') out[i] = null;
-    else if (AP_TOKEN.test(t) && Number(t) <= 1) out[i] = Number(t);
-    else return `value ${i} ("${t.slice(0, 20)}") is not an AP in [0, 1] or "-"`;
+    else if (valid(t)) out[i] = Number(t);
+    else return `value ${i} ("${t.slice(0, 20)}") is not ${what} or "-"`;
   }
   return out;
 }
+
+/**
+ * A cell's APs as text: one token per query of the language's list, separated by single spaces, each a decimal
+ * in [0, 1] or "-" for a query without an AP in this cell.
+ * @returns the APs, null for "-"; or a message naming the first bad token
+ */
+export const parseApList = (text: string) => parseValueList(text, (t) => AP_TOKEN.test(t) && Number(t) <= 1, 'an AP in [0, 1]');
 
 /**
  * A language's per-query rank distances as text, like {@link parseApList} but each value a non-negative
  * decimal (a seed mean of integer rank distances).
  * @returns the values, null for "-"; or a message naming the first bad token
  */
-export function parseRankDistanceList(text: string): (number | null)[] | string {
-  if (text === '') return [];
-  const tokens = text.split(' ');
-  const out: (number | null)[] = new Array(tokens.length);
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t === '-') out[i] = null;
-    else if (RANK_DISTANCE_TOKEN.test(t)) out[i] = Number(t);
-    else return `value ${i} ("${t.slice(0, 20)}") is not a rank distance ≥ 0 or "-"`;
-  }
-  return out;
-}
+export const parseRankDistanceList = (text: string) => parseValueList(text, (t) => RANK_DISTANCE_TOKEN.test(t), 'a rank distance ≥ 0');
 
 const packedCells = (parse: (text: string) => (number | null)[] | string) =>
   z.record(
