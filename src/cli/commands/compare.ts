@@ -5,6 +5,7 @@ import { createRng } from '../../core/metrics/rng';
 import { parsePositiveInt } from '../options';
 import { createOutput } from '../output';
 import { readTextFile } from '../trecFiles';
+import { significantCells } from './significantCells';
 
 interface CompareOptions {
   permutations: number;
@@ -20,26 +21,19 @@ function parseAlpha(value: string): number {
 
 const pct = (x: number) => (100 * x).toFixed(2);
 
-/** "n up, m down of k": cells significant after Holm at `alpha`, by the sign of their difference. */
-function heldCells(cells: readonly { diff: number; pHolm: number }[], alpha: number): string {
-  const up = cells.filter((cell) => cell.pHolm < alpha && cell.diff > 0).length;
-  const down = cells.filter((cell) => cell.pHolm < alpha && cell.diff < 0).length;
-  return `${up} up, ${down} down of ${cells.length}`;
-}
-
 function summary(c: RetrievalComparison, a: string, b: string, alpha: number): string {
   const lines = [`${c.dataset}: ${a} − ${b} (paired randomization per query in a cell, per question in a setting; ${c.permutations.toLocaleString('en')} permutations; ${Math.round(100 * c.level)} % bootstrap CI; mAP × 100)`];
   for (const s of SETTINGS) {
     const x = c[s];
     lines.push(
-      `  ${s.padEnd(5)} ${pct(x.mapA)} vs ${pct(x.mapB)}  Δ ${x.diff >= 0 ? '+' : ''}${pct(x.diff)} [${pct(x.ci[0])}, ${pct(x.ci[1])}]  p ${x.p.toFixed(4)}  cells significant after Holm (α ${alpha}): ${heldCells(Object.values(x.cells), alpha)}`,
+      `  ${s.padEnd(5)} ${pct(x.mapA)} vs ${pct(x.mapB)}  Δ ${x.diff >= 0 ? '+' : ''}${pct(x.diff)} [${pct(x.ci[0])}, ${pct(x.ci[1])}]  p ${x.p.toFixed(4)}  cells significant after Holm (α ${alpha}): ${significantCells(Object.values(x.cells), alpha)}`,
     );
   }
   const rd = c.rank_distance;
   if (rd) {
     const f = (x: number) => x.toFixed(1);
     lines.push(
-      `  rank distance ${f(rd.meanA)} vs ${f(rd.meanB)}  Δ ${rd.diff >= 0 ? '+' : ''}${f(rd.diff)} [${f(rd.ci[0])}, ${f(rd.ci[1])}]  p ${rd.p.toFixed(4)}  query languages significant after Holm (α ${alpha}): ${heldCells(Object.values(rd.cells), alpha)}`,
+      `  rank distance ${f(rd.meanA)} vs ${f(rd.meanB)}  Δ ${rd.diff >= 0 ? '+' : ''}${f(rd.diff)} [${f(rd.ci[0])}, ${f(rd.ci[1])}]  p ${rd.p.toFixed(4)}  query languages significant after Holm (α ${alpha}): ${significantCells(Object.values(rd.cells), alpha)}`,
     );
   }
   return lines.join('\n');

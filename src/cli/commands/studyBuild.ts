@@ -41,6 +41,7 @@ import { createRng } from '../../core/metrics/rng';
 import { exists, readRunConfig, readStepLog } from '../runDir';
 import type { ArmChoice } from './studyRun';
 import { CHOICES_FILE, STUDY_OPTIONS_FILE, TEST_RESULT_FILE } from './studyRun';
+import { significantCells } from './significantCells';
 import { readJsonFile } from '../trecFiles';
 
 export const DIRECTION_LABELS: Record<DirectionId, string> = {
@@ -118,13 +119,6 @@ const SIGNIFICANCE = 0.05;
 /** How a difference a − b reads in prose: "a is … b", from its test, so a sentence cannot contradict its p. */
 export const comparedWord = (c: { diff: number; p: number }): string => (c.p >= SIGNIFICANCE ? 'not significantly different from' : c.diff > 0 ? 'significantly above' : 'significantly below');
 
-/** "n up, m down of k": cells significant after Holm, by the sign of their difference. */
-function significantCells(cells: readonly { diff: number; pHolm: number }[]): string {
-  const up = cells.filter((c) => c.pHolm < SIGNIFICANCE && c.diff > 0).length;
-  const down = cells.filter((c) => c.pHolm < SIGNIFICANCE && c.diff < 0).length;
-  return `${up} up, ${down} down of ${cells.length}`;
-}
-
 /**
  * Numbers the analysis may quote, by placeholder name (D a direction, A an arm, S mono | cross | multi):
  *  - `mean:D:A:S`, `sd:D:A:S` (mAP × 100 over seeds), `mean:D:A:rd`, `sd:D:A:rd` (rank distance);
@@ -152,7 +146,7 @@ function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: M
         out.set(`ci:${d.id}:${key}:${s}`, `[${signedPct(cmp[s].ci[0])}, ${signedPct(cmp[s].ci[1])}]`);
         out.set(`p:${d.id}:${key}:${s}`, pValue(cmp[s].p));
         out.set(`cmp:${d.id}:${key}:${s}`, comparedWord(cmp[s]));
-        out.set(`sig:${d.id}:${key}:${s}`, significantCells(Object.values(cmp[s].cells)));
+        out.set(`sig:${d.id}:${key}:${s}`, significantCells(Object.values(cmp[s].cells), SIGNIFICANCE));
       }
       const rd = cmp.rank_distance;
       if (rd) {
@@ -160,7 +154,7 @@ function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: M
         out.set(`ci:${d.id}:${key}:rd`, `[${signedRd(rd.ci[0])}, ${signedRd(rd.ci[1])}]`);
         out.set(`p:${d.id}:${key}:rd`, pValue(rd.p));
         out.set(`cmp:${d.id}:${key}:rd`, comparedWord(rd));
-        out.set(`sig:${d.id}:${key}:rd`, significantCells(Object.values(rd.cells)));
+        out.set(`sig:${d.id}:${key}:rd`, significantCells(Object.values(rd.cells), SIGNIFICANCE));
       }
     }
   }
@@ -360,7 +354,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
       const other = key.slice(HYBRID.length + 1) as StudyArm;
       const s = (x: 'mono' | 'cross' | 'multi') => `${signedPct(cmp[x].diff)} | [${signedPct(cmp[x].ci[0])}, ${signedPct(cmp[x].ci[1])}] | ${pValue(cmp[x].p)}`;
       const pairCells = [...Object.values(cmp.mono.cells), ...Object.values(cmp.cross.cells)];
-      parts.push(`| ${ARM_LABELS[other]} | ${s('mono')} | ${s('cross')} | ${s('multi')} | ${significantCells(pairCells)} |`);
+      parts.push(`| ${ARM_LABELS[other]} | ${s('mono')} | ${s('cross')} | ${s('multi')} | ${significantCells(pairCells, SIGNIFICANCE)} |`);
     }
     const rdTests = [...d.tests].flatMap(([key, cmp]) => (cmp.rank_distance ? [[key.slice(HYBRID.length + 1) as StudyArm, cmp.rank_distance] as const] : []));
     if (rdTests.length > 0) {
@@ -370,7 +364,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
         '',
         '| against | Δ | CI | p | languages |',
         '|---|---:|---|---:|---|',
-        ...rdTests.map(([other, rd]) => `| ${ARM_LABELS[other]} | ${signedRd(rd.diff)} | [${signedRd(rd.ci[0])}, ${signedRd(rd.ci[1])}] | ${pValue(rd.p)} | ${significantCells(Object.values(rd.cells))} |`),
+        ...rdTests.map(([other, rd]) => `| ${ARM_LABELS[other]} | ${signedRd(rd.diff)} | [${signedRd(rd.ci[0])}, ${signedRd(rd.ci[1])}] | ${pValue(rd.p)} | ${significantCells(Object.values(rd.cells), SIGNIFICANCE)} |`),
       );
     }
     parts.push('', '**Tuning** (first seed, validation split of the training data; score = mean of validation mono, cross and multi mAP × 100):', '', '| strategy | try 1 | score | try 2 | score | chosen |', '|---|---|---:|---|---:|---|');
