@@ -7,7 +7,7 @@ import { createRng } from '../metrics/rng';
 import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
 import { parseRunConfig } from './runConfig';
 import { compareRetrieval } from '../metrics/compareRetrieval';
-import { AP_DIGITS, armMeanResult, comparisonMismatch, parseApList, parseRankDistanceList, RetrievalComparisonSchema, meanResult, meanStd, packPerQuery, StudyArmSchema, summarizeResult, unpackPerQuery } from './studyResults';
+import { AP_DIGITS, armMeanResult, comparisonMismatch, parseApList, parseRankDistanceList, RetrievalComparisonSchema, meanResult, meanStd, packPerQuery, packResult, parsePackedResult, StudyArmSchema, summarizeResult, unpackPerQuery, unpackResult } from './studyResults';
 
 /** Two languages; q3 has no German answer, so en->de has two queries and de has two queries of its own. */
 const DATA = handDataset('mlqa-r', {
@@ -88,6 +88,23 @@ describe('study results', () => {
     expect(() => unpackPerQuery({ ...packed, rank_distance: { en: '1 2.5 -3' } })).toThrow(/per_query\.rank_distance\.en: value 2 \("-3"\) is not a rank distance/);
     expect(() => unpackPerQuery({ ...packed, mono: { 'en->en': '0.5' } })).toThrow(/per_query\.mono\.en->en: 1 values for 3 en queries/);
     expect(() => unpackPerQuery({ ...packed, mono: { 'en->en': '0.5 1.5 -' } })).toThrow(/per_query\.mono\.en->en: value 1 \("1\.5"\) is not an AP/);
+  });
+
+  it('packs a whole result for a study record: the summary as it was, per-query values rounded; a bad file is named', () => {
+    const r = results[0]!;
+    const packed = packResult(r);
+    expect(Object.keys(packed)).not.toContain('per_query');
+    const text = JSON.stringify(packed);
+    const back = unpackResult(parsePackedResult(`\uFEFF${text}`, 'test.packed.json'));
+    expect(back).toEqual({ ...summarizeResult(r), per_query: unpackPerQuery(packPerQuery(r.per_query)) });
+    expect(back.mono).toEqual(r.mono);
+    expect(back.per_query.cross['en->de']!['en:q2']).toBe(Number(r.per_query.cross['en->de']!['en:q2']!.toFixed(AP_DIGITS)));
+    // packing what was unpacked changes nothing (the build reads every seed through this form)
+    expect(packResult(back)).toEqual(packed);
+    const broken = JSON.stringify({ ...packed, per_query_packed: { ...packed.per_query_packed, cross: { 'en->de': '0.5 x -' } } });
+    expect(() => parsePackedResult(broken, 'runs/a/test.packed.json')).toThrow(/^runs\/a\/test\.packed\.json: per_query_packed\.cross\.en->de: value 1 \("x"\) is not an AP/);
+    expect(() => parsePackedResult(JSON.stringify({ ...packed, per_query_packed: undefined }), 'p.json')).toThrow(/^p\.json: per_query_packed: /);
+    expect(() => parsePackedResult('{"schemaVersion":1,', 'p.json')).toThrow(/^p\.json: \(json\): not valid JSON/);
   });
 
   it('reads AP lists strictly: decimals in [0, 1] or "-", single spaces', () => {

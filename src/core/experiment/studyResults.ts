@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { LANGUAGES } from '../data/languages';
 import { ConfigError } from '../errors';
-import { RetrievalResultSchema, type RetrievalResult } from '../metrics/resultSchema';
+import { parseJsonWith, RetrievalResultSchema, type RetrievalResult } from '../metrics/resultSchema';
 import { RunConfigSchema } from './runConfig';
 
 /** Decimals kept of a seed-mean per-query AP (a reviewer recomputing the tests reads these values). */
@@ -254,6 +254,33 @@ export function unpackPerQuery(packed: PackedPerQuery): PerQuery {
     multi: unpack(packed.multi, 'multi', (l) => l),
     ...(packed.rank_distance ? { rank_distance: unpack(packed.rank_distance, 'rank_distance', (l) => l, parseRankDistanceList) } : {}),
   };
+}
+
+/**
+ * One evaluation with its per-query values packed ({@link AP_DIGITS} decimals, like the seed means): how a
+ * study keeps each kept run's result (`test.packed.json`). A study's record is committed with the
+ * project, where the full results would take 5–8 MB each; and `xlir study build` reads every seed through
+ * this form, so the tests it reports are re-derived exactly from the committed record.
+ */
+export const PackedResultSchema = ResultWithoutPerQuerySchema.extend({ per_query_packed: PackedPerQuerySchema });
+export type PackedResult = z.infer<typeof PackedResultSchema>;
+
+export function packResult(r: RetrievalResult): PackedResult {
+  return { ...summarizeResult(r), per_query_packed: packPerQuery(r.per_query) };
+}
+
+/** @throws ConfigError when a cell's values do not match its language's query list */
+export function unpackResult(p: PackedResult): RetrievalResult {
+  const { per_query_packed: packed, ...rest } = p;
+  return { ...rest, per_query: unpackPerQuery(packed) };
+}
+
+/**
+ * Reads a `test.packed.json`.
+ * @throws DataFormatError naming `file` and the first bad field
+ */
+export function parsePackedResult(text: string, file: string): PackedResult {
+  return parseJsonWith(PackedResultSchema, text, file);
 }
 
 /** Sample mean and standard deviation (n − 1; 0 for one value). */

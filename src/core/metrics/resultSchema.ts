@@ -103,13 +103,21 @@ export function cellKey(queryLang: string, candidateLang: string): string {
  * @throws DataFormatError naming `file` and the first bad field (JSON syntax errors: field `(json)`)
  */
 export function parseRetrievalResult(text: string, file: string): RetrievalResult {
+  return parseJsonWith(RetrievalResultSchema, text, file);
+}
+
+/**
+ * Parses JSON text (a leading BOM allowed) and validates it with `schema`.
+ * @throws DataFormatError naming `file` and the first bad field (JSON syntax errors: field `(json)`)
+ */
+export function parseJsonWith<T>(schema: z.ZodType<T>, text: string, file: string): T {
   let raw: unknown;
   try {
     raw = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
   } catch (err) {
     throw new DataFormatError(file, '(json)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const parsed = RetrievalResultSchema.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(root)';
