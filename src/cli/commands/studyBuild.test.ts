@@ -1,10 +1,10 @@
-import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNotebook } from '../../core/experiment/notebook';
 import { STUDY_SEEDS } from '../../core/experiment/studyPlan';
-import { armMeanResult, comparisonMismatch, meanStd } from '../../core/experiment/studyResults';
+import { armMeanResult, comparisonMismatch, meanStd, packResult } from '../../core/experiment/studyResults';
 import { COMPARISON_SETTINGS, compareRetrieval } from '../../core/metrics/compareRetrieval';
 import { createRng } from '../../core/metrics/rng';
 import type { RetrievalResult } from '../../core/metrics/resultSchema';
@@ -76,6 +76,36 @@ describe('xlir study build', () => {
     const figures = await readdir(path.join(out, 'figures'));
     expect(figures).toContain('mlqa-xquad-hybrid-0.5-minus-adversarial.svg');
     expect(figures.filter((f) => f.endsWith('-map.svg'))).toHaveLength(12);
+  });
+
+  it('builds the same example from the study’s record alone (packed results, no full results or weights)', async () => {
+    const record = path.join(root, 'record');
+    await cp(study, record, { recursive: true });
+    for (const f of (await readdir(record, { recursive: true })).filter((f) => path.basename(f) === 'test.json')) {
+      const full = path.join(record, f);
+      await writeFile(path.join(path.dirname(full), 'test.packed.json'), JSON.stringify(packResult(parseRetrievalResult(await readFile(full, 'utf8'), full))));
+      await rm(full);
+    }
+    const built: Record<string, string>[] = [];
+    for (const [from, to] of [[study, path.join(root, 'from-study')], [record, path.join(root, 'from-record')]] as const) {
+      await mkdir(to, { recursive: true });
+      await writeFile(path.join(to, 'notebook-intro.md'), '{{runs}} runs.');
+      await writeFile(path.join(to, 'analysis.md'), 'Hybrid − adversarial, cross: {{diff:xquad-mlqa:hybrid-0.5-adversarial:cross}} (p {{p:xquad-mlqa:hybrid-0.5-adversarial:cross}}).\n');
+      const r = await runCli(['study', 'build', from, '--out', to]);
+      expect(r.code).toBe(0);
+      const files = (await readdir(to, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(to, path.join(e.parentPath, e.name)));
+      built.push(Object.fromEntries(await Promise.all(files.map(async (f) => [f, await readFile(path.join(to, f), 'utf8')] as const))));
+    }
+    expect(Object.keys(built[0]!).length).toBeGreaterThan(30);
+    expect(built[1]).toEqual(built[0]);
+
+    // a packed result that is not one: the build names the file and the field
+    const bad = path.join(record, 'mlqa-xquad', 'xy', `try-2-seed-${STUDY_SEEDS[0]}`, 'test.packed.json');
+    const packed = JSON.parse(await readFile(bad, 'utf8'));
+    await writeFile(bad, JSON.stringify({ ...packed, per_query_packed: { ...packed.per_query_packed, mono: { 'en->en': '0.5' } } }));
+    const r = await runCli(['study', 'build', record, '--out', path.join(root, 'from-record')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${bad}: per_query_packed: per_query.mono.en->en: 1 values for 4 en queries`);
   });
 
   it('words a difference by its test: above or below only when p < 0.05', () => {

@@ -22,7 +22,10 @@ import {
   meanResult,
   meanStd,
   packPerQuery,
+  packResult,
+  parsePackedResult,
   summarizeResult,
+  unpackResult,
   unpackPerQuery,
   type Study,
   type StudyArm as StoredArm,
@@ -40,7 +43,7 @@ import { parseRetrievalResult, type RetrievalResult } from '../../core/metrics/r
 import { createRng } from '../../core/metrics/rng';
 import { exists, readRunConfig, readStepLog } from '../runDir';
 import type { ArmChoice } from './studyRun';
-import { CHOICES_FILE, STUDY_OPTIONS_FILE, TEST_RESULT_FILE } from './studyRun';
+import { CHOICES_FILE, STUDY_OPTIONS_FILE, TEST_PACKED_FILE, TEST_RESULT_FILE } from './studyRun';
 import { significantCells } from './significantCells';
 import { readJsonFile } from '../trecFiles';
 
@@ -73,13 +76,29 @@ interface LoadedArm {
   mean: RetrievalResult;
 }
 
+/**
+ * A kept run's evaluation, always read through its packed form (`PackedResultSchema`): from the record's
+ * `test.packed.json`, or packed here from the full `test.json` of a study folder that has no packed one
+ * yet, so both give the same numbers.
+ */
+async function readKeptResult(dir: string): Promise<RetrievalResult> {
+  const fromRecord = await exists(path.join(dir, TEST_PACKED_FILE));
+  const file = path.join(dir, fromRecord ? TEST_PACKED_FILE : TEST_RESULT_FILE);
+  const text = await readFile(file, 'utf8');
+  const packed = fromRecord ? parsePackedResult(text, file) : packResult(parseRetrievalResult(text, file));
+  try {
+    return unpackResult(packed);
+  } catch (err) {
+    throw new DataFormatError(file, 'per_query_packed', err instanceof Error ? err.message : String(err));
+  }
+}
+
 async function loadArm(root: string, choice: ArmChoice): Promise<LoadedArm> {
   const seeds = [];
   for (const seed of STUDY_SEEDS) {
     const name = runName(choice.direction, choice.arm, choice.chosen + 1, seed);
     const dir = path.join(root, name);
-    const file = path.join(dir, TEST_RESULT_FILE);
-    const result = parseRetrievalResult(await readFile(file, 'utf8'), file);
+    const result = await readKeptResult(dir);
     seeds.push({ seed, config: await readRunConfig(dir), logs: await readStepLog(dir), result, name });
   }
   const mean = meanResult(seeds.map((s) => s.result));

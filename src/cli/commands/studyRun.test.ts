@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataFormatError } from '../../core/errors';
 import { parseRunConfigJson } from '../../core/experiment/runConfig';
 import { DEFAULT_STUDY_LR, DEFAULT_STUDY_OPTIONS, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS } from '../../core/experiment/studyPlan';
+import { parsePackedResult } from '../../core/experiment/studyResults';
 import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
 import { handDataset } from '../../core/metrics/handDataset';
 import { initBackend } from '../../core/model/backend';
@@ -31,7 +32,8 @@ function fakeXlir(calls: string[][]) {
       await mkdir(path.join(dir, 'validation'), { recursive: true });
       await writeFile(path.join(dir, 'validation', `step-${config.steps}.json`), JSON.stringify(r));
     } else {
-      await writeFile(arg('--out'), '{}');
+      const r = await evaluateRetrieval(DATA, { queries: Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1), candidates: Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1), dim: 2 });
+      await writeFile(arg('--out'), JSON.stringify(r));
     }
   };
 }
@@ -107,9 +109,9 @@ describe('xlir study run', () => {
     const said: string[] = [];
     await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: (l) => said.push(l), exec: fakeXlir(again) });
     expect(again).toEqual([['train', '--resume', dir, '--no-eval']]);
-    // the runs finished in the earlier sitting count towards the progress: the six tries queued before it
-    // (X-X-mono's four, X-Y's two on MLQA-R → XQuAD-R) were found done
-    expect(said).toEqual([`trained xquad-mlqa/xy/try-1-seed-${STUDY_SEEDS[0]} (7 of 48 training runs)`]);
+    // the runs finished in the earlier sitting count towards the progress: the twelve queued before it
+    // (X-X-mono's eight, X-Y's four on MLQA-R → XQuAD-R) were found done
+    expect(said).toEqual([`trained xquad-mlqa/xy/try-1-seed-${STUDY_SEEDS[0]} (13 of 48 training runs)`]);
 
     // Stopped before its first checkpoint (a partial one does not count): started again in a clean folder.
     const early = path.join(out, 'xquad-mlqa', 'xy', `try-2-seed-${STUDY_SEEDS[0]}`);
@@ -125,8 +127,49 @@ describe('xlir study run', () => {
     const failing = async (args: string[]) => {
       if (args[0] === 'evaluate') throw new Error('evaluate failed (exit 1); see the log');
     };
-    await rm(path.join(out, 'xquad-mlqa', 'xy', `try-2-seed-${STUDY_SEEDS[1]}`, 'test.json'));
+    for (const f of ['test.json', 'test.packed.json']) await rm(path.join(out, 'xquad-mlqa', 'xy', `try-2-seed-${STUDY_SEEDS[1]}`, f));
     await expect(runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: failing })).rejects.toThrow(/evaluate failed/);
+  });
+
+  it('finishes one arm × direction (tries, choice, evaluations, further seeds) before the next, and continues from its record alone', async () => {
+    const out = path.join(root, 'record');
+    const calls: string[][] = [];
+    const choices = await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(calls) });
+    // with one job the calls are the queue: per arm × direction its two tries, the chosen try's evaluation,
+    // the two further seeds, their evaluations; so a stopped study leaves whole arms evaluated
+    expect(calls.map((c) => c[0]).join(' ')).toBe(Array.from({ length: 12 }, () => 'train train evaluate train train evaluate evaluate').join(' '));
+    const cellOf = (c: string[]) => path.relative(out, c.find((a) => a.startsWith(out))!).split(path.sep).slice(0, 2).join('/');
+    expect(calls.filter((_, i) => i % 7 === 0).map(cellOf)).toEqual(['xx-mono', 'xy', 'hybrid-0.25', 'hybrid-0.5', 'hybrid-0.75', 'adversarial'].flatMap((a) => STUDY_DIRECTIONS.map((d) => `${d}/${a}`)));
+    for (let i = 0; i < calls.length; i += 7) expect(new Set(calls.slice(i, i + 7).map(cellOf)).size).toBe(1);
+
+    // The record: what is committed of a study (no weights, no full results).
+    const files = (await readdir(out, { recursive: true })).map((f) => path.join(out, f));
+    const packed = files.filter((f) => path.basename(f) === 'test.packed.json');
+    expect(packed).toHaveLength(36);
+    const kept = path.join(out, 'mlqa-xquad', 'hybrid-0.5', `try-2-seed-${STUDY_SEEDS[1]}`);
+    const keptPacked = await readFile(path.join(kept, 'test.packed.json'), 'utf8');
+    expect(parsePackedResult(keptPacked, 'p').mono.map).toBe(1);
+    for (const f of files.filter((f) => path.basename(f) === 'checkpoints' || path.basename(f) === 'test.json')) await rm(f, { recursive: true, force: true });
+    const again: string[][] = [];
+    await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(again) });
+    expect(again).toEqual([]);
+
+    // A kept run not yet evaluated when the record was taken: its weights are gone, so it trains again from scratch.
+    await rm(path.join(kept, 'test.packed.json'));
+    const said: string[] = [];
+    const retrain: string[][] = [];
+    expect(await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: (l) => said.push(l), exec: fakeXlir(retrain) })).toEqual(choices);
+    expect(retrain.map((c) => c.slice(0, 2))).toEqual([['train', '--config'], ['evaluate', '--dataset']]);
+    expect(retrain[0]).toEqual(['train', '--config', `${kept}.config.json`, '--out', kept, '--no-eval']);
+    expect(said).toEqual([`mlqa-xquad/hybrid-0.5/try-2-seed-${STUDY_SEEDS[1]}: no weights (a study continued from its record); training it again to evaluate it`, `evaluated mlqa-xquad/hybrid-0.5/try-2-seed-${STUDY_SEEDS[1]} (20 of 36 evaluations)`]);
+    expect(await readFile(path.join(kept, 'test.packed.json'), 'utf8')).toBe(keptPacked);
+
+    // A full result without its packed form (a study evaluated before the record existed): packed, not evaluated again.
+    await rm(path.join(kept, 'test.packed.json'));
+    const pack: string[][] = [];
+    await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(pack) });
+    expect(pack).toEqual([]);
+    expect(await readFile(path.join(kept, 'test.packed.json'), 'utf8')).toBe(keptPacked);
   });
 
   it('refuses to continue a study folder with other options, naming the file and the option', async () => {

@@ -2,10 +2,16 @@
  * `xlir study run --out STUDYDIR`: trains and evaluates the whole study of `core/experiment/studyPlan.ts`
  * by running `xlir train` / `xlir evaluate` as child processes, `--jobs` at a time (one wasm thread each).
  *
- * Order: the tuning tries (first seed, validation split only), then, once an arm's tries are scored, its
- * two further seeds with the chosen setting, then the zero-shot evaluation of every kept run. The run
- * folder of each step is its record; a step whose output exists is skipped and an unfinished training run
- * is resumed from its last checkpoint, so an interrupted study continues where it stopped.
+ * Order, one arm × direction after another: its tuning tries (first seed, validation split only), the
+ * zero-shot evaluation of the chosen try once both are scored, then its two further seeds with the chosen
+ * setting and their evaluations. So the study's finished part is always whole arms, each reduced to small
+ * files (configs, step logs, validation results, `test.packed.json`) that can be committed as the study's
+ * record; the weights and the full results stay behind (see examples/study-runs/README.md).
+ *
+ * The run folder of each step is its record; a step whose output exists is skipped and an unfinished training
+ * run is resumed from its last checkpoint, so an interrupted study continues where it stopped. A study
+ * continued from its record alone (no weights) trains a kept run again only if it still has to be evaluated:
+ * training is deterministic, so the weights come back the same.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -29,13 +35,17 @@ import {
   type StudyOptions,
   type TrySetting,
 } from '../../core/experiment/studyPlan';
+import { packResult } from '../../core/experiment/studyResults';
 import { parseRetrievalResult } from '../../core/metrics/resultSchema';
 import { exists, listCheckpoints } from '../runDir';
 import { readJsonFile } from '../trecFiles';
 import { headlineMetrics } from './train';
 
 export const CHOICES_FILE = 'choices.json';
+/** the full evaluation result of a kept run (`xlir evaluate --out`): megabytes, not kept in the record */
 export const TEST_RESULT_FILE = 'test.json';
+/** the same result with its per-query values packed (`studyResults.packResult`): what the study's record keeps */
+export const TEST_PACKED_FILE = 'test.packed.json';
 export const STUDY_OPTIONS_FILE = 'study-options.json';
 
 export async function readPreset(presetDir: string, direction: StudyDirection, arm: StudyArm): Promise<RunConfig> {
@@ -120,17 +130,21 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
     return p;
   }
 
-  async function train(config: RunConfig, name: string): Promise<void> {
+  /**
+   * Trains a run unless it has finished: its final validation result exists (written only when a run
+   * completes; its weights may have been left out of a committed record). `again` trains it from scratch
+   * even so, for a kept run whose weights are needed for its evaluation.
+   */
+  async function train(config: RunConfig, name: string, again = false): Promise<void> {
     const dir = path.join(root, name);
-    const done = path.join(dir, 'checkpoints', `step-${config.steps}`);
-    const validated = config.data.validationFraction > 0 ? path.join(dir, 'validation', `step-${config.steps}.json`) : done;
-    if ((await exists(done)) && (await exists(validated))) {
+    const finished = path.join(dir, config.data.validationFraction > 0 ? path.join('validation', `step-${config.steps}.json`) : path.join('checkpoints', `step-${config.steps}`));
+    if (!again && (await exists(finished))) {
       progress.trained += 1;
       return;
     }
     await mkdir(path.dirname(dir), { recursive: true });
     const log = `${dir}.log`;
-    if ((await listCheckpoints(dir)).length > 0) {
+    if (!again && (await listCheckpoints(dir)).length > 0) {
       await xlir(['train', '--resume', dir, '--no-eval', ...dataArgs], log);
     } else {
       // A run stopped before its first checkpoint has nothing to continue from: it starts again.
@@ -139,29 +153,39 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
       await writeFile(cfgFile, `${JSON.stringify(config, null, 2)}\n`);
       await xlir(['train', '--config', cfgFile, '--out', dir, '--no-eval', ...dataArgs], log);
     }
+    if (again) return;
     progress.trained += 1;
     opts.say(`trained ${name} (${progress.trained} of ${progress.toTrain} training runs)`);
   }
 
   async function evaluate(config: RunConfig, name: string): Promise<void> {
     const dir = path.join(root, name);
+    const packed = path.join(dir, TEST_PACKED_FILE);
     const out = path.join(dir, TEST_RESULT_FILE);
-    if (await exists(out)) {
+    if (await exists(packed)) {
       progress.evaluated += 1;
       return;
     }
-    await xlir(
-      [
-        'evaluate',
-        '--dataset', config.data.eval.dataset,
-        '--languages', config.data.eval.languages.join(','),
-        '--checkpoint', path.join(dir, 'checkpoints', `step-${config.steps}`),
-        '--max-length', String(config.model.maxLength),
-        '--out', out,
-        ...dataArgs,
-      ],
-      `${dir}.log`,
-    );
+    if (!(await exists(out))) {
+      const checkpoint = path.join(dir, 'checkpoints', `step-${config.steps}`);
+      if (!(await exists(checkpoint))) {
+        opts.say(`${name}: no weights (a study continued from its record); training it again to evaluate it`);
+        await train(config, name, true);
+      }
+      await xlir(
+        [
+          'evaluate',
+          '--dataset', config.data.eval.dataset,
+          '--languages', config.data.eval.languages.join(','),
+          '--checkpoint', checkpoint,
+          '--max-length', String(config.model.maxLength),
+          '--out', out,
+          ...dataArgs,
+        ],
+        `${dir}.log`,
+      );
+    }
+    await writeFile(packed, `${JSON.stringify(packResult(parseRetrievalResult(await readFile(out, 'utf8'), out)))}\n`);
     progress.evaluated += 1;
     opts.say(`evaluated ${name} (${progress.evaluated} of ${progress.toEvaluate} evaluations)`);
   }
@@ -175,7 +199,7 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
   const [firstSeed, ...otherSeeds] = STUDY_SEEDS;
   const key = (d: StudyDirection, a: StudyArm) => `${d}/${a}`;
 
-  // Tuning: X-X-mono first (the adversarial tries take its τ), adversarial last.
+  // One arm × direction after another, X-X-mono first (the adversarial tries take its τ), adversarial last.
   const armOrder: StudyArm[] = ['xx-mono', ...STUDY_ARMS.filter((a) => a !== 'xx-mono' && a !== 'adversarial'), 'adversarial'];
   for (const arm of armOrder) {
     for (const direction of STUDY_DIRECTIONS) {
@@ -192,51 +216,36 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
         }),
       );
       const choice = Promise.all(tries).then(async () => {
-          const list = await settings();
-          const scored = await Promise.all(
-            list.map(async (setting, i) => {
-              const run = runName(direction, arm, i + 1, firstSeed);
-              const v = await validation(studyRunConfig(base, arm, setting, firstSeed, opts), run);
-              return { setting, run, validation: v, score: validationScore(v, run) };
-            }),
-          );
-          return { direction, arm, tries: scored, chosen: chooseTry(scored.map((t) => t.score)) };
-        });
+        const list = await settings();
+        const scored = await Promise.all(
+          list.map(async (setting, i) => {
+            const run = runName(direction, arm, i + 1, firstSeed);
+            const v = await validation(studyRunConfig(base, arm, setting, firstSeed, opts), run);
+            return { setting, run, validation: v, score: validationScore(v, run) };
+          }),
+        );
+        return { direction, arm, tries: scored, chosen: chooseTry(scored.map((t) => t.score)) };
+      });
       // a failed try fails the steps that wait for this choice; it must not also crash the process unhandled
       choice.catch(() => undefined);
       choices.set(key(direction, arm), choice);
+
+      // The kept runs: the chosen try and two further seeds of its setting, each evaluated on the evaluation
+      // set once it is trained and the choice is made (so the evaluation set never informs a choice).
+      const keptConfig = async (seed: number) => {
+        const c = await choice;
+        return studyRunConfig(base, arm, c.tries[c.chosen]!.setting, seed, opts);
+      };
+      const keptName = async (seed: number) => runName(direction, arm, (await choice).chosen + 1, seed);
+      enqueue(async () => evaluate(await keptConfig(firstSeed), await keptName(firstSeed)));
+      const trained = otherSeeds.map((seed) => enqueue(async () => train(await keptConfig(seed), await keptName(seed))));
+      otherSeeds.forEach((seed, i) =>
+        enqueue(async () => {
+          await trained[i];
+          await evaluate(await keptConfig(seed), await keptName(seed));
+        }),
+      );
     }
-  }
-  // Further seeds of the chosen setting, then the evaluation of every kept run.
-  const kept: { config: () => Promise<RunConfig>; name: () => Promise<string>; after: Promise<unknown> }[] = [];
-  for (const arm of armOrder) {
-    for (const direction of STUDY_DIRECTIONS) {
-      const base = await readPreset(opts.presets, direction, arm);
-      const choice = choices.get(key(direction, arm))!;
-      kept.push({
-        config: async () => {
-          const c = await choice;
-          return studyRunConfig(base, arm, c.tries[c.chosen]!.setting, firstSeed, opts);
-        },
-        name: async () => (await choice).tries[(await choice).chosen]!.run,
-        after: choice,
-      });
-      for (const seed of otherSeeds) {
-        const c = async () => {
-          const ch = await choice;
-          return studyRunConfig(base, arm, ch.tries[ch.chosen]!.setting, seed, opts);
-        };
-        const name = async () => runName(direction, arm, (await choice).chosen + 1, seed);
-        const trained = enqueue(async () => train(await c(), await name()));
-        kept.push({ config: c, name, after: trained });
-      }
-    }
-  }
-  for (const k of kept) {
-    enqueue(async () => {
-      await k.after;
-      await evaluate(await k.config(), await k.name());
-    });
   }
 
   // Workers take steps in queue order; a step waits for what it depends on, which is always earlier.
