@@ -14,6 +14,14 @@ import { runStudy, type ArmChoice } from './studyRun';
 
 const DATA = handDataset('mlqa-r', { de: { sentences: ['x', 'y'], questions: [['q1', 0], ['q2', 1]] }, en: { sentences: ['a', 'b'], questions: [['q1', 0], ['q2', 1]] } });
 
+const MATCHING = Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1);
+const CROSSED = Float32Array.of(0, 1, 1, 0, 0, 1, 1, 0);
+
+/** The result of retrieving DATA with every query's candidate embedded as the query (`good`) or swapped with the other. */
+function retrievalResult(good: boolean) {
+  return evaluateRetrieval(DATA, { queries: MATCHING, candidates: good ? MATCHING : CROSSED, dim: 2 });
+}
+
 /**
  * A stand-in for `xlir train` / `xlir evaluate`: writes what the real commands leave behind, with a validation
  * mono mAP that prefers τ 0.1 (and λ_max 0.1 for the adversarial arm), and records every call.
@@ -28,11 +36,11 @@ function fakeXlir(calls: string[][]) {
       await mkdir(path.join(dir, 'checkpoints', `step-${config.steps}`), { recursive: true });
       await writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
       const good = config.tau === 0.1 && !(config.strategy.kind === 'adversarial' && config.strategy.lambdaMax !== 0.1);
-      const r = await evaluateRetrieval(DATA, { queries: Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1), candidates: good ? Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1) : Float32Array.of(0, 1, 1, 0, 0, 1, 1, 0), dim: 2 });
+      const r = await retrievalResult(good);
       await mkdir(path.join(dir, 'validation'), { recursive: true });
       await writeFile(path.join(dir, 'validation', `step-${config.steps}.json`), JSON.stringify(r));
     } else {
-      const r = await evaluateRetrieval(DATA, { queries: Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1), candidates: Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1), dim: 2 });
+      const r = await retrievalResult(true);
       await writeFile(arg('--out'), JSON.stringify(r));
     }
   };
