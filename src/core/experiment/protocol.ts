@@ -7,6 +7,7 @@ import { BACKEND_PREFERENCES, BACKENDS } from '../model/backendNames';
 import { ERROR_CODES } from '../errors';
 import { DATASET_NAMES, LANGUAGES } from '../data/languages';
 import { SETTINGS } from '../metrics/resultSchema';
+import { RetrievalComparisonSchema } from './studyResults';
 
 export const BackendInitCommandSchema = z.object({
   type: z.literal('backend/init'),
@@ -177,35 +178,12 @@ export const DataDrilldownEventSchema = z.object({
   rows: z.array(z.object({ queryId: z.string(), question: z.string(), gold: SentenceSchema.nullable(), retrieved: SentenceSchema.nullable() })),
 });
 
-const CellComparisonSchema = z.object({
-  n: z.number(),
-  mapA: z.number(),
-  mapB: z.number(),
-  diff: z.number(),
-  p: z.number(),
-  pHolm: z.number(),
-  ci: z.tuple([z.number(), z.number()]),
-});
-const SettingComparisonSchema = z.object({
-  mapA: z.number(),
-  mapB: z.number(),
-  diff: z.number(),
-  p: z.number(),
-  ci: z.tuple([z.number(), z.number()]),
-  cells: z.record(z.string(), CellComparisonSchema),
-});
 export const ResultsComparedEventSchema = z.object({
   type: z.literal('results/compared'),
   requestId: z.string(),
-  comparison: z.object({
-    dataset: z.string(),
-    permutations: z.number(),
-    resamples: z.number(),
-    level: z.number(),
-    mono: SettingComparisonSchema,
-    cross: SettingComparisonSchema,
-    multi: SettingComparisonSchema,
-  }),
+  // The stored schema, rank-distance test included: a reply schema of its own once dropped that test, so the
+  // app's recomputation of a study's tests could never equal the stored ones.
+  comparison: RetrievalComparisonSchema,
 });
 export type ResultsComparison = z.infer<typeof ResultsComparedEventSchema>['comparison'];
 

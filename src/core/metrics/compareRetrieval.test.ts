@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ResultsComparedEventSchema } from '../experiment/protocol';
+import { comparisonMismatch } from '../experiment/studyResults';
 import { compareRetrieval } from './compareRetrieval';
 import { evaluateRetrieval } from './evaluateRetrieval';
 import { handDataset } from './handDataset';
@@ -79,6 +81,14 @@ describe('compareRetrieval', () => {
       // one non-zero unit: every sign pattern reaches the observed |T|; as independent queries, p would be ≈ ¼ (mono)
       expect(c[setting].p).toBe(1);
     }
+  });
+
+  it('comes back from the compute worker whole: its reply schema keeps the rank-distance test', async () => {
+    const c = compareRetrieval(await resultWithNoise(0.05, 6), await resultWithNoise(3, 6), { rng: createRng(6), permutations: 200, resamples: 100 });
+    expect(c.rank_distance).toBeDefined();
+    const reply = ResultsComparedEventSchema.parse(JSON.parse(JSON.stringify({ type: 'results/compared', requestId: 'r1', comparison: c })));
+    expect(reply.comparison).toEqual(c);
+    expect(comparisonMismatch(reply.comparison, c)).toBeNull();
   });
 
   it('tests rank distance per query language and for the macro mean, when both results hold it per query', async () => {
