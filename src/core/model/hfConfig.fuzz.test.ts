@@ -60,7 +60,7 @@ const BAD: [string, unknown, string][] = [
   ['max_position_embeddings 1e400 from the text', JSON.parse(JSON.stringify(VALID).replace('"max_position_embeddings":66', '"max_position_embeddings":1e400')), 'max_position_embeddings: '],
   ['vocab_size 2^53 (not a safe integer)', { ...VALID, vocab_size: 2 ** 53 }, 'vocab_size: '],
   ['num_hidden_layers -1', { ...VALID, num_hidden_layers: -1 }, 'num_hidden_layers: '],
-  ['num_hidden_layers 0', { ...VALID, num_hidden_layers: 0 }, 'num_hidden_layers: '],
+  ['num_hidden_layers 1e12', { ...VALID, num_hidden_layers: 1e12 }, 'num_hidden_layers: '],
   ['hidden_size as a string', { ...VALID, hidden_size: '32' }, 'hidden_size: '],
   ['hidden_size as [32]', { ...VALID, hidden_size: [32] }, 'hidden_size: '],
   ['hidden_size nested 20 000 arrays deep', { ...VALID, hidden_size: DEEP_ARRAY }, 'hidden_size: '],

@@ -10,6 +10,8 @@ import { MODEL_TYPES, type EncoderConfig, type ModelType } from './types';
 
 const positiveInt = z.number().int().positive();
 const rate = z.number().min(0).lt(1);
+/** More layers than any published encoder (XLM-R XXL has 48); a bigger number is a broken file, not a model. */
+const MAX_LAYERS = 256;
 
 /** The subset of HF `config.json` we read; other keys are kept by HF and ignored here. */
 export const HfConfigSchema = z
@@ -17,7 +19,8 @@ export const HfConfigSchema = z
     model_type: z.enum(MODEL_TYPES),
     vocab_size: positiveInt,
     hidden_size: positiveInt,
-    num_hidden_layers: positiveInt,
+    // 0 layers is an embedding bag (embeddings → LayerNorm → pooling): the built-in multilingual model
+    num_hidden_layers: z.number().int().min(0).max(MAX_LAYERS),
     num_attention_heads: positiveInt,
     intermediate_size: positiveInt,
     max_position_embeddings: positiveInt,
