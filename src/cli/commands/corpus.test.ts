@@ -1,0 +1,131 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ManifestPackage } from '../../core/corpus/corpusManifest';
+import { buildMo } from '../../core/corpus/moFixture.testutil';
+import { ConfigError } from '../../core/errors';
+import { lareqaFile, runCli } from './cliTestUtils';
+import { runCorpusBuild, type CorpusBuildConfig } from './corpus';
+import { aptPackageFetcher, type PackageFetcher } from './corpusPackages';
+
+const SHA = 'a'.repeat(64);
+const PACKAGES: ManifestPackage[] = [
+  { name: 'libreoffice-l10n-de', version: '4:7.4.7-1', sha256: SHA, licence: 'MPL-2.0', licenceName: 'Mozilla Public License 2.0', licenceFile: 'usr/share/doc/libreoffice-l10n-de/copyright', kind: 'libreoffice-ui', languages: ['de'] },
+  { name: 'unicode-cldr-core', version: '41-0.1', sha256: SHA, licence: 'Unicode-DFS-2016', licenceName: 'Unicode License', licenceFile: 'usr/share/doc/unicode-cldr-core/copyright', kind: 'cldr', languages: ['en', 'de'] },
+  { name: 'libreoffice-help-en-us', version: '4:7.4.7-1', sha256: SHA, licence: 'MPL-2.0', licenceName: 'Mozilla Public License 2.0', licenceFile: 'usr/share/doc/libreoffice-help-en-us/copyright', kind: 'libreoffice-help', languages: ['en'] },
+  { name: 'libreoffice-help-de', version: '4:7.4.7-1', sha256: SHA, licence: 'MPL-2.0', licenceName: 'Mozilla Public License 2.0', licenceFile: 'usr/share/doc/libreoffice-help-de/copyright', kind: 'libreoffice-help', languages: ['de'] },
+];
+
+let tmp: string;
+let config: CorpusBuildConfig;
+let fetcher: PackageFetcher;
+
+async function put(file: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, data);
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'xlir-corpus-'));
+  const lo = path.join(tmp, 'pkg', 'lo-de');
+  await put(
+    path.join(lo, 'usr/lib/libreoffice/program/resource/de/LC_MESSAGES/sw.mo'),
+    buildMo([
+      ['', 'Project-Id-Version: x\n'],
+      ['STR_SAVE\u0004~Save', '~Speichern'],
+      ['STR_SAVE2\u0004_Save', '_Speichern'], // a duplicate after normalisation
+      ['STR_FILES\u0004%1 file\u0000%1 files', '%1 Datei\u0000%1 Dateien'],
+      ['STR_PDF\u0004PDF', 'PDF'], // untranslated
+      ['STR_Q\u0004How many points did the Panthers defense surrender?', 'Wie viele Punkte?'], // an evaluation question
+      ['STR_T\u0004Tom wants water now.', 'Tom will jetzt Wasser.'], // near an evaluation sentence
+      ['STR_TAB\u0004Line\tbreak\nhere', 'Zeilen\tumbruch\nhier'],
+    ]),
+  );
+  const cldr = path.join(tmp, 'pkg', 'cldr', 'usr/share/unicode/cldr/common');
+  const ann = (items: [string, string][]) => `<ldml><annotations>${items.map(([cp, n]) => `<annotation cp="${cp}" type="tts">${n}</annotation>`).join('')}</annotations></ldml>`;
+  await put(path.join(cldr, 'annotations/en.xml'), ann([['😀', 'grinning face'], ['&amp;', 'ampersand']]));
+  await put(path.join(cldr, 'annotations/de.xml'), ann([['😀', 'grinsendes Gesicht'], ['&amp;', 'Und-Zeichen']]));
+  await put(path.join(cldr, 'main/en.xml'), '<ldml><localeDisplayNames><territories><territory type="DE">Germany</territory></territories></localeDisplayNames></ldml>');
+  await put(path.join(cldr, 'main/de.xml'), '<ldml><localeDisplayNames><territories><territory type="DE">Deutschland</territory></territories></localeDisplayNames></ldml>');
+  const page = (paras: string) => `<html><body>${paras}</body></html>`;
+  await put(path.join(tmp, 'pkg', 'help-en', 'usr/share/libreoffice/help/en-US/text/swriter/01/x.html'), page('<h1 id="hd_id1">Insert Section</h1><p id="par_id2">Choose <span>Insert</span>.</p><p id="par_id9">Only English.</p>'));
+  await put(path.join(tmp, 'pkg', 'help-de', 'usr/share/libreoffice/help/de/text/swriter/01/x.html'), page('<h1 id="hd_id1">Bereich einfügen</h1><p id="par_id2">Wählen Sie <span>Einfügen</span>.</p>'));
+  const data = path.join(tmp, 'data');
+  await put(path.join(data, 'xquad-r', 'en.json'), lareqaFile(['The Panthers defense gave up just 308 points.'], [['q1', 0]]).replace('q1?', 'How many points did the Panthers defense surrender?'));
+  await put(path.join(data, 'tatoeba', 'tatoeba.deu-eng.eng'), 'Tom wants water now!\n');
+  const manifestFile = path.join(tmp, 'manifest.json');
+  await put(manifestFile, JSON.stringify({ schemaVersion: 1, packages: PACKAGES }));
+  config = { outDir: path.join(tmp, 'out'), manifestFile, dataDir: data, languages: ['de'], maxPairsPerLanguage: null };
+  const roots: Record<string, string> = {
+    'libreoffice-l10n-de': lo,
+    'unicode-cldr-core': path.join(tmp, 'pkg', 'cldr'),
+    'libreoffice-help-en-us': path.join(tmp, 'pkg', 'help-en'),
+    'libreoffice-help-de': path.join(tmp, 'pkg', 'help-de'),
+  };
+  fetcher = { fetch: async (pkg) => roots[pkg.name]! };
+});
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+describe('corpus build', () => {
+  it('aligns, cleans, dedupes, removes evaluation overlap and writes pairs, corpus.json and NOTICE.md', async () => {
+    const logs: string[] = [];
+    const report = await runCorpusBuild(config, { fetcher, log: (l) => logs.push(l) });
+    const tsv = await readFile(path.join(config.outDir, 'pairs.de.tsv'), 'utf8');
+    const lines = tsv.trimEnd().split('\n');
+    expect([...lines].sort()).toEqual(
+      ['Germany\tDeutschland', 'Insert Section\tBereich einfügen', 'Choose Insert.\tWählen Sie Einfügen.', 'Line break here\tZeilen umbruch hier', 'Save\tSpeichern', 'ampersand\tUnd-Zeichen', 'file\tDatei', 'grinning face\tgrinsendes Gesicht'].sort(),
+    );
+    expect(report.languages.de).toMatchObject({
+      pairs: 8,
+      bySource: { 'libreoffice-ui': 3, 'cldr-annotations': 2, 'cldr-display-names': 1, 'libreoffice-help': 2 },
+      extracted: { 'libreoffice-ui': 7, 'cldr-annotations': 2, 'cldr-display-names': 1, 'libreoffice-help': 2 },
+      removed: { untranslated: 1, duplicate: 1, evalExact: 1, evalNear: 1, overMax: 0 },
+    });
+    const saved = JSON.parse(await readFile(path.join(config.outDir, 'corpus.json'), 'utf8'));
+    expect(saved.files['pairs.de.tsv']).toMatchObject({ lines: 8, bytes: Buffer.byteLength(tsv) });
+    expect(saved.files['NOTICE.md'].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(saved.packages.map((p: ManifestPackage) => p.name)).toEqual(PACKAGES.map((p) => p.name));
+    const notice = await readFile(path.join(config.outDir, 'NOTICE.md'), 'utf8');
+    expect(notice).toContain('Mozilla Public License 2.0');
+    expect(notice).toContain('usr/share/doc/unicode-cldr-core/copyright');
+    expect(notice).toContain('1 exact, 1 near duplicates');
+    expect(logs.some((l) => l.startsWith('de: 8 pairs'))).toBe(true);
+  });
+
+  it('is byte-identical run to run and caps deterministically', async () => {
+    await runCorpusBuild(config, { fetcher, log: () => {} });
+    const first = await readFile(path.join(config.outDir, 'corpus.json'), 'utf8');
+    await runCorpusBuild(config, { fetcher, log: () => {} });
+    expect(await readFile(path.join(config.outDir, 'corpus.json'), 'utf8')).toBe(first);
+    const capped = { ...config, outDir: path.join(tmp, 'capped'), maxPairsPerLanguage: 2 };
+    const report = await runCorpusBuild(capped, { fetcher, log: () => {} });
+    expect(report.languages.de?.pairs).toBe(2);
+    expect(report.languages.de?.removed.overMax).toBe(6);
+    const all = (await readFile(path.join(config.outDir, 'pairs.de.tsv'), 'utf8')).split('\n');
+    expect((await readFile(path.join(capped.outDir, 'pairs.de.tsv'), 'utf8')).split('\n').slice(0, 2)).toEqual(all.slice(0, 2));
+  });
+
+  it('refuses a cached .deb whose sha256 differs from the manifest, naming package, version and manifest', async () => {
+    const cache = path.join(tmp, 'cache');
+    await put(path.join(cache, 'libreoffice-l10n-de_4%3a7.4.7-1_all.deb'), 'not the pinned bytes');
+    const apt = aptPackageFetcher(cache, '/repo/corpus/manifest.json', () => {});
+    const err = await apt.fetch(PACKAGES[0]!).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toMatch(/^libreoffice-l10n-de=4:7\.4\.7-1: .* \/repo\/corpus\/manifest\.json pins a{64}/);
+  });
+
+  it('reports a bad manifest and a bad language as one-line CLI errors', async () => {
+    const bad = path.join(tmp, 'bad.json');
+    await writeFile(bad, JSON.stringify({ schemaVersion: 1, packages: [{ ...PACKAGES[0], sha256: 'xyz' }] }));
+    const r = await runCli(['corpus', 'build', '--out', path.join(tmp, 'o'), '--manifest', bad, '--data', config.dataDir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad\.json: packages\.0\.sha256: must be 64 lower-case hex digits/);
+    const r2 = await runCli(['corpus', 'build', '--out', path.join(tmp, 'o'), '--languages', 'de,xx']);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toContain('--languages');
+  });
+});

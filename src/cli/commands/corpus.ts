@@ -1,0 +1,318 @@
+/**
+ * `xlir corpus build`: extracts openly licensed English↔X translation pairs from the pinned Debian
+ * packages of `corpus/manifest.json` (LibreOffice UI catalogues, Unicode CLDR), cleans them, removes any
+ * pair that overlaps the evaluation data, and writes `pairs.<x>.tsv`, `corpus.json` and `NOTICE.md`.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { alignByKey } from '../../core/corpus/alignByKey';
+import { buildLanguageCorpus, type RawPair } from '../../core/corpus/buildLanguageCorpus';
+import { parseCldrAnnotations } from '../../core/corpus/cldrAnnotations';
+import { parseCldrDisplayNames } from '../../core/corpus/cldrDisplayNames';
+import {
+  CORPUS_LANGUAGES,
+  isCorpusLanguage,
+  parseCorpusManifest,
+  type CorpusLanguage,
+  type CorpusManifest,
+  type ManifestPackage,
+} from '../../core/corpus/corpusManifest';
+import { renderCorpusNotice, sumCounts, type CorpusReport, type LanguageCounts } from '../../core/corpus/corpusReport';
+import { buildEvalIndex, DEFAULT_EVAL_OVERLAP_OPTIONS } from '../../core/corpus/evalOverlap';
+import { collectLineTexts, collectSquadTexts, EVAL_FOLDERS } from '../../core/corpus/evalTexts';
+import { parseHelpParagraphs } from '../../core/corpus/helpParagraphs';
+import { parseMo } from '../../core/corpus/parseMo';
+import { ConfigError, DataFormatError } from '../../core/errors';
+import { resolveDataDir } from '../dataDir';
+import { parsePositiveInt } from '../options';
+import { createOutput } from '../output';
+import { aptPackageFetcher, sha256File, type PackageFetcher } from './corpusPackages';
+
+/** The manifest shipped with the repository. */
+export const DEFAULT_MANIFEST = fileURLToPath(new URL('../../../corpus/manifest.json', import.meta.url));
+export const DEFAULT_CACHE = path.join(os.homedir(), '.cache', 'xlir', 'debs');
+
+/** Paths inside the extracted packages. */
+const LIBREOFFICE_RESOURCE_DIR = 'usr/lib/libreoffice/program/resource';
+const CLDR_COMMON_DIR = 'usr/share/unicode/cldr/common';
+const LIBREOFFICE_HELP_DIR = 'usr/share/libreoffice/help';
+
+export interface CorpusBuildConfig {
+  outDir: string;
+  manifestFile: string;
+  /** evaluation data folder (xquad-r/, mlqa-r/, xquad/, tatoeba/) */
+  dataDir: string;
+  languages: CorpusLanguage[];
+  maxPairsPerLanguage: number | null;
+}
+
+export interface CorpusBuildDeps {
+  fetcher: PackageFetcher;
+  log: (line: string) => void;
+}
+
+async function readManifest(file: string): Promise<CorpusManifest> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read manifest ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new DataFormatError(file, '(root)', `not JSON: ${(err as Error).message}`);
+  }
+  return parseCorpusManifest(raw, file);
+}
+
+/** Pairs of every `.mo` catalogue of a LibreOffice l10n package: (msgid, first msgstr). */
+async function readLibreOfficeUi(root: string, pkg: ManifestPackage): Promise<RawPair[]> {
+  const base = path.join(root, LIBREOFFICE_RESOURCE_DIR);
+  const dirs = existsSync(base) ? (await readdir(base)).sort() : [];
+  if (dirs.length === 0) throw new DataFormatError(`${pkg.name}=${pkg.version}`, LIBREOFFICE_RESOURCE_DIR, 'holds no resource folder');
+  const pairs: RawPair[] = [];
+  for (const dir of dirs) {
+    const mdir = path.join(base, dir, 'LC_MESSAGES');
+    if (!existsSync(mdir)) continue;
+    for (const name of (await readdir(mdir)).filter((n) => n.endsWith('.mo')).sort()) {
+      const file = path.join(mdir, name);
+      for (const e of parseMo(await readFile(file), file)) {
+        const x = e.msgstr[0] ?? '';
+        if (x !== '') pairs.push({ en: e.msgid, x, source: 'libreoffice-ui' });
+      }
+    }
+  }
+  return pairs;
+}
+
+async function readIfExists(file: string): Promise<string | null> {
+  return existsSync(file) ? readFile(file, 'utf8') : null;
+}
+
+/** CLDR annotation names (annotations + annotationsDerived, by cp) and display names of one locale. */
+async function readCldrLocale(root: string, locale: string): Promise<{ names: Map<string, string>; display: Map<string, string> }> {
+  const common = path.join(root, CLDR_COMMON_DIR);
+  const names = new Map<string, string>();
+  for (const folder of ['annotations', 'annotationsDerived']) {
+    const xml = await readIfExists(path.join(common, folder, `${locale}.xml`));
+    if (xml !== null) for (const [cp, name] of parseCldrAnnotations(xml).names) names.set(cp, name);
+  }
+  const main = await readIfExists(path.join(common, 'main', `${locale}.xml`));
+  return { names, display: main === null ? new Map() : parseCldrDisplayNames(main) };
+}
+
+async function readCldr(root: string, languages: readonly CorpusLanguage[]): Promise<Map<CorpusLanguage, RawPair[]>> {
+  const en = await readCldrLocale(root, 'en');
+  if (en.names.size === 0) throw new DataFormatError(path.join(CLDR_COMMON_DIR, 'annotations', 'en.xml'), 'annotation', 'no English annotation names found');
+  const out = new Map<CorpusLanguage, RawPair[]>();
+  for (const lang of languages) {
+    const x = await readCldrLocale(root, lang);
+    out.set(lang, [
+      ...alignByKey(en.names, x.names).map(([a, b]): RawPair => ({ en: a, x: b, source: 'cldr-annotations' })),
+      ...alignByKey(en.display, x.display).map(([a, b]): RawPair => ({ en: a, x: b, source: 'cldr-display-names' })),
+    ]);
+  }
+  return out;
+}
+
+async function listFiles(dir: string, suffix: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith(suffix))
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+    .sort();
+}
+
+/** Help paragraphs of a `libreoffice-help-<x>` package, keyed by `page#id` (page relative to `<locale>/text/`). */
+async function readHelp(root: string, pkg: ManifestPackage): Promise<Map<string, string>> {
+  const base = path.join(root, LIBREOFFICE_HELP_DIR);
+  const locales = existsSync(base) ? (await readdir(base)).filter((d) => existsSync(path.join(base, d, 'text'))).sort() : [];
+  if (locales.length !== 1) throw new DataFormatError(`${pkg.name}=${pkg.version}`, LIBREOFFICE_HELP_DIR, `holds ${locales.length} locale folders with text/, expected 1`);
+  const dir = path.join(base, locales[0]!);
+  const out = new Map<string, string>();
+  for (const page of await listFiles(path.join(dir, 'text'), '.html')) {
+    for (const [id, text] of parseHelpParagraphs(await readFile(path.join(dir, 'text', page), 'utf8'))) out.set(`${page}#${id}`, text);
+  }
+  return out;
+}
+
+/** Every evaluation text of the data folder, with the files read (paths relative to the folder). */
+async function readEvalTexts(dataDir: string): Promise<{ texts: string[]; files: CorpusReport['evalData']['files']; missingFolders: string[] }> {
+  const texts: string[] = [];
+  const files: CorpusReport['evalData']['files'] = [];
+  const missingFolders: string[] = [];
+  for (const { folder, format } of EVAL_FOLDERS) {
+    const dir = path.join(dataDir, folder);
+    if (!existsSync(dir)) {
+      missingFolders.push(folder);
+      continue;
+    }
+    const names = (await readdir(dir)).filter((n) => (format === 'squad' ? n.endsWith('.json') : n.startsWith('tatoeba.'))).sort();
+    for (const name of names) {
+      const file = path.join(dir, name);
+      const text = await readFile(file, 'utf8');
+      let found: string[];
+      if (format === 'squad') {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch (err) {
+          throw new DataFormatError(file, '(root)', `not JSON: ${(err as Error).message}`);
+        }
+        found = collectSquadTexts(raw, file);
+      } else {
+        found = collectLineTexts(text);
+      }
+      texts.push(...found);
+      files.push({ path: `${folder}/${name}`, sha256: await sha256File(file), texts: found.length });
+    }
+  }
+  if (files.length === 0) throw new ConfigError(`no evaluation data in ${dataDir} (expected ${EVAL_FOLDERS.map((f) => f.folder).join(', ')}); pass --data DIR or set XLIR_DATA_DIR`);
+  return { texts, files, missingFolders };
+}
+
+async function fileInfo(file: string, lines?: number) {
+  const info = { sha256: await sha256File(file), bytes: (await stat(file)).size };
+  return lines === undefined ? info : { ...info, lines };
+}
+
+/**
+ * Builds the corpus into `config.outDir`.
+ * @returns the report also written as `corpus.json`
+ * @throws ConfigError for a missing, unavailable or mismatching package; DataFormatError for a bad file
+ */
+export async function runCorpusBuild(config: CorpusBuildConfig, deps: CorpusBuildDeps): Promise<CorpusReport> {
+  const { log } = deps;
+  const started = Date.now();
+  const since = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+  const manifest = await readManifest(config.manifestFile);
+  const wanted = new Set<string>(config.languages);
+  const forWanted = (p: ManifestPackage) => p.languages.some((l) => wanted.has(l));
+  // English-only packages (the English help) come along when a package of their kind does.
+  const packages = manifest.packages.filter(
+    (p) => forWanted(p) || (p.languages.includes('en') && manifest.packages.some((q) => q.kind === p.kind && forWanted(q))),
+  );
+  for (const lang of config.languages) {
+    if (!packages.some((p) => p.kind === 'libreoffice-ui' && p.languages.includes(lang)) && !packages.some((p) => p.kind === 'cldr')) {
+      throw new ConfigError(`${config.manifestFile} has no package for language "${lang}"`);
+    }
+  }
+  const raw = new Map<CorpusLanguage, RawPair[]>(config.languages.map((l) => [l, []]));
+  const roots = new Map<ManifestPackage, string>();
+  for (const pkg of packages) roots.set(pkg, await deps.fetcher.fetch(pkg));
+  log(`${packages.length} packages ready (${since()})`);
+  const enHelpPkg = packages.find((p) => p.kind === 'libreoffice-help' && p.languages.includes('en'));
+  const enHelp = enHelpPkg ? await readHelp(roots.get(enHelpPkg)!, enHelpPkg) : new Map<string, string>();
+  for (const pkg of packages) {
+    const root = roots.get(pkg)!;
+    const langs = config.languages.filter((l) => pkg.languages.includes(l));
+    if (pkg.kind === 'libreoffice-ui') {
+      const pairs = await readLibreOfficeUi(root, pkg);
+      for (const l of langs) raw.get(l)!.push(...pairs);
+      log(`${pkg.name}: ${pairs.length} catalogue entries (${since()})`);
+    } else if (pkg.kind === 'cldr') {
+      const byLang = await readCldr(root, langs);
+      for (const [l, pairs] of byLang) raw.get(l)!.push(...pairs);
+      log(`${pkg.name}: ${[...byLang].map(([l, p]) => `${l} ${p.length}`).join(', ')} aligned names (${since()})`);
+    } else if (pkg !== enHelpPkg) {
+      if (enHelpPkg === undefined) throw new ConfigError(`${config.manifestFile}: ${pkg.name} needs an English help package (kind libreoffice-help, languages ["en"])`);
+      const pairs = alignByKey(enHelp, await readHelp(root, pkg)).map(([a, b]): RawPair => ({ en: a, x: b, source: 'libreoffice-help' }));
+      for (const l of langs) raw.get(l)!.push(...pairs);
+      log(`${pkg.name}: ${pairs.length} paragraphs aligned with ${enHelpPkg.name} (${since()})`);
+    }
+  }
+  const evalData = await readEvalTexts(config.dataDir);
+  const index = buildEvalIndex(evalData.texts);
+  log(`evaluation data: ${evalData.files.length} files, ${index.exact.size} distinct texts, ${index.keys.length} indexed for near duplicates (${since()})`);
+
+  await mkdir(config.outDir, { recursive: true });
+  const languages: CorpusReport['languages'] = {};
+  const overlapExamples: CorpusReport['overlapExamples'] = {};
+  const files: CorpusReport['files'] = {};
+  for (const lang of config.languages) {
+    const built = buildLanguageCorpus(raw.get(lang)!, index, config.maxPairsPerLanguage ?? Infinity);
+    const counts: LanguageCounts = { pairs: built.lines.length, bySource: built.kept, extracted: built.extracted, removed: built.removed };
+    languages[lang] = counts;
+    overlapExamples[lang] = built.overlapExamples;
+    const name = `pairs.${lang}.tsv`;
+    const file = path.join(config.outDir, name);
+    await writeFile(file, built.lines.length ? `${built.lines.join('\n')}\n` : '');
+    files[name] = await fileInfo(file, built.lines.length);
+    log(`${lang}: ${built.lines.length} pairs (removed: eval exact ${built.removed.evalExact}, near ${built.removed.evalNear}, duplicates ${built.removed.duplicate}) (${since()})`);
+  }
+  const report: CorpusReport = {
+    schemaVersion: 1,
+    manifest: { file: path.basename(config.manifestFile), sha256: await sha256File(config.manifestFile) },
+    options: {
+      languages: config.languages,
+      maxPairsPerLanguage: config.maxPairsPerLanguage,
+      evalOverlap: { threshold: DEFAULT_EVAL_OVERLAP_OPTIONS.threshold, n: DEFAULT_EVAL_OVERLAP_OPTIONS.n },
+    },
+    packages,
+    evalData: { files: evalData.files, distinctTexts: index.exact.size, missingFolders: evalData.missingFolders },
+    languages,
+    totals: sumCounts(Object.values(languages)),
+    overlapExamples,
+    files,
+  };
+  const noticeFile = path.join(config.outDir, 'NOTICE.md');
+  await writeFile(noticeFile, renderCorpusNotice(report));
+  files['NOTICE.md'] = await fileInfo(noticeFile);
+  await writeFile(path.join(config.outDir, 'corpus.json'), `${JSON.stringify(report, null, 2)}\n`);
+  log(`wrote ${Object.keys(files).length + 1} files to ${config.outDir} (${since()})`);
+  return report;
+}
+
+function parseCorpusLanguages(value: string): CorpusLanguage[] {
+  const langs = value.split(',').map((s) => s.trim());
+  for (const lang of langs) {
+    if (!isCorpusLanguage(lang)) throw new InvalidArgumentError(`--languages takes comma-separated codes of ${CORPUS_LANGUAGES.join(', ')} (got "${lang}")`);
+  }
+  return [...new Set(langs as CorpusLanguage[])].sort();
+}
+
+function formatSummary(report: CorpusReport): string {
+  const lines = [`${'lang'.padEnd(6)}${'pairs'.padStart(9)}${'lo-ui'.padStart(9)}${'cldr-ann'.padStart(10)}${'cldr-names'.padStart(12)}${'lo-help'.padStart(9)}${'eval-exact'.padStart(12)}${'eval-near'.padStart(11)}`];
+  const row = (l: string, c: LanguageCounts) =>
+    `${l.padEnd(6)}${String(c.pairs).padStart(9)}${String(c.bySource['libreoffice-ui']).padStart(9)}${String(c.bySource['cldr-annotations']).padStart(10)}${String(c.bySource['cldr-display-names']).padStart(12)}${String(c.bySource['libreoffice-help']).padStart(9)}${String(c.removed.evalExact).padStart(12)}${String(c.removed.evalNear).padStart(11)}`;
+  for (const [l, c] of Object.entries(report.languages)) lines.push(row(l, c));
+  lines.push(row('total', report.totals));
+  return lines.join('\n');
+}
+
+export function registerCorpus(program: Command): void {
+  const corpus = program.command('corpus').description('build the parallel pretraining corpus from pinned Debian packages');
+  corpus
+    .command('build')
+    .description('download the pinned packages, extract English-X pairs, remove evaluation overlap, and write pairs.<x>.tsv, corpus.json, NOTICE.md')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--cache <dir>', 'where .deb files are downloaded and extracted', DEFAULT_CACHE)
+    .option('--manifest <file>', 'pinned package list', DEFAULT_MANIFEST)
+    .option('--data <dir>', 'evaluation data folder to keep out (default: XLIR_DATA_DIR, else ../shared/data)')
+    .option('--languages <list>', `comma-separated languages (default: ${CORPUS_LANGUAGES.join(',')})`, parseCorpusLanguages)
+    .option('--max-pairs-per-language <n>', 'keep at most n pairs per language (a deterministic sample)', parsePositiveInt('--max-pairs-per-language'))
+    .action(async (opts: { out: string; cache: string; manifest: string; data?: string; languages?: CorpusLanguage[]; maxPairsPerLanguage?: number }, cmd: Command) => {
+      const out = createOutput(Boolean(cmd.optsWithGlobals().json));
+      const dataDir = resolveDataDir(opts.data);
+      if (dataDir === null) throw new ConfigError('no evaluation data folder: pass --data DIR or set XLIR_DATA_DIR (../shared/data does not exist)');
+      const manifestFile = path.resolve(opts.manifest);
+      const log = (line: string) => out.info(`corpus: ${line}`);
+      const report = await runCorpusBuild(
+        {
+          outDir: path.resolve(opts.out),
+          manifestFile,
+          dataDir,
+          languages: opts.languages ?? [...CORPUS_LANGUAGES],
+          maxPairsPerLanguage: opts.maxPairsPerLanguage ?? null,
+        },
+        { fetcher: aptPackageFetcher(path.resolve(opts.cache), manifestFile, log), log },
+      );
+      out.result(report, formatSummary);
+    });
+}

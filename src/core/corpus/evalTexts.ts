@@ -1,0 +1,57 @@
+/**
+ * The texts that must stay out of pretraining: every question, context and sentence of the SQuAD-format
+ * evaluation files (XQuAD-R, MLQA-R, XQuAD), and every line of the Tatoeba test pairs
+ * (see `shared/data/PROVENANCE.md`).
+ */
+import { z } from 'zod';
+import { DataFormatError } from '../errors';
+
+/** Folders of the data dir read as evaluation text, with their format. */
+export const EVAL_FOLDERS = [
+  { folder: 'xquad-r', format: 'squad' },
+  { folder: 'mlqa-r', format: 'squad' },
+  { folder: 'xquad', format: 'squad' },
+  { folder: 'tatoeba', format: 'lines' },
+] as const;
+export type EvalFormat = (typeof EVAL_FOLDERS)[number]['format'];
+
+const SquadSchema = z.object({
+  data: z.array(
+    z.object({
+      paragraphs: z.array(
+        z.object({
+          context: z.string(),
+          sentences: z.array(z.string()).optional(),
+          qas: z.array(z.object({ question: z.string() })),
+        }),
+      ),
+    }),
+  ),
+});
+
+/**
+ * @param raw parsed JSON of a SQuAD v1.1 file (LAReQA files add `sentences`)
+ * @param file named in errors
+ * @returns questions, contexts and sentences, in file order
+ * @throws DataFormatError naming the file and the field
+ */
+export function collectSquadTexts(raw: unknown, file: string): string[] {
+  const parsed = SquadSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new DataFormatError(file, issue.path.length ? issue.path.join('.') : '(root)', issue.message);
+  }
+  const texts: string[] = [];
+  for (const article of parsed.data.data) {
+    for (const p of article.paragraphs) {
+      texts.push(p.context, ...(p.sentences ?? []));
+      for (const qa of p.qas) texts.push(qa.question);
+    }
+  }
+  return texts;
+}
+
+/** @returns the non-blank lines of a text file (Tatoeba: one sentence a line) */
+export function collectLineTexts(text: string): string[] {
+  return text.split(/\r?\n/).filter((l) => l.trim() !== '');
+}
