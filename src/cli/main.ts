@@ -14,6 +14,9 @@ import { registerEval } from './commands/eval';
 import { registerEvaluate } from './commands/evaluate';
 import { registerExportTrec } from './commands/exportTrec';
 import { registerStudy } from './commands/study';
+import { registerPretrain } from './commands/pretrain';
+import { registerAlign } from './commands/align';
+import { registerCorpus } from './commands/corpus';
 
 export function buildProgram(): Command {
   const program = new Command('xlir')
@@ -32,6 +35,9 @@ export function buildProgram(): Command {
   registerExportTrec(program);
   registerData(program);
   registerStudy(program);
+  registerPretrain(program);
+  registerAlign(program);
+  registerCorpus(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeErr: () => {} });
   return program;
 }

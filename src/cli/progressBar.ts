@@ -4,7 +4,7 @@
  */
 import type { StepLog } from '../core/experiment/runLog';
 
-export interface ProgressOptions {
+export interface ProgressOptions<L extends { step: number } = StepLog> {
   /** the run's total steps */
   total: number;
   /** the step the run starts from (a resumed run's checkpoint) */
@@ -14,10 +14,12 @@ export interface ProgressOptions {
   now: () => number;
   /** non-TTY: print every this many steps (default total/20) */
   every?: number;
+  /** the line's text for a step (default {@link progressText}, for training steps) */
+  describe?: (log: L, total: number, stepsPerSecond: number) => string;
 }
 
-export interface Progress {
-  update(log: StepLog): void;
+export interface Progress<L extends { step: number } = StepLog> {
+  update(log: L): void;
   /** a note on its own line (the bar is redrawn on the next update) */
   note(line: string): void;
   done(): void;
@@ -47,7 +49,8 @@ export function progressText(log: StepLog, total: number, stepsPerSecond: number
   return parts.join('  ');
 }
 
-export function createProgress(o: ProgressOptions): Progress {
+export function createProgress<L extends { step: number } = StepLog>(o: ProgressOptions<L>): Progress<L> {
+  const describe = o.describe ?? (progressText as unknown as (log: L, total: number, stepsPerSecond: number) => string);
   const tty = Boolean(o.stream.isTTY);
   const every = o.every ?? Math.max(1, Math.round(o.total / 20));
   const t0 = o.now();
@@ -56,7 +59,7 @@ export function createProgress(o: ProgressOptions): Progress {
     update(log) {
       const elapsed = (o.now() - t0) / 1000;
       const rate = elapsed > 0 ? (log.step - o.start) / elapsed : 0;
-      const text = progressText(log, o.total, rate);
+      const text = describe(log, o.total, rate);
       if (tty) {
         const width = 20;
         const filled = Math.round((width * log.step) / o.total);

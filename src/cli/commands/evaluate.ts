@@ -11,7 +11,7 @@ import { loadDatasetFromDir } from '../loadDataset';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
 import { readEmbeddingsFile, writeTextFile } from '../trecFiles';
-import { dirSource } from '../loadCheckpoint';
+import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
 import { loadEncoderCheckpoint } from '../../core/model/loadEncoderCheckpoint';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { maxSequenceLength } from '../../core/model/positionIds';
@@ -82,9 +82,9 @@ function formatSummary(r: RetrievalResult, counts: { queries: number; candidates
   ].join('\n');
 }
 
-/** Embeds the dataset with a checkpoint folder (HF layout or a run's `checkpoints/step-N`). */
-async function embedWithCheckpoint(dataset: RetrievalDataset, dir: string, opts: { batchSize: number; maxLength?: number }): Promise<DatasetEmbeddings> {
-  const encoder = await loadEncoderCheckpoint(dirSource(dir), { loadTokenizer });
+/** Embeds the dataset with a checkpoint folder (HF layout or a run's `checkpoints/step-N`) or a pretrained built-in (`builtin:multilingual`). */
+export async function embedWithCheckpoint(dataset: RetrievalDataset, dir: string, opts: { batchSize: number; maxLength?: number }): Promise<DatasetEmbeddings> {
+  const encoder = await loadEncoderCheckpoint(checkpointArgSource(dir), { loadTokenizer });
   try {
     const limit = maxSequenceLength(encoder.config);
     if (opts.maxLength !== undefined && opts.maxLength > limit) {
@@ -115,7 +115,7 @@ export function registerEvaluate(program: Command): void {
     .description('mono / cross / multi mAP, R@1, R@10 and rank distance on XQuAD-R or MLQA-R, from embeddings or a checkpoint');
   withScoringOptions(withDatasetOptions(cmd))
     .option('--embeddings <file>', 'JSON {"queries": {id: [floats]}, "candidates": {id: [floats]}} with canonical ids')
-    .option('--checkpoint <dir>', 'encoder checkpoint folder to embed the dataset with ("Query: " / "Passage: " prefixes)')
+    .option('--checkpoint <dir>', `encoder checkpoint folder to embed the dataset with ("Query: " / "Passage: " prefixes), or ${BUILTIN_CHECKPOINT_PREFIX}multilingual for the shipped pretrained model, zero-shot`)
     .option('--batch-size <n>', 'texts per forward pass with --checkpoint', parsePositiveInt('--batch-size'), 64)
     .option('--max-length <n>', 'most tokens per text with --checkpoint (default: min(128, the model limit))', parsePositiveInt('--max-length'))
     .requiredOption('--out <file>', 'where to write the result JSON (schema: core/metrics/resultSchema.ts)')
