@@ -1,3 +1,4 @@
+import { strToU8, zipSync } from 'fflate';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -107,6 +108,43 @@ describe('corpus build', () => {
     expect(report.languages.de?.removed.overMax).toBe(6);
     const all = (await readFile(path.join(config.outDir, 'pairs.de.tsv'), 'utf8')).split('\n');
     expect((await readFile(path.join(capped.outDir, 'pairs.de.tsv'), 'utf8')).split('\n').slice(0, 2)).toEqual(all.slice(0, 2));
+  });
+
+  it('aligns Firefox ESR strings of omni.ja and a langpack .xpi and lists the packages with their licence', async () => {
+    const firefox: ManifestPackage[] = ['firefox-esr', 'firefox-esr-l10n-de'].map((name) => ({
+      name,
+      version: '153.8.0esr-1~deb12u1',
+      sha256: SHA,
+      licence: 'MPL-2.0',
+      licenceName: 'Mozilla Public License 2.0',
+      licenceFile: `usr/share/doc/${name}/copyright`,
+      kind: 'firefox',
+      languages: [name === 'firefox-esr' ? 'en' : 'de'],
+    }));
+    const en = path.join(tmp, 'pkg', 'firefox-en', 'usr/lib/firefox-esr');
+    await put(path.join(en, 'omni.ja'), zipSync({ 'localization/en-US/toolkit/tabs.ftl': strToU8('tab-close = Close tab\n    .accesskey = C\nhow-many = How many points did the Panthers defense surrender?\n') }));
+    await put(path.join(en, 'browser/omni.ja'), zipSync({ 'localization/en-US/browser/about.ftl': strToU8('-brand-short-name = Firefox\nabout = About { -brand-short-name }\n') }));
+    const de = path.join(tmp, 'pkg', 'firefox-de', 'usr/lib/firefox-esr/browser/extensions/langpack-de@firefox-esr.mozilla.org.xpi');
+    await put(
+      de,
+      zipSync({
+        'manifest.json': strToU8(JSON.stringify({ langpack_id: 'de' })),
+        'localization/de/toolkit/tabs.ftl': strToU8('tab-close = Tab schließen\n    .accesskey = s\nhow-many = Wie viele Punkte?\n'),
+        'browser/localization/de/browser/about.ftl': strToU8('-brand-short-name = Firefox\nabout = Über { -brand-short-name }\n'),
+      }),
+    );
+    const manifestFile = path.join(tmp, 'manifest-firefox.json');
+    await put(manifestFile, JSON.stringify({ schemaVersion: 1, packages: firefox }));
+    const roots: Record<string, string> = { 'firefox-esr': path.join(tmp, 'pkg', 'firefox-en'), 'firefox-esr-l10n-de': path.join(tmp, 'pkg', 'firefox-de') };
+    const out = path.join(tmp, 'out-firefox');
+    const logs: string[] = [];
+    const report = await runCorpusBuild({ ...config, outDir: out, manifestFile }, { fetcher: { fetch: async (pkg) => roots[pkg.name]! }, log: (l) => logs.push(l) });
+    expect((await readFile(path.join(out, 'pairs.de.tsv'), 'utf8')).trimEnd().split('\n').sort()).toEqual(['About Firefox\tÜber Firefox', 'Close tab\tTab schließen']);
+    expect(report.languages.de).toMatchObject({ pairs: 2, bySource: { firefox: 2 }, extracted: { firefox: 3 }, removed: { evalExact: 1 } });
+    expect(logs.some((l) => l.startsWith('firefox-esr-l10n-de: 3 strings aligned with firefox-esr ('))).toBe(true);
+    const notice = await readFile(path.join(out, 'NOTICE.md'), 'utf8');
+    expect(notice).toContain('| `firefox-esr-l10n-de` | 153.8.0esr-1~deb12u1 | MPL-2.0 (Mozilla Public License 2.0) |');
+    expect(notice).toContain('Firefox ESR (.ftl, .properties)');
   });
 
   it('refuses a cached .deb whose sha256 differs from the manifest, naming package, version and manifest', async () => {

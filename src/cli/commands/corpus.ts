@@ -1,6 +1,6 @@
 /**
  * `xlir corpus build`: extracts openly licensed English↔X translation pairs from the pinned Debian
- * packages of `corpus/manifest.json` (LibreOffice UI catalogues, Unicode CLDR), cleans them, removes any
+ * packages of `corpus/manifest.json` (LibreOffice UI catalogues and help, Unicode CLDR, Firefox ESR), cleans them, removes any
  * pair that overlaps the evaluation data, and writes `pairs.<x>.tsv`, `corpus.json` and `NOTICE.md`.
  */
 import { InvalidArgumentError, type Command } from 'commander';
@@ -22,6 +22,7 @@ import {
   type ManifestPackage,
 } from '../../core/corpus/corpusManifest';
 import { renderCorpusNotice, sumCounts, type CorpusReport, type LanguageCounts } from '../../core/corpus/corpusReport';
+import { firefoxCatalogue, langpackLocale, readFirefoxLocaleFiles } from '../../core/corpus/firefoxCatalogue';
 import { buildEvalIndex, DEFAULT_EVAL_OVERLAP_OPTIONS } from '../../core/corpus/evalOverlap';
 import { collectLineTexts, collectSquadTexts, EVAL_FOLDERS } from '../../core/corpus/evalTexts';
 import { parseHelpParagraphs } from '../../core/corpus/helpParagraphs';
@@ -40,6 +41,13 @@ export const DEFAULT_CACHE = path.join(os.homedir(), '.cache', 'xlir', 'debs');
 const LIBREOFFICE_RESOURCE_DIR = 'usr/lib/libreoffice/program/resource';
 const CLDR_COMMON_DIR = 'usr/share/unicode/cldr/common';
 const LIBREOFFICE_HELP_DIR = 'usr/share/libreoffice/help';
+const FIREFOX_DIR = 'usr/lib/firefox-esr';
+/** The zips of `firefox-esr` holding en-US strings, with the prefix that makes their paths match a langpack's. */
+const FIREFOX_ENGLISH_ZIPS = [
+  { file: 'omni.ja', prefix: '' },
+  { file: 'browser/omni.ja', prefix: 'browser/' },
+] as const;
+const FIREFOX_LANGPACK_DIR = 'browser/extensions';
 
 export interface CorpusBuildConfig {
   outDir: string;
@@ -142,6 +150,30 @@ async function readHelp(root: string, pkg: ManifestPackage): Promise<Map<string,
   return out;
 }
 
+/** The en-US strings of `firefox-esr`, keyed as by {@link firefoxCatalogue}. */
+async function readFirefoxEnglish(root: string, pkg: ManifestPackage): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const { file, prefix } of FIREFOX_ENGLISH_ZIPS) {
+    const zip = path.join(root, FIREFOX_DIR, file);
+    if (!existsSync(zip)) throw new DataFormatError(`${pkg.name}=${pkg.version}`, path.join(FIREFOX_DIR, file), 'missing');
+    for (const [name, text] of readFirefoxLocaleFiles(await readFile(zip), 'en-US', prefix)) files.set(name, text);
+  }
+  if (files.size === 0) throw new DataFormatError(`${pkg.name}=${pkg.version}`, FIREFOX_DIR, 'no en-US .ftl or .properties files in omni.ja');
+  return firefoxCatalogue(files);
+}
+
+/** The strings of the one langpack `.xpi` of a `firefox-esr-l10n-<x>` package, keyed as by {@link firefoxCatalogue}. */
+async function readFirefoxLangpack(root: string, pkg: ManifestPackage): Promise<Map<string, string>> {
+  const dir = path.join(root, FIREFOX_DIR, FIREFOX_LANGPACK_DIR);
+  const xpis = existsSync(dir) ? (await readdir(dir)).filter((n) => n.startsWith('langpack-') && n.endsWith('.xpi')).sort() : [];
+  const where = path.join(FIREFOX_DIR, FIREFOX_LANGPACK_DIR);
+  if (xpis.length !== 1) throw new DataFormatError(`${pkg.name}=${pkg.version}`, where, `holds ${xpis.length} langpack-*.xpi files, expected 1`);
+  const file = path.join(dir, xpis[0]!);
+  const zip = await readFile(file);
+  const files = readFirefoxLocaleFiles(zip, langpackLocale(zip, `${pkg.name}=${pkg.version}: ${path.join(where, xpis[0]!)}`));
+  return firefoxCatalogue(files);
+}
+
 /** Every evaluation text of the data folder, with the files read (paths relative to the folder). */
 async function readEvalTexts(dataDir: string): Promise<{ texts: string[]; files: CorpusReport['evalData']['files']; missingFolders: string[] }> {
   const texts: string[] = [];
@@ -199,7 +231,7 @@ export async function runCorpusBuild(config: CorpusBuildConfig, deps: CorpusBuil
     (p) => forWanted(p) || (p.languages.includes('en') && manifest.packages.some((q) => q.kind === p.kind && forWanted(q))),
   );
   for (const lang of config.languages) {
-    if (!packages.some((p) => p.kind === 'libreoffice-ui' && p.languages.includes(lang)) && !packages.some((p) => p.kind === 'cldr')) {
+    if (!packages.some((p) => p.kind === 'cldr' || p.languages.includes(lang))) {
       throw new ConfigError(`${config.manifestFile} has no package for language "${lang}"`);
     }
   }
@@ -209,6 +241,8 @@ export async function runCorpusBuild(config: CorpusBuildConfig, deps: CorpusBuil
   log(`${packages.length} packages ready (${since()})`);
   const enHelpPkg = packages.find((p) => p.kind === 'libreoffice-help' && p.languages.includes('en'));
   const enHelp = enHelpPkg ? await readHelp(roots.get(enHelpPkg)!, enHelpPkg) : new Map<string, string>();
+  const enFirefoxPkg = packages.find((p) => p.kind === 'firefox' && p.languages.includes('en'));
+  const enFirefox = enFirefoxPkg ? await readFirefoxEnglish(roots.get(enFirefoxPkg)!, enFirefoxPkg) : new Map<string, string>();
   for (const pkg of packages) {
     const root = roots.get(pkg)!;
     const langs = config.languages.filter((l) => pkg.languages.includes(l));
@@ -220,6 +254,12 @@ export async function runCorpusBuild(config: CorpusBuildConfig, deps: CorpusBuil
       const byLang = await readCldr(root, langs);
       for (const [l, pairs] of byLang) raw.get(l)!.push(...pairs);
       log(`${pkg.name}: ${[...byLang].map(([l, p]) => `${l} ${p.length}`).join(', ')} aligned names (${since()})`);
+    } else if (pkg.kind === 'firefox') {
+      if (pkg === enFirefoxPkg) continue;
+      if (enFirefoxPkg === undefined) throw new ConfigError(`${config.manifestFile}: ${pkg.name} needs the English Firefox package (kind firefox, languages ["en"])`);
+      const pairs = alignByKey(enFirefox, await readFirefoxLangpack(root, pkg)).map(([a, b]): RawPair => ({ en: a, x: b, source: 'firefox' }));
+      for (const l of langs) raw.get(l)!.push(...pairs);
+      log(`${pkg.name}: ${pairs.length} strings aligned with ${enFirefoxPkg.name} (${since()})`);
     } else if (pkg !== enHelpPkg) {
       if (enHelpPkg === undefined) throw new ConfigError(`${config.manifestFile}: ${pkg.name} needs an English help package (kind libreoffice-help, languages ["en"])`);
       const pairs = alignByKey(enHelp, await readHelp(root, pkg)).map(([a, b]): RawPair => ({ en: a, x: b, source: 'libreoffice-help' }));
@@ -278,9 +318,9 @@ function parseCorpusLanguages(value: string): CorpusLanguage[] {
 }
 
 function formatSummary(report: CorpusReport): string {
-  const lines = [`${'lang'.padEnd(6)}${'pairs'.padStart(9)}${'lo-ui'.padStart(9)}${'cldr-ann'.padStart(10)}${'cldr-names'.padStart(12)}${'lo-help'.padStart(9)}${'eval-exact'.padStart(12)}${'eval-near'.padStart(11)}`];
+  const lines = [`${'lang'.padEnd(6)}${'pairs'.padStart(9)}${'lo-ui'.padStart(9)}${'cldr-ann'.padStart(10)}${'cldr-names'.padStart(12)}${'lo-help'.padStart(9)}${'firefox'.padStart(9)}${'eval-exact'.padStart(12)}${'eval-near'.padStart(11)}`];
   const row = (l: string, c: LanguageCounts) =>
-    `${l.padEnd(6)}${String(c.pairs).padStart(9)}${String(c.bySource['libreoffice-ui']).padStart(9)}${String(c.bySource['cldr-annotations']).padStart(10)}${String(c.bySource['cldr-display-names']).padStart(12)}${String(c.bySource['libreoffice-help']).padStart(9)}${String(c.removed.evalExact).padStart(12)}${String(c.removed.evalNear).padStart(11)}`;
+    `${l.padEnd(6)}${String(c.pairs).padStart(9)}${String(c.bySource['libreoffice-ui']).padStart(9)}${String(c.bySource['cldr-annotations']).padStart(10)}${String(c.bySource['cldr-display-names']).padStart(12)}${String(c.bySource['libreoffice-help']).padStart(9)}${String(c.bySource.firefox).padStart(9)}${String(c.removed.evalExact).padStart(12)}${String(c.removed.evalNear).padStart(11)}`;
   for (const [l, c] of Object.entries(report.languages)) lines.push(row(l, c));
   lines.push(row('total', report.totals));
   return lines.join('\n');

@@ -58,6 +58,7 @@ const SOURCE_TITLES: Record<PairSource, string> = {
   'cldr-annotations': 'CLDR annotations',
   'cldr-display-names': 'CLDR display names',
   'libreoffice-help': 'LibreOffice help',
+  firefox: 'Firefox ESR (.ftl, .properties)',
 };
 
 function table(header: string[], rows: (string | number)[][]): string {
@@ -90,8 +91,9 @@ export function renderCorpusNotice(report: CorpusReport): string {
     '',
   );
   out.push(
-    'LibreOffice translations are © The Document Foundation and contributors, under the Mozilla Public License 2.0',
-    '(https://mozilla.org/MPL/2.0/); the pairs are covered works of that licence and stay under it. The CLDR data are',
+    'LibreOffice translations are © The Document Foundation and contributors, and Firefox ESR strings and language',
+    'packs © Mozilla and contributors, both under the Mozilla Public License 2.0 (https://mozilla.org/MPL/2.0/);',
+    'the pairs are covered works of that licence and stay under it. The CLDR data are',
     '© Unicode, Inc., under the Unicode License Agreement – Data Files and Software (https://www.unicode.org/copyright.html),',
     'whose copyright and permission notice must accompany copies: see the `copyright` file named above.',
     '',
