@@ -147,6 +147,52 @@ describe('corpus build', () => {
     expect(notice).toContain('Firefox ESR (.ftl, .properties)');
   });
 
+  it('reads the iso-codes catalogues and aligns CLDR keyword lists one pair per character, after the other sources', async () => {
+    const packages: ManifestPackage[] = [
+      { ...PACKAGES[1]! },
+      { name: 'iso-codes', version: '4.15.0-1', sha256: SHA, licence: 'LGPL-2.1+', licenceName: 'GNU Lesser General Public License 2.1 or later', licenceFile: 'usr/share/doc/iso-codes/copyright', kind: 'iso-codes', languages: ['de', 'zh'] },
+    ];
+    const iso = path.join(tmp, 'pkg', 'iso-codes');
+    const mo = (pairs: [string, string][]) => buildMo([['', 'Project-Id-Version: iso-codes\n'], ...pairs]);
+    await put(path.join(iso, 'usr/share/locale/de/LC_MESSAGES/iso_3166-1.mo'), mo([['Germany', 'Deutschland'], ['France', 'Frankreich'], ['Peru', 'Peru']]));
+    await put(path.join(iso, 'usr/share/locale/de/LC_MESSAGES/iso_4217.mo'), mo([['Euro', 'Euro'], ['US Dollar', 'US-Dollar']]));
+    await put(path.join(iso, 'usr/share/locale/de/LC_MESSAGES/iso_3166.mo'), mo([['Legacy Land', 'Altes Land']])); // a legacy duplicate, not read
+    await put(path.join(iso, 'usr/share/locale/zh_CN/LC_MESSAGES/iso_639-3.mo'), mo([['German', '德语']]));
+    const cldr = path.join(tmp, 'pkg', 'cldr-kw', 'usr/share/unicode/cldr/common');
+    const ann = (items: string) => `<ldml><annotations>${items}</annotations></ldml>`;
+    await put(path.join(cldr, 'annotations/en.xml'), ann('<annotation cp="😀">face | grin</annotation><annotation cp="😀" type="tts">grinning face</annotation><annotation cp="🐱">cat</annotation>'));
+    await put(path.join(cldr, 'annotations/de.xml'), ann('<annotation cp="😀">Gesicht | grinsen</annotation><annotation cp="😀" type="tts">grinsendes Gesicht</annotation>'));
+    await put(path.join(cldr, 'annotationsDerived/en.xml'), ann('<annotation cp="👋🏻">hand | wave</annotation>'));
+    await put(path.join(cldr, 'annotationsDerived/de.xml'), ann('<annotation cp="👋🏻">Hand | winken</annotation>'));
+    await put(path.join(cldr, 'main/en.xml'), '<ldml><localeDisplayNames><territories><territory type="DE">Germany</territory></territories></localeDisplayNames></ldml>');
+    await put(path.join(cldr, 'main/de.xml'), '<ldml><localeDisplayNames><territories><territory type="DE">Deutschland</territory></territories></localeDisplayNames></ldml>');
+    const manifestFile = path.join(tmp, 'manifest-iso.json');
+    await put(manifestFile, JSON.stringify({ schemaVersion: 1, packages }));
+    const roots: Record<string, string> = { 'unicode-cldr-core': path.join(tmp, 'pkg', 'cldr-kw'), 'iso-codes': iso };
+    const out = path.join(tmp, 'out-iso');
+    const logs: string[] = [];
+    const report = await runCorpusBuild({ ...config, outDir: out, manifestFile, languages: ['de', 'zh'] }, { fetcher: { fetch: async (pkg) => roots[pkg.name]! }, log: (l) => logs.push(l) });
+    expect((await readFile(path.join(out, 'pairs.de.tsv'), 'utf8')).trimEnd().split('\n').sort()).toEqual(
+      ['France\tFrankreich', 'Germany\tDeutschland', 'US Dollar\tUS-Dollar', 'face, grin\tGesicht, grinsen', 'grinning face\tgrinsendes Gesicht'].sort(),
+    );
+    expect(report.languages.de).toMatchObject({
+      pairs: 5,
+      bySource: { 'cldr-annotations': 1, 'cldr-display-names': 1, 'iso-codes': 2, 'cldr-keywords': 1 },
+      extracted: { 'cldr-annotations': 1, 'cldr-display-names': 1, 'iso-codes': 5, 'cldr-keywords': 1 },
+      removed: { untranslated: 2, duplicate: 1 },
+    });
+    expect((await readFile(path.join(out, 'pairs.zh.tsv'), 'utf8')).trimEnd()).toBe('German\t德语');
+    expect(logs.some((l) => l.startsWith('iso-codes: de 5, zh 1 catalogue entries ('))).toBe(true);
+    const notice = await readFile(path.join(out, 'NOTICE.md'), 'utf8');
+    expect(notice).toContain('| `iso-codes` | 4.15.0-1 | LGPL-2.1+ (GNU Lesser General Public License 2.1 or later) | `usr/share/doc/iso-codes/copyright` |');
+    expect(notice).toContain('iso-codes project');
+    expect(notice).toContain('| lang | CLDR annotations | CLDR display names | iso-codes (.mo) | CLDR annotation keywords | pairs |');
+
+    await rm(path.join(iso, 'usr/share/locale/zh_CN'), { recursive: true });
+    const err = await runCorpusBuild({ ...config, outDir: out, manifestFile, languages: ['zh'] }, { fetcher: { fetch: async (pkg) => roots[pkg.name]! }, log: () => {} }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/iso-codes=4\.15\.0-1: usr\/share\/locale\/zh_CN\/LC_MESSAGES: holds none of iso_3166-1\.mo/);
+  });
+
   it('refuses a cached .deb whose sha256 differs from the manifest, naming package, version and manifest', async () => {
     const cache = path.join(tmp, 'cache');
     await put(path.join(cache, 'libreoffice-l10n-de_4%3a7.4.7-1_all.deb'), 'not the pinned bytes');

@@ -1,6 +1,6 @@
 /**
  * `xlir corpus build`: extracts openly licensed English↔X translation pairs from the pinned Debian
- * packages of `corpus/manifest.json` (LibreOffice UI catalogues and help, Unicode CLDR, Firefox ESR), cleans them, removes any
+ * packages of `corpus/manifest.json` (LibreOffice UI catalogues and help, Unicode CLDR, Firefox ESR, iso-codes), cleans them, removes any
  * pair that overlaps the evaluation data, and writes `pairs.<x>.tsv`, `corpus.json` and `NOTICE.md`.
  */
 import { InvalidArgumentError, type Command } from 'commander';
@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { alignByKey } from '../../core/corpus/alignByKey';
 import { buildLanguageCorpus, type RawPair } from '../../core/corpus/buildLanguageCorpus';
-import { parseCldrAnnotations } from '../../core/corpus/cldrAnnotations';
+import { joinCldrKeywords, parseCldrAnnotations } from '../../core/corpus/cldrAnnotations';
 import { parseCldrDisplayNames } from '../../core/corpus/cldrDisplayNames';
 import {
   CORPUS_LANGUAGES,
@@ -26,6 +26,7 @@ import { firefoxCatalogue, langpackLocale, readFirefoxLocaleFiles } from '../../
 import { buildEvalIndex, DEFAULT_EVAL_OVERLAP_OPTIONS } from '../../core/corpus/evalOverlap';
 import { collectLineTexts, collectSquadTexts, EVAL_FOLDERS } from '../../core/corpus/evalTexts';
 import { parseHelpParagraphs } from '../../core/corpus/helpParagraphs';
+import { ISO_CODES_DOMAINS, ISO_CODES_LOCALE_DIR, ISO_CODES_LOCALES, isoCodesPairs } from '../../core/corpus/isoCodes';
 import { parseMo } from '../../core/corpus/parseMo';
 import { ConfigError, DataFormatError } from '../../core/errors';
 import { resolveDataDir } from '../dataDir';
@@ -103,16 +104,29 @@ async function readIfExists(file: string): Promise<string | null> {
   return existsSync(file) ? readFile(file, 'utf8') : null;
 }
 
-/** CLDR annotation names (annotations + annotationsDerived, by cp) and display names of one locale. */
-async function readCldrLocale(root: string, locale: string): Promise<{ names: Map<string, string>; display: Map<string, string> }> {
+interface CldrLocale {
+  /** cp → annotation name (annotations + annotationsDerived) */
+  names: Map<string, string>;
+  /** display-name key → name */
+  display: Map<string, string>;
+  /** cp → joined keyword list (annotations only; the derived lists are formulaic combinations) */
+  keywords: Map<string, string>;
+}
+
+/** CLDR annotation names and keywords (by cp) and display names of one locale. */
+async function readCldrLocale(root: string, locale: string): Promise<CldrLocale> {
   const common = path.join(root, CLDR_COMMON_DIR);
   const names = new Map<string, string>();
+  let keywords = new Map<string, string>();
   for (const folder of ['annotations', 'annotationsDerived']) {
     const xml = await readIfExists(path.join(common, folder, `${locale}.xml`));
-    if (xml !== null) for (const [cp, name] of parseCldrAnnotations(xml).names) names.set(cp, name);
+    if (xml === null) continue;
+    const parsed = parseCldrAnnotations(xml);
+    for (const [cp, name] of parsed.names) names.set(cp, name);
+    if (folder === 'annotations') keywords = joinCldrKeywords(parsed.keywords);
   }
   const main = await readIfExists(path.join(common, 'main', `${locale}.xml`));
-  return { names, display: main === null ? new Map() : parseCldrDisplayNames(main) };
+  return { names, display: main === null ? new Map() : parseCldrDisplayNames(main), keywords };
 }
 
 async function readCldr(root: string, languages: readonly CorpusLanguage[]): Promise<Map<CorpusLanguage, RawPair[]>> {
@@ -124,7 +138,24 @@ async function readCldr(root: string, languages: readonly CorpusLanguage[]): Pro
     out.set(lang, [
       ...alignByKey(en.names, x.names).map(([a, b]): RawPair => ({ en: a, x: b, source: 'cldr-annotations' })),
       ...alignByKey(en.display, x.display).map(([a, b]): RawPair => ({ en: a, x: b, source: 'cldr-display-names' })),
+      ...alignByKey(en.keywords, x.keywords).map(([a, b]): RawPair => ({ en: a, x: b, source: 'cldr-keywords' })),
     ]);
+  }
+  return out;
+}
+
+/** Pairs of the iso-codes catalogues ({@link ISO_CODES_DOMAINS}) of each language: (msgid, msgstr). */
+async function readIsoCodes(root: string, pkg: ManifestPackage, languages: readonly CorpusLanguage[]): Promise<Map<CorpusLanguage, RawPair[]>> {
+  const out = new Map<CorpusLanguage, RawPair[]>();
+  for (const lang of languages) {
+    const where = path.join(ISO_CODES_LOCALE_DIR, ISO_CODES_LOCALES[lang], 'LC_MESSAGES');
+    const files = ISO_CODES_DOMAINS.map((d) => path.join(root, where, `${d}.mo`)).filter((f) => existsSync(f));
+    if (files.length === 0) throw new DataFormatError(`${pkg.name}=${pkg.version}`, where, `holds none of ${ISO_CODES_DOMAINS.map((d) => `${d}.mo`).join(', ')}`);
+    const pairs: RawPair[] = [];
+    for (const file of files) {
+      for (const [en, x] of isoCodesPairs(parseMo(await readFile(file), file))) pairs.push({ en, x, source: 'iso-codes' });
+    }
+    out.set(lang, pairs);
   }
   return out;
 }
@@ -254,6 +285,10 @@ export async function runCorpusBuild(config: CorpusBuildConfig, deps: CorpusBuil
       const byLang = await readCldr(root, langs);
       for (const [l, pairs] of byLang) raw.get(l)!.push(...pairs);
       log(`${pkg.name}: ${[...byLang].map(([l, p]) => `${l} ${p.length}`).join(', ')} aligned names (${since()})`);
+    } else if (pkg.kind === 'iso-codes') {
+      const byLang = await readIsoCodes(root, pkg, langs);
+      for (const [l, pairs] of byLang) raw.get(l)!.push(...pairs);
+      log(`${pkg.name}: ${[...byLang].map(([l, p]) => `${l} ${p.length}`).join(', ')} catalogue entries (${since()})`);
     } else if (pkg.kind === 'firefox') {
       if (pkg === enFirefoxPkg) continue;
       if (enFirefoxPkg === undefined) throw new ConfigError(`${config.manifestFile}: ${pkg.name} needs the English Firefox package (kind firefox, languages ["en"])`);
@@ -318,9 +353,9 @@ function parseCorpusLanguages(value: string): CorpusLanguage[] {
 }
 
 function formatSummary(report: CorpusReport): string {
-  const lines = [`${'lang'.padEnd(6)}${'pairs'.padStart(9)}${'lo-ui'.padStart(9)}${'cldr-ann'.padStart(10)}${'cldr-names'.padStart(12)}${'lo-help'.padStart(9)}${'firefox'.padStart(9)}${'eval-exact'.padStart(12)}${'eval-near'.padStart(11)}`];
+  const lines = [`${'lang'.padEnd(6)}${'pairs'.padStart(9)}${'lo-ui'.padStart(9)}${'cldr-ann'.padStart(10)}${'cldr-names'.padStart(12)}${'lo-help'.padStart(9)}${'firefox'.padStart(9)}${'iso-codes'.padStart(11)}${'cldr-kw'.padStart(9)}${'eval-exact'.padStart(12)}${'eval-near'.padStart(11)}`];
   const row = (l: string, c: LanguageCounts) =>
-    `${l.padEnd(6)}${String(c.pairs).padStart(9)}${String(c.bySource['libreoffice-ui']).padStart(9)}${String(c.bySource['cldr-annotations']).padStart(10)}${String(c.bySource['cldr-display-names']).padStart(12)}${String(c.bySource['libreoffice-help']).padStart(9)}${String(c.bySource.firefox).padStart(9)}${String(c.removed.evalExact).padStart(12)}${String(c.removed.evalNear).padStart(11)}`;
+    `${l.padEnd(6)}${String(c.pairs).padStart(9)}${String(c.bySource['libreoffice-ui']).padStart(9)}${String(c.bySource['cldr-annotations']).padStart(10)}${String(c.bySource['cldr-display-names']).padStart(12)}${String(c.bySource['libreoffice-help']).padStart(9)}${String(c.bySource.firefox).padStart(9)}${String(c.bySource['iso-codes']).padStart(11)}${String(c.bySource['cldr-keywords']).padStart(9)}${String(c.removed.evalExact).padStart(12)}${String(c.removed.evalNear).padStart(11)}`;
   for (const [l, c] of Object.entries(report.languages)) lines.push(row(l, c));
   lines.push(row('total', report.totals));
   return lines.join('\n');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCldrAnnotations } from './cldrAnnotations';
+import { joinCldrKeywords, parseCldrAnnotations } from './cldrAnnotations';
 import { parseCldrDisplayNames } from './cldrDisplayNames';
 import { decodeXmlEntities } from './xmlText';
 
@@ -26,6 +26,17 @@ describe('parseCldrAnnotations', () => {
     ]);
     expect(keywords.get('😀')).toEqual(['face', 'grin', 'grinning face']);
     expect(keywords.get('&')).toEqual(['ampersand', 'and', 'et']);
+  });
+});
+
+describe('joinCldrKeywords', () => {
+  it('joins each keyword list with ", " in file order, one entry per cp, and drops empty lists', () => {
+    const { keywords } = parseCldrAnnotations(ANNOTATIONS);
+    expect([...joinCldrKeywords(keywords)]).toEqual([
+      ['&', 'ampersand, and, et'],
+      ['😀', 'face, grin, grinning face'],
+    ]);
+    expect(joinCldrKeywords(new Map([['x', []]])).size).toBe(0);
   });
 });
 

@@ -34,3 +34,16 @@ export function parseCldrAnnotations(xml: string): CldrAnnotations {
   }
   return { names, keywords };
 }
+
+/** Joins the keywords of one character into the text of a `cldr-keywords` pair. */
+export const CLDR_KEYWORD_SEPARATOR = ', ';
+
+/**
+ * @param keywords cp → keywords, as {@link parseCldrAnnotations} returns them
+ * @returns cp → the keywords joined with {@link CLDR_KEYWORD_SEPARATOR}, in file order (empty lists left out)
+ */
+export function joinCldrKeywords(keywords: ReadonlyMap<string, readonly string[]>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [cp, list] of keywords) if (list.length) out.set(cp, list.join(CLDR_KEYWORD_SEPARATOR));
+  return out;
+}

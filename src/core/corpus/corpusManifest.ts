@@ -10,11 +10,11 @@ export const CORPUS_LANGUAGES = ['ar', 'de', 'el', 'es', 'hi', 'ru', 'th', 'tr',
 export type CorpusLanguage = (typeof CORPUS_LANGUAGES)[number];
 
 /** What a package holds, which decides how pairs are read from it. */
-export const PACKAGE_KINDS = ['libreoffice-ui', 'cldr', 'libreoffice-help', 'firefox'] as const;
+export const PACKAGE_KINDS = ['libreoffice-ui', 'cldr', 'libreoffice-help', 'firefox', 'iso-codes'] as const;
 export type PackageKind = (typeof PACKAGE_KINDS)[number];
 
 /** Where a pair came from; reported per language. Ordered by priority: dedupe keeps the first source. */
-export const PAIR_SOURCES = ['libreoffice-ui', 'cldr-annotations', 'cldr-display-names', 'libreoffice-help', 'firefox'] as const;
+export const PAIR_SOURCES = ['libreoffice-ui', 'cldr-annotations', 'cldr-display-names', 'libreoffice-help', 'firefox', 'iso-codes', 'cldr-keywords'] as const;
 export type PairSource = (typeof PAIR_SOURCES)[number];
 
 export const ManifestPackageSchema = z.object({

@@ -59,6 +59,8 @@ const SOURCE_TITLES: Record<PairSource, string> = {
   'cldr-display-names': 'CLDR display names',
   'libreoffice-help': 'LibreOffice help',
   firefox: 'Firefox ESR (.ftl, .properties)',
+  'iso-codes': 'iso-codes (.mo)',
+  'cldr-keywords': 'CLDR annotation keywords',
 };
 
 function table(header: string[], rows: (string | number)[][]): string {
@@ -98,6 +100,15 @@ export function renderCorpusNotice(report: CorpusReport): string {
     'whose copyright and permission notice must accompany copies: see the `copyright` file named above.',
     '',
   );
+  if (report.packages.some((p) => p.kind === 'iso-codes')) {
+    out.push(
+      'The names of countries, subdivisions, languages, currencies and scripts and their translations come from the',
+      'iso-codes project (https://salsa.debian.org/iso-codes-team/iso-codes) as packaged by Debian, © Alastair McKinstry,',
+      'Christian Perrier, Tobias Quathamer and the translators, under the GNU Lesser General Public License 2.1 or later',
+      '(LGPL-2.1+, https://www.gnu.org/licenses/old-licenses/lgpl-2.1.html); those pairs stay under it: see the `copyright` file named above.',
+      '',
+    );
+  }
   out.push('## Pairs per language and source', '');
   const rows: (string | number)[][] = langs.map((l) => {
     const c = report.languages[l]!;
