@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -70,6 +70,15 @@ describe('xlir pretrain', () => {
     expect(Buffer.compare(await weights(full), await weights(half))).toBe(0);
     const untimed = async (run: string) => (await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => ({ ...JSON.parse(l), seconds: 0 }));
     expect(await untimed(half)).toEqual(await untimed(full));
+
+    // a finished run resumed with --export writes its final model, keeping other files of the folder
+    const shipped = path.join(dir, 'shipped');
+    await mkdir(shipped, { recursive: true });
+    await writeFile(path.join(shipped, 'MODEL_CARD.md'), 'card');
+    const exported = await runCli(['pretrain', '--resume', full, '--export', shipped]);
+    expect(exported.code).toBe(0);
+    expect(Buffer.compare(await readFile(path.join(shipped, 'model.safetensors')), await weights(full))).toBe(0);
+    expect(await readFile(path.join(shipped, 'MODEL_CARD.md'), 'utf8')).toBe('card');
 
     const encoder = await loadEncoderCheckpoint(dirSource(path.join(full, 'checkpoints', 'step-6')), { loadTokenizer });
     expect(encoder.config.numLayers).toBe(0);

@@ -11,7 +11,7 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { pairsFileName, parsePairsTsv, type ParallelPairs } from '../../core/data/parallelCorpus';
@@ -118,7 +118,7 @@ export function registerPretrain(program: Command): void {
     .option('--resume <dir>', 'continue the run in this folder from its latest checkpoint')
     .option('--steps <n>', 'total steps, overriding the config (the LR schedule follows it)', parsePositiveInt('--steps'))
     .option('--until <n>', 'stop after this step with a checkpoint, keeping the schedule of the full run', parsePositiveInt('--until'))
-    .option('--export <dir>', 'write the final model as a checkpoint folder (HF layout with tokenizer)')
+    .option('--export <dir>', 'write the final model as a checkpoint folder (HF layout with tokenizer; other files in the folder are kept); with --resume of a finished run, exports it')
     .option('--fp16', 'with --export: store the weights in half precision', false)
     .option('--init-only', 'with --export: write the untrained model (the corpus tokenizer and the seeded random init), the control of a pretrained one', false)
     .option('--backend <name>', `TF.js backend (${TRAIN_BACKENDS.join(', ')})`, parseChoice('--backend', TRAIN_BACKENDS), 'wasm')
@@ -175,9 +175,9 @@ export function registerPretrain(program: Command): void {
       }
       out.info(`backend ${backend.backend}; ${config.model.numLayers} layers, H ${config.model.hiddenSize}, vocabulary ${encoder.config.vocabSize}; ${config.steps} steps of ${config.batchSize} pairs → ${runDir}`);
 
+      // Overwrites the model's files and leaves the rest of the folder (a model card, evaluation results) alone.
       const writeModel = async (dir: string) => {
         const files = await saveEncoderCheckpoint(encoder, tokenizerFiles);
-        await rm(dir, { recursive: true, force: true });
         await writeFolder(dir, opts.fp16 ? halfPrecisionFiles(files) : files);
       };
       if (opts.initOnly) {

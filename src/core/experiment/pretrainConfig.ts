@@ -45,6 +45,13 @@ export const PretrainConfigSchema = z
         /** most tokens per text while pretraining (special tokens included) */
         maxLength: z.number().int().min(4).max(512),
         pooling: z.enum(POOLINGS),
+        /**
+         * ε of the embedding LayerNorm (HF `layer_norm_eps`, default 1e-5). With 0 layers, an ε far above the
+         * embeddings' variance makes that LayerNorm linear, so a token's vector keeps its norm and the mean
+         * becomes a weighted bag whose weights (norms) are learned, like IDF; with a small ε every token
+         * weighs the same.
+         */
+        layerNormEps: z.number().positive().max(1e6).default(1e-5),
       })
       .strict()
       .refine((m) => m.hiddenSize % m.numHeads === 0, { message: 'numHeads must divide hiddenSize', path: ['numHeads'] }),

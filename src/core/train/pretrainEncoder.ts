@@ -61,7 +61,7 @@ export function pretrainEncoderConfig(config: PretrainConfig, tokenizer: HfToken
     intermediateSize: m.intermediateSize,
     maxPositions: PRETRAIN_MAX_POSITIONS,
     typeVocabSize: 1,
-    layerNormEps: 1e-5,
+    layerNormEps: m.layerNormEps,
     hiddenAct: 'gelu',
     hiddenDropout: config.dropout,
     attentionDropout: config.dropout,
