@@ -88,6 +88,15 @@ describe('xlir pretrain', () => {
     encoder.dispose();
   });
 
+  it('a run resumed with --steps keeps its new length for the next resume', async () => {
+    const run = path.join(dir, 'longer');
+    expect((await runCli(['pretrain', '--config', path.join(dir, 'cfg.json'), '--corpus', dir, '--out', run, '--until', '3'])).code).toBe(0);
+    expect((await runCli(['pretrain', '--resume', run, '--steps', '9', '--until', '6'])).code).toBe(0);
+    const last = await runCli(['pretrain', '--resume', run]);
+    expect(last.code).toBe(0);
+    expect(last.stdout).toContain('completed at step 9/9');
+  });
+
   it('exports the untrained control and an F16 model that loads with nearly the same embeddings', async () => {
     const f32 = path.join(dir, 'init32');
     const f16 = path.join(dir, 'init16');

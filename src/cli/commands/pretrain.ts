@@ -146,7 +146,11 @@ export function registerPretrain(program: Command): void {
           if ((await readdir(runDir)).length > 0) throw new ConfigError(`${runDir} already exists and is not empty; pass --resume ${runDir} to continue it, or choose another --out`);
         }
       }
-      if (opts.steps !== undefined) config = parsePretrainConfig({ ...config, steps: opts.steps }, '--steps');
+      if (opts.steps !== undefined) {
+        config = parsePretrainConfig({ ...config, steps: opts.steps }, '--steps');
+        // a resumed run keeps its new length for the next resume (the schedule runs over it from here on)
+        if (opts.resume) await writeFile(path.join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+      }
       if (opts.until !== undefined && opts.until > config.steps) throw new InvalidArgumentError(`--until ${opts.until} is past the run's ${config.steps} steps`);
 
       const t0 = performance.now();

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { LANGUAGES } from '../data/languages';
 import { DataFormatError } from '../errors';
 import { POOLINGS } from '../model/types';
-import { jsonErrorPosition } from '../data/jsonErrorPosition';
+import { fieldOf, parseConfigJsonText } from './runConfig';
 
 export const PRETRAIN_CONFIG_SCHEMA_VERSION = 1;
 
@@ -80,11 +80,6 @@ export const PretrainConfigSchema = z
 
 export type PretrainConfig = z.infer<typeof PretrainConfigSchema>;
 
-function fieldOf(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-}
-
 /** @throws DataFormatError naming the file and the first bad field */
 export function parsePretrainConfig(raw: unknown, file: string): PretrainConfig {
   const result = PretrainConfigSchema.safeParse(raw);
@@ -95,13 +90,5 @@ export function parsePretrainConfig(raw: unknown, file: string): PretrainConfig 
 
 /** @throws DataFormatError naming the file and the field, or the line and column of a JSON syntax error */
 export function parsePretrainConfigJson(text: string, file: string): PretrainConfig {
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body);
-  } catch (err) {
-    const at = jsonErrorPosition(body);
-    throw new DataFormatError(file, at ? `line ${at.line} column ${at.column}` : '(json)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return parsePretrainConfig(raw, file);
+  return parsePretrainConfig(parseConfigJsonText(text, file), file);
 }

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { DATASET_LANGUAGES, DATASET_NAMES, LANGUAGES } from '../data/languages';
 import { jsonErrorPosition } from '../data/jsonErrorPosition';
 import { DataFormatError } from '../errors';
-import { BUILTIN_CONFIGS, BUILTIN_MODELS } from '../model/builtinConfigs';
+import { BUILTIN_CONFIGS, isPretrainedModel, MODEL_BUILTINS } from '../model/builtinConfigs';
 import { POOLINGS } from '../model/types';
 
 export const RUN_CONFIG_SCHEMA_VERSION = 1;
@@ -24,8 +24,8 @@ const probability = z.number().min(0).max(1);
 
 const ModelSchema = z
   .object({
-    /** one of our built-in architectures, trained from a seeded random init */
-    builtin: z.enum(BUILTIN_MODELS).optional(),
+    /** a built-in model: the pretrained `multilingual` (shipped weights and tokenizer), or `tiny` / `small` trained from a seeded random init */
+    builtin: z.enum(MODEL_BUILTINS).optional(),
     /** a HF-layout checkpoint folder (model.safetensors, config.json, tokenizer.json) */
     checkpoint: z
       .string()
@@ -38,16 +38,19 @@ const ModelSchema = z
     maxLength: z.number().int().min(4).max(512),
     /** keep the word-embedding matrix frozen (notes/checkpoints.md §1.4) */
     freezeEmbeddings: z.boolean(),
-    /** built-in models only: vocabulary size of the WordPiece tokenizer trained on the training texts */
+    /** random-init built-ins (tiny, small) only: vocabulary size of the WordPiece tokenizer trained on the training texts */
     vocabSize: z.number().int().min(200).max(250_000).optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
     if ((m.builtin === undefined) === (m.checkpoint === undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'set exactly one of "builtin" (tiny, small) and "checkpoint" (a folder)', path: [] });
+      ctx.addIssue({ code: 'custom', message: `set exactly one of "builtin" (${MODEL_BUILTINS.join(', ')}) and "checkpoint" (a folder)`, path: [] });
     }
     if (m.checkpoint !== undefined && m.vocabSize !== undefined) {
-      ctx.addIssue({ code: 'custom', message: 'vocabSize applies to built-in models only (a checkpoint brings its tokenizer)', path: ['vocabSize'] });
+      ctx.addIssue({ code: 'custom', message: 'vocabSize applies to the random-init built-in models only (a checkpoint brings its tokenizer)', path: ['vocabSize'] });
+    }
+    if (m.builtin !== undefined && isPretrainedModel(m.builtin) && m.vocabSize !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `vocabSize applies to the random-init built-in models only (the pretrained "${m.builtin}" brings its tokenizer); remove it`, path: ['vocabSize'] });
     }
   });
 
@@ -155,7 +158,8 @@ export const RunConfigSchema = z
     if (needsTwo && c.data.train.languages.length < 2) {
       ctx.addIssue({ code: 'custom', message: `strategy "${c.strategy.kind}" needs at least two training languages`, path: ['data', 'train', 'languages'] });
     }
-    if (c.model.builtin !== undefined) {
+    // a pretrained built-in's limit is in its config.json, checked when it loads
+    if (c.model.builtin !== undefined && !isPretrainedModel(c.model.builtin)) {
       // XLM-R layout: positions start after the pad id, so max_position_embeddings − 2 tokens fit
       const most = BUILTIN_CONFIGS[c.model.builtin].maxPositions - 2;
       if (c.model.maxLength > most) {
@@ -170,7 +174,8 @@ export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 export type Strategy = RunConfig['strategy'];
 
-function fieldOf(path: readonly PropertyKey[]): string {
+/** A zod issue path as the field of a DataFormatError: `model.maxLength`, `data.train.languages[2]`. */
+export function fieldOf(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
 }
@@ -193,16 +198,21 @@ export function parseRunConfig(raw: unknown, file: string): RunConfig {
  * @throws DataFormatError naming the file and the field, or the line and column of a JSON syntax error
  */
 export function parseRunConfigJson(text: string, file: string): RunConfig {
-  // editors on Windows may save with a BOM; JSON.parse refuses it
+  return parseRunConfig(parseConfigJsonText(text, file), file);
+}
+
+/**
+ * A config file's text as JSON, a leading BOM allowed (editors on Windows may save one; JSON.parse refuses it).
+ * @throws DataFormatError naming the file and the line and column of a syntax error
+ */
+export function parseConfigJsonText(text: string, file: string): unknown {
   const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  let raw: unknown;
   try {
-    raw = JSON.parse(body);
+    return JSON.parse(body);
   } catch (err) {
     const at = jsonErrorPosition(body);
     throw new DataFormatError(file, at ? `line ${at.line} column ${at.column}` : '(json)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return parseRunConfig(raw, file);
 }
 
 /** The sampler a strategy trains on. */
