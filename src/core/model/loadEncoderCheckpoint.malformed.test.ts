@@ -95,6 +95,8 @@ const CASES: Case[] = [
   ['max_position_embeddings that disagrees', xlmr({ 'config.json': config((c) => { c.max_position_embeddings = 514; }) }), DataFormatError, 'tensor "embeddings.position_embeddings.weight": has shape [66, 32] but config.json implies [514, 32]'],
   ['more layers in config.json than in the weights', xlmr({ 'config.json': config((c) => { c.num_hidden_layers = 3; }) }), DataFormatError, 'src/model.safetensors: tensor "encoder.layer.2.attention.self.query.weight": is missing (expected shape [32, 32] for a xlm-roberta encoder with 3 layers)'],
   ['fewer layers in config.json than in the weights', xlmr({ 'config.json': config((c) => { c.num_hidden_layers = 1; }) }), DataFormatError, 'src/model.safetensors: tensor "encoder.layer.1.'],
+  ['a NaN weight', xlmr({ 'model.safetensors': rewritten((t) => { const d = Float32Array.from(t[W]!.data as Float32Array); d[37] = Number.NaN; t[W] = { ...t[W]!, data: d }; }) }), DataFormatError, `src/model.safetensors: tensor "${W}": holds a non-finite value (NaN) at flat index 37`],
+  ['an infinite weight', xlmr({ 'model.safetensors': rewritten((t) => { const b = 'embeddings.LayerNorm.bias'; const d = Float32Array.from(t[b]!.data as Float32Array); d[0] = Number.NEGATIVE_INFINITY; t[b] = { ...t[b]!, data: d }; }) }), DataFormatError, 'src/model.safetensors: tensor "embeddings.LayerNorm.bias": holds a non-finite value (-Infinity) at flat index 0'],
   ['a missing tensor', xlmr({ 'model.safetensors': rewritten((t) => { delete t['encoder.layer.1.output.LayerNorm.bias']; }) }), DataFormatError, 'src/model.safetensors: tensor "encoder.layer.1.output.LayerNorm.bias": is missing (expected shape [32]'],
   [
     'a tensor twice after renaming (roberta. prefix, LayerNorm.gamma)',

@@ -73,8 +73,20 @@ export async function readSafetensorsFromSource(source: CheckpointSource, path: 
   return tensors;
 }
 
+/**
+ * float32 copies of the tensors. A NaN or ±Infinity weight is refused here, naming the tensor: it would only
+ * surface later as NaN embeddings (and an F16 file overflows to Infinity past 65504).
+ */
 function toHost(tensors: ReadonlyMap<string, SafetensorsTensor>, file: string): Map<string, HostTensor> {
-  return new Map([...tensors].map(([name, t]) => [name, { shape: t.shape, data: toFloat32(t, file, name) }]));
+  return new Map(
+    [...tensors].map(([name, t]) => {
+      const data = toFloat32(t, file, name);
+      for (let i = 0; i < data.length; i++) {
+        if (!Number.isFinite(data[i]!)) throw new DataFormatError(file, `tensor "${name}"`, `holds a non-finite value (${data[i]}) at flat index ${i}`);
+      }
+      return [name, { shape: t.shape, data }];
+    }),
+  );
 }
 
 async function readWeights(source: CheckpointSource, files: ReadonlySet<string>): Promise<{ tensors: Map<string, HostTensor>; file: string }> {
