@@ -61,6 +61,8 @@ export function parseQrels(text: string, file: string): Qrels {
     if (docs.has(docid)) throw new DataFormatError(file, `line ${line}`, `query "${qid}" judges document "${docid}" twice`);
     docs.set(docid, rel);
   }
+  // trec_eval scores an empty qrels as map 0, which reads as a result; it is a broken or wrong file
+  if (qrels.size === 0) throw new DataFormatError(file, '(file)', 'holds no judgements (an empty qrels file scores nothing)');
   return qrels;
 }
 
