@@ -16,6 +16,8 @@ import type { TrainingCheckpoint } from '../src/core/train/trainingCheckpoint';
 import { WASM_PATHS } from './wasmAssets';
 import { createTrainingEncoder, type TrainingEncoder } from '../src/core/train/trainingEncoder';
 import { memorySource } from '../src/core/model/checkpointSource';
+import { isPretrainedModel } from '../src/core/model/builtinConfigs';
+import { pretrainedSource } from './pretrainedFiles';
 import { evaluateEncoder, sampledDataset } from './evaluateEncoder';
 import { deleteCheckpointFolder, describeStorageError, readCheckpointFolder, writeCheckpointFolder } from './opfsCheckpoints';
 
@@ -161,9 +163,15 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         // The same builder as `xlir train`; checkpoint folders come from browser storage.
         const resumeFiles = command.resumeFrom ? await readCheckpointFolder(command.resumeFrom) : null;
         const base = config.model.checkpoint ? memorySource(config.model.checkpoint, await readCheckpointFolder(config.model.checkpoint)) : undefined;
+        // the pretrained built-in's shipped files, fetched from our origin (not needed to resume: the checkpoint holds the model)
+        const { builtin } = config.model;
+        const shipped = !resumeFiles && builtin !== undefined && isPretrainedModel(builtin) ? builtin : null;
+        if (shipped !== null) post({ type: 'train/phase', runId, phase: 'training', detail: `fetching the built-in ${shipped} model` });
+        const pretrained = shipped !== null ? await pretrainedSource(shipped) : undefined;
         const run = await createTrainingEncoder(config, {
           trainDataset: trainData,
           ...(base ? { baseCheckpoint: base } : {}),
+          ...(pretrained ? { pretrained } : {}),
           ...(resumeFiles ? { resume: memorySource(command.resumeFrom!, resumeFiles) } : {}),
         });
         const startStep = command.resumeFrom ? Number(/step-(\d+)$/.exec(command.resumeFrom)?.[1] ?? 0) : 0;

@@ -9,9 +9,9 @@ import { loadEncoderCheckpoint } from '../../core/model/loadEncoderCheckpoint';
 import { maxSequenceLength } from '../../core/model/positionIds';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { POOLINGS, type Pooling } from '../../core/model/types';
-import { dirSource } from '../loadCheckpoint';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
+import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
 
 /** What `xlir embed --json` prints. */
 export interface EmbedReport {
@@ -27,7 +27,7 @@ export function registerEmbed(program: Command): void {
   program
     .command('embed')
     .description('embed texts with an HF encoder checkpoint folder (config.json, model.safetensors, tokenizer.json): pooled and L2-normalised')
-    .requiredOption('--checkpoint <dir>', 'checkpoint folder')
+    .requiredOption('--checkpoint <dir>', `checkpoint folder, or ${BUILTIN_CHECKPOINT_PREFIX}multilingual for the shipped pretrained model`)
     .option('--text <text>', 'a text to embed (repeat for several)', collect)
     .option('--pooling <mode>', `pooling (${POOLINGS.join(', ')}; default: the checkpoint's sentence-transformers pooling, else mean)`, parseChoice('--pooling', POOLINGS))
     .option('--max-length <n>', "most tokens per text, special tokens included (default: the model's limit)", parsePositiveInt('--max-length'))
@@ -37,7 +37,7 @@ export function registerEmbed(program: Command): void {
       const texts = opts.text ?? [];
       if (texts.length === 0) throw new InvalidArgumentError('give at least one --text');
       await initBackend(opts.backend);
-      const source = dirSource(opts.checkpoint);
+      const source = checkpointArgSource(opts.checkpoint);
       const encoder = await loadEncoderCheckpoint(source, { pooling: opts.pooling, loadTokenizer });
       try {
         const limit = maxSequenceLength(encoder.config);

@@ -9,6 +9,7 @@ import { loadTokenizer } from '../../core/model/tokenizer';
 import { embedDataset } from '../../core/train/embedDataset';
 import { dirSource } from '../loadCheckpoint';
 import { loadDatasetFromDir } from '../loadDataset';
+import { pretrainedModelDir } from '../pretrainedModel';
 import { HAND_FILES, runCli } from './cliTestUtils';
 
 const FIXTURE = path.resolve('../shared/fixtures/tiny-xlmr');
@@ -72,5 +73,35 @@ describe.skipIf(!existsSync(FIXTURE))('xlir evaluate --checkpoint', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/pytorch_model\.bin/);
     expect(r.stderr).toMatch(/never opened.*save_pretrained/);
+  });
+});
+
+describe('xlir evaluate --checkpoint builtin:multilingual (the shipped pretrained model, zero-shot)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'xlir-evaluate-builtin-'));
+    await mkdir(path.join(dir, 'mlqa-r'));
+    for (const [lang, text] of Object.entries(HAND_FILES)) await writeFile(path.join(dir, 'mlqa-r', `${lang}.json`), text);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('scores exactly as the folder public/models/multilingual does', async () => {
+    expect(pretrainedModelDir('multilingual')).toBe(path.resolve('public/models/multilingual'));
+    const viaName = path.join(dir, 'builtin.json');
+    const r1 = await runCli(['evaluate', '--dataset', 'mlqa-r', '--data', dir, '--languages', 'de,en', '--checkpoint', 'builtin:multilingual', '--max-length', '32', '--out', viaName]);
+    expect(r1.stderr).toBe('');
+    expect(r1.code).toBe(0);
+    const viaFolder = path.join(dir, 'folder.json');
+    const r2 = await runCli(['evaluate', '--dataset', 'mlqa-r', '--data', dir, '--languages', 'de,en', '--checkpoint', pretrainedModelDir('multilingual'), '--max-length', '32', '--out', viaFolder]);
+    expect(r2.code).toBe(0);
+    expect(JSON.parse(await readFile(viaName, 'utf8'))).toEqual(JSON.parse(await readFile(viaFolder, 'utf8')));
+  });
+
+  it('names the pretrained models when the name is unknown', async () => {
+    const r = await runCli(['evaluate', '--dataset', 'mlqa-r', '--data', dir, '--languages', 'de,en', '--checkpoint', 'builtin:tiny', '--out', path.join(dir, 'x.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/builtin:tiny: no such pretrained built-in model \(there is builtin:multilingual/);
   });
 });

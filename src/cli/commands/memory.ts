@@ -9,9 +9,9 @@ import { DEFAULT_BUILTIN_VOCAB_SIZE } from '../../core/model/builtinTokenizer/bu
 import { SPECIAL_TOKENS } from '../../core/model/builtinTokenizer/trainWordPiece';
 import { checkpointMemoryInputs, memoryReport, type CheckpointMemoryInputs, type MemoryReport } from '../../core/model/memoryReport';
 import { maxSequenceLength } from '../../core/model/positionIds';
-import { dirSource } from '../loadCheckpoint';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
+import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
 
 /** `--embeddings`: word embeddings held frozen in JS memory, or trained on the accelerator. */
 export const EMBEDDING_MODES = ['frozen', 'trained'] as const;
@@ -42,8 +42,8 @@ export function registerMemory(program: Command): void {
   program
     .command('memory')
     .description('the memory a fine-tuning run needs (weights, gradients, Adam moments, activation estimate), before it starts')
-    .option('--checkpoint <dir>', 'an HF checkpoint folder (reads config.json and the safetensors header only)')
-    .option('--builtin <name>', `a built-in model (${BUILTIN_MODELS.join(', ')})`, parseChoice('--builtin', BUILTIN_MODELS))
+    .option('--checkpoint <dir>', `an HF checkpoint folder, or ${BUILTIN_CHECKPOINT_PREFIX}multilingual (reads config.json and the safetensors header only)`)
+    .option('--builtin <name>', `a random-init built-in model (${BUILTIN_MODELS.join(', ')})`, parseChoice('--builtin', BUILTIN_MODELS))
     .option('--vocab-size <n>', `vocabulary of a built-in model's tokenizer (default ${DEFAULT_BUILTIN_VOCAB_SIZE})`, parsePositiveInt('--vocab-size'))
     .option('--batch-size <n>', 'sequences encoded per step (a batch of N query–passage pairs encodes 2N)', parsePositiveInt('--batch-size'), DEFAULT_BATCH_SIZE)
     .option('--seq-len <n>', `tokens per sequence (default ${DEFAULT_SEQ_LEN}, or the model's limit when smaller)`, parsePositiveInt('--seq-len'))
@@ -56,7 +56,7 @@ export function registerMemory(program: Command): void {
       let inputs: CheckpointMemoryInputs;
       let model: string;
       if (opts.checkpoint !== undefined) {
-        const source = dirSource(opts.checkpoint);
+        const source = checkpointArgSource(opts.checkpoint);
         inputs = await checkpointMemoryInputs(source);
         model = source.name;
       } else {

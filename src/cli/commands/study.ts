@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import path from 'node:path';
 import { DEFAULT_STUDY_LR, DEFAULT_STUDY_OPTIONS, type StudyOptions } from '../../core/experiment/studyPlan';
+import { MODEL_BUILTINS } from '../../core/model/builtinConfigs';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
 import { runStudy } from './studyRun';
@@ -34,7 +35,7 @@ export function registerStudy(program: Command): void {
     .requiredOption('--out <dir>', 'study folder (run folders, logs, choices.json)')
     .option('--presets <dir>', 'folder of the direction presets', 'experiments')
     .option('--steps <n>', 'training steps of every run', parsePositiveInt('--steps'), DEFAULT_STUDY_OPTIONS.steps)
-    .option('--model <name>', 'built-in model of every run (tiny, small)', parseChoice('--model', ['tiny', 'small'] as const), DEFAULT_STUDY_OPTIONS.model)
+    .option('--model <name>', `built-in model of every run (${MODEL_BUILTINS.join(', ')})`, parseChoice('--model', MODEL_BUILTINS), DEFAULT_STUDY_OPTIONS.model)
     .option('--lr <x>', `peak learning rate of every run (default: ${Object.entries(DEFAULT_STUDY_LR).map(([m, lr]) => `${lr} for ${m}`).join(', ')})`, parsePositiveNumber('--lr'))
     .option('--validation-fraction <x>', 'held-out share of training questions for tuning', parseFraction('--validation-fraction'), DEFAULT_STUDY_OPTIONS.validationFraction)
     .option('--jobs <n>', 'runs at once (each uses one wasm thread)', parsePositiveInt('--jobs'), 2)

@@ -123,7 +123,7 @@ describe('xlir study build', () => {
       const r = await runCli(['study', 'build', study, '--out', out]);
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(file);
-      expect(r.stderr).toMatch(/model.*expected one of tiny, small, got "huge"/);
+      expect(r.stderr).toMatch(/model.*expected one of multilingual, tiny, small, got "huge"/);
     } finally {
       await writeFile(file, good);
     }

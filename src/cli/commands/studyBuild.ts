@@ -11,6 +11,7 @@
  *    cell's text) is filled in the same way.
  * Nothing in the example folder changes until the whole build has succeeded.
  */
+import { readFileSync } from 'node:fs';
 import { readFile, mkdir, writeFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, DataFormatError } from '../../core/errors';
@@ -31,7 +32,9 @@ import {
   type StudyArm as StoredArm,
   type StudyDirection,
 } from '../../core/experiment/studyResults';
-import { BUILTIN_CONFIGS } from '../../core/model/builtinConfigs';
+import { BUILTIN_CONFIGS, isPretrainedModel, type PretrainedModel } from '../../core/model/builtinConfigs';
+import { parseHfConfig } from '../../core/model/hfConfig';
+import type { EncoderConfig } from '../../core/model/types';
 import { batchStripSvg } from '../../core/figures/batchStripSvg';
 import { heatmapSvg } from '../../core/figures/heatmapSvg';
 import { differenceHeatmapSpec, mapHeatmapSpec } from '../../core/figures/resultFigures';
@@ -41,6 +44,7 @@ import { formatCell, type TableSpec } from '../../core/figures/table';
 import { COMPARISON_SETTINGS, compareRetrieval, type RetrievalComparison } from '../../core/metrics/compareRetrieval';
 import { parseRetrievalResult, type RetrievalResult } from '../../core/metrics/resultSchema';
 import { createRng } from '../../core/metrics/rng';
+import { pretrainedModelDir } from '../pretrainedModel';
 import { exists, readRunConfig, readStepLog } from '../runDir';
 import type { ArmChoice } from './studyRun';
 import { CHOICES_FILE, STUDY_OPTIONS_FILE, TEST_PACKED_FILE, TEST_RESULT_FILE } from './studyRun';
@@ -180,12 +184,18 @@ function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: M
   return out;
 }
 
+/** The architecture of a pretrained built-in, from its shipped config.json. */
+function pretrainedArchitecture(name: PretrainedModel): EncoderConfig {
+  const file = path.join(pretrainedModelDir(name), 'config.json');
+  return parseHfConfig(JSON.parse(readFileSync(file, 'utf8')), file);
+}
+
 /**
  * The options the study was run with, as `study-options.json` recorded them, and the architecture of its
  * model, so the report's "what was run" quotes the record rather than prose that could drift from it.
  */
 function studyOptionValues(options: StudyOptions): Map<string, string> {
-  const arch = BUILTIN_CONFIGS[options.model];
+  const arch = isPretrainedModel(options.model) ? pretrainedArchitecture(options.model) : BUILTIN_CONFIGS[options.model];
   return new Map([
     ['model', options.model],
     ['steps', String(options.steps)],
@@ -312,7 +322,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
       { kind: 'note', id: 'notes', markdown: 'The runs above are the first seed of every arm: their loss curves and batch strips. The study cell at the top holds all seeds. Weights are not included; `xlir study run` retrains them (see examples/study/REPORT.md).' },
       { kind: 'about', id: 'about' },
     ],
-    model: { kind: 'builtin', config: studyOptions.model === 'small' ? 'small' : 'tiny' },
+    model: { kind: 'builtin', config: studyOptions.model },
     runs: directions.flatMap((d) => d.arms.map((a) => runRecord(d.id, a, a.seeds[0]!, createdAt))),
     // The loss and batch panels overlay one direction's runs; the other direction's are a click away.
     figures: {

@@ -132,6 +132,31 @@ describe('xlir train', () => {
     expect(r.stderr).toMatch(/bad\.json: tau: /);
   });
 
+  it('trains the pretrained built-in multilingual model from the shipped folder (public/models/multilingual), and resumes it', async () => {
+    const { vocabSize: _v, ...model } = config.model;
+    const cfg = path.join(root, 'run-multilingual.json');
+    await writeFile(cfg, JSON.stringify({ ...config, model: { ...model, builtin: 'multilingual' }, steps: 3, checkpointEvery: 3, evalEvery: 0, lr: 2e-4 }));
+    const out = path.join(root, 'run-multilingual');
+    const r = await run(['--json', 'train', '--config', cfg, '--out', out, '--data', data, '--backend', 'cpu']);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/model multilingual \(pretrained\)/);
+    const summary = JSON.parse(r.stdout) as { status: string; step: number; eval: { step: number; metrics: Record<string, number> } };
+    expect(summary).toMatchObject({ status: 'completed', step: 3 });
+    expect(summary.eval.metrics['multi.map']).toBeGreaterThan(0);
+    // the run's model is the shipped tokenizer, fine-tuned
+    const shipped = await readFile(path.resolve('public/models/multilingual/tokenizer.json'), 'utf8');
+    expect(await readFile(path.join(out, 'checkpoints', 'step-3', 'tokenizer.json'), 'utf8')).toBe(shipped);
+    const resumed = await run(['train', '--resume', out, '--data', data, '--backend', 'cpu', '--no-eval', '--steps', '4']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming .* from step 3 of 4/);
+    const withVocab = path.join(root, 'run-multilingual-vocab.json');
+    await writeFile(withVocab, JSON.stringify({ ...config, model: { ...config.model, builtin: 'multilingual' } }));
+    const bad = await run(['train', '--config', withVocab, '--out', path.join(root, 'run-mv'), '--data', data, '--backend', 'cpu']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/run-multilingual-vocab\.json: model\.vocabSize: /);
+  });
+
   it('with data.validationFraction, scores the held-out training questions only and writes validation/step-N.json', async () => {
     const cfg = path.join(root, 'run-val.json');
     await writeFile(cfg, JSON.stringify({ ...config, data: { ...config.data, validationFraction: 0.25 } }));

@@ -13,6 +13,7 @@ import type { EvalLog, StepLog } from '../../core/experiment/runLog';
 import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
 import type { RetrievalResult } from '../../core/metrics/resultSchema';
 import { initBackend } from '../../core/model/backend';
+import { isPretrainedModel } from '../../core/model/builtinConfigs';
 import { memorySource } from '../../core/model/checkpointSource';
 import { embedDataset } from '../../core/train/embedDataset';
 import { createTrainingEncoder } from '../../core/train/trainingEncoder';
@@ -21,6 +22,7 @@ import { validationDataset } from '../../core/train/validationSet';
 import { resolveDataDir } from '../dataDir';
 import { dirSource } from '../loadCheckpoint';
 import { loadDatasetFromDir } from '../loadDataset';
+import { pretrainedSource } from '../pretrainedModel';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
 import { createProgress } from '../progressBar';
@@ -95,7 +97,7 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description('train a dual encoder by a run config (experiments/*.json), writing a run folder with logs and checkpoints')
-    .option('--config <file>', 'run config JSON (e.g. experiments/tiny.json); not with --resume')
+    .option('--config <file>', 'run config JSON (e.g. experiments/multilingual.json); not with --resume')
     .option('--out <dir>', 'new run folder to create (config.json, log.jsonl, checkpoints/step-N/)')
     .option('--steps <n>', 'total steps, overriding the config (the LR, α and λ schedules follow it)', parsePositiveInt('--steps'))
     .option('--until <n>', 'stop after this step with a checkpoint, keeping the schedules of the full run', parsePositiveInt('--until'))
@@ -134,6 +136,7 @@ export function registerTrain(program: Command): void {
       const model = await createTrainingEncoder(config, {
         trainDataset,
         ...(config.model.checkpoint !== undefined ? { baseCheckpoint: dirSource(config.model.checkpoint) } : {}),
+        ...(config.model.builtin !== undefined && isPretrainedModel(config.model.builtin) ? { pretrained: pretrainedSource(config.model.builtin) } : {}),
         ...(resumeFrom ? { resume: memorySource(resume!.dir, new Map(Object.entries(resumeFrom.files))) } : {}),
       });
       if (resume) {

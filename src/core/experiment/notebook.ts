@@ -14,7 +14,7 @@ import { DataFormatError } from '../errors';
 import { DATASET_LANGUAGES, DATASET_NAMES, LANGUAGES } from '../data/languages';
 import { BACKEND_PREFERENCES } from '../model/backendNames';
 import { RetrievalResultSchema } from '../metrics/resultSchema';
-import { BUILTIN_MODELS } from '../model/builtinConfigs';
+import { DEFAULT_MODEL_BUILTIN, MODEL_BUILTINS } from '../model/builtinConfigs';
 import { RunConfigSchema } from './runConfig';
 import { StepLogSchema } from './runLog';
 import { StudySchema } from './studyResults';
@@ -91,8 +91,8 @@ export const DataSelectionSchema = z.object({
 export type DataSelection = z.infer<typeof DataSelectionSchema>;
 
 export const ModelChoiceSchema = z.discriminatedUnion('kind', [
-  /** a built-in architecture (`tiny`, `small`), trained from a seeded random init */
-  z.object({ kind: z.literal('builtin'), config: z.enum(BUILTIN_MODELS) }),
+  /** a built-in model: the pretrained `multilingual` (shipped with the app), or `tiny` / `small` trained from a seeded random init */
+  z.object({ kind: z.literal('builtin'), config: z.enum(MODEL_BUILTINS) }),
   /**
    * a checkpoint folder the user picked; its files are copied to browser storage under `key` (so runs can
    * resume after a reload), and only their names and sizes are recorded here, never their bytes
@@ -225,7 +225,7 @@ const WELCOME = `## Notes
 
 Write what you are testing and what you saw. Notes are markdown (no raw HTML); add one anywhere with **+ note**.`;
 
-/** A fresh notebook: the fixed cells in order, a notes cell; MLQA-R → XQuAD-R from the served folder; the tiny model. */
+/** A fresh notebook: the fixed cells in order, a notes cell; MLQA-R → XQuAD-R from the served folder; the pretrained built-in model. */
 export function createDefaultNotebook(): Notebook {
   return {
     schemaVersion: NOTEBOOK_SCHEMA_VERSION,
@@ -244,7 +244,7 @@ export function createDefaultNotebook(): Notebook {
       eval: { dataset: 'xquad-r', languages: [...DATASET_LANGUAGES['xquad-r']] },
       files: {},
     },
-    model: { kind: 'builtin', config: 'tiny' },
+    model: { kind: 'builtin', config: DEFAULT_MODEL_BUILTIN },
     runs: [],
     figures: { ...DEFAULT_FIGURE_SETTINGS },
   };

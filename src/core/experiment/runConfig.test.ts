@@ -21,8 +21,8 @@ function errorOf(raw: unknown): DataFormatError {
 }
 
 describe('presets in experiments/', () => {
-  it('has tiny.json and one preset per strategy and direction', () => {
-    const expected = ['tiny.json'];
+  it('has multilingual.json (the default), tiny.json (random-init smoke run) and one preset per strategy and direction', () => {
+    const expected = ['multilingual.json', 'tiny.json'];
     for (const dir of ['mlqa-xquad', 'xquad-mlqa']) for (const kind of STRATEGY_KINDS) expected.push(`${dir}.${kind}.json`);
     expect([...presets].sort()).toEqual(expected.sort());
   });
@@ -47,6 +47,14 @@ describe('presets in experiments/', () => {
         return rest;
       });
       for (const c of configs) expect(c).toEqual(configs[0]);
+    }
+  });
+
+  it('start from the pretrained built-in multilingual model, all but the random-init smoke run', () => {
+    for (const file of presets) {
+      const config = parseRunConfigJson(readFileSync(path.join(EXPERIMENTS, file), 'utf8'), file);
+      expect(config.model.builtin, file).toBe(file === 'tiny.json' ? 'tiny' : 'multilingual');
+      if (file !== 'tiny.json') expect(config.model.vocabSize, file).toBeUndefined();
     }
   });
 });
@@ -90,6 +98,16 @@ describe('parseRunConfig', () => {
     expect(lang.message).toMatch(/mlqa-r has no language "th"/);
     expect(errorOf({ ...base, data: { ...base.data, train: { dataset: 'mlqa-r', languages: ['en'] } } }).message).toMatch(/at least two training languages/);
     expect(errorOf({ ...base, warmupSteps: 11 }).field).toBe('warmupSteps');
+  });
+
+  it('takes the pretrained built-in multilingual model, without vocabSize (it brings its tokenizer)', () => {
+    const { vocabSize: _v, ...model } = base.model;
+    const c = parseRunConfig({ ...base, model: { ...model, builtin: 'multilingual', maxLength: 128 } }, 'exp.json');
+    expect(c.model).toEqual({ ...model, builtin: 'multilingual', maxLength: 128 });
+    const e = errorOf({ ...base, model: { ...model, builtin: 'multilingual', vocabSize: 4000 } });
+    expect(e.field).toBe('model.vocabSize');
+    expect(e.message).toMatch(/^exp\.json: model\.vocabSize: .*pretrained "multilingual" brings its tokenizer/);
+    expect(errorOf({ ...base, model: { ...model, builtin: 'large' } }).message).toMatch(/multilingual/);
   });
 
   it('reports JSON syntax errors with line and column', () => {

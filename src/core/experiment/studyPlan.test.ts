@@ -2,7 +2,20 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseRunConfigJson } from './runConfig';
 import { DataFormatError } from '../errors';
-import { chooseTry, DEFAULT_STUDY_OPTIONS, LAMBDA_TRIES, parseStudyOptions, runName, STUDY_ARMS, studyRunConfig, TAU_TRIES, trySettings, validationScore } from './studyPlan';
+import {
+  chooseTry,
+  DEFAULT_STUDY_LR,
+  DEFAULT_STUDY_OPTIONS,
+  LAMBDA_TRIES,
+  parseStudyOptions,
+  runName,
+  STUDY_ARMS,
+  STUDY_RANDOM_INIT_VOCAB_SIZE,
+  studyRunConfig,
+  TAU_TRIES,
+  trySettings,
+  validationScore,
+} from './studyPlan';
 
 const preset = (name: string) => parseRunConfigJson(readFileSync(`experiments/${name}.json`, 'utf8'), name);
 
@@ -42,6 +55,19 @@ describe('study plan', () => {
     expect(() => studyRunConfig(base, 'adversarial', { tau: 0.05, lambdaMax: 0.1 }, 7, DEFAULT_STUDY_OPTIONS)).toThrow(/adversarial preset/);
   });
 
+  it('gives random-init runs the study’s vocabulary and pretrained runs none (their tokenizer is shipped)', () => {
+    const base = preset('mlqa-xquad.hybrid');
+    expect(base.model.builtin).toBe('multilingual');
+    const small = studyRunConfig(base, 'hybrid-0.5', { tau: 0.05 }, 7, { ...DEFAULT_STUDY_OPTIONS, model: 'small' });
+    expect(small.model).toEqual({ ...base.model, builtin: 'small', vocabSize: STUDY_RANDOM_INIT_VOCAB_SIZE });
+    expect(STUDY_RANDOM_INIT_VOCAB_SIZE).toBe(16_000);
+    const multilingual = studyRunConfig(base, 'hybrid-0.5', { tau: 0.05 }, 7, { ...DEFAULT_STUDY_OPTIONS, model: 'multilingual', lr: DEFAULT_STUDY_LR.multilingual });
+    expect(multilingual.model).toEqual({ ...base.model, builtin: 'multilingual' });
+    expect(multilingual.model.vocabSize).toBeUndefined();
+    expect(multilingual.lr).toBe(DEFAULT_STUDY_LR.multilingual);
+    expect(parseStudyOptions({ ...DEFAULT_STUDY_OPTIONS, model: 'multilingual' }, 'o.json').model).toBe('multilingual');
+  });
+
   it('chooses the try with the best mean validation mAP, the first of ties', () => {
     expect(validationScore({ 'mono.map': 0.3, 'cross.map': 0.0, 'multi.map': 0.3 }, 'r')).toBeCloseTo(0.2, 12);
     expect(() => validationScore({ 'mono.map': 0.3, 'multi.map': 0.3 }, 'run-x')).toThrow(/run-x: validation metric cross\.map/);
@@ -71,7 +97,7 @@ describe('study plan', () => {
     });
 
     it('names the field that is wrong', () => {
-      expect(fieldOf({ ...DEFAULT_STUDY_OPTIONS, model: 'huge' })).toMatch(/^model: .*expected one of tiny, small, got "huge"/);
+      expect(fieldOf({ ...DEFAULT_STUDY_OPTIONS, model: 'huge' })).toMatch(/^model: .*expected one of multilingual, tiny, small, got "huge"/);
       expect(fieldOf({ ...DEFAULT_STUDY_OPTIONS, steps: 0 })).toMatch(/^steps: /);
       expect(fieldOf({ ...DEFAULT_STUDY_OPTIONS, steps: 10.5 })).toMatch(/^steps: /);
       expect(fieldOf({ ...DEFAULT_STUDY_OPTIONS, lr: '5e-4' })).toMatch(/^lr: /);

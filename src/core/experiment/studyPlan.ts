@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { ConfigError, DataFormatError } from '../errors';
-import { BUILTIN_MODELS } from '../model/builtinConfigs';
+import { isPretrainedModel, MODEL_BUILTINS } from '../model/builtinConfigs';
 import { parseRunConfig, type RunConfig } from './runConfig';
 
 export const STUDY_DIRECTIONS = ['mlqa-xquad', 'xquad-mlqa'] as const;
@@ -53,8 +53,8 @@ export const StudyOptionsSchema = z
   .object({
     /** training steps of every run */
     steps: z.number().int().positive(),
-    /** built-in model of every run */
-    model: z.enum(BUILTIN_MODELS, { error: (issue) => `expected one of ${BUILTIN_MODELS.join(', ')}, got ${JSON.stringify(issue.input)}` }),
+    /** built-in model of every run: the pretrained multilingual one, or a random-init control (tiny, small) */
+    model: z.enum(MODEL_BUILTINS, { error: (issue) => `expected one of ${MODEL_BUILTINS.join(', ')}, got ${JSON.stringify(issue.input)}` }),
     /** peak learning rate of every run */
     lr: z.number().positive(),
     /** held-out fraction of training questions for tuning */
@@ -77,10 +77,17 @@ export function parseStudyOptions(raw: unknown, file: string): StudyOptions {
 }
 
 /**
- * Peak learning rate of a study's runs unless given: 5e-3 for the tiny model (examples/study); for the small
- * model the presets' 5e-4 (experiments/*.json), which trained stably at 400 steps (experiments/README.md).
+ * Peak learning rate of a study's runs unless given: 5e-3 for the tiny model (examples/study); 5e-4 for the
+ * small model, which trained stably at 400 steps (experiments/README.md); for the pretrained multilingual
+ * model the fine-tuning rate of experiments/multilingual.json, 2e-4.
  */
-export const DEFAULT_STUDY_LR: Record<StudyOptions['model'], number> = { tiny: 0.005, small: 0.0005 };
+export const DEFAULT_STUDY_LR: Record<StudyOptions['model'], number> = { multilingual: 0.0002, tiny: 0.005, small: 0.0005 };
+
+/**
+ * Vocabulary of the WordPiece tokenizer a random-init study run trains (the presets carried it while they
+ * named the small model; examples/study-runs/ was run with it). A pretrained model brings its tokenizer.
+ */
+export const STUDY_RANDOM_INIT_VOCAB_SIZE = 16_000;
 
 export const DEFAULT_STUDY_OPTIONS: StudyOptions = { steps: 400, model: 'tiny', lr: DEFAULT_STUDY_LR.tiny, validationFraction: 0.1 };
 
@@ -130,7 +137,7 @@ export function studyRunConfig(base: RunConfig, arm: StudyArm, setting: TrySetti
       ...base,
       description: `Study (issue 9): ${ARM_LABELS[arm]}, τ ${setting.tau}${setting.lambdaMax !== undefined ? `, λ_max ${setting.lambdaMax}` : ''}, seed ${seed}, ${options.steps} steps, ${options.model} model.`,
       seed,
-      model: { ...base.model, builtin: options.model },
+      model: studyModel(base.model, options.model),
       data: { ...base.data, validationFraction: options.validationFraction },
       strategy: strategyFor(arm, base.strategy, setting),
       steps: options.steps,
@@ -144,6 +151,12 @@ export function studyRunConfig(base: RunConfig, arm: StudyArm, setting: TrySetti
     },
     `study ${arm}`,
   );
+}
+
+/** The preset's model settings (pooling, maxLength, freezeEmbeddings) with the study's built-in. */
+function studyModel(base: RunConfig['model'], model: StudyOptions['model']): RunConfig['model'] {
+  const { checkpoint: _c, vocabSize: _v, ...rest } = base;
+  return isPretrainedModel(model) ? { ...rest, builtin: model } : { ...rest, builtin: model, vocabSize: STUDY_RANDOM_INIT_VOCAB_SIZE };
 }
 
 /** The score a try is chosen by: the mean of the validation mono, cross and multi mAP. */

@@ -1,13 +1,51 @@
 /**
- * Our own small encoders, trained from a seeded random initialisation (`init.ts`), in the XLM-R layout
- * so their checkpoints load in Python `transformers` as `XLMRobertaModel`. The vocabulary (size and pad
- * id) comes from the tokenizer they are paired with, so parameter counts are given as
- * `non-embedding + V·H` (no pooler: `embed()` pools by mean or CLS).
+ * The models a run config names by `model.builtin`:
+ *  - {@link PRETRAINED_MODELS}: shipped with the app as a HF-layout checkpoint folder under `public/`
+ *    (weights, config.json, tokenizer), loaded like `model.checkpoint`; the default;
+ *  - {@link BUILTIN_MODELS}: our own small encoders, trained from a seeded random initialisation
+ *    (`init.ts`), the "random init" controls. They are in the XLM-R layout so their checkpoints load in
+ *    Python `transformers` as `XLMRobertaModel`. The vocabulary (size and pad id) comes from the tokenizer
+ *    they are paired with, so parameter counts are given as `non-embedding + V·H` (no pooler: `embed()`
+ *    pools by mean or CLS).
  */
 import type { EncoderConfig } from './types';
 
+/** The random-init built-ins: a WordPiece tokenizer trained on the run's training texts, seeded random weights. */
 export const BUILTIN_MODELS = ['tiny', 'small'] as const;
 export type BuiltinModel = (typeof BUILTIN_MODELS)[number];
+
+/** The pretrained built-ins: weights and tokenizer shipped under `public/` ({@link PRETRAINED_FOLDERS}). */
+export const PRETRAINED_MODELS = ['multilingual'] as const;
+export type PretrainedModel = (typeof PRETRAINED_MODELS)[number];
+
+/** Every value `model.builtin` takes, the default first. */
+export const MODEL_BUILTINS = [...PRETRAINED_MODELS, ...BUILTIN_MODELS] as const;
+export type ModelBuiltin = (typeof MODEL_BUILTINS)[number];
+
+/** The built-in a new notebook, a new CLI config and the presets start from. */
+export const DEFAULT_MODEL_BUILTIN: ModelBuiltin = 'multilingual';
+
+export function isPretrainedModel(name: ModelBuiltin): name is PretrainedModel {
+  return (PRETRAINED_MODELS as readonly string[]).includes(name);
+}
+
+/** Where a pretrained built-in lives: a folder relative to the app's `public/` (and the package root's `public/`). */
+export interface PretrainedFolder {
+  /** relative to `public/`, `/`-separated, no trailing slash */
+  readonly path: string;
+  /** the files the loader reads (HF + sentence-transformers layout), relative to {@link path} */
+  readonly files: readonly string[];
+  /** its model card (what it was trained on, licences), relative to {@link path} */
+  readonly card: string;
+}
+
+export const PRETRAINED_FOLDERS: Readonly<Record<PretrainedModel, PretrainedFolder>> = {
+  multilingual: {
+    path: 'models/multilingual',
+    files: ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'modules.json', 'sentence_bert_config.json', '1_Pooling/config.json'],
+    card: 'MODEL_CARD.md',
+  },
+};
 
 /** An encoder config without its vocabulary. */
 export type BuiltinArchitecture = Omit<EncoderConfig, 'vocabSize' | 'padTokenId' | 'bosTokenId' | 'eosTokenId'>;

@@ -1,9 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Lang } from '../data/languages';
 import { parseRunConfig, type RunConfig, type RunConfigInput } from '../experiment/runConfig';
 import type { StepLog } from '../experiment/runLog';
+import { ConfigError } from '../errors';
 import { initBackend } from '../model/backend';
+import { PRETRAINED_FOLDERS } from '../model/builtinConfigs';
 import { memorySource } from '../model/checkpointSource';
 import type { TransformerEncoder } from '../model/encoder';
 import { makeToyDataset } from './toyDataset.testing';
@@ -82,6 +86,65 @@ describe('createTrainingEncoder', () => {
     const embed = (e: TransformerEncoder) => Array.from(tf.tidy(() => e.embed(e.tokenize(texts2, 24), { training: false })).dataSync());
     expect(embed(base.encoder)).toEqual(embed(encoder));
     for (const e of [encoder, again.encoder, base.encoder]) e.dispose();
+  });
+});
+
+/** The shipped files of the pretrained built-in, as the app fetches them (public/models/multilingual). */
+function shippedMultilingual(name = 'shipped') {
+  const folder = PRETRAINED_FOLDERS.multilingual;
+  const dir = path.resolve(__dirname, '../../../public', folder.path);
+  return memorySource(name, new Map(folder.files.map((f) => [f, new Uint8Array(readFileSync(path.join(dir, f)))])));
+}
+
+describe('createTrainingEncoder with the pretrained built-in multilingual model', () => {
+  const multilingual = (overrides: Partial<RunConfigInput> = {}) =>
+    makeConfig({ model: { builtin: 'multilingual', pooling: 'mean', maxLength: 24, freezeEmbeddings: false }, ...overrides });
+
+  it('loads the shipped files like model.checkpoint, with the run config’s pooling, dropout and freezeEmbeddings', async () => {
+    const run = await createTrainingEncoder(multilingual({ dropout: 0.2 }), { trainDataset: dataset, pretrained: shippedMultilingual() });
+    expect(run.origin).toBe('pretrained');
+    expect([run.encoder.config.hiddenDropout, run.encoder.config.attentionDropout]).toEqual([0.2, 0.2]);
+    expect(run.encoder.embeddingsFrozen).toBe(false);
+    expect(run.encoder.pooling).toBe('mean');
+    const asCheckpoint = await createTrainingEncoder(parseRunConfig({ ...makeConfig(), dropout: 0.2, model: { checkpoint: 'mem', pooling: 'mean', maxLength: 24, freezeEmbeddings: false } }, 'x'), {
+      trainDataset: dataset,
+      baseCheckpoint: shippedMultilingual('mem'),
+    });
+    const texts = ['Query: enask topic3x1', 'Passage: dew3 topic3x1 dew4.', 'Query: ¿dónde está?'];
+    const embed = (e: TransformerEncoder) => Array.from(tf.tidy(() => e.embed(e.tokenize(texts, 24), { training: false })).dataSync());
+    expect(embed(run.encoder)).toEqual(embed(asCheckpoint.encoder));
+    expect(run.encoder.dim).toBe(asCheckpoint.encoder.dim);
+    // the run's exported model is the shipped tokenizer with the (not yet trained) weights
+    const files = await run.exportModel();
+    expect(new TextDecoder().decode(files['tokenizer.json'])).toBe(new TextDecoder().decode(await shippedMultilingual().read('tokenizer.json')));
+
+    const frozen = await createTrainingEncoder(multilingual({ model: { builtin: 'multilingual', pooling: 'cls', maxLength: 24, freezeEmbeddings: true } }), { trainDataset: dataset, pretrained: shippedMultilingual() });
+    expect(frozen.encoder.embeddingsFrozen).toBe(true);
+    expect(frozen.encoder.pooling).toBe('cls');
+    for (const e of [run.encoder, asCheckpoint.encoder, frozen.encoder]) e.dispose();
+  });
+
+  it('is a ConfigError without the shipped files, or with a maxLength beyond the model’s positions', async () => {
+    const missing = await createTrainingEncoder(multilingual(), { trainDataset: dataset }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ConfigError);
+    expect((missing as Error).message).toMatch(/"multilingual".*public\/models\/multilingual/);
+    const long = await createTrainingEncoder(multilingual({ model: { builtin: 'multilingual', pooling: 'mean', maxLength: 512, freezeEmbeddings: false } }), { trainDataset: dataset, pretrained: shippedMultilingual() }).catch((e: unknown) => e);
+    expect(long).toBeInstanceOf(ConfigError);
+    expect((long as Error).message).toMatch(/^model\.maxLength: .*at most \d+ tokens \(got 512\)/);
+  });
+
+  it('trains a few steps and resumes from its own checkpoint files', async () => {
+    const config = multilingual({ steps: 3, checkpointEvery: 2 });
+    const first = await createTrainingEncoder(config, { trainDataset: dataset, pretrained: shippedMultilingual() });
+    const checkpoints: TrainingCheckpoint[] = [];
+    const before = values(first.encoder);
+    const result = await runTraining(config, { dataset, encoder: first.encoder, exportModel: first.exportModel, now, stopAtStep: 2, onCheckpoint: (c) => void checkpoints.push(c) });
+    expect(result.step).toBe(2);
+    expect(values(first.encoder)).not.toEqual(before);
+    const resumed = await createTrainingEncoder(config, { trainDataset: dataset, resume: memorySource('ckpt', new Map(Object.entries(checkpoints.at(-1)!.files))) });
+    expect(resumed.origin).toBe('resumed');
+    expect(values(resumed.encoder)).toEqual(values(first.encoder));
+    for (const e of [first.encoder, resumed.encoder]) e.dispose();
   });
 });
 

@@ -1,6 +1,10 @@
 /**
  * Builds the encoder a run trains, from its config (shared by the CLI and the training worker):
- *  - `model.builtin` (tiny | small): a WordPiece tokenizer trained on the run's TRAINING texts (with the
+ *  - `model.builtin` multilingual (pretrained): the shipped HF-layout folder, given as
+ *    {@link TrainingEncoderSources.pretrained} (Node: `dirSource(<package>/public/models/multilingual)`, the
+ *    browser: the files fetched from the app's origin), loaded like `model.checkpoint` with the run config's
+ *    pooling, dropout and freezeEmbeddings;
+ *  - `model.builtin` tiny | small (random init): a WordPiece tokenizer trained on the run's TRAINING texts (with the
  *    "Query: " / "Passage: " prefixes, exactly the inputs the encoder sees; never evaluation texts) and
  *    a seeded random init `initEncoderWeights(config, deriveSeed(seed, 'model-init'))`, dropout from the
  *    run config;
@@ -11,12 +15,14 @@
  */
 import type { RetrievalDataset } from '../data/types';
 import type { RunConfig } from '../experiment/runConfig';
-import { builtinEncoderConfig } from '../model/builtinConfigs';
+import { ConfigError } from '../errors';
+import { builtinEncoderConfig, isPretrainedModel, PRETRAINED_FOLDERS, type BuiltinModel } from '../model/builtinConfigs';
 import { buildBuiltinTokenizer } from '../model/builtinTokenizer/buildBuiltinTokenizer';
 import type { CheckpointSource } from '../model/checkpointSource';
 import { TransformerEncoder } from '../model/encoder';
 import { initEncoderWeights } from '../model/init';
 import { loadEncoderCheckpoint } from '../model/loadEncoderCheckpoint';
+import { maxSequenceLength } from '../model/positionIds';
 import { saveEncoderCheckpoint } from '../model/saveEncoderCheckpoint';
 import { loadTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../model/tokenizer';
 import { deriveSeed } from './rng';
@@ -27,7 +33,7 @@ export interface TrainingEncoder {
   /** the model's checkpoint files (HF + sentence-transformers layout, tokenizer included): `TrainDeps.exportModel` */
   exportModel: () => Promise<Record<string, Uint8Array>>;
   /** how it was built, for logs */
-  origin: 'builtin' | 'checkpoint' | 'resumed';
+  origin: 'builtin' | 'pretrained' | 'checkpoint' | 'resumed';
 }
 
 export interface TrainingEncoderSources {
@@ -37,6 +43,8 @@ export interface TrainingEncoderSources {
   baseCheckpoint?: CheckpointSource;
   /** the run checkpoint being resumed (its model files) */
   resume?: CheckpointSource;
+  /** the shipped folder of the pretrained built-in `model.builtin` names (`PRETRAINED_FOLDERS`) */
+  pretrained?: CheckpointSource;
 }
 
 /** The texts the built-in tokenizer is trained on: prefixed training queries and candidates. */
@@ -62,18 +70,29 @@ export async function createTrainingEncoder(config: RunConfig, sources: Training
   let encoder: TransformerEncoder;
   let tokenizerFiles: Record<string, unknown>;
   let origin: TrainingEncoder['origin'];
-  if (sources.resume || m.checkpoint !== undefined) {
-    const source = sources.resume ?? sources.baseCheckpoint;
-    if (!source) throw new Error('createTrainingEncoder: model.checkpoint is set but no baseCheckpoint source was given');
+  const pretrained = m.builtin !== undefined && isPretrainedModel(m.builtin) ? m.builtin : null;
+  if (sources.resume || m.checkpoint !== undefined || pretrained !== null) {
+    const source = sources.resume ?? (pretrained !== null ? sources.pretrained : sources.baseCheckpoint);
+    if (!source) {
+      throw pretrained !== null
+        ? new ConfigError(`the pretrained built-in model "${pretrained}" needs its files (public/${PRETRAINED_FOLDERS[pretrained].path}/), and none were given`)
+        : new Error('createTrainingEncoder: model.checkpoint is set but no baseCheckpoint source was given');
+    }
     encoder = await load(source);
+    if (pretrained !== null && !sources.resume && m.maxLength > maxSequenceLength(encoder.config)) {
+      const limit = maxSequenceLength(encoder.config);
+      encoder.dispose();
+      throw new ConfigError(`model.maxLength: the built-in "${pretrained}" model takes at most ${limit} tokens (got ${m.maxLength})`);
+    }
     tokenizerFiles = {};
     for (const name of [TOKENIZER_FILE, TOKENIZER_CONFIG_FILE]) {
       const bytes = await readOptional(source, name);
       if (bytes) tokenizerFiles[name] = bytes;
     }
-    origin = sources.resume ? 'resumed' : 'checkpoint';
+    origin = sources.resume ? 'resumed' : pretrained !== null ? 'pretrained' : 'checkpoint';
   } else {
-    const builtin = m.builtin!;
+    // neither a checkpoint nor a pretrained built-in: a random-init one (the schema allows no other)
+    const builtin = m.builtin as BuiltinModel;
     const tok = buildBuiltinTokenizer(builtinTokenizerTexts(sources.trainDataset, config.data.train.languages), m.vocabSize ? { vocabSize: m.vocabSize } : {});
     const encConfig = {
       ...builtinEncoderConfig(builtin, { vocabSize: tok.tokenizer.vocabSize, padTokenId: tok.tokenizer.padId }),

@@ -1,10 +1,10 @@
 /**
- * The Model cell's actions: a built-in architecture, or a checkpoint folder picked or dropped by the user
+ * The Model cell's actions: a built-in model (the pretrained multilingual one, or a random-init control), or a checkpoint folder picked or dropped by the user
  * (or a zip downloaded from a run), copied into browser storage and loaded once in the compute worker to
  * check it. "Evaluate" scores it on the evaluation data with the runs' evaluator and records the result as
  * an imported run, so a re-imported checkpoint can be compared with the run that saved it.
  */
-import type { BuiltinModel } from '../../core/model/builtinConfigs';
+import type { ModelBuiltin } from '../../core/model/builtinConfigs';
 import { EvaluationSchema, type RunRecord } from '../../core/experiment/notebook';
 import { parseRunConfig } from '../../core/experiment/runConfig';
 import { useAppStore } from '../store/store';
@@ -14,7 +14,8 @@ import { loadData, loadedDatasetFiles } from './data';
 import { PRESETS, DEFAULT_PRESET } from './presets';
 import { draftToConfig } from './runDraft';
 
-export function chooseBuiltin(config: BuiltinModel): void {
+/** Picks a built-in model: the pretrained `multilingual` or a random-init control (`tiny`, `small`). */
+export function chooseBuiltin(config: ModelBuiltin): void {
   useAppStore.setState({ model: { kind: 'builtin', config }, modelStatus: { state: 'idle' } });
 }
 

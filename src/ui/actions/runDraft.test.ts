@@ -21,6 +21,24 @@ describe('run form → run config', () => {
     expect(strategyLabel(config.strategy)).toBe('Adversarial λmax=0.3');
   });
 
+  it('gives the pretrained built-in multilingual model no vocabulary (it brings its tokenizer), from any preset', () => {
+    const multilingual = preset('multilingual');
+    expect(multilingual.model).toMatchObject({ builtin: 'multilingual' });
+    const config = draftToConfig(draftFromPreset('multilingual', multilingual), multilingual, data, createDefaultNotebook().model);
+    expect(createDefaultNotebook().model).toEqual({ kind: 'builtin', config: 'multilingual' });
+    expect(config.model).toEqual({ ...multilingual.model, builtin: 'multilingual' });
+    expect(config.model.vocabSize).toBeUndefined();
+    expect(draftToConfig(draftFromPreset('tiny', tiny), tiny, data, { kind: 'builtin', config: 'multilingual' }).model).toEqual({
+      builtin: 'multilingual',
+      pooling: tiny.model.pooling,
+      maxLength: tiny.model.maxLength,
+      freezeEmbeddings: tiny.model.freezeEmbeddings,
+    });
+    // the random-init controls from the default preset: the tokenizer trainer's default vocabulary
+    const small = draftToConfig(draftFromPreset('multilingual', multilingual), multilingual, data, { kind: 'builtin', config: 'small' });
+    expect(small.model).toEqual({ ...multilingual.model, builtin: 'small' });
+  });
+
   it('uses an imported checkpoint by its storage key and drops the built-in vocabulary', () => {
     const config = draftToConfig(draftFromPreset('tiny', tiny), tiny, data, { kind: 'checkpoint', name: 'x', key: 'models/x-1', files: [] });
     expect(config.model.checkpoint).toBe('models/x-1');

@@ -5,6 +5,7 @@
 import type { DataSelection, ModelChoice } from '../../core/experiment/notebook';
 import { parseRunConfig, type RunConfig, type StrategyKind } from '../../core/experiment/runConfig';
 import type { BackendPreference } from '../../core/model/backendNames';
+import { isPretrainedModel } from '../../core/model/builtinConfigs';
 
 export interface RunDraft {
   /** preset name (file name without `.json`) */
@@ -70,8 +71,14 @@ function strategyOf(draft: RunDraft, preset: RunConfig): RunConfig['strategy'] {
  */
 export function draftToConfig(draft: RunDraft, preset: RunConfig, data: DataSelection, model: ModelChoice): RunConfig {
   const { vocabSize, builtin: _b, checkpoint: _c, ...modelRest } = preset.model;
+  // the pretrained built-in and a checkpoint bring their tokenizer; a random-init one trains its own, of the
+  // preset's vocabulary size (else the tokenizer trainer's default)
   const modelConfig =
-    model.kind === 'builtin' ? { ...modelRest, builtin: model.config, vocabSize: vocabSize ?? 2000 } : { ...modelRest, checkpoint: model.key };
+    model.kind === 'checkpoint'
+      ? { ...modelRest, checkpoint: model.key }
+      : isPretrainedModel(model.config)
+        ? { ...modelRest, builtin: model.config }
+        : { ...modelRest, builtin: model.config, ...(vocabSize !== undefined ? { vocabSize } : {}) };
   return parseRunConfig(
     {
       ...preset,

@@ -1,5 +1,5 @@
 import { useState, type DragEvent } from 'react';
-import { BUILTIN_CONFIGS, BUILTIN_MODELS, type BuiltinModel } from '../../core/model/builtinConfigs';
+import { BUILTIN_CONFIGS, BUILTIN_MODELS, DEFAULT_MODEL_BUILTIN, PRETRAINED_FOLDERS, PRETRAINED_MODELS, type BuiltinModel, type PretrainedModel } from '../../core/model/builtinConfigs';
 import { useAppStore } from '../store/store';
 import { chooseBuiltin, evaluateImportedCheckpoint, importCheckpoint } from '../actions/model';
 
@@ -31,7 +31,16 @@ function describe(name: BuiltinModel): string {
   return `${c.numLayers} layers, H ${c.hiddenSize}, ${c.numHeads} heads, FFN ${c.intermediateSize}, ≤ ${c.maxPositions - 2} tokens`;
 }
 
-/** Model: a built-in architecture trained from scratch, or a checkpoint folder (HF safetensors or a saved run). */
+/** The model card shipped beside a pretrained built-in's weights (served from `public/`). */
+function modelCardUrl(name: PretrainedModel): string {
+  const folder = PRETRAINED_FOLDERS[name];
+  return `${import.meta.env.BASE_URL}${folder.path}/${folder.card}`;
+}
+
+/**
+ * Model: the pretrained built-in (the default), a built-in architecture trained from scratch as a random-init
+ * control, or a checkpoint folder (HF safetensors or a saved run).
+ */
 export function ModelCell() {
   const model = useAppStore((s) => s.model);
   const status = useAppStore((s) => s.modelStatus);
@@ -41,10 +50,18 @@ export function ModelCell() {
     <section className="cell" aria-labelledby="model-title" data-testid="model-cell">
       <h2 id="model-title">Model</h2>
       <div className="model-choices">
+        {PRETRAINED_MODELS.map((m) => (
+          <label key={m} className="choice" data-testid={`model-choice-${m}`}>
+            <input type="radio" name="model" value={m} checked={model.kind === 'builtin' && model.config === m} onChange={() => chooseBuiltin(m)} />
+            <strong>built-in {m}</strong> <span className="muted">(pretrained on openly licensed translations{m === DEFAULT_MODEL_BUILTIN ? '; default' : ''}); its own tokenizer;{' '}
+              <a href={modelCardUrl(m)} target="_blank" rel="noopener noreferrer" data-testid={`model-card-${m}`}>model card</a>
+            </span>
+          </label>
+        ))}
         {BUILTIN_MODELS.map((m) => (
-          <label key={m} className="choice">
-            <input type="radio" name="model" checked={model.kind === 'builtin' && model.config === m} onChange={() => chooseBuiltin(m)} />
-            <strong>built-in {m}</strong> <span className="muted">{describe(m)}; tokenizer trained on the training texts; seeded random init</span>
+          <label key={m} className="choice" data-testid={`model-choice-${m}`}>
+            <input type="radio" name="model" value={m} checked={model.kind === 'builtin' && model.config === m} onChange={() => chooseBuiltin(m)} />
+            <strong>{m} — random init (control)</strong> <span className="muted">{describe(m)}; tokenizer trained on the training texts; seeded random init</span>
           </label>
         ))}
         <div
