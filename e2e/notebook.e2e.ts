@@ -5,12 +5,12 @@
  * file round-trips; a downloaded checkpoint re-imports and evaluates to the run's mAP; a reload mid-run
  * resumes from the last checkpoint. Screenshots of each panel go to test-results/.
  */
-import { readFileSync } from 'node:fs';
 import { unzipSync } from 'fflate';
 import { evaluateTrec, parseQrels, parseRun } from '../src/core/metrics/trec';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { Browser, Download, Locator, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { collectPageErrors, launchChromium } from './browser';
+import { card, chooseTinyControl, launchRun, loadData, saveDownload, setNumber } from './notebookHelpers';
 
 const baseUrl = inject('baseUrl');
 const STEPS = 6;
@@ -29,12 +29,6 @@ const RUN_BACKEND = process.env.XLIR_E2E_RUN_BACKEND ?? 'wasm';
  * kept both cores busy; the test holds the app to 500 ms and prints the longest task it saw.
  */
 const LONG_TASK_MS = Number(process.env.XLIR_E2E_LONG_TASK_MS ?? 500);
-
-async function saveDownload(page: Page, click: () => Promise<void>, timeout = 60_000): Promise<{ name: string; bytes: Buffer }> {
-  const [download] = (await Promise.all([page.waitForEvent('download', { timeout }), click()])) as [Download, void];
-  const path = await download.path();
-  return { name: download.suggestedFilename(), bytes: readFileSync(path) };
-}
 
 function pngSize(bytes: Buffer): { width: number; height: number } {
   expect(bytes.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
@@ -56,25 +50,9 @@ const now = (page: Page) => page.evaluate(() => performance.now());
 const longTasks = (page: Page, from: number, to: number) =>
   page.evaluate(([a, b]) => (window as unknown as { xlirLongTasks: { start: number; duration: number }[] }).xlirLongTasks.filter((t) => t.start >= a! && t.start <= b!), [from, to]);
 
-async function setNumber(page: Page, testId: string, value: number): Promise<void> {
-  await page.getByTestId(testId).fill(String(value));
+function launch(page: Page, strategy: string, steps: number, checkpointEvery: number, sampledEvalEvery: number): Promise<void> {
+  return launchRun(page, { backend: RUN_BACKEND, strategy, steps, checkpointEvery, sampledEvalEvery });
 }
-
-async function loadData(page: Page): Promise<void> {
-  await page.getByTestId('load-data').click();
-  await page.getByTestId('data-status').and(page.locator('[data-state="loaded"]')).waitFor({ timeout: 120_000 });
-}
-
-async function launch(page: Page, strategy: string, steps: number, checkpointEvery: number, sampledEvery: number): Promise<void> {
-  await page.getByLabel('run backend').selectOption(RUN_BACKEND);
-  await page.getByTestId('strategy').selectOption(strategy);
-  await setNumber(page, 'steps', steps);
-  await setNumber(page, 'checkpoint-every', checkpointEvery);
-  await setNumber(page, 'sampled-eval-every', sampledEvery);
-  await page.getByTestId('launch-run').click();
-}
-
-const card = (page: Page, i: number): Locator => page.getByTestId('run-card').nth(i);
 
 describe('research notebook', () => {
   let browser: Browser;
@@ -95,7 +73,14 @@ describe('research notebook', () => {
     // auto passes over the SwiftShader WebGPU adapter (slower than wasm on this CPU)
     expect(await page.getByTestId('backend-line').getAttribute('data-backend')).toBe('wasm');
 
-    // Data: the tiny preset's MLQA-R → XQuAD-R (de, en, es) from the served folder.
+    // The default page starts from the pretrained built-in multilingual model and its preset.
+    expect(await page.getByTestId('model-choice-multilingual').locator('input').isChecked()).toBe(true);
+    expect(await page.getByTestId('model-choice-tiny').locator('input').isChecked()).toBe(false);
+    expect(await page.getByTestId('model-choice-multilingual').textContent()).toContain('pretrained on openly licensed translations; default');
+    expect(await page.getByTestId('model-card-multilingual').getAttribute('href')).toBe('/models/multilingual/MODEL_CARD.md');
+    expect(await page.getByLabel('preset').inputValue()).toBe('multilingual');
+
+    // Data: the default preset's MLQA-R → XQuAD-R (de, en, es) from the served folder.
     await loadData(page);
     expect(await page.getByTestId('data-counts-eval').textContent()).toContain('1,190');
     expect(await page.getByTestId('parallel-view').locator('tbody tr').count()).toBe(3);
@@ -170,6 +155,10 @@ describe('research notebook', () => {
     // The notebook file round-trips: save, open, save again gives the same bytes.
     const saved = await saveDownload(page, () => page.getByTestId('save-notebook').click());
     expect(saved.name).toMatch(/\.xlir\.json$/);
+    // both runs trained the pretrained model the page started with (its own tokenizer: no vocabSize)
+    const savedRuns = (JSON.parse(saved.bytes.toString('utf8')) as { runs: { config: { model: Record<string, unknown> } }[] }).runs;
+    for (const r of savedRuns) expect(r.config.model).toMatchObject({ builtin: 'multilingual' });
+    for (const r of savedRuns) expect(r.config.model.vocabSize).toBeUndefined();
     await page.getByTestId('open-notebook-input').setInputFiles({ name: saved.name, mimeType: 'application/json', buffer: saved.bytes });
     await expect.poll(() => page.getByTestId('run-card').count()).toBe(2);
     const again = await saveDownload(page, () => page.getByTestId('save-notebook').click());
@@ -227,6 +216,7 @@ describe('research notebook', () => {
     await recordLongTasks(page);
     await page.goto(`${baseUrl}/`);
     await page.getByTestId('backend-line').and(page.locator('[data-state="ready"]')).waitFor({ timeout: 120_000 });
+    await chooseTinyControl(page);
     await loadData(page);
     const t0 = await now(page);
     for (const strategy of ['hybrid', 'adversarial']) {
@@ -267,6 +257,7 @@ describe('research notebook', () => {
     const errors = collectPageErrors(page);
     await page.goto(`${baseUrl}/?backend=wasm`);
     await page.getByTestId('backend-line').and(page.locator('[data-state="ready"]')).waitFor({ timeout: 120_000 });
+    await chooseTinyControl(page);
     await loadData(page);
     // long enough (tens of seconds) that the export and the crash land while both runs still train
     const STEPS_CRASH = 400;
@@ -328,6 +319,7 @@ describe('research notebook', () => {
     const errors = collectPageErrors(page);
     await page.goto(`${baseUrl}/`);
     await page.getByTestId('backend-line').and(page.locator('[data-state="ready"]')).waitFor({ timeout: 120_000 });
+    await chooseTinyControl(page);
     await loadData(page);
     // A note, to check it survives too.
     await page.getByTestId('add-note-0').click();

@@ -15,14 +15,25 @@ export function pretrainedFileUrl(name: PretrainedModel, file: string): string {
 async function fetchFile(name: PretrainedModel, file: string): Promise<Uint8Array> {
   const url = pretrainedFileUrl(name, file);
   const where = `${PRETRAINED_FOLDERS[name].path}/${file}`;
-  let response: Response;
+  const attempt = async (init: RequestInit): Promise<Uint8Array> => {
+    const response = await fetch(url, init);
+    if (!response.ok) throw new NetworkError(where, `the built-in "${name}" model's file could not be fetched from ${url} (HTTP ${response.status})`);
+    // the body is read inside the attempt: a failure while streaming it rejects here, not in fetch()
+    return new Uint8Array(await response.arrayBuffer());
+  };
   try {
-    response = await fetch(url);
-  } catch (err) {
-    throw new NetworkError(where, `the built-in "${name}" model's file could not be fetched from ${url} (${err instanceof Error ? err.message : String(err)})`);
+    return await attempt({});
+  } catch (first) {
+    if (first instanceof NetworkError) throw first;
+    // Two workers fetching the same large file at once can make Chromium's HTTP cache fail the second
+    // (net::ERR_CACHE_WRITE_FAILURE, seen with two runs launched together): fetch it again past the cache.
+    try {
+      return await attempt({ cache: 'no-store' });
+    } catch (err) {
+      if (err instanceof NetworkError) throw err;
+      throw new NetworkError(where, `the built-in "${name}" model's file could not be fetched from ${url} (${err instanceof Error ? err.message : String(err)})`);
+    }
   }
-  if (!response.ok) throw new NetworkError(where, `the built-in "${name}" model's file could not be fetched from ${url} (HTTP ${response.status})`);
-  return new Uint8Array(await response.arrayBuffer());
 }
 
 async function fetchAll(name: PretrainedModel): Promise<Map<string, Uint8Array>> {
