@@ -73,7 +73,7 @@ export function pretrainEncoderConfig(config: PretrainConfig, tokenizer: HfToken
 export function createPretrainEncoder(config: PretrainConfig, tokenizer: HfTokenizer): { encoder: TransformerEncoder; frozen: string[] } {
   const encConfig = pretrainEncoderConfig(config, tokenizer);
   const weights = initEncoderWeights(encConfig, deriveSeed(config.seed, 'pretrain-init'));
-  const frozen = config.model.numLayers === 0 ? ORDER_FREE : [];
+  const frozen = frozenWhilePretraining(config);
   for (const name of frozen) weights.get(name)!.data.fill(0);
   const encoder = new TransformerEncoder({ config: encConfig, weights, tokenizer, pooling: config.model.pooling, freezeEmbeddings: false });
   return { encoder, frozen };
@@ -81,5 +81,5 @@ export function createPretrainEncoder(config: PretrainConfig, tokenizer: HfToken
 
 /** The frozen variables of a pretraining run with this config (a resumed run's encoder comes from its checkpoint). */
 export function frozenWhilePretraining(config: PretrainConfig): string[] {
-  return config.model.numLayers === 0 ? ORDER_FREE : [];
+  return config.model.numLayers === 0 ? [...ORDER_FREE] : [];
 }

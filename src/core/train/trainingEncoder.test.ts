@@ -128,9 +128,13 @@ describe('createTrainingEncoder with the pretrained built-in multilingual model'
     const missing = await createTrainingEncoder(multilingual(), { trainDataset: dataset }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ConfigError);
     expect((missing as Error).message).toMatch(/"multilingual".*public\/models\/multilingual/);
-    const long = await createTrainingEncoder(multilingual({ model: { builtin: 'multilingual', pooling: 'mean', maxLength: 512, freezeEmbeddings: false } }), { trainDataset: dataset, pretrained: shippedMultilingual() }).catch((e: unknown) => e);
+    // the shipped model takes 512 tokens, the schema's limit; a pretrained folder with fewer positions (the
+    // tiny XLM-R fixture: 64 tokens) stands in for one whose limit a config can exceed
+    const fixture = path.resolve(__dirname, '../../../../shared/fixtures/tiny-xlmr');
+    const short = memorySource('short', new Map(['config.json', 'model.safetensors', 'tokenizer.json'].map((f) => [f, new Uint8Array(readFileSync(path.join(fixture, f)))])));
+    const long = await createTrainingEncoder(multilingual({ model: { builtin: 'multilingual', pooling: 'mean', maxLength: 100, freezeEmbeddings: false } }), { trainDataset: dataset, pretrained: short }).catch((e: unknown) => e);
     expect(long).toBeInstanceOf(ConfigError);
-    expect((long as Error).message).toMatch(/^model\.maxLength: .*at most \d+ tokens \(got 512\)/);
+    expect((long as Error).message).toMatch(/^model\.maxLength: .*at most 64 tokens \(got 100\)/);
   });
 
   it('trains a few steps and resumes from its own checkpoint files', async () => {
