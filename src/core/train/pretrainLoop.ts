@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import packageJson from '../../../package.json';
 import type { ParallelPairs } from '../data/parallelCorpus';
-import { CheckpointError, ConfigError, DataFormatError } from '../errors';
+import { CheckpointError, ConfigError } from '../errors';
+import { parseJsonWith } from '../metrics/resultSchema';
 import { PretrainConfigSchema, type PretrainConfig } from '../experiment/pretrainConfig';
 import type { TrainableEncoder } from '../model/types';
 import { AdamW } from './adamw';
@@ -215,19 +216,8 @@ export async function runPretraining(config: PretrainConfig, deps: PretrainDeps)
   }
 }
 
-/** @throws CheckpointError / DataFormatError naming the file */
+/** @throws CheckpointError when missing, DataFormatError naming the file and field */
 export function parsePretrainManifest(bytes: Uint8Array | undefined, file: string): PretrainManifest {
   if (!bytes) throw new CheckpointError(`${file} is missing`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (err) {
-    throw new DataFormatError(file, '(json)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const parsed = PretrainManifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DataFormatError(file, issue.path.join('.') || '(root)', issue.message);
-  }
-  return parsed.data;
+  return parseJsonWith(PretrainManifestSchema, new TextDecoder().decode(bytes), file);
 }
