@@ -26,6 +26,7 @@ import { parseManifest, MANIFEST_FILE } from '../src/core/train/trainingCheckpoi
 import { readCheckpointFolder } from './opfsCheckpoints';
 import { evaluateEncoder } from './evaluateEncoder';
 import { embedDataset } from '../src/core/train/embedDataset';
+import { checkpointEmbedSettings } from '../src/core/train/checkpointEmbedSettings';
 import { trecRunFiles } from '../src/core/metrics/trecRuns';
 
 const post = (event: WorkerEvent) => self.postMessage(event);
@@ -100,18 +101,24 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
       case 'model/evaluate':
       case 'model/export-trec': {
         const files = await readCheckpointFolder(command.key);
+        const source = memorySource(command.key, files);
+        // Embedding settings (length, pooling) from the checkpoint's own files, as `xlir evaluate` reads
+        // them; the command's maxLength only for a folder that states none. Inspecting skips the checks
+        // so that a checkpoint with disagreeing files can still be looked at.
+        const settings = command.type === 'model/inspect' ? null : await checkpointEmbedSettings(source, { defaultMaxLength: command.maxLength });
         const manifestBytes = files.get(MANIFEST_FILE);
-        const manifest = manifestBytes ? parseManifest(manifestBytes, `${command.key}/${MANIFEST_FILE}`) : null;
+        const manifest = settings ? settings.manifest : manifestBytes ? parseManifest(manifestBytes, command.key) : null;
         // Evaluate on the backend the checkpoint was trained (and evaluated) on, so the numbers match the run's.
         const previous = tf.getBackend() as BackendName;
         const wanted = command.type !== 'model/inspect' && manifest && isBackendPreference(manifest.backend) ? (manifest.backend as BackendName) : previous;
         if (wanted !== previous) await initBackend(wanted, { wasmPaths: WASM_PATHS });
-        const encoder = await loadEncoderCheckpoint(memorySource(command.key, files), { loadTokenizer, pooling: manifest?.config.model.pooling });
+        const pooling = settings ? settings.pooling : manifest?.config.model.pooling;
+        const encoder = await loadEncoderCheckpoint(source, { loadTokenizer, ...(pooling ? { pooling } : {}) });
         try {
           const c = encoder.config;
           const summary = `${c.modelType}, ${c.numLayers} layers, H ${c.hiddenSize}, ${c.numHeads} heads, vocabulary ${c.vocabSize.toLocaleString('en')}, ${encoder.pooling} pooling${manifest ? `; saved by a run at step ${manifest.step}` : ''}`;
-          if (command.type === 'model/inspect') {
-            post({ type: 'model/inspected', requestId: command.requestId, summary, runConfig: manifest?.config ?? null });
+          if (command.type === 'model/inspect' || !settings) {
+            post({ type: 'model/inspected', requestId: command.requestId, summary, runConfig: manifest?.config ?? null, runStep: manifest?.step ?? null });
             break;
           }
           const dataset = datasets.get(command.dataset);
@@ -119,17 +126,17 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
           const missing = command.languages.filter((l) => !dataset.languages.includes(l));
           if (missing.length) throw new ConfigError(`the loaded ${command.dataset} lacks ${missing.join(', ')}; load them in the Data cell`);
           const view = dataset.languages.length === command.languages.length ? dataset : await parseSubset(command.dataset, command.languages);
+          const embedded = `embedded with at most ${settings.maxLength} tokens (${settings.maxLengthFrom})`;
           if (command.type === 'model/export-trec') {
             // The same embeddings and scorer as model/evaluate, so each re-scored cell gives the run's mAP.
-            const maxLength = manifest?.config.model.maxLength ?? command.maxLength;
-            const embeddings = await embedDataset(encoder, view, { batchSize: 64, maxLength, padMultiple: padMultipleFor(wanted) });
+            const embeddings = await embedDataset(encoder, view, { batchSize: settings.batchSize, maxLength: settings.maxLength, padMultiple: padMultipleFor(wanted) });
             const files = await trecRunFiles(view, embeddings, command.settings, { depth: command.depth, tag: command.tag });
-            const event: WorkerEvent = { type: 'model/trec-files', requestId: command.requestId, summary: `${summary}; embedded and scored on ${wanted}`, depth: command.depth, files };
+            const event: WorkerEvent = { type: 'model/trec-files', requestId: command.requestId, summary: `${summary}; ${embedded} and scored on ${wanted}`, depth: command.depth, files };
             self.postMessage(event, { transfer: files.flatMap((f) => [f.qrels.buffer, f.run.buffer]) });
             break;
           }
-          const result = await evaluateEncoder(encoder, view, { maxLength: manifest?.config.model.maxLength ?? command.maxLength, padMultiple: padMultipleFor(wanted) });
-          post({ type: 'model/evaluated', requestId: command.requestId, summary: `${summary}; evaluated on ${wanted}`, result });
+          const result = await evaluateEncoder(encoder, view, { maxLength: settings.maxLength, batchSize: settings.batchSize, padMultiple: padMultipleFor(wanted) });
+          post({ type: 'model/evaluated', requestId: command.requestId, summary: `${summary}; ${embedded}, evaluated on ${wanted}`, result });
         } finally {
           encoder.dispose();
           if (wanted !== previous) await initBackend(previous, { wasmPaths: WASM_PATHS });

@@ -9,6 +9,7 @@ import type { RetrievalDataset } from '../src/core/data/types';
 import { evaluateRetrieval } from '../src/core/metrics/evaluateRetrieval';
 import type { RetrievalResult } from '../src/core/metrics/resultSchema';
 import type { TrainableEncoder } from '../src/core/model/types';
+import { EMBED_BATCH_SIZE } from '../src/core/train/checkpointEmbedSettings';
 import { embedDataset } from '../src/core/train/embedDataset';
 
 /** @returns the dataset with only the queries of at most `questions` question ids (evenly spaced) */
@@ -21,8 +22,9 @@ export function sampledDataset(dataset: RetrievalDataset, questions: number): Re
 }
 
 export interface EvaluateEncoderOptions {
+  /** most tokens per text, special tokens included: the run's maxLength, or a saved checkpoint's `checkpointEmbedSettings` */
   maxLength: number;
-  /** texts per forward pass (default 64) */
+  /** texts per forward pass (default {@link EMBED_BATCH_SIZE}, as the CLI) */
   batchSize?: number;
   /** pad batches to a multiple of this many tokens (`padMultipleFor(backend)`; default 1) */
   padMultiple?: number;
@@ -34,7 +36,7 @@ export async function evaluateEncoder(encoder: TrainableEncoder, dataset: Retrie
   const total = dataset.queries.length + dataset.candidates.length;
   let lastReport = 0;
   const embeddings = await embedDataset(encoder, dataset, {
-    batchSize: options.batchSize ?? 64,
+    batchSize: options.batchSize ?? EMBED_BATCH_SIZE,
     maxLength: options.maxLength,
     padMultiple: options.padMultiple ?? 1,
     shouldStop: options.shouldStop,

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { ConfigError } from '../core/errors';
 
 /** A commander argument parser that accepts one of a closed vocabulary and names the flag when it refuses. */
 export function parseChoice<T extends string>(flag: string, choices: readonly T[]) {
@@ -16,4 +17,17 @@ export function parsePositiveInt(flag: string) {
     if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a positive integer (got "${value}")`);
     return n;
   };
+}
+
+/**
+ * Runs `task`, turning a core ConfigError about `flag` (its message starts with the flag, e.g. core's
+ * "--max-length 65 is more than the 64 tokens …") into a usage error (exit 2), like any bad option value.
+ */
+export async function flagErrorsAsUsage<T>(flag: string, task: () => Promise<T>): Promise<T> {
+  try {
+    return await task();
+  } catch (err) {
+    if (err instanceof ConfigError && err.message.startsWith(`${flag} `)) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
 }

@@ -50,3 +50,13 @@ describe('progress', () => {
     expect(lines.at(-1)).toBe('evaluating');
   });
 });
+
+describe('progress in steps of more than one (texts embedded per batch)', () => {
+  it('prints a plain line whenever a multiple of `every` is crossed, the first update and the last', () => {
+    const plain = stream(false);
+    const p = createProgress<{ step: number }>({ total: 300, start: 0, stream: plain.s, now: () => 0, every: 100, describe: (l, total) => `${l.step}/${total}` });
+    for (const step of [64, 128, 192, 256, 300]) p.update({ step });
+    p.done();
+    expect(plain.text()).toBe('64/300\n128/300\n256/300\n300/300\n');
+  });
+});

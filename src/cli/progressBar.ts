@@ -34,6 +34,12 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/** The text of an embedding progress line: `step` counts texts. */
+export function embedProgressText(log: { step: number }, total: number, textsPerSecond: number): string {
+  const eta = textsPerSecond > 0 ? (total - log.step) / textsPerSecond : Number.NaN;
+  return `embedding ${log.step.toLocaleString('en')}/${total.toLocaleString('en')} texts  ${textsPerSecond.toFixed(1)} texts/s  ETA ${formatDuration(eta)}`;
+}
+
 /** The text of a progress line (without the bar). */
 export function progressText(log: StepLog, total: number, stepsPerSecond: number): string {
   const eta = stepsPerSecond > 0 ? (total - log.step) / stepsPerSecond : Number.NaN;
@@ -55,6 +61,9 @@ export function createProgress<L extends { step: number } = StepLog>(o: Progress
   const every = o.every ?? Math.max(1, Math.round(o.total / 20));
   const t0 = o.now();
   let drawn = false;
+  // the last step reported: steps may advance by more than one (texts embedded per batch), so a plain
+  // line is due whenever a multiple of `every` was crossed, not only when hit
+  let last = o.start;
   return {
     update(log) {
       const elapsed = (o.now() - t0) / 1000;
@@ -66,9 +75,10 @@ export function createProgress<L extends { step: number } = StepLog>(o: Progress
         const line = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${text}`;
         o.stream.write(`\r\x1b[K${line.slice(0, Math.max(20, (o.stream.columns ?? 120) - 1))}`);
         drawn = true;
-      } else if (log.step % every === 0 || log.step === o.total || log.step === o.start + 1) {
+      } else if (Math.floor(log.step / every) > Math.floor(last / every) || log.step === o.total || (last === o.start && log.step > o.start)) {
         o.stream.write(`${text}\n`);
       }
+      last = log.step;
     },
     note(line) {
       if (tty && drawn) o.stream.write('\r\x1b[K');

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { RetrievalDataset } from '../../core/data/types';
 import { initBackend } from '../../core/model/backend';
 import { questionTranslationRetrieval } from '../../core/metrics/translationRetrieval';
+import { EMBED_BATCH_SIZE } from '../../core/train/checkpointEmbedSettings';
 import { BUILTIN_CHECKPOINT_PREFIX } from '../pretrainedModel';
 import { parsePositiveInt } from '../options';
 import { createOutput } from '../output';
@@ -25,8 +26,12 @@ export function registerAlign(program: Command): void {
       .command('align')
       .description('question translation retrieval P@1 (each language → English) of an encoder: its cross-lingual alignment, zero-shot')
       .requiredOption('--checkpoint <dir>', `encoder checkpoint folder, or ${BUILTIN_CHECKPOINT_PREFIX}multilingual for the shipped model`)
-      .option('--batch-size <n>', 'texts per forward pass', parsePositiveInt('--batch-size'), 64)
-      .option('--max-length <n>', 'most tokens per text (default: min(128, the model limit))', parsePositiveInt('--max-length')),
+      .option('--batch-size <n>', 'texts per forward pass', parsePositiveInt('--batch-size'), EMBED_BATCH_SIZE)
+      .option(
+        '--max-length <n>',
+        "most tokens per text, special tokens included (default: the checkpoint's own, as xlir evaluate: its run manifest's maxLength or sentence_bert_config.json's max_seq_length, else min(128, the model limit))",
+        parsePositiveInt('--max-length'),
+      ),
   ).action(async (opts: AlignOptions, cmd: Command) => {
     const out = createOutput(Boolean(cmd.optsWithGlobals().json));
     await initBackend('wasm');

@@ -9,11 +9,19 @@ import { Writable } from 'node:stream';
 import { vi } from 'vitest';
 import { main } from '../main';
 
-/** Runs the CLI, returning exit code, stdout and stderr. */
-export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Runs the CLI, returning exit code, stdout, stderr (the error line `main` writes) and info (what
+ * commands write to process.stderr: notes and progress).
+ */
+export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string; info: string }> {
   let stdout = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stdout += String(chunk);
+    return true;
+  });
+  let info = '';
+  const infoSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    info += String(chunk);
     return true;
   });
   let stderr = '';
@@ -24,9 +32,11 @@ export async function runCli(args: string[]): Promise<{ code: number; stdout: st
     },
   });
   try {
-    return { code: await main(args, err), stdout, stderr };
+    const code = await main(args, err);
+    return { code, stdout, stderr, info };
   } finally {
     spy.mockRestore();
+    infoSpy.mockRestore();
   }
 }
 

@@ -5,11 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { BACKEND_PREFERENCES, initBackend, type BackendPreference } from '../../core/model/backend';
-import { loadEncoderCheckpoint } from '../../core/model/loadEncoderCheckpoint';
-import { maxSequenceLength } from '../../core/model/positionIds';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { POOLINGS, type Pooling } from '../../core/model/types';
-import { parseChoice, parsePositiveInt } from '../options';
+import { loadCheckpointForEmbedding } from '../../core/train/checkpointEmbedSettings';
+import { flagErrorsAsUsage, parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
 import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
 
@@ -30,7 +29,11 @@ export function registerEmbed(program: Command): void {
     .requiredOption('--checkpoint <dir>', `checkpoint folder, or ${BUILTIN_CHECKPOINT_PREFIX}multilingual for the shipped pretrained model`)
     .option('--text <text>', 'a text to embed (repeat for several)', collect)
     .option('--pooling <mode>', `pooling (${POOLINGS.join(', ')}; default: the checkpoint's sentence-transformers pooling, else mean)`, parseChoice('--pooling', POOLINGS))
-    .option('--max-length <n>', "most tokens per text, special tokens included (default: the model's limit)", parsePositiveInt('--max-length'))
+    .option(
+      '--max-length <n>',
+      "most tokens per text, special tokens included (default: the checkpoint's own: its run manifest's maxLength or sentence_bert_config.json's max_seq_length, else the model's limit)",
+      parsePositiveInt('--max-length'),
+    )
     .option('--backend <name>', `backend preference (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
     .action(async (opts: { checkpoint: string; text?: string[]; pooling?: Pooling; maxLength?: number; backend: BackendPreference }, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
@@ -38,13 +41,17 @@ export function registerEmbed(program: Command): void {
       if (texts.length === 0) throw new InvalidArgumentError('give at least one --text');
       await initBackend(opts.backend);
       const source = checkpointArgSource(opts.checkpoint);
-      const encoder = await loadEncoderCheckpoint(source, { pooling: opts.pooling, loadTokenizer });
+      // the same settings as `xlir evaluate` and the app (checkpointEmbedSettings); a lone text defaults to the model's limit
+      const { encoder, settings } = await flagErrorsAsUsage('--max-length', () =>
+        loadCheckpointForEmbedding(source, {
+          loadTokenizer,
+          defaultMaxLength: 'limit',
+          ...(opts.pooling ? { pooling: opts.pooling } : {}),
+          ...(opts.maxLength !== undefined ? { maxLength: opts.maxLength, maxLengthName: '--max-length' } : {}),
+        }),
+      );
       try {
-        const limit = maxSequenceLength(encoder.config);
-        if (opts.maxLength !== undefined && opts.maxLength > limit) {
-          throw new InvalidArgumentError(`--max-length ${opts.maxLength} is more than the ${limit} tokens this model's positions allow`);
-        }
-        const batch = encoder.tokenize(texts, opts.maxLength ?? limit);
+        const batch = encoder.tokenize(texts, settings.maxLength);
         const vectors = tf.tidy(() => encoder.embed(batch, { training: false }).arraySync());
         const report: EmbedReport = {
           checkpoint: source.name,

@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { XQUAD_R_LANGUAGES } from '../../core/data/languages';
@@ -89,9 +89,30 @@ describe('xlir evaluate', () => {
     const r = await run(args('--embeddings', missing, '--out', path.join(dir, 'never.json')));
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`xlir: cannot read embeddings file ${missing} (ENOENT)\n`);
-    const u = await run(args('--embeddings', missing));
+    const u = await run(['evaluate', '--data', dir, '--embeddings', missing]);
     expect(u.code).toBe(2);
-    expect(u.stderr).toBe("xlir: required option '--out <file>' not specified\n");
+    expect(u.stderr).toBe("xlir: required option '--dataset <name>' not specified\n");
+  });
+
+  it('prints the scores without --out (issue 20, item 13), writing no file', async () => {
+    const before = await readdir(dir);
+    const r = await run(args('--embeddings', path.join(dir, 'emb.json')));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')).toEqual([
+      'mlqa-r: 2 languages (de en), 5 queries, 5 candidates, dim 2',
+      'mono   mAP 0.5833  R@1  0.1667  (macro over 2 cells)',
+      'cross  mAP 0.6250  R@1  0.2500  (macro over 2 cells)',
+      'multi  mAP 0.3958  R@10 1.0000  rank distance 2.1  (macro over 2 query languages)',
+      '',
+    ]);
+    const j = await run(['--json', ...args('--embeddings', path.join(dir, 'emb.json'))]);
+    expect(j.code).toBe(0);
+    const printed = JSON.parse(j.stdout) as Record<string, unknown>;
+    expect(printed).not.toHaveProperty('out');
+    expect(printed).not.toHaveProperty('per_query');
+    expect(printed.cross).toMatchObject({ cells: { 'de->en': { map: 0.75, recall_1: 0.5, n: 2 } } });
+    expect(await readdir(dir)).toEqual(before);
   });
 });
 

@@ -8,14 +8,14 @@ import { SCORER_NAMES, SCORERS, type ScorerName } from '../../core/metrics/score
 import { BACKEND_PREFERENCES, initBackend, type BackendPreference } from '../../core/model/backend';
 import { resolveDataDir } from '../dataDir';
 import { loadDatasetFromDir } from '../loadDataset';
-import { parseChoice, parsePositiveInt } from '../options';
+import { flagErrorsAsUsage, parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
 import { readEmbeddingsFile, writeTextFile } from '../trecFiles';
 import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
-import { loadEncoderCheckpoint } from '../../core/model/loadEncoderCheckpoint';
 import { loadTokenizer } from '../../core/model/tokenizer';
-import { maxSequenceLength } from '../../core/model/positionIds';
+import { EMBED_BATCH_SIZE, loadCheckpointForEmbedding } from '../../core/train/checkpointEmbedSettings';
 import { embedDataset, type DatasetEmbeddings } from '../../core/train/embedDataset';
+import { createProgress, embedProgressText } from '../progressBar';
 
 /** Parses `--languages en,de` into language codes (checked against the dataset in {@link loadForCommand}). */
 export function parseLanguageList(value: string): Lang[] {
@@ -70,7 +70,7 @@ export function resultSummary(result: RetrievalResult) {
   return summary;
 }
 
-function formatSummary(r: RetrievalResult, counts: { queries: number; candidates: number }, out: string): string {
+function formatSummary(r: RetrievalResult, counts: { queries: number; candidates: number }, out: string | undefined): string {
   const f = (x: number | null) => (x === null ? 'n/a   ' : x.toFixed(4));
   const nCells = (c: Record<string, unknown>) => Object.keys(c).length;
   return [
@@ -78,19 +78,44 @@ function formatSummary(r: RetrievalResult, counts: { queries: number; candidates
     `mono   mAP ${f(r.mono.map)}  R@1  ${f(r.mono.recall_1)}  (macro over ${nCells(r.mono.cells)} cells)`,
     `cross  mAP ${f(r.cross.map)}  R@1  ${f(r.cross.recall_1)}  (macro over ${nCells(r.cross.cells)} cells)`,
     `multi  mAP ${f(r.multi.map)}  R@10 ${f(r.multi.recall_10)}  rank distance ${r.multi.rank_distance.toFixed(1)}  (macro over ${nCells(r.multi.per_language)} query languages)`,
-    `wrote ${out}`,
+    ...(out !== undefined ? [`wrote ${out}`] : []),
   ].join('\n');
 }
 
-/** Embeds the dataset with a checkpoint folder (HF layout or a run's `checkpoints/step-N`) or a pretrained built-in (`builtin:multilingual`). */
-export async function embedWithCheckpoint(dataset: RetrievalDataset, dir: string, opts: { batchSize: number; maxLength?: number }): Promise<DatasetEmbeddings> {
-  const encoder = await loadEncoderCheckpoint(checkpointArgSource(dir), { loadTokenizer });
+export interface EmbedWithCheckpointOptions {
+  /** texts per forward pass (default 64) */
+  batchSize?: number;
+  /** an explicit `--max-length`; default: the checkpoint's own (checkpointEmbedSettings) */
+  maxLength?: number;
+  /** where the settings line and the progress go (default process.stderr; null: silent) */
+  progress?: (NodeJS.WritableStream & { isTTY?: boolean; columns?: number }) | null;
+}
+
+/**
+ * Embeds the dataset with a checkpoint folder (HF layout or a run's `checkpoints/step-N`) or a pretrained
+ * built-in (`builtin:multilingual`), with the length and pooling the checkpoint's own files state
+ * (`checkpointEmbedSettings`, shared with the app's worker), showing progress on stderr.
+ */
+export async function embedWithCheckpoint(dataset: RetrievalDataset, dir: string, opts: EmbedWithCheckpointOptions = {}): Promise<DatasetEmbeddings> {
+  const { encoder, settings } = await flagErrorsAsUsage('--max-length', () =>
+    loadCheckpointForEmbedding(checkpointArgSource(dir), {
+      loadTokenizer,
+      ...(opts.maxLength !== undefined ? { maxLength: opts.maxLength, maxLengthName: '--max-length' } : {}),
+      batchSize: opts.batchSize ?? EMBED_BATCH_SIZE,
+    }),
+  );
+  const stream = opts.progress === undefined ? process.stderr : opts.progress;
+  const total = dataset.queries.length + dataset.candidates.length;
   try {
-    const limit = maxSequenceLength(encoder.config);
-    if (opts.maxLength !== undefined && opts.maxLength > limit) {
-      throw new InvalidArgumentError(`--max-length ${opts.maxLength} is more than the ${limit} tokens this model's positions allow`);
-    }
-    return await embedDataset(encoder, dataset, { batchSize: opts.batchSize, maxLength: opts.maxLength ?? Math.min(limit, 128) });
+    stream?.write(`embedding ${total.toLocaleString('en')} texts, at most ${settings.maxLength} tokens each (${settings.maxLengthFrom}), ${encoder.pooling} pooling, batches of ${settings.batchSize}\n`);
+    const progress = stream ? createProgress<{ step: number }>({ total, start: 0, stream, now: () => performance.now(), describe: embedProgressText }) : null;
+    const embeddings = await embedDataset(encoder, dataset, {
+      batchSize: settings.batchSize,
+      maxLength: settings.maxLength,
+      onProgress: (done) => progress?.update({ step: done }),
+    });
+    progress?.done();
+    return embeddings;
   } finally {
     encoder.dispose();
   }
@@ -101,13 +126,14 @@ interface EvaluateOptions extends DatasetOptions, ScoringOptions {
   checkpoint?: string;
   batchSize: number;
   maxLength?: number;
-  out: string;
+  out?: string;
 }
 
 /**
- * `xlir evaluate --dataset xquad-r|mlqa-r [--data DIR] (--embeddings FILE.json | --checkpoint DIR) --out RESULT.json`:
+ * `xlir evaluate --dataset xquad-r|mlqa-r [--data DIR] (--embeddings FILE.json | --checkpoint DIR) [--out RESULT.json]`:
  * the mono, cross and multi settings of `notes/paper-method.md` §2.2, from precomputed embeddings (dot
  * product) or by embedding the dataset with a checkpoint first; both go through the same evaluator.
+ * The scores are printed either way (`--json`: without per-query APs); `--out` also writes the full result.
  */
 export function registerEvaluate(program: Command): void {
   const cmd = program
@@ -116,9 +142,13 @@ export function registerEvaluate(program: Command): void {
   withScoringOptions(withDatasetOptions(cmd))
     .option('--embeddings <file>', 'JSON {"queries": {id: [floats]}, "candidates": {id: [floats]}} with canonical ids')
     .option('--checkpoint <dir>', `encoder checkpoint folder to embed the dataset with ("Query: " / "Passage: " prefixes), or ${BUILTIN_CHECKPOINT_PREFIX}multilingual for the shipped pretrained model, zero-shot`)
-    .option('--batch-size <n>', 'texts per forward pass with --checkpoint', parsePositiveInt('--batch-size'), 64)
-    .option('--max-length <n>', 'most tokens per text with --checkpoint (default: min(128, the model limit))', parsePositiveInt('--max-length'))
-    .requiredOption('--out <file>', 'where to write the result JSON (schema: core/metrics/resultSchema.ts)')
+    .option('--batch-size <n>', 'texts per forward pass with --checkpoint', parsePositiveInt('--batch-size'), EMBED_BATCH_SIZE)
+    .option(
+      '--max-length <n>',
+      "most tokens per text with --checkpoint, special tokens included (default: the checkpoint's own: its run manifest's maxLength or sentence_bert_config.json's max_seq_length, else min(128, the model limit))",
+      parsePositiveInt('--max-length'),
+    )
+    .option('--out <file>', 'also write the full result JSON, per-query APs included (schema: core/metrics/resultSchema.ts)')
     .action(async (opts: EvaluateOptions, command: Command) => {
       const out = createOutput(Boolean(command.optsWithGlobals().json));
       if ((opts.embeddings === undefined) === (opts.checkpoint === undefined)) {
@@ -133,8 +163,8 @@ export function registerEvaluate(program: Command): void {
       const result = RetrievalResultSchema.parse(
         await evaluateRetrieval(dataset, embeddings, { scorer: SCORERS[opts.scorer], queryChunk: opts.queryChunk }),
       );
-      await writeTextFile(opts.out, `${JSON.stringify(result)}\n`);
+      if (opts.out !== undefined) await writeTextFile(opts.out, `${JSON.stringify(result)}\n`);
       const counts = { queries: dataset.queries.length, candidates: dataset.candidates.length };
-      out.result({ out: opts.out, ...resultSummary(result) }, () => formatSummary(result, counts, opts.out));
+      out.result({ ...(opts.out !== undefined ? { out: opts.out } : {}), ...resultSummary(result) }, () => formatSummary(result, counts, opts.out));
     });
 }

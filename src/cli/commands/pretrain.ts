@@ -23,6 +23,7 @@ import { toFloat16 } from '../../core/model/float16';
 import { loadEncoderCheckpoint } from '../../core/model/loadEncoderCheckpoint';
 import { readSafetensors, toFloat32, writeSafetensors, type WritableTensor } from '../../core/model/safetensors';
 import { saveEncoderCheckpoint } from '../../core/model/saveEncoderCheckpoint';
+import { DEFAULT_EMBED_MAX_LENGTH } from '../../core/train/checkpointEmbedSettings';
 import { loadTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../../core/model/tokenizer';
 import type { TransformerEncoder } from '../../core/model/encoder';
 import { buildPretrainTokenizer, createPretrainEncoder, frozenWhilePretraining } from '../../core/train/pretrainEncoder';
@@ -59,6 +60,13 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
  * Reads `pairs.<lang>.tsv` (or `.tsv.gz`) of each language from a corpus folder.
  * @returns the pairs (at most `limit` per language) and the SHA-256 of each file's decompressed text
  */
+/**
+ * sentence_bert_config.json's max_seq_length of an exported model: the length whoever embeds with it uses
+ * (`checkpointEmbedSettings`). Pretraining pairs are short (64 tokens); a bag embeds longer texts just as
+ * well, and 128 is the length the model card's scores were measured with.
+ */
+const EXPORT_MAX_SEQ_LENGTH = DEFAULT_EMBED_MAX_LENGTH;
+
 export async function readCorpus(dir: string, languages: readonly string[], limit?: number): Promise<{ corpus: ParallelPairs[]; hashes: Record<string, string> }> {
   const corpus: ParallelPairs[] = [];
   const hashes: Record<string, string> = {};
@@ -181,7 +189,7 @@ export function registerPretrain(program: Command): void {
 
       // Overwrites the model's files and leaves the rest of the folder (a model card, evaluation results) alone.
       const writeModel = async (dir: string) => {
-        const files = await saveEncoderCheckpoint(encoder, tokenizerFiles);
+        const files = await saveEncoderCheckpoint(encoder, tokenizerFiles, { maxSeqLength: EXPORT_MAX_SEQ_LENGTH });
         await writeFolder(dir, opts.fp16 ? halfPrecisionFiles(files) : files);
       };
       if (opts.initOnly) {
@@ -191,7 +199,7 @@ export function registerPretrain(program: Command): void {
         out.result({ runDir, exported: dir, step: 0 }, (s) => `untrained model (step 0) exported to ${s.exported}`);
         return;
       }
-      const exportModel = async () => Object.fromEntries(await saveEncoderCheckpoint(encoder, tokenizerFiles));
+      const exportModel = async () => Object.fromEntries(await saveEncoderCheckpoint(encoder, tokenizerFiles, { maxSeqLength: EXPORT_MAX_SEQ_LENGTH }));
       const progress = createProgress<PretrainStepLog>({
         total: config.steps,
         start: resume?.step ?? 0,

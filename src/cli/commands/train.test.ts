@@ -177,4 +177,16 @@ describe('xlir train', () => {
     expect(ids.length).toBeGreaterThan(0);
     expect(set.groups.some((g) => ids.includes(g.questionId))).toBe(false);
   });
+  it('grows a vocabSize too small for the training languages’ alphabet instead of failing at step 0, and says so (issue 20, item 1)', async () => {
+    const file = path.join(root, 'small-vocab.json');
+    await writeFile(file, JSON.stringify({ ...config, steps: 1, checkpointEvery: 1, model: { ...config.model, vocabSize: 200 } }));
+    const out = path.join(root, 'run-small-vocab');
+    const r = await run(['train', '--config', file, '--out', out, '--data', data, '--backend', 'cpu', '--no-eval']);
+    expect(r.code).toBe(0);
+    const grown = /tokenizer: vocabulary grown from vocabSize 200 to (\d+): the training languages need (\d+) special tokens and alphabet entries/.exec(r.stderr);
+    expect(grown).not.toBeNull();
+    const saved = JSON.parse(await readFile(path.join(out, 'checkpoints', 'step-1', 'config.json'), 'utf8')) as { vocab_size: number };
+    expect(saved.vocab_size).toBe(Number(grown![1]));
+    expect(Number(grown![1])).toBeGreaterThan(Number(grown![2]));
+  });
 });

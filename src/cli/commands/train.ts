@@ -15,6 +15,7 @@ import type { RetrievalResult } from '../../core/metrics/resultSchema';
 import { initBackend } from '../../core/model/backend';
 import { isPretrainedModel } from '../../core/model/builtinConfigs';
 import { memorySource } from '../../core/model/checkpointSource';
+import { EMBED_BATCH_SIZE } from '../../core/train/checkpointEmbedSettings';
 import { embedDataset } from '../../core/train/embedDataset';
 import { createTrainingEncoder } from '../../core/train/trainingEncoder';
 import { runTraining, TrainingDivergedError, type TrainResult } from '../../core/train/trainLoop';
@@ -56,8 +57,11 @@ interface TrainOptions {
   eval: boolean;
 }
 
-/** Texts per forward pass when embedding the evaluation set. */
-const EVAL_BATCH = 64;
+/**
+ * Texts per forward pass when embedding the evaluation set; the length is the run's maxLength, which the
+ * checkpoints record (manifest and sentence_bert_config.json), so `xlir evaluate --checkpoint` embeds alike.
+ */
+const EVAL_BATCH = EMBED_BATCH_SIZE;
 
 /** The headline numbers of an evaluation, flat, without nulls (a setting without cells has none). */
 export function headlineMetrics(r: RetrievalResult): Record<string, number> {
@@ -148,6 +152,14 @@ export function registerTrain(program: Command): void {
         out.info(`training ${config.strategy.kind} on ${config.data.train.dataset} (${config.data.train.languages.join(' ')}) for ${config.steps} steps → ${runDir}`);
       }
       out.info(`backend ${backend.backend}; model ${config.model.builtin ?? config.model.checkpoint} (${model.origin}), dim ${model.encoder.dim}, ${Object.keys(model.encoder.trainableVariables()).length} trainable tensors`);
+      const vocab = model.vocabulary;
+      if (vocab) {
+        out.info(
+          vocab.size > vocab.requested
+            ? `tokenizer: vocabulary grown from vocabSize ${vocab.requested} to ${vocab.size}: the training languages need ${vocab.alphabetEntries} special tokens and alphabet entries (config.json of each checkpoint records vocab_size ${vocab.size})`
+            : `tokenizer: ${vocab.size} WordPiece ids trained on the training texts (vocabSize ${vocab.requested})`,
+        );
+      }
 
       const progress = createProgress({ total: config.steps, start: resume?.step ?? 0, stream: process.stderr, now });
       let lastEval: EvalLog | null = null;

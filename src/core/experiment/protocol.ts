@@ -203,6 +203,8 @@ export const ModelInspectedEventSchema = z.object({
   summary: z.string(),
   /** the training config found in the folder's manifest.json (a checkpoint saved by a run), else null */
   runConfig: z.unknown(),
+  /** the step that run saved the folder at (its manifest), else null */
+  runStep: z.number().int().nonnegative().nullable(),
 });
 export const ModelEvaluatedEventSchema = z.object({
   type: z.literal('model/evaluated'),

@@ -43,7 +43,11 @@ export interface LoadEncoderOptions {
 
 const where = (source: CheckpointSource, path: string) => `${source.name}/${path}`;
 
-async function readJson(source: CheckpointSource, path: string): Promise<unknown> {
+/**
+ * A JSON file of the checkpoint, size-checked and parsed.
+ * @throws DataFormatError naming the file when it is too large or not JSON
+ */
+export async function readCheckpointJson(source: CheckpointSource, path: string): Promise<unknown> {
   const file = where(source, path);
   if (source.size && (await source.size(path)) > MAX_JSON_BYTES) throw new DataFormatError(file, 'size', `is larger than ${MAX_JSON_BYTES} bytes`);
   const bytes = await source.read(path);
@@ -95,7 +99,7 @@ async function readWeights(source: CheckpointSource, files: ReadonlySet<string>)
   }
   const indexPath = 'model.safetensors.index.json';
   if (files.has(indexPath)) {
-    const index = await readJson(source, indexPath);
+    const index = await readCheckpointJson(source, indexPath);
     const map = (index as { weight_map?: unknown } | null)?.weight_map;
     if (typeof map !== 'object' || map === null || Array.isArray(map) || Object.values(map).some((f) => typeof f !== 'string')) {
       throw new DataFormatError(where(source, indexPath), 'weight_map', 'must be an object of tensor name → file name');
@@ -117,18 +121,31 @@ async function readWeights(source: CheckpointSource, files: ReadonlySet<string>)
   throw new CheckpointError(`${source.name} has no model.safetensors (files: ${[...files].sort().join(', ') || 'none'})`);
 }
 
-async function readHead(source: CheckpointSource, files: ReadonlySet<string>, hiddenSize: number): Promise<SentenceHead | null> {
+const join = (dir: string, f: string) => (dir ? `${dir}/${f}` : f);
+
+/**
+ * The sentence-transformers pooling of a folder (modules.json → the Pooling module's config.json).
+ * @param files the folder's listing
+ * @returns null when the folder has no modules.json
+ */
+export async function readSentencePooling(source: CheckpointSource, files: ReadonlySet<string>): Promise<{ pooling: Pooling; file: string } | null> {
   if (!files.has('modules.json')) return null;
-  const modules = parseModulesJson(await readJson(source, 'modules.json'), where(source, 'modules.json'));
-  const join = (dir: string, f: string) => (dir ? `${dir}/${f}` : f);
+  const modules = parseModulesJson(await readCheckpointJson(source, 'modules.json'), where(source, 'modules.json'));
   const poolingPath = join(modules[1]!.path, 'config.json');
   if (!files.has(poolingPath)) throw new CheckpointError(`${source.name}: modules.json names a Pooling module but ${poolingPath} is missing`);
-  const pooling = parsePoolingConfig(await readJson(source, poolingPath), where(source, poolingPath));
+  return { pooling: parsePoolingConfig(await readCheckpointJson(source, poolingPath), where(source, poolingPath)), file: where(source, poolingPath) };
+}
+
+async function readHead(source: CheckpointSource, files: ReadonlySet<string>, hiddenSize: number): Promise<SentenceHead | null> {
+  const found = await readSentencePooling(source, files);
+  if (!found) return null;
+  const { pooling } = found;
+  const modules = parseModulesJson(await readCheckpointJson(source, 'modules.json'), where(source, 'modules.json'));
   const dense: DenseLayer[] = [];
   let width = hiddenSize;
   for (const m of modules.filter((x) => x.type === 'Dense')) {
     const cfgPath = join(m.path, 'config.json');
-    const cfg = parseDenseConfig(await readJson(source, cfgPath), where(source, cfgPath));
+    const cfg = parseDenseConfig(await readCheckpointJson(source, cfgPath), where(source, cfgPath));
     if (cfg.inFeatures !== width) throw new DataFormatError(where(source, cfgPath), 'in_features', `is ${cfg.inFeatures} but the previous layer gives ${width}`);
     const weightsPath = join(m.path, 'model.safetensors');
     if (!files.has(weightsPath)) {
@@ -160,7 +177,7 @@ async function readHead(source: CheckpointSource, files: ReadonlySet<string>, hi
 export async function loadEncoderCheckpoint(source: CheckpointSource, options: LoadEncoderOptions = {}): Promise<TransformerEncoder> {
   const files = new Set(await source.list());
   if (!files.has('config.json')) throw new CheckpointError(`${source.name} has no config.json (is it a Hugging Face model folder?)`);
-  const parsed = parseHfConfig(await readJson(source, 'config.json'), where(source, 'config.json'));
+  const parsed = parseHfConfig(await readCheckpointJson(source, 'config.json'), where(source, 'config.json'));
   const config = options.dropout === undefined ? parsed : { ...parsed, hiddenDropout: options.dropout, attentionDropout: options.dropout };
   const { tensors, file } = await readWeights(source, files);
   const mapped = mapCheckpointWeights(tensors, config, file);

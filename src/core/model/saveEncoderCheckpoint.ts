@@ -4,6 +4,7 @@
  * (`modules.json`, `1_Pooling/config.json`, Dense folders, Normalize) so the pooling and head travel
  * with the weights and `SentenceTransformer(DIR)` reproduces `embed()`.
  */
+import { ConfigError } from '../errors';
 import type { TransformerEncoder } from './encoder';
 import { toHfConfig } from './hfConfig';
 import { maxSequenceLength } from './positionIds';
@@ -14,13 +15,34 @@ import { restoreWordEmbeddings, WORD_EMBEDDINGS } from './vocabularyPruning';
 const ST = 'sentence_transformers.models.';
 const json = (value: unknown) => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 
+export const SENTENCE_BERT_CONFIG_FILE = 'sentence_bert_config.json';
+
+export interface SaveEncoderOptions {
+  /**
+   * `max_seq_length` of sentence_bert_config.json: the most tokens per text the model embeds with,
+   * special tokens included (sentence-transformers passes it to the tokenizer as `max_length`, which
+   * counts them, as our `maxLength` does). A run passes its `model.maxLength`, the same number its
+   * manifest records; default: the longest sequence the positions allow.
+   */
+  maxSeqLength?: number;
+}
+
 /**
  * @param tokenizerFiles files to store beside the weights, file name → JSON value, string or bytes
  *   (`tokenizer.json`, `tokenizer_config.json`, …); default: `tokenizer.json` from the encoder's
  *   tokenizer (`toJSON()`) when it has one
  * @returns file path (relative, `/`-separated) → bytes
  */
-export async function saveEncoderCheckpoint(encoder: TransformerEncoder, tokenizerFiles?: Readonly<Record<string, unknown>>): Promise<Map<string, Uint8Array>> {
+export async function saveEncoderCheckpoint(
+  encoder: TransformerEncoder,
+  tokenizerFiles?: Readonly<Record<string, unknown>>,
+  options: SaveEncoderOptions = {},
+): Promise<Map<string, Uint8Array>> {
+  const limit = maxSequenceLength(encoder.config);
+  const maxSeqLength = options.maxSeqLength ?? limit;
+  if (!(Number.isInteger(maxSeqLength) && maxSeqLength >= 1 && maxSeqLength <= limit)) {
+    throw new ConfigError(`maxSeqLength must be an integer in 1..${limit} (the positions' limit), got ${maxSeqLength}`);
+  }
   const files = new Map<string, Uint8Array>();
   const values = await encoder.weightValues();
   // A pruned vocabulary is saved whole: trained rows written back into the loaded [V, H] matrix, with
@@ -46,7 +68,7 @@ export async function saveEncoderCheckpoint(encoder: TransformerEncoder, tokeniz
     { idx: 0, name: '0', path: '', type: `${ST}Transformer` },
     { idx: 1, name: '1', path: '1_Pooling', type: `${ST}Pooling` },
   ];
-  files.set('sentence_bert_config.json', json({ max_seq_length: maxSequenceLength(encoder.config), do_lower_case: false }));
+  files.set(SENTENCE_BERT_CONFIG_FILE, json({ max_seq_length: maxSeqLength, do_lower_case: false }));
   files.set(
     '1_Pooling/config.json',
     json({

@@ -34,6 +34,13 @@ export interface TrainingEncoder {
   exportModel: () => Promise<Record<string, Uint8Array>>;
   /** how it was built, for logs */
   origin: 'builtin' | 'pretrained' | 'checkpoint' | 'resumed';
+  /**
+   * random-init built-ins: the tokenizer trained for the run. `size` can exceed `requested` (the run
+   * config's vocabSize, or the default) when the training languages' alphabet did not fit; it is a
+   * function of the config and the training files, so a rerun gets the same, and the checkpoint's
+   * config.json records it as vocab_size.
+   */
+  vocabulary?: { requested: number; size: number; alphabetEntries: number };
 }
 
 export interface TrainingEncoderSources {
@@ -70,6 +77,7 @@ export async function createTrainingEncoder(config: RunConfig, sources: Training
   let encoder: TransformerEncoder;
   let tokenizerFiles: Record<string, unknown>;
   let origin: TrainingEncoder['origin'];
+  let vocabulary: TrainingEncoder['vocabulary'];
   const pretrained = m.builtin !== undefined && isPretrainedModel(m.builtin) ? m.builtin : null;
   if (sources.resume || m.checkpoint !== undefined || pretrained !== null) {
     const source = sources.resume ?? (pretrained !== null ? sources.pretrained : sources.baseCheckpoint);
@@ -79,10 +87,11 @@ export async function createTrainingEncoder(config: RunConfig, sources: Training
         : new Error('createTrainingEncoder: model.checkpoint is set but no baseCheckpoint source was given');
     }
     encoder = await load(source);
-    if (pretrained !== null && !sources.resume && m.maxLength > maxSequenceLength(encoder.config)) {
+    if (!sources.resume && m.maxLength > maxSequenceLength(encoder.config)) {
       const limit = maxSequenceLength(encoder.config);
       encoder.dispose();
-      throw new ConfigError(`model.maxLength: the built-in "${pretrained}" model takes at most ${limit} tokens (got ${m.maxLength})`);
+      const what = pretrained !== null ? `the built-in "${pretrained}" model` : `the checkpoint ${source.name}`;
+      throw new ConfigError(`model.maxLength: ${what} takes at most ${limit} tokens (got ${m.maxLength})`);
     }
     tokenizerFiles = {};
     for (const name of [TOKENIZER_FILE, TOKENIZER_CONFIG_FILE]) {
@@ -108,10 +117,14 @@ export async function createTrainingEncoder(config: RunConfig, sources: Training
     });
     tokenizerFiles = { [TOKENIZER_FILE]: tok.json, [TOKENIZER_CONFIG_FILE]: tok.config };
     origin = 'builtin';
+    vocabulary = { requested: tok.stats.requestedVocabSize, size: tok.tokenizer.vocabSize, alphabetEntries: tok.stats.alphabetEntries };
   }
   return {
     encoder,
     origin,
-    exportModel: async () => Object.fromEntries(await saveEncoderCheckpoint(encoder, tokenizerFiles)),
+    ...(vocabulary ? { vocabulary } : {}),
+    // sentence_bert_config.json's max_seq_length is the run's maxLength, so whoever embeds with the
+    // checkpoint later (xlir evaluate, the app, Python's SentenceTransformer) uses the length it trained with
+    exportModel: async () => Object.fromEntries(await saveEncoderCheckpoint(encoder, tokenizerFiles, { maxSeqLength: m.maxLength })),
   };
 }

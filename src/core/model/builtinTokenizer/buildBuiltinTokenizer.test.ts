@@ -14,7 +14,7 @@ import { MLQA_R_LANGUAGES, XQUAD_R_LANGUAGES, type DatasetName } from '../../dat
 import type { RetrievalDataset } from '../../data/types';
 import { ConfigError } from '../../errors';
 import { tokenizerFromJson } from '../tokenizer';
-import { buildBuiltinTokenizer, languageBalancedWeights } from './buildBuiltinTokenizer';
+import { buildBuiltinTokenizer, languageBalancedWeights, MIN_LEARNED_PIECES } from './buildBuiltinTokenizer';
 import { SEED_BLOCKS, seedCharacters } from './scriptSeeds';
 import { builtinTextPipeline } from './trainWordPiece';
 
@@ -99,8 +99,20 @@ describe('buildBuiltinTokenizer', () => {
     for (const s of ['tiếng việt có dấu', 'हिन्दी भाषा', 'καλημέρα κόσμε', 'göğüs şişe ılık']) expect(tok.decode(tok.encodeIds(s))).toBe(s);
   });
 
-  it('refuses a vocabulary too small for the seeded alphabet', () => {
-    expect(() => buildBuiltinTokenizer(corpus, { vocabSize: 3000 })).toThrow(ConfigError);
+  it('grows a vocabulary too small for the seeded alphabet (issue 20, item 1), deterministically, and keeps one that fits', () => {
+    const grown = buildBuiltinTokenizer(corpus, { vocabSize: 3000 });
+    const { stats } = grown;
+    expect(stats.requestedVocabSize).toBe(3000);
+    expect(stats.alphabetEntries).toBeGreaterThan(3000);
+    expect(stats.targetVocabSize).toBe(stats.alphabetEntries + MIN_LEARNED_PIECES);
+    // the small corpus runs out of pairs seen twice before the margin is used up
+    expect(stats.vocabSize).toBeGreaterThan(stats.alphabetEntries);
+    expect(stats.vocabSize).toBeLessThanOrEqual(stats.targetVocabSize);
+    expect(grown.tokenizer.vocabSize).toBe(stats.vocabSize);
+    expect(JSON.stringify(buildBuiltinTokenizer(corpus, { vocabSize: 3000 }).json)).toBe(JSON.stringify(grown.json));
+    // a size that fits is taken as given, so vocabularies that trained before are unchanged
+    expect(built.stats).toMatchObject({ requestedVocabSize: 5000, targetVocabSize: 5000 });
+    expect(() => buildBuiltinTokenizer(corpus, { vocabSize: 3 })).toThrow(ConfigError);
   });
 
   it('the bounded WordPiece search gives exactly the library loop’s pieces (property test)', () => {

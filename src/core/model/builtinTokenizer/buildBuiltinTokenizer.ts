@@ -9,7 +9,10 @@ import { seedCharacters, SEED_BLOCKS } from './scriptSeeds';
 import { builtinTextPipeline, SPECIAL_TOKENS, trainWordPieceTokenizer, type WordPieceTokenizerJson, type WordPieceTrainStats } from './trainWordPiece';
 
 export interface BuiltinTokenizerOptions {
-  /** total vocabulary size (default {@link DEFAULT_BUILTIN_VOCAB_SIZE}) */
+  /**
+   * total vocabulary size (default {@link DEFAULT_BUILTIN_VOCAB_SIZE}); when the special tokens and the
+   * alphabet of the texts do not fit, it grows to them plus {@link MIN_LEARNED_PIECES} (stats say by how much)
+   */
   vocabSize?: number;
   /** least count of a character or merged pair (default 2) */
   minFrequency?: number;
@@ -29,6 +32,14 @@ export interface BuiltinTokenizerOptions {
 }
 
 export const DEFAULT_BUILTIN_VOCAB_SIZE = 16_000;
+
+/**
+ * Learned pieces kept beyond the alphabet when `vocabSize` is too small for it. Every distinct character
+ * seen twice is an alphabet entry, so the seven MLQA-R languages alone (Han included) need ~6,000 entries
+ * and a fixed vocabSize that suits one language selection fails on another. Growing instead of
+ * refusing makes every selection train; the margin keeps it from being a bare character vocabulary.
+ */
+export const MIN_LEARNED_PIECES = 1000;
 
 /**
  * Integer weights that flatten the languages' shares of the training characters, like the smoothed
@@ -69,6 +80,7 @@ export function buildBuiltinTokenizer(texts: readonly string[], options: Builtin
     minFrequency: options.minFrequency ?? 2,
     seedCharacters: seeds,
     lowercase: true,
+    growToFit: { minLearnedPieces: MIN_LEARNED_PIECES },
     ...(options.weights ? { weights: options.weights } : options.languages ? { weights: languageBalancedWeights(texts, options.languages) } : {}),
     ...(options.maxInputCharsPerWord ? { maxInputCharsPerWord: options.maxInputCharsPerWord } : {}),
   });

@@ -84,3 +84,16 @@ describe('builtinTextPipeline (the library normalizer + BertPreTokenizer of the 
     expect(words('ภาษาไทย ง่าย!')).toEqual(['ภาษาไทย', 'ง่าย', '!']);
   });
 });
+
+describe('trainWordPieceTokenizer growToFit', () => {
+  it('grows a vocabSize below the alphabet to alphabet + minLearnedPieces, and leaves a fitting one alone', () => {
+    const texts = ['abcdef abcdef abcd abcd', 'abab cdcd efef'];
+    // 5 specials + 6 characters + 6 `##` forms = 17 alphabet entries
+    const grown = trainWordPieceTokenizer(texts, { vocabSize: 8, minFrequency: 1, growToFit: { minLearnedPieces: 3 } });
+    expect(grown.stats).toMatchObject({ requestedVocabSize: 8, alphabetEntries: 17, targetVocabSize: 20, vocabSize: 20, stop: 'vocabSize' });
+    expect(Object.keys(grown.json.model.vocab)).toHaveLength(20);
+    const fits = trainWordPieceTokenizer(texts, { vocabSize: 18, minFrequency: 1, growToFit: { minLearnedPieces: 3 } });
+    expect(fits.stats).toMatchObject({ requestedVocabSize: 18, targetVocabSize: 18, vocabSize: 18 });
+    expect(JSON.stringify(fits.json)).toBe(JSON.stringify(trainWordPieceTokenizer(texts, { vocabSize: 18, minFrequency: 1 }).json));
+  });
+});

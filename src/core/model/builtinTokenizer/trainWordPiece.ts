@@ -28,6 +28,14 @@ export interface WordPieceTrainOptions {
   lowercase?: boolean;
   /** per-text positive integer weights (default 1 each), e.g. to balance languages */
   weights?: readonly number[];
+  /**
+   * When set, a `vocabSize` too small for the special tokens and the alphabet is grown to
+   * alphabet + specials + this many learned pieces instead of being refused: the alphabet depends on
+   * the texts (every Han character seen twice is one entry), so no fixed size fits every language
+   * selection. A `vocabSize` that fits is used as given, so vocabularies that trained before are
+   * unchanged. Unset (the default): refuse, as a plain trainer should.
+   */
+  growToFit?: { minLearnedPieces: number };
 }
 
 export interface WordPieceTrainStats {
@@ -44,6 +52,12 @@ export interface WordPieceTrainStats {
   charactersSeededOnly: number;
   /** vocabulary entries: specials + alphabet (both forms) + merged pieces */
   vocabSize: number;
+  /** the `vocabSize` asked for */
+  requestedVocabSize: number;
+  /** the size training aimed at: `requestedVocabSize`, or larger when {@link WordPieceTrainOptions.growToFit} grew it */
+  targetVocabSize: number;
+  /** special tokens plus alphabet entries (both forms): the least vocabulary these texts need */
+  alphabetEntries: number;
   merges: number;
   /** why training stopped */
   stop: 'vocabSize' | 'minFrequency';
@@ -130,15 +144,18 @@ const KEY_BASE = 0x200000;
  * Trains a WordPiece vocabulary on `texts`.
  * Vocabulary order: specials (ids 0–4), word-initial characters, `##` characters (each by code point),
  * then merged pieces in the order they were learned.
- * @throws ConfigError for bad options, or when the alphabet alone does not fit in `vocabSize`
+ * @throws ConfigError for bad options, or when the alphabet alone does not fit in `vocabSize` (and `growToFit` is unset)
  */
 export function trainWordPieceTokenizer(texts: readonly string[], options: WordPieceTrainOptions): WordPieceTrainResult {
   const minFrequency = options.minFrequency ?? 2;
   const maxChars = options.maxInputCharsPerWord ?? 256;
   const lowercase = options.lowercase ?? true;
-  const { vocabSize, weights } = options;
-  if (!Number.isInteger(vocabSize) || vocabSize < SPECIAL_TOKENS.length + 1 || vocabSize >= KEY_BASE / 2) {
-    throw new ConfigError(`vocabSize must be an integer in ${SPECIAL_TOKENS.length + 1}..${KEY_BASE / 2 - 1}, got ${vocabSize}`);
+  const { vocabSize: requestedVocabSize, weights, growToFit } = options;
+  if (!Number.isInteger(requestedVocabSize) || requestedVocabSize < SPECIAL_TOKENS.length + 1 || requestedVocabSize >= KEY_BASE / 2) {
+    throw new ConfigError(`vocabSize must be an integer in ${SPECIAL_TOKENS.length + 1}..${KEY_BASE / 2 - 1}, got ${requestedVocabSize}`);
+  }
+  if (growToFit && !(Number.isInteger(growToFit.minLearnedPieces) && growToFit.minLearnedPieces >= 0)) {
+    throw new ConfigError(`growToFit.minLearnedPieces must be a non-negative integer, got ${growToFit.minLearnedPieces}`);
   }
   if (!Number.isInteger(minFrequency) || minFrequency < 1) throw new ConfigError(`minFrequency must be a positive integer, got ${minFrequency}`);
   if (!Number.isInteger(maxChars) || maxChars < 1) throw new ConfigError(`maxInputCharsPerWord must be a positive integer, got ${maxChars}`);
@@ -188,6 +205,10 @@ export function trainWordPieceTokenizer(texts: readonly string[], options: WordP
   };
   const symbols: string[] = [...SPECIAL_TOKENS, ...chars, ...chars.filter(joinable).map((c) => CONTINUATION_PREFIX + c)];
   const symbolId = new Map(symbols.map((s, i) => [s, i]));
+  const alphabetEntries = symbols.length;
+  const fits = symbols.length <= requestedVocabSize;
+  const vocabSize = fits || !growToFit ? requestedVocabSize : symbols.length + growToFit.minLearnedPieces;
+  if (vocabSize >= KEY_BASE / 2) throw new ConfigError(`the ${symbols.length} special tokens and alphabet entries leave no room below the largest vocabulary (${KEY_BASE / 2 - 1})`);
   if (symbols.length > vocabSize) {
     throw new ConfigError(`vocabSize ${vocabSize} is smaller than the ${symbols.length} special tokens and alphabet entries (${chars.length} characters); raise vocabSize or minFrequency`);
   }
@@ -304,6 +325,9 @@ export function trainWordPieceTokenizer(texts: readonly string[], options: WordP
       charactersSeen: seen.length,
       charactersSeededOnly: seededOnly,
       vocabSize: symbols.length,
+      requestedVocabSize,
+      targetVocabSize: vocabSize,
+      alphabetEntries,
       merges,
       stop,
     },
