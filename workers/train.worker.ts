@@ -177,7 +177,10 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         const startStep = command.resumeFrom ? Number(/step-(\d+)$/.exec(command.resumeFrom)?.[1] ?? 0) : 0;
         post({ type: 'train/ready', runId, backend: info.backend, startStep });
         const c = run.encoder.config;
-        post({ type: 'train/phase', runId, phase: 'training', detail: `${run.origin} encoder: ${c.numLayers} layers, H ${c.hiddenSize}, vocabulary ${c.vocabSize.toLocaleString('en')}` });
+        // a vocabSize too small for the training languages' alphabet was grown (issue 20, item 1): say so
+        const v = run.vocabulary;
+        const grown = v && v.size > v.requested ? ` (grown from vocabSize ${v.requested.toLocaleString('en')}: the training languages need ${v.alphabetEntries.toLocaleString('en')} alphabet entries)` : '';
+        post({ type: 'train/phase', runId, phase: 'training', detail: `${run.origin} encoder: ${c.numLayers} layers, H ${c.hiddenSize}, vocabulary ${c.vocabSize.toLocaleString('en')}${grown}` });
         await train({ config, train: trainData, evalData, sampledEvalEvery: command.sampledEvalEvery, checkpointRoot: command.checkpointRoot, resumeFrom: command.resumeFrom, backend: info.backend }, run, resumeFiles);
       } catch (err) {
         flushLogs();

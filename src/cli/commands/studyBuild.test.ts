@@ -108,6 +108,34 @@ describe('xlir study build', () => {
     expect(r.stderr).toContain(`${bad}: per_query_packed: per_query.mono.en->en: 1 values for 4 en queries`);
   });
 
+  it('speaks of the project and the study only: no issue, sitting, session or machine in the example’s templates, its report or its notebook', async () => {
+    const words = /\b(issues?|sittings?|sessions?|machines?)\b/i;
+    const example = 'examples/study';
+    // the hand-written templates of the committed example (the build fills them in)
+    const templates = { analysis: await readFile(path.join(example, 'analysis.md'), 'utf8'), intro: await readFile(path.join(example, 'notebook-intro.md'), 'utf8') };
+    expect(templates.analysis.match(words)?.[0] ?? null).toBeNull();
+    expect(templates.intro.match(words)?.[0] ?? null).toBeNull();
+    // a record written by an earlier `xlir study run`, whose configs cite the tracker
+    const legacy = path.join(root, 'legacy');
+    await cp(study, legacy, { recursive: true });
+    for (const f of (await readdir(legacy, { recursive: true })).filter((f) => path.basename(f) === 'config.json')) {
+      const file = path.join(legacy, f);
+      await writeFile(file, JSON.stringify({ ...JSON.parse(await readFile(file, 'utf8')), description: 'Study (issue 9): X-Y, τ 0.1, seed 1, 2 steps, tiny model.' }));
+    }
+    const to = path.join(root, 'product');
+    await mkdir(to, { recursive: true });
+    await writeFile(path.join(to, 'analysis.md'), templates.analysis);
+    await writeFile(path.join(to, 'notebook-intro.md'), templates.intro);
+    const r = await runCli(['study', 'build', legacy, '--out', to]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = await readFile(path.join(to, 'REPORT.md'), 'utf8');
+    const notebook = await readFile(path.join(to, 'study.xlir.json'), 'utf8');
+    expect(report.match(words)?.[0] ?? null).toBeNull();
+    expect(notebook.match(words)?.[0] ?? null).toBeNull();
+    expect(notebook).toContain('Example study: X-Y, τ 0.1, seed 1, 2 steps, tiny model.');
+  });
+
   it('words a difference by its test: above or below only when p < 0.05', () => {
     expect(comparedWord({ diff: 0.012, p: 0.0001 })).toBe('significantly above');
     expect(comparedWord({ diff: -0.012, p: 0.049 })).toBe('significantly below');

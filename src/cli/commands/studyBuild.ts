@@ -56,7 +56,7 @@ export const DIRECTION_LABELS: Record<DirectionId, string> = {
   'xquad-mlqa': 'XQuAD-R → MLQA-R (train on XQuAD-R, 9 languages; evaluate zero-shot on MLQA-R, 7)',
 };
 
-/** The difference heatmaps of the issue: Hybrid − Adversarial and Hybrid − X-X-mono. */
+/** The difference heatmaps of the study: Hybrid − Adversarial and Hybrid − X-X-mono. */
 export const STUDY_DIFFERENCES: [StudyArm, StudyArm][] = [
   ['hybrid-0.5', 'adversarial'],
   ['hybrid-0.5', 'xx-mono'],
@@ -97,13 +97,21 @@ async function readKeptResult(dir: string): Promise<RetrievalResult> {
   }
 }
 
+/**
+ * Runs recorded by an earlier `xlir study run` describe themselves as "Study (issue 9): …", a tracker's
+ * word; the example (a product document) names the study only, so it reads "Example study: …".
+ */
+export function exampleConfig(config: RunConfig): RunConfig {
+  return config.description === undefined ? config : { ...config, description: config.description.replace(/^Study \(issue \d+\):/, 'Example study:') };
+}
+
 async function loadArm(root: string, choice: ArmChoice): Promise<LoadedArm> {
   const seeds = [];
   for (const seed of STUDY_SEEDS) {
     const name = runName(choice.direction, choice.arm, choice.chosen + 1, seed);
     const dir = path.join(root, name);
     const result = await readKeptResult(dir);
-    seeds.push({ seed, config: await readRunConfig(dir), logs: await readStepLog(dir), result, name });
+    seeds.push({ seed, config: exampleConfig(await readRunConfig(dir)), logs: await readStepLog(dir), result, name });
   }
   const mean = meanResult(seeds.map((s) => s.result));
   // Round the per-query means exactly as the notebook stores them, so the report's tests are the app's.
@@ -263,7 +271,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
     directions.push({ id: direction, arms, tests });
   }
   // Compute spent: every training run of the study folder (tries included), from its step log, resumes
-  // included. No wall clock: a study that was stopped and continued spans the pauses between its sittings.
+  // included. No wall clock: a study that was stopped and continued spans the pauses in between.
   for (const direction of STUDY_DIRECTIONS) {
     for (const arm of STUDY_ARMS) {
       const armDir = path.join(root, direction, arm);

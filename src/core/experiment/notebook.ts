@@ -18,6 +18,7 @@ import { DEFAULT_MODEL_BUILTIN, MODEL_BUILTINS } from '../model/builtinConfigs';
 import { RunConfigSchema } from './runConfig';
 import { StepLogSchema } from './runLog';
 import { StudySchema } from './studyResults';
+import { COLOR_RANGE_MODES } from '../figures/colorRange';
 
 export const NOTEBOOK_SCHEMA_VERSION = 1;
 
@@ -128,6 +129,19 @@ export type Evaluation = z.infer<typeof EvaluationSchema>;
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'stopped', 'done', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/**
+ * Where a run's model came from, as recorded when the run was added (labels of the results tables,
+ * `figures/runLabels.ts`). Absent in notebooks saved before it existed: then inferred from the record.
+ */
+export const RunOriginSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('trained') }),
+  /** a foreign checkpoint folder (e.g. Hugging Face), evaluated as it is */
+  z.object({ kind: z.literal('hf-import'), baseModel: z.string().min(1).max(200) }),
+  /** a checkpoint a run saved, re-imported: its config is that run's; step null when its manifest has none */
+  z.object({ kind: z.literal('run-checkpoint'), step: z.number().int().nonnegative().nullable() }),
+]);
+export type RunOrigin = z.infer<typeof RunOriginSchema>;
+
 export const RunRecordSchema = z.object({
   id: IdSchema,
   name: z.string().min(1).max(200),
@@ -146,6 +160,7 @@ export const RunRecordSchema = z.object({
   evaluations: z.array(EvaluationSchema),
   /** checkpoints saved in browser storage: the step and the storage key (an OPFS path) */
   checkpoints: z.array(z.object({ step: z.number().int().nonnegative(), key: StorageKeySchema })),
+  origin: RunOriginSchema.optional(),
 });
 export type RunRecord = z.infer<typeof RunRecordSchema>;
 
@@ -174,6 +189,17 @@ export const FigureSettingsSchema = z.object({
   hiddenRunIds: z.array(z.string()),
   /** family-wise error rate of the Holm-corrected tests */
   significanceLevel: z.number().gt(0).lt(1),
+  /**
+   * colour range of the heatmaps (`figures/colorRange.ts`), in mAP units; absent = auto. Optional so that
+   * notebooks saved before it existed still round-trip byte for byte.
+   */
+  colorRange: z
+    .object({
+      mode: z.enum(COLOR_RANGE_MODES),
+      map: z.tuple([z.number().min(0).max(1), z.number().min(0).max(1)]).refine(([lo, hi]) => hi > lo, 'the high end must be above the low end'),
+      diff: z.number().gt(0).max(1),
+    })
+    .optional(),
 });
 export type FigureSettings = z.infer<typeof FigureSettingsSchema>;
 

@@ -1,5 +1,5 @@
 /**
- * The study of issue 9 as data: which runs to train, with which configs, and how the tuned setting of
+ * The example study (examples/study/) as data: which runs to train, with which configs, and how the tuned setting of
  * each arm is chosen. Pure (no I/O): `xlir study run` executes the plan and `xlir study build` reads it
  * back, so both agree on run names and on the selection rule.
  *
@@ -135,7 +135,7 @@ export function studyRunConfig(base: RunConfig, arm: StudyArm, setting: TrySetti
   return parseRunConfig(
     {
       ...base,
-      description: `Study (issue 9): ${ARM_LABELS[arm]}, τ ${setting.tau}${setting.lambdaMax !== undefined ? `, λ_max ${setting.lambdaMax}` : ''}, seed ${seed}, ${options.steps} steps, ${options.model} model.`,
+      description: `Example study: ${ARM_LABELS[arm]}, τ ${setting.tau}${setting.lambdaMax !== undefined ? `, λ_max ${setting.lambdaMax}` : ''}, seed ${seed}, ${options.steps} steps, ${options.model} model.`,
       seed,
       model: studyModel(base.model, options.model),
       data: { ...base.data, validationFraction: options.validationFraction },

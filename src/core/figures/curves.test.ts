@@ -85,4 +85,14 @@ describe('lossPanelFigure', () => {
     expect((disc.layout.yaxis as { range: number[] }).range).toEqual([0, 1]);
     expect(lossPanelFigure(runs, 'loss', { smoothing: 0 }).data).toHaveLength(2);
   });
+
+  it('tells an empty panel (no run logs its quantity, or no step yet) from one with data', async () => {
+    const { hasPlottedPoints, lossPanelFigure } = await import('./lossFigure');
+    const hybrid = { id: 'a', name: 'hybrid', color: '#0072B2', logs: [log(1, 2, null), log(2, 1, null)] };
+    expect(hasPlottedPoints(lossPanelFigure([hybrid], 'loss', { smoothing: 0.5 }))).toBe(true);
+    expect(hasPlottedPoints(lossPanelFigure([hybrid], 'disc_acc', { smoothing: 0.5 }))).toBe(false);
+    expect(hasPlottedPoints(lossPanelFigure([], 'loss', { smoothing: 0.5 }))).toBe(false);
+    // the chance line alone is not data
+    expect(hasPlottedPoints(lossPanelFigure([{ ...hybrid, discriminatorClasses: 9 }], 'disc_acc', { smoothing: 0.5 }))).toBe(false);
+  });
 });

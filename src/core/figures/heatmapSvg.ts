@@ -7,8 +7,9 @@
  *    `data-row`, `data-col`, `data-value` (full precision, empty for no value) and `data-significant`;
  *  - `<g class="means">` (only when `showMeans`) holds one `<rect class="mean">` per row mean and per
  *    column mean; it is the only other place with `<rect>` elements;
- *  - the colour bar is a `<path>` filled with a gradient (not a rect), significance marks are `<circle
- *    class="mark">`, labels are `<text>`.
+ *  - the colour bar is a `<path>` filled with a gradient (not a rect), each significant cell has ONE
+ *    `<g class="mark">` outlining it (two `<path>`s: a thick black frame with a white inner line, so it
+ *    reads on every colour of both scales), labels are `<text>`.
  * So with means hidden the SVG has exactly rows × cols `<rect>` elements; with means shown, rows × cols +
  * rows + cols.
  */
@@ -32,6 +33,12 @@ export interface HeatmapSpec {
   marks?: readonly (readonly boolean[])[];
   /** legend text for the marks, e.g. "paired randomization test, Holm-adjusted p < 0.05" */
   markLegend?: string;
+  /** per-cell test results (same shape as `values`, `null` = not tested), shown in the cell tooltips and the CSV */
+  pValues?: readonly (readonly (CellPValues | null)[])[];
+  /** what a value is, in its own units, for tooltips and the CSV header (e.g. "mAP", "Δ mAP"; default "value") */
+  valueName?: string;
+  /** the colour range's legend line ({@link colorRangeLegend}), printed under the figure */
+  rangeLegend?: string;
   /** draw a strip of row means (right) and column means (below), over the non-null cells */
   showMeans?: boolean;
   title?: string;
@@ -49,6 +56,12 @@ export interface HeatmapSpec {
   cellSize?: number;
   /** prefix of element ids, unique per page when several SVGs are inlined (default "hm") */
   idPrefix?: string;
+}
+
+/** A cell's paired test: the raw p-value and the Holm-adjusted one (over the figure's family of cells). */
+export interface CellPValues {
+  p: number;
+  pHolm: number;
 }
 
 const FONT = 'Helvetica, Arial, sans-serif';
@@ -80,12 +93,41 @@ function checkShape(spec: HeatmapSpec): void {
   values.forEach((row, r) => {
     if (row.length !== cols.length) throw new ConfigError(`heatmap: values[${r}] has ${row.length} columns, expected ${cols.length}`);
   });
-  for (const [name, grid] of [['annotations', spec.annotations], ['marks', spec.marks]] as const) {
+  for (const [name, grid] of [['annotations', spec.annotations], ['marks', spec.marks], ['pValues', spec.pValues]] as const) {
     if (!grid) continue;
     if (grid.length !== rows.length || grid.some((row) => row.length !== cols.length)) {
       throw new ConfigError(`heatmap: ${name} must have shape [${rows.length}][${cols.length}]`);
     }
   }
+}
+
+/** A p-value as printed: 3 decimals from 0.01, 2 significant digits below, `< 0.0001` below that (10,000 permutations resolve no finer). */
+export function formatP(p: number): string {
+  if (!Number.isFinite(p)) return '–';
+  if (p < 1e-4) return '< 0.0001';
+  return p >= 0.01 ? p.toFixed(3) : p.toPrecision(2);
+}
+
+/**
+ * The tooltip of cell (i, j), in the printed units of the cells:
+ * `de → en: Δ mAP ×100 = +2.5; p = 0.003, Holm-adjusted p = 0.012 (significant)`.
+ */
+export function heatmapCellTooltip(spec: HeatmapSpec, i: number, j: number): string {
+  const fmt = spec.valueFormat ?? { scale: 1, digits: 3 };
+  const v = spec.values[i]?.[j] ?? null;
+  const unit = spec.colorBarLabel ?? spec.valueName;
+  const head = `${spec.rows[i]} → ${spec.cols[j]}: ${unit ? `${unit} = ` : ''}${formatValue(v, fmt)}`;
+  const pv = spec.pValues?.[i]?.[j] ?? null;
+  const sig = spec.marks?.[i]?.[j] ?? false;
+  const test = pv ? `; p = ${formatP(pv.p)}, Holm-adjusted p = ${formatP(pv.pHolm)}` : '';
+  return `${head}${test}${sig ? ' (significant)' : pv ? ' (not significant)' : ''}`;
+}
+
+/** The frame of a significant cell: a 3 px black outline inside the cell with a 1 px white line inside it. */
+function markFrame(x: number, y: number, c: number, cls = 'mark'): string {
+  const outer = `M${px(x + 1.5)} ${px(y + 1.5)}h${px(c - 3)}v${px(c - 3)}h${px(-(c - 3))}z`;
+  const inner = `M${px(x + 3.5)} ${px(y + 3.5)}h${px(c - 7)}v${px(c - 7)}h${px(-(c - 7))}z`;
+  return `<g class="${cls}" pointer-events="none"><path d="${outer}" fill="none" stroke="#000000" stroke-width="3"/><path d="${inner}" fill="none" stroke="#ffffff" stroke-width="1"/></g>`;
 }
 
 /**
@@ -113,8 +155,8 @@ export function heatmapSvg(spec: HeatmapSpec): string {
   const meansH = spec.showMeans ? gap + c : 0;
   const cbX = gx + W + meansW + 22;
   const cbW = 12;
-  const legendLines = (spec.marks && spec.markLegend ? 1 : 0) + (spec.footnotes?.length ?? 0);
-  const longest = Math.max(spec.markLegend && spec.marks ? spec.markLegend.length + 3 : 0, ...(spec.footnotes ?? []).map((f) => f.length));
+  const legendLines = (spec.marks && spec.markLegend ? 1 : 0) + (spec.rangeLegend ? 1 : 0) + (spec.footnotes?.length ?? 0);
+  const longest = Math.max(spec.markLegend && spec.marks ? spec.markLegend.length + 14 : 0, spec.rangeLegend?.length ?? 0, ...(spec.footnotes ?? []).map((f) => f.length));
   // No background rect: cells and means stay the only rects. 5.6 px per character at 10 px.
   const titleWidth = spec.title ? gx + spec.title.length * 7.4 + 8 : 0;
   const width = Math.max(cbX + cbW + 6 + 44 + 18, gx + longest * 5.6 + 8, titleWidth);
@@ -156,14 +198,14 @@ export function heatmapSvg(spec: HeatmapSpec): string {
       const sig = spec.marks?.[i]?.[j] ?? false;
       const x = gx + j * c;
       const y = gy + i * c;
-      const tip = `${spec.rows[i]} → ${spec.cols[j]}: ${formatValue(v, fmt)}${sig ? ' (significant)' : ''}`;
+      const tip = heatmapCellTooltip(spec, i, j);
       out.push(
         `<rect class="cell" x="${px(x)}" y="${px(y)}" width="${px(c)}" height="${px(c)}" fill="${fill}" stroke="#ffffff" stroke-width="1" data-row="${escapeXml(spec.rows[i]!)}" data-col="${escapeXml(spec.cols[j]!)}" data-value="${has ? String(v) : ''}" data-significant="${sig}"><title>${escapeXml(tip)}</title></rect>`,
       );
       const ink = has ? textColorOn(fill) : '#555555';
       const text = spec.annotations ? spec.annotations[i]![j]! : showValues ? formatValue(v, fmt) : null;
       if (text !== null && (showValues || spec.annotations)) labels.push(cellText(x + c / 2, y + c / 2 + 3.5, text, ink, 'value'));
-      if (sig) labels.push(`<circle class="mark" cx="${px(x + c - 5)}" cy="${px(y + 5)}" r="2.6" fill="${ink}" pointer-events="none"/>`);
+      if (sig) labels.push(markFrame(x, y, c));
     }
   }
   out.push('</g>');
@@ -216,7 +258,11 @@ export function heatmapSvg(spec: HeatmapSpec): string {
 
   let ly = gy + H + meansH + 20;
   if (spec.marks && spec.markLegend) {
-    out.push(`<g class="legend"><circle cx="${px(gx + 3)}" cy="${px(ly - 4)}" r="2.6" fill="#000000"/><text x="${px(gx + 10)}" y="${px(ly)}" font-size="10">${escapeXml(spec.markLegend)}</text></g>`);
+    out.push(`<g class="legend">${markFrame(gx, ly - 11, 14, 'mark-key')}<text x="${px(gx + 20)}" y="${px(ly)}" font-size="10">outlined: ${escapeXml(spec.markLegend)}</text></g>`);
+    ly += 16;
+  }
+  if (spec.rangeLegend) {
+    out.push(`<text class="range" x="${px(gx)}" y="${px(ly)}" font-size="10" fill="#333">${escapeXml(spec.rangeLegend)}</text>`);
     ly += 16;
   }
   for (const line of spec.footnotes ?? []) {

@@ -100,6 +100,15 @@ export function lossPanelFigure(runs: readonly LossRunInput[], panel: LossPanelK
   return { data, layout };
 }
 
+/**
+ * Whether a figure draws any data point (issue 20, item 13): an empty panel — no step yet, or no visible
+ * run logs that quantity (adversarial loss of a Hybrid run) — gets a message instead of dummy axes.
+ * Reference lines (the 1/K chance line) do not count as data.
+ */
+export function hasPlottedPoints(figure: LossFigure): boolean {
+  return figure.data.some((t) => t.legendgroup !== 'chance' && t.y.some((y) => y !== null && Number.isFinite(y)));
+}
+
 function axisName(kind: 'x' | 'y', panel: number): string {
   return panel === 0 ? kind : `${kind}${panel + 1}`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, mapMatrix, rankDistanceTable, resultsTable, type ResultLike } from './resultFigures';
+import { cellTestLine, differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, mapMatrix, perLanguageTable, rankDistanceTable, resultsTable, type ResultLike } from './resultFigures';
 import { heatmapSvg } from './heatmapSvg';
 import { countElements } from './xmlCheck.testutil';
 import { tableLatex } from './table';
@@ -24,22 +24,44 @@ describe('result figures', () => {
   it('lays mono on the diagonal and cross off it, query language by row', () => {
     expect(mapMatrix(result(0))).toEqual([[0.7, 0.5], [0.6, 0.8]]);
     const spec = mapHeatmapSpec(result(0), { title: 'hybrid', showMeans: true, showValues: true });
-    expect(spec.footnotes![0]).toMatch(/^mono 0\.750 · cross 0\.550 · multi 0\.400/);
+    // one scale: the caption prints mAP ×100 like the cells
+    expect(spec.footnotes![0]).toMatch(/^mono 75\.0 · cross 55\.0 · multi 40\.0  \(mAP ×100/);
     const svg = heatmapSvg(spec);
     expect(countElements(svg, 'rect', 'cell')).toBe(4);
     expect(svg).toContain('>70.0</text>');
   });
 
-  it('subtracts b from a and marks only Holm-significant cells', () => {
+  it('colours the mAP heatmap over the shown values by default, or a fixed range, and says which in the legend', () => {
+    const auto = mapHeatmapSpec(result(0), { title: 'hybrid', showMeans: false, showValues: true });
+    expect(auto.colorScale).toEqual({ name: 'viridis', domain: [0.5, 0.8] });
+    expect(auto.rangeLegend).toBe('colour range 50.0 to 80.0 mAP ×100 (auto: lowest to highest value shown)');
+    expect(heatmapSvg(auto)).toContain('>colour range 50.0 to 80.0 mAP ×100 (auto: lowest to highest value shown)</text>');
+    const fixed = mapHeatmapSpec(result(0), { title: 'hybrid', showMeans: false, showValues: true, colorRange: { mode: 'fixed', map: [0, 1], diff: 0.1 } });
+    expect(fixed.colorScale.domain).toEqual([0, 1]);
+    expect(fixed.rangeLegend).toBe('colour range 0.0 to 100.0 mAP ×100 (fixed)');
+    const diff = differenceHeatmapSpec(result(0.25), result(0), null, { title: 'Δ', showMeans: false, showValues: true, colorRange: { mode: 'fixed', map: [0, 1], diff: 0.1 } });
+    expect(diff.colorScale.domain).toEqual([-0.1, 0.1]);
+  });
+
+  it('subtracts b from a and marks only Holm-significant cells, with p and adjusted p per cell', () => {
     const comparison = {
-      mono: { cells: { 'de->de': { pHolm: 0.01, diff: 0.25 }, 'en->en': { pHolm: 0.2, diff: 0.25 } } },
-      cross: { cells: { 'de->en': { pHolm: 0.049, diff: 0 }, 'en->de': { pHolm: 0.5, diff: 0 } } },
+      mono: { cells: { 'de->de': { p: 0.002, pHolm: 0.01, diff: 0.25 }, 'en->en': { p: 0.1, pHolm: 0.2, diff: 0.25 } } },
+      cross: { cells: { 'de->en': { p: 0.02, pHolm: 0.049, diff: 0 }, 'en->de': { pHolm: 0.5, diff: 0 } } },
     };
     const spec = differenceHeatmapSpec(result(0.25), result(0), comparison, { title: 'Δ', showMeans: false, showValues: true });
     expect(spec.values).toEqual([[0.25, 0], [0, 0.25]]);
     expect(spec.marks).toEqual([[true, true], [false, false]]);
     expect(spec.colorScale).toEqual({ name: 'blueWhiteRed', domain: [-0.25, 0.25] });
-    expect(heatmapSvg(spec)).toContain('>+25.0</text>');
+    const svg = heatmapSvg(spec);
+    expect(svg).toContain('>+25.0</text>');
+    expect(countElements(svg, 'g', 'mark')).toBe(2);
+    expect(svg).toContain('<title>de → de: Δ mAP ×100 = +25.0; p = 0.0020, Holm-adjusted p = 0.010 (significant)</title>');
+    expect(svg).toContain('<title>en → de: Δ mAP ×100 = 0.0; p = –, Holm-adjusted p = 0.500 (not significant)</title>');
+    expect(spec.footnotes![0]).toBe('Δ mono +25.0 · Δ cross 0.0 · Δ multi 0.0  (mAP ×100)');
+    expect(spec.rangeLegend).toMatch(/^colour range -25\.0 to \+25\.0 Δ mAP ×100 \(auto: symmetric/);
+    expect(cellTestLine(comparison, 'de', 'en')).toBe('paired randomization test: p = 0.020, Holm-adjusted p = 0.049 — significant at α = 0.05');
+    expect(cellTestLine(comparison, 'en', 'en', 0.1)).toBe('paired randomization test: p = 0.100, Holm-adjusted p = 0.200 — not significant at α = 0.1');
+    expect(cellTestLine(comparison, 'de', 'xx')).toBeNull();
     const other = { ...result(0), languages: ['de', 'es'] };
     expect(() => differenceHeatmapSpec(result(0), other, null, { title: '', showMeans: false, showValues: false })).toThrow(/cannot subtract/);
   });
@@ -51,10 +73,22 @@ describe('result figures', () => {
     ]);
     expect(table.rows[0]).toMatchObject({ mono_map: 0.85, rank_distance: 12.4 });
     const tex = tableLatex(table);
-    expect(tex).toContain('a & hybrid & 100 & \\textbf{0.850}');
+    expect(tex).toContain('a & -- & hybrid & 100 & \\textbf{0.850}');
     expect(tex).toContain('\\textbf{12.4} \\\\');
     const rd = rankDistanceTable([{ name: 'a', result: result(0) }]);
     expect(rd.rows.map((r) => [r.lang, r.r0])).toEqual([['de', 10], ['en', 15], ['mean', 12.5]]);
+  });
+
+  it('puts multilingual mAP per query language beside rank distance, per run', () => {
+    const b = result(0);
+    const perLang = { ...b.multi.per_language, de: { ...b.multi.per_language.de!, map: 0.45 }, en: { ...b.multi.per_language.en!, map: 0.35 } };
+    const t = perLanguageTable([{ name: 'a', result: result(0) }, { name: 'b', result: { ...b, multi: { ...b.multi, per_language: perLang } } }]);
+    expect(t.columns.map((c) => c.label)).toEqual(['query language', 'a: multi mAP', 'a: rank distance', 'b: multi mAP', 'b: rank distance']);
+    expect(t.rows.map((r) => [r.lang, r.map0, r.rd0, r.map1, r.rd1])).toEqual([
+      ['de', 0.4, 10, 0.45, 10],
+      ['en', 0.4, 15, 0.35, 15],
+      ['mean', 0.4, 12.5, 0.4, 12.5],
+    ]);
   });
 
   it('sorts a cell’s queries by AP difference, with gold ranks', () => {

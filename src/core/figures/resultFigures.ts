@@ -4,13 +4,15 @@
  *    setting, the rest cross) with the mono / cross / multi summary of the paper's Table 1;
  *  - the difference heatmap of two results, with the cells whose paired randomization test is
  *    significant after Holm correction marked (`metrics/compareRetrieval.ts`);
- *  - the per-run summary table (mono / cross / multi mAP, R@1, R@10, rank distance) and the rank distance
- *    per query language;
+ *  - the per-run summary table (mono / cross / multi mAP, R@1, R@10, rank distance) and the multilingual
+ *    mAP and rank distance per query language;
+ *
+ * One scale on a heatmap: its cells, colour bar, tooltips and footnotes all print mAP × 100.
  *  - the drill-down list of one cell: its queries sorted by AP difference.
  */
 import { ConfigError } from '../errors';
-import { domainFor } from './colorScale';
-import type { HeatmapSpec } from './heatmapSvg';
+import { colorRangeLegend, resolveColorRange, type ColorRangeSetting } from './colorRange';
+import { formatP, type CellPValues, type HeatmapSpec } from './heatmapSvg';
 import type { TableSpec } from './table';
 import { formatValue } from './svgText';
 
@@ -28,8 +30,20 @@ export interface ResultLike {
 
 /** The comparison fields the difference heatmap reads (`RetrievalComparison`). */
 export interface ComparisonLike {
-  mono: { cells: Record<string, { pHolm: number; diff: number }> };
-  cross: { cells: Record<string, { pHolm: number; diff: number }> };
+  mono: { cells: Record<string, ComparedCell> };
+  cross: { cells: Record<string, ComparedCell> };
+}
+
+/** One cell's paired test; `p` (before Holm) is absent from comparisons stored before it was shown. */
+export interface ComparedCell {
+  pHolm: number;
+  p?: number;
+  diff: number;
+}
+
+function comparedCell(comparison: ComparisonLike, q: string, c: string): ComparedCell | undefined {
+  const key = `${q}->${c}`;
+  return q === c ? comparison.mono.cells[key] : comparison.cross.cells[key];
 }
 
 function cellOf(result: ResultLike, q: string, c: string) {
@@ -42,10 +56,13 @@ export function mapMatrix(result: ResultLike, metric: 'map' | 'recall_1' = 'map'
   return result.languages.map((q) => result.languages.map((c) => cellOf(result, q, c)?.[metric] ?? null));
 }
 
-/** `mono .798 · cross .705 · multi .593 (mAP, macro over cells as in Table 1)` */
+/** How heatmaps print mAP: × 100 with one decimal, in cells, colour bar, tooltips and footnotes alike. */
+export const MAP_FORMAT = { scale: 100, digits: 1 } as const;
+
+/** `mono 79.8 · cross 70.5 · multi 59.3  (mAP ×100, macro mean over cells as in the paper's Table 1)`: the cells' scale */
 export function summaryLine(result: ResultLike): string {
-  const f = (v: number | null) => formatValue(v, { scale: 1, digits: 3 });
-  return `mono ${f(result.mono.map)} · cross ${f(result.cross.map)} · multi ${f(result.multi.map)}  (mAP, macro mean over cells as in the paper's Table 1)`;
+  const f = (v: number | null) => formatValue(v, MAP_FORMAT);
+  return `mono ${f(result.mono.map)} · cross ${f(result.cross.map)} · multi ${f(result.multi.map)}  (mAP ×100, macro mean over cells as in the paper's Table 1)`;
 }
 
 export interface MapHeatmapOptions {
@@ -55,20 +72,29 @@ export interface MapHeatmapOptions {
   idPrefix?: string;
   /** e.g. "sampled evaluation (200 queries per language) at step 150" */
   note?: string;
+  /** the colour range (default auto: the values' min..max) */
+  colorRange?: ColorRangeSetting;
 }
 
-/** The mAP heatmap: viridis on [0, 1] (fixed, so figures of different runs compare), values ×100. */
+/**
+ * The mAP heatmap: viridis over the values shown (auto) or a fixed range (so figures of different runs
+ * compare), values ×100; the range is named in the legend.
+ */
 export function mapHeatmapSpec(result: ResultLike, options: MapHeatmapOptions): HeatmapSpec {
+  const values = mapMatrix(result);
+  const range = resolveColorRange('viridis', values.flat(), options.colorRange);
   return {
     rows: result.languages,
     cols: result.languages,
-    values: mapMatrix(result),
-    colorScale: { name: 'viridis', domain: [0, 1] },
+    values,
+    colorScale: { name: 'viridis', domain: range.domain },
     title: options.title,
     showMeans: options.showMeans,
     showValues: options.showValues,
     colorBarLabel: 'mAP ×100',
-    valueFormat: { scale: 100, digits: 1 },
+    valueName: 'mAP',
+    valueFormat: MAP_FORMAT,
+    rangeLegend: colorRangeLegend(range, MAP_FORMAT, 'mAP ×100'),
     footnotes: [summaryLine(result), ...(options.note ? [options.note] : [])],
     idPrefix: options.idPrefix,
   };
@@ -81,11 +107,13 @@ export interface DifferenceHeatmapOptions {
   /** family-wise error rate for the marks (default 0.05) */
   level?: number;
   idPrefix?: string;
+  /** the colour range (default auto: symmetric around 0 over the values shown) */
+  colorRange?: ColorRangeSetting;
 }
 
 /**
- * The difference heatmap `a − b` (mAP, blue = a worse, red = a better, symmetric domain), with cells marked
- * where the comparison's Holm-adjusted p < level.
+ * The difference heatmap `a − b` (mAP, blue = a worse, red = a better, symmetric domain), with cells outlined
+ * where the comparison's Holm-adjusted p < level, and each cell's p and adjusted p in its tooltip.
  * @throws ConfigError when the results have different datasets or languages
  */
 export function differenceHeatmapSpec(a: ResultLike, b: ResultLike, comparison: ComparisonLike | null, options: DifferenceHeatmapOptions): HeatmapSpec {
@@ -98,25 +126,35 @@ export function differenceHeatmapSpec(a: ResultLike, b: ResultLike, comparison: 
   const level = options.level ?? 0.05;
   const marks = comparison
     ? a.languages.map((q) => a.languages.map((c) => {
-        const key = `${q}->${c}`;
-        const cell = q === c ? comparison.mono.cells[key] : comparison.cross.cells[key];
+        const cell = comparedCell(comparison, q, c);
         return cell !== undefined && cell.pHolm < level;
       }))
     : undefined;
-  const d = (x: number | null, y: number | null) => formatValue(x === null || y === null ? null : x - y, { scale: 1, digits: 3, signed: true });
+  const pValues = comparison
+    ? a.languages.map((q) => a.languages.map((c): CellPValues | null => {
+        const cell = comparedCell(comparison, q, c);
+        return cell ? { p: cell.p ?? Number.NaN, pHolm: cell.pHolm } : null;
+      }))
+    : undefined;
+  const format = { ...MAP_FORMAT, signed: true };
+  const d = (x: number | null, y: number | null) => formatValue(x === null || y === null ? null : x - y, format);
+  const range = resolveColorRange('blueWhiteRed', values.flat(), options.colorRange);
   return {
     rows: a.languages,
     cols: a.languages,
     values,
-    colorScale: { name: 'blueWhiteRed', domain: domainFor('blueWhiteRed', values.flat()) },
+    colorScale: { name: 'blueWhiteRed', domain: range.domain },
     title: options.title,
     showMeans: options.showMeans,
     showValues: options.showValues,
     marks,
     markLegend: comparison ? `paired randomization test, Holm-adjusted p < ${level} over the ${a.languages.length ** 2} cells` : undefined,
+    pValues,
     colorBarLabel: 'Δ mAP ×100',
-    valueFormat: { scale: 100, digits: 1, signed: true },
-    footnotes: [`Δ mono ${d(a.mono.map, b.mono.map)} · Δ cross ${d(a.cross.map, b.cross.map)} · Δ multi ${d(a.multi.map, b.multi.map)}${comparison ? '' : '  (significance not computed yet)'}`],
+    valueName: 'Δ mAP',
+    valueFormat: format,
+    rangeLegend: colorRangeLegend(range, format, 'Δ mAP ×100'),
+    footnotes: [`Δ mono ${d(a.mono.map, b.mono.map)} · Δ cross ${d(a.cross.map, b.cross.map)} · Δ multi ${d(a.multi.map, b.multi.map)}  (mAP ×100)${comparison ? '' : '  (significance not computed yet)'}`],
     idPrefix: options.idPrefix,
   };
 }
@@ -124,8 +162,11 @@ export function differenceHeatmapSpec(a: ResultLike, b: ResultLike, comparison: 
 /** One row of the summary table. */
 export interface NamedResult {
   name: string;
-  strategy?: string;
-  step?: number;
+  /** the model evaluated or fine-tuned ({@link runLabels}) */
+  model?: string;
+  /** null/absent: no strategy trained this model here (an imported checkpoint) */
+  strategy?: string | null;
+  step?: number | null;
   result: ResultLike;
 }
 
@@ -134,6 +175,7 @@ export function resultsTable(runs: readonly NamedResult[], caption?: string): Ta
   return {
     columns: [
       { key: 'run', label: 'run' },
+      { key: 'model', label: 'model' },
       { key: 'strategy', label: 'strategy' },
       { key: 'step', label: 'step' },
       { key: 'mono_map', label: 'mono mAP', digits: 3, best: 'max' },
@@ -146,6 +188,7 @@ export function resultsTable(runs: readonly NamedResult[], caption?: string): Ta
     ],
     rows: runs.map((r) => ({
       run: r.name,
+      model: r.model ?? null,
       strategy: r.strategy ?? null,
       step: r.step ?? null,
       mono_map: r.result.mono.map,
@@ -171,6 +214,45 @@ export function rankDistanceTable(runs: readonly NamedResult[], caption?: string
     ],
     caption,
   };
+}
+
+/**
+ * Multilingual mAP and rank distance per query language (the paper's Table 2 beside the multi column of
+ * Table 1), two columns per run; the last row is the macro mean over languages as in the summary table.
+ */
+export function perLanguageTable(runs: readonly NamedResult[], caption?: string): TableSpec {
+  const langs = [...new Set(runs.flatMap((r) => r.result.languages))];
+  return {
+    columns: [
+      { key: 'lang', label: 'query language' },
+      ...runs.flatMap((r, i) => [
+        { key: `map${i}`, label: `${r.name}: multi mAP`, digits: 3 },
+        { key: `rd${i}`, label: `${r.name}: rank distance`, digits: 1 },
+      ]),
+    ],
+    rows: [
+      ...langs.map((lang) => ({
+        lang,
+        ...Object.fromEntries(runs.flatMap((r, i) => {
+          const l = r.result.multi.per_language[lang];
+          return [[`map${i}`, l?.map ?? null], [`rd${i}`, l?.rank_distance ?? null]];
+        })),
+      })),
+      { lang: 'mean', ...Object.fromEntries(runs.flatMap((r, i) => [[`map${i}`, r.result.multi.map], [`rd${i}`, r.result.multi.rank_distance]])) },
+    ],
+    caption,
+  };
+}
+
+/**
+ * The test of one cell as the drill-down states it: `p = 0.003, Holm-adjusted p = 0.012: significant at
+ * α = 0.05`, or null when the comparison has no such cell.
+ */
+export function cellTestLine(comparison: ComparisonLike, q: string, c: string, level = 0.05): string | null {
+  const cell = comparedCell(comparison, q, c);
+  if (!cell) return null;
+  const verdict = cell.pHolm < level ? 'significant' : 'not significant';
+  return `paired randomization test: p = ${formatP(cell.p ?? Number.NaN)}, Holm-adjusted p = ${formatP(cell.pHolm)} — ${verdict} at α = ${level}`;
 }
 
 export interface DrilldownRow {

@@ -24,8 +24,8 @@ describe('tables', () => {
     const tex = tableLatex(spec);
     expect(tex).toContain('\\begin{tabular}{lrr}');
     expect(tex).toContain('\\toprule\nrun & mono mAP & rank distance \\\\\n\\midrule');
-    expect(tex).toContain('hybrid (α=0.5) & \\textbf{0.798} & \\textbf{286.6} \\\\');
-    expect(tex).toContain('adv\\_λ=1 \\& 50\\% & -- & 410.2 \\\\');
+    expect(tex).toContain('hybrid ($\\alpha$=0.5) & \\textbf{0.798} & \\textbf{286.6} \\\\');
+    expect(tex).toContain('adv\\_$\\lambda$=1 \\& 50\\% & -- & 410.2 \\\\');
     expect(tex).toContain('\\caption{Mean mAP, XQuAD-R}\n\\label{tab:map}');
     expect(tex.trim().endsWith('\\end{table}')).toBe(true);
   });
@@ -37,6 +37,20 @@ describe('tables', () => {
     const json = JSON.parse(tableJson(spec));
     expect(json.rows[2]).toEqual({ run: 'adv_λ=1 & 50%', mono: null, rd: 410.2 });
     expect(json.columns.map((c: { key: string }) => c.key)).toEqual(['run', 'mono', 'rd']);
+  });
+  it('writes pure ASCII that plain pdflatex compiles, and says which package it needs', () => {
+    const tex = tableLatex({ ...spec, caption: 'Δ mAP ×100 – mean ± sd, α = 0.05, “Zürich” café, naïve, ß, 中' });
+    expect(tex.split('\n')[0]).toBe('% Needs \\usepackage{booktabs}; compiles with plain pdflatex (the text is pure ASCII: non-ASCII characters are written as LaTeX commands).');
+    expect(/^[\x20-\x7e\n]*$/.test(tex)).toBe(true);
+    expect(tex).toContain("\\caption{$\\Delta$ mAP $\\times$100 -- mean $\\pm$ sd, $\\alpha$ = 0.05, ``Z\\\"{u}rich'' caf\\'{e}, na\\\"{\\i}ve, \\ss{}, ?}");
+  });
+  it('spells Greek, symbols and accents as LaTeX, merging adjacent math', () => {
+    expect(escapeLatex('λmax=1')).toBe('$\\lambda$max=1');
+    expect(escapeLatex('α×β')).toBe('$\\alpha{}\\times{}\\beta$');
+    expect(escapeLatex('ω Ω ς Σ Α')).toBe('$\\omega$ $\\Omega$ $\\varsigma$ $\\Sigma$ A');
+    expect(escapeLatex('de → en, a<b')).toBe('de $\\to$ en, a$<$b');
+    expect(escapeLatex('Ångström, Łódź, Dvořák')).toBe('\\AA{}ngstr\\\"{o}m, \\L{}\\\'{o}d\\\'{z}, Dvo\\v{r}\\\'{a}k');
+    expect(escapeLatex('a\tb\nc')).toBe('a b c');
   });
   it('escapes every LaTeX special', () => {
     expect(escapeLatex('a\\b{c}~^#$')).toBe('a\\textbackslash{}b\\{c\\}\\textasciitilde{}\\textasciicircum{}\\#\\$');

@@ -5,6 +5,7 @@
  */
 import { ConfigError } from '../errors';
 import { formatValue } from './svgText';
+import { escapeLatex, LATEX_REQUIREMENTS } from './latexText';
 
 export type TableCell = string | number | null;
 
@@ -88,27 +89,13 @@ export function tableCsv(spec: TableSpec): string {
   return lines.join('\r\n') + '\r\n';
 }
 
-const LATEX_ESCAPES: Record<string, string> = {
-  '\\': '\\textbackslash{}',
-  '&': '\\&',
-  '%': '\\%',
-  $: '\\$',
-  '#': '\\#',
-  _: '\\_',
-  '{': '\\{',
-  '}': '\\}',
-  '~': '\\textasciitilde{}',
-  '^': '\\textasciicircum{}',
-};
-
-/** Escapes LaTeX's special characters in plain text. */
-export function escapeLatex(text: string): string {
-  return text.replace(/[\\&%$#_{}~^]/g, (ch) => LATEX_ESCAPES[ch]!).replace(/–/g, '--').replace(/→/g, '$\\to$').replace(/×/g, '$\\times$');
-}
+/** Escapes plain text for LaTeX (pure ASCII out); kept here for the table's callers. */
+export { escapeLatex } from './latexText';
 
 /**
  * @returns a booktabs `tabular` (inside a `table` when a caption is given): text columns left-aligned,
- *   numeric columns right-aligned, the best value per `best` column in `\textbf{}`; needs `\usepackage{booktabs}`
+ *   numeric columns right-aligned, the best value per `best` column in `\textbf{}`. The first line is a
+ *   comment naming what it needs (`\usepackage{booktabs}`); the rest is pure ASCII, so plain pdflatex compiles it.
  */
 export function tableLatex(spec: TableSpec): string {
   check(spec);
@@ -128,8 +115,8 @@ export function tableLatex(spec: TableSpec): string {
   });
   body.push('\\bottomrule');
   body.push('\\end{tabular}');
-  if (spec.caption === undefined && spec.label === undefined) return body.join('\n') + '\n';
-  const lines = ['\\begin{table}[t]', '\\centering'];
+  if (spec.caption === undefined && spec.label === undefined) return [LATEX_REQUIREMENTS, ...body].join('\n') + '\n';
+  const lines = [LATEX_REQUIREMENTS, '\\begin{table}[t]', '\\centering'];
   if (spec.caption !== undefined) lines.push(`\\caption{${escapeLatex(spec.caption)}}`);
   if (spec.label !== undefined) lines.push(`\\label{${spec.label.replace(/[^A-Za-z0-9:_-]/g, '')}}`);
   return [...lines, ...body, '\\end{table}'].join('\n') + '\n';

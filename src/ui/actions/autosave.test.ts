@@ -6,7 +6,7 @@ import { DataFormatError } from '../../core/errors';
 import { TIE_BREAK } from '../../core/metrics/resultSchema';
 import { stepLog } from '../../core/testing/stepLog.testutil';
 import { useAppStore } from '../store/store';
-import { NotebookAutosave, startAutosave, type KeyValueStore } from './autosave';
+import { autosaveLabel, NotebookAutosave, startAutosave, type KeyValueStore } from './autosave';
 
 class MemoryStore implements KeyValueStore {
   readonly map = new Map<string, unknown>();
@@ -103,6 +103,15 @@ describe('NotebookAutosave', () => {
 
 describe('startAutosave', () => {
   afterEach(() => vi.useRealTimers());
+
+  it('says autosave is on from the moment it runs, before any change, and off once stopped', () => {
+    useAppStore.setState({ autosave: { state: 'off' } });
+    const stop = startAutosave(new NotebookAutosave(new MemoryStore()));
+    expect(useAppStore.getState().autosave).toEqual({ state: 'on' });
+    expect(autosaveLabel(useAppStore.getState().autosave)).toBe('autosave on');
+    stop();
+    expect(autosaveLabel(useAppStore.getState().autosave)).toBe('autosave off');
+  });
 
   it('waits for a pause in changes, yet writes at least every maxWait while changes keep coming (a training run)', async () => {
     vi.useFakeTimers();

@@ -11,6 +11,7 @@
 import { createStore, delMany, getMany, setMany, type UseStore } from 'idb-keyval';
 import { validateNotebook, type Notebook } from '../../core/experiment/notebook';
 import { useAppStore, type AppState } from '../store/store';
+import type { AutosaveStatus } from '../store/persistenceSlice';
 import { selectNotebook } from '../store/selectors';
 
 /** The storage the autosave needs; IndexedDB in the app, a Map in tests. */
@@ -110,6 +111,22 @@ export class NotebookAutosave {
   }
 }
 
+/** The toolbar's words for the autosave status. */
+export function autosaveLabel(a: AutosaveStatus): string {
+  switch (a.state) {
+    case 'off':
+      return 'autosave off';
+    case 'on':
+      return 'autosave on';
+    case 'pending':
+      return 'saving…';
+    case 'saved':
+      return `saved in this browser ${new Date(a.at).toLocaleTimeString()}`;
+    case 'failed':
+      return a.message;
+  }
+}
+
 function savedPartChanged(a: AppState, b: AppState): boolean {
   return a.title !== b.title || a.cells !== b.cells || a.data !== b.data || a.model !== b.model || a.runs !== b.runs || a.figures !== b.figures || a.study !== b.study;
 }
@@ -157,9 +174,13 @@ export function startAutosave(autosave: NotebookAutosave, delayMs = 800, maxWait
   const unsubscribe = useAppStore.subscribe((s, prev) => {
     if (savedPartChanged(s, prev)) schedule();
   });
+  // The status said "off" until the first change, though saving was on from here (the cause of a
+  // toolbar reading "autosave off" on a page that autosaves).
+  if (useAppStore.getState().autosave.state === 'off') useAppStore.setState({ autosave: { state: 'on' } });
   return () => {
     unsubscribe();
     if (timer) clearTimeout(timer);
+    useAppStore.setState({ autosave: { state: 'off' } });
   };
 }
 

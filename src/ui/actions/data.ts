@@ -8,10 +8,10 @@
  */
 import { DATASET_LANGUAGES, LANGUAGES, type DatasetName, type Lang } from '../../core/data/languages';
 import { fetchDatasetFiles, type FetchResponse } from '../../core/data/sources';
-import type { DataSource, DataSplitSelection } from '../../core/experiment/notebook';
+import type { DataSelection, DataSource, DataSplitSelection } from '../../core/experiment/notebook';
 import { ConfigError, NetworkError } from '../../core/errors';
 import { useAppStore } from '../store/store';
-import type { DataRole, DataStatus, LoadedSplit } from '../store/dataSlice';
+import { sameSplits, selectionIsLoaded, type DataRole, type LoadedSplit } from '../store/dataSlice';
 import { computeClient } from './compute';
 
 type Bytes = Uint8Array<ArrayBuffer>;
@@ -23,26 +23,36 @@ export interface LoadedFiles {
 
 /** Files the user picked for the `files` source, per role, by file name. */
 const pickedFiles: Record<DataRole, Map<string, File>> = { train: new Map(), eval: new Map() };
-/** The bytes of the data last loaded. */
+/**
+ * The bytes of the data committed by the last successful load (`dataStatus.selection` describes them).
+ * Only a successful load replaces them; a failed one leaves them, and the store, as they were.
+ */
 let loaded: Record<DataRole, LoadedFiles> | null = null;
+/** Counts loads; a load commits only while it is the latest one (a newer load or notebook supersedes it). */
+let generation = 0;
 
 function copy(f: LoadedFiles): LoadedFiles {
   return { dataset: f.dataset, languages: [...f.languages], files: f.files.map((x) => ({ name: x.name, bytes: x.bytes.slice() })) };
 }
 
-/** @returns fresh copies of the loaded training and evaluation files (for a run worker), or null */
+/**
+ * @returns fresh copies of the loaded training and evaluation files (for a run worker), or null when
+ *   nothing is loaded or the Data cell's selection is not what was loaded (a run must not train on other data)
+ */
 export function loadedDatasetFiles(): Record<DataRole, LoadedFiles> | null {
-  return loaded && { train: copy(loaded.train), eval: copy(loaded.eval) };
+  if (!loaded || !selectionIsLoaded(useAppStore.getState())) return null;
+  return { train: copy(loaded.train), eval: copy(loaded.eval) };
 }
 
 /** Drops the loaded bytes (another notebook, with its own data selection, replaces this one). */
 export function forgetLoadedData(): void {
   loaded = null;
+  generation++;
 }
 
-function setData(patch: Partial<ReturnType<typeof useAppStore.getState>['data']>): void {
-  loaded = null;
-  useAppStore.setState((s) => ({ data: { ...s.data, ...patch }, dataStatus: { state: 'idle' } }));
+/** Changes the selection only: the loaded data stays until a load of the new selection succeeds. */
+function setData(patch: Partial<DataSelection>): void {
+  useAppStore.setState((s) => ({ data: { ...s.data, ...patch }, ...(s.dataLoad.state === 'failed' ? { dataLoad: { state: 'idle' } } : {}) }));
 }
 
 /** Picks the dataset of a role; the other role switches to the other dataset (evaluation never trains). */
@@ -73,8 +83,7 @@ export function toggleLanguage(role: DataRole, lang: Lang): void {
 export function pickDataFiles(role: DataRole, files: readonly File[]): void {
   pickedFiles[role].clear();
   for (const f of files) pickedFiles[role].set(f.name, f);
-  loaded = null;
-  useAppStore.setState((s) => ({ pickedFiles: { ...s.pickedFiles, [role]: [...pickedFiles[role].keys()].sort() }, dataStatus: { state: 'idle' } }));
+  useAppStore.setState((s) => ({ pickedFiles: { ...s.pickedFiles, [role]: [...pickedFiles[role].keys()].sort() }, ...(s.dataLoad.state === 'failed' ? { dataLoad: { state: 'idle' } } : {}) }));
 }
 
 const CACHE_NAME = 'xlir-datasets-v1';
@@ -117,39 +126,93 @@ async function localFiles(role: DataRole, dataset: DatasetName, languages: reado
   );
 }
 
-async function loadSplit(role: DataRole, source: DataSource, split: DataSplitSelection): Promise<{ files: LoadedFiles; summary: LoadedSplit }> {
-  if (split.languages.length === 0) throw new ConfigError(`${role === 'train' ? 'training' : 'evaluation'} data: choose at least one language`);
-  const files =
-    source === 'served'
-      ? await servedFiles(split.dataset, split.languages)
-      : source === 'files'
-        ? await localFiles(role, split.dataset, split.languages)
-        : ((await fetchDatasetFiles(split.dataset, split.languages, cachingFetch)) as { name: string; bytes: Bytes }[]);
-  const copies = files.map((f) => ({ name: f.name, bytes: f.bytes.slice() }));
-  const reply = await computeClient().request({ type: 'data/load', dataset: split.dataset, languages: split.languages, files: copies }, copies.map((f) => f.bytes.buffer));
-  return { files: { dataset: split.dataset, languages: [...split.languages], files }, summary: { stats: reply.stats, questionIds: reply.questionIds } };
+type SplitFiles = { name: string; bytes: Bytes }[];
+
+const roleName = (role: DataRole) => (role === 'train' ? 'training' : 'evaluation');
+
+/** Reads (fetches, downloads or takes from the picks) the files of one split; the store is not touched. */
+async function readSplit(role: DataRole, source: DataSource, split: DataSplitSelection): Promise<SplitFiles> {
+  if (split.languages.length === 0) throw new ConfigError(`${roleName(role)} data: choose at least one language`);
+  return source === 'served'
+    ? servedFiles(split.dataset, split.languages)
+    : source === 'files'
+      ? localFiles(role, split.dataset, split.languages)
+      : ((await fetchDatasetFiles(split.dataset, split.languages, cachingFetch)) as SplitFiles);
 }
 
-/** Fetches and parses the training and the evaluation files; the outcome (counts or the error) goes to `dataStatus`. */
+/** Parses one split in the compute worker (which replaces its copy of that dataset). */
+async function parseSplit(split: LoadedFiles): Promise<LoadedSplit> {
+  const copies = split.files.map((f) => ({ name: f.name, bytes: f.bytes.slice() }));
+  const reply = await computeClient().request({ type: 'data/load', dataset: split.dataset, languages: split.languages, files: copies }, copies.map((f) => f.bytes.buffer));
+  return { stats: reply.stats, questionIds: reply.questionIds };
+}
+
+/**
+ * A failed parse leaves the compute worker without its copy of that dataset: give it back the committed
+ * files, so the parallel view and the drill-downs keep showing the data the store says is loaded.
+ */
+async function restoreWorker(datasets: ReadonlySet<DatasetName>): Promise<void> {
+  for (const split of loaded ? [loaded.train, loaded.eval] : []) {
+    if (!datasets.has(split.dataset)) continue;
+    try {
+      await parseSplit(split);
+    } catch {
+      // These files parsed before; if the worker cannot take them now it has failed, which the header shows.
+    }
+  }
+}
+
+const describeSplit = (s: DataSplitSelection) => `${s.dataset} (${s.languages.join(', ')})`;
+
+/**
+ * Loads the Data cell's selection. The new data is built off to the side (files read, then parsed) and
+ * committed to the store, with its bytes, only when all of it succeeded. A failed load keeps the data
+ * loaded before (its selection comes back too) and shows the error in `dataLoad`.
+ */
 export async function loadData(): Promise<void> {
+  const mine = ++generation;
+  const current = () => mine === generation;
   const { data } = useAppStore.getState();
-  const set = (dataStatus: DataStatus) => useAppStore.setState({ dataStatus });
-  loaded = null;
+  const sent = new Set<DatasetName>();
   try {
     if (data.train.dataset === data.eval.dataset) throw new ConfigError(`evaluation data must not be the training data (both ${data.train.dataset})`);
-    set({ state: 'loading', message: data.source === 'url' ? 'downloading (cached after the first time) and parsing…' : 'reading and parsing in the compute worker…' });
-    const train = await loadSplit('train', data.source, data.train);
-    const evalSplit = await loadSplit('eval', data.source, data.eval);
-    const first = evalSplit.summary.questionIds[0];
+    useAppStore.setState({ dataLoad: { state: 'loading', message: data.source === 'url' ? 'downloading (cached after the first time) and parsing…' : 'reading and parsing in the compute worker…' } });
+    // Every file is read before the compute worker's copy changes: most failures (network, a missing pick) come here.
+    const trainFiles = await readSplit('train', data.source, data.train);
+    const evalFiles = await readSplit('eval', data.source, data.eval);
+    if (!current()) return;
+    const files: Record<DataRole, LoadedFiles> = {
+      train: { dataset: data.train.dataset, languages: [...data.train.languages], files: trainFiles },
+      eval: { dataset: data.eval.dataset, languages: [...data.eval.languages], files: evalFiles },
+    };
+    sent.add(data.train.dataset);
+    const train = await parseSplit(files.train);
+    sent.add(data.eval.dataset);
+    const evalSplit = await parseSplit(files.eval);
+    const first = evalSplit.questionIds[0];
     const parallel = first ? (await computeClient().request({ type: 'data/parallel', dataset: data.eval.dataset, questionId: first })).parallel : null;
-    loaded = { train: train.files, eval: evalSplit.files };
+    if (!current()) return;
+    const selection: DataSelection = { ...data, files: { ...train.stats.files, ...evalSplit.stats.files } };
+    loaded = files;
     useAppStore.setState((s) => ({
-      data: { ...s.data, files: { ...train.summary.stats.files, ...evalSplit.summary.stats.files } },
-      dataStatus: { state: 'loaded', train: train.summary, eval: evalSplit.summary, parallel: parallel && { dataset: data.eval.dataset, example: parallel } },
+      // an edit made while loading stays (and shows as not loaded yet); otherwise the selection gets the file hashes
+      data: sameSplits(s.data, selection) ? { ...s.data, files: selection.files } : s.data,
+      dataStatus: { state: 'loaded', selection, train, eval: evalSplit, parallel: parallel && { dataset: data.eval.dataset, example: parallel } },
+      dataLoad: { state: 'idle' },
     }));
   } catch (err) {
-    loaded = null;
-    set({ state: 'failed', message: err instanceof Error ? err.message : String(err) });
+    if (!current()) return;
+    if (sent.size) await restoreWorker(sent);
+    const message = err instanceof Error ? err.message : String(err);
+    useAppStore.setState((s) => {
+      const before = s.dataStatus;
+      if (before.state !== 'loaded') return { dataLoad: { state: 'failed', message } };
+      return {
+        // the selection that failed goes back to the one loaded, unless it was edited since
+        ...(sameSplits(s.data, data) ? { data: before.selection } : {}),
+        dataLoad: { state: 'failed', message: `${message} — kept the data loaded before: ${describeSplit(before.selection.train)} → ${describeSplit(before.selection.eval)}` },
+      };
+    });
   }
 }
 
@@ -159,6 +222,6 @@ export async function showParallel(dataset: DatasetName, questionId: string): Pr
     const reply = await computeClient().request({ type: 'data/parallel', dataset, questionId });
     useAppStore.setState((s) => (s.dataStatus.state === 'loaded' ? { dataStatus: { ...s.dataStatus, parallel: { dataset, example: reply.parallel } } } : {}));
   } catch (err) {
-    useAppStore.setState({ dataStatus: { state: 'failed', message: err instanceof Error ? err.message : String(err) } });
+    useAppStore.setState({ dataLoad: { state: 'failed', message: err instanceof Error ? err.message : String(err) } });
   }
 }

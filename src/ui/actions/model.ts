@@ -8,6 +8,7 @@ import type { ModelBuiltin } from '../../core/model/builtinConfigs';
 import { EvaluationSchema, type RunRecord } from '../../core/experiment/notebook';
 import { parseRunConfig } from '../../core/experiment/runConfig';
 import { useAppStore } from '../store/store';
+import type { ModelStatus } from '../store/modelSlice';
 import { computeClient } from './compute';
 import { readPickedCheckpoint, storeImportedCheckpoint } from './checkpoints';
 import { loadData, loadedDatasetFiles } from './data';
@@ -16,12 +17,35 @@ import { draftToConfig } from './runDraft';
 
 /** Picks a built-in model: the pretrained `multilingual` or a random-init control (`tiny`, `small`). */
 export function chooseBuiltin(config: ModelBuiltin): void {
-  useAppStore.setState({ model: { kind: 'builtin', config }, modelStatus: { state: 'idle' } });
+  useAppStore.setState({ model: { kind: 'builtin', config }, modelStatus: { state: 'idle' }, checkpointRefused: null });
 }
 
-/** Imports picked or dropped files (a folder's files, or one .zip) as the model of the next runs. */
+/** A pick in words: the zip's name, the folder's name, or how many files. */
+export function describePick(files: readonly Pick<File, 'name' | 'webkitRelativePath'>[]): string {
+  if (files.length === 1) return files[0]!.name;
+  const folder = (files[0]?.webkitRelativePath ?? '').split('/')[0];
+  return folder ? `${folder}/` : `${files.length} files`;
+}
+
+/**
+ * Whether a checkpoint picked now must be refused: while a checkpoint loads (or is evaluated) a second
+ * one would race it, and whichever finished last would silently win.
+ * @returns the refusal in words, or null when the pick can be imported
+ */
+export function importRefusal(status: ModelStatus, pick: string): string | null {
+  if (status.state !== 'loading') return null;
+  return `${pick} was not imported: the model cell is busy (${status.message.replace(/…$/, '')}); pick it again when that is done`;
+}
+
+/**
+ * Imports picked or dropped files (a folder's files, or one .zip) as the model of the next runs. A pick
+ * made while another checkpoint loads is refused, visibly (`checkpointRefused`); the one loading goes on.
+ */
 export async function importCheckpoint(files: readonly File[]): Promise<void> {
-  const set = (modelStatus: ReturnType<typeof useAppStore.getState>['modelStatus']) => useAppStore.setState({ modelStatus });
+  const set = (modelStatus: ModelStatus) => useAppStore.setState({ modelStatus });
+  const refused = importRefusal(useAppStore.getState().modelStatus, describePick(files));
+  useAppStore.setState({ checkpointRefused: refused });
+  if (refused) return;
   try {
     if (files.length === 0) throw new Error('no files picked');
     set({ state: 'loading', message: 'reading the files…' });
@@ -72,6 +96,7 @@ export async function evaluateImportedCheckpoint(): Promise<string> {
       logs: [],
       evaluations: [evaluation],
       checkpoints: [],
+      origin: inspected.runConfig ? { kind: 'run-checkpoint', step: inspected.runStep } : { kind: 'hf-import', baseModel: model.name },
     };
     useAppStore.setState((st) => ({ runs: [...st.runs, record], modelStatus: { state: 'ready', summary: reply.summary } }));
     return id;

@@ -98,22 +98,5 @@ export function draftToConfig(draft: RunDraft, preset: RunConfig, data: DataSele
   );
 }
 
-const STRATEGY_LABELS: Record<StrategyKind, string> = {
-  'xx-mono': 'X-X-mono',
-  xy: 'X-Y',
-  hybrid: 'Hybrid',
-  xx: 'X-X',
-  adversarial: 'Adversarial',
-};
-
-/** `Hybrid α=0.5`, `Adversarial λmax=1`, `X-Y`. */
-export function strategyLabel(strategy: RunConfig['strategy']): string {
-  const base = STRATEGY_LABELS[strategy.kind];
-  if (strategy.kind === 'hybrid') return `${base} α=${strategy.alpha}`;
-  if (strategy.kind === 'adversarial') return `${base} λmax=${strategy.lambdaMax}`;
-  return base;
-}
-
-export function strategyKindLabel(kind: StrategyKind): string {
-  return STRATEGY_LABELS[kind];
-}
+// One spelling of the strategies' names, the results tables' (core/figures/runLabels.ts).
+export { strategyName as strategyLabel, strategyKindName as strategyKindLabel } from '../../core/figures/runLabels';

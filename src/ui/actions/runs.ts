@@ -12,8 +12,7 @@ import { useAppStore } from '../store/store';
 import type { RunRuntime } from '../store/runsSlice';
 import { RunWorkerClient } from '../workers/runWorkerClient';
 import { loadData, loadedDatasetFiles } from './data';
-import { draftFromPreset, draftToConfig, strategyLabel, type RunDraft } from './runDraft';
-import { presetData } from '../store/dataSlice';
+import { draftToConfig, strategyLabel, type RunDraft } from './runDraft';
 import { PRESETS } from './presets';
 import { deleteCheckpointFolder } from '../../../workers/opfsCheckpoints';
 
@@ -162,18 +161,6 @@ export function setRunDraft(patch: Partial<RunDraft>): void {
   useAppStore.setState((s) => ({ runDraft: { ...s.runDraft, ...patch } }));
 }
 
-/** Switches the form to a preset, and the Data cell to the preset's training and evaluation data. */
-export function choosePreset(name: string): void {
-  const preset = PRESETS.get(name);
-  if (!preset) return;
-  const { runDraft, data } = useAppStore.getState();
-  setRunDraft({ ...draftFromPreset(name, preset), backend: runDraft.backend });
-  const next = presetData(preset, data.source);
-  if (JSON.stringify([next.train, next.eval]) !== JSON.stringify([data.train, data.eval])) {
-    useAppStore.setState({ data: next, dataStatus: { state: 'idle' } });
-  }
-}
-
 async function startWorker(run: RunRecord, resumeFrom: string | null): Promise<void> {
   if (!loadedDatasetFiles()) await loadData();
   const data = loadedDatasetFiles();
@@ -229,6 +216,7 @@ export async function launchRun(overrides: Partial<RunDraft> = {}): Promise<stri
     logs: [],
     evaluations: [],
     checkpoints: [],
+    origin: { kind: 'trained' },
   };
   useAppStore.setState((st) => ({ runs: [...st.runs, run] }));
   await startWorker(run, null);

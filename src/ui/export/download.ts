@@ -1,4 +1,5 @@
 /** Saving files from the page: a Blob offered as a download under a chosen name. */
+import { fileSlug } from '../../core/figures/fileName';
 
 export function downloadBlob(blob: Blob, fileName: string): void {
   const url = URL.createObjectURL(blob);
@@ -26,7 +27,5 @@ export function downloadText(text: string, fileName: string, mime: string): void
   downloadBlob(new Blob([text], { type: mime }), fileName);
 }
 
-/** A file-name-safe slug of a label ("hybrid α=0.5" → "hybrid-0-5"). */
-export function slug(label: string): string {
-  return label.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60) || 'figure';
-}
+/** A file-name-safe slug of a label ("hybrid α=0.5" → "hybrid-alpha-0.5"); see `core/figures/fileName.ts`. */
+export const slug = fileSlug;

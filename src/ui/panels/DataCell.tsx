@@ -1,7 +1,7 @@
 import { DATASET_LANGUAGES, DATASET_NAMES, type DatasetName } from '../../core/data/languages';
 import { DATA_SOURCES, type DataSource } from '../../core/experiment/notebook';
 import { useAppStore } from '../store/store';
-import { DATA_ROLES, type DataRole, type LoadedSplit } from '../store/dataSlice';
+import { DATA_ROLES, selectionIsLoaded, type DataRole, type LoadedSplit } from '../store/dataSlice';
 import { loadData, pickDataFiles, setDataSource, setDataset, showParallel, toggleLanguage } from '../actions/data';
 
 export const DATASET_LABELS: Record<DatasetName, string> = { 'xquad-r': 'XQuAD-R', 'mlqa-r': 'MLQA-R' };
@@ -104,6 +104,10 @@ function SplitChooser({ role }: { role: DataRole }) {
 export function DataCell() {
   const source = useAppStore((s) => s.data.source);
   const status = useAppStore((s) => s.dataStatus);
+  const load = useAppStore((s) => s.dataLoad);
+  const current = useAppStore(selectionIsLoaded);
+  // the attempt in progress (or its failure) first; else what is loaded
+  const state = load.state === 'idle' ? status.state : load.state;
   return (
     <section className="cell" aria-labelledby="data-title" data-testid="data-cell">
       <h2 id="data-title">Data</h2>
@@ -119,15 +123,18 @@ export function DataCell() {
         {DATA_ROLES.map((role) => <SplitChooser key={role} role={role} />)}
       </div>
       <div className="form-row">
-        <button type="button" className="primary" data-testid="load-data" disabled={status.state === 'loading'} onClick={() => void loadData()}>
+        <button type="button" className="primary" data-testid="load-data" disabled={load.state === 'loading'} onClick={() => void loadData()}>
           Load
         </button>
-        <span className="status" data-testid="data-status" data-state={status.state}>
-          {status.state === 'idle' && 'not loaded'}
-          {status.state === 'loading' && status.message}
-          {status.state === 'loaded' &&
+        <span className="status" data-testid="data-status" data-state={state}>
+          {load.state === 'loading' && load.message}
+          {load.state === 'failed' && <span className="error" data-testid="data-load-error">{load.message}</span>}
+          {load.state === 'idle' && status.state === 'idle' && 'not loaded'}
+          {load.state === 'idle' && status.state === 'loaded' &&
             `train ${status.train.stats.totals.questions.toLocaleString('en')} queries · evaluate on ${status.eval.stats.totals.questions.toLocaleString('en')} queries × ${status.eval.stats.totals.candidates.toLocaleString('en')} candidate sentences`}
-          {status.state === 'failed' && <span className="error">{status.message}</span>}
+          {status.state === 'loaded' && !current && load.state !== 'loading' && (
+            <span className="hint" data-testid="data-selection-changed"> · the selection above differs from the loaded data: press Load</span>
+          )}
         </span>
       </div>
       {status.state === 'loaded' && (

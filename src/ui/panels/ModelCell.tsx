@@ -1,4 +1,4 @@
-import { useState, type DragEvent } from 'react';
+import { useState, type ChangeEvent, type DragEvent } from 'react';
 import { BUILTIN_CONFIGS, BUILTIN_MODELS, DEFAULT_MODEL_BUILTIN, PRETRAINED_FOLDERS, PRETRAINED_MODELS, type BuiltinModel, type PretrainedModel } from '../../core/model/builtinConfigs';
 import { useAppStore } from '../store/store';
 import { chooseBuiltin, evaluateImportedCheckpoint, importCheckpoint } from '../actions/model';
@@ -26,6 +26,13 @@ async function droppedFiles(e: DragEvent): Promise<File[]> {
   return out;
 }
 
+/** A file input's pick; the input is cleared so that picking the same files again (after a refusal) fires again. */
+function pickCheckpoint(e: ChangeEvent<HTMLInputElement>): void {
+  const files = [...(e.target.files ?? [])];
+  e.target.value = '';
+  void importCheckpoint(files);
+}
+
 function describe(name: BuiltinModel): string {
   const c = BUILTIN_CONFIGS[name];
   return `${c.numLayers} layers, H ${c.hiddenSize}, ${c.numHeads} heads, FFN ${c.intermediateSize}, ≤ ${c.maxPositions - 2} tokens`;
@@ -44,6 +51,7 @@ function modelCardUrl(name: PretrainedModel): string {
 export function ModelCell() {
   const model = useAppStore((s) => s.model);
   const status = useAppStore((s) => s.modelStatus);
+  const refused = useAppStore((s) => s.checkpointRefused);
   const [over, setOver] = useState(false);
   const [error, setError] = useState<string | null>(null);
   return (
@@ -74,12 +82,12 @@ export function ModelCell() {
           <strong>checkpoint folder</strong> — drop a folder (config.json + model.safetensors + tokenizer.json) or a run's checkpoint .zip here, or{' '}
           <label className="link">
             pick a folder
-            <input type="file" hidden {...{ webkitdirectory: '' }} onChange={(e) => void importCheckpoint([...(e.target.files ?? [])])} />
+            <input type="file" hidden {...{ webkitdirectory: '' }} onChange={pickCheckpoint} />
           </label>{' '}
           /{' '}
           <label className="link">
             a .zip
-            <input type="file" hidden accept=".zip,application/zip" data-testid="checkpoint-zip-input" onChange={(e) => void importCheckpoint([...(e.target.files ?? [])])} />
+            <input type="file" hidden accept=".zip,application/zip" data-testid="checkpoint-zip-input" onChange={pickCheckpoint} />
           </label>
           {model.kind === 'checkpoint' && (
             <div className="muted">
@@ -106,6 +114,7 @@ export function ModelCell() {
         )}
         {error && <span className="error">{error}</span>}
       </div>
+      {refused && <p className="error" role="alert" data-testid="checkpoint-refused">{refused}</p>}
     </section>
   );
 }

@@ -1,20 +1,8 @@
 import { useRef } from 'react';
 import { useAppStore } from '../store/store';
 import { setTitle, newNotebook } from '../actions/notebook';
+import { autosaveLabel } from '../actions/autosave';
 import { dismissFileError, openExampleStudy, openNotebookFile, saveNotebookFile } from '../actions/notebookFile';
-
-function autosaveText(a: ReturnType<typeof useAppStore.getState>['autosave']): string {
-  switch (a.state) {
-    case 'off':
-      return 'autosave off';
-    case 'pending':
-      return 'saving…';
-    case 'saved':
-      return `saved in this browser ${new Date(a.at).toLocaleTimeString()}`;
-    case 'failed':
-      return a.message;
-  }
-}
 
 /** Title, save/open of the `.xlir.json` file, autosave status and the last file error. */
 export function NotebookToolbar() {
@@ -64,7 +52,7 @@ export function NotebookToolbar() {
           Open the example study
         </button>
         <span className={`autosave ${autosave.state}`} data-testid="autosave" data-state={autosave.state} data-at={autosave.state === 'saved' ? autosave.at : ''}>
-          {autosaveText(autosave)}
+          {autosaveLabel(autosave)}
         </span>
       </div>
       {fileError && (

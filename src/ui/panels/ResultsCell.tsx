@@ -1,6 +1,8 @@
 import { useEffect, useMemo } from 'react';
 import type { Evaluation, RunRecord } from '../../core/experiment/notebook';
-import { differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, rankDistanceTable, resultsTable, type NamedResult } from '../../core/figures/resultFigures';
+import { cellTestLine, differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, perLanguageTable, resultsTable, type ComparisonLike, type NamedResult } from '../../core/figures/resultFigures';
+import { runLabels } from '../../core/figures/runLabels';
+import { figureFileName } from '../../core/figures/fileName';
 import { useAppStore } from '../store/store';
 import { comparisonKey, latestEvaluation, selectBaselineRun, selectHeatmapRun, selectVisibleRuns } from '../store/selectors';
 import { inspectCell, loadDrilldownTexts, setFigureSettings } from '../actions/figures';
@@ -8,8 +10,7 @@ import type { Lang } from '../../core/data/languages';
 import { requestComparison } from '../actions/compare';
 import { HeatmapFigure } from '../components/HeatmapFigure';
 import { TableView } from '../components/TableView';
-import { slug } from '../export/download';
-import { strategyLabel } from '../actions/runDraft';
+import { ColorRangeControl } from '../components/ColorRangeControl';
 import { DATASET_LABELS } from './DataCell';
 import { settingPValues } from './settingPValues';
 import { useShallow } from 'zustand/react/shallow';
@@ -21,7 +22,7 @@ function evalLabel(e: Evaluation): string {
   return `${e.kind === 'full' ? 'full' : 'sampled'} evaluation at step ${e.step}`;
 }
 
-function Drilldown({ run, evalA, baseline, evalB }: { run: RunRecord; evalA: Evaluation; baseline: RunRecord | null; evalB: Evaluation | null }) {
+function Drilldown({ run, evalA, baseline, evalB, comparison, level }: { run: RunRecord; evalA: Evaluation; baseline: RunRecord | null; evalB: Evaluation | null; comparison: ComparisonLike | null; level: number }) {
   const cell = useAppStore((s) => s.inspectedCell);
   const rows = useMemo(() => {
     if (!cell) return null;
@@ -48,9 +49,15 @@ function Drilldown({ run, evalA, baseline, evalB }: { run: RunRecord; evalA: Eva
         {baseline ? ` vs ${baseline.name}` : ''}, largest loss first
         <button type="button" onClick={() => inspectCell(null)} aria-label="close drill-down">×</button>
       </h3>
+      {baseline && (
+        <p className="hint" data-testid="drilldown-test">
+          {comparison ? (cellTestLine(comparison, cell.row, cell.col, level) ?? 'this cell was not tested') : 'p-values appear once the paired tests of the two full evaluations are done.'}
+        </p>
+      )}
       {'error' in rows ? (
         <p className="error">{rows.error}</p>
       ) : (
+        <div className="results-scroll">
         <table className="results">
           <thead>
             <tr><th>query</th><th>AP</th>{evalB && <th>AP baseline</th>}{evalB && <th>Δ AP</th>}<th>gold rank</th>{evalB && <th>gold rank baseline</th>}<th>gold sentence ({cell.col})</th><th>ranked first by {run.name}</th></tr>
@@ -73,6 +80,7 @@ function Drilldown({ run, evalA, baseline, evalB }: { run: RunRecord; evalA: Eva
             ))}
           </tbody>
         </table>
+        </div>
       )}
       {texts?.state === 'failed' && <p className="error">sentences: {texts.message}</p>}
     </div>
@@ -96,27 +104,30 @@ export function ResultsCell() {
   }, [run, evalA, baseline, evalB]);
 
   const mapSpec = useMemo(
-    () => (run && evalA ? mapHeatmapSpec(evalA.result, { title: `${run.name} — ${DATASET_LABELS[evalA.result.dataset]} mAP`, showMeans: figures.showMeans, showValues: figures.showValues, idPrefix: 'map', note: evalLabel(evalA) }) : null),
-    [run, evalA, figures.showMeans, figures.showValues],
+    () => (run && evalA ? mapHeatmapSpec(evalA.result, { title: `${run.name} — ${DATASET_LABELS[evalA.result.dataset]} mAP`, showMeans: figures.showMeans, showValues: figures.showValues, idPrefix: 'map', note: evalLabel(evalA), colorRange: figures.colorRange }) : null),
+    [run, evalA, figures.showMeans, figures.showValues, figures.colorRange],
   );
+  const cmp = comparison?.state === 'done' ? comparison.comparison : null;
   const diff = useMemo(() => {
     if (!run || !evalA || !baseline || !evalB) return null;
     try {
-      const cmp = comparison?.state === 'done' ? comparison.comparison : null;
-      return { error: null, spec: differenceHeatmapSpec(evalA.result, evalB.result, cmp, { title: `${run.name} − ${baseline.name}`, showMeans: figures.showMeans, showValues: figures.showValues, level: figures.significanceLevel, idPrefix: 'diff' }) };
+      return { error: null, spec: differenceHeatmapSpec(evalA.result, evalB.result, cmp, { title: `${run.name} − ${baseline.name}`, showMeans: figures.showMeans, showValues: figures.showValues, level: figures.significanceLevel, idPrefix: 'diff', colorRange: figures.colorRange }) };
     } catch (err) {
       return { spec: null, error: err instanceof Error ? err.message : String(err) };
     }
-  }, [run, evalA, baseline, evalB, comparison, figures.showMeans, figures.showValues, figures.significanceLevel]);
+  }, [run, evalA, baseline, evalB, cmp, figures.showMeans, figures.showValues, figures.significanceLevel, figures.colorRange]);
   const named: NamedResult[] = useMemo(
     () => visible.flatMap((r) => {
       const e = latestEvaluation(r);
-      return e ? [{ name: r.name, strategy: strategyLabel(r.config.strategy), step: e.step, result: e.result }] : [];
+      return e ? [{ name: r.name, ...runLabels(r, e.step), result: e.result }] : [];
     }),
     [visible],
   );
   const table = useMemo(() => resultsTable(named, 'Mean mAP (macro over cells), R@1 / R@10 and rank distance per run'), [named]);
-  const rdTable = useMemo(() => rankDistanceTable(named, 'Rank distance per query language (multilingual pool; lower = less language bias)'), [named]);
+  const langTable = useMemo(() => perLanguageTable(named, 'Multilingual mAP and rank distance per query language (multilingual pool; rank distance: lower = less language bias)'), [named]);
+  // file names say what the table or figure shows: the runs and the evaluation dataset
+  const dataset = evalA?.result.dataset ?? named[0]?.result.dataset ?? null;
+  const runNames = named.map((r) => r.name);
   const evaluated = runs.filter((r) => r.evaluations.length);
 
   return (
@@ -141,12 +152,13 @@ export function ResultsCell() {
             </label>
             <label><input type="checkbox" checked={figures.showMeans} onChange={(e) => setFigureSettings({ showMeans: e.target.checked })} /> row/column means</label>
             <label><input type="checkbox" checked={figures.showValues} onChange={(e) => setFigureSettings({ showValues: e.target.checked })} /> values</label>
+            <ColorRangeControl />
           </div>
           <div className="figure-grid">
-            {mapSpec && run && <HeatmapFigure spec={mapSpec} baseName={`${slug(run.name)}-map-heatmap`} testId="map-heatmap" onCell={(row, col) => inspectCell({ row, col })} />}
+            {mapSpec && run && <HeatmapFigure spec={mapSpec} baseName={figureFileName([run.name, dataset, 'map heatmap'])} testId="map-heatmap" onCell={(row, col) => inspectCell({ row, col })} />}
             {diff && diff.spec && run && baseline && (
               <div>
-                <HeatmapFigure spec={diff.spec} baseName={`${slug(run.name)}-minus-${slug(baseline.name)}`} testId="diff-heatmap" onCell={(row, col) => inspectCell({ row, col })} />
+                <HeatmapFigure spec={diff.spec} baseName={figureFileName([run.name, 'minus', baseline.name, dataset, 'delta map heatmap'])} testId="diff-heatmap" onCell={(row, col) => inspectCell({ row, col })} />
                 <p className="hint" data-testid="significance-status">
                   {evalA?.kind !== 'full' || evalB?.kind !== 'full'
                     ? 'Significance marks appear once both runs have a full evaluation.'
@@ -155,18 +167,18 @@ export function ResultsCell() {
                       : comparison?.state === 'failed'
                         ? `Significance: ${comparison.message}`
                         : comparison?.state === 'done'
-                          ? `● = significant after Holm correction (α = ${figures.significanceLevel}); setting p-values: ${settingPValues(comparison.comparison)}`
+                          ? `outlined cells = significant after Holm correction (α = ${figures.significanceLevel}); setting p-values: ${settingPValues(comparison.comparison)}`
                           : ''}
                 </p>
               </div>
             )}
             {diff && diff.error && <p className="error">{diff.error}</p>}
           </div>
-          {run && evalA && <Drilldown run={run} evalA={evalA} baseline={baseline} evalB={evalB} />}
+          {run && evalA && <Drilldown run={run} evalA={evalA} baseline={baseline} evalB={evalB} comparison={cmp} level={figures.significanceLevel} />}
           <h3>Summary per run</h3>
-          <TableView spec={table} baseName="results-table" testId="results-table" />
-          <h3>Rank distance per query language</h3>
-          <TableView spec={rdTable} baseName="rank-distance" testId="rank-distance-table" />
+          <TableView spec={table} baseName={figureFileName([dataset, 'summary', ...runNames])} testId="results-table" />
+          <h3>Multilingual mAP and rank distance per query language</h3>
+          <TableView spec={langTable} baseName={figureFileName([dataset, 'per language multi map rank distance', ...runNames])} testId="rank-distance-table" />
         </>
       )}
     </section>

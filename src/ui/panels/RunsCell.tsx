@@ -3,9 +3,12 @@ import { STRATEGY_KINDS, type StrategyKind } from '../../core/experiment/runConf
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../core/model/backendNames';
 import { lastLoggedStep, latestCheckpoint, type RunRecord } from '../../core/experiment/notebook';
 import { runColor } from '../../core/figures/palette';
+import { inferRunOrigin, runLabels } from '../../core/figures/runLabels';
 import { useAppStore } from '../store/store';
-import { choosePreset, deleteRun, launchRun, pauseRun, resumeRun, setRunDraft, stopRun } from '../actions/runs';
-import { draftToConfig, strategyKindLabel } from '../actions/runDraft';
+import { deleteRun, launchRun, pauseRun, resumeRun, setRunDraft, stopRun } from '../actions/runs';
+import { strategyKindLabel } from '../actions/runDraft';
+import { applyPreset } from '../actions/applyPreset';
+import { launchBlockers, launchSummary } from '../actions/launchBlockers';
 import { PRESETS } from '../actions/presets';
 import { downloadCheckpoint } from '../actions/checkpoints';
 import { downloadTrecFiles } from '../actions/trecExport';
@@ -25,18 +28,21 @@ function NumberField({ label, value, onChange, step, min, testId }: { label: str
 function RunForm() {
   const draft = useAppStore((s) => s.runDraft);
   const data = useAppStore((s) => s.data);
+  const dataStatus = useAppStore((s) => s.dataStatus);
+  const dataLoad = useAppStore((s) => s.dataLoad);
   const model = useAppStore((s) => s.model);
+  const modelStatus = useAppStore((s) => s.modelStatus);
   const [error, setError] = useState<string | null>(null);
-  const problem = useMemo(() => {
-    try {
-      draftToConfig(draft, PRESETS.get(draft.preset)!, data, model);
-      return null;
-    } catch (err) {
-      return err instanceof Error ? err.message : String(err);
-    }
-  }, [draft, data, model]);
+  const blockers = useMemo(() => launchBlockers({ runDraft: draft, data, dataStatus, dataLoad, model, modelStatus }), [draft, data, dataStatus, dataLoad, model, modelStatus]);
+  const summary = useMemo(() => launchSummary({ runDraft: draft, data, model }), [draft, data, model]);
   const launch = async () => {
     setError(null);
+    // the button is disabled while blocked; this covers a submit that raced a change
+    const now = launchBlockers(useAppStore.getState());
+    if (now.length) {
+      setError(now.join('; '));
+      return;
+    }
     try {
       await launchRun();
     } catch (err) {
@@ -48,7 +54,7 @@ function RunForm() {
       <div className="form-grid">
         <label className="field">
           <span>preset</span>
-          <select aria-label="preset" value={draft.preset} onChange={(e) => choosePreset(e.target.value)} title="also sets the Data cell to the preset's data">
+          <select aria-label="preset" value={draft.preset} onChange={(e) => void applyPreset(e.target.value)} title="also selects the preset's model and data (and loads that data when data is loaded)">
             {[...PRESETS.keys()].map((p) => <option key={p} value={p}>{p}</option>)}
           </select>
         </label>
@@ -75,14 +81,26 @@ function RunForm() {
         <NumberField label="full eval every (0 = end)" value={draft.evalEvery} onChange={(evalEvery) => setRunDraft({ evalEvery })} />
         <NumberField label="sampled eval every" value={draft.sampledEvalEvery} onChange={(sampledEvalEvery) => setRunDraft({ sampledEvalEvery })} testId="sampled-eval-every" />
       </div>
+      <p className="muted" data-testid="launch-summary">{summary}</p>
       <div className="form-row">
-        <button type="submit" className="primary" data-testid="launch-run" disabled={problem !== null}>
+        <button type="submit" className="primary" data-testid="launch-run" disabled={blockers.length > 0} title={blockers.join('\n')}>
           Launch run
         </button>
-        {(error ?? problem) && <span className="error">{error ?? problem}</span>}
+        {error && <span className="error">{error}</span>}
       </div>
+      {blockers.length > 0 && (
+        <ul className="error" data-testid="launch-blockers">
+          {blockers.map((b) => <li key={b}>{b}</li>)}
+        </ul>
+      )}
     </form>
   );
+}
+
+/** `evaluated as imported · xlm-roberta-base (imported)`, `… · Hybrid α=0.5 · saved at step 250` */
+function importedSummary(run: RunRecord): string {
+  const labels = runLabels(run, 0);
+  return ['evaluated as imported', labels.model, labels.strategy, labels.step !== null ? `saved at step ${labels.step}` : null].filter(Boolean).join(' · ');
 }
 
 function RunCard({ run, index }: { run: RunRecord; index: number }) {
@@ -94,6 +112,8 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
   const live = run.status === 'running' || run.status === 'queued';
   const last = run.logs[run.logs.length - 1];
   const checkpoint = latestCheckpoint(run)?.step ?? null;
+  // An imported checkpoint was not trained here: its card says what it is, not the run form's step count.
+  const imported = inferRunOrigin(run).kind !== 'trained';
   return (
     <div className="run-card" data-testid="run-card" data-run-id={run.id} data-status={run.status} data-step={step} data-checkpoint={checkpoint ?? ''} data-backend={runtime?.backend ?? ''}>
       <div className="run-head">
@@ -101,7 +121,7 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
         <strong>{run.name}</strong>
         <span className={`badge ${run.status}`}>{run.status}</span>
         <span className="muted">
-          step {step} / {run.config.steps}
+          {imported ? importedSummary(run) : `step ${step} / ${run.config.steps}`}
           {runtime?.backend ? ` · ${runtime.backend}` : ''}
           {runtime?.stepsPerSecond ? ` · ${runtime.stepsPerSecond.toFixed(2)} steps/s` : ''}
           {live && runtime?.detail ? ` · ${runtime.detail}` : ''}
@@ -142,7 +162,7 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
         <button type="button" onClick={() => { if (window.confirm(`Delete ${run.name} and its checkpoints?`)) void deleteRun(run.id); }}>delete</button>
       </div>
       {runtime?.recovered && <p className="muted" data-testid="run-recovered">recovered: {runtime.recovered}</p>}
-      <div className="progress"><div style={{ width: `${(100 * step) / run.config.steps}%`, background: runColor(index) }} /></div>
+      {!imported && <div className="progress"><div style={{ width: `${(100 * step) / run.config.steps}%`, background: runColor(index) }} /></div>}
       {run.error && <p className="error">{run.error}</p>}
       {runtime?.storageError && <p className="error" data-testid="storage-error">{runtime.storageError}</p>}
       {error && <p className="error">{error}</p>}

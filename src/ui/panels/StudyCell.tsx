@@ -5,6 +5,7 @@ import { studyRankDistanceTable, studySummaryTable } from '../../core/figures/st
 import { requestStudyComparison, studyComparisonKey } from '../actions/studyCompare';
 import { HeatmapFigure } from '../components/HeatmapFigure';
 import { Markdown } from '../components/Markdown';
+import { ColorRangeControl } from '../components/ColorRangeControl';
 import { TableView } from '../components/TableView';
 import { slug } from '../export/download';
 import { useAppStore } from '../store/store';
@@ -26,11 +27,11 @@ function Difference({ direction, a, b }: { direction: StudyDirection; a: StudyAr
   const shown = stored?.comparison ?? (computed?.state === 'done' ? computed.comparison : null);
   const spec = useMemo(() => {
     try {
-      return differenceHeatmapSpec(a.mean, b.mean, shown, { title: `${a.label} − ${b.label} (seed means)`, showMeans: figures.showMeans, showValues: figures.showValues, level: figures.significanceLevel, idPrefix: `diff-${slug(a.arm)}-${slug(b.arm)}` });
+      return differenceHeatmapSpec(a.mean, b.mean, shown, { title: `${a.label} − ${b.label} (seed means)`, showMeans: figures.showMeans, showValues: figures.showValues, level: figures.significanceLevel, idPrefix: `diff-${slug(a.arm)}-${slug(b.arm)}`, colorRange: figures.colorRange });
     } catch (err) {
       return err instanceof Error ? err.message : String(err);
     }
-  }, [a, b, shown, figures.showMeans, figures.showValues, figures.significanceLevel]);
+  }, [a, b, shown, figures.showMeans, figures.showValues, figures.significanceLevel, figures.colorRange]);
   if (typeof spec === 'string') return <p className="error">{spec}</p>;
   const testId = `study-diff-${slug(a.arm)}-minus-${slug(b.arm)}`;
   const mismatch = stored && computed?.state === 'done' ? comparisonMismatch(stored.comparison, computed.comparison) : null;
@@ -39,7 +40,7 @@ function Difference({ direction, a, b }: { direction: StudyDirection; a: StudyAr
       <HeatmapFigure spec={spec} baseName={`${direction.id}-${slug(a.arm)}-minus-${slug(b.arm)}`} testId={testId} />
       <p className="hint" data-testid={`${testId}-significance`}>
         {shown
-          ? `● = significant after Holm correction (α = ${figures.significanceLevel}); paired randomization of the seed-mean APs, per query in a cell and per question (with its translations) in a setting (${shown.permutations.toLocaleString('en')} permutations${stored ? `, seed ${stored.seed}, computed by xlir study build` : ''}). Setting p-values: ${settingPValues(shown)}`
+          ? `outlined cells = significant after Holm correction (α = ${figures.significanceLevel}); paired randomization of the seed-mean APs, per query in a cell and per question (with its translations) in a setting (${shown.permutations.toLocaleString('en')} permutations${stored ? `, seed ${stored.seed}, computed by xlir study build` : ''}). Setting p-values: ${settingPValues(shown)}`
           : computed?.state === 'failed'
             ? `Significance: ${computed.message}`
             : 'Running paired randomization tests (10,000 permutations per cell) in the compute worker…'}
@@ -77,9 +78,9 @@ export function StudyCell() {
     () =>
       direction?.arms.map((arm) => ({
         arm,
-        spec: mapHeatmapSpec(arm.mean, { title: `${arm.label} — mean of ${arm.seeds.length} seeds`, showMeans: figures.showMeans, showValues: figures.showValues, idPrefix: `map-${slug(arm.arm)}`, note: `tuned: ${arm.setting}` }),
+        spec: mapHeatmapSpec(arm.mean, { title: `${arm.label} — mean of ${arm.seeds.length} seeds`, showMeans: figures.showMeans, showValues: figures.showValues, idPrefix: `map-${slug(arm.arm)}`, note: `tuned: ${arm.setting}`, colorRange: figures.colorRange }),
       })) ?? [],
-    [direction, figures.showMeans, figures.showValues],
+    [direction, figures.showMeans, figures.showValues, figures.colorRange],
   );
   if (!study || !direction || !table1 || !table2) return null;
   const armOf = (id: string) => direction.arms.find((a) => a.arm === id);
@@ -94,6 +95,7 @@ export function StudyCell() {
             {study.directions.map((d) => <option key={d.id} value={d.id}>{d.label}</option>)}
           </select>
         </label>
+        <ColorRangeControl />
       </div>
       <h3>Summary over seeds (Table 1 style)</h3>
       <TableView spec={table1} baseName={`${direction.id}-summary`} testId="study-summary-table" />

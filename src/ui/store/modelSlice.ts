@@ -11,9 +11,12 @@ export type ModelStatus =
 export interface ModelSlice {
   model: ModelChoice;
   modelStatus: ModelStatus;
+  /** a checkpoint picked while another was loading, refused (not queued): says which, and why */
+  checkpointRefused: string | null;
 }
 
 export const createModelSlice: StateCreator<ModelSlice, [], [], ModelSlice> = () => ({
   model: createDefaultNotebook().model,
   modelStatus: { state: 'idle' },
+  checkpointRefused: null,
 });

@@ -1,7 +1,12 @@
 import type { StateCreator } from 'zustand';
 
+/**
+ * `off` until `startAutosave` runs (and after it is stopped); `on` while it runs with nothing to write yet
+ * (the notebook in storage is the one on screen, just restored or untouched).
+ */
 export type AutosaveStatus =
   | { state: 'off' }
+  | { state: 'on' }
   | { state: 'pending' }
   | { state: 'saved'; at: string }
   | { state: 'failed'; message: string };
