@@ -13,9 +13,6 @@ import { datasetStats } from '../src/core/data/datasetStats';
 import type { RetrievalDataset } from '../src/core/data/types';
 import type { DatasetName, Lang } from '../src/core/data/languages';
 import { parallelExample, questionIdsOf } from '../src/core/figures/parallelExample';
-import { RetrievalResultSchema } from '../src/core/metrics/resultSchema';
-import { compareRetrieval } from '../src/core/metrics/compareRetrieval';
-import { createRng } from '../src/core/metrics/rng';
 import { ConfigError, DataFormatError } from '../src/core/errors';
 import { parseRunConfig } from '../src/core/experiment/runConfig';
 import { batchTexts } from '../src/core/figures/batchTexts';
@@ -27,9 +24,24 @@ import { readCheckpointFolder } from './opfsCheckpoints';
 import { evaluateEncoder } from './evaluateEncoder';
 import { embedDataset } from '../src/core/train/embedDataset';
 import { checkpointEmbedSettings } from '../src/core/train/checkpointEmbedSettings';
-import { trecRunFiles } from '../src/core/metrics/trecRuns';
+import { trecFileChunks } from '../src/core/metrics/trecRuns';
 
 const post = (event: WorkerEvent) => self.postMessage(event);
+
+/**
+ * TREC exports in flight, by requestId: whether the page asked to cancel, and the waiter for its answer to
+ * the last chunk sent (`model/export-trec-next`).
+ */
+const trecExports = new Map<string, { cancelled: boolean; answer: ((cancel: boolean) => void) | null }>();
+
+/** Resolves with the page's answer to the chunk just sent: true to stop. */
+function nextAnswer(requestId: string): Promise<boolean> {
+  const state = trecExports.get(requestId)!;
+  if (state.cancelled) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    state.answer = resolve;
+  });
+}
 
 /** The datasets last loaded by `data/load`, by name, for the Data cell's parallel view. */
 const datasets = new Map<string, RetrievalDataset>();
@@ -38,15 +50,6 @@ const datasetFiles = new Map<string, { name: string; bytes: Uint8Array }[]>();
 
 async function parseSubset(name: DatasetName, languages: Lang[]): Promise<RetrievalDataset> {
   return parseDataset(name, datasetFiles.get(name) ?? [], { languages });
-}
-
-function checkResult(name: string, raw: unknown) {
-  const parsed = RetrievalResultSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DataFormatError(name, issue.path.join('.') || '(root)', issue.message);
-  }
-  return parsed.data;
 }
 
 self.onmessage = async (msg: MessageEvent<unknown>) => {
@@ -97,9 +100,19 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         post({ type: 'batch/texts', requestId: command.requestId, step: texts.step, kind: texts.record.kind, pairs: texts.record.pairs, triplets: texts.triplets });
         break;
       }
+      case 'model/export-trec-next': {
+        const state = trecExports.get(command.requestId);
+        if (!state) break;
+        if (command.cancel) state.cancelled = true;
+        const answer = state.answer;
+        state.answer = null;
+        answer?.(command.cancel);
+        break;
+      }
       case 'model/inspect':
       case 'model/evaluate':
       case 'model/export-trec': {
+        if (command.type === 'model/export-trec') trecExports.set(command.requestId, { cancelled: false, answer: null });
         const files = await readCheckpointFolder(command.key);
         const source = memorySource(command.key, files);
         // Embedding settings (length, pooling) from the checkpoint's own files, as `xlir evaluate` reads
@@ -128,11 +141,26 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
           const view = dataset.languages.length === command.languages.length ? dataset : await parseSubset(command.dataset, command.languages);
           const embedded = `embedded with at most ${settings.maxLength} tokens (${settings.maxLengthFrom})`;
           if (command.type === 'model/export-trec') {
+            const { requestId } = command;
+            const state = trecExports.get(requestId)!;
+            const shouldStop = () => state.cancelled;
             // The same embeddings and scorer as model/evaluate, so each re-scored cell gives the run's mAP.
-            const embeddings = await embedDataset(encoder, view, { batchSize: settings.batchSize, maxLength: settings.maxLength, padMultiple: padMultipleFor(wanted) });
-            const files = await trecRunFiles(view, embeddings, command.settings, { depth: command.depth, tag: command.tag });
-            const event: WorkerEvent = { type: 'model/trec-files', requestId: command.requestId, summary: `${summary}; ${embedded} and scored on ${wanted}`, depth: command.depth, files };
-            self.postMessage(event, { transfer: files.flatMap((f) => [f.qrels.buffer, f.run.buffer]) });
+            const embeddings = await embedDataset(encoder, view, {
+              batchSize: settings.batchSize,
+              maxLength: settings.maxLength,
+              padMultiple: padMultipleFor(wanted),
+              shouldStop,
+              onProgress: (done, total) => post({ type: 'model/trec-progress', requestId, phase: 'embedding', done, total }),
+            });
+            // One chunk at a time, each after the page has written the last away: memory stays at a chunk.
+            const files: { setting: (typeof command.settings)[number]; name: string; queries: number; runLines: number }[] = [];
+            for await (const chunk of trecFileChunks(view, embeddings, command.settings, { depth: command.depth, tag: command.tag, shouldStop })) {
+              if (chunk.counts) files.push({ setting: chunk.setting, name: chunk.name, ...chunk.counts });
+              const event: WorkerEvent = { type: 'model/trec-chunk', requestId, ...chunk };
+              self.postMessage(event, { transfer: [chunk.bytes.buffer] });
+              if (await nextAnswer(requestId)) state.cancelled = true;
+            }
+            post({ type: 'model/trec-files', requestId, summary: `${summary}; ${embedded} and scored on ${wanted}`, depth: command.depth, files });
             break;
           }
           const result = await evaluateEncoder(encoder, view, { maxLength: settings.maxLength, batchSize: settings.batchSize, padMultiple: padMultipleFor(wanted) });
@@ -143,20 +171,10 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         }
         break;
       }
-      case 'results/compare': {
-        const a = checkResult('result a', command.a);
-        const b = checkResult('result b', command.b);
-        const comparison = compareRetrieval(a, b, {
-          rng: createRng(command.seed),
-          permutations: command.permutations,
-          resamples: command.resamples,
-          level: command.level,
-        });
-        post({ type: 'results/compared', requestId: command.requestId, comparison });
-        break;
-      }
     }
   } catch (err) {
     post({ type: 'error', requestId: command.requestId, error: serializeError(err) });
+  } finally {
+    if (command.type === 'model/export-trec') trecExports.delete(command.requestId);
   }
 };

@@ -1,25 +1,29 @@
 /**
  * Evaluation inside a worker: embed the evaluation dataset with an encoder (`embedDataset`), then the
- * LAReQA protocol (`evaluateRetrieval`). The sampled variant, for the live heatmap during training,
- * keeps every candidate (the pools are unchanged) but only a fixed subset of question ids — every k-th in
- * order of first appearance, the same for all runs and languages — so sampled heatmaps of different
- * runs compare query for query.
+ * LAReQA protocol (`evaluateRetrieval`). The training worker's sampled evaluation passes the sub-dataset of
+ * `core/train/sampledEvaluation.ts` here. Both phases yield to the event loop between batches and poll
+ * `shouldStop`, so a stop message ends an evaluation within one batch (issue 20, item 7).
  */
 import type { RetrievalDataset } from '../src/core/data/types';
 import { evaluateRetrieval } from '../src/core/metrics/evaluateRetrieval';
 import type { RetrievalResult } from '../src/core/metrics/resultSchema';
+import { createTfScorer, type ScorerFactory } from '../src/core/metrics/scorer';
 import type { TrainableEncoder } from '../src/core/model/types';
 import { EMBED_BATCH_SIZE } from '../src/core/train/checkpointEmbedSettings';
 import { embedDataset } from '../src/core/train/embedDataset';
+import { yieldToEventLoop } from '../src/core/train/yieldToEventLoop';
 
-/** @returns the dataset with only the queries of at most `questions` question ids (evenly spaced) */
-export function sampledDataset(dataset: RetrievalDataset, questions: number): RetrievalDataset {
-  const ids = [...dataset.answersByQuestion.keys()];
-  if (ids.length <= questions) return dataset;
-  const stride = ids.length / questions;
-  const keep = new Set(Array.from({ length: questions }, (_, i) => ids[Math.floor(i * stride)]!));
-  return { ...dataset, queries: dataset.queries.filter((q) => keep.has(q.questionId)) };
-}
+/** The TF.js scorer, with a yield before each score block so a stop message can arrive while scoring. */
+const yieldingTfScorer: ScorerFactory = (candidates, nCandidates, dim) => {
+  const scorer = createTfScorer(candidates, nCandidates, dim);
+  return {
+    score: async (queries, rows) => {
+      await yieldToEventLoop();
+      return scorer.score(queries, rows);
+    },
+    dispose: () => scorer.dispose(),
+  };
+};
 
 export interface EvaluateEncoderOptions {
   /** most tokens per text, special tokens included: the run's maxLength, or a saved checkpoint's `checkpointEmbedSettings` */
@@ -29,6 +33,7 @@ export interface EvaluateEncoderOptions {
   /** pad batches to a multiple of this many tokens (`padMultipleFor(backend)`; default 1) */
   padMultiple?: number;
   onProgress?: (what: string) => void;
+  /** polled between batches and score blocks; true ends the evaluation with a CancelledError */
   shouldStop?: () => boolean;
 }
 
@@ -49,5 +54,5 @@ export async function evaluateEncoder(encoder: TrainableEncoder, dataset: Retrie
   });
   options.onProgress?.('scoring');
   // the app's drill-down lists each query's first-retrieved sentence
-  return evaluateRetrieval(dataset, embeddings, { shouldCancel: options.shouldStop, keepTopRetrieved: true });
+  return evaluateRetrieval(dataset, embeddings, { scorer: yieldingTfScorer, shouldCancel: options.shouldStop, keepTopRetrieved: true });
 }

@@ -2,7 +2,7 @@
 // One run per worker (issue 6): validates commands, builds the run from core pieces and calls the same
 // runTraining() as the CLI; posts typed events (protocol.ts). Checkpoints go to OPFS from here, so the
 // page's main thread never touches weights.
-import { TrainCommandSchema, type TrainEvent } from '../src/core/experiment/protocol';
+import { TrainCommandSchema, type RunTiming, type TrainEvent } from '../src/core/experiment/protocol';
 import type { StepLog } from '../src/core/experiment/runLog';
 import { parseRunConfig, type RunConfig } from '../src/core/experiment/runConfig';
 import { parseDataset } from '../src/core/data/parseDataset';
@@ -18,11 +18,10 @@ import { createTrainingEncoder, type TrainingEncoder } from '../src/core/train/t
 import { memorySource } from '../src/core/model/checkpointSource';
 import { isPretrainedModel } from '../src/core/model/builtinConfigs';
 import { pretrainedSource } from './pretrainedFiles';
-import { evaluateEncoder, sampledDataset } from './evaluateEncoder';
+import { evaluateEncoder } from './evaluateEncoder';
+import { sampledEvaluationSet, sampledEvaluationSummary } from '../src/core/train/sampledEvaluation';
 import { deleteCheckpointFolder, describeStorageError, readCheckpointFolder, writeCheckpointFolder } from './opfsCheckpoints';
 
-/** Question ids in a sampled evaluation (all languages share them). */
-const SAMPLED_QUESTIONS = 120;
 /** Checkpoints kept in storage per run; older ones are removed as new ones land. */
 const KEEP_CHECKPOINTS = 2;
 /** Step logs are posted at most this often (ms); a burst of fast steps travels in one message. */
@@ -70,7 +69,8 @@ interface Start {
 
 async function train({ config, train: trainData, evalData, sampledEvalEvery, checkpointRoot, resumeFrom, backend }: Start, run: TrainingEncoder, resumeFiles: Map<string, Uint8Array> | null): Promise<void> {
   const phase = (p: 'training' | 'evaluating' | 'saving', detail: string) => post({ type: 'train/phase', runId, phase: p, detail });
-  const sample = sampledDataset(evalData, SAMPLED_QUESTIONS);
+  // A fixed sample with bounded candidate pools (≤ 1,000 texts), built once: the same for every run.
+  const sample = sampledEvalEvery > 0 ? sampledEvaluationSet(evalData) : null;
   const saved: string[] = [];
   let resume: TrainingCheckpoint | undefined;
   if (resumeFrom && resumeFiles) {
@@ -78,16 +78,30 @@ async function train({ config, train: trainData, evalData, sampledEvalEvery, che
     resume = { step, files: Object.fromEntries(resumeFiles) };
     saved.push(resumeFrom);
   }
+  const t0 = performance.now();
+  const timing: RunTiming = { elapsed: 0, sampled: { count: 0, seconds: 0, texts: sample?.texts ?? 0 }, full: { count: 0, seconds: 0 }, checkpoints: { count: 0, seconds: 0 } };
+  const postTiming = () => post({ type: 'train/timing', runId, timing: { ...timing, elapsed: (performance.now() - t0) / 1000 } });
   const evaluate = async (kind: 'sampled' | 'full', step: number) => {
-    phase('evaluating', `${kind} evaluation at step ${step}`);
-    const r = await evaluateEncoder(run.encoder, kind === 'full' ? evalData : sample, {
-      maxLength: config.model.maxLength,
-      padMultiple: padMultipleFor(backend),
-      onProgress: (what) => phase('evaluating', `${kind} evaluation at step ${step}: ${what}`),
-    });
-    result(kind, step, r);
-    phase('training', '');
-    return r;
+    const label = kind === 'full' ? `full evaluation at step ${step}` : `sampled evaluation at step ${step}, an estimate on ${sampledEvaluationSummary(sample!)}`;
+    phase('evaluating', label);
+    const started = performance.now();
+    try {
+      const r = await evaluateEncoder(run.encoder, kind === 'full' ? evalData : sample!.dataset, {
+        maxLength: config.model.maxLength,
+        padMultiple: padMultipleFor(backend),
+        onProgress: (what) => phase('evaluating', `${label}: ${what}`),
+        // a pause or stop ends the evaluation within a batch (CancelledError; runTraining stops the run)
+        shouldStop: () => stopRequest !== null,
+      });
+      result(kind, step, r);
+      return r;
+    } finally {
+      const spent = timing[kind];
+      spent.count++;
+      spent.seconds += (performance.now() - started) / 1000;
+      postTiming();
+      phase('training', '');
+    }
   };
 
   const out = await runTraining(config, {
@@ -109,6 +123,7 @@ async function train({ config, train: trainData, evalData, sampledEvalEvery, che
     onCheckpoint: async (ckpt) => {
       flushLogs();
       phase('saving', `checkpoint at step ${ckpt.step}`);
+      const started = performance.now();
       const key = `${checkpointRoot}/step-${ckpt.step}`;
       try {
         await writeCheckpointFolder(key, new Map(Object.entries(ckpt.files)));
@@ -124,11 +139,14 @@ async function train({ config, train: trainData, evalData, sampledEvalEvery, che
         // Training goes on; the page shows why this checkpoint is missing.
         post({ type: 'train/storage-error', runId, message: `checkpoint at step ${ckpt.step} not saved: ${describeStorageError(err)}` });
       }
+      timing.checkpoints.count++;
+      timing.checkpoints.seconds += (performance.now() - started) / 1000;
       phase('training', '');
     },
     evaluate: async (step) => flat(await evaluate('full', step)),
   });
   flushLogs();
+  postTiming();
   post({ type: 'train/ended', runId, reason: out.status === 'completed' ? 'done' : (stopRequest ?? 'stopped'), step: out.step });
 }
 

@@ -107,7 +107,7 @@ const BAD: [string, string, string][] = [
   ['a log loss given as "Infinity"', edited((r) => void (r.runs[0].logs[0].loss = 'Infinity')), 'runs[0].logs[0].loss: '],
   ['a step of -1', edited((r) => void (r.runs[0].logs[0].step = -1)), 'runs[0].logs[0].step: '],
   ['schemaVersion "1" (a string)', edited((r) => void (r.schemaVersion = '1')), 'schemaVersion: expected 1, got "1"'],
-  ['schemaVersion 1e400', VALID_TEXT.replace('"schemaVersion": 1,', '"schemaVersion": 1e400,'), 'schemaVersion: version Infinity is newer'],
+  ['schemaVersion 1e400', VALID_TEXT.replace(/^ "schemaVersion": \d+,$/m, ' "schemaVersion": 1e400,'), 'schemaVersion: version Infinity is newer'],
   ['a language code "EN"', edited((r) => void (r.data.train.languages = ['EN'])), 'data.train.languages[0]: '],
   ['a language code "xx"', edited((r) => void (r.data.eval.languages = ['en', 'xx'])), 'data.eval.languages[1]: '],
   ['a language repeated', edited((r) => void (r.data.eval.languages = ['en', 'en'])), 'data.eval.languages[1]: "en" appears twice'],

@@ -4,7 +4,10 @@
  * logs, evaluations, checkpoint references) and the figure settings. Weights are NOT in it: checkpoints
  * live in browser storage (or a downloaded zip) and the record only names them.
  *
- * The file is JSON with `schemaVersion: 1`. {@link serializeNotebook} writes a canonical form (keys in
+ * The file is JSON with `schemaVersion: 1`, or 2 when it holds per-query data: version 2 keeps the APs,
+ * rank distances and first-retrieved ids packed (`packedEvaluations.ts`; a full XQuAD-R evaluation took
+ * 17 MB as JSON objects, 1.2 MB packed), with the question and candidate ids once per notebook in `ids`. Both are read; a notebook
+ * without per-query data is still written as version 1, byte for byte as before. {@link serializeNotebook} writes a canonical form (keys in
  * schema order, 1-space indent), so `serializeNotebook(parseNotebook(name, text)) === text` for any text
  * it wrote: the round trip is exact. {@link parseNotebook} throws a {@link DataFormatError} naming the
  * file and the field (e.g. `runs[0].logs[12].loss`) and never returns a partial notebook.
@@ -18,9 +21,22 @@ import { DEFAULT_MODEL_BUILTIN, MODEL_BUILTINS } from '../model/builtinConfigs';
 import { RunConfigSchema } from './runConfig';
 import { StepLogSchema } from './runLog';
 import { StudySchema } from './studyResults';
+import { SignificanceCacheSchema } from './significanceCache';
 import { COLOR_RANGE_MODES } from '../figures/colorRange';
+import {
+  collectIds,
+  idCollector,
+  IdTablesSchema,
+  idTables,
+  packEvaluationData,
+  PackedCellError,
+  PackedEvaluationDataSchema,
+  unpackEvaluationData,
+} from './packedEvaluations';
 
 export const NOTEBOOK_SCHEMA_VERSION = 1;
+/** The file version that packs per-query data (`packedEvaluations.ts`); the newest this app reads. */
+export const NOTEBOOK_FILE_VERSION = 2;
 
 /** Cells that appear exactly once, in this default order; notes can sit anywhere between them. */
 export const FIXED_CELL_KINDS = ['data', 'model', 'runs', 'results', 'about'] as const;
@@ -214,6 +230,8 @@ export const NotebookSchema = z
     figures: FigureSettingsSchema,
     /** a multi-seed study's results (examples/study), shown by the `study` cell */
     study: StudySchema.optional(),
+    /** computed significance tests, keyed by a hash of their inputs (`significanceCache.ts`); absent when none */
+    significance: SignificanceCacheSchema.optional(),
   })
   .superRefine((nb, ctx) => {
     const ids = new Set<string>();
@@ -309,15 +327,17 @@ export function parseNotebook(fileName: string, text: string): Notebook {
  * @throws DataFormatError naming `source` and the first bad field
  */
 export function validateNotebook(source: string, raw: unknown): Notebook {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DataFormatError(source, '(root)', 'expected a JSON object');
+  if (!isObject(raw)) throw new DataFormatError(source, '(root)', 'expected a JSON object');
+  if (raw.schemaVersion === NOTEBOOK_FILE_VERSION) raw = unpackNotebookFile(source, raw);
   const version = (raw as { schemaVersion?: unknown }).schemaVersion;
   if (version !== NOTEBOOK_SCHEMA_VERSION) {
     throw new DataFormatError(
       source,
       'schemaVersion',
-      typeof version === 'number' && version > NOTEBOOK_SCHEMA_VERSION
-        ? `version ${version} is newer than this app reads (${NOTEBOOK_SCHEMA_VERSION})`
-        : `expected ${NOTEBOOK_SCHEMA_VERSION}, got ${JSON.stringify(version)} (is this an .xlir.json notebook?)`,
+      typeof version === 'number' && version > NOTEBOOK_FILE_VERSION
+        ? `version ${version} is newer than this app reads (${NOTEBOOK_FILE_VERSION})`
+        : // (an array or object is named, not printed: a deeply nested one overflows JSON.stringify)
+          `expected ${NOTEBOOK_SCHEMA_VERSION}, got ${typeof version === 'object' && version !== null ? (Array.isArray(version) ? 'an array' : 'an object') : JSON.stringify(version)} (is this an .xlir.json notebook?)`,
     );
   }
   const parsed = NotebookSchema.safeParse(raw);
@@ -338,7 +358,63 @@ export function serializeNotebook(notebook: Notebook): string {
     const issue = parsed.error.issues[0]!;
     throw new DataFormatError('notebook', formatFieldPath(issue.path), issue.message);
   }
-  return JSON.stringify(parsed.data, null, 1) + '\n';
+  return JSON.stringify(packNotebookFile(parsed.data), null, 1) + '\n';
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/**
+ * The file form of a validated notebook: unchanged (version 1) without per-query data; else version 2,
+ * each result's `per_query` and `top_retrieved` replaced by `per_query_packed`, and the id tables last.
+ */
+function packNotebookFile(nb: Notebook): Notebook | Record<string, unknown> {
+  const collected = idCollector();
+  for (const run of nb.runs) for (const e of run.evaluations) if (e.result.per_query) collectIds(e.result, collected);
+  if (collected.queries.size === 0) return nb;
+  const ids = idTables(collected);
+  const runs = nb.runs.map((run) => ({
+    ...run,
+    evaluations: run.evaluations.map((e) => {
+      const packed = packEvaluationData(e.result, ids);
+      if (!packed) return e;
+      const { per_query: _pq, top_retrieved: _top, ...rest } = e.result;
+      return { ...e, result: { ...rest, per_query_packed: packed } };
+    }),
+  }));
+  return { ...nb, schemaVersion: NOTEBOOK_FILE_VERSION, runs, ids };
+}
+
+/**
+ * A version-2 file's raw JSON with its per-query data unpacked into the in-memory (version 1) shape, for
+ * {@link validateNotebook}. Parts of the wrong shape are left for the schema to name.
+ * @throws DataFormatError naming `fileName` and the packed field that does not fit
+ */
+function unpackNotebookFile(fileName: string, raw: Record<string, unknown>): Record<string, unknown> {
+  const tables = IdTablesSchema.safeParse(raw.ids ?? { queries: {}, candidates: {} });
+  if (!tables.success) throw new DataFormatError(fileName, formatFieldPath(['ids', ...tables.error.issues[0]!.path]), tables.error.issues[0]!.message);
+  const ids = tables.data;
+  const runs = Array.isArray(raw.runs)
+    ? raw.runs.map((run: unknown, i) => {
+        if (!isObject(run) || !Array.isArray(run.evaluations)) return run;
+        const evaluations = run.evaluations.map((e: unknown, j) => {
+          if (!isObject(e) || !isObject(e.result) || !('per_query_packed' in e.result)) return e;
+          const { per_query_packed: packed, ...result } = e.result;
+          const path = ['runs', i, 'evaluations', j, 'result', 'per_query_packed'];
+          if ('per_query' in result || 'top_retrieved' in result) throw new DataFormatError(fileName, formatFieldPath(path), 'per_query_packed beside per_query or top_retrieved');
+          const parsed = PackedEvaluationDataSchema.safeParse(packed);
+          if (!parsed.success) throw new DataFormatError(fileName, formatFieldPath([...path, ...parsed.error.issues[0]!.path]), parsed.error.issues[0]!.message);
+          try {
+            return { ...e, result: { ...result, ...unpackEvaluationData(parsed.data, String(result.dataset), ids) } };
+          } catch (err) {
+            if (err instanceof PackedCellError) throw new DataFormatError(fileName, `${formatFieldPath(path)}.${err.field}`, err.message);
+            throw err;
+          }
+        });
+        return { ...run, evaluations };
+      })
+    : raw.runs;
+  const { ids: _ids, ...rest } = raw;
+  return { ...rest, schemaVersion: NOTEBOOK_SCHEMA_VERSION, runs };
 }
 
 /** A file name for the notebook: its title in lower-case words joined by "-", plus `.xlir.json`. */

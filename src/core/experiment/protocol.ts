@@ -40,18 +40,6 @@ export const DataDrilldownCommandSchema = z.object({
   retrievedIds: z.array(z.string().nullable()).max(200),
 });
 
-/** Paired tests of two evaluation results (each validated in the worker); replies `results/compared`. */
-export const ResultsCompareCommandSchema = z.object({
-  type: z.literal('results/compare'),
-  requestId: z.string(),
-  a: z.unknown(),
-  b: z.unknown(),
-  seed: z.number().int().nonnegative(),
-  permutations: z.number().int().positive(),
-  resamples: z.number().int().positive(),
-  /** confidence level of the bootstrap intervals, e.g. 0.95 */
-  level: z.number().gt(0).lt(1),
-});
 
 /**
  * The texts of a run's batch at `step`, re-derived by replaying the sampler (`figures/batchTexts.ts`; the
@@ -87,7 +75,10 @@ const RunDepthSchema = z.union([z.literal('exact'), z.literal('all'), z.number()
 
 /**
  * TREC qrels and run files (`metrics/trecRuns.ts`, the files of `xlir export-trec`) of a checkpoint folder
- * from browser storage on a loaded dataset, embedded as by `model/evaluate`; replies `model/trec-files`.
+ * from browser storage on a loaded dataset, embedded as by `model/evaluate`. Streamed (issue 20, item 4):
+ * `model/trec-progress` while embedding, then one `model/trec-chunk` at a time, each sent only after the
+ * page answered the previous one with `model/export-trec-next` (so neither side holds more than a chunk);
+ * replies `model/trec-files` at the end.
  */
 export const ModelExportTrecCommandSchema = z.object({
   type: z.literal('model/export-trec'),
@@ -103,16 +94,22 @@ export const ModelExportTrecCommandSchema = z.object({
   tag: z.string().regex(/^\S+$/),
 });
 
+/**
+ * The page's answer to a `model/trec-chunk` of export `requestId`: send the next chunk, or stop (the export
+ * then ends with a CancelledError). Sent with `cancel: true` at any time, it also stops the embedding.
+ */
+export const ModelExportTrecNextCommandSchema = z.object({ type: z.literal('model/export-trec-next'), requestId: z.string(), cancel: z.boolean() });
+
 export const WorkerCommandSchema = z.discriminatedUnion('type', [
   BackendInitCommandSchema,
   DataLoadCommandSchema,
   DataParallelCommandSchema,
   DataDrilldownCommandSchema,
-  ResultsCompareCommandSchema,
   BatchTextsCommandSchema,
   ModelInspectCommandSchema,
   ModelEvaluateCommandSchema,
   ModelExportTrecCommandSchema,
+  ModelExportTrecNextCommandSchema,
 ]);
 export type WorkerCommand = z.infer<typeof WorkerCommandSchema>;
 
@@ -178,14 +175,8 @@ export const DataDrilldownEventSchema = z.object({
   rows: z.array(z.object({ queryId: z.string(), question: z.string(), gold: SentenceSchema.nullable(), retrieved: SentenceSchema.nullable() })),
 });
 
-export const ResultsComparedEventSchema = z.object({
-  type: z.literal('results/compared'),
-  requestId: z.string(),
-  // The stored schema, rank-distance test included: a reply schema of its own once dropped that test, so the
-  // app's recomputation of a study's tests could never equal the stored ones.
-  comparison: RetrievalComparisonSchema,
-});
-export type ResultsComparison = z.infer<typeof ResultsComparedEventSchema>['comparison'];
+/** The paired tests of two evaluation results (the stats worker's reply, `statsProtocol.ts`). */
+export type ResultsComparison = z.infer<typeof RetrievalComparisonSchema>;
 
 export const BatchTextsEventSchema = z.object({
   type: z.literal('batch/texts'),
@@ -214,23 +205,44 @@ export const ModelEvaluatedEventSchema = z.object({
   result: z.unknown(),
 });
 
-/** The files of `model/export-trec`, one qrels and one run file per cell, UTF-8 (buffers transferred). */
+/** `model/export-trec` is embedding the dataset: texts done of total. */
+export const ModelTrecProgressEventSchema = z.object({
+  type: z.literal('model/trec-progress'),
+  requestId: z.string(),
+  phase: z.literal('embedding'),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+});
+
+const CountsSchema = z.object({ queries: z.number().int().nonnegative(), runLines: z.number().int().nonnegative() });
+
+/**
+ * A chunk of one cell's qrels or run file (`trecRuns.ts` TrecFileChunk; UTF-8, buffer transferred). The
+ * worker waits for `model/export-trec-next` before the next.
+ */
+export const ModelTrecChunkEventSchema = z.object({
+  type: z.literal('model/trec-chunk'),
+  requestId: z.string(),
+  /** index of the cell, of `cells` */
+  cell: z.number().int().nonnegative(),
+  cells: z.number().int().positive(),
+  setting: z.enum(SETTINGS),
+  /** cell file stem: `en-de`, `multi-en` */
+  name: z.string().regex(/^[a-z]{2}-[a-z]{2}$|^multi-[a-z]{2}$/),
+  file: z.enum(['qrels', 'run']),
+  bytes: z.instanceof(Uint8Array),
+  /** the file's last chunk; a run file's carries the cell's counts */
+  last: z.boolean(),
+  counts: CountsSchema.optional(),
+});
+
+/** The end of `model/export-trec`: what was embedded and how, and every cell's counts (the bytes came in chunks). */
 export const ModelTrecFilesEventSchema = z.object({
   type: z.literal('model/trec-files'),
   requestId: z.string(),
   summary: z.string(),
   depth: RunDepthSchema,
-  files: z.array(
-    z.object({
-      setting: z.enum(SETTINGS),
-      /** cell file stem: `en-de`, `multi-en` */
-      name: z.string(),
-      qrels: z.instanceof(Uint8Array),
-      run: z.instanceof(Uint8Array),
-      queries: z.number().int().nonnegative(),
-      runLines: z.number().int().nonnegative(),
-    }),
-  ),
+  files: z.array(z.object({ setting: z.enum(SETTINGS), name: z.string() }).extend(CountsSchema.shape)),
 });
 
 export const WorkerEventSchema = z.discriminatedUnion('type', [
@@ -239,11 +251,12 @@ export const WorkerEventSchema = z.discriminatedUnion('type', [
   DataLoadedEventSchema,
   DataParallelEventSchema,
   DataDrilldownEventSchema,
-  ResultsComparedEventSchema,
   BatchTextsEventSchema,
   ModelInspectedEventSchema,
   ModelEvaluatedEventSchema,
   ModelTrecFilesEventSchema,
+  ModelTrecProgressEventSchema,
+  ModelTrecChunkEventSchema,
 ]);
 export type WorkerEvent = z.infer<typeof WorkerEventSchema>;
 export type BackendReadyEvent = z.infer<typeof BackendReadyEventSchema>;
@@ -267,7 +280,7 @@ export const TrainStartCommandSchema = z.object({
   /** the training data (`config.data.train`) and the evaluation data (`config.data.eval`) */
   train: RunDatasetSchema,
   eval: RunDatasetSchema,
-  /** evaluate a seeded sample of the evaluation queries every N steps (0 = never) */
+  /** evaluate a fixed seeded sample of the evaluation data every N steps (`train/sampledEvaluation.ts`; 0 = never) */
   sampledEvalEvery: z.number().int().nonnegative(),
   backend: z.enum(BACKEND_PREFERENCES),
   /** OPFS folder of the checkpoint to continue from, or null to start at step 0 */
@@ -276,9 +289,12 @@ export const TrainStartCommandSchema = z.object({
   checkpointRoot: z.string(),
 });
 
-/** Finish the current step, save a checkpoint, report `train/paused`. */
+/**
+ * Stop at the next batch boundary (of a step or an evaluation; an evaluation in progress is dropped), save a
+ * checkpoint of the last completed step, report `train/ended` with reason `paused`.
+ */
 export const TrainPauseCommandSchema = z.object({ type: z.literal('train/pause'), runId: z.string() });
-/** Finish the current step, save a checkpoint, report `train/stopped` (the run ends as it is). */
+/** As `train/pause`, with reason `stopped` (the run ends as it is). */
 export const TrainStopCommandSchema = z.object({ type: z.literal('train/stop'), runId: z.string() });
 export const TrainCommandSchema = z.discriminatedUnion('type', [TrainStartCommandSchema, TrainPauseCommandSchema, TrainStopCommandSchema]);
 export type TrainCommand = z.infer<typeof TrainCommandSchema>;
@@ -304,6 +320,25 @@ export const TrainEndedEventSchema = z.object({
   reason: z.enum(['paused', 'stopped', 'done']),
   step: z.number().int().nonnegative(),
 });
+/** Time spent on one kind of work in a run's worker: how many times, and wall seconds in all. */
+const TimeSpentSchema = z.object({ count: z.number().int().nonnegative(), seconds: z.number().nonnegative() });
+/**
+ * Where a run's worker time went since it started training (issue 20, item 9: the sampled evaluation made
+ * browser runs ~10× slower than the CLI); training steps are the rest of `elapsed`.
+ */
+export const RunTimingSchema = z.object({
+  /** wall seconds since this worker's first step began */
+  elapsed: z.number().nonnegative(),
+  sampled: TimeSpentSchema.extend({
+    /** texts (queries + candidates) one sampled evaluation embeds */
+    texts: z.number().int().nonnegative(),
+  }),
+  full: TimeSpentSchema,
+  checkpoints: TimeSpentSchema,
+});
+export type RunTiming = z.infer<typeof RunTimingSchema>;
+/** The worker's time split so far; sent after each evaluation and checkpoint, and before `train/ended`. */
+export const TrainTimingEventSchema = z.object({ type: z.literal('train/timing'), runId: z.string(), timing: RunTimingSchema });
 /** Saving a checkpoint failed (quota, OPFS missing): training goes on, the page shows the message. */
 export const TrainStorageErrorEventSchema = z.object({ type: z.literal('train/storage-error'), runId: z.string(), message: z.string() });
 export const TrainFailedEventSchema = z.object({
@@ -319,6 +354,7 @@ export const TrainEventSchema = z.discriminatedUnion('type', [
   TrainEvaluationEventSchema,
   TrainPhaseEventSchema,
   TrainEndedEventSchema,
+  TrainTimingEventSchema,
   TrainStorageErrorEventSchema,
   TrainFailedEventSchema,
 ]);

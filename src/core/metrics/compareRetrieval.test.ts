@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResultsComparedEventSchema } from '../experiment/protocol';
+import { StatsEventSchema } from '../experiment/statsProtocol';
 import { comparisonMismatch } from '../experiment/studyResults';
 import { compareRetrieval } from './compareRetrieval';
 import { evaluateRetrieval } from './evaluateRetrieval';
@@ -32,6 +32,17 @@ async function resultWithNoise(noise: number, seed: number): Promise<RetrievalRe
 }
 
 describe('compareRetrieval', () => {
+  it('reports progress after each test, up to one per cell and one per setting, without changing the results', async () => {
+    const a = await resultWithNoise(0.5, 1);
+    const b = await resultWithNoise(0.8, 2);
+    const calls: [number, number][] = [];
+    const withProgress = compareRetrieval(a, b, { rng: createRng(3), permutations: 50, resamples: 50, onProgress: (done, total) => calls.push([done, total]) });
+    const cells = (['mono', 'cross', 'multi'] as const).reduce((n, s) => n + Object.keys(a.per_query[s]).length + 1, 0) + (a.per_query.rank_distance ? Object.keys(a.per_query.rank_distance).length + 1 : 0);
+    expect(calls.map(([done]) => done)).toEqual(Array.from({ length: cells }, (_, i) => i + 1));
+    expect(new Set(calls.map(([, total]) => total))).toEqual(new Set([cells]));
+    expect(withProgress).toEqual(compareRetrieval(a, b, { rng: createRng(3), permutations: 50, resamples: 50 }));
+  });
+
   it('finds no difference between a result and itself (p = 1, CI [0, 0])', async () => {
     const a = await resultWithNoise(0.5, 1);
     const c = compareRetrieval(a, a, { rng: createRng(1), permutations: 200, resamples: 200 });
@@ -83,12 +94,12 @@ describe('compareRetrieval', () => {
     }
   });
 
-  it('comes back from the compute worker whole: its reply schema keeps the rank-distance test', async () => {
+  it('comes back from the stats worker whole: its reply schema keeps the rank-distance test', async () => {
     const c = compareRetrieval(await resultWithNoise(0.05, 6), await resultWithNoise(3, 6), { rng: createRng(6), permutations: 200, resamples: 100 });
     expect(c.rank_distance).toBeDefined();
-    const reply = ResultsComparedEventSchema.parse(JSON.parse(JSON.stringify({ type: 'results/compared', requestId: 'r1', comparison: c })));
-    expect(reply.comparison).toEqual(c);
-    expect(comparisonMismatch(reply.comparison, c)).toBeNull();
+    const stats = StatsEventSchema.parse(JSON.parse(JSON.stringify({ type: 'stats/compared', requestId: 's1', comparison: c })));
+    expect(stats.type === 'stats/compared' && stats.comparison).toEqual(c);
+    expect(stats.type === 'stats/compared' && comparisonMismatch(stats.comparison, c)).toBeNull();
   });
 
   it('tests rank distance per query language and for the macro mean, when both results hold it per query', async () => {

@@ -66,6 +66,11 @@ export interface CompareOptions {
   permutations?: number;
   resamples?: number;
   level?: number;
+  /**
+   * Called after each test (a cell's, or a setting's over its cells) with the tests done and their total,
+   * so a worker can report progress; it cannot change the results.
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /** The question a query id `{lang}:{question id}` asks; an id without a language prefix is its own question. */
@@ -116,7 +121,16 @@ export function compareRetrieval(a: RetrievalResult, b: RetrievalResult, options
   const permutations = options.permutations ?? 10_000;
   const resamples = options.resamples ?? 10_000;
   const level = options.level ?? 0.95;
-  const { rng } = options;
+  const { rng, onProgress } = options;
+  const withRankDistance = Boolean(a.per_query.rank_distance && b.per_query.rank_distance);
+  // a test per cell, and one per setting over its cells (none for a setting without cells)
+  const testsOf = (setting: Setting | 'rank_distance') => {
+    const n = Object.keys(a.per_query[setting] ?? {}).length;
+    return n ? n + 1 : 0;
+  };
+  const total = SETTINGS.reduce((sum, s) => sum + testsOf(s), withRankDistance ? testsOf('rank_distance') : 0);
+  let done = 0;
+  const tested = () => onProgress?.(++done, total);
 
   const compareSetting = (setting: Setting | 'rank_distance'): SettingComparison => {
     const cellsA = a.per_query[setting]!;
@@ -134,10 +148,12 @@ export function compareRetrieval(a: RetrievalResult, b: RetrievalResult, options
       const test = pairedRandomizationTest([s], { rng, permutations });
       const boot = pairedBootstrapCI([s], { rng, resamples, level });
       cells[k] = { n: s.a.length, mapA: mean(s.a), mapB: mean(s.b), diff: test.diff, p: test.p, pHolm: test.p, ci: [boot.lo, boot.hi] };
+      tested();
     });
     if (strata.length === 0) return { mapA: 0, mapB: 0, diff: 0, p: 1, ci: [0, 0], cells };
     const test = pairedRandomizationTest(strata, { rng, permutations });
     const boot = pairedBootstrapCI(strata, { rng, resamples, level });
+    tested();
     const mapA = mean(strata.map((s) => mean(s.a)));
     const mapB = mean(strata.map((s) => mean(s.b)));
     return { mapA, mapB, diff: test.diff, p: test.p, ci: [boot.lo, boot.hi], cells };
@@ -148,7 +164,7 @@ export function compareRetrieval(a: RetrievalResult, b: RetrievalResult, options
   family([...Object.values(out.mono.cells), ...Object.values(out.cross.cells)]);
   family(Object.values(out.multi.cells));
   let rankDistance: RankDistanceComparison | undefined;
-  if (a.per_query.rank_distance && b.per_query.rank_distance) {
+  if (withRankDistance) {
     const { mapA, mapB, cells, ...test } = compareSetting('rank_distance');
     family(Object.values(cells));
     rankDistance = {

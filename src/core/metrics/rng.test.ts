@@ -35,6 +35,23 @@ describe('createRng', () => {
     for (const c of counts) expect(Math.abs(c / n - 0.1)).toBeLessThan(0.005);
   });
 
+  it('fill writes the same stream as uint32, in blocks of any size, and interleaves with it', () => {
+    const plain = createRng(11);
+    const blocks = createRng(11);
+    const expected = Array.from({ length: 300 }, () => plain.uint32());
+    const got: number[] = [];
+    for (const size of [0, 1, 31, 100]) {
+      const out = new Uint32Array(size);
+      blocks.fill(out);
+      got.push(...out);
+    }
+    got.push(blocks.uint32(), blocks.uint32());
+    const rest = new Uint32Array(300 - got.length);
+    blocks.fill(rest);
+    got.push(...rest);
+    expect(got).toEqual(expected);
+  });
+
   it('refuses a non-finite seed', () => {
     expect(() => createRng(Number.NaN)).toThrow(/finite/);
   });

@@ -71,6 +71,145 @@ function flatten(strata: readonly PairedStratum[], what: string): Flat {
   return { units: sums.subarray(0, k), clustered, observed };
 }
 
+/**
+ * How many numbers the kernels below draw from the generator per `fill` call: large enough that the call is
+ * rare, small enough (512 KiB) to stay in cache.
+ */
+const DRAW_BLOCK = 1 << 17;
+
+/** `x` times SIGNS[bit] is −x for a clear bit and x for a set one, exactly (a multiply by ±1 only flips the sign). */
+const SIGNS = new Float64Array([-1, 1]);
+
+/**
+ * The randomization test's loop: for each of `permutations` sign patterns, whether the magnitude of the
+ * signed sum of `units` reaches `threshold`. A pattern is ⌈n/32⌉ consecutive draws and unit i takes bit
+ * (i mod 32) of draw ⌊i/32⌋ (set: +, clear: −), as in the plain loop that adds `bit ? u : −u` in unit
+ * order; the count, hence p, is exactly that loop's:
+ * - the draws come in blocks (`rng.fill`), the same stream;
+ * - the sum is taken 8 units at a time from a table of each byte's 256 signed sums, in four accumulators
+ *   (~8× fewer additions). That sum rounds differently from the plain loop's, by at most
+ *   {@link roundingMargin}; where it lies that close to the threshold, the plain sum decides.
+ */
+function countExtreme(units: Float64Array, permutations: number, threshold: number, rng: Rng): number {
+  const n = units.length;
+  const words = Math.ceil(n / 32);
+  // The table costs 256 additions and 2 KiB per 8 units: worth it from a few hundred patterns on, and kept
+  // to 2¹⁴ units (4 MiB); otherwise every pattern takes the plain sum.
+  const tabled = permutations >= 256 && n <= 16384;
+  // table[g·256 + byte]: the signed sum of units 8g … 8g+7 for the sign bits in `byte` (bits past n add nothing)
+  const table = new Float64Array(tabled ? words * 4 * 256 : 0);
+  for (let g = 0; tabled && g * 8 < n; g++) {
+    for (let byte = 0; byte < 256; byte++) {
+      let sum = 0;
+      for (let j = 0; j < 8 && g * 8 + j < n; j++) sum += units[g * 8 + j]! * SIGNS[(byte >>> j) & 1]!;
+      table[g * 256 + byte] = sum;
+    }
+  }
+  let scale = 0;
+  for (let i = 0; i < n; i++) scale += Math.abs(units[i]!);
+  const margin = roundingMargin(n, scale);
+  // without the table, every pattern falls between these and the plain sum decides
+  const surelyAbove = tabled ? threshold + margin : Infinity;
+  const surelyBelow = tabled ? threshold - margin : -Infinity;
+  const perBlock = Math.max(1, Math.floor(DRAW_BLOCK / words));
+  const block = new Uint32Array(words * Math.min(perBlock, permutations));
+  let extreme = 0;
+  for (let done = 0; done < permutations; ) {
+    const m = Math.min(perBlock, permutations - done);
+    const draws = m * words === block.length ? block : block.subarray(0, m * words);
+    rng.fill(draws);
+    for (let q = 0, base = 0; q < m; q++, base += words) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0, t = 0; tabled && k < words; k++, t += 1024) {
+        const w = draws[base + k]!;
+        s0 += table[t + (w & 255)]!;
+        s1 += table[t + 256 + ((w >>> 8) & 255)]!;
+        s2 += table[t + 512 + ((w >>> 16) & 255)]!;
+        s3 += table[t + 768 + (w >>> 24)]!;
+      }
+      const fast = Math.abs(s0 + s1 + (s2 + s3));
+      if (fast >= surelyAbove) extreme++;
+      else if (fast >= surelyBelow && Math.abs(plainSignedSum(units, draws, base)) >= threshold) extreme++;
+    }
+    done += m;
+  }
+  return extreme;
+}
+
+/** The plain loop's signed sum of one pattern (its draws start at `draws[base]`), in unit order. */
+function plainSignedSum(units: Float64Array, draws: Uint32Array, base: number): number {
+  let sum = 0;
+  for (let i = 0; i < units.length; i++) sum += units[i]! * SIGNS[(draws[base + (i >>> 5)]! >>> (i & 31)) & 1]!;
+  return sum;
+}
+
+/**
+ * A bound on |table sum − plain sum| for n units of total magnitude `scale`: recursive summation of k
+ * terms errs by at most (k − 1)·u·Σ|terms| (Higham, *Accuracy and Stability of Numerical Algorithms*,
+ * §4.2; u = 2⁻⁵³). The plain sum has k = n; the table sum adds ≤ 8 terms per entry, then ≤ ⌈n/32⌉ entries
+ * per accumulator and the 4 accumulators, so the two differ by at most (n + n/32 + 10)·u·scale. The margin,
+ * (2n + 128)·2⁻⁵²·scale, is more than four times that, which covers the second-order terms.
+ */
+function roundingMargin(n: number, scale: number): number {
+  return (2 * n + 128) * 2 ** -52 * scale;
+}
+
+/**
+ * The bootstrap's loop: `resamples` sums, each over the slices of `units` given by `sizes` (in order), of
+ * as many draws with replacement from the slice as it holds. A draw is unit ⌊(x / 2³²) · n⌋ of its slice
+ * for the next generator output x, in the order of the plain loop; the draws come in blocks (`rng.fill`).
+ */
+function bootstrapStats(units: Float64Array, sizes: readonly number[], resamples: number, rng: Rng): Float64Array {
+  const perResample = units.length;
+  const perBlock = Math.max(1, Math.floor(DRAW_BLOCK / perResample));
+  const block = new Uint32Array(perResample * Math.min(perBlock, resamples));
+  const stats = new Float64Array(resamples);
+  for (let done = 0; done < resamples; ) {
+    const m = Math.min(perBlock, resamples - done);
+    const draws = m * perResample === block.length ? block : block.subarray(0, m * perResample);
+    rng.fill(draws);
+    if (sizes.length === 1 && perResample <= 65536) {
+      // one slice (a cell, or clusters): the loop below without the slice bookkeeping
+      const n = perResample;
+      for (let r = 0, k = 0; r < m; r++) {
+        let sum = 0;
+        for (const end = k + n; k < end; k++) {
+          const x = draws[k]!;
+          sum += units[((x >>> 16) * n + (((x & 0xffff) * n) >>> 16)) >>> 16]!;
+        }
+        stats[done + r] = sum;
+      }
+      done += m;
+      continue;
+    }
+    let k = 0;
+    for (let r = 0; r < m; r++) {
+      let sum = 0;
+      let offset = 0;
+      for (const n of sizes) {
+        // units already carry the 1/(S·n) weight, so summing n draws gives this slice's share of the macro mean.
+        if (n <= 65536) {
+          // ⌊x·n / 2³²⌋ in 32-bit halves (x = 2¹⁶·hi + lo): every term stays below 2³², so `>>>` is exact
+          // and the index equals the float expression's below, without a float-to-int conversion per draw.
+          for (let i = 0; i < n; i++) {
+            const x = draws[k++]!;
+            sum += units[offset + (((x >>> 16) * n + (((x & 0xffff) * n) >>> 16)) >>> 16)]!;
+          }
+        } else {
+          for (let i = 0; i < n; i++) sum += units[offset + Math.floor((draws[k++]! / 4294967296) * n)]!;
+        }
+        offset += n;
+      }
+      stats[done + r] = sum;
+    }
+    done += m;
+  }
+  return stats;
+}
+
 export interface RandomizationTestResult {
   /** observed statistic: macro mean over strata of mean(a − b) */
   diff: number;
@@ -98,19 +237,7 @@ export function pairedRandomizationTest(
   // Sums of the same terms in another sign pattern may round differently; treat ties within 1e-12 of the
   // total magnitude as ties so that, e.g., all-zero differences give p = 1 exactly.
   const threshold = Math.abs(observed) - 1e-12 * scale;
-  const { rng } = options;
-  let extreme = 0;
-  const n = units.length;
-  for (let p = 0; p < permutations; p++) {
-    let sum = 0;
-    let bits = 0;
-    for (let i = 0; i < n; i++) {
-      if ((i & 31) === 0) bits = rng.uint32();
-      sum += bits & 1 ? units[i]! : -units[i]!;
-      bits >>>= 1;
-    }
-    if (Math.abs(sum) >= threshold) extreme++;
-  }
+  const extreme = countExtreme(units, permutations, threshold, options.rng);
   return { diff: observed, p: (extreme + 1) / (permutations + 1), permutations };
 }
 
@@ -154,18 +281,7 @@ export function pairedBootstrapCI(
   const { units, clustered, observed } = flatten(strata, 'pairedBootstrapCI');
   // unclustered units are the queries in stratum order, so each stratum is a slice of `units`
   const sizes = clustered ? [units.length] : strata.map((s) => s.a.length);
-  const { rng } = options;
-  const stats = new Float64Array(resamples);
-  for (let r = 0; r < resamples; r++) {
-    let sum = 0;
-    let offset = 0;
-    for (const n of sizes) {
-      // units already carry the 1/(S·n) weight, so summing n draws gives this slice's share of the macro mean.
-      for (let i = 0; i < n; i++) sum += units[offset + Math.floor((rng.uint32() / 4294967296) * n)]!;
-      offset += n;
-    }
-    stats[r] = sum;
-  }
+  const stats = bootstrapStats(units, sizes, resamples, options.rng);
   stats.sort();
   const tail = (1 - level) / 2;
   return { diff: observed, lo: quantile(stats, tail), hi: quantile(stats, 1 - tail), level, resamples };

@@ -10,6 +10,16 @@ beforeAll(async () => {
   await initBackend('cpu');
 });
 
+/** Sets `stop` the way a worker receives a stop command: as a message task, queued now (not a microtask). */
+function requestStopAsMessage(stop: () => void): void {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    channel.port1.close();
+    stop();
+  };
+  channel.port2.postMessage('train/stop');
+}
+
 const dataset = await makeToyDataset({ languages: ['de', 'en'], paragraphs: 12, seed: 4 });
 
 describe('embedDataset', () => {
@@ -46,6 +56,33 @@ describe('embedDataset', () => {
     const encoder = new BagOfTokensEncoder({ seed: 3 });
     let polls = 0;
     await expect(embedDataset(encoder, dataset, { batchSize: 4, maxLength: 32, shouldStop: () => ++polls > 2 })).rejects.toThrow(CancelledError);
+    encoder.dispose();
+  });
+
+  it('sees a stop request sent as a task (as a worker message is) after batch k, and stops within one more batch', async () => {
+    // The stop arrives the way a worker's message does: as a task, not a microtask. Before issue 20 item 7
+    // the loop only awaited microtasks (backend reads), so the request landed after every batch had run.
+    const encoder = new BagOfTokensEncoder({ seed: 3 });
+    const embed = encoder.embed.bind(encoder);
+    let batches = 0;
+    encoder.embed = (...args) => {
+      batches++;
+      return embed(...args);
+    };
+    const total = Math.ceil(dataset.queries.length / 4) + Math.ceil(dataset.candidates.length / 4);
+    const k = 3;
+    let stop = false;
+    const run = embedDataset(encoder, dataset, {
+      batchSize: 4,
+      maxLength: 32,
+      shouldStop: () => stop,
+      onProgress: () => {
+        if (batches === k) requestStopAsMessage(() => (stop = true));
+      },
+    });
+    await expect(run).rejects.toThrow(CancelledError);
+    expect(total).toBeGreaterThan(k + 5);
+    expect(batches).toBeLessThanOrEqual(k + 1);
     encoder.dispose();
   });
 });

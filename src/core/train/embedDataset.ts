@@ -13,6 +13,7 @@ import { CancelledError } from '../errors';
 import { bucketedLength, rowLengths, takeRows } from '../model/tokenBatch';
 import type { TrainableEncoder } from '../model/types';
 import { PASSAGE_PREFIX, QUERY_PREFIX } from './textPrefixes';
+import { yieldToEventLoop } from './yieldToEventLoop';
 
 export interface EmbedDatasetOptions {
   /** texts per forward pass */
@@ -23,8 +24,14 @@ export interface EmbedDatasetOptions {
   padMultiple?: number;
   /** called after each batch with texts done and total (queries then candidates) */
   onProgress?: (done: number, total: number) => void;
-  /** polled between batches; true aborts with a CancelledError */
+  /** polled before every batch (after {@link EmbedDatasetOptions.yieldToEventLoop}); true aborts with a CancelledError */
   shouldStop?: () => boolean;
+  /**
+   * Awaited before every batch, so that a stop request sent as a message (a worker's) or a signal (the
+   * CLI's SIGINT) is seen: the backends' reads resolve as microtasks, so without it none arrives until the whole
+   * dataset is embedded (issue 20, item 7). Default {@link yieldToEventLoop} (well under a millisecond).
+   */
+  yieldToEventLoop?: () => Promise<void>;
 }
 
 export interface DatasetEmbeddings {
@@ -43,6 +50,7 @@ async function embedTexts(encoder: TrainableEncoder, texts: readonly string[], o
   const lengths = rowLengths(all);
   const order = texts.map((_, i) => i).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
   for (let start = 0; start < order.length; start += o.batchSize) {
+    await (o.yieldToEventLoop ?? yieldToEventLoop)();
     if (o.shouldStop?.()) throw new CancelledError('embedding cancelled');
     const rows = order.slice(start, start + o.batchSize);
     const longest = lengths[rows[rows.length - 1]!]!;

@@ -7,6 +7,7 @@ import { StepLogSchema, type EvalLog, type StepLog } from '../experiment/runLog'
 import { initBackend } from '../model/backend';
 import type { EncodeOptions, TokenBatch } from '../model/types';
 import { BagOfTokensEncoder } from './bagOfTokensEncoder.testing';
+import { embedDataset } from './embedDataset';
 import { makeToyDataset } from './toyDataset.testing';
 import { parseManifest, type TrainingCheckpoint } from './trainingCheckpoint';
 import { runTraining, TrainingDivergedError, type TrainDeps } from './trainLoop';
@@ -37,6 +38,16 @@ function makeConfig(overrides: Partial<RunConfigInput> = {}): RunConfig {
     },
     'test config',
   );
+}
+
+/** Sets `stop` the way a worker receives a stop command: as a message task, queued now (not a microtask). */
+function requestStopAsMessage(stop: () => void): void {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    channel.port1.close();
+    stop();
+  };
+  channel.port2.postMessage('train/stop');
 }
 
 let clock = 0;
@@ -151,6 +162,62 @@ describe('runTraining', () => {
     expect(result.status).toBe('stopped');
     expect(result.step).toBe(2);
     expect(rec.checkpoints.map((c) => c.step)).toEqual([2]);
+    encoder.dispose();
+  });
+
+  it('a stop requested during an evaluation ends it within a batch and stops the run at that step, checkpointed', async () => {
+    // issue 20, item 7: the request arrives as a task (a worker message), while the evaluation embeds
+    const encoder = new BagOfTokensEncoder({ seed: 1 });
+    const evalData = await makeToyDataset({ languages: ['en'], paragraphs: 30, seed: 5 });
+    const rec = recorder();
+    let stop = false;
+    let batches = 0;
+    let batchesAtRequest = -1;
+    const result = await runTraining(makeConfig({ steps: 10, evalEvery: 2, checkpointEvery: 100 }), {
+      dataset,
+      encoder,
+      now,
+      ...rec,
+      shouldStop: () => stop,
+      evaluate: async (step) => {
+        await embedDataset(encoder, evalData, {
+          batchSize: 2,
+          maxLength: 16,
+          shouldStop: () => stop,
+          onProgress: () => {
+            batches++;
+            if (step === 4 && batchesAtRequest < 0) {
+              batchesAtRequest = batches;
+              requestStopAsMessage(() => (stop = true));
+            }
+          },
+        });
+        return { 'mAP.mono': 0 };
+      },
+    });
+    expect(result.status).toBe('stopped');
+    expect(result.step).toBe(4);
+    expect(rec.checkpoints.map((c) => c.step)).toEqual([4]);
+    // the evaluation at step 2 was reported, the stopped one at step 4 was not
+    expect(rec.evals.map((e) => e.step)).toEqual([2]);
+    expect(batches - batchesAtRequest).toBeLessThanOrEqual(1);
+    encoder.dispose();
+  });
+
+  it('sees a stop requested as a task between steps', async () => {
+    const encoder = new BagOfTokensEncoder({ seed: 1 });
+    let stop = false;
+    const result = await runTraining(makeConfig({ steps: 12, checkpointEvery: 100 }), {
+      dataset,
+      encoder,
+      now,
+      shouldStop: () => stop,
+      onStep: (log) => {
+        if (log.step === 3) requestStopAsMessage(() => (stop = true));
+      },
+    });
+    expect(result.status).toBe('stopped');
+    expect(result.step).toBe(3);
     encoder.dispose();
   });
 

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import packageJson from '../../../package.json';
-import { ConfigError, CheckpointError, XlirError } from '../errors';
+import { CancelledError, ConfigError, CheckpointError, XlirError } from '../errors';
 import type { RetrievalDataset } from '../data/types';
 import { samplerOf, type RunConfig } from '../experiment/runConfig';
 import type { EvalLog, StepLog } from '../experiment/runLog';
@@ -26,6 +26,7 @@ import { learningRate } from './learningRate';
 import { deriveSeed } from './rng';
 import { createSampler, type Batch } from './samplers';
 import { PASSAGE_PREFIX, QUERY_PREFIX } from './textPrefixes';
+import { yieldToEventLoop } from './yieldToEventLoop';
 import {
   CHECKPOINT_FORMAT,
   checkpointFile,
@@ -79,8 +80,17 @@ export interface TrainDeps {
    */
   evaluate?: (step: number) => Promise<Record<string, number>>;
   onEval?: (log: EvalLog) => void | Promise<void>;
-  /** polled before every step; true stops the run after writing a checkpoint */
+  /**
+   * Polled before every step; true stops the run after writing a checkpoint. A stop inside `onStep` or
+   * `evaluate` (their own loops poll it too) surfaces as a CancelledError: the run stops the same way,
+   * at the last completed step, without that evaluation.
+   */
   shouldStop?: () => boolean;
+  /**
+   * Awaited before polling `shouldStop` at every step, so a stop message reaches a worker between steps
+   * (TF.js reads on cpu/wasm resolve as microtasks; see `yieldToEventLoop.ts`). Default {@link yieldToEventLoop}.
+   */
+  yieldToEventLoop?: () => Promise<void>;
   /** continue this checkpoint's run (same config apart from steps/checkpointEvery/evalEvery/description) */
   resumeFrom?: TrainingCheckpoint;
   /** stop after this step (writing a checkpoint) without changing the schedules, which use `config.steps` */
@@ -193,7 +203,9 @@ export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<T
     let step = startStep;
     const until = Math.min(config.steps, deps.stopAtStep ?? config.steps);
 
+    const pause = deps.yieldToEventLoop ?? yieldToEventLoop;
     while (step < until) {
+      await pause();
       if (deps.shouldStop?.()) {
         status = 'stopped';
         break;
@@ -203,13 +215,21 @@ export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<T
       step = k;
       lastLog = log;
       losses.push(log.retrieval_loss);
-      await deps.onStep?.(log);
+      // The update of step k is applied, so a stop from here on leaves a consistent state at step k.
+      if (await stopped(() => deps.onStep?.(log))) {
+        status = 'stopped';
+        break;
+      }
       if (k % config.checkpointEvery === 0 || k === until) await checkpoint(k);
-      if (deps.evaluate && config.evalEvery > 0 && k % config.evalEvery === 0) await evaluate(k);
+      if (deps.evaluate && config.evalEvery > 0 && k % config.evalEvery === 0 && (await stopped(() => evaluate(k)))) {
+        status = 'stopped';
+        break;
+      }
     }
     if (step < config.steps && status === 'completed') status = 'stopped';
     if (step > startStep && lastCheckpointStep !== step) await checkpoint(step);
-    if (deps.evaluate && status === 'completed' && !(config.evalEvery > 0 && step % config.evalEvery === 0)) await evaluate(step);
+    // a stop during the final evaluation ends the run without it (the checkpoint above is the last step)
+    if (deps.evaluate && status === 'completed' && !(config.evalEvery > 0 && step % config.evalEvery === 0) && (await stopped(() => evaluate(step)))) status = 'stopped';
     return {
       step,
       status,
@@ -223,6 +243,17 @@ export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<T
     encOpt.dispose();
     discOpt?.dispose();
     disc?.dispose();
+  }
+
+  /** Runs `f`; true when it was cancelled (CancelledError), which the loop turns into a stop. */
+  async function stopped(f: () => unknown): Promise<boolean> {
+    try {
+      await f();
+      return false;
+    } catch (err) {
+      if (err instanceof CancelledError) return true;
+      throw err;
+    }
   }
 
   async function trainStep(k: number, batch: Batch): Promise<StepLog> {

@@ -99,6 +99,21 @@ describe('NotebookAutosave', () => {
     expect((await saver.write(nb)).deleted).toEqual(['study']);
     expect(kv.map.has('study')).toBe(false);
   });
+
+  it('writes the significance cache as a piece of its own, only when it changes, and reads it back', async () => {
+    const kv = new MemoryStore();
+    const saver = new NotebookAutosave(kv);
+    const nb: Notebook = { ...createDefaultNotebook(), runs: [run('a', 1)] };
+    const setting = { mapA: 0.5, mapB: 0.25, diff: 0.25, p: 0.01, ci: [0.1, 0.4] as [number, number], cells: {} };
+    const significance = {
+      'sig1-0123456789abcdef': { figure: 'a@full1|b@full1', seed: 1, permutations: 10, resamples: 10, level: 0.95, comparison: { dataset: 'xquad-r', permutations: 10, resamples: 10, level: 0.95, mono: setting, cross: setting, multi: setting } },
+    };
+    const cached = { ...nb, significance };
+    expect((await saver.write(cached)).written.sort()).toEqual(['evals:a', 'meta', 'run:a', 'significance']);
+    expect((await saver.write({ ...cached, runs: [{ ...cached.runs[0]!, logs: run('a', 2).logs }] })).written).toEqual(['run:a']);
+    expect((await new NotebookAutosave(kv).read())!.significance).toEqual(significance);
+    expect((await saver.write(nb)).deleted).toEqual(['significance']);
+  });
 });
 
 describe('startAutosave', () => {

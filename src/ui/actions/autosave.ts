@@ -3,6 +3,7 @@
  * start-up. The notebook is stored in pieces so a training step rewrites only what it changed:
  *   `meta`          title, cells, data, model, figures and the run ids, in order
  *   `study`         the notebook's study (absent when it has none; written only when it changes)
+ *   `significance`  its cached significance tests (likewise)
  *   `run:<id>`      a run record without its evaluations (logs grow every step)
  *   `evals:<id>`    its evaluations (large: per-query APs), rewritten only when they change
  * A piece is written when its object is not the one written last time (the store replaces objects, never
@@ -73,6 +74,10 @@ export class NotebookAutosave {
       live.add('study');
       if (this.written.get('study') !== nb.study) entries.push(['study', nb.study]);
     }
+    if (nb.significance) {
+      live.add('significance');
+      if (this.written.get('significance') !== nb.significance) entries.push(['significance', nb.significance]);
+    }
     const deleted = [...this.written.keys()].filter((k) => !live.has(k));
     if (entries.length) await this.kv.setMany(entries);
     if (deleted.length) await this.kv.delMany(deleted);
@@ -80,6 +85,7 @@ export class NotebookAutosave {
     for (const [key] of entries) {
       if (key === 'meta') this.written.set('meta', metaParts);
       else if (key === 'study') this.written.set('study', nb.study);
+      else if (key === 'significance') this.written.set('significance', nb.significance);
       else if (key.startsWith('run:')) this.written.set(key, nb.runs.find((r) => `run:${r.id}` === key));
       else if (key.startsWith('evals:')) this.written.set(key, nb.runs.find((r) => `evals:${r.id}` === key)!.evaluations);
     }
@@ -95,14 +101,16 @@ export class NotebookAutosave {
     const [meta] = (await this.kv.getMany(['meta'])) as [Meta | undefined];
     if (!meta) return null;
     const runIds = Array.isArray(meta.runIds) ? meta.runIds : [];
-    const pieces = await this.kv.getMany([...runIds.flatMap((id) => [`run:${id}`, `evals:${id}`]), 'study']);
+    const pieces = await this.kv.getMany([...runIds.flatMap((id) => [`run:${id}`, `evals:${id}`]), 'study', 'significance']);
     const runs = runIds.map((_, i) => ({ ...(pieces[2 * i] as object), evaluations: pieces[2 * i + 1] }));
     const study = pieces[2 * runIds.length];
+    const significance = pieces[2 * runIds.length + 1];
     const { runIds: _ids, ...rest } = meta;
-    const notebook = validateNotebook(AUTOSAVE_SOURCE, { ...rest, runs, ...(study !== undefined ? { study } : {}) });
+    const notebook = validateNotebook(AUTOSAVE_SOURCE, { ...rest, runs, ...(study !== undefined ? { study } : {}), ...(significance !== undefined ? { significance } : {}) });
     // What was just read is what storage holds: remember it so the first write after restore is small.
     this.written.set('meta', [notebook.title, notebook.cells, notebook.data, notebook.model, notebook.figures, notebook.runs.map((r) => r.id).join('\n')]);
     if (notebook.study) this.written.set('study', notebook.study);
+    if (notebook.significance) this.written.set('significance', notebook.significance);
     for (const run of notebook.runs) {
       this.written.set(`run:${run.id}`, run);
       this.written.set(`evals:${run.id}`, run.evaluations);
@@ -128,7 +136,7 @@ export function autosaveLabel(a: AutosaveStatus): string {
 }
 
 function savedPartChanged(a: AppState, b: AppState): boolean {
-  return a.title !== b.title || a.cells !== b.cells || a.data !== b.data || a.model !== b.model || a.runs !== b.runs || a.figures !== b.figures || a.study !== b.study;
+  return a.title !== b.title || a.cells !== b.cells || a.data !== b.data || a.model !== b.model || a.runs !== b.runs || a.figures !== b.figures || a.study !== b.study || a.significance !== b.significance;
 }
 
 /**

@@ -67,6 +67,7 @@ export function applyNotebook(notebook: Notebook): void {
     runs: notebook.runs,
     figures: notebook.figures,
     study: notebook.study ?? null,
+    significance: notebook.significance ?? {},
     runtime: {},
     dataStatus: { state: 'idle' },
     dataLoad: { state: 'idle' },

@@ -3,17 +3,20 @@
  * from the last checkpoint), stop, delete; fold the workers' events into the run records; after a page
  * reload, restart the runs that were training from their last autosaved checkpoint.
  *
- * Step logs arrive many per second on a fast GPU; they are buffered here and written to the store at most
- * every {@link FLUSH_MS} ms, so React and the autosave see a handful of updates per second.
+ * Step logs and runtime facts arrive many times a second; they are collected in a RunUpdateBuffer and
+ * written to the store in one update at most every {@link FLUSH_MS} ms, in an animation frame: React and the
+ * autosave see two updates per second instead of one per event, and a hidden tab does no rendering work
+ * (issue 20, item 9).
  */
-import { EvaluationSchema, lastLoggedStep, latestCheckpoint, StepLogSchema, type Evaluation, type RunRecord, type StepLog } from '../../core/experiment/notebook';
+import { EvaluationSchema, lastLoggedStep, latestCheckpoint, StepLogSchema, type RunRecord, type StepLog } from '../../core/experiment/notebook';
 import type { TrainEvent } from '../../core/experiment/protocol';
 import { useAppStore } from '../store/store';
-import type { RunRuntime } from '../store/runsSlice';
+import { emptyRuntime, type RunRuntime, type StopRequest } from '../store/runsSlice';
 import { RunWorkerClient } from '../workers/runWorkerClient';
 import { loadData, loadedDatasetFiles } from './data';
 import { draftToConfig, strategyLabel, type RunDraft } from './runDraft';
 import { PRESETS } from './presets';
+import { addEvaluation, applyRunUpdates, RunUpdateBuffer } from './runUpdates';
 import { deleteCheckpointFolder } from '../../../workers/opfsCheckpoints';
 
 const FLUSH_MS = 500;
@@ -22,68 +25,70 @@ const FLUSH_MS = 500;
  * last checkpoint on its own; this many times in a row without a new checkpoint, then it stays failed.
  */
 const MAX_AUTO_RESUMES = 3;
+/**
+ * A worker stops within one batch of a step or an evaluation and then writes a checkpoint; one that has
+ * not confirmed after this long (a hung GPU, a huge batch) is ended from here, and the run continues later
+ * from its last confirmed checkpoint.
+ */
+const STOP_GRACE_MS = 60_000;
 
 function isRecoverable(error: { name: string; message: string }): boolean {
   return error.name === 'WorkerError' || error.name === 'DeviceLost' || /\bdevice (was |is )?lost\b/i.test(error.message);
 }
 
 const workers = new Map<string, RunWorkerClient>();
-const buffered = new Map<string, StepLog[]>();
+const stopTimers = new Map<string, ReturnType<typeof setTimeout>>();
+const buffer = new RunUpdateBuffer();
 let flushTimer: ReturnType<typeof setTimeout> | null = null;
+let flushFrame: number | null = null;
 
 function updateRun(runId: string, f: (r: RunRecord) => RunRecord): void {
   useAppStore.setState((s) => ({ runs: s.runs.map((r) => (r.id === runId ? f(r) : r)) }));
 }
 
+/** Applies a runtime patch now (rare facts: ready, ended, errors, stop requests). */
 function setRuntime(runId: string, patch: Partial<RunRuntime>): void {
-  useAppStore.setState((s) => {
-    const prev: RunRuntime = s.runtime[runId] ?? { phase: 'starting', backend: null, stepsPerSecond: null, detail: null, storageError: null, autoResumes: 0, recovered: null };
-    return { runtime: { ...s.runtime, [runId]: { ...prev, ...patch } } };
-  });
+  useAppStore.setState((s) => ({ runtime: { ...s.runtime, [runId]: { ...(s.runtime[runId] ?? emptyRuntime()), ...patch } } }));
 }
 
-function flushLogs(): void {
+/** Writes what the buffer holds in one store update; called on its schedule, and before events that must follow it. */
+function flushUpdates(): void {
+  if (flushTimer !== null) clearTimeout(flushTimer);
+  if (flushFrame !== null) cancelAnimationFrame(flushFrame);
   flushTimer = null;
-  if (buffered.size === 0) return;
-  const batches = new Map(buffered);
-  buffered.clear();
-  useAppStore.setState((s) => ({
-    runs: s.runs.map((r) => {
-      const logs = batches.get(r.id);
-      if (!logs) return r;
-      // A resumed run re-sends steps after its checkpoint; keep the newest of each step.
-      const last = logs[0]!.step;
-      const kept = r.logs.length && r.logs[r.logs.length - 1]!.step >= last ? r.logs.filter((l) => l.step < last) : r.logs;
-      return { ...r, logs: [...kept, ...logs] };
-    }),
-  }));
+  flushFrame = null;
+  if (!buffer.pending) return;
+  const updates = buffer.take();
+  useAppStore.setState((s) => applyRunUpdates(s, updates));
+}
+
+function scheduleFlush(): void {
+  if (flushTimer !== null || flushFrame !== null) return;
+  flushTimer = setTimeout(() => {
+    flushTimer = null;
+    // in a frame, so the re-render it causes does not split another task; a hidden tab waits until shown
+    if (typeof requestAnimationFrame === 'function') flushFrame = requestAnimationFrame(flushUpdates);
+    else flushUpdates();
+  }, FLUSH_MS);
 }
 
 function queueLogs(runId: string, logs: StepLog[]): void {
-  const list = buffered.get(runId) ?? [];
-  list.push(...logs);
-  buffered.set(runId, list);
-  flushTimer ??= setTimeout(flushLogs, FLUSH_MS);
+  buffer.addLogs(runId, logs);
+  scheduleFlush();
 }
 
-/** Keeps per-query APs only in the latest full evaluation (they are large; see notebook.ts). */
-function addEvaluation(evaluations: readonly Evaluation[], e: Evaluation): Evaluation[] {
-  const rest = evaluations.filter((x) => !(x.step === e.step && x.kind === e.kind));
-  if (e.kind !== 'full') return [...rest, e];
-  return [
-    ...rest.map((x) => {
-      if (x.kind !== 'full' || !x.result.per_query) return x;
-      const { per_query: _dropped, top_retrieved: _alsoDropped, ...result } = x.result;
-      return { ...x, result };
-    }),
-    e,
-  ];
+/** Frequent runtime facts (steps/s, phase, progress detail) go out with the next flush. */
+function queueRuntime(runId: string, patch: Partial<RunRuntime>): void {
+  buffer.patchRuntime(runId, patch);
+  scheduleFlush();
 }
 
 function finishWorker(runId: string): void {
-  flushLogs();
+  flushUpdates();
   workers.get(runId)?.terminate();
   workers.delete(runId);
+  clearTimeout(stopTimers.get(runId));
+  stopTimers.delete(runId);
 }
 
 function onEvent(event: TrainEvent): void {
@@ -104,13 +109,13 @@ function onEvent(event: TrainEvent): void {
         logs.push(parsed.data);
       }
       queueLogs(runId, logs);
-      if (event.stepsPerSecond !== null) setRuntime(runId, { stepsPerSecond: event.stepsPerSecond, phase: 'training' });
+      if (event.stepsPerSecond !== null) queueRuntime(runId, { stepsPerSecond: event.stepsPerSecond, phase: 'training' });
       break;
     }
     case 'train/checkpoint':
       // The worker sent the steps up to the checkpoint first; they must reach the store (and the autosave)
       // no later than the checkpoint, or a resume from it after a reload would skip the steps in between.
-      flushLogs();
+      flushUpdates();
       updateRun(runId, (r) => ({
         ...r,
         checkpoints: [...r.checkpoints.filter((c) => c.step !== event.step && !event.removed.includes(c.key)), { step: event.step, key: event.key }],
@@ -123,14 +128,17 @@ function onEvent(event: TrainEvent): void {
         setRuntime(runId, { storageError: `evaluation dropped: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}` });
         break;
       }
-      flushLogs();
+      flushUpdates();
       // A task of its own: the Results cell re-renders on this update, which should not add to the
       // task that received (and validated) the message.
       setTimeout(() => updateRun(runId, (r) => ({ ...r, evaluations: addEvaluation(r.evaluations, parsed.data) })), 0);
       break;
     }
     case 'train/phase':
-      setRuntime(runId, { phase: event.phase === 'saving' ? 'pausing' : event.phase, detail: event.detail });
+      queueRuntime(runId, { phase: event.phase === 'saving' ? 'pausing' : event.phase, detail: event.detail });
+      break;
+    case 'train/timing':
+      queueRuntime(runId, { timing: event.timing });
       break;
     case 'train/storage-error':
       setRuntime(runId, { storageError: event.message });
@@ -138,7 +146,7 @@ function onEvent(event: TrainEvent): void {
     case 'train/ended':
       finishWorker(runId);
       updateRun(runId, (r) => ({ ...r, status: event.reason }));
-      setRuntime(runId, { phase: 'idle', stepsPerSecond: null });
+      setRuntime(runId, { phase: 'idle', stepsPerSecond: null, stopRequest: null });
       break;
     case 'train/failed': {
       finishWorker(runId);
@@ -146,12 +154,12 @@ function onEvent(event: TrainEvent): void {
       const run = s.runs.find((r) => r.id === runId);
       const tries = s.runtime[runId]?.autoResumes ?? 0;
       if (run && isRecoverable(event.error) && tries < MAX_AUTO_RESUMES) {
-        setRuntime(runId, { phase: 'starting', stepsPerSecond: null, autoResumes: tries + 1, recovered: `${event.error.message} at step ${lastLoggedStep(run)}; resumed from ${resumePoint(run)}` });
+        setRuntime(runId, { phase: 'starting', stepsPerSecond: null, stopRequest: null, autoResumes: tries + 1, recovered: `${event.error.message} at step ${lastLoggedStep(run)}; resumed from ${resumePoint(run)}` });
         void resumeRun(runId);
         break;
       }
       updateRun(runId, (r) => ({ ...r, status: 'failed', error: event.error.message }));
-      setRuntime(runId, { phase: 'idle', stepsPerSecond: null });
+      setRuntime(runId, { phase: 'idle', stepsPerSecond: null, stopRequest: null });
       break;
     }
   }
@@ -171,7 +179,7 @@ async function startWorker(run: RunRecord, resumeFrom: string | null): Promise<v
   workers.get(run.id)?.terminate();
   const client = new RunWorkerClient(run.id, onEvent);
   workers.set(run.id, client);
-  setRuntime(run.id, { phase: 'starting', storageError: null, stepsPerSecond: null, detail: null });
+  setRuntime(run.id, { phase: 'starting', storageError: null, stepsPerSecond: null, detail: null, stopRequest: null, timing: null });
   const { model } = useAppStore.getState();
   client.send(
     {
@@ -223,19 +231,42 @@ export async function launchRun(overrides: Partial<RunDraft> = {}): Promise<stri
   return id;
 }
 
-export function pauseRun(runId: string): void {
+/**
+ * Asks the run's worker to pause or stop: it ends the step or evaluation batch in progress, writes a
+ * checkpoint and confirms with `train/ended`. The card shows `pausing…` / `stopping…` until then.
+ */
+function requestStop(runId: string, request: StopRequest): void {
   const w = workers.get(runId);
-  if (!w) return;
-  setRuntime(runId, { phase: 'pausing' });
-  w.send({ type: 'train/pause', runId });
+  if (!w) {
+    if (request === 'stop') updateRun(runId, (r) => ({ ...r, status: 'stopped' }));
+    return;
+  }
+  // a stop overrides a pending pause; a pause does not soften a pending stop
+  if (useAppStore.getState().runtime[runId]?.stopRequest === 'stop' && request === 'pause') return;
+  setRuntime(runId, { stopRequest: request });
+  w.send({ type: request === 'stop' ? 'train/stop' : 'train/pause', runId });
+  if (!stopTimers.has(runId)) {
+    stopTimers.set(
+      runId,
+      setTimeout(() => {
+        stopTimers.delete(runId);
+        if (workers.get(runId) !== w) return;
+        // no confirmation: end the worker here; the run continues later from its last confirmed checkpoint
+        const stopRequest = useAppStore.getState().runtime[runId]?.stopRequest ?? request;
+        finishWorker(runId);
+        updateRun(runId, (r) => ({ ...r, status: stopRequest === 'stop' ? 'stopped' : 'paused' }));
+        setRuntime(runId, { phase: 'idle', stepsPerSecond: null, stopRequest: null, detail: null, storageError: `the worker did not confirm the ${stopRequest} within ${STOP_GRACE_MS / 1000} s and was ended; resume continues from the last checkpoint` });
+      }, STOP_GRACE_MS),
+    );
+  }
+}
+
+export function pauseRun(runId: string): void {
+  requestStop(runId, 'pause');
 }
 
 export function stopRun(runId: string): void {
-  const w = workers.get(runId);
-  if (w) {
-    setRuntime(runId, { phase: 'pausing' });
-    w.send({ type: 'train/stop', runId });
-  } else updateRun(runId, (r) => ({ ...r, status: 'stopped' }));
+  requestStop(runId, 'stop');
 }
 
 /** Drops the record's logs and evaluations after `step` (they will be produced again from the checkpoint). */
@@ -254,9 +285,8 @@ export async function resumeRun(runId: string): Promise<void> {
 }
 
 export async function deleteRun(runId: string): Promise<void> {
-  workers.get(runId)?.terminate();
-  workers.delete(runId);
-  buffered.delete(runId);
+  finishWorker(runId);
+  buffer.drop(runId);
   useAppStore.setState((s) => {
     const { [runId]: _gone, ...runtime } = s.runtime;
     return {
@@ -274,9 +304,11 @@ export async function deleteRun(runId: string): Promise<void> {
 
 /** Ends every training worker (before another notebook replaces this one); their runs stay as recorded. */
 export function stopAllRunWorkers(): void {
-  flushLogs();
+  flushUpdates();
   for (const w of workers.values()) w.terminate();
   workers.clear();
+  for (const t of stopTimers.values()) clearTimeout(t);
+  stopTimers.clear();
 }
 
 /**

@@ -1,14 +1,28 @@
 import { useRef } from 'react';
+import { useStore } from 'zustand';
 import { useAppStore } from '../store/store';
-import { setTitle, newNotebook } from '../actions/notebook';
+import { setTitle } from '../actions/notebook';
 import { autosaveLabel } from '../actions/autosave';
-import { dismissFileError, openExampleStudy, openNotebookFile, saveNotebookFile } from '../actions/notebookFile';
+import { cancelTrecExport, formatBytes, trecExportStatus, type TrecExportStatus } from '../actions/trecExport';
+import { confirmReplacing, dismissFileError, openExampleStudy, openNotebookFile, saveNotebookFile, startNewNotebook } from '../actions/notebookFile';
 
-/** Title, save/open of the `.xlir.json` file, autosave status and the last file error. */
+/** The TREC export in flight, in words. */
+function trecExportLabel(s: Extract<TrecExportStatus, { state: 'running' }>): string {
+  const what =
+    s.phase === 'loading'
+      ? 'loading the checkpoint'
+      : s.phase === 'embedding'
+        ? `embedding ${s.done.toLocaleString('en')}/${s.total.toLocaleString('en')} texts`
+        : `cell ${s.done}/${s.total}${s.cell ? ` (${s.cell})` : ''}, ${formatBytes(s.written)} zipped`;
+  return `TREC files of ${s.run}: ${s.cancelling ? 'cancelling…' : what}${s.estimate > 0 ? ` (estimated ${formatBytes(s.estimate)} uncompressed)` : ''}`;
+}
+
+/** Title, save/open of the `.xlir.json` file, autosave status, a TREC export's progress and the last file error. */
 export function NotebookToolbar() {
   const title = useAppStore((s) => s.title);
   const autosave = useAppStore((s) => s.autosave);
   const fileError = useAppStore((s) => s.fileError);
+  const trecExport = useStore(trecExportStatus);
   const picker = useRef<HTMLInputElement>(null);
   return (
     <section className="toolbar" aria-label="notebook">
@@ -17,7 +31,14 @@ export function NotebookToolbar() {
         <button type="button" data-testid="save-notebook" onClick={saveNotebookFile} title="download the notebook (configs, logs, results, notes; no weights)">
           Save .xlir.json
         </button>
-        <button type="button" data-testid="open-notebook" onClick={() => picker.current?.click()}>
+        <button
+          type="button"
+          data-testid="open-notebook"
+          onClick={() => {
+            // asked before the picker opens, so a cancelled question leaves the page as it was
+            if (confirmReplacing('Open another notebook', (m) => window.confirm(m))) picker.current?.click();
+          }}
+        >
           Open…
         </button>
         <input
@@ -35,7 +56,7 @@ export function NotebookToolbar() {
         <button
           type="button"
           onClick={() => {
-            if (window.confirm('Start a new notebook? The current one stays in any file you saved; its autosave is replaced.')) newNotebook();
+            if (confirmReplacing('Start a new notebook', (m) => window.confirm(m))) startNewNotebook();
           }}
         >
           New
@@ -45,8 +66,7 @@ export function NotebookToolbar() {
           data-testid="open-example-study"
           title="a finished study: six strategies × two directions × three seeds, with its tables, heatmaps and tests"
           onClick={() => {
-            const hasRuns = useAppStore.getState().runs.length > 0;
-            if (!hasRuns || window.confirm('Open the example study? The current notebook stays in any file you saved; its autosave is replaced.')) void openExampleStudy();
+            if (confirmReplacing('Open the example study', (m) => window.confirm(m))) void openExampleStudy();
           }}
         >
           Open the example study
@@ -55,6 +75,15 @@ export function NotebookToolbar() {
           {autosaveLabel(autosave)}
         </span>
       </div>
+      {trecExport.state === 'running' && (
+        <div className="banner" role="status" data-testid="trec-export-status">
+          <span>{trecExportLabel(trecExport)}</span>
+          {trecExport.phase !== 'loading' && <progress max={trecExport.total} value={trecExport.done} />}
+          <button type="button" data-testid="trec-export-cancel" disabled={trecExport.cancelling} onClick={cancelTrecExport}>
+            Cancel
+          </button>
+        </div>
+      )}
       {fileError && (
         <div className="banner error" role="alert" data-testid="file-error">
           <span>Could not open the notebook — nothing was changed. {fileError}</span>

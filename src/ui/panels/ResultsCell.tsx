@@ -3,6 +3,7 @@ import type { Evaluation, RunRecord } from '../../core/experiment/notebook';
 import { cellTestLine, differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, perLanguageTable, resultsTable, type ComparisonLike, type NamedResult } from '../../core/figures/resultFigures';
 import { runLabels } from '../../core/figures/runLabels';
 import { figureFileName } from '../../core/figures/fileName';
+import { evaluationNote } from '../../core/train/sampledEvaluation';
 import { useAppStore } from '../store/store';
 import { comparisonKey, latestEvaluation, selectBaselineRun, selectHeatmapRun, selectVisibleRuns } from '../store/selectors';
 import { inspectCell, loadDrilldownTexts, setFigureSettings } from '../actions/figures';
@@ -12,15 +13,12 @@ import { HeatmapFigure } from '../components/HeatmapFigure';
 import { TableView } from '../components/TableView';
 import { ColorRangeControl } from '../components/ColorRangeControl';
 import { DATASET_LABELS } from './DataCell';
-import { settingPValues } from './settingPValues';
+import { runningTestsLine, settingPValues, testsSource } from './settingPValues';
+import { COMPARISON_SETTINGS } from '../../core/metrics/compareRetrieval';
 import { useShallow } from 'zustand/react/shallow';
 
 /** Queries listed per drill-down (the worst first). */
 const DRILLDOWN_ROWS = 25;
-
-function evalLabel(e: Evaluation): string {
-  return `${e.kind === 'full' ? 'full' : 'sampled'} evaluation at step ${e.step}`;
-}
 
 function Drilldown({ run, evalA, baseline, evalB, comparison, level }: { run: RunRecord; evalA: Evaluation; baseline: RunRecord | null; evalB: Evaluation | null; comparison: ComparisonLike | null; level: number }) {
   const cell = useAppStore((s) => s.inspectedCell);
@@ -104,7 +102,7 @@ export function ResultsCell() {
   }, [run, evalA, baseline, evalB]);
 
   const mapSpec = useMemo(
-    () => (run && evalA ? mapHeatmapSpec(evalA.result, { title: `${run.name} — ${DATASET_LABELS[evalA.result.dataset]} mAP`, showMeans: figures.showMeans, showValues: figures.showValues, idPrefix: 'map', note: evalLabel(evalA), colorRange: figures.colorRange }) : null),
+    () => (run && evalA ? mapHeatmapSpec(evalA.result, { title: `${run.name} — ${DATASET_LABELS[evalA.result.dataset]} mAP`, showMeans: figures.showMeans, showValues: figures.showValues, idPrefix: 'map', note: evaluationNote(evalA), colorRange: figures.colorRange }) : null),
     [run, evalA, figures.showMeans, figures.showValues, figures.colorRange],
   );
   const cmp = comparison?.state === 'done' ? comparison.comparison : null;
@@ -163,11 +161,11 @@ export function ResultsCell() {
                   {evalA?.kind !== 'full' || evalB?.kind !== 'full'
                     ? 'Significance marks appear once both runs have a full evaluation.'
                     : comparison?.state === 'running'
-                      ? 'Running paired randomization tests (10,000 permutations per cell) in the compute worker…'
+                      ? runningTestsLine(comparison, COMPARISON_SETTINGS.permutations)
                       : comparison?.state === 'failed'
                         ? `Significance: ${comparison.message}`
                         : comparison?.state === 'done'
-                          ? `outlined cells = significant after Holm correction (α = ${figures.significanceLevel}); setting p-values: ${settingPValues(comparison.comparison)}`
+                          ? `outlined cells = significant after Holm correction (α = ${figures.significanceLevel}); setting p-values: ${settingPValues(comparison.comparison)}${testsSource(comparison)}`
                           : ''}
                 </p>
               </div>

@@ -7,6 +7,8 @@ import { inferRunOrigin, runLabels } from '../../core/figures/runLabels';
 import { useAppStore } from '../store/store';
 import { deleteRun, launchRun, pauseRun, resumeRun, setRunDraft, stopRun } from '../actions/runs';
 import { strategyKindLabel } from '../actions/runDraft';
+import { runBadge, timingSummary } from '../actions/runUpdates';
+import { SAMPLED_EVALUATION } from '../../core/train/sampledEvaluation';
 import { applyPreset } from '../actions/applyPreset';
 import { launchBlockers, launchSummary } from '../actions/launchBlockers';
 import { PRESETS } from '../actions/presets';
@@ -16,9 +18,9 @@ import { toggleRunVisible } from '../actions/figures';
 import { LossCurves } from '../components/LossCurves';
 import { BatchPanel } from '../components/BatchPanel';
 
-function NumberField({ label, value, onChange, step, min, testId }: { label: string; value: number; onChange: (v: number) => void; step?: number; min?: number; testId?: string }) {
+function NumberField({ label, value, onChange, step, min, testId, title }: { label: string; value: number; onChange: (v: number) => void; step?: number; min?: number; testId?: string; title?: string }) {
   return (
-    <label className="field">
+    <label className="field" title={title}>
       <span>{label}</span>
       <input type="number" value={value} step={step ?? 1} min={min ?? 0} aria-label={label} data-testid={testId} onChange={(e) => onChange(Number(e.target.value))} />
     </label>
@@ -79,7 +81,13 @@ function RunForm() {
         </label>
         <NumberField label="checkpoint every" value={draft.checkpointEvery} min={1} onChange={(checkpointEvery) => setRunDraft({ checkpointEvery })} testId="checkpoint-every" />
         <NumberField label="full eval every (0 = end)" value={draft.evalEvery} onChange={(evalEvery) => setRunDraft({ evalEvery })} />
-        <NumberField label="sampled eval every" value={draft.sampledEvalEvery} onChange={(sampledEvalEvery) => setRunDraft({ sampledEvalEvery })} testId="sampled-eval-every" />
+        <NumberField
+          label="sampled eval every"
+          value={draft.sampledEvalEvery}
+          onChange={(sampledEvalEvery) => setRunDraft({ sampledEvalEvery })}
+          testId="sampled-eval-every"
+          title={`steps between sampled evaluations for the live heatmap (0 = none): an estimate on a fixed sample of ${SAMPLED_EVALUATION.questions} questions and small candidate pools (≤ ${SAMPLED_EVALUATION.maxTexts.toLocaleString('en')} texts embedded each time; its mAP runs higher than the full one). The full evaluation at the end is exact.`}
+        />
       </div>
       <p className="muted" data-testid="launch-summary">{summary}</p>
       <div className="form-row">
@@ -114,12 +122,14 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
   const checkpoint = latestCheckpoint(run)?.step ?? null;
   // An imported checkpoint was not trained here: its card says what it is, not the run form's step count.
   const imported = inferRunOrigin(run).kind !== 'trained';
+  const badge = runBadge(run.status, runtime?.stopRequest);
+  const stopping = live && !!runtime?.stopRequest;
   return (
-    <div className="run-card" data-testid="run-card" data-run-id={run.id} data-status={run.status} data-step={step} data-checkpoint={checkpoint ?? ''} data-backend={runtime?.backend ?? ''}>
+    <div className="run-card" data-testid="run-card" data-run-id={run.id} data-status={run.status} data-step={step} data-checkpoint={checkpoint ?? ''} data-backend={runtime?.backend ?? ''} data-stopping={stopping ? runtime?.stopRequest : undefined}>
       <div className="run-head">
         <span className="swatch" style={{ background: runColor(index) }} />
         <strong>{run.name}</strong>
-        <span className={`badge ${run.status}`}>{run.status}</span>
+        <span className={`badge ${badge.className}`} data-testid="run-badge">{badge.label}</span>
         <span className="muted">
           {imported ? importedSummary(run) : `step ${step} / ${run.config.steps}`}
           {runtime?.backend ? ` · ${runtime.backend}` : ''}
@@ -130,11 +140,11 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
         </span>
         <span className="spacer" />
         <label className="muted"><input type="checkbox" checked={!hidden} onChange={() => toggleRunVisible(run.id)} /> show</label>
-        {run.status === 'running' && <button type="button" onClick={() => pauseRun(run.id)} data-testid="pause-run">pause</button>}
+        {run.status === 'running' && <button type="button" onClick={() => pauseRun(run.id)} data-testid="pause-run" disabled={stopping}>pause</button>}
         {(run.status === 'paused' || run.status === 'stopped' || run.status === 'failed') && step < run.config.steps && (
           <button type="button" onClick={() => void resumeRun(run.id)} data-testid="resume-run">resume</button>
         )}
-        {live && <button type="button" onClick={() => stopRun(run.id)}>stop</button>}
+        {live && <button type="button" onClick={() => stopRun(run.id)} disabled={runtime?.stopRequest === 'stop'} title="ends the step or evaluation batch in progress, saves a checkpoint and stops">stop</button>}
         <button
           type="button"
           disabled={run.checkpoints.length === 0}
@@ -162,6 +172,11 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
         <button type="button" onClick={() => { if (window.confirm(`Delete ${run.name} and its checkpoints?`)) void deleteRun(run.id); }}>delete</button>
       </div>
       {runtime?.recovered && <p className="muted" data-testid="run-recovered">recovered: {runtime.recovered}</p>}
+      {runtime?.timing && (
+        <p className="muted" data-testid="run-timing" title="wall time of this worker session; sampled evaluations are estimates for the live heatmap, the full evaluation is exact">
+          time: {timingSummary(runtime.timing)}
+        </p>
+      )}
       {!imported && <div className="progress"><div style={{ width: `${(100 * step) / run.config.steps}%`, background: runColor(index) }} /></div>}
       {run.error && <p className="error">{run.error}</p>}
       {runtime?.storageError && <p className="error" data-testid="storage-error">{runtime.storageError}</p>}

@@ -9,12 +9,14 @@ import { ColorRangeControl } from '../components/ColorRangeControl';
 import { TableView } from '../components/TableView';
 import { slug } from '../export/download';
 import { useAppStore } from '../store/store';
-import { settingPValues } from './settingPValues';
+import { runningTestsLine, settingPValues, testsSource } from './settingPValues';
+import { COMPARISON_SETTINGS } from '../../core/metrics/compareRetrieval';
 
 /**
  * A difference heatmap of two arms' seed means. Its marks come from the tests `xlir study build` stored, shown at
- * once; "recompute" reruns them in the compute worker from the stored per-query APs and says whether they agree.
- * Without stored tests they are computed on first view.
+ * once; "recompute" reruns them in the stats worker from the stored per-query APs and says whether they agree
+ * (a recomputation saved in the notebook is shown again after a reload). Without stored tests they are
+ * computed on first view, with progress.
  */
 function Difference({ direction, a, b }: { direction: StudyDirection; a: StudyArm; b: StudyArm }) {
   const figures = useAppStore((s) => s.figures);
@@ -22,7 +24,8 @@ function Difference({ direction, a, b }: { direction: StudyDirection; a: StudyAr
   const computed = useAppStore((s) => s.comparisons[key]);
   const stored = direction.tests?.find((t) => t.a === a.arm && t.b === b.arm) ?? null;
   useEffect(() => {
-    if (!stored) requestStudyComparison(direction.id, a, b);
+    // with stored tests, only a recomputation saved in the notebook is shown at once; without, compute them
+    requestStudyComparison(direction.id, a, b, { cacheOnly: Boolean(stored) });
   }, [stored, direction.id, a, b]);
   const shown = stored?.comparison ?? (computed?.state === 'done' ? computed.comparison : null);
   const spec = useMemo(() => {
@@ -43,22 +46,22 @@ function Difference({ direction, a, b }: { direction: StudyDirection; a: StudyAr
           ? `outlined cells = significant after Holm correction (α = ${figures.significanceLevel}); paired randomization of the seed-mean APs, per query in a cell and per question (with its translations) in a setting (${shown.permutations.toLocaleString('en')} permutations${stored ? `, seed ${stored.seed}, computed by xlir study build` : ''}). Setting p-values: ${settingPValues(shown)}`
           : computed?.state === 'failed'
             ? `Significance: ${computed.message}`
-            : 'Running paired randomization tests (10,000 permutations per cell) in the compute worker…'}
+            : runningTestsLine(computed?.state === 'running' ? computed : {}, COMPARISON_SETTINGS.permutations)}
       </p>
       {stored && (
         <p className="hint" data-testid={`${testId}-recompute-status`} data-state={computed?.state === 'done' ? (mismatch ? 'differs' : 'agrees') : (computed?.state ?? 'idle')}>
           {!computed ? (
-            <button type="button" data-testid={`${testId}-recompute`} onClick={() => requestStudyComparison(direction.id, a, b)} title="rerun the tests in this browser from the stored per-query APs (about a minute)">
+            <button type="button" data-testid={`${testId}-recompute`} onClick={() => requestStudyComparison(direction.id, a, b)} title="rerun the tests in this browser from the stored per-query APs (several seconds)">
               Recompute the tests here
             </button>
           ) : computed.state === 'running' ? (
-            'Recomputing in the compute worker…'
+            runningTestsLine(computed, COMPARISON_SETTINGS.permutations, 'Recomputing')
           ) : computed.state === 'failed' ? (
             `Recomputing failed: ${computed.message}`
           ) : mismatch ? (
-            `Recomputed here: ${settingPValues(computed.comparison)}; differs from the stored tests at ${mismatch}.`
+            `Recomputed here${testsSource(computed)}: ${settingPValues(computed.comparison)}; differs from the stored tests at ${mismatch}.`
           ) : (
-            `Recomputed here: every cell's difference, interval and p-value equals the stored tests.`
+            `Recomputed here${testsSource(computed)}: every cell's difference, interval and p-value equals the stored tests.`
           )}
         </p>
       )}

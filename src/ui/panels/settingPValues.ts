@@ -9,3 +9,15 @@ export function settingPValues(c: Pick<RetrievalComparison, 'mono' | 'cross' | '
   if (c.rank_distance) parts.push(`rank distance ${c.rank_distance.p.toFixed(4)}`);
   return parts.join(', ');
 }
+
+/**
+ * The status line of tests being computed: "Running paired randomization tests (10,000 permutations per
+ * cell) in the stats worker: 37 of 147 tests done…" once the worker reports, without the count before.
+ */
+export function runningTestsLine(status: { done?: number; total?: number }, permutations: number, verb: 'Running' | 'Recomputing' = 'Running'): string {
+  const head = `${verb} paired randomization tests (${permutations.toLocaleString('en')} permutations per cell) in the stats worker`;
+  return status.total ? `${head}: ${status.done ?? 0} of ${status.total} tests done…` : `${head}…`;
+}
+
+/** Where shown tests come from, for the status line: computed now, or read from the notebook's cache. */
+export const testsSource = (status: { cached?: boolean }): string => (status.cached ? ' (saved in the notebook; not recomputed)' : '');

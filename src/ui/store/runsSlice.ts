@@ -1,7 +1,11 @@
 import type { StateCreator } from 'zustand';
 import type { RunRecord } from '../../core/experiment/notebook';
+import type { RunTiming } from '../../core/experiment/protocol';
 import { draftFromPreset, type RunDraft } from '../actions/runDraft';
 import { DEFAULT_PRESET, PRESETS } from '../actions/presets';
+
+/** A pause or stop the page asked for and the worker has not confirmed yet (`train/ended`). */
+export type StopRequest = 'pause' | 'stop';
 
 /** Live facts about a run's worker; never saved (a reload starts from the record instead). */
 export interface RunRuntime {
@@ -17,6 +21,15 @@ export interface RunRuntime {
   autoResumes: number;
   /** what was recovered from, in words, shown on the run's card */
   recovered: string | null;
+  /** set on the click, cleared when the worker confirms: the card says `stopping…` / `pausing…` meanwhile */
+  stopRequest: StopRequest | null;
+  /** where the worker's time went (training, sampled / full evaluations, checkpoints), as last reported */
+  timing: RunTiming | null;
+}
+
+/** A run's runtime before its worker said anything. */
+export function emptyRuntime(): RunRuntime {
+  return { phase: 'starting', backend: null, stepsPerSecond: null, detail: null, storageError: null, autoResumes: 0, recovered: null, stopRequest: null, timing: null };
 }
 
 /** The runs of the study (saved records) and the form for the next run (not saved). */

@@ -6,8 +6,18 @@ import { NOTEBOOK_SCHEMA_VERSION, type Evaluation, type Notebook, type RunRecord
 import type { AppState } from './store';
 
 /** The saved part of the state, as the `.xlir.json` notebook. */
-export function selectNotebook(s: Pick<AppState, 'title' | 'cells' | 'data' | 'model' | 'runs' | 'figures' | 'study'>): Notebook {
-  return { schemaVersion: NOTEBOOK_SCHEMA_VERSION, title: s.title, cells: s.cells, data: s.data, model: s.model, runs: s.runs, figures: s.figures, ...(s.study ? { study: s.study } : {}) };
+export function selectNotebook(s: Pick<AppState, 'title' | 'cells' | 'data' | 'model' | 'runs' | 'figures' | 'study' | 'significance'>): Notebook {
+  return {
+    schemaVersion: NOTEBOOK_SCHEMA_VERSION,
+    title: s.title,
+    cells: s.cells,
+    data: s.data,
+    model: s.model,
+    runs: s.runs,
+    figures: s.figures,
+    ...(s.study ? { study: s.study } : {}),
+    ...(Object.keys(s.significance).length ? { significance: s.significance } : {}),
+  };
 }
 
 /** The runs shown in overlays (not hidden), in creation order. */

@@ -6,10 +6,18 @@ import { WorkerEventSchema, type BackendReadyEvent, type WorkerCommand, type Wor
 import { deserializeError } from '../../core/errors';
 import type { BackendPreference } from '../../core/model/backendNames';
 
-type Pending = { resolve: (e: WorkerEvent) => void; reject: (err: Error) => void; expect: WorkerEvent['type'] };
+/** Events that report on a request without ending it (`model/export-trec`'s). */
+export type ProgressEvent = Extract<WorkerEvent, { type: 'model/trec-progress' | 'model/trec-chunk' }>;
+const PROGRESS_TYPES: ReadonlySet<WorkerEvent['type']> = new Set<ProgressEvent['type']>(['model/trec-progress', 'model/trec-chunk']);
+
+/** Commands that answer a worker's event and get no reply of their own. */
+type NoReplyCommand = 'model/export-trec-next';
+type RequestCommand = Exclude<WorkerCommand['type'], NoReplyCommand>;
+
+type Pending = { resolve: (e: WorkerEvent) => void; reject: (err: Error) => void; expect: WorkerEvent['type']; onProgress?: (e: ProgressEvent) => void };
 
 /** The reply type of each command. */
-type ReplyOf<C extends WorkerCommand['type']> = C extends 'backend/init'
+type ReplyOf<C extends RequestCommand> = C extends 'backend/init'
   ? 'backend/ready'
   : C extends 'data/load'
     ? 'data/loaded'
@@ -17,8 +25,6 @@ type ReplyOf<C extends WorkerCommand['type']> = C extends 'backend/init'
       ? 'data/parallel'
       : C extends 'data/drilldown'
         ? 'data/drilldown'
-      : C extends 'results/compare'
-        ? 'results/compared'
         : C extends 'batch/texts'
           ? 'batch/texts'
           : C extends 'model/inspect'
@@ -29,12 +35,11 @@ type ReplyOf<C extends WorkerCommand['type']> = C extends 'backend/init'
                 ? 'model/trec-files'
                 : never;
 
-const REPLIES: { [C in WorkerCommand['type']]: ReplyOf<C> } = {
+const REPLIES: { [C in RequestCommand]: ReplyOf<C> } = {
   'backend/init': 'backend/ready',
   'data/load': 'data/loaded',
   'data/parallel': 'data/parallel',
   'data/drilldown': 'data/drilldown',
-  'results/compare': 'results/compared',
   'batch/texts': 'batch/texts',
   'model/inspect': 'model/inspected',
   'model/evaluate': 'model/evaluated',
@@ -64,6 +69,16 @@ export class ComputeWorkerClient {
     const id = event.requestId;
     const waiter = id === undefined ? undefined : this.pending.get(id);
     if (!waiter || id === undefined) return;
+    if (PROGRESS_TYPES.has(event.type)) {
+      // a throwing handler fails the request rather than the worker's message loop
+      try {
+        waiter.onProgress?.(event as ProgressEvent);
+      } catch (err) {
+        this.pending.delete(id);
+        waiter.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      return;
+    }
     this.pending.delete(id);
     if (event.type === 'error') waiter.reject(deserializeError(event.error));
     else if (event.type !== waiter.expect) waiter.reject(new Error(`compute worker answered ${event.type}, expected ${waiter.expect}`));
@@ -78,13 +93,23 @@ export class ComputeWorkerClient {
   /**
    * Sends a command and resolves with its reply.
    * @param transfer buffers to move to the worker (the caller keeps no use of them)
+   * @param onProgress receives the request's progress events (`model/export-trec`: embedding, file chunks)
    */
-  request<C extends WorkerCommand['type']>(command: CommandWithoutId<C> & { type: C }, transfer: Transferable[] = []): Promise<Extract<WorkerEvent, { type: ReplyOf<C> }>> {
+  request<C extends RequestCommand>(
+    command: CommandWithoutId<C> & { type: C },
+    transfer: Transferable[] = [],
+    onProgress?: (event: ProgressEvent) => void,
+  ): Promise<Extract<WorkerEvent, { type: ReplyOf<C> }>> {
     const requestId = `r${this.nextId++}`;
     return new Promise((resolve, reject) => {
-      this.pending.set(requestId, { resolve: resolve as (e: WorkerEvent) => void, reject, expect: REPLIES[command.type] });
+      this.pending.set(requestId, { resolve: resolve as (e: WorkerEvent) => void, reject, expect: REPLIES[command.type], ...(onProgress ? { onProgress } : {}) });
       this.worker.postMessage({ ...command, requestId }, transfer);
     });
+  }
+
+  /** Answers a worker's event (`model/export-trec-next` for a chunk of request `requestId`); no reply comes. */
+  send(command: Extract<WorkerCommand, { type: NoReplyCommand }>): void {
+    this.worker.postMessage(command);
   }
 
   initBackend(preference: BackendPreference): Promise<BackendReadyEvent> {
