@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,6 +51,34 @@ describe('dirSource', () => {
     await expect(src.readRange!('config.json', 0, 10_000)).rejects.toThrow(/config\.json: range \[0, 10000\) is outside the file \(594 bytes\)/);
     await expect(src.read('nope.json')).rejects.toThrow(`cannot read ${path.join(XLMR, 'nope.json')} (ENOENT)`);
     await expect(dirSource(path.join(tmp, 'missing')).list()).rejects.toThrow(CheckpointError);
+  });
+
+  // issue 21: malformed folders holding symbolic links, refused whether listed or read by name
+  it.each([
+    ['model.safetensors linking to the real file', 'model.safetensors', (d: string) => path.join(d, '..', 'target', 'model.safetensors'), 'list'],
+    ['config.json linking outside the folder', 'config.json', () => path.join(XLMR, 'config.json'), 'list'],
+    ['a link to /dev/zero', 'zeros.bin', () => '/dev/zero', 'list'],
+    ['a module folder linking to /', '2_Dense', () => '/', 'list'],
+    ['a dangling link', 'tokenizer.json', (d: string) => path.join(d, 'nowhere.json'), 'list'],
+    ['a link read by name (modules.json path)', '1_Pooling', () => path.join(LABSE, '1_Pooling'), 'read'],
+  ] as const)('refuses %s, naming the link', async (label, name, target, how) => {
+    const parent = await mkdtemp(path.join(tmp, 'links-'));
+    const dir = path.join(parent, 'ckpt');
+    await cp(XLMR, path.join(parent, 'target'), { recursive: true });
+    await cp(XLMR, dir, { recursive: true });
+    await rm(path.join(dir, name), { recursive: true, force: true });
+    await symlink(target(dir), path.join(dir, name));
+    const src = dirSource(dir);
+    const run = how === 'list' ? src.list() : src.read(`${name}/config.json`);
+    await expect(run, label).rejects.toThrow(CheckpointError);
+    await expect(run, label).rejects.toThrow(`${path.join(dir, name)} is a symbolic link; a checkpoint folder must hold plain files and folders`);
+    if (how === 'list') await expect(loadEncoderCheckpoint(src)).rejects.toThrow(`${path.join(dir, name)} is a symbolic link`);
+  });
+
+  it('accepts a checkpoint folder that is itself reached through a link', async () => {
+    const link = path.join(tmp, 'xlmr-link');
+    await symlink(XLMR, link);
+    expect(await dirSource(link).list()).toContain('model.safetensors');
   });
 
   it('loads tiny-xlmr with its tokenizer: reference ids and embeddings', async () => {

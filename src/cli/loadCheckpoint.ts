@@ -2,7 +2,7 @@
  * A checkpoint folder on disk as a {@link CheckpointSource} for the core loader. Large weight files are
  * read by range (one tensor at a time), so files beyond Node's 2 GiB `readFile` limit load too.
  */
-import { open, readdir, stat } from 'node:fs/promises';
+import { lstat, open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CheckpointError } from '../core/errors';
 import type { CheckpointSource } from '../core/model/checkpointSource';
@@ -15,14 +15,24 @@ const MAX_DEPTH = 3;
 /** A model folder holds tens of files; a listing this long means a wrong folder. */
 const MAX_FILES = 10_000;
 
+/**
+ * A symbolic link inside a checkpoint folder is refused, file or folder: it can point anywhere (a
+ * `model.safetensors -> /dev/zero`, a `2_Dense -> /`), and a folder shared as a model should hold its
+ * files. The folder given on the command line may itself be a link.
+ */
+function symlinkError(root: string, rel: string): CheckpointError {
+  return new CheckpointError(`${path.join(root, rel)} is a symbolic link; a checkpoint folder must hold plain files and folders (copy the target in instead)`);
+}
+
 async function walk(root: string, rel: string, depth: number, out: string[]): Promise<void> {
   const entries = await readdir(path.join(root, rel), { withFileTypes: true });
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const child = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isSymbolicLink()) throw symlinkError(root, child);
     if (e.isDirectory()) {
       if (depth < MAX_DEPTH) await walk(root, child, depth + 1, out);
-    } else if (e.isFile() || e.isSymbolicLink()) {
+    } else if (e.isFile()) {
       out.push(child);
       if (out.length > MAX_FILES) throw new CheckpointError(`${root} holds more than ${MAX_FILES} files: not a model folder`);
     }
@@ -40,8 +50,23 @@ export function dirSource(dir: string): CheckpointSource {
     if (path.relative(root, full).startsWith('..') || path.isAbsolute(rel)) throw new CheckpointError(`${rel} is outside the checkpoint folder ${root}`);
     return full;
   };
+  /** Every component below the root must be a plain file or folder, not a link (checked before any read). */
+  const refuseLinks = async (rel: string) => {
+    let at = root;
+    for (const part of rel.split(/[\\/]/).filter((p) => p !== '' && p !== '.')) {
+      at = path.join(at, part);
+      let info;
+      try {
+        info = await lstat(at);
+      } catch {
+        return; // a missing path: the stat below names it
+      }
+      if (info.isSymbolicLink()) throw symlinkError(root, path.relative(root, at));
+    }
+  };
   const sizeOf = async (rel: string) => {
     const full = resolve(rel);
+    await refuseLinks(rel);
     try {
       const info = await stat(full);
       if (!info.isFile()) throw new CheckpointError(`${full} is not a file`);

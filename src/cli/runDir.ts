@@ -15,8 +15,9 @@ import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } fro
 import path from 'node:path';
 import { CheckpointError, ConfigError } from '../core/errors';
 import { parseRunConfigJson, type RunConfig } from '../core/experiment/runConfig';
-import { EvalLogSchema, formatLogLine, parseLogLines, StepLogSchema, type EvalLog, type StepLog } from '../core/experiment/runLog';
-import type { TrainingCheckpoint } from '../core/train/trainingCheckpoint';
+import { EvalLogSchema, formatLogLine, parseLogLines, parseLogLinesDroppingTornTail, StepLogSchema, type EvalLog, type StepLog } from '../core/experiment/runLog';
+import { decodeUtf8Text } from '../core/textDecoding';
+import { checkpointDamage, type TrainingCheckpoint } from '../core/train/trainingCheckpoint';
 
 export const CONFIG_FILE = 'config.json';
 export const LOG_FILE = 'log.jsonl';
@@ -25,7 +26,8 @@ export const CHECKPOINTS_DIR = 'checkpoints';
 export const EVAL_DIR = 'eval';
 export const VALIDATION_DIR = 'validation';
 
-const STEP_DIR = /^step-(\d+)$/;
+/** Canonical checkpoint folder names only: `step-0099` would alias `step-99` (and `checkpointDir(99)` is `step-99`). */
+const STEP_DIR = /^step-(0|[1-9]\d{0,14})$/;
 
 /** Whether a path exists (file or folder). */
 export async function exists(p: string): Promise<boolean> {
@@ -54,13 +56,13 @@ export async function createRunDir(dir: string, config: RunConfig): Promise<void
 /** @throws ConfigError when the folder has no config.json; DataFormatError when it is invalid */
 export async function readRunConfig(dir: string): Promise<RunConfig> {
   const file = path.join(dir, CONFIG_FILE);
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     throw new ConfigError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}); is ${dir} a run folder?`);
   }
-  return parseRunConfigJson(text, file);
+  return parseRunConfigJson(decodeUtf8Text(bytes, file), file);
 }
 
 /** Rewrites config.json (e.g. after extending the run with --steps). */
@@ -111,15 +113,21 @@ export async function readEvalLog(dir: string): Promise<EvalLog[]> {
 
 /**
  * Drops log lines after `step` (a resumed run redoes the steps after its checkpoint, so they would
- * otherwise appear twice).
+ * otherwise appear twice). A half-written last line (the process died mid-append) is dropped too.
+ * @returns notes for the user: one per torn line dropped
  */
-export async function truncateLogsAfter(dir: string, step: number): Promise<void> {
-  const steps = (await readStepLog(dir)).filter((l) => l.step <= step);
-  await writeFile(path.join(dir, LOG_FILE), steps.map((l) => `${formatLogLine(l)}\n`).join(''));
-  if (await exists(path.join(dir, EVAL_LOG_FILE))) {
-    const evals = (await readEvalLog(dir)).filter((l) => l.step <= step);
-    await writeFile(path.join(dir, EVAL_LOG_FILE), evals.map((l) => `${formatLogLine(l)}\n`).join(''));
-  }
+export async function truncateLogsAfter(dir: string, step: number): Promise<string[]> {
+  const notes: string[] = [];
+  const rewrite = async <T extends StepLog | EvalLog>(name: string, schema: Parameters<typeof parseLogLines<T>>[2]) => {
+    const file = path.join(dir, name);
+    if (!(await exists(file))) return;
+    const { records, torn } = parseLogLinesDroppingTornTail(await readFile(file, 'utf8'), file, schema);
+    if (torn !== null) notes.push(`${file}: dropped a half-written last line (${torn.length} characters, no newline; the process stopped while writing it)`);
+    await writeFile(file, records.filter((l) => l.step <= step).map((l) => `${formatLogLine(l)}\n`).join(''));
+  };
+  await rewrite(LOG_FILE, StepLogSchema);
+  await rewrite(EVAL_LOG_FILE, EvalLogSchema);
+  return notes;
 }
 
 export function checkpointDir(dir: string, step: number): string {
@@ -145,22 +153,36 @@ export async function writeCheckpoint(dir: string, ckpt: TrainingCheckpoint): Pr
   return final;
 }
 
-/** @returns the steps of the complete checkpoints of a run, ascending */
-export async function listCheckpoints(dir: string): Promise<number[]> {
+/**
+ * The checkpoint folders of a run, and the entries of `checkpoints/` that are not one: a name such as
+ * `step-0099` or `step-5.bak` (copied by hand), a file named like a checkpoint. Hidden entries (the
+ * `.step-N.partial` folder of an interrupted write) are neither.
+ */
+export async function scanCheckpoints(dir: string): Promise<{ steps: number[]; ignored: string[] }> {
   const root = path.join(dir, CHECKPOINTS_DIR);
-  if (!(await exists(root))) return [];
+  if (!(await exists(root))) return { steps: [], ignored: [] };
   const steps: number[] = [];
+  const ignored: string[] = [];
   for (const entry of await readdir(root, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
     const m = STEP_DIR.exec(entry.name);
     if (entry.isDirectory() && m) steps.push(Number(m[1]));
+    else ignored.push(entry.name);
   }
-  return steps.sort((a, b) => a - b);
+  return { steps: steps.sort((a, b) => a - b), ignored: ignored.sort() };
+}
+
+/** @returns the steps of the checkpoint folders of a run, ascending (canonical `step-N` names only) */
+export async function listCheckpoints(dir: string): Promise<number[]> {
+  return (await scanCheckpoints(dir)).steps;
 }
 
 async function listFiles(root: string, rel = ''): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(path.join(root, rel), { withFileTypes: true })) {
     const child = rel ? `${rel}/${entry.name}` : entry.name;
+    // a link would be skipped silently and the checkpoint then reported as missing a file; say what it is
+    if (entry.isSymbolicLink()) throw new CheckpointError(`${path.join(root, child)} is a symbolic link; a checkpoint folder must hold plain files and folders`);
     if (entry.isDirectory()) out.push(...(await listFiles(root, child)));
     else if (entry.isFile()) out.push(child);
   }
@@ -177,6 +199,7 @@ export async function readCheckpoint(ckptDir: string, step: number): Promise<Tra
   try {
     names = await listFiles(ckptDir);
   } catch (err) {
+    if (err instanceof CheckpointError) throw err;
     throw new CheckpointError(`cannot read checkpoint ${ckptDir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   const files: Record<string, Uint8Array> = {};
@@ -193,4 +216,39 @@ export async function latestCheckpoint(dir: string): Promise<{ step: number; dir
   const step = steps.at(-1);
   if (step === undefined) throw new CheckpointError(`${dir} has no checkpoint to resume from (no ${CHECKPOINTS_DIR}/step-N folder)`);
   return { step, dir: checkpointDir(dir, step) };
+}
+
+/** Where a resumed run continues: the newest whole checkpoint, read, and what was skipped on the way. */
+export interface ResumePoint {
+  step: number;
+  dir: string;
+  checkpoint: TrainingCheckpoint;
+  /** one line per stray entry of `checkpoints/` and per damaged checkpoint passed over, for the user */
+  notes: string[];
+}
+
+/**
+ * The newest checkpoint whose files are whole (`checkpointDamage`): a checkpoint cut short (copied
+ * half-way, a full disk) is passed over for the one before it, with a note saying so; folders not named
+ * `step-N` are ignored with a note rather than guessed at.
+ * @throws CheckpointError when no checkpoint is whole, listing what was wrong with each
+ */
+export async function resumePoint(dir: string): Promise<ResumePoint> {
+  const { steps, ignored } = await scanCheckpoints(dir);
+  const root = path.join(dir, CHECKPOINTS_DIR);
+  const notes = ignored.map((name) => `ignoring ${path.join(root, name)}: not a checkpoint folder (checkpoints are named step-N, N without leading zeros)`);
+  const problems: string[] = [];
+  for (const step of [...steps].reverse()) {
+    const ckptDir = checkpointDir(dir, step);
+    const checkpoint = await readCheckpoint(ckptDir, step);
+    const damage = checkpointDamage(checkpoint, ckptDir);
+    if (damage === null) {
+      if (problems.length > 0) notes.push(`resuming from the checkpoint of step ${step} instead`);
+      return { step, dir: ckptDir, checkpoint, notes };
+    }
+    problems.push(damage);
+    notes.push(`passing over the checkpoint of step ${step}, which is incomplete or damaged: ${damage}`);
+  }
+  if (steps.length === 0) throw new CheckpointError(`${dir} has no checkpoint to resume from (no ${CHECKPOINTS_DIR}/step-N folder${ignored.length ? `; ignored ${ignored.join(', ')}` : ''})`);
+  throw new CheckpointError(`${dir} has no whole checkpoint to resume from: ${problems.join('; ')}`);
 }

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { jsonErrorPosition } from '../core/data/jsonErrorPosition';
 import type { RetrievalDataset } from '../core/data/types';
 import { ConfigError, DataFormatError } from '../core/errors';
-import { embeddingsFromJson } from '../core/metrics/embeddingsFile';
+import { embeddingsFromJsonText } from '../core/metrics/embeddingsFile';
+import { decodeUtf8Text } from '../core/textDecoding';
 import type { RetrievalEmbeddings } from '../core/metrics/evaluateRetrieval';
 
 /**
@@ -18,7 +19,8 @@ export const MAX_TEXT_FILE_BYTES = 512 * 1024 * 1024 - 64;
 
 /**
  * @param what what the file is, for messages ("qrels", "run", "embeddings")
- * @throws ConfigError naming the file when it cannot be read; DataFormatError when it is too large
+ * @throws ConfigError naming the file when it cannot be read; DataFormatError when it is too large or
+ *   not UTF-8 (UTF-16 is named as such)
  */
 export async function readTextFile(file: string, what: string, maxBytes = MAX_TEXT_FILE_BYTES): Promise<string> {
   let size: number;
@@ -31,7 +33,8 @@ export async function readTextFile(file: string, what: string, maxBytes = MAX_TE
     throw new ConfigError(`cannot read ${what} file ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
   if (size > maxBytes) throw new DataFormatError(file, 'size', `${size} bytes is more than the ${maxBytes} bytes a ${what} file may have`);
-  return readFile(file, 'utf8');
+  // strict: a UTF-16 or Latin-1 qrels / run / embeddings file is named as such, not read as mojibake
+  return decodeUtf8Text(new Uint8Array(await readFile(file)), file);
 }
 
 /** @throws DataFormatError naming the file, line and column of a JSON syntax error */
@@ -47,7 +50,7 @@ export async function readJsonFile(file: string, what: string): Promise<unknown>
 
 /** Reads and checks an embeddings file against the loaded dataset (`core/metrics/embeddingsFile.ts`). */
 export async function readEmbeddingsFile(file: string, dataset: RetrievalDataset, datasetLanguages: readonly string[]): Promise<RetrievalEmbeddings> {
-  return embeddingsFromJson(await readJsonFile(file, 'embeddings'), file, dataset, datasetLanguages);
+  return embeddingsFromJsonText(await readTextFile(file, 'embeddings'), file, dataset, datasetLanguages);
 }
 
 /** Writes `text` to `file`, creating the parent folder; errors name the file. */

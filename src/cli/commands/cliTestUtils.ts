@@ -48,7 +48,7 @@ export function lareqaFile(sentences: string[], questions: [string, number][]): 
     breaks.push([at, at + s.length]);
     at += s.length + 1;
   }
-  const qas = questions.map(([id, s]) => ({ id, question: `${id}?`, answers: [{ answer_start: breaks[s]![0], text: 'x' }] }));
+  const qas = questions.map(([id, s]) => ({ id, question: `${id}?`, answers: [{ answer_start: breaks[s]![0], text: sentences[s]!.slice(0, 1) }] }));
   return JSON.stringify({ version: '1.1', data: [{ title: 'T', paragraphs: [{ context: sentences.join(' '), sentence_breaks: breaks, qas }] }] });
 }
 

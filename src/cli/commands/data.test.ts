@@ -42,7 +42,7 @@ function tinyFile(sentences: string[], answers: number[]): string {
     breaks.push([at, at + s.length]);
     at += s.length + 1;
   }
-  const qas = answers.map((s, i) => ({ id: `q${i}`, question: `question ${i}?`, answers: [{ answer_start: breaks[s]![0], text: 'x' }] }));
+  const qas = answers.map((s, i) => ({ id: `q${i}`, question: `question ${i}?`, answers: [{ answer_start: breaks[s]![0], text: sentences[s]!.slice(0, 1) }] }));
   return JSON.stringify({ version: '1.1', data: [{ title: 'T', paragraphs: [{ context: sentences.join(' '), sentence_breaks: breaks, qas }] }] });
 }
 

@@ -61,6 +61,29 @@ describe('xlir eval', () => {
     expect(m.stderr).toBe(`xlir: cannot read qrels file ${file('none.qrels')} (ENOENT)\n`);
   });
 
+  // issue 21: malformed encodings are named, never read as mojibake or as a string of NULs
+  const utf16le = (t: string, bom: boolean) => Buffer.concat([bom ? Buffer.from([0xff, 0xfe]) : Buffer.alloc(0), Buffer.from(t, 'utf16le')]);
+  const utf16be = (t: string) => Buffer.from(Buffer.from(t, 'utf16le').swap16());
+  it.each([
+    ['qrels in UTF-16LE with a BOM', 'u1.qrels', utf16le('q1 0 d2 2\n', true), 'qrels', 'encoding: is UTF-16LE, not UTF-8'],
+    ['qrels in UTF-16LE without a BOM', 'u2.qrels', utf16le('q1 0 d2 2\n', false), 'qrels', 'encoding: is UTF-16LE, not UTF-8'],
+    ['a run in UTF-16BE', 'u3.run', utf16be('q1 Q0 d1 1 0.5 t\n'), 'run', 'encoding: is UTF-16BE, not UTF-8'],
+    ['a run with a Latin-1 doc id', 'u4.run', Buffer.from([...Buffer.from('q1 Q0 d'), 0xe9, ...Buffer.from(' 1 0.5 t\n')]), 'run', 'encoding: is not valid UTF-8 (first bad byte at offset 7)'],
+  ])('exits 1 naming the encoding of %s', async (_label, name, bytes, which, message) => {
+    await writeFile(file(name), bytes);
+    const args = which === 'qrels' ? ['--qrels', file(name), '--run', file('a.run')] : ['--qrels', file('a.qrels'), '--run', file(name)];
+    const r = await run(['eval', ...args]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`xlir: ${file(name)}: ${message}${message.startsWith('encoding: is UTF-16') ? ' (save the file as UTF-8)' : ''}\n`);
+  });
+
+  it('reads a qrels file that starts with a UTF-8 BOM', async () => {
+    await writeFile(file('bom.qrels'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('q1 0 d2 2\nq1 0 d9 1\nq1 0 d1 0\nq2 0 x 1\n')]));
+    const r = await run(['eval', '--qrels', file('bom.qrels'), '--run', file('a.run')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe((await run(['eval', '--qrels', file('a.qrels'), '--run', file('a.run')])).stdout);
+  });
+
   it('exits 2 when an option is missing', async () => {
     const r = await run(['eval', '--qrels', file('a.qrels')]);
     expect(r.code).toBe(2);

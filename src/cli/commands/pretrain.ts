@@ -23,6 +23,7 @@ import { toFloat16 } from '../../core/model/float16';
 import { loadEncoderCheckpoint } from '../../core/model/loadEncoderCheckpoint';
 import { readSafetensors, toFloat32, writeSafetensors, type WritableTensor } from '../../core/model/safetensors';
 import { saveEncoderCheckpoint } from '../../core/model/saveEncoderCheckpoint';
+import { decodeUtf8Text } from '../../core/textDecoding';
 import { DEFAULT_EMBED_MAX_LENGTH } from '../../core/train/checkpointEmbedSettings';
 import { loadTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../../core/model/tokenizer';
 import type { TransformerEncoder } from '../../core/model/encoder';
@@ -148,7 +149,8 @@ export function registerPretrain(program: Command): void {
         corpusDir = path.resolve(opts.corpus ?? recorded.dir);
       } else {
         const file = path.resolve(opts.config!);
-        config = parsePretrainConfigJson(await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => Promise.reject(new ConfigError(`cannot read the config ${file} (${err.code ?? String(err)})`))), file);
+        const bytes = await readFile(file).catch((err: NodeJS.ErrnoException) => Promise.reject(new ConfigError(`cannot read the config ${file} (${err.code ?? String(err)})`)));
+        config = parsePretrainConfigJson(decodeUtf8Text(bytes, file), file);
         corpusDir = path.resolve(opts.corpus!);
         if (await exists(runDir)) {
           if ((await readdir(runDir)).length > 0) throw new ConfigError(`${runDir} already exists and is not empty; pass --resume ${runDir} to continue it, or choose another --out`);

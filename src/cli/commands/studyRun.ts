@@ -37,6 +37,7 @@ import {
 } from '../../core/experiment/studyPlan';
 import { packResult } from '../../core/experiment/studyResults';
 import { parseRetrievalResult } from '../../core/metrics/resultSchema';
+import { decodeUtf8Text } from '../../core/textDecoding';
 import { exists, listCheckpoints } from '../runDir';
 import { readJsonFile } from '../trecFiles';
 import { headlineMetrics } from './train';
@@ -50,7 +51,7 @@ export const STUDY_OPTIONS_FILE = 'study-options.json';
 
 export async function readPreset(presetDir: string, direction: StudyDirection, arm: StudyArm): Promise<RunConfig> {
   const file = path.join(presetDir, `${direction}.${arm === 'adversarial' ? 'adversarial' : 'hybrid'}.json`);
-  return parseRunConfigJson(await readFile(file, 'utf8'), file);
+  return parseRunConfigJson(decodeUtf8Text(await readFile(file), file), file);
 }
 
 /** Runs `xlir ARGS…` in a child process, its output appended to `logFile`; rejects on a non-zero exit. */

@@ -15,6 +15,7 @@ import type { RetrievalResult } from '../../core/metrics/resultSchema';
 import { initBackend } from '../../core/model/backend';
 import { isPretrainedModel } from '../../core/model/builtinConfigs';
 import { memorySource } from '../../core/model/checkpointSource';
+import { decodeUtf8Text } from '../../core/textDecoding';
 import { EMBED_BATCH_SIZE } from '../../core/train/checkpointEmbedSettings';
 import { embedDataset } from '../../core/train/embedDataset';
 import { createTrainingEncoder } from '../../core/train/trainingEncoder';
@@ -32,9 +33,8 @@ import {
   appendStepLog,
   checkpointDir,
   createRunDir,
-  latestCheckpoint,
-  readCheckpoint,
   readRunConfig,
+  resumePoint,
   truncateLogsAfter,
   writeCheckpoint,
   writeEvalResult,
@@ -88,13 +88,13 @@ function resolveModelPath(config: RunConfig, configFile: string): RunConfig {
 async function loadConfig(opts: TrainOptions, runDir: string): Promise<RunConfig> {
   if (opts.resume) return readRunConfig(runDir);
   const file = path.resolve(opts.config!);
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     throw new ConfigError(`cannot read the config ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  return resolveModelPath(parseRunConfigJson(text, file), file);
+  return resolveModelPath(parseRunConfigJson(decodeUtf8Text(bytes, file), file), file);
 }
 
 export function registerTrain(program: Command): void {
@@ -135,8 +135,9 @@ export function registerTrain(program: Command): void {
       const trainDataset = await loadDatasetFromDir(dataDir, config.data.train.dataset, config.data.train.languages);
       const evalDataset = opts.eval ? await loadDatasetFromDir(dataDir, config.data.eval.dataset, config.data.eval.languages) : null;
 
-      const resume = opts.resume ? await latestCheckpoint(runDir) : null;
-      const resumeFrom = resume ? await readCheckpoint(resume.dir, resume.step) : undefined;
+      // the newest whole checkpoint: a damaged latest one is passed over, with a note, for the one before
+      const resume = opts.resume ? await resumePoint(runDir) : null;
+      const resumeFrom = resume?.checkpoint;
       const model = await createTrainingEncoder(config, {
         trainDataset,
         ...(config.model.checkpoint !== undefined ? { baseCheckpoint: dirSource(config.model.checkpoint) } : {}),
@@ -144,7 +145,8 @@ export function registerTrain(program: Command): void {
         ...(resumeFrom ? { resume: memorySource(resume!.dir, new Map(Object.entries(resumeFrom.files))) } : {}),
       });
       if (resume) {
-        await truncateLogsAfter(runDir, resume.step);
+        for (const note of resume.notes) out.info(note);
+        for (const note of await truncateLogsAfter(runDir, resume.step)) out.info(note);
         if (opts.steps !== undefined) await writeRunConfig(runDir, config);
         out.info(`resuming ${runDir} from step ${resume.step} of ${config.steps}`);
       } else {

@@ -12,7 +12,7 @@ function file(lang: string, paragraphs: number[][]) {
         paragraphs: paragraphs.map((answerSentences, p) => ({
           context: 'aa bb cc',
           sentence_breaks: [[0, 2], [3, 5], [6, 8]],
-          qas: answerSentences.map((s, q) => ({ id: `q${p}-${q}`, question: '?', answers: [{ answer_start: 3 * s, text: 'x' }] })),
+          qas: answerSentences.map((s, q) => ({ id: `q${p}-${q}`, question: '?', answers: [{ answer_start: 3 * s, text: 'aa bb cc'.slice(3 * s, 3 * s + 2) }] })),
         })),
       },
     ],

@@ -19,7 +19,7 @@ function file(lang: string, paragraphs: { sentences: string[]; qas: [string, num
           return {
             context: sentences.join(' '),
             sentence_breaks: breaks,
-            qas: qas.map(([id, sentence]) => ({ id, question: `${lang} ${id}?`, answers: [{ answer_start: breaks[sentence]![0], text: 'x' }] })),
+            qas: qas.map(([id, sentence]) => ({ id, question: `${lang} ${id}?`, answers: [{ answer_start: breaks[sentence]![0], text: sentences[sentence]!.slice(0, 1) }] })),
           };
         }),
       },

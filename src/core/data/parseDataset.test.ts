@@ -218,7 +218,7 @@ describe('parseDataset on malformed input', () => {
 
   it('rejects bytes that are not UTF-8', async () => {
     const bytes = new Uint8Array([0x7b, 0xff, 0x7d]);
-    await expectDataFormatError(parseDataset('xquad-r', [{ name: 'en.json', bytes }]), 'xquad-r/en.json: bytes: not valid UTF-8');
+    await expectDataFormatError(parseDataset('xquad-r', [{ name: 'en.json', bytes }]), 'xquad-r/en.json: encoding: is not valid UTF-8 (first bad byte at offset 1)');
   });
 
   it('rejects unknown and repeated languages in file names', async () => {

@@ -11,6 +11,8 @@
  */
 import { ConfigError, DataFormatError } from '../errors';
 import { DATASET_LANGUAGES, DATASET_NAMES, type DatasetName, type Lang } from './languages';
+import { decodeUtf8Text } from '../textDecoding';
+import { duplicateKeyField, findDuplicateKey } from './jsonDuplicateKey';
 import { jsonErrorPosition } from './jsonErrorPosition';
 import { sha256Hex } from './sha256';
 import type { Candidate, DatasetFile, Paragraph, Query, RetrievalDataset } from './types';
@@ -125,8 +127,6 @@ function selectFiles(
   return languages.sort().map((lang) => ({ lang, name: `${dataset}/${lang}.json`, bytes: byLang.get(lang)!.bytes }));
 }
 
-const UTF8_BOM = [0xef, 0xbb, 0xbf];
-
 function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
@@ -134,6 +134,8 @@ function describeValue(v: unknown): string {
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
 }
+
+const clip = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -143,14 +145,8 @@ function parseFile(file: string, lang: Lang, bytes: Uint8Array): RawFile {
   const fail = (field: string, reason: string): never => {
     throw new DataFormatError(file, field, reason);
   };
-  const hasBom = UTF8_BOM.every((b, i) => bytes[i] === b);
-  let text: string;
-  try {
-    // The BOM is dropped only at the very start of the file; a U+FEFF inside a context stays (offsets count it).
-    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(hasBom ? bytes.subarray(3) : bytes);
-  } catch {
-    return fail('bytes', 'not valid UTF-8');
-  }
+  // The BOM is dropped only at the very start of the file; a U+FEFF inside a context stays (offsets count it).
+  const text = decodeUtf8Text(bytes, file);
   if (text.trim() === '') return fail('content', `the file is empty (${bytes.length} bytes)`);
   let doc: unknown;
   try {
@@ -160,6 +156,9 @@ function parseFile(file: string, lang: Lang, bytes: Uint8Array): RawFile {
     const where = at ? ` at position ${at.offset} (line ${at.line}, column ${at.column})` : '';
     return fail('JSON', `not valid JSON${where}: ${err instanceof Error ? err.message : String(err)}`);
   }
+  // JSON.parse keeps the last of two equal keys: a second "id" or "context" would silently replace the first
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) return fail(duplicateKeyField(duplicate), 'appears twice in the same object (JSON keeps only the last; refusing rather than guessing)');
   if (!isRecord(doc)) return fail('root', `expected an object with a "data" array, got ${describeValue(doc)}`);
   const data = doc.data;
   if (data === undefined) return fail('data', 'missing (expected an array of articles)');
@@ -214,6 +213,9 @@ function parseFile(file: string, lang: Lang, bytes: Uint8Array): RawFile {
         const qp = `${pp}.qas[${q}]`;
         const qa = record(rawQa, qp);
         const id = string(qa.id, `${qp}.id`, true);
+        // ids key relevance across languages and are written into TREC files, whose columns are whitespace-separated
+        const badChar = /[\s\u0000-\u001f\u007f]/u.exec(id);
+        if (badChar) fail(`${qp}.id`, `question id ${JSON.stringify(id)} contains ${/\s/.test(badChar[0]) ? 'whitespace' : 'a control character'} (${JSON.stringify(badChar[0])} at ${badChar.index})`);
         const earlier = firstSeen.get(id);
         if (earlier !== undefined) fail(`${qp}.id`, `question id "${id}" repeats ${earlier}.id`);
         firstSeen.set(id, qp);
@@ -223,16 +225,27 @@ function parseFile(file: string, lang: Lang, bytes: Uint8Array): RawFile {
         const answer = record(answers[0], `${qp}.answers[0]`);
         const sp = `${qp}.answers[0].answer_start`;
         const answerStart = offset(answer.answer_start, sp);
-        string(answer.text, `${qp}.answers[0].text`, false);
+        const answerText = string(answer.text, `${qp}.answers[0].text`, false);
         if (answerStart >= context.length) fail(sp, `${answerStart} is outside the context (length ${context.length})`);
         const sentence = breaks.findIndex(([start, end]) => start <= answerStart && answerStart < end);
         if (sentence < 0) fail(sp, `${answerStart} is in no sentence of sentence_breaks`);
+        // every answer of the shipped files sits exactly at its offset (PROVENANCE.md, quirks); one that does
+        // not means shifted offsets, so the answer sentence found below would be the wrong one
+        answers.forEach((other, k) => {
+          const ak = `${qp}.answers[${k}]`;
+          const a = k === 0 ? answer : record(other, ak);
+          const start = k === 0 ? answerStart : offset(a.answer_start, `${ak}.answer_start`);
+          const text = k === 0 ? answerText : string(a.text, `${ak}.text`, false);
+          const found = context.slice(start, start + text.length);
+          if (found !== text) fail(`${ak}.text`, `${JSON.stringify(clip(text))} does not occur at answer_start ${start} (the context there reads ${JSON.stringify(clip(found))})`);
+        });
         return { id, question, sentence, path: qp };
       });
       return { context, breaks, qas };
     });
     return { title, paragraphs };
   });
+  if (articles.every((a) => a.paragraphs.length === 0)) fail('data[*].paragraphs', `no article has a paragraph (${articles.length} articles): the language would add no candidates and no questions`);
   return { lang, name: file, bytes, articles };
 }
 

@@ -22,6 +22,38 @@ export const LR_SCHEDULE_NAMES = ['linear', 'constant'] as const;
 
 const probability = z.number().min(0).max(1);
 
+/**
+ * Sane ranges of the hyperparameters (issue 21), each far wider than any value a paper or our presets
+ * use, so that a typo (τ = 50, lr = 3, ε = 1) or a hostile file fails at load naming the field instead
+ * of training to NaN or dividing by ~0. `[min, max]`, both inclusive.
+ */
+export const HYPERPARAMETER_BOUNDS = {
+  /** InfoNCE temperature: logits are scores/τ, so τ → 0 overflows float32 and τ ≫ 1 flattens the softmax */
+  tau: [1e-4, 10],
+  /** peak learning rate; AdamW steps are ~lr per parameter */
+  lr: [1e-9, 1],
+  /** AdamW decoupled weight decay: at 1 a step removes lr·θ; more shrinks weights faster than the gradient can act */
+  weightDecay: [0, 1],
+  /** AdamW ε: below 1e-12 it vanishes next to float32 √v̂; above 1e-3 it dominates the update */
+  epsilon: [1e-12, 1e-3],
+  /** global gradient-norm clip */
+  clipNorm: [1e-6, 1e6],
+  /** λ_max of the DANN schedule (§5.2 sweeps 0.1, 0.3, 1) */
+  lambdaMax: [0, 100],
+  /** weight of the adversarial term */
+  weight: [0, 100],
+  /** discriminator peak learning rate */
+  discriminatorLr: [1e-9, 1],
+} as const satisfies Record<string, readonly [number, number]>;
+
+const bounded = (name: keyof typeof HYPERPARAMETER_BOUNDS) => {
+  const [min, max] = HYPERPARAMETER_BOUNDS[name];
+  const error = `must be in [${min}, ${max}]`;
+  return z.number({ error: `expected a number in [${min}, ${max}]` }).min(min, { error }).max(max, { error });
+};
+/** Step counts: bounded like `steps`, so that a schedule cannot be asked to span 10^300 steps. */
+const MAX_STEPS = 10_000_000;
+
 const ModelSchema = z
   .object({
     /** a built-in model: the pretrained `multilingual` (shipped weights and tokenizer), or `tiny` / `small` trained from a seeded random init */
@@ -87,7 +119,7 @@ const StrategySchema = z.discriminatedUnion('kind', [
     .object({
       kind: z.literal('adversarial'),
       /** λ_max of DANN's schedule (§5.2 suggests a sweep over 0.1, 0.3, 1) */
-      lambdaMax: z.number().min(0),
+      lambdaMax: bounded('lambdaMax'),
       /** hidden size h of the discriminator d → h → K */
       // bounds keep a file from strangers from asking for an unbounded allocation
       discriminatorHidden: z.number().int().positive().max(16_384),
@@ -96,9 +128,9 @@ const StrategySchema = z.discriminatedUnion('kind', [
       /** dropout on the discriminator's hidden layer (default 0.1, §5.2) */
       discriminatorDropout: z.number().min(0).max(0.9).default(0.1),
       /** the discriminator's peak learning rate (default: the run's `lr`); same warm-up/decay shape */
-      discriminatorLr: z.number().positive().optional(),
+      discriminatorLr: bounded('discriminatorLr').optional(),
       /** weight w of the adversarial term in the encoder's loss (default 1) */
-      weight: z.number().min(0).default(1),
+      weight: bounded('weight').default(1),
     })
     .strict(),
 ]);
@@ -122,27 +154,27 @@ export const RunConfigSchema = z
       .strict(),
     strategy: StrategySchema,
     /** total optimiser steps (the LR, α and λ schedules run over this length) */
-    steps: z.number().int().positive().max(10_000_000),
+    steps: z.number().int().positive().max(MAX_STEPS),
     /** triplets per batch B (paper: 100) */
     batchSize: z.number().int().min(2).max(4096),
     /** InfoNCE temperature τ (paper: none stated; our default 0.05) */
-    tau: z.number().positive(),
+    tau: bounded('tau'),
     /** peak learning rate (paper: 3e-5) */
-    lr: z.number().positive(),
+    lr: bounded('lr'),
     /** AdamW decoupled weight decay (paper: 1e-2) */
-    weightDecay: z.number().min(0),
+    weightDecay: bounded('weightDecay'),
     /** AdamW ε, always explicit (backends' defaults differ) */
-    epsilon: z.number().positive(),
-    warmupSteps: z.number().int().min(0),
+    epsilon: bounded('epsilon'),
+    warmupSteps: z.number().int().min(0).max(MAX_STEPS),
     lrSchedule: z.enum(LR_SCHEDULE_NAMES).default('linear'),
     /** global gradient-norm clip */
-    clipNorm: z.number().positive(),
+    clipNorm: bounded('clipNorm'),
     /** dropout rate of the encoder while training */
     dropout: z.number().min(0).max(0.9),
     /** save a checkpoint every N steps (and always at the end) */
-    checkpointEvery: z.number().int().positive(),
+    checkpointEvery: z.number().int().positive().max(MAX_STEPS),
     /** evaluate every N steps (0 = only at the end) */
-    evalEvery: z.number().int().min(0),
+    evalEvery: z.number().int().min(0).max(MAX_STEPS),
   })
   .strict()
   .superRefine((c, ctx) => {

@@ -63,6 +63,26 @@ export function formatLogLine(record: StepLog | EvalLog): string {
  * Parses a JSON-lines log (`log.jsonl` or `eval.jsonl`); empty lines are skipped.
  * @throws DataFormatError naming the file, the line and the field
  */
+/**
+ * A log whose writer may have died mid-line: lines are appended one `write` each, ending in "\n", so a
+ * last line without its newline that does not parse is a torn write, not damage. It is dropped and
+ * reported; any other bad line is still an error.
+ * @returns the records, and the dropped text (null when the log was whole)
+ */
+export function parseLogLinesDroppingTornTail<T>(text: string, file: string, schema: z.ZodType<T>): { records: T[]; torn: string | null } {
+  const cut = text.lastIndexOf('\n') + 1;
+  const tail = text.slice(cut);
+  if (tail.trim() === '') return { records: parseLogLines(text, file, schema), torn: null };
+  let whole = true;
+  try {
+    whole = schema.safeParse(JSON.parse(tail)).success;
+  } catch {
+    whole = false;
+  }
+  if (whole) return { records: parseLogLines(text, file, schema), torn: null };
+  return { records: parseLogLines(text.slice(0, cut), file, schema), torn: tail };
+}
+
 export function parseLogLines<T>(text: string, file: string, schema: z.ZodType<T>): T[] {
   const out: T[] = [];
   text.split('\n').forEach((line, i) => {

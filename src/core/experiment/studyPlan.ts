@@ -135,7 +135,9 @@ export function studyRunConfig(base: RunConfig, arm: StudyArm, setting: TrySetti
   return parseRunConfig(
     {
       ...base,
-      description: `Example study: ${ARM_LABELS[arm]}, τ ${setting.tau}${setting.lambdaMax !== undefined ? `, λ_max ${setting.lambdaMax}` : ''}, seed ${seed}, ${options.steps} steps, ${options.model} model.`,
+      // The committed record's configs carry this wording (studyRecord.test.ts checks they are the plan's);
+      // `xlir study build` shows it as "Example study:". Change it together with a new record.
+      description: `Study (issue 9): ${ARM_LABELS[arm]}, τ ${setting.tau}${setting.lambdaMax !== undefined ? `, λ_max ${setting.lambdaMax}` : ''}, seed ${seed}, ${options.steps} steps, ${options.model} model.`,
       seed,
       model: studyModel(base.model, options.model),
       data: { ...base.data, validationFraction: options.validationFraction },

@@ -17,7 +17,7 @@ import {
   jsonMutationsArb,
   nastyJsonValue,
   PATH_LIKE, forEachCase } from '../testing/fuzz.testutil';
-import { embeddingsFromJson } from './embeddingsFile';
+import { embeddingsFromJson, embeddingsFromJsonText } from './embeddingsFile';
 import type { RetrievalEmbeddings } from './evaluateRetrieval';
 import { handDataset } from './handDataset';
 
@@ -92,6 +92,27 @@ describe('embeddingsFromJson: malformed categories beyond embeddingsFile.test.ts
     checkEmbeddings(embeddingsFromJson(withQuery('ar:q1', [9, 9, 9]), FILE, DS, LANGS));
     const e = embeddingsFromJson(withCandidate('en:0:0:0', [3.4e38, -3.4e38, 1e-45]), FILE, DS, LANGS);
     checkEmbeddings(e);
+  });
+});
+
+/** issue 21: file texts, through embeddingsFromJsonText: a repeated id would silently keep the last vector. */
+const VALID_TEXT = JSON.stringify(valid());
+const BAD_TEXT: [string, string, string][] = [
+  ['a query id twice', VALID_TEXT.replace('{"de:q1":[1,0,0],', '{"de:q1":[0,0,1],"de:q1":[1,0,0],'), 'queries["de:q1"]: appears twice in the same object'],
+  ['a candidate id twice, far apart', VALID_TEXT.replace('"en:0:0:1":[1e-30,3e+38,-3e+38]}', '"en:0:0:1":[1e-30,3e+38,-3e+38],"de:0:0:0":[0,0,1]}'), 'candidates["de:0:0:0"]: appears twice in the same object'],
+  ['an id twice, once with an escaped colon', VALID_TEXT.replace('{"de:q1":[1,0,0],', '{"de:q1":[1,0,0],"de\\u003aq1":[0,0,1],'), 'queries["de:q1"]: appears twice in the same object'],
+  ['"queries" twice at the root', VALID_TEXT.replace('{"queries":', '{"queries":{},"queries":'), 'queries: appears twice in the same object'],
+  ['a syntax error on line 2', '{"queries": {},\n "candidates": {,}}', 'line 2, column 17: not valid JSON'],
+];
+
+describe('embeddingsFromJsonText: duplicate ids and syntax errors (issue 21)', () => {
+  it(`rejects ${BAD_TEXT.length} malformed texts cleanly`, () => {
+    forEachCase(BAD_TEXT, ([, text, expected]) => expectCleanRejection(() => embeddingsFromJsonText(text, FILE, DS, LANGS), FILE, `${FILE}: ${expected}`));
+  });
+
+  it('reads the valid text, and the same ids in the two different tables', () => {
+    checkEmbeddings(embeddingsFromJsonText(VALID_TEXT, FILE, DS, LANGS));
+    checkEmbeddings(embeddingsFromJsonText(JSON.stringify({ ...valid(), queries: { ...valid().queries, 'ar:0:0:0': [1, 2, 3] }, candidates: { ...valid().candidates, 'ar:0:0:0': [1, 2, 3] } }), FILE, DS, LANGS));
   });
 });
 

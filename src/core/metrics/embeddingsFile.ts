@@ -3,11 +3,12 @@
  * `{"queries": {canonical_id: [floats]}, "candidates": {canonical_id: [floats]}}`, scored by dot product
  * (the caller normalises for cosine). Checked here, in core, so the app can read the same files.
  */
+import { duplicateKeyField, findDuplicateKey } from '../data/jsonDuplicateKey';
+import { jsonErrorPosition } from '../data/jsonErrorPosition';
 import type { RetrievalDataset } from '../data/types';
 import { DataFormatError } from '../errors';
 import type { RetrievalEmbeddings } from './evaluateRetrieval';
 import { shownValue } from '../shownValue';
-
 
 /**
  * @param json the parsed file
@@ -71,4 +72,23 @@ export function embeddingsFromJson(json: unknown, file: string, dataset: Retriev
   const queries = matrix('queries', dataset.queries);
   const candidates = matrix('candidates', dataset.candidates);
   return { queries, candidates, dim };
+}
+
+/**
+ * The embeddings file from its text: parsed, then refused when an object repeats a key (JSON.parse would keep
+ * the last vector of `{"en:q1": [..], "en:q1": [..]}` silently, so which embedding is scored would depend on
+ * the writer), then checked by {@link embeddingsFromJson}.
+ * @throws DataFormatError naming the file and the line and column of a syntax error, or the repeated id
+ */
+export function embeddingsFromJsonText(text: string, file: string, dataset: RetrievalDataset, datasetLanguages: readonly string[]): RetrievalEmbeddings {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    const at = jsonErrorPosition(text);
+    throw new DataFormatError(file, at ? `line ${at.line}, column ${at.column}` : '(root)', 'not valid JSON');
+  }
+  const duplicate = findDuplicateKey(text);
+  if (duplicate) throw new DataFormatError(file, duplicateKeyField(duplicate), 'appears twice in the same object (JSON keeps only the last; refusing rather than guessing)');
+  return embeddingsFromJson(json, file, dataset, datasetLanguages);
 }

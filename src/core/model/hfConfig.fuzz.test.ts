@@ -15,7 +15,7 @@ import {
   fuzzParams,
   jsonMutationsArb,
   nastyJsonValue, forEachCase } from '../testing/fuzz.testutil';
-import { HfConfigSchema, parseHfConfig, toHfConfig } from './hfConfig';
+import { HF_CONFIG_BOUNDS, HfConfigSchema, parseHfConfig, toHfConfig } from './hfConfig';
 import type { EncoderConfig } from './types';
 
 const FILE = 'ckpt/config.json';
@@ -76,7 +76,16 @@ const BAD: [string, unknown, string][] = [
   ['model_type null', { ...VALID, model_type: null }, 'model_type: '],
   ['hidden_act relu', { ...VALID, hidden_act: 'relu' }, 'hidden_act: only "gelu"'],
   ['every field under "__proto__"', JSON.parse(`{"__proto__": ${JSON.stringify(VALID)}}`), 'model_type: '],
-  ['heads not dividing a huge hidden size', { ...VALID, hidden_size: 2 ** 40 + 1 }, 'num_attention_heads: must divide hidden_size'],
+  ['heads not dividing a huge hidden size', { ...VALID, hidden_size: 2 ** 40 + 1 }, 'hidden_size: must be at most 65,536'],
+  // issue 21: absurd sizes are refused at the bound, naming the field, before anything is sized or allocated
+  ['hidden_size 1e9', { ...VALID, hidden_size: 1e9, num_attention_heads: 1 }, 'hidden_size: must be at most 65,536'],
+  ['vocab_size 1e12', { ...VALID, vocab_size: 1e12 }, 'vocab_size: must be at most 4,194,304'],
+  ['intermediate_size 2^31', { ...VALID, intermediate_size: 2 ** 31 }, 'intermediate_size: must be at most 262,144'],
+  ['max_position_embeddings 1e8', { ...VALID, max_position_embeddings: 1e8 }, 'max_position_embeddings: must be at most 1,048,576'],
+  ['num_attention_heads 4096 (divides a 65,536 hidden size)', { ...VALID, hidden_size: 65_536, num_attention_heads: 4096 }, 'num_attention_heads: must be at most 1,024'],
+  ['type_vocab_size 1e6', { ...VALID, type_vocab_size: 1e6 }, 'type_vocab_size: must be at most 1,024'],
+  ['num_attention_heads 5 not dividing hidden_size 32', { ...VALID, num_attention_heads: 5 }, 'num_attention_heads: must divide hidden_size'],
+  ['num_attention_heads larger than hidden_size', { ...VALID, num_attention_heads: 64 }, 'num_attention_heads: must divide hidden_size'],
   ['pad id of a 1-token vocabulary', { ...VALID, vocab_size: 1 }, 'pad_token_id: 1 is not below vocab_size 1'],
   ['the root is null', null, '(root): '],
   ['the root is a string', '{"model_type": "bert"}', '(root): '],
@@ -123,12 +132,15 @@ describe('parseHfConfig fuzzing', () => {
     expect(outcomes.refused).toBeGreaterThan(0);
   });
 
-  it('300 random numeric configs: accepted exactly when every size is a positive safe integer and heads divide hidden', () => {
+  it('300 random numeric configs: accepted exactly when every size is a positive integer within its bound and heads divide hidden', () => {
     const num = fc.oneof(fc.integer({ min: -2, max: 64 }), fc.double(), fc.constantFrom(NaN, Infinity, 2 ** 53));
     fc.assert(
       fc.property(num, num, num, (hidden, heads, vocab) => {
         const raw = { ...VALID, hidden_size: hidden, num_attention_heads: heads, vocab_size: vocab };
-        const good = [hidden, heads, vocab].every((v) => Number.isSafeInteger(v) && v > 0) && hidden % heads === 0 && vocab > 1;
+        const good =
+          [hidden, heads, vocab].every((v) => Number.isSafeInteger(v) && v > 0) &&
+          hidden <= HF_CONFIG_BOUNDS.hidden_size && heads <= HF_CONFIG_BOUNDS.num_attention_heads && vocab <= HF_CONFIG_BOUNDS.vocab_size &&
+          hidden % heads === 0 && vocab > 1;
         const out = expectCleanOutcome(() => parseHfConfig(raw, FILE), FILE, checkConfig);
         expect(out.ok).toBe(good);
       }),

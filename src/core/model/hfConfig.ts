@@ -13,18 +13,36 @@ const rate = z.number().min(0).lt(1);
 /** More layers than any published encoder (XLM-R XXL has 48); a bigger number is a broken file, not a model. */
 const MAX_LAYERS = 256;
 
+/**
+ * Upper bounds on the other sizes, each well above any published encoder (XLM-R XXL: V 250,002, H 4096,
+ * I 16,384, 514 positions, 32 heads), so that a hostile config.json fails here, naming the field, before
+ * `V·H` or `I·H` floats are counted or allocated. The header-vs-config shape check (checkpointWeights.ts)
+ * then bounds what is left by the size of the weight file.
+ */
+export const HF_CONFIG_BOUNDS = {
+  vocab_size: 4_194_304,
+  hidden_size: 65_536,
+  intermediate_size: 262_144,
+  max_position_embeddings: 1_048_576,
+  num_attention_heads: 1024,
+  type_vocab_size: 1024,
+} as const;
+
+const bounded = (field: keyof typeof HF_CONFIG_BOUNDS) =>
+  positiveInt.max(HF_CONFIG_BOUNDS[field], { error: `must be at most ${HF_CONFIG_BOUNDS[field].toLocaleString('en-US')} (a larger value is a broken config, not a model)` });
+
 /** The subset of HF `config.json` we read; other keys are kept by HF and ignored here. */
 export const HfConfigSchema = z
   .looseObject({
     model_type: z.enum(MODEL_TYPES),
-    vocab_size: positiveInt,
-    hidden_size: positiveInt,
+    vocab_size: bounded('vocab_size'),
+    hidden_size: bounded('hidden_size'),
     // 0 layers is an embedding bag (embeddings → LayerNorm → pooling): the built-in multilingual model
     num_hidden_layers: z.number().int().min(0).max(MAX_LAYERS),
-    num_attention_heads: positiveInt,
-    intermediate_size: positiveInt,
-    max_position_embeddings: positiveInt,
-    type_vocab_size: positiveInt.optional(),
+    num_attention_heads: bounded('num_attention_heads'),
+    intermediate_size: bounded('intermediate_size'),
+    max_position_embeddings: bounded('max_position_embeddings'),
+    type_vocab_size: bounded('type_vocab_size').optional(),
     layer_norm_eps: z.number().positive().optional(),
     pad_token_id: z.number().int().nonnegative().optional(),
     bos_token_id: z.number().int().nonnegative().nullish(),

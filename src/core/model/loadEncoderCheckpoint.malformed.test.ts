@@ -104,6 +104,14 @@ const CASES: Case[] = [
     DataFormatError,
     'maps to "embeddings.LayerNorm.weight", as',
   ],
+  // issue 21: sizes within the bounds but not what the header holds, refused from the header, before any data
+  ['hidden_size 65,536 against a 32-wide header', xlmr({ 'config.json': config((c) => { c.hidden_size = 65_536; }) }), DataFormatError, `src/model.safetensors: tensor "${W}": has shape [1000, 32] but config.json implies [1000, 65536]`],
+  ['vocab_size 4,194,304 against 1000 rows', xlmr({ 'config.json': config((c) => { c.vocab_size = 4_194_304; }) }), DataFormatError, `src/model.safetensors: tensor "${W}": has shape [1000, 32] but config.json implies [4194304, 32]`],
+  ['intermediate_size 262,144 against the header', xlmr({ 'config.json': config((c) => { c.intermediate_size = 262_144; }) }), DataFormatError, 'src/model.safetensors: tensor "encoder.layer.0.intermediate.dense.weight": has shape [48, 32] but config.json implies [262144, 32]'],
+  ['hidden_size 1e9 (out of bounds)', xlmr({ 'config.json': config((c) => { c.hidden_size = 1e9; c.num_attention_heads = 1; }) }), DataFormatError, 'src/config.json: hidden_size: must be at most 65,536'],
+  ['vocab_size 1e12 (out of bounds)', xlmr({ 'config.json': config((c) => { c.vocab_size = 1e12; }) }), DataFormatError, 'src/config.json: vocab_size: must be at most 4,194,304'],
+  ['max_position_embeddings 1e7 (out of bounds)', xlmr({ 'config.json': config((c) => { c.max_position_embeddings = 1e7; }) }), DataFormatError, 'src/config.json: max_position_embeddings: must be at most 1,048,576'],
+  ['a sharded folder whose config disagrees with a shard header', { 'config.json': config((c) => { c.hidden_size = 64; }), 'model.safetensors.index.json': text(`{"weight_map": {"${W}": "s1.safetensors"}}`), 's1.safetensors': WEIGHTS }, DataFormatError, `src/model.safetensors.index.json: tensor "${W}": has shape [1000, 32] but config.json implies [1000, 64]`],
   // config.json
   ...(['model_type', 'vocab_size', 'hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size', 'max_position_embeddings'] as const).map(
     (field): Case => [`config.json without ${field}`, xlmr({ 'config.json': config((c) => { delete c[field]; }) }), DataFormatError, `src/config.json: ${field}: `],
@@ -163,6 +171,17 @@ describe('loadEncoderCheckpoint refuses malformed checkpoints, naming the file a
       expect((err as Error).message).toMatch(/^src\/[\w./-]+(: | is )/);
     },
   );
+
+  it('a config.json that disagrees with the header fails before any tensor data is read (issue 21)', async () => {
+    const files = xlmr({ 'config.json': config((c) => { c.hidden_size = 65_536; c.intermediate_size = 262_144; }) });
+    const inner = memorySource('src', new Map(Object.entries(files)), true);
+    const ranges: [number, number][] = [];
+    const spy = { ...inner, readRange: async (p: string, a: number, b: number) => (ranges.push([a, b]), inner.readRange!(p, a, b)) };
+    await expect(loadEncoderCheckpoint(spy)).rejects.toThrow(`tensor "${W}": has shape [1000, 32] but config.json implies [1000, 65536]`);
+    // the 8-byte length and the JSON header, nothing past the data start
+    const headerEnd = 8 + Number(new DataView(WEIGHTS.buffer, WEIGHTS.byteOffset).getBigUint64(0, true));
+    expect(ranges.every(([, b]) => b <= headerEnd)).toBe(true);
+  });
 
   it('the valid folders the variants were made from load', async () => {
     for (const files of [xlmr({}), labse]) {

@@ -7,21 +7,14 @@ import { CheckpointError, DataFormatError } from '../errors';
 import type { CheckpointSource } from './checkpointSource';
 import { TransformerEncoder } from './encoder';
 import { parseHfConfig } from './hfConfig';
+import { checkWeightShapes, CONVERT_HINT, readCheckpointJson, readCheckpointWeightFiles, type TensorLocation } from './checkpointWeights';
 import { decodeSafetensorsData, parseSafetensorsHeader, readSafetensors, safetensorsHeaderLength, toFloat32, type SafetensorsTensor } from './safetensors';
 import { parseDenseConfig, parseModulesJson, parsePoolingConfig, type DenseLayer, type SentenceHead } from './sentenceHead';
 import type { HostTensor, Pooling, Tokenizer } from './types';
 import { pruneVocabulary, type PlanVocabularyOptions } from './vocabularyPruning';
-import { mapCheckpointWeights } from './weightNames';
 
-/** JSON files (configs) larger than this are refused before parsing. */
-export const MAX_JSON_BYTES = 64 * 1024 * 1024;
-
-const PICKLE_FILES = ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'model.pt', 'model.pth'];
-
-const CONVERT_HINT =
-  'convert it once with Python: python -c "from transformers import AutoModel; ' +
-  "AutoModel.from_pretrained('DIR').save_pretrained('OUT', safe_serialization=True)\" " +
-  '(copy the tokenizer files into OUT as well)';
+/** Kept here for the callers that read a checkpoint's JSON alongside loading it. */
+export { MAX_JSON_BYTES, readCheckpointJson } from './checkpointWeights';
 
 export interface LoadEncoderOptions {
   /** default: frozen when V·H > 8M (see `FREEZE_EMBEDDINGS_ABOVE`) */
@@ -42,22 +35,6 @@ export interface LoadEncoderOptions {
 }
 
 const where = (source: CheckpointSource, path: string) => `${source.name}/${path}`;
-
-/**
- * A JSON file of the checkpoint, size-checked and parsed.
- * @throws DataFormatError naming the file when it is too large or not JSON
- */
-export async function readCheckpointJson(source: CheckpointSource, path: string): Promise<unknown> {
-  const file = where(source, path);
-  if (source.size && (await source.size(path)) > MAX_JSON_BYTES) throw new DataFormatError(file, 'size', `is larger than ${MAX_JSON_BYTES} bytes`);
-  const bytes = await source.read(path);
-  if (bytes.byteLength > MAX_JSON_BYTES) throw new DataFormatError(file, 'size', `is larger than ${MAX_JSON_BYTES} bytes`);
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (err) {
-    throw new DataFormatError(file, '(root)', `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
 
 /**
  * Reads one safetensors file, tensor by tensor when the source offers ranges (peak JS memory: one
@@ -93,32 +70,24 @@ function toHost(tensors: ReadonlyMap<string, SafetensorsTensor>, file: string): 
   );
 }
 
-async function readWeights(source: CheckpointSource, files: ReadonlySet<string>): Promise<{ tensors: Map<string, HostTensor>; file: string }> {
-  if (files.has('model.safetensors')) {
-    return { tensors: toHost(await readSafetensorsFromSource(source, 'model.safetensors'), where(source, 'model.safetensors')), file: where(source, 'model.safetensors') };
-  }
-  const indexPath = 'model.safetensors.index.json';
-  if (files.has(indexPath)) {
-    const index = await readCheckpointJson(source, indexPath);
-    const map = (index as { weight_map?: unknown } | null)?.weight_map;
-    if (typeof map !== 'object' || map === null || Array.isArray(map) || Object.values(map).some((f) => typeof f !== 'string')) {
-      throw new DataFormatError(where(source, indexPath), 'weight_map', 'must be an object of tensor name → file name');
+/**
+ * Reads the tensors the shape check located, file by file: by range when the source offers it (peak JS
+ * memory: one tensor plus what is kept), else from the whole file already read for its header.
+ */
+async function readCheckedWeights(source: CheckpointSource, located: ReadonlyMap<string, TensorLocation>): Promise<Map<string, HostTensor>> {
+  const out = new Map<string, HostTensor>();
+  for (const [name, { weightFile, entry }] of located) {
+    const { header, bytes, path, file } = weightFile;
+    const start = header.dataStart + entry.begin;
+    const end = header.dataStart + entry.end;
+    const raw = bytes ? bytes.subarray(start, end) : await source.readRange!(path, start, end);
+    const data = toFloat32({ dtype: entry.dtype, shape: entry.shape, data: decodeSafetensorsData(entry.dtype, raw) }, file, entry.name);
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!)) throw new DataFormatError(file, `tensor "${entry.name}"`, `holds a non-finite value (${data[i]}) at flat index ${i}`);
     }
-    const tensors = new Map<string, HostTensor>();
-    for (const shard of new Set(Object.values(map as Record<string, string>))) {
-      if (!files.has(shard)) throw new CheckpointError(`${where(source, indexPath)} names shard "${shard}", which is not in ${source.name}`);
-      for (const [name, t] of toHost(await readSafetensorsFromSource(source, shard), where(source, shard))) {
-        if (tensors.has(name)) throw new DataFormatError(where(source, shard), `tensor "${name}"`, 'is also in another shard');
-        tensors.set(name, t);
-      }
-    }
-    return { tensors, file: where(source, indexPath) };
+    out.set(name, { shape: entry.shape, data });
   }
-  const pickle = PICKLE_FILES.find((f) => files.has(f));
-  if (pickle) {
-    throw new CheckpointError(`${where(source, pickle)} is a PyTorch pickle file, which is never opened here (unpickling can run arbitrary code); ${CONVERT_HINT}`);
-  }
-  throw new CheckpointError(`${source.name} has no model.safetensors (files: ${[...files].sort().join(', ') || 'none'})`);
+  return out;
 }
 
 const join = (dir: string, f: string) => (dir ? `${dir}/${f}` : f);
@@ -179,8 +148,9 @@ export async function loadEncoderCheckpoint(source: CheckpointSource, options: L
   if (!files.has('config.json')) throw new CheckpointError(`${source.name} has no config.json (is it a Hugging Face model folder?)`);
   const parsed = parseHfConfig(await readCheckpointJson(source, 'config.json'), where(source, 'config.json'));
   const config = options.dropout === undefined ? parsed : { ...parsed, hiddenDropout: options.dropout, attentionDropout: options.dropout };
-  const { tensors, file } = await readWeights(source, files);
-  const mapped = mapCheckpointWeights(tensors, config, file);
+  // headers and shapes first: a config.json with absurd sizes fails here, before any tensor is allocated
+  const located = checkWeightShapes(await readCheckpointWeightFiles(source, files), config);
+  const mapped = { ...located, weights: await readCheckedWeights(source, located.weights) };
   const head = await readHead(source, files, config.hiddenSize);
   const tokenizer = options.loadTokenizer ? await options.loadTokenizer(source) : null;
   if (tokenizer && tokenizer.padId !== config.padTokenId) {

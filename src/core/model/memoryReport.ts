@@ -8,14 +8,13 @@
  */
 import { CheckpointError, ConfigError, DataFormatError } from '../errors';
 import type { CheckpointSource } from './checkpointSource';
+import { checkWeightShapes, CONVERT_HINT, readCheckpointJson, readCheckpointWeightFiles, readWeightFileHeader } from './checkpointWeights';
 import { FREEZE_EMBEDDINGS_ABOVE } from './encoder';
 import { parseHfConfig } from './hfConfig';
 import { memoryEstimate, wordEmbeddingParameters } from './memoryEstimate';
 import { maxSequenceLength } from './positionIds';
-import { parseSafetensorsHeader, safetensorsHeaderLength } from './safetensors';
 import { parseDenseConfig, parseModulesJson } from './sentenceHead';
 import type { EncoderConfig } from './types';
-import { normalizeWeightName, POOLER_WEIGHTS } from './weightNames';
 
 const BYTES_PER_FLOAT = 4;
 
@@ -156,52 +155,34 @@ export interface CheckpointMemoryInputs {
   headParameters: number;
 }
 
-async function readJson(source: CheckpointSource, path: string): Promise<unknown> {
-  const bytes = await source.read(path);
-  try {
-    return JSON.parse(new TextDecoder().decode(bytes));
-  } catch (err) {
-    throw new DataFormatError(`${source.name}/${path}`, '(root)', `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-}
-
-async function tensorNames(source: CheckpointSource, files: ReadonlySet<string>): Promise<string[]> {
-  if (files.has('model.safetensors')) {
-    const file = `${source.name}/model.safetensors`;
-    if (!source.size || !source.readRange) {
-      const bytes = await source.read('model.safetensors');
-      const n = safetensorsHeaderLength(bytes.subarray(0, 8), bytes.byteLength, file);
-      return parseSafetensorsHeader(bytes.subarray(8, 8 + n), bytes.byteLength, file).entries.map((e) => e.name);
-    }
-    const size = await source.size('model.safetensors');
-    const n = safetensorsHeaderLength(await source.readRange('model.safetensors', 0, Math.min(8, size)), size, file);
-    return parseSafetensorsHeader(await source.readRange('model.safetensors', 8, 8 + n), size, file).entries.map((e) => e.name);
-  }
-  if (files.has('model.safetensors.index.json')) {
-    const map = ((await readJson(source, 'model.safetensors.index.json')) as { weight_map?: unknown } | null)?.weight_map;
-    if (typeof map !== 'object' || map === null) throw new DataFormatError(`${source.name}/model.safetensors.index.json`, 'weight_map', 'must be an object of tensor name → file name');
-    return Object.keys(map);
-  }
-  throw new CheckpointError(`${source.name} has no model.safetensors`);
-}
-
 /**
- * Reads config.json, the weight names (safetensors header or index only, no tensor data) and the
+ * Reads config.json, the weight headers (safetensors header or shard headers only, no tensor data;
+ * their shapes must match config.json) and the
  * Dense layers of a sentence-transformers head.
  * @throws CheckpointError / DataFormatError naming the file
  */
 export async function checkpointMemoryInputs(source: CheckpointSource): Promise<CheckpointMemoryInputs> {
   const files = new Set(await source.list());
   if (!files.has('config.json')) throw new CheckpointError(`${source.name} has no config.json (is it a Hugging Face model folder?)`);
-  const config = parseHfConfig(await readJson(source, 'config.json'), `${source.name}/config.json`);
-  const names = (await tensorNames(source, files)).map(normalizeWeightName);
-  const withPooler = POOLER_WEIGHTS.some((p) => names.includes(p));
+  const config = parseHfConfig(await readCheckpointJson(source, 'config.json'), `${source.name}/config.json`);
+  // the same header-vs-config check the loader makes, so a 100 kB folder whose config.json claims
+  // hidden_size 1e9 is refused naming the tensor instead of reported as 128,000 GB
+  const withPooler = checkWeightShapes(await readCheckpointWeightFiles(source, files), config).hasPooler;
   let headParameters = 0;
   if (files.has('modules.json')) {
-    for (const m of parseModulesJson(await readJson(source, 'modules.json'), `${source.name}/modules.json`)) {
+    for (const m of parseModulesJson(await readCheckpointJson(source, 'modules.json'), `${source.name}/modules.json`)) {
       if (m.type !== 'Dense') continue;
       const path = m.path ? `${m.path}/config.json` : 'config.json';
-      const d = parseDenseConfig(await readJson(source, path), `${source.name}/${path}`);
+      const d = parseDenseConfig(await readCheckpointJson(source, path), `${source.name}/${path}`);
+      // the Dense weights' header must hold what the config claims, as the loader checks, before it is counted
+      const weightsPath = m.path ? `${m.path}/model.safetensors` : 'model.safetensors';
+      if (!files.has(weightsPath)) throw new CheckpointError(`${source.name}: ${weightsPath} is missing${files.has(weightsPath.replace('model.safetensors', 'pytorch_model.bin')) ? ` (only a PyTorch pickle file is there; ${CONVERT_HINT})` : ''}`);
+      const { header, file } = await readWeightFileHeader(source, weightsPath);
+      const weight = header.entries.find((e) => e.name === 'linear.weight');
+      if (!weight) throw new DataFormatError(file, 'tensor "linear.weight"', 'is missing');
+      if (weight.shape.join() !== `${d.outFeatures},${d.inFeatures}`) {
+        throw new DataFormatError(file, 'tensor "linear.weight"', `has shape [${weight.shape.join(', ')}] but ${path} implies [${d.outFeatures}, ${d.inFeatures}]`);
+      }
       headParameters += d.outFeatures * d.inFeatures + (d.bias ? d.outFeatures : 0);
     }
   }

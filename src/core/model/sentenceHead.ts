@@ -90,9 +90,13 @@ export interface DenseConfig {
   activation: DenseActivation;
 }
 
+/** As hidden_size in hfConfig.ts: a wider Dense layer is a broken file, not a model (issue 21). */
+const MAX_DENSE_FEATURES = 65_536;
+const features = z.number().int().positive().max(MAX_DENSE_FEATURES, { error: `must be at most ${MAX_DENSE_FEATURES.toLocaleString('en-US')}` });
+
 const DenseSchema = z.looseObject({
-  in_features: z.number().int().positive(),
-  out_features: z.number().int().positive(),
+  in_features: features,
+  out_features: features,
   bias: z.boolean().optional(),
   activation_function: z.string().optional(),
 });

@@ -122,6 +122,18 @@ const BAD_JSON: [string, unknown, string][] = [
   ['Unigram unk_id 2^53', { ...tinyUnigram(), model: { ...tinyUnigram().model, unk_id: 2 ** 53 } }, 'model.unk_id: expected an index into model.vocab'],
   ['padding.pad_id 10^9', wp((j) => void (j.padding = { pad_id: 1e9 })), 'padding.pad_id: expected an id of the vocabulary'],
   ['the root is the number 1', 1, 'root: expected an object, got number'],
+  // issue 21: patterns that backtrack catastrophically are refused before the library compiles them
+  ['a Split pre-tokenizer (a+)+$', wp((j) => void (j.pre_tokenizer = { type: 'Split', pattern: { Regex: '(a+)+$' }, behavior: 'Isolated', invert: false })), 'pre_tokenizer.pattern.Regex: unsafe regular expression "(a+)+$": nested quantifier'],
+  ['a Split inside a Sequence (.*)*', wp((j) => void (j.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'BertPreTokenizer' }, { type: 'Split', pattern: { Regex: '(.*)*x' }, behavior: 'Removed', invert: false }] })), 'pre_tokenizer.pretokenizers[1].pattern.Regex: unsafe regular expression "(.*)*x": nested quantifier'],
+  ['a Replace normalizer (a|a)*', wp((j) => void (j.normalizer = { type: 'Replace', pattern: { Regex: '(a|a)*b' }, content: '' })), 'normalizer.pattern.Regex: unsafe regular expression "(a|a)*b": a repeated group holds an alternation'],
+  ['a Replace normalizer (\\s|x)+ (branches may overlap)', wp((j) => void (j.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'Replace', pattern: { Regex: '(?:\\s|x)+y' }, content: ' ' }] })), 'normalizer.normalizers[1].pattern.Regex: unsafe regular expression'],
+  ['a Replace decoder with a backreference', wp((j) => void (j.decoder = { type: 'Replace', pattern: { Regex: '(a)\\1' }, content: '' })), 'decoder.pattern.Regex: unsafe regular expression "(a)\\\\1": backreference \\1'],
+  ['a Replace pre-tokenizer with a named backreference', wp((j) => void (j.pre_tokenizer = { type: 'Replace', pattern: { Regex: '(?<x>a)\\k<x>' }, content: '' })), 'pre_tokenizer.pattern.Regex: unsafe regular expression "(?<x>a)\\\\k<x>": named backreference'],
+  ['a bounded nested quantifier (\\d{1,3})+', wp((j) => void (j.pre_tokenizer = { type: 'Split', pattern: { Regex: '(\\d{1,3})+$' }, behavior: 'Isolated', invert: false })), 'pre_tokenizer.pattern.Regex: unsafe regular expression "(\\\\d{1,3})+$": nested quantifier'],
+  ['a pattern 5000 characters long', wp((j) => void (j.pre_tokenizer = { type: 'Split', pattern: { Regex: 'a'.repeat(5000) }, behavior: 'Isolated', invert: false })), 'pre_tokenizer.pattern.Regex: unsafe regular expression "aaaa'],
+  ['a Split pattern with both String and Regex', wp((j) => void (j.pre_tokenizer = { type: 'Split', pattern: { String: 'a', Regex: 'a' }, behavior: 'Isolated', invert: false })), 'pre_tokenizer.pattern: expected exactly one of "String" or "Regex"'],
+  ['a Split pattern that is a bare string', wp((j) => void (j.pre_tokenizer = { type: 'Split', pattern: '(a+)+', behavior: 'Isolated', invert: false })), 'pre_tokenizer.pattern: expected {"String": …} or {"Regex": …}, got "(a+)+"'],
+  ['a Regex that is a number', wp((j) => void (j.normalizer = { type: 'Replace', pattern: { Regex: 5 }, content: '' })), 'normalizer.pattern.Regex: expected a string, got number'],
 ];
 
 /** Files as bytes, through loadTokenizer: the field and reason expected, and which file it names. */
@@ -129,8 +141,12 @@ const BAD_FILES: [string, Record<string, Uint8Array>, string][] = [
   ['tokenizer.json truncated to "{"', { 'tokenizer.json': utf8('{') }, `${FILE}: JSON: not valid JSON at position 1`],
   ['tokenizer.json truncated mid-vocab', { 'tokenizer.json': utf8(JSON.stringify(tinyWordPiece()).slice(0, -30)) }, `${FILE}: JSON: not valid JSON`],
   ['tokenizer.json of 100 000 unclosed "["', { 'tokenizer.json': utf8('['.repeat(100_000)) }, `${FILE}: JSON: not valid JSON at position 100000`],
-  ['tokenizer.json in UTF-16', { 'tokenizer.json': new Uint8Array([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]) }, `${FILE}: encoding: not valid UTF-8`],
-  ['tokenizer.json with a Latin-1 byte in a token', { 'tokenizer.json': new Uint8Array([...utf8('{"model": {"type": "WordPiece", "unk_token": "'), 0xe9, ...utf8('"}}')]) }, `${FILE}: encoding: not valid UTF-8`],
+  ['tokenizer.json in UTF-16', { 'tokenizer.json': new Uint8Array([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]) }, `${FILE}: encoding: is UTF-16LE, not UTF-8`],
+  // issue 21: UTF-16 without a BOM and big-endian are named as such too
+  ['tokenizer.json in UTF-16LE without a BOM', { 'tokenizer.json': new Uint8Array([0x7b, 0x00, 0x7d, 0x00]) }, `${FILE}: encoding: is UTF-16LE, not UTF-8`],
+  ['tokenizer.json in UTF-16BE with a BOM', { 'tokenizer.json': new Uint8Array([0xfe, 0xff, 0x00, 0x7b, 0x00, 0x7d]) }, `${FILE}: encoding: is UTF-16BE, not UTF-8`],
+  ['tokenizer_config.json in UTF-16BE without a BOM', { 'tokenizer.json': utf8(JSON.stringify(tinyWordPiece())), 'tokenizer_config.json': new Uint8Array([0x00, 0x7b, 0x00, 0x7d]) }, `${CONFIG}: encoding: is UTF-16BE, not UTF-8`],
+  ['tokenizer.json with a Latin-1 byte in a token', { 'tokenizer.json': new Uint8Array([...utf8('{"model": {"type": "WordPiece", "unk_token": "'), 0xe9, ...utf8('"}}')]) }, `${FILE}: encoding: is not valid UTF-8 (first bad byte at offset 46)`],
   ['tokenizer.json of only whitespace', { 'tokenizer.json': utf8(' \n\t ') }, `${FILE}: content: the file is empty (4 bytes)`],
   ['tokenizer.json that is JSON null', { 'tokenizer.json': utf8('null') }, `${FILE}: root: expected an object, got null`],
   ['tokenizer_config.json truncated', { 'tokenizer.json': utf8(JSON.stringify(tinyWordPiece())), 'tokenizer_config.json': utf8('{"pad_token": "[PA') }, `${CONFIG}: JSON: not valid JSON`],
@@ -156,6 +172,24 @@ describe('tokenizer loading: malformed categories beyond tokenizer.test.ts', () 
       await expectCleanRejectionAsync(() => loadTokenizer(source(files)), [FILE, CONFIG], expected).catch((err: Error) => {
         throw new Error(`${label}: ${err.message}`);
       });
+    }
+  });
+
+  it('accepts the published Split/Replace patterns (GPT-2/RoBERTa, Llama 3, o200k, XLM-R) and runs them on hostile text fast', () => {
+    const published = [
+      "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+",
+      "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+      "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+",
+      ' {2,}',
+      '(?:ab)+',
+      '(?:a|b|c)+',
+    ];
+    const hostile = `${'a'.repeat(5000)}!${' '.repeat(5000)}x`;
+    for (const Regex of published) {
+      const tok = tokenizerFromJson(wp((j) => void (j.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex }, behavior: 'Isolated', invert: false }, { type: 'BertPreTokenizer' }] })), FILE);
+      const started = performance.now();
+      tok.contentIds(hostile);
+      expect(performance.now() - started).toBeLessThan(2000);
     }
   });
 

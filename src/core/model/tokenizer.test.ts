@@ -232,7 +232,7 @@ describe('input validation: errors name the file and the field', () => {
     await expect(run).rejects.toThrow('ckpt/tokenizer.json: JSON: not valid JSON at position 11');
     const badConfig = loadTokenizer(memSource('ckpt', { 'tokenizer.json': tinyWordPiece(), 'tokenizer_config.json': '{pad' }));
     await expect(badConfig).rejects.toThrow('ckpt/tokenizer_config.json: JSON: not valid JSON');
-    expect(() => parseJsonFile(new Uint8Array([0xff, 0xfe]), 'x.json')).toThrow('x.json: encoding: not valid UTF-8');
+    expect(() => parseJsonFile(new Uint8Array([0xff, 0xfe]), 'x.json')).toThrow('x.json: encoding: is UTF-16LE, not UTF-8');
     expect(() => parseJsonFile(new Uint8Array(0), 'x.json')).toThrow('x.json: content: the file is empty');
   });
 

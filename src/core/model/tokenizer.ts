@@ -12,7 +12,9 @@ import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { CheckpointError, ConfigError, DataFormatError } from '../errors';
 import { jsonErrorPosition } from '../data/jsonErrorPosition';
 import { shownValue } from '../shownValue';
+import { decodeUtf8Text } from '../textDecoding';
 import type { CheckpointSource } from './checkpointSource';
+import { unsafeRegexReason } from './regexSafety';
 import { bucketedLength } from './tokenBatch';
 import type { TokenBatch, TokenizeOptions, Tokenizer } from './types';
 
@@ -354,12 +356,29 @@ function checkComponent(value: unknown, kind: Component, field: string, fail: (f
   if (typeof value.type !== 'string' || !supported.includes(value.type)) {
     return fail(`${field}.type`, `unsupported ${kind} ${describe(value.type)}; supported: ${supported.join(', ')}`);
   }
+  if (value.type === 'Split' || value.type === 'Replace') checkPattern(value.pattern, `${field}.pattern`, fail);
   if (value.type === 'Sequence') {
     const key = SEQUENCE_FIELD[kind];
     const children = value[key];
     if (!Array.isArray(children)) return fail(`${field}.${key}`, `expected an array, got ${describe(children)}`);
     children.forEach((c, i) => checkComponent(c, kind, `${field}.${key}[${i}]`, fail, depth + 1));
   }
+}
+
+/**
+ * A Split / Replace `pattern`: `{"String": literal}` or `{"Regex": pattern}`. The library compiles a
+ * Regex into a backtracking JS RegExp that nothing can interrupt, so an untrusted file's pattern is
+ * screened first (regexSafety.ts) and refused, naming its JSON path, when it can backtrack exponentially.
+ */
+function checkPattern(pattern: unknown, field: string, fail: (field: string, reason: string) => never): void {
+  if (!isRecord(pattern)) return fail(field, `expected {"String": …} or {"Regex": …}, got ${describe(pattern)}`);
+  const keys = Object.keys(pattern);
+  if (keys.length !== 1 || (keys[0] !== 'String' && keys[0] !== 'Regex')) return fail(field, `expected exactly one of "String" or "Regex", got keys ${shownValue(keys)}`);
+  const value = pattern[keys[0]];
+  if (typeof value !== 'string') return fail(`${field}.${keys[0]}`, `expected a string, got ${describe(value)}`);
+  if (keys[0] === 'String') return;
+  const unsafe = unsafeRegexReason(value);
+  if (unsafe !== null) return fail(`${field}.Regex`, `unsafe regular expression ${shownValue(value)}: ${unsafe}`);
 }
 
 /**
@@ -425,15 +444,10 @@ function resolvePadId(
 
 /**
  * Parses a JSON file of a checkpoint folder.
- * @throws DataFormatError naming the file: not UTF-8, or not valid JSON (with the position)
+ * @throws DataFormatError naming the file: UTF-16 or invalid UTF-8 (textDecoding.ts), or not valid JSON (with the position)
  */
 export function parseJsonFile(bytes: Uint8Array, fileName: string): unknown {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new DataFormatError(fileName, 'encoding', 'not valid UTF-8');
-  }
+  const text = decodeUtf8Text(bytes, fileName);
   if (text.trim() === '') throw new DataFormatError(fileName, 'content', `the file is empty (${bytes.length} bytes)`);
   try {
     return JSON.parse(text);

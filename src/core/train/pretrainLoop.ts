@@ -16,6 +16,7 @@ import { CheckpointError, ConfigError } from '../errors';
 import { parseJsonWith } from '../metrics/resultSchema';
 import { PretrainConfigSchema, type PretrainConfig } from '../experiment/pretrainConfig';
 import type { TrainableEncoder } from '../model/types';
+import { decodeUtf8Text } from '../textDecoding';
 import { AdamW } from './adamw';
 import { clipByGlobalNorm } from './clipByGlobalNorm';
 import { learningRate } from './learningRate';
@@ -219,5 +220,5 @@ export async function runPretraining(config: PretrainConfig, deps: PretrainDeps)
 /** @throws CheckpointError when missing, DataFormatError naming the file and field */
 export function parsePretrainManifest(bytes: Uint8Array | undefined, file: string): PretrainManifest {
   if (!bytes) throw new CheckpointError(`${file} is missing`);
-  return parseJsonWith(PretrainManifestSchema, new TextDecoder().decode(bytes), file);
+  return parseJsonWith(PretrainManifestSchema, decodeUtf8Text(bytes, file), file);
 }

@@ -71,7 +71,7 @@ export function makeToyFiles(options: ToyDatasetOptions): { name: string; bytes:
           .map((qa) => ({
             id: qa.id,
             question: `${lang}w${rng.int(20)} ${lang}ask ${topic(p, qa.sentence)} ${lang}w${rng.int(20)}?`,
-            answers: [{ answer_start: breaks[qa.sentence]![0], text: 'x' }],
+            answers: [{ answer_start: breaks[qa.sentence]![0], text: texts[qa.sentence]!.slice(0, 1) }],
           })),
       };
     });

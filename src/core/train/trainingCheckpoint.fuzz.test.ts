@@ -7,7 +7,6 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseRunConfig } from '../experiment/runConfig';
 import {
   applyByteMutations,
   applyJsonMutations,
@@ -21,38 +20,11 @@ import {
   jsonMutationsArb,
   toJsonText,
   utf8, forEachCase } from '../testing/fuzz.testutil';
-import { CHECKPOINT_FORMAT, CheckpointManifestSchema, encodeManifest, parseManifest, type CheckpointManifest } from './trainingCheckpoint';
-import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
+import { checkpointDamage, CheckpointManifestSchema, encodeManifest, parseManifest, type CheckpointManifest } from './trainingCheckpoint';
+import { validManifest, wholeCheckpoint } from '../testing/checkpointFixture';
 
 const SOURCE = 'runs/r1/step-5';
 const FILE = `${SOURCE}/manifest.json`;
-
-function validManifest(): CheckpointManifest {
-  return {
-    format: CHECKPOINT_FORMAT,
-    created: '2025-11-24T12:00:00.000Z',
-    step: 5,
-    config: parseRunConfig(
-      {
-        ...TEST_RUN_CONFIG,
-        seed: 3,
-        model: { builtin: 'tiny', pooling: 'mean', maxLength: 32, freezeEmbeddings: false, vocabSize: 500 },
-        data: { train: { dataset: 'mlqa-r', languages: ['de', 'en'] }, eval: { dataset: 'xquad-r', languages: ['en'] } },
-        strategy: { kind: 'adversarial', lambdaMax: 0.3, discriminatorHidden: 16 },
-      },
-      'config',
-    ),
-    sampler: { name: 'xx-mono', batches: 5, rng: { state: 123456 }, cursors: { de: { epoch: 0, position: 3, deferred: [1] }, en: { epoch: 1, position: 0, deferred: [] } } },
-    optimizer: { type: 'adamw', step: 5, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01 },
-    discriminator: { languages: ['de', 'en'], optimizer: { type: 'adamw', step: 5, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0 } },
-    datasets: [{ name: 'mlqa-r', files: [{ name: 'mlqa-r/de.json', sha256: 'b'.repeat(64), bytes: 1234 }] }],
-    trainable: ['embeddings.word_embeddings.weight', 'encoder.layer.0.attention.self.query.weight'],
-    codeVersion: '0.1.0',
-    tfjsVersion: '4.22.0',
-    backend: 'cpu',
-    lastLog: { step: 5, loss: 2.1, retrieval_loss: 1.9, adv_loss: 0.7, disc_acc: 0.5, disc_chance: 0.5, lambda: 0.1, lr: 1e-3, grad_norm: 0.4, seconds: 3, batch: { kind: 'mono', pairs: { 'de->de': 4 } } },
-  };
-}
 
 const VALID_BYTES = encodeManifest(validManifest());
 const VALID_TEXT = new TextDecoder().decode(VALID_BYTES);
@@ -71,10 +43,13 @@ const edited = (edit: (raw: any) => void): Uint8Array => {
 const withBytes = (before: string, bytes: number[], after: string) => new Uint8Array([...utf8(before), ...bytes, ...utf8(after)]);
 
 const BAD: [string, Uint8Array, string][] = [
-  ['a Latin-1 byte in "created"', utf8(VALID_TEXT).map((b, i, a) => (i === VALID_TEXT.indexOf('2025') ? 0xe9 : a[i]!)), '(bytes): not valid UTF-8'],
-  ['an overlong UTF-8 "/"', withBytes('{"format": "xlir-ckpt', [0xc0, 0xaf], '1"}'), '(bytes): not valid UTF-8'],
-  ['an encoded lone surrogate', withBytes('{"created": "', [0xed, 0xa0, 0x80], '"}'), '(bytes): not valid UTF-8'],
-  ['UTF-16 LE', new Uint8Array([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]), '(bytes): not valid UTF-8'],
+  ['a Latin-1 byte in "created"', utf8(VALID_TEXT).map((b, i, a) => (i === VALID_TEXT.indexOf('2025') ? 0xe9 : a[i]!)), `encoding: is not valid UTF-8 (first bad byte at offset ${VALID_TEXT.indexOf('2025')})`],
+  ['an overlong UTF-8 "/"', withBytes('{"format": "xlir-ckpt', [0xc0, 0xaf], '1"}'), 'encoding: is not valid UTF-8 (first bad byte at offset 21)'],
+  ['an encoded lone surrogate', withBytes('{"created": "', [0xed, 0xa0, 0x80], '"}'), 'encoding: is not valid UTF-8 (first bad byte at offset 13)'],
+  ['UTF-16 LE', new Uint8Array([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]), 'encoding: is UTF-16LE, not UTF-8'],
+  // issue 21: UTF-16 without a BOM is named too (it decodes as UTF-8 into NULs and would fail as "not JSON")
+  ['UTF-16 LE without a BOM', new Uint8Array([...VALID_TEXT.slice(0, 30)].flatMap((c) => [c.charCodeAt(0), 0])), 'encoding: is UTF-16LE, not UTF-8'],
+  ['UTF-16 BE without a BOM', new Uint8Array([...VALID_TEXT.slice(0, 30)].flatMap((c) => [0, c.charCodeAt(0)])), 'encoding: is UTF-16BE, not UTF-8'],
   ['empty', new Uint8Array(0), '(json): not valid JSON'],
   ['truncated after "{"', VALID_BYTES.subarray(0, 1), '(json): not valid JSON at line 1 column 2'],
   ['truncated in the middle', VALID_BYTES.subarray(0, VALID_BYTES.length >> 1), '(json): not valid JSON'],
@@ -117,6 +92,37 @@ describe('parseManifest: malformed manifest.json files', () => {
     checkManifest(parseManifest(new Uint8Array([0xef, 0xbb, 0xbf, ...VALID_BYTES]), SOURCE));
     checkManifest(parseManifest(edited((r) => void (r.datasets[0].files[0].name = '../../etc/passwd')), SOURCE));
     checkManifest(parseManifest(edited((r) => void r.trainable.push('a\u0000b')), SOURCE));
+  });
+});
+
+/** issue 21: checkpoints cut short or mislabelled, which resuming must pass over (runDir.resumePoint). */
+const cut = (name: string, keep: (n: number) => number) => {
+  const c = wholeCheckpoint(5);
+  c.files[name] = c.files[name]!.subarray(0, keep(c.files[name]!.byteLength));
+  return c;
+};
+const without = (name: string) => {
+  const c = wholeCheckpoint(5);
+  delete c.files[name];
+  return c;
+};
+const DAMAGED: [string, ReturnType<typeof wholeCheckpoint>, string][] = [
+  ['optimizer.safetensors cut in its data', cut('optimizer.safetensors', (n) => n - 3), `${SOURCE}/optimizer.safetensors: tensor "adamw.encoder/embeddings.LayerNorm.bias/m" data_offsets: [0, 8] run past the end of the data`],
+  ['optimizer.safetensors cut in its header', cut('optimizer.safetensors', () => 20), `${SOURCE}/optimizer.safetensors: header length: `],
+  ['model.safetensors of 0 bytes', cut('model.safetensors', () => 0), `${SOURCE}/model.safetensors: header length: file is truncated: 0 bytes`],
+  ['manifest.json cut in half', cut('manifest.json', (n) => n >> 1), `${SOURCE}/manifest.json: (json): not valid JSON`],
+  ['no optimizer.safetensors', without('optimizer.safetensors'), `${SOURCE}: missing optimizer.safetensors`],
+  ['no manifest.json', without('manifest.json'), `${SOURCE}: missing manifest.json`],
+  ['the manifest of another step', { ...wholeCheckpoint(5), step: 6 }, `${SOURCE}/manifest.json: step: is 5, but the folder is the checkpoint of step 6`],
+];
+
+describe('checkpointDamage: checkpoints cut short (issue 21)', () => {
+  it(`names the file of ${DAMAGED.length} damaged checkpoints, and passes a whole one`, () => {
+    expect(checkpointDamage(wholeCheckpoint(5), SOURCE)).toBeNull();
+    forEachCase(DAMAGED, ([label, ckpt, expected]) => {
+      const damage = checkpointDamage(ckpt, SOURCE);
+      expect(damage, label).toContain(expected);
+    });
   });
 });
 

@@ -16,10 +16,11 @@
 import { z } from 'zod';
 import { CheckpointError, DataFormatError } from '../errors';
 import { jsonErrorPosition } from '../data/jsonErrorPosition';
+import { decodeUtf8Text } from '../textDecoding';
 import { LANGUAGES } from '../data/languages';
 import { RunConfigSchema } from '../experiment/runConfig';
 import { StepLogSchema } from '../experiment/runLog';
-import { readSafetensors, toFloat32, writeSafetensors, type WritableTensor } from '../model/safetensors';
+import { parseSafetensorsHeader, readSafetensors, safetensorsHeaderLength, toFloat32, writeSafetensors, type WritableTensor } from '../model/safetensors';
 import type { AdamWState, SlotTensor } from './adamw';
 import { SamplerStateSchema } from './samplers';
 
@@ -91,10 +92,11 @@ export function parseManifest(bytes: Uint8Array, source: string): CheckpointMani
   const file = `${source}/${MANIFEST_FILE}`;
   let text: string;
   try {
-    // fatal: a lenient decoder would turn damaged bytes into U+FFFD inside names and hashes silently
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw new CheckpointError(`${file}: (bytes): not valid UTF-8`);
+    // strict: a lenient decoder would turn damaged bytes into U+FFFD inside names and hashes silently
+    text = decodeUtf8Text(bytes, file);
+  } catch (err) {
+    if (err instanceof DataFormatError) throw new CheckpointError(err.message);
+    throw err;
   }
   let raw: unknown;
   try {
@@ -110,6 +112,31 @@ export function parseManifest(bytes: Uint8Array, source: string): CheckpointMani
     throw new CheckpointError(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return parsed.data;
+}
+
+/**
+ * Whether a checkpoint's files are whole, without decoding any tensor: the manifest parses and names
+ * `step`, and model.safetensors and optimizer.safetensors are present with headers that account for every
+ * byte of the file (a copy cut short, a full disk). Resuming falls back to an earlier checkpoint when this
+ * says no, instead of failing half-way through restoring the optimiser.
+ * @param source the checkpoint folder, for messages
+ * @returns null when the checkpoint looks complete, else the first problem, naming the file
+ */
+export function checkpointDamage(ckpt: TrainingCheckpoint, source: string): string | null {
+  try {
+    const manifest = parseManifest(checkpointFile(ckpt, MANIFEST_FILE, source), source);
+    if (manifest.step !== ckpt.step) return `${source}/${MANIFEST_FILE}: step: is ${manifest.step}, but the folder is the checkpoint of step ${ckpt.step}`;
+    for (const name of [MODEL_FILE, OPTIMIZER_FILE]) {
+      const bytes = checkpointFile(ckpt, name, source);
+      const file = `${source}/${name}`;
+      const n = safetensorsHeaderLength(bytes.subarray(0, 8), bytes.byteLength, file);
+      parseSafetensorsHeader(bytes.subarray(8, 8 + n), bytes.byteLength, file);
+    }
+    return null;
+  } catch (err) {
+    if (err instanceof CheckpointError || err instanceof DataFormatError) return err.message;
+    throw err;
+  }
 }
 
 /** Host copies of variables (name → shape + data) as an F32 safetensors file. */
