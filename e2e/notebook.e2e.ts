@@ -10,7 +10,7 @@ import { evaluateTrec, parseQrels, parseRun } from '../src/core/metrics/trec';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { collectPageErrors, launchChromium } from './browser';
-import { card, chooseTinyControl, launchRun, loadData, saveDownload, setNumber } from './notebookHelpers';
+import { card, chooseTinyControl, launchRun, loadData, longTasks, pageNow, recordLongTasks, saveDownload, setNumber } from './notebookHelpers';
 
 const baseUrl = inject('baseUrl');
 const STEPS = 6;
@@ -36,19 +36,7 @@ function pngSize(bytes: Buffer): { width: number; height: number } {
   return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
 
-async function recordLongTasks(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const w = window as unknown as { xlirLongTasks: { start: number; duration: number }[] };
-    w.xlirLongTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.xlirLongTasks.push({ start: e.startTime, duration: e.duration });
-    }).observe({ type: 'longtask', buffered: true });
-  });
-}
-
-const now = (page: Page) => page.evaluate(() => performance.now());
-const longTasks = (page: Page, from: number, to: number) =>
-  page.evaluate(([a, b]) => (window as unknown as { xlirLongTasks: { start: number; duration: number }[] }).xlirLongTasks.filter((t) => t.start >= a! && t.start <= b!), [from, to]);
+const now = pageNow;
 
 function launch(page: Page, strategy: string, steps: number, checkpointEvery: number, sampledEvalEvery: number): Promise<void> {
   return launchRun(page, { backend: RUN_BACKEND, strategy, steps, checkpointEvery, sampledEvalEvery });
@@ -255,6 +243,19 @@ describe('research notebook', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
     const page = await context.newPage();
     const errors = collectPageErrors(page);
+    // The export below comes before any full evaluation, so its size is estimated from the pools (an upper
+    // bound above 500 MB) and the page asks first (window.confirm): accept, and keep what was asked.
+    const dialogs: string[] = [];
+    page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.accept();
+    });
+    // A large export is written through the File System Access save picker where there is one; headless
+    // Chromium aborts that picker at once (as a user cancelling it). Without the API (Firefox, Safari) the
+    // app streams into a download, which is what this test receives.
+    await page.addInitScript(() => {
+      delete (window as { showSaveFilePicker?: unknown }).showSaveFilePicker;
+    });
     await page.goto(`${baseUrl}/?backend=wasm`);
     await page.getByTestId('backend-line').and(page.locator('[data-state="ready"]')).waitFor({ timeout: 120_000 });
     await chooseTinyControl(page);
@@ -293,6 +294,8 @@ describe('research notebook', () => {
     expect(thrown).toBe(true);
     const exported = await exportDownload;
     expect(exported.suggestedFilename()).toMatch(/-trec\.zip$/);
+    expect(dialogs.length).toBe(1);
+    expect(dialogs[0]).toMatch(/^The TREC files of .* will take up to [\d.]+ [GM]B/);
     console.log(`TREC export started while both runs trained; it ended at steps ${await crashed.getAttribute('data-step')}, ${await other.getAttribute('data-step')}`);
     const recovered = (await crashed.getByTestId('run-recovered').textContent({ timeout: 60_000 }))!;
     console.log(`crash: ${recovered}`);

@@ -93,3 +93,27 @@ export async function candidateCounts(page: Page, role: 'train' | 'eval'): Promi
   const cells = (await row.locator('td').allTextContents()).slice(0, langs.length);
   return Object.fromEntries(langs.map((l, i) => [l, Number(cells[i]!.replace(/,/g, ''))]));
 }
+
+/** A main-thread long task (PerformanceObserver 'longtask'), in page time (ms). */
+export interface LongTask {
+  start: number;
+  duration: number;
+}
+
+/** Records the page's main-thread long tasks from its first script on (read them with {@link longTasks}). */
+export async function recordLongTasks(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const w = window as unknown as { xlirLongTasks: { start: number; duration: number }[] };
+    w.xlirLongTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.xlirLongTasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+}
+
+/** The page's clock (performance.now(), ms), the one long tasks are stamped with. */
+export const pageNow = (page: Page): Promise<number> => page.evaluate(() => performance.now());
+
+/** The long tasks {@link recordLongTasks} saw starting between page times `from` and `to` (ms). */
+export const longTasks = (page: Page, from: number, to: number): Promise<LongTask[]> =>
+  page.evaluate(([a, b]) => (window as unknown as { xlirLongTasks: LongTask[] }).xlirLongTasks.filter((t) => t.start >= a! && t.start <= b!), [from, to]);

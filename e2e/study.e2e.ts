@@ -10,13 +10,15 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { parseNotebook } from '../src/core/experiment/notebook';
 import { meanStd } from '../src/core/experiment/studyResults';
+import { fileSlug } from '../src/core/figures/fileName';
 import { collectPageErrors, launchChromium } from './browser';
 
 const baseUrl = inject('baseUrl');
 const FILE = 'examples/study/study.xlir.json';
 const notebook = parseNotebook(FILE, readFileSync(FILE, 'utf8'));
 const study = notebook.study!;
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '');
+/** The app's slug of an arm id in test ids and file names (`hybrid-0.25` keeps its number's dot). */
+const slug = fileSlug;
 const report = readFileSync('examples/study/REPORT.md', 'utf8');
 
 /** REPORT.md's p-values (mono, cross, multi) of Hybrid against `label` in the section of `direction`. */
