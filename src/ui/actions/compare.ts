@@ -55,7 +55,10 @@ export function showComparison({ figure, slot, load, cacheOnly = false }: ShowCo
   const state = useAppStore.getState();
   if (state.comparisons[figure]) return;
   if (cacheOnly && !hasSignificanceFor(state.significance, figure)) return;
-  if (!cacheOnly) setStatus(figure, { state: 'running' });
+  // A figure with stored tests is looked up first: "running" only shows once a computation starts, so a
+  // reload that finds its tests in the notebook does not flash a progress line.
+  const stored = hasSignificanceFor(state.significance, figure);
+  if (!cacheOnly && !stored) setStatus(figure, { state: 'running' });
   // Unpacking and hashing ~100k per-query values is a task of its own, after the render that asked.
   setTimeout(() => {
     let loaded: ReturnType<ShowComparison['load']>;
@@ -76,6 +79,7 @@ export function showComparison({ figure, slot, load, cacheOnly = false }: ShowCo
       return;
     }
     if (cacheOnly) return;
+    if (stored) setStatus(figure, { state: 'running' });
     statsClient()
       .compare({
         slot,
