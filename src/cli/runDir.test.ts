@@ -17,6 +17,7 @@ import {
   readRunConfig,
   readStepLog,
   resumePoint,
+  settleDivergedRun,
   truncateLogsAfter,
   writeCheckpoint,
 } from './runDir';
@@ -172,5 +173,27 @@ describe('resuming a malformed run folder', () => {
     await createRunDir(dir, config);
     await writeFile(path.join(dir, 'config.json'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(JSON.stringify(config), 'utf16le')]));
     await expect(readRunConfig(dir)).rejects.toThrow(`${path.join(dir, 'config.json')}: encoding: is UTF-16LE, not UTF-8`);
+  });
+});
+
+describe('a diverged run (issue 21)', () => {
+  it('is left resumable from its last good checkpoint, with the log lines after it dropped', async () => {
+    await createRunDir(dir, config);
+    for (let s = 1; s <= 3; s++) await appendStepLog(dir, log(s));
+    await writeCheckpoint(dir, wholeCheckpoint(2));
+    const note = await settleDivergedRun(dir, 2, true);
+    expect(note).toMatch(/last good checkpoint .*step-2 .*--resume/);
+    expect((await readStepLog(dir)).map((l) => l.step)).toEqual([1, 2]);
+    const resume = await resumePoint(dir);
+    expect(resume.step).toBe(2);
+    expect(resume.notes).toEqual([]);
+  });
+
+  it('without a checkpoint, the folder the command started is removed so --out can be used again', async () => {
+    await createRunDir(dir, config);
+    await appendStepLog(dir, log(1));
+    expect(await settleDivergedRun(dir, null, true)).toMatch(/^removed .*no checkpoint/);
+    await createRunDir(dir, config);
+    expect(await readRunConfig(dir)).toEqual(config);
   });
 });

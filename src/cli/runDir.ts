@@ -9,15 +9,17 @@
  *                                    optimizer.safetensors, config.json, tokenizer.json, …)
  *
  * Checkpoints are written to a temporary folder and renamed into place, so a crash never leaves a
- * half-written `step-N`.
+ * half-written `step-N`; a write the disk refuses (full, read-only, …) removes the temporary folder and
+ * fails with one StorageError line naming the file and the last intact checkpoint.
  */
-import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { CheckpointError, ConfigError } from '../core/errors';
+import { CheckpointError, ConfigError, StorageError } from '../core/errors';
 import { parseRunConfigJson, type RunConfig } from '../core/experiment/runConfig';
 import { EvalLogSchema, formatLogLine, parseLogLines, parseLogLinesDroppingTornTail, StepLogSchema, type EvalLog, type StepLog } from '../core/experiment/runLog';
 import { decodeUtf8Text } from '../core/textDecoding';
 import { checkpointDamage, type TrainingCheckpoint } from '../core/train/trainingCheckpoint';
+import { asStorageError, makeDirs, probeWritableDir, storageReason } from './diskWrites';
 
 export const CONFIG_FILE = 'config.json';
 export const LOG_FILE = 'log.jsonl';
@@ -39,18 +41,46 @@ export async function exists(p: string): Promise<boolean> {
   }
 }
 
-/**
- * Starts a new run folder: creates it (and parents) and writes config.json.
- * @throws ConfigError when the folder exists and is not empty (use --resume to continue a run)
- */
-export async function createRunDir(dir: string, config: RunConfig): Promise<void> {
+/** @throws ConfigError when `dir` exists and is not an empty folder */
+async function assertFreshRunDir(dir: string): Promise<void> {
   if (await exists(dir)) {
     const info = await stat(dir);
     if (!info.isDirectory()) throw new ConfigError(`${dir} exists and is not a folder`);
     if ((await readdir(dir)).length > 0) throw new ConfigError(`${dir} already holds files; choose a new --out folder or continue it with --resume ${dir}`);
   }
-  await mkdir(dir, { recursive: true });
-  await writeFile(path.join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+}
+
+/**
+ * Fails at once (before data and model load) when `dir` cannot become a new run folder: it holds files,
+ * or it cannot be created or written (a full disk, /proc, no permission). Leaves nothing behind.
+ * @throws ConfigError | StorageError
+ */
+export async function checkNewRunDir(dir: string): Promise<void> {
+  await assertFreshRunDir(dir);
+  await probeWritableDir(dir);
+}
+
+/** Fails at once when a run folder to resume cannot be written into. @throws StorageError */
+export async function checkResumableRunDir(dir: string): Promise<void> {
+  if (await exists(dir)) await probeWritableDir(dir);
+}
+
+/**
+ * Starts a new run folder: creates it (and parents) and writes config.json; on a failed write removes
+ * what it created.
+ * @throws ConfigError when the folder exists and is not empty (use --resume to continue a run)
+ * @throws StorageError when the disk refuses
+ */
+export async function createRunDir(dir: string, config: RunConfig): Promise<void> {
+  await assertFreshRunDir(dir);
+  const created = await makeDirs(dir);
+  const file = path.join(dir, CONFIG_FILE);
+  try {
+    await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
+  } catch (err) {
+    await rm(created ?? file, { recursive: true, force: true }).catch(() => {});
+    throw asStorageError(err, file, 'write', 'the run folder was not started');
+  }
 }
 
 /** @throws ConfigError when the folder has no config.json; DataFormatError when it is invalid */
@@ -65,24 +95,48 @@ export async function readRunConfig(dir: string): Promise<RunConfig> {
   return parseRunConfigJson(decodeUtf8Text(bytes, file), file);
 }
 
+/** What is safe after a failed write: the newest checkpoint, untouched by it, and how to continue. */
+async function intactNote(dir: string): Promise<string> {
+  const steps = await listCheckpoints(dir).catch(() => [] as number[]);
+  const last = steps.at(-1);
+  return last === undefined
+    ? 'no checkpoint was written yet'
+    : `the last intact checkpoint is ${checkpointDir(dir, last)} (continue with --resume ${dir} once the disk accepts writes)`;
+}
+
+/** Runs a write into the run folder, turning storage trouble into a StorageError naming `file`. */
+async function guardedWrite<T>(dir: string, file: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (storageReason(err) === null || err instanceof StorageError) throw err;
+    throw asStorageError(err, file, 'write', await intactNote(dir));
+  }
+}
+
 /** Rewrites config.json (e.g. after extending the run with --steps). */
 export async function writeRunConfig(dir: string, config: RunConfig): Promise<void> {
-  await writeFile(path.join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+  const file = path.join(dir, CONFIG_FILE);
+  await guardedWrite(dir, file, () => writeFile(file, `${JSON.stringify(config, null, 2)}\n`));
 }
 
 export async function appendStepLog(dir: string, log: StepLog): Promise<void> {
-  await appendFile(path.join(dir, LOG_FILE), `${formatLogLine(log)}\n`);
+  const file = path.join(dir, LOG_FILE);
+  await guardedWrite(dir, file, () => appendFile(file, `${formatLogLine(log)}\n`));
 }
 
 export async function appendEvalLog(dir: string, log: EvalLog): Promise<void> {
-  await appendFile(path.join(dir, EVAL_LOG_FILE), `${formatLogLine(log)}\n`);
+  const file = path.join(dir, EVAL_LOG_FILE);
+  await guardedWrite(dir, file, () => appendFile(file, `${formatLogLine(log)}\n`));
 }
 
 /** Writes one evaluation result as `eval/step-N.json`; returns the path. */
 export async function writeEvalResult(dir: string, step: number, result: unknown): Promise<string> {
   const file = path.join(dir, EVAL_DIR, `step-${step}.json`);
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(result)}\n`);
+  await guardedWrite(dir, file, async () => {
+    await makeDirs(path.dirname(file));
+    await writeFile(file, `${JSON.stringify(result)}\n`);
+  });
   return file;
 }
 
@@ -92,8 +146,10 @@ export async function writeEvalResult(dir: string, step: number, result: unknown
  */
 export async function writeValidationResult(dir: string, step: number, result: unknown): Promise<string> {
   const file = path.join(dir, VALIDATION_DIR, `step-${step}.json`);
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, `${JSON.stringify(result)}\n`);
+  await guardedWrite(dir, file, async () => {
+    await makeDirs(path.dirname(file));
+    await writeFile(file, `${JSON.stringify(result)}\n`);
+  });
   return file;
 }
 
@@ -135,21 +191,43 @@ export function checkpointDir(dir: string, step: number): string {
 }
 
 /**
- * Writes a checkpoint's files under `checkpoints/step-N/` (replacing an older one of the same step).
+ * Writes a checkpoint's files under `checkpoints/step-N/` (replacing an older one of the same step):
+ * into a hidden sibling `.step-N.partial`, renamed into place only when every file is written, so the
+ * checkpoints already there stay intact whatever happens. A refused write removes the partial folder.
  * @returns the checkpoint folder
+ * @throws StorageError naming the file and the last intact checkpoint; CheckpointError for a bad file name
  */
 export async function writeCheckpoint(dir: string, ckpt: TrainingCheckpoint): Promise<string> {
   const final = checkpointDir(dir, ckpt.step);
   const tmp = path.join(dir, CHECKPOINTS_DIR, `.step-${ckpt.step}.partial`);
-  await rm(tmp, { recursive: true, force: true });
-  for (const [name, bytes] of Object.entries(ckpt.files)) {
-    const file = path.join(tmp, name);
-    if (path.relative(tmp, file).startsWith('..')) throw new CheckpointError(`checkpoint file name ${name} leaves the checkpoint folder`);
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, bytes);
+  const old = path.join(dir, CHECKPOINTS_DIR, `.step-${ckpt.step}.old`);
+  for (const name of Object.keys(ckpt.files)) {
+    const rel = path.relative(tmp, path.join(tmp, name));
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) throw new CheckpointError(`checkpoint file name ${name} leaves the checkpoint folder`);
   }
-  await rm(final, { recursive: true, force: true });
-  await rename(tmp, final);
+  let file = tmp;
+  try {
+    await rm(tmp, { recursive: true, force: true });
+    await makeDirs(tmp);
+    for (const [name, bytes] of Object.entries(ckpt.files)) {
+      file = path.join(tmp, name);
+      await makeDirs(path.dirname(file));
+      await writeFile(file, bytes);
+    }
+    file = final;
+    // the old folder of the same step is moved aside, not deleted, until the new one is in place
+    await rm(old, { recursive: true, force: true });
+    if (await exists(final)) await rename(final, old);
+    await rename(tmp, final);
+    await rm(old, { recursive: true, force: true }).catch(() => {});
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    if (!(await exists(final)) && (await exists(old))) await rename(old, final).catch(() => {});
+    if (storageReason(err) === null || err instanceof StorageError) throw err;
+    // name the file as the user will find it: the partial folder is gone, so say where it was going
+    const shown = file.startsWith(tmp) ? path.join(final, path.relative(tmp, file)) : file;
+    throw asStorageError(err, shown, `write the checkpoint of step ${ckpt.step}`, `its partial folder was removed; ${await intactNote(dir)}`);
+  }
   return final;
 }
 
@@ -251,4 +329,23 @@ export async function resumePoint(dir: string): Promise<ResumePoint> {
   }
   if (steps.length === 0) throw new CheckpointError(`${dir} has no checkpoint to resume from (no ${CHECKPOINTS_DIR}/step-N folder${ignored.length ? `; ignored ${ignored.join(', ')}` : ''})`);
   throw new CheckpointError(`${dir} has no whole checkpoint to resume from: ${problems.join('; ')}`);
+}
+
+/**
+ * Leaves the folder of a run that diverged (NaN/∞ loss) usable (issue 21): with a checkpoint, the log
+ * lines after it are dropped, so `--resume` continues from it as from any stop; with none, nothing can
+ * be resumed, so a folder this command started is removed and the same `--out` can be used again.
+ * @param created whether this command created the run folder (a new run, not a resumed one)
+ * @returns one line for the user saying what was done
+ */
+export async function settleDivergedRun(dir: string, lastCheckpointStep: number | null, created: boolean): Promise<string> {
+  if (lastCheckpointStep !== null && (await listCheckpoints(dir)).includes(lastCheckpointStep)) {
+    await truncateLogsAfter(dir, lastCheckpointStep);
+    return `${dir} is kept at its last good checkpoint ${checkpointDir(dir, lastCheckpointStep)} (log lines after step ${lastCheckpointStep} dropped); continue it with --resume ${dir}`;
+  }
+  if (created && (await listCheckpoints(dir)).length === 0) {
+    await rm(dir, { recursive: true, force: true });
+    return `removed ${dir}: it held no checkpoint to resume from, so the same --out can start the run again`;
+  }
+  return `${dir} is left as it was`;
 }

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'NETWORK',
   'CONFIG',
   'USAGE',
+  'IO',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -54,6 +55,19 @@ export class ConfigError extends XlirError {
   constructor(message: string) {
     super('CONFIG', message);
     this.name = 'ConfigError';
+  }
+}
+
+/**
+ * The disk refused a read or write (full, over quota, read-only, no permission, an I/O error): the
+ * remedy is on the machine, not in the input or the code, so it names the file and what to do.
+ */
+export class StorageError extends XlirError {
+  readonly file: string;
+  constructor(file: string, message: string) {
+    super('IO', `${file}: ${message}`);
+    this.name = 'StorageError';
+    this.file = file;
   }
 }
 

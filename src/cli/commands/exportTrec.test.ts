@@ -88,6 +88,20 @@ describe('xlir export-trec', () => {
     ]);
   });
 
+  it.each([
+    ['malformed JSON', '{"queries": '],
+    ['a missing query', JSON.stringify({ queries: { 'en:q1': [1, 0] }, candidates: {} })],
+    ['a vector of the wrong length', JSON.stringify({ queries: { 'de:q1': [1, 0, 3], 'de:q2': [0, 1], 'en:q1': [1, 0], 'en:q2': [0, 1], 'en:q3': [1, 2] }, candidates: {} })],
+  ])('validates the embeddings (%s) before writing anything: --out is left as it was', async (_what, text) => {
+    const bad = path.join(dir, 'bad-emb.json');
+    await writeFile(bad, text);
+    const out = path.join(dir, 'trec-untouched');
+    const r = await run([...base(), '--setting', 'cross', '--out', out, '--embeddings', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^xlir: .*bad-emb\.json/);
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
+  });
+
   it('exits 2 on a bad --setting or --depth', async () => {
     const r = await run([...base(), '--setting', 'both', '--out', dir]);
     expect(r.code).toBe(2);

@@ -67,15 +67,18 @@ export function registerExportTrec(program: Command): void {
       if (/\s/.test(opts.tag) || opts.tag === '') throw new InvalidArgumentError('--tag must be one word');
       const dataset = await loadForCommand(opts);
       const cells = trecCells(dataset, opts.setting);
+      // Everything that can refuse the input is read and checked before the first file is written, so a
+      // failed command leaves --out as it was (issue 21: qrels used to be written before the embeddings
+      // were validated).
+      const embeddings = opts.embeddings ? await readEmbeddingsFile(opts.embeddings, dataset, DATASET_LANGUAGES[opts.dataset]) : null;
+      if (embeddings && opts.scorer === 'tf') await initBackend(opts.backend);
       const written: { cell: string; qrels: string; run?: string; queries: number; runLines?: number }[] = [];
       for (const cell of cells) {
         const file = path.join(opts.out, `${cell.name}.qrels`);
         await writeTextFile(file, qrelsText(dataset, cell));
         written.push({ cell: cell.name, qrels: file, queries: cell.queries.length });
       }
-      if (opts.embeddings) {
-        const embeddings = await readEmbeddingsFile(opts.embeddings, dataset, DATASET_LANGUAGES[opts.dataset]);
-        if (opts.scorer === 'tf') await initBackend(opts.backend);
+      if (embeddings) {
         const counts = await writeRuns(opts, dataset, cells, embeddings);
         written.forEach((w, i) => {
           w.run = path.join(opts.out, `${cells[i]!.name}.run`);

@@ -31,10 +31,13 @@ import { createProgress } from '../progressBar';
 import {
   appendEvalLog,
   appendStepLog,
+  checkNewRunDir,
   checkpointDir,
+  checkResumableRunDir,
   createRunDir,
   readRunConfig,
   resumePoint,
+  settleDivergedRun,
   truncateLogsAfter,
   writeCheckpoint,
   writeEvalResult,
@@ -118,6 +121,10 @@ export function registerTrain(program: Command): void {
       if (opts.resume && opts.out && path.resolve(opts.out) !== path.resolve(opts.resume)) throw new InvalidArgumentError('--out must be the --resume folder (a resumed run continues in place)');
       const runDir = path.resolve(opts.resume ?? opts.out!);
       const now = () => performance.now();
+      // before minutes of loading: a folder that holds files or cannot be written (/proc, a full or
+      // read-only disk) fails now, leaving nothing behind
+      if (opts.resume) await checkResumableRunDir(runDir);
+      else await checkNewRunDir(runDir);
 
       const backend = await initBackend(opts.backend);
       let config = await loadConfig(opts, runDir);
@@ -211,9 +218,8 @@ export function registerTrain(program: Command): void {
       } catch (err) {
         progress.done();
         model.encoder.dispose();
-        if (err instanceof TrainingDivergedError && err.lastCheckpointStep !== null) {
-          out.info(`the last good checkpoint is ${checkpointDir(runDir, err.lastCheckpointStep)}`);
-        }
+        // a diverged run leaves a folder that can be resumed from its last good checkpoint, or none
+        if (err instanceof TrainingDivergedError) out.info(await settleDivergedRun(runDir, err.lastCheckpointStep, !opts.resume));
         throw err;
       } finally {
         process.removeListener('SIGINT', onSigint);

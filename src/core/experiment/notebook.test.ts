@@ -95,6 +95,24 @@ describe('notebook file', () => {
     expect(serializeNotebook(back)).toBe(text);
   });
 
+  it('keeps unknown keys of the notebook and of run records through parse and save (issue 21)', () => {
+    // sample() has per-query data, so this also goes through the packed (version 2) file form
+    for (const withPerQuery of [true, false]) {
+      const nb = sample();
+      if (!withPerQuery) for (const run of nb.runs) for (const e of run.evaluations) delete e.result.per_query;
+      const raw = JSON.parse(serializeNotebook(nb)) as Record<string, unknown> & { runs: Record<string, unknown>[] };
+      raw.futureSetting = { colour: 'teal', levels: [1, 2] };
+      raw.runs[1]!.notes = 'seed 2 was on a busy machine';
+      const back = parseNotebook('new-app.xlir.json', JSON.stringify(raw)) as Notebook & Record<string, unknown>;
+      expect(back.futureSetting).toEqual({ colour: 'teal', levels: [1, 2] });
+      expect((back.runs[1] as RunRecord & Record<string, unknown>).notes).toBe('seed 2 was on a busy machine');
+      const again = JSON.parse(serializeNotebook(back)) as typeof raw;
+      expect(again.futureSetting).toEqual({ colour: 'teal', levels: [1, 2] });
+      expect(again.runs[1]!.notes).toBe('seed 2 was on a busy machine');
+      expect(again.runs[0]).not.toHaveProperty('notes');
+    }
+  });
+
   it('keeps per-query APs where present and accepts evaluations without them', () => {
     const back = parseNotebook('a.xlir.json', serializeNotebook(sample()));
     expect(back.runs[0]!.evaluations[0]!.result.per_query!.cross['en->de']).toEqual({ 'en:q1': 0.25, 'en:q2': 1 });

@@ -158,7 +158,11 @@ export const RunOriginSchema = z.discriminatedUnion('kind', [
 ]);
 export type RunOrigin = z.infer<typeof RunOriginSchema>;
 
-export const RunRecordSchema = z.object({
+/**
+ * Unknown keys of a run record and of the notebook (written by a newer app, or by hand) are kept, not
+ * stripped: zod objects drop them on parse, so the next save used to lose them silently (issue 21).
+ */
+export const RunRecordSchema = z.looseObject({
   id: IdSchema,
   name: z.string().min(1).max(200),
   /** the run's full configuration, as `xlir train --config` reads it (seed included) */
@@ -220,7 +224,7 @@ export const FigureSettingsSchema = z.object({
 export type FigureSettings = z.infer<typeof FigureSettingsSchema>;
 
 export const NotebookSchema = z
-  .object({
+  .looseObject({
     schemaVersion: z.literal(NOTEBOOK_SCHEMA_VERSION),
     title: z.string().max(500),
     cells: z.array(CellSchema),

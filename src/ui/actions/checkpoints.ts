@@ -2,7 +2,8 @@
  * Checkpoints as files: download a run's checkpoint folder from browser storage as a zip, and import a
  * checkpoint (a picked or dropped folder, or a zip) into browser storage so a Model cell can use it.
  */
-import { unzipSync, zipSync } from 'fflate';
+import { zipSync } from 'fflate';
+import { unzipBounded } from '../../core/checkpointZip';
 import { latestCheckpoint, type RunRecord } from '../../core/experiment/notebook';
 import { readCheckpointFolder, writeCheckpointFolder, describeStorageError } from '../../../workers/opfsCheckpoints';
 import { downloadBlob, MIME, slug } from '../export/download';
@@ -24,8 +25,9 @@ export async function downloadCheckpoint(run: RunRecord): Promise<void> {
  */
 export async function readPickedCheckpoint(files: readonly File[]): Promise<{ name: string; files: Map<string, Uint8Array> }> {
   if (files.length === 1 && /\.zip$/i.test(files[0]!.name)) {
-    const entries = unzipSync(new Uint8Array(await files[0]!.arrayBuffer()));
-    const paths = Object.keys(entries).filter((p) => !p.endsWith('/'));
+    // bounded: a zip bomb must not take the tab's memory (issue 21)
+    const entries = unzipBounded(new Uint8Array(await files[0]!.arrayBuffer()), files[0]!.name);
+    const paths = Object.keys(entries);
     const tops = new Set(paths.map((p) => p.split('/')[0]));
     const strip = tops.size === 1 && paths.every((p) => p.includes('/'));
     const out = new Map(paths.map((p) => [strip ? p.slice(p.indexOf('/') + 1) : p, entries[p]!]));
