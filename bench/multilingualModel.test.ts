@@ -11,12 +11,12 @@ describe('the built-in multilingual model’s published scores', () => {
     expect(results).toContain(block);
   });
 
-  it('meet issue 19’s translation target (P@1 ≥ 0.5 on average) and keep cross mAP above 4× the random start', async () => {
+  it('meet the targets: question → English P@1 ≥ 0.5 on average and cross mAP ≥ 5× the random start', async () => {
     const r = await readModelResults();
     expect(r.alignPretrained.meanPrecisionAt1).toBeGreaterThanOrEqual(0.5);
-    // issue 19 asks for 5×; the shipped model reaches 4.5× (the model card says so). A floor against regressions:
-    expect(r.pretrained.cross.map / r.random.cross.map).toBeGreaterThan(4);
-    // float16 storage loses nothing measurable: every setting within 1e-5 of the float32 weights
-    for (const s of ['mono', 'cross', 'multi'] as const) expect(Math.abs(r.pretrained[s].map - r.pretrainedF32[s].map)).toBeLessThan(1e-5);
+    expect(r.pretrained.cross.map / r.random.cross.map).toBeGreaterThanOrEqual(5);
+    // float16 storage loses nothing measurable: every setting within 1e-4 of the float32 weights (0.01 on the
+    // card's × 100 scale; a seed's or a query sample's spread is tens of times that)
+    for (const s of ['mono', 'cross', 'multi'] as const) expect(Math.abs(r.pretrained[s].map - r.pretrainedF32[s].map)).toBeLessThan(1e-4);
   });
 });

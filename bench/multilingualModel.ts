@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/multilingualModel.ts      # after writing the result files (commands in the model card)
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveDataDir } from '../src/cli/dataDir';
@@ -56,6 +56,8 @@ export interface ModelResults {
   alignPretrained: AlignSummary;
   alignRandom: AlignSummary;
   chance: Chance;
+  /** the run's checkpoints evaluated the same way (`steps/xquad-r.step-N.json`), by step */
+  steps: { step: number; result: EvaluateSummary }[];
 }
 
 export async function readModelResults(dir = RESULTS_DIR): Promise<ModelResults> {
@@ -67,6 +69,13 @@ export async function readModelResults(dir = RESULTS_DIR): Promise<ModelResults>
     alignPretrained: await read('align.pretrained.json'),
     alignRandom: await read('align.random.json'),
     chance: await read('chance.json'),
+    steps: await Promise.all(
+      (await readdir(path.join(dir, 'steps')))
+        .map((name) => ({ name, step: Number(/^xquad-r\.step-(\d+)\.json$/.exec(name)?.[1]) }))
+        .filter((f) => Number.isInteger(f.step))
+        .sort((a, b) => a.step - b.step)
+        .map(async (f) => ({ step: f.step, result: await read<EvaluateSummary>(`steps/${f.name}`) })),
+    ),
   };
 }
 
@@ -108,6 +117,15 @@ export function renderResults(r: ModelResults): string {
       const d = crossAsQuery(r.random, l);
       return `| ${l} | ${a ? pct(a.precisionAt1) : '–'} | ${b ? pct(b.precisionAt1) : '–'} | ${pct(c)} | ${pct(d)} | ${ratio(c, d)} |`;
     }),
+    '',
+    'Over the pretraining: the run\'s checkpoints (float32), evaluated the same way, mAP × 100. The learning rate decayed to 0',
+    'at steps 3,000, 6,000 and 9,000; each `--resume --steps N` restarted the linear decay from a higher rate (see Recipe).',
+    '',
+    `| step | ${r.steps.map((s) => s.step.toLocaleString('en')).join(' | ')} |`,
+    `|---|${r.steps.map(() => '---:').join('|')}|`,
+    `| cross | ${r.steps.map((s) => pct(s.result.cross.map)).join(' | ')} |`,
+    `| mono | ${r.steps.map((s) => pct(s.result.mono.map)).join(' | ')} |`,
+    `| cross ÷ random start | ${r.steps.map((s) => ratio(s.result.cross.map, r.random.cross.map)).join(' | ')} |`,
     '',
     `Float16 storage: the shipped float16 weights score cross ${pct(r.pretrained.cross.map)} / mono ${pct(r.pretrained.mono.map)} / multi ${pct(r.pretrained.multi.map)};`,
     `the same weights in float32 score ${pct(r.pretrainedF32.cross.map)} / ${pct(r.pretrainedF32.mono.map)} / ${pct(r.pretrainedF32.multi.map)}.`,
