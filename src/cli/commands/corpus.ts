@@ -5,7 +5,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { makeDirs, probeWritableDir } from '../diskWrites';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -251,6 +252,8 @@ async function fileInfo(file: string, lines?: number) {
  * @throws ConfigError for a missing, unavailable or mismatching package; DataFormatError for a bad file
  */
 export async function runCorpusBuild(config: CorpusBuildConfig, deps: CorpusBuildDeps): Promise<CorpusReport> {
+  // before minutes of downloads: an output folder that cannot hold files fails now
+  await probeWritableDir(config.outDir);
   const { log } = deps;
   const started = Date.now();
   const since = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -306,7 +309,7 @@ export async function runCorpusBuild(config: CorpusBuildConfig, deps: CorpusBuil
   const index = buildEvalIndex(evalData.texts);
   log(`evaluation data: ${evalData.files.length} files, ${index.exact.size} distinct texts, ${index.keys.length} indexed for near duplicates (${since()})`);
 
-  await mkdir(config.outDir, { recursive: true });
+  await makeDirs(config.outDir);
   const languages: CorpusReport['languages'] = {};
   const overlapExamples: CorpusReport['overlapExamples'] = {};
   const files: CorpusReport['files'] = {};

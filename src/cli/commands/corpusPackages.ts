@@ -7,7 +7,8 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { makeDirs } from '../diskWrites';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { ManifestPackage } from '../../core/corpus/corpusManifest';
@@ -53,7 +54,7 @@ export function aptPackageFetcher(cacheDir: string, manifestFile: string, log: (
   return {
     async fetch(pkg) {
       const pinned = `${pkg.name}=${pkg.version}`;
-      await mkdir(cacheDir, { recursive: true });
+      await makeDirs(cacheDir);
       let deb = await findDeb(cacheDir, pkg);
       if (deb === null) {
         log(`downloading ${pinned}`);
@@ -77,7 +78,7 @@ export function aptPackageFetcher(cacheDir: string, manifestFile: string, log: (
       log(`extracting ${pinned}`);
       const tmp = `${dir}.tmp-${process.pid}`;
       await rm(tmp, { recursive: true, force: true });
-      await mkdir(tmp, { recursive: true });
+      await makeDirs(tmp);
       try {
         await run('dpkg-deb', ['-x', deb, tmp], { maxBuffer: 16 * 1024 * 1024 });
       } catch (err) {

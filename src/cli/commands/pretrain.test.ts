@@ -88,6 +88,12 @@ describe('xlir pretrain', () => {
     encoder.dispose();
   });
 
+  it('refuses an output folder that cannot hold files before reading the corpus (under /proc mkdir would hang)', async () => {
+    const r = await runCli(['pretrain', '--config', path.join(dir, 'cfg.json'), '--corpus', dir, '--out', '/proc/xlir-test/run']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^xlir: \/proc\/xlir-test: cannot create the folder: .*\n$/);
+  });
+
   it('a run resumed with --steps keeps its new length for the next resume', async () => {
     const run = path.join(dir, 'longer');
     expect((await runCli(['pretrain', '--config', path.join(dir, 'cfg.json'), '--corpus', dir, '--out', run, '--until', '3'])).code).toBe(0);

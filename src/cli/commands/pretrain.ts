@@ -11,7 +11,8 @@
  */
 import { InvalidArgumentError, type Command } from 'commander';
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { makeDirs, probeWritableDir } from '../diskWrites';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { pairsFileName, parsePairsTsv, type ParallelPairs } from '../../core/data/parallelCorpus';
@@ -109,10 +110,10 @@ export function halfPrecisionFiles(files: ReadonlyMap<string, Uint8Array>): Map<
 }
 
 async function writeFolder(dir: string, files: ReadonlyMap<string, Uint8Array>): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   for (const [name, bytes] of files) {
     const file = path.join(dir, name);
-    await mkdir(path.dirname(file), { recursive: true });
+    await makeDirs(path.dirname(file));
     await writeFile(file, bytes);
   }
 }
@@ -155,7 +156,10 @@ export function registerPretrain(program: Command): void {
         if (await exists(runDir)) {
           if ((await readdir(runDir)).length > 0) throw new ConfigError(`${runDir} already exists and is not empty; pass --resume ${runDir} to continue it, or choose another --out`);
         }
+        // before minutes of reading the corpus: a folder that cannot hold files fails now (and /proc would hang)
+        await probeWritableDir(runDir);
       }
+      if (opts.export) await probeWritableDir(path.resolve(opts.export));
       if (opts.steps !== undefined) {
         config = parsePretrainConfig({ ...config, steps: opts.steps }, '--steps');
         // a resumed run keeps its new length for the next resume (the schedule runs over it from here on)
@@ -180,7 +184,7 @@ export function registerPretrain(program: Command): void {
       } else {
         const tok = buildPretrainTokenizer(config, corpus);
         out.info(`tokenizer: ${tok.tokenizer.vocabSize} WordPiece ids trained on the corpus in ${formatDuration((performance.now() - t0) / 1000)}`);
-        await mkdir(path.join(runDir, TOKENIZER_DIR), { recursive: true });
+        await makeDirs(path.join(runDir, TOKENIZER_DIR));
         await writeFile(path.join(runDir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
         await writeFile(path.join(runDir, CORPUS_FILE), `${JSON.stringify({ dir: corpusDir, sha256: hashes }, null, 2)}\n`);
         for (const [name, json] of Object.entries(tok.files)) await writeFile(path.join(runDir, TOKENIZER_DIR, name), `${JSON.stringify(json)}\n`);

@@ -187,9 +187,8 @@ describe('tokenizer loading: malformed categories beyond tokenizer.test.ts', () 
     const hostile = `${'a'.repeat(5000)}!${' '.repeat(5000)}x`;
     for (const Regex of published) {
       const tok = tokenizerFromJson(wp((j) => void (j.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex }, behavior: 'Isolated', invert: false }, { type: 'BertPreTokenizer' }] })), FILE);
-      const started = performance.now();
-      tok.contentIds(hostile);
-      expect(performance.now() - started).toBeLessThan(2000);
+      // a backtracking pattern would not return within the test's timeout on 10,000 characters
+      expect(tok.contentIds(hostile).length).toBeGreaterThan(0);
     }
   });
 
