@@ -1,3 +1,4 @@
+import { TEST_RUN_CONFIG } from '../../core/testing/runConfigFixture';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -130,22 +131,14 @@ describe('xlir evaluate --checkpoint of a run checkpoint (issue 20, items 3 and 
     await writeFile(path.join(evalData, 'mlqa-r', 'en.json'), lareqaFile(LONG, [['q1', 0], ['q2', 2], ['q3', 1]]));
     await writeFile(path.join(evalData, 'mlqa-r', 'de.json'), lareqaFile(LONG.slice(0, 3), [['q1', 1], ['q2', 0]]));
     const config = {
-      schemaVersion: 1,
+      ...TEST_RUN_CONFIG,
       seed: 3,
-      model: { builtin: 'tiny', pooling: 'mean', maxLength: 32, freezeEmbeddings: false, vocabSize: 4000 },
-      data: { train: { dataset: 'mlqa-r', languages: ['de', 'en'] }, eval: { dataset: 'xquad-r', languages: ['en'] } },
-      strategy: { kind: 'hybrid', alpha: 0.5 },
+      model: { ...TEST_RUN_CONFIG.model, vocabSize: 4000 },
+      data: { ...TEST_RUN_CONFIG.data, train: { dataset: 'mlqa-r', languages: ['de', 'en'] } },
       steps: 2,
-      batchSize: 4,
-      tau: 0.05,
       lr: 5e-3,
-      weightDecay: 0.01,
-      epsilon: 1e-8,
       warmupSteps: 1,
-      clipNorm: 1,
-      dropout: 0.1,
       checkpointEvery: 2,
-      evalEvery: 0,
     };
     await writeFile(path.join(root, 'run.json'), JSON.stringify(config));
     const trained = await runCli(['train', '--config', path.join(root, 'run.json'), '--out', path.join(root, 'run'), '--data', trainData, '--backend', 'cpu', '--no-eval']);
