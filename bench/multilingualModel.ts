@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveDataDir } from '../src/cli/dataDir';
 import { loadDatasetFromDir } from '../src/cli/loadDataset';
-import { chanceMap } from '../src/core/metrics/chanceLevel';
+import { chanceLevels } from '../src/core/metrics/chanceLevel';
 import { mergeSections } from './results';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,7 +41,7 @@ interface AlignSummary {
   meanPrecisionAt1: number;
   perLanguage: { lang: string; n: number; precisionAt1: number; chance: number }[];
 }
-/** `chance.json`: the query-blind expectation of a cell's mAP, from the candidate pool (see chanceMap) */
+/** `chance.json`: the query-blind expectation of a cell's mAP, from the candidate pool (see chanceLevels) */
 interface Chance {
   /** mean over cross cells of H_N / N, N the target language's candidates */
   cross: number;
@@ -150,7 +150,8 @@ export function resultsWithSection(results: string, block: string): string {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const dataDir = resolveDataDir();
   if (dataDir === null) throw new Error('set XLIR_DATA_DIR (the chance levels are computed from the XQuAD-R pool)');
-  const chance = chanceMap(await loadDatasetFromDir(dataDir, 'xquad-r'));
+  const { mono, cross } = chanceLevels(await loadDatasetFromDir(dataDir, 'xquad-r'));
+  const chance: Chance = { mono, cross: cross! };
   await writeFile(path.join(RESULTS_DIR, 'chance.json'), `${JSON.stringify(chance, null, 2)}\n`);
   const block = renderResults(await readModelResults());
   await writeFile(MODEL_CARD, cardWithResults(await readFile(MODEL_CARD, 'utf8'), block));

@@ -1,7 +1,7 @@
 /**
  * A finished study folder as `xlir study run` leaves it (choices, options, and for every kept run its
- * config, step log and evaluation), with results from random embeddings on a two-language hand dataset:
- * for the tests of `xlir study build`.
+ * config, step log and evaluation, and the chosen try's validation result), with results from random embeddings
+ * on a two-language hand dataset: for the tests of `xlir study build`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -43,6 +43,14 @@ export async function writeFakeStudy(root: string): Promise<void> {
         const vec = (n: number) => Float32Array.from({ length: n * 4 }, () => rng.float() - 0.5);
         const r = await evaluateRetrieval(DATA, { queries: vec(DATA.queries.length), candidates: vec(DATA.candidates.length), dim: 4 });
         await writeFile(path.join(dir, 'test.json'), JSON.stringify(r));
+      }
+      // the chosen try's validation result (tries train on the first seed), which the tuning table's chance
+      // level is read from; the other try's folder is left out so the study keeps 36 runs
+      {
+        const dir = path.join(root, runName(direction, arm, 2, STUDY_SEEDS[0]), 'validation');
+        await mkdir(dir, { recursive: true });
+        const r = await evaluateRetrieval(DATA, { queries: new Float32Array(DATA.queries.length * 4).fill(1), candidates: new Float32Array(DATA.candidates.length * 4).fill(1), dim: 4 });
+        await writeFile(path.join(dir, 'step-2.json'), JSON.stringify(r));
       }
     }
   }

@@ -12,7 +12,7 @@ import { parseRetrievalResult } from '../../core/metrics/resultSchema';
 import { initBackend } from '../../core/model/backend';
 import { runCli } from './cliTestUtils';
 import { formatValue } from '../../core/figures/svgText';
-import { comparedWord } from './studyBuild';
+import { comparedWord, NOT_OBSERVABLE, recordedChance, verdictWord } from './studyBuild';
 import { writeFakeStudy } from './fakeStudy.testutil';
 
 describe('xlir study build', () => {
@@ -46,9 +46,17 @@ describe('xlir study build', () => {
     expect(report).toContain('; 36 runs, 30 min, 25.00 s/step; tiny (2 layers, H 32), 2 steps at lr 0.005, 10 % held out.');
     expect(report).not.toContain('{{');
     // the generated Table 1 row of the same arm
-    expect(report).toMatch(new RegExp(`\\| Hybrid α=0\\.5 \\| τ 0\\.1 \\| 3 \\| [^|]+ \\| [^|]+ \\| ${mean.toFixed(2)} \\| ${std.toFixed(2)} \\|`));
+    expect(report).toMatch(new RegExp(`\\| Hybrid α=0\\.5 \\| τ 0\\.1 \\| 3 \\| [^|]+ \\| [^|]+ \\| [^|]+ \\| ${mean.toFixed(2)} \\| ${std.toFixed(2)} \\|`));
 
     const nb = parseNotebook('study.xlir.json', await readFile(path.join(out, 'study.xlir.json'), 'utf8'));
+    // chance levels: beside every table, and no verdict where the arms are near them (random embeddings here)
+    const chance = nb.study!.directions[0]!.chance!;
+    expect(chance.cross).toBeGreaterThan(0);
+    expect(report).toContain(`Query-blind chance (mAP × 100; a ranking that ignores the query, on the same pool): mono ${(chance.mono * 100).toFixed(2)}, cross ${(chance.cross! * 100).toFixed(2)}, multi ${(chance.multi * 100).toFixed(2)}.`);
+    expect(report).toContain(`Query-blind rank distance (a ranking that ignores the query): ${chance.rank_distance.toFixed(1)}`);
+    expect(report).toMatch(/On the validation split a query-blind ranking scores \d+\.\d\d/);
+    expect(report).toContain('Against the adversarial arm: mono not observably different at this scale (an arm is below 5× chance) from,');
+    expect(report).not.toMatch(/significantly (above|below)/);
     expect(nb.cells[0]).toEqual({ kind: 'study', id: 'study' });
     expect(nb.runs).toHaveLength(12);
     expect(nb.study!.directions.map((d) => d.arms.length)).toEqual([6, 6]);
@@ -62,14 +70,17 @@ describe('xlir study build', () => {
     const arm = (id: string) => armMeanResult(d0.arms.find((a) => a.arm === id)!) as RetrievalResult;
     const again = compareRetrieval(arm('hybrid-0.5'), arm('adversarial'), { rng: createRng(stored.seed), ...COMPARISON_SETTINGS });
     expect(comparisonMismatch(stored.comparison, again)).toBeNull();
-    // the prose's verdicts are the stored tests'
-    const words = (['mono', 'cross', 'multi'] as const).map((x) => `${x} ${comparedWord(stored.comparison[x])}`).join(', ');
+    // the prose's verdicts are the stored tests', gated by the chance level (random embeddings: none observable)
+    const adversarial = d0.arms.find((a) => a.arm === 'adversarial')!;
+    const verdict = (c: { diff: number; p: number }, s: 'mono' | 'cross' | 'multi') => verdictWord(c, [hybrid.mean[s].map!, adversarial.mean[s].map!], chance[s]);
+    const words = (['mono', 'cross', 'multi'] as const).map((x) => `${x} ${verdict(stored.comparison[x], x)}`).join(', ');
+    expect(words).toContain(NOT_OBSERVABLE);
     expect(report).toContain(`Against the adversarial arm: ${words} it.`);
     // rank distance: tested from the seed-mean per-query rank distances, quoted in the prose and in its table
     const rd = d0.tests!.find((t) => t.b === 'xx-mono')!.comparison.rank_distance!;
     const f = (x: number) => formatValue(x, { scale: 1, digits: 1, signed: true });
     const p = rd.p < 0.0001 ? '< 0.0001' : rd.p.toFixed(4);
-    expect(report).toContain(`Rank distance against X-X-mono: ${f(rd.diff)} [${f(rd.ci[0])}, ${f(rd.ci[1])}], p ${p}, ${comparedWord(rd)} it; languages `);
+    expect(report).toContain(`Rank distance against X-X-mono: ${f(rd.diff)} [${f(rd.ci[0])}, ${f(rd.ci[1])}], p ${p}, ${NOT_OBSERVABLE} it; languages `);
     expect(rd.meanA).toBeCloseTo(hybrid.mean.multi.rank_distance, 5);
     expect(report).toContain(`| X-X-mono | ${f(rd.diff)} | [${f(rd.ci[0])}, ${f(rd.ci[1])}] | ${p} | `);
     expect(d0.tests!.map((t) => `${t.a}|${t.b}`)).toEqual(d0.differences.map(([a, b]) => `${a}|${b}`));
@@ -141,6 +152,21 @@ describe('xlir study build', () => {
     expect(comparedWord({ diff: -0.012, p: 0.049 })).toBe('significantly below');
     expect(comparedWord({ diff: 0.03, p: 0.05 })).toBe('not significantly different from');
     expect(comparedWord({ diff: -0.03, p: 0.6 })).toBe('not significantly different from');
+  });
+
+  it('reads the chance level from the results that record it, and refuses results of different pools', () => {
+    const level = { mono: 0.1, cross: 0.1, multi: 0.05, rank_distance: 3, per_language: {}, candidates: { en: 10 } };
+    expect(recordedChance([{}, { chance: level }, { chance: { ...level } }], 'D')).toEqual(level);
+    expect(() => recordedChance([{}, {}], 'D: results')).toThrow(/^D: results: no result records its query-blind chance level/);
+    expect(() => recordedChance([{ chance: level }, { chance: { ...level, candidates: { en: 11 } } }], 'D')).toThrow(/different chance levels/);
+  });
+
+  it('gives a verdict only where both arms reach 5× the query-blind level', () => {
+    const c = { diff: 0.02, p: 0.001 };
+    expect(verdictWord(c, [0.06, 0.05], 0.01)).toBe('significantly above');
+    expect(verdictWord(c, [0.06, 0.0499], 0.01)).toBe(NOT_OBSERVABLE);
+    expect(verdictWord({ diff: 0.001, p: 0.4 }, [0.3, 0.3], 0.01)).toBe('not significantly different from');
+    expect(verdictWord(c, [0.3, 0.3], null)).toBe(NOT_OBSERVABLE);
   });
 
   it('refuses a study-options.json that is not a study’s, naming the file and the field', async () => {

@@ -18,7 +18,7 @@ import { ConfigError, DataFormatError } from '../../core/errors';
 import { createDefaultNotebook, serializeNotebook, type Notebook, type RunRecord } from '../../core/experiment/notebook';
 import type { RunConfig } from '../../core/experiment/runConfig';
 import { trainingSeconds as loggedTrainingSeconds, type StepLog } from '../../core/experiment/runLog';
-import { ARM_LABELS, parseStudyOptions, runName, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS, type StudyArm, type StudyDirection as DirectionId, type StudyOptions } from '../../core/experiment/studyPlan';
+import { ARM_LABELS, parseStudyOptions, validationScore, runName, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS, type StudyArm, type StudyDirection as DirectionId, type StudyOptions } from '../../core/experiment/studyPlan';
 import {
   meanResult,
   meanStd,
@@ -38,7 +38,9 @@ import type { EncoderConfig } from '../../core/model/types';
 import { batchStripSvg } from '../../core/figures/batchStripSvg';
 import { heatmapSvg } from '../../core/figures/heatmapSvg';
 import { differenceHeatmapSpec, mapHeatmapSpec } from '../../core/figures/resultFigures';
+import { chanceMapSentence, chanceRankDistanceSentence } from '../../core/figures/chanceText';
 import { studyRankDistanceTable, studySummaryTable } from '../../core/figures/studyTables';
+import type { ChanceLevels } from '../../core/metrics/chanceLevel';
 import { formatValue } from '../../core/figures/svgText';
 import { formatCell, type TableSpec } from '../../core/figures/table';
 import { COMPARISON_SETTINGS, compareRetrieval, type RetrievalComparison } from '../../core/metrics/compareRetrieval';
@@ -105,6 +107,21 @@ export function exampleConfig(config: RunConfig): RunConfig {
   return config.description === undefined ? config : { ...config, description: config.description.replace(/^Study \(issue \d+\):/, 'Example study:') };
 }
 
+/**
+ * The validation results of every tuning try (`<try>/validation/step-<steps>.json`), for the chance level
+ * of the tuning scores: all tries of a direction are scored on the first seed's held-out questions.
+ */
+async function validationResults(root: string, arms: readonly LoadedArm[], steps: number): Promise<RetrievalResult[]> {
+  const out: RetrievalResult[] = [];
+  for (const a of arms) {
+    for (const t of a.choice.tries) {
+      const file = path.join(root, t.run, 'validation', `step-${steps}.json`);
+      if (await exists(file)) out.push(parseRetrievalResult(await readFile(file, 'utf8'), file));
+    }
+  }
+  return out;
+}
+
 async function loadArm(root: string, choice: ArmChoice): Promise<LoadedArm> {
   const seeds = [];
   for (const seed of STUDY_SEEDS) {
@@ -151,32 +168,73 @@ const SIGNIFICANCE = 0.05;
 export const comparedWord = (c: { diff: number; p: number }): string => (c.p >= SIGNIFICANCE ? 'not significantly different from' : c.diff > 0 ? 'significantly above' : 'significantly below');
 
 /**
+ * A setting carries a verdict only when both arms retrieve: each arm's mean at least this multiple of the
+ * query-blind level (the bar issue 19 set for a model that "really retrieves"). Below it a difference between
+ * two arms is a difference between two near-random rankings, and the report says so instead of ranking them.
+ */
+export const OBSERVABLE_MULTIPLE = 5;
+export const NOT_OBSERVABLE = `not observably different at this scale (an arm is below ${OBSERVABLE_MULTIPLE}× chance) from`;
+
+/**
+ * The verdict on a − b in words: {@link comparedWord} when both arms' means reach
+ * {@link OBSERVABLE_MULTIPLE}× the setting's query-blind level, else {@link NOT_OBSERVABLE}.
+ */
+export function verdictWord(c: { diff: number; p: number }, means: readonly [number, number], chance: number | null): string {
+  const observable = chance !== null && means.every((m) => m >= OBSERVABLE_MULTIPLE * chance);
+  return observable ? comparedWord(c) : NOT_OBSERVABLE;
+}
+
+/**
+ * The query-blind level of an evaluation, from the results that record it (`RetrievalResult.chance`). It
+ * depends only on the pool, so every result of one evaluation set must agree; results written before it
+ * was recorded carry none and are skipped.
+ * @throws ConfigError when none records it or two disagree
+ */
+export function recordedChance(results: readonly { chance?: ChanceLevels }[], what: string): ChanceLevels {
+  const found = results.flatMap((r) => (r.chance ? [r.chance] : []));
+  if (found.length === 0) throw new ConfigError(`${what}: no result records its query-blind chance level (results written by an older xlir); evaluate a run of it again`);
+  const text = JSON.stringify(found[0]);
+  if (found.some((c) => JSON.stringify(c) !== text)) throw new ConfigError(`${what}: the results record different chance levels, so they were not scored on one pool`);
+  return found[0]!;
+}
+
+/**
  * Numbers the analysis may quote, by placeholder name (D a direction, A an arm, S mono | cross | multi):
  *  - `mean:D:A:S`, `sd:D:A:S` (mAP × 100 over seeds), `mean:D:A:rd`, `sd:D:A:rd` (rank distance);
+ *  - `chance:D:S`, `chance:D:rd` (the query-blind level of the evaluation pool) and `x:D:A:S`, `x:D:A:rd`
+ *    (an arm's mean as a multiple of it);
  *  - for each tested pair `hybrid-0.5-A`: `diff:D:hybrid-0.5-A:S`, `ci:…`, `p:…`, `cmp:…` (the verdict in
- *    words) and `sig:…` (pair cells significant after Holm); and the same with S = `rd` (rank distance,
- *    Holm over query languages) when the results hold per-query rank distances.
+ *    words, or "not observable at this scale" when an arm is below {@link OBSERVABLE_MULTIPLE}× chance) and
+ *    `sig:…` (pair cells significant after Holm); and the same with S = `rd` (rank distance, Holm over query
+ *    languages, read only when multi is observable) when the results hold per-query rank distances.
  * The run, compute and option placeholders are added by {@link buildStudy}.
  */
-function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: Map<string, RetrievalComparison> }[]): Map<string, string> {
+function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: Map<string, RetrievalComparison>; chance: ChanceLevels }[]): Map<string, string> {
   const out = new Map<string, string>();
   for (const d of directions) {
+    for (const s of ['mono', 'cross', 'multi'] as const) out.set(`chance:${d.id}:${s}`, pct(d.chance[s] ?? NaN));
+    out.set(`chance:${d.id}:rd`, d.chance.rank_distance.toFixed(1));
+    const meanMap = (arm: StudyArm, s: 'mono' | 'cross' | 'multi') => meanStd(d.arms.find((a) => a.arm === arm)!.seeds.map((x) => x.result[s].map ?? NaN)).mean;
     for (const a of d.arms) {
       for (const s of ['mono', 'cross', 'multi'] as const) {
         const { mean, std } = meanStd(a.seeds.map((x) => x.result[s].map ?? NaN));
         out.set(`mean:${d.id}:${a.arm}:${s}`, pct(mean));
         out.set(`sd:${d.id}:${a.arm}:${s}`, pct(std));
+        out.set(`x:${d.id}:${a.arm}:${s}`, `${(mean / (d.chance[s] ?? NaN)).toFixed(1)}×`);
       }
       const rd = meanStd(a.seeds.map((x) => x.result.multi.rank_distance));
       out.set(`mean:${d.id}:${a.arm}:rd`, rd.mean.toFixed(1));
       out.set(`sd:${d.id}:${a.arm}:rd`, rd.std.toFixed(1));
+      out.set(`x:${d.id}:${a.arm}:rd`, `${(rd.mean / d.chance.rank_distance).toFixed(2)}×`);
     }
     for (const [key, cmp] of d.tests) {
+      const other = key.slice(HYBRID.length + 1) as StudyArm;
+      const verdict = (c: { diff: number; p: number }, s: 'mono' | 'cross' | 'multi') => verdictWord(c, [meanMap(HYBRID, s), meanMap(other, s)], d.chance[s]);
       for (const s of ['mono', 'cross', 'multi'] as const) {
         out.set(`diff:${d.id}:${key}:${s}`, signedPct(cmp[s].diff));
         out.set(`ci:${d.id}:${key}:${s}`, `[${signedPct(cmp[s].ci[0])}, ${signedPct(cmp[s].ci[1])}]`);
         out.set(`p:${d.id}:${key}:${s}`, pValue(cmp[s].p));
-        out.set(`cmp:${d.id}:${key}:${s}`, comparedWord(cmp[s]));
+        out.set(`cmp:${d.id}:${key}:${s}`, verdict(cmp[s], s));
         out.set(`sig:${d.id}:${key}:${s}`, significantCells(Object.values(cmp[s].cells), SIGNIFICANCE));
       }
       const rd = cmp.rank_distance;
@@ -184,7 +242,8 @@ function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: M
         out.set(`diff:${d.id}:${key}:rd`, signedRd(rd.diff));
         out.set(`ci:${d.id}:${key}:rd`, `[${signedRd(rd.ci[0])}, ${signedRd(rd.ci[1])}]`);
         out.set(`p:${d.id}:${key}:rd`, pValue(rd.p));
-        out.set(`cmp:${d.id}:${key}:rd`, comparedWord(rd));
+        // rank distance is read on the multilingual pool's ranking, so only where multi retrieves
+        out.set(`cmp:${d.id}:${key}:rd`, verdict(rd, 'multi'));
         out.set(`sig:${d.id}:${key}:rd`, significantCells(Object.values(rd.cells), SIGNIFICANCE));
       }
     }
@@ -264,11 +323,13 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
       opts.say(`${direction} ${arm}: ${loaded.seeds.length} seeds`);
     }
     const armOf = (a: StudyArm) => arms.find((x) => x.arm === a)!;
+    const chance = recordedChance(arms.flatMap((a) => a.seeds.map((x) => x.result)), `${direction}: the evaluation results`);
+    const validationChance = recordedChance(await validationResults(root, arms, studyOptions.steps), `${direction}: the tuning tries' validation results`);
     const tests = new Map<string, RetrievalComparison>();
     for (const other of STUDY_ARMS.filter((a) => a !== HYBRID)) {
       tests.set(`${HYBRID}-${other}`, compareRetrieval(armOf(HYBRID).mean, armOf(other).mean, { rng: createRng(COMPARISON_SETTINGS.seed), ...COMPARISON_SETTINGS }));
     }
-    directions.push({ id: direction, arms, tests });
+    directions.push({ id: direction, arms, tests, chance, validationChance });
   }
   // Compute spent: every training run of the study folder (tries included), from its step log, resumes
   // included. No wall clock: a study that was stopped and continued spans the pauses in between.
@@ -300,6 +361,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
         label: DIRECTION_LABELS[d.id],
         differences: STUDY_DIFFERENCES,
         tests: STUDY_DIFFERENCES.map(([a, b]) => ({ a, b, seed: COMPARISON_SETTINGS.seed, comparison: d.tests.get(`${a}-${b}`)! })),
+        chance: d.chance,
         arms: d.arms.map((a): StoredArm => {
           const keepPerQuery = STUDY_DIFFERENCES.some(([x, y]) => x === a.arm || y === a.arm);
           const { per_query, ...mean } = a.mean;
@@ -379,10 +441,10 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
   for (const d of directions) {
     const stored = study.directions.find((x) => x.id === d.id)!;
     parts.push(`### ${DIRECTION_LABELS[d.id]}`, '');
-    parts.push(`**Table 1 style.** mAP × 100 on the evaluation set, mean ± sample sd over ${STUDY_SEEDS.length} seeds (${STUDY_SEEDS.join(', ')}).`, '', markdownTable(studySummaryTable(stored)), '');
-    parts.push('**Table 2 style.** Rank distance in the multilingual pool (lower = less language bias): mean ± sd over seeds, and the seed mean per query language.', '', markdownTable(studyRankDistanceTable(stored)), '');
+    parts.push(`**Table 1 style.** mAP × 100 on the evaluation set, mean ± sample sd over ${STUDY_SEEDS.length} seeds (${STUDY_SEEDS.join(', ')}); × chance: the mean over the query-blind level. ${chanceMapSentence(d.chance)}`, '', markdownTable(studySummaryTable(stored)), '');
+    parts.push(`**Table 2 style.** Rank distance in the multilingual pool (lower = less language bias): mean ± sd over seeds, the mean over the query-blind level, and the seed mean per query language. ${chanceRankDistanceSentence(d.chance)}`, '', markdownTable(studyRankDistanceTable(stored)), '');
     parts.push(
-      `**Hybrid α=0.5 against each arm.** Difference of the seed-mean mAP × 100, its 95 % bootstrap CI and the paired randomization p-value (${COMPARISON_SETTINGS.permutations.toLocaleString('en')} permutations over the seed-mean per-query APs; a setting's test flips and resamples each question with its translations as one unit); cells: significant after Holm (α = ${SIGNIFICANCE}) up / down.`,
+      `**Hybrid α=0.5 against each arm.** Difference of the seed-mean mAP × 100, its 95 % bootstrap CI and the paired randomization p-value (${COMPARISON_SETTINGS.permutations.toLocaleString('en')} permutations over the seed-mean per-query APs; a setting's test flips and resamples each question with its translations as one unit); cells: significant after Holm (α = ${SIGNIFICANCE}) up / down. The arms' levels against chance are in Table 1 (${chanceMapSentence(d.chance).replace(/\.$/, '')}); a difference is given a verdict in the text only where both arms reach ${OBSERVABLE_MULTIPLE}× chance.`,
       '',
       '| against | mono Δ | CI | p | cross Δ | CI | p | multi Δ | CI | p | cells (pair heatmap) |',
       '|---|---:|---|---:|---:|---|---:|---:|---|---:|---|',
@@ -397,14 +459,16 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
     if (rdTests.length > 0) {
       parts.push(
         '',
-        '**Rank distance, Hybrid α=0.5 against each arm.** Difference of the seed-mean rank distance (negative: Hybrid less biased), its 95 % bootstrap CI and p, from the same tests on the seed-mean per-query rank distances; languages: query languages significant after Holm up / down.',
+        `**Rank distance, Hybrid α=0.5 against each arm.** Difference of the seed-mean rank distance (negative: Hybrid less biased), its 95 % bootstrap CI and p, from the same tests on the seed-mean per-query rank distances; languages: query languages significant after Holm up / down. ${chanceRankDistanceSentence(d.chance)}`,
         '',
         '| against | Δ | CI | p | languages |',
         '|---|---:|---|---:|---|',
         ...rdTests.map(([other, rd]) => `| ${ARM_LABELS[other]} | ${signedRd(rd.diff)} | [${signedRd(rd.ci[0])}, ${signedRd(rd.ci[1])}] | ${pValue(rd.p)} | ${significantCells(Object.values(rd.cells), SIGNIFICANCE)} |`),
       );
     }
-    parts.push('', '**Tuning** (first seed, validation split of the training data; score = mean of validation mono, cross and multi mAP × 100):', '', '| strategy | try 1 | score | try 2 | score | chosen |', '|---|---|---:|---|---:|---|');
+    const vc = d.validationChance;
+    const chanceScore = validationScore({ 'mono.map': vc.mono, 'cross.map': vc.cross ?? NaN, 'multi.map': vc.multi }, `${d.id}: the validation split's chance level`);
+    parts.push('', `**Tuning** (first seed, validation split of the training data; score = mean of validation mono, cross and multi mAP × 100). On the validation split a query-blind ranking scores ${pct(chanceScore)} (mono ${pct(vc.mono)}${vc.cross === null ? '' : `, cross ${pct(vc.cross)}`}, multi ${pct(vc.multi)}).`, '', '| strategy | try 1 | score | try 2 | score | chosen |', '|---|---|---:|---|---:|---|');
     for (const a of d.arms) {
       const t = a.choice.tries;
       parts.push(`| ${ARM_LABELS[a.arm]} | ${settingText(t[0]!.setting)} | ${pct(t[0]!.score)} | ${settingText(t[1]!.setting)} | ${pct(t[1]!.score)} | try ${a.choice.chosen + 1} |`);

@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { LANGUAGES } from '../data/languages';
 import { ConfigError } from '../errors';
-import { parseJsonWith, RetrievalResultSchema, type RetrievalResult } from '../metrics/resultSchema';
+import { ChanceLevelsSchema, parseJsonWith, RetrievalResultSchema, type RetrievalResult } from '../metrics/resultSchema';
 import { RunConfigSchema } from './runConfig';
 
 /** Decimals kept of a seed-mean per-query AP (a reviewer recomputing the tests reads these values). */
@@ -138,6 +138,8 @@ export const StudyDirectionSchema = z.object({
   differences: z.array(z.tuple([z.string(), z.string()])),
   /** the tests behind the difference heatmaps (absent: the app computes them) */
   tests: z.array(StoredComparisonSchema).optional(),
+  /** the query-blind level of the evaluation pool every arm was scored on (absent from older studies) */
+  chance: ChanceLevelsSchema.optional(),
 });
 export type StudyDirection = z.infer<typeof StudyDirectionSchema>;
 

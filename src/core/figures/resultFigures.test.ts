@@ -31,6 +31,20 @@ describe('result figures', () => {
     expect(svg).toContain('>70.0</text>');
   });
 
+  it('states the pool’s query-blind level beside the heatmap and the tables, and each setting as a multiple of it', () => {
+    const chance = { mono: 0.25, cross: 0.5, multi: 0.2, rank_distance: 4, per_language: { de: { map: 0.2, rank_distance: 4 }, en: { map: 0.2, rank_distance: 4 } } };
+    const r = { ...result(0), chance };
+    expect(mapHeatmapSpec(r, { title: 'h', showMeans: true, showValues: true }).footnotes![1]).toBe('query-blind chance: mono 25.0 · cross 50.0 · multi 20.0 (mAP ×100); here mono 3.0× · cross 1.1× · multi 2.0× chance');
+    expect(mapHeatmapSpec(result(0), { title: 'h', showMeans: true, showValues: true }).footnotes).toHaveLength(1);
+    const named = (x: ResultLike, name: string) => ({ name, result: x });
+    const table = resultsTable([named(r, 'a'), named({ ...result(0.1), chance }, 'b')], 'Runs');
+    expect(table.caption).toBe('Runs. Query-blind chance (mAP × 100; a ranking that ignores the query, on the same pool): mono 25.00, cross 50.00, multi 20.00. Query-blind rank distance (a ranking that ignores the query): 4.0 (per query language: de 4, en 4).');
+    expect(rankDistanceTable([named(r, 'a')]).caption).toBe('Query-blind rank distance (a ranking that ignores the query): 4.0 (per query language: de 4, en 4).');
+    // runs of different pools (or one without a recorded level) share no level: the caption alone
+    expect(resultsTable([named(r, 'a'), named({ ...result(0), chance: { ...chance, mono: 0.3 } }, 'b')], 'Runs').caption).toBe('Runs');
+    expect(perLanguageTable([named(r, 'a'), named(result(0), 'b')], 'Runs').caption).toBe('Runs');
+  });
+
   it('colours the mAP heatmap over the shown values by default, or a fixed range, and says which in the legend', () => {
     const auto = mapHeatmapSpec(result(0), { title: 'hybrid', showMeans: false, showValues: true });
     expect(auto.colorScale).toEqual({ name: 'viridis', domain: [0.5, 0.8] });

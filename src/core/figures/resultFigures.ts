@@ -15,6 +15,8 @@ import { colorRangeLegend, resolveColorRange, type ColorRangeSetting } from './c
 import { formatP, type CellPValues, type HeatmapSpec } from './heatmapSvg';
 import type { TableSpec } from './table';
 import { formatValue } from './svgText';
+import type { ChanceLevels } from '../metrics/chanceLevel';
+import { chanceFootnote, chanceMapSentence, chanceRankDistanceSentence, withSentence } from './chanceText';
 
 /** The parts of a result the figures read (a stored result may lack `per_query`). */
 export interface ResultLike {
@@ -26,6 +28,8 @@ export interface ResultLike {
   multi: { map: number; recall_10: number; rank_distance: number; per_language: Record<string, { map: number; recall_10: number; rank_distance: number; n: number }> };
   per_query?: { mono: Record<string, Record<string, number>>; cross: Record<string, Record<string, number>>; multi: Record<string, Record<string, number>> };
   top_retrieved?: { mono: Record<string, Record<string, string>>; cross: Record<string, Record<string, string>> };
+  /** the pool's query-blind level (absent from results written before it was recorded) */
+  chance?: Pick<ChanceLevels, 'mono' | 'cross' | 'multi' | 'rank_distance' | 'per_language'>;
 }
 
 /** The comparison fields the difference heatmap reads (`RetrievalComparison`). */
@@ -95,7 +99,7 @@ export function mapHeatmapSpec(result: ResultLike, options: MapHeatmapOptions): 
     valueName: 'mAP',
     valueFormat: MAP_FORMAT,
     rangeLegend: colorRangeLegend(range, MAP_FORMAT, 'mAP ×100'),
-    footnotes: [summaryLine(result), ...(options.note ? [options.note] : [])],
+    footnotes: [summaryLine(result), ...(result.chance ? [chanceFootnote(result.chance, result)] : []), ...(options.note ? [options.note] : [])],
     idPrefix: options.idPrefix,
   };
 }
@@ -199,8 +203,19 @@ export function resultsTable(runs: readonly NamedResult[], caption?: string): Ta
       multi_r10: r.result.multi.recall_10,
       rank_distance: r.result.multi.rank_distance,
     })),
-    caption,
+    caption: withChance(runs, caption, true),
   };
+}
+
+/**
+ * The caption with the runs' query-blind level, when they were all scored on one pool (equal recorded
+ * levels); runs of different pools, or without a recorded level, get the caption alone.
+ */
+function withChance(runs: readonly NamedResult[], caption: string | undefined, maps: boolean): string | undefined {
+  const levels = runs.map((r) => r.result.chance);
+  const first = levels[0];
+  if (!first || levels.some((c) => !c || JSON.stringify(c) !== JSON.stringify(first))) return caption;
+  return withSentence(caption, `${maps ? `${chanceMapSentence(first)} ` : ''}${chanceRankDistanceSentence(first)}`);
 }
 
 /** Rank distance (multilingual setting, lower = less language bias) per query language, one column per run. */
@@ -212,7 +227,7 @@ export function rankDistanceTable(runs: readonly NamedResult[], caption?: string
       ...langs.map((lang) => ({ lang, ...Object.fromEntries(runs.map((r, i) => [`r${i}`, r.result.multi.per_language[lang]?.rank_distance ?? null])) })),
       { lang: 'mean', ...Object.fromEntries(runs.map((r, i) => [`r${i}`, r.result.multi.rank_distance])) },
     ],
-    caption,
+    caption: withChance(runs, caption, false),
   };
 }
 
@@ -240,7 +255,7 @@ export function perLanguageTable(runs: readonly NamedResult[], caption?: string)
       })),
       { lang: 'mean', ...Object.fromEntries(runs.flatMap((r, i) => [[`map${i}`, r.result.multi.map], [`rd${i}`, r.result.multi.rank_distance]])) },
     ],
-    caption,
+    caption: withChance(runs, caption, true),
   };
 }
 

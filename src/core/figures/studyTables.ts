@@ -2,9 +2,11 @@
  * The study's tables (examples/study): Table-1 style (mean ± sample standard deviation over seeds of the
  * mono, cross and multi mAP per arm) and Table-2 style (rank distance, mean ± sd over seeds, and the seed
  * mean per query language). Plain {@link TableSpec}s, so the app, the CSV/LaTeX exports and REPORT.md print
- * the same numbers.
+ * the same numbers. When the direction records its query-blind level (`direction.chance`), each table says
+ * it in its caption and gives every mean as a multiple of it, so no figure is read without its floor.
  */
 import { meanStd, type StudyDirection } from '../experiment/studyResults';
+import { chanceMapSentence, chanceRankDistanceSentence, withSentence } from './chanceText';
 import type { TableSpec } from './table';
 
 function stat(values: readonly (number | null)[]): { mean: number | null; std: number | null } {
@@ -12,8 +14,11 @@ function stat(values: readonly (number | null)[]): { mean: number | null; std: n
   return meanStd(values as number[]);
 }
 
-/** mAP × 100 per setting, mean and sd over the arm's seeds. */
+const times = (value: number | null, chance: number | null | undefined): number | null => (value === null || !chance ? null : value / chance);
+
+/** mAP × 100 per setting, mean and sd over the arm's seeds (and the mean as a multiple of chance). */
 export function studySummaryTable(direction: StudyDirection, caption?: string): TableSpec {
+  const chance = direction.chance;
   const columns = [
     { key: 'arm', label: 'strategy' },
     { key: 'setting', label: 'tuned setting' },
@@ -21,6 +26,7 @@ export function studySummaryTable(direction: StudyDirection, caption?: string): 
     ...(['mono', 'cross', 'multi'] as const).flatMap((s) => [
       { key: s, label: `${s} mAP×100`, digits: 2, best: 'max' as const },
       { key: `${s}_sd`, label: '± sd', digits: 2 },
+      ...(chance ? [{ key: `${s}_x`, label: '× chance', digits: 1 }] : []),
     ]),
   ];
   const rows = direction.arms.map((arm) => {
@@ -29,20 +35,23 @@ export function studySummaryTable(direction: StudyDirection, caption?: string): 
       const { mean, std } = stat(arm.seeds.map((x) => (x.result[s].map === null ? null : x.result[s].map * 100)));
       row[s] = mean;
       row[`${s}_sd`] = std;
+      if (chance) row[`${s}_x`] = times(mean, chance[s] === null ? null : chance[s] * 100);
     }
     return row;
   });
-  return { columns, rows, caption };
+  return { columns, rows, caption: withSentence(caption, chance ? chanceMapSentence(chance) : null) };
 }
 
 /** Rank distance (multilingual pool; lower = less language bias): mean ± sd over seeds, and per query language. */
 export function studyRankDistanceTable(direction: StudyDirection, caption?: string): TableSpec {
+  const chance = direction.chance;
   const langs = [...new Set(direction.arms.flatMap((a) => Object.keys(a.mean.multi.per_language)))].sort();
   return {
     columns: [
       { key: 'arm', label: 'strategy' },
       { key: 'rd', label: 'rank distance', digits: 1, best: 'min' },
       { key: 'rd_sd', label: '± sd', digits: 1 },
+      ...(chance ? [{ key: 'rd_x', label: '× chance', digits: 2 }] : []),
       ...langs.map((l) => ({ key: l, label: l, digits: 1, best: 'min' as const })),
     ],
     rows: direction.arms.map((arm) => {
@@ -51,9 +60,10 @@ export function studyRankDistanceTable(direction: StudyDirection, caption?: stri
         arm: arm.label,
         rd: mean,
         rd_sd: std,
+        ...(chance ? { rd_x: times(mean, chance.rank_distance) } : {}),
         ...Object.fromEntries(langs.map((l) => [l, arm.mean.multi.per_language[l]?.rank_distance ?? null])),
       };
     }),
-    caption,
+    caption: withSentence(caption, chance ? chanceRankDistanceSentence(chance) : null),
   };
 }

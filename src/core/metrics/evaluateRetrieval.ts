@@ -15,6 +15,7 @@ import { CancelledError, ConfigError } from '../errors';
 import type { Lang } from '../data/languages';
 import type { RetrievalDataset } from '../data/types';
 import { averagePrecision } from './averagePrecision';
+import { chanceLevels } from './chanceLevel';
 import { tieBreakKeys } from './docIdOrder';
 import { rankDistance } from './rankDistance';
 import { createRowRanker, type RankerPreference } from './rankRelevant';
@@ -277,6 +278,7 @@ export async function evaluateRetrieval(
       rank_distance: mean(multiValues.map((v) => v.rank_distance)),
       per_language: perLanguage,
     },
+    chance: chanceLevels(dataset),
     per_query: { mono: mono.perQuery, cross: cross.perQuery, multi: multiPerQuery, rank_distance: rdPerQuery },
     ...(cellTop ? { top_retrieved: { mono: mono.topRetrieved, cross: cross.topRetrieved } } : {}),
   };

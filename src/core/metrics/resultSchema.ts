@@ -48,6 +48,16 @@ const SettingSchema = z.object({
 
 const PerQuerySchema = z.record(z.string(), z.record(z.string(), fraction));
 
+/** What a ranking that ignores the query scores on the same pool (`chanceLevel.ts`), averaged like the result. */
+export const ChanceLevelsSchema = z.object({
+  mono: fraction,
+  cross: fraction.nullable(),
+  multi: fraction,
+  rank_distance: z.number().min(0),
+  per_language: z.record(z.string(), z.object({ map: fraction, rank_distance: z.number().min(0) })),
+  candidates: z.record(z.string(), z.number().int().positive()),
+});
+
 /** A whole evaluation result, as written by `xlir evaluate --out`. */
 export const RetrievalResultSchema = z.object({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
@@ -67,6 +77,8 @@ export const RetrievalResultSchema = z.object({
     rank_distance: z.number().min(0),
     per_language: z.record(z.string(), MultiLanguageMetricsSchema),
   }),
+  /** The query-blind level of every figure (absent from results written before it was recorded). */
+  chance: ChanceLevelsSchema.optional(),
   /**
    * AP of every query: `mono[cell][queryId]`, `cross[cell][queryId]`, `multi[queryLang][queryId]`. The keys
    * of `mono`/`cross` equal the cells of the setting; `multi`'s equal `multi.per_language`. And the rank
