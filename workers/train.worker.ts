@@ -4,6 +4,9 @@
 // page's main thread never touches weights.
 import { TrainCommandSchema, type RunTiming, type TrainEvent } from '../src/core/experiment/protocol';
 import type { StepLog } from '../src/core/experiment/runLog';
+import { EvaluationSchema } from '../src/core/experiment/notebook';
+import { packEvaluationMessage } from '../src/core/experiment/evaluationMessage';
+import { PackedCellError } from '../src/core/experiment/packedEvaluations';
 import { parseRunConfig, type RunConfig } from '../src/core/experiment/runConfig';
 import { parseDataset } from '../src/core/data/parseDataset';
 import type { RetrievalDataset } from '../src/core/data/types';
@@ -45,9 +48,25 @@ function flushLogs(): void {
   lastPost = performance.now();
 }
 
+/**
+ * Posts an evaluation: validated here, where it was produced, and its per-query data packed into strings
+ * (issue 20: as objects, a full evaluation blocked the page for over 3 s to clone and validate). One that
+ * fails is reported and dropped; training goes on.
+ */
 function result(evaluationKind: 'sampled' | 'full', step: number, r: RetrievalResult): void {
   flushLogs();
-  post({ type: 'train/evaluation', runId, evaluation: { step, kind: evaluationKind, result: r } });
+  const what = `${evaluationKind} evaluation at step ${step}`;
+  const checked = EvaluationSchema.safeParse({ step, kind: evaluationKind, result: r });
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    post({ type: 'train/storage-error', runId, message: `${what} dropped: result.${issue.path.join('.')}: ${issue.message}` });
+    return;
+  }
+  try {
+    post({ type: 'train/evaluation', runId, evaluation: packEvaluationMessage(checked.data) });
+  } catch (err) {
+    post({ type: 'train/storage-error', runId, message: `${what} dropped: ${err instanceof PackedCellError ? `per_query.${err.field}: ` : ''}${err instanceof Error ? err.message : String(err)}` });
+  }
 }
 
 function flat(r: RetrievalResult): Record<string, number> {

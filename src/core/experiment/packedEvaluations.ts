@@ -63,8 +63,10 @@ export class PackedCellError extends Error {
   }
 }
 
-const queryLangOf = (cell: string) => cell.slice(0, cell.indexOf('->') < 0 ? cell.length : cell.indexOf('->'));
-const candidateLangOf = (cell: string) => cell.slice(cell.indexOf('->') + 2);
+/** `en` of cell `en->de`; a multi cell's key is its language. */
+export const queryLangOf = (cell: string) => cell.slice(0, cell.indexOf('->') < 0 ? cell.length : cell.indexOf('->'));
+/** `de` of cell `en->de`. */
+export const candidateLangOf = (cell: string) => cell.slice(cell.indexOf('->') + 2);
 
 function splitId(id: string): [string, string] {
   const i = id.indexOf(':');
@@ -83,18 +85,23 @@ function reciprocalRank(x: number): number | null {
   return 1 / k === x ? k : null;
 }
 
-const numberToken = (x: number) => String(x);
+/** The token of a rank distance (≥ 0): its shortest round-trip decimal. */
+export const rankDistanceToken = (x: number) => String(x);
+/** The language of a multi or rank-distance cell: its key. */
+const identity = (l: string) => l;
 
 /** JavaScript's shortest round-trip form of a non-negative double (`0.25`, `1e-7`, `4000.5`) */
 const NON_NEGATIVE = /^(?:0|[1-9]\d*)(?:\.\d+)?(?:e[-+]?\d+)?$/;
 const RANK = /^[1-9]\d*$/;
 
-const parseAp = (t: string): number | null => {
+/** The AP of a token ({@link apToken}), or null when it is not one. */
+export const parseAp = (t: string): number | null => {
   if (RANK.test(t)) return 1 / Number(t);
   const x = NON_NEGATIVE.test(t) ? Number(t) : Number.NaN;
   return x <= 1 ? x : null;
 };
-const parseNonNegative = (t: string): number | null => (NON_NEGATIVE.test(t) && Number.isFinite(Number(t)) ? Number(t) : null);
+/** The rank distance of a token ({@link rankDistanceToken}), or null when it is not one. */
+export const parseRankDistance = (t: string): number | null => (NON_NEGATIVE.test(t) && Number.isFinite(Number(t)) ? Number(t) : null);
 
 /** Joins tokens, writing each run of missing values as `-` (one) or `-N`. */
 function joinTokens(tokens: readonly (string | null)[]): string {
@@ -180,6 +187,54 @@ export function idTables(ids: IdCollector): IdTables {
 }
 
 /**
+ * One cell's string: a token per id of `ids` (the list of the cell's query language `lang`), a gap for
+ * an id the cell lacks. Ids of `values` outside `lang:{ids}` are not written.
+ */
+export function packCell<V>(values: Readonly<Record<string, V>>, lang: string, ids: readonly string[], token: (v: V) => string): string {
+  return joinTokens(ids.map((qid) => (Object.hasOwn(values, `${lang}:${qid}`) ? token(values[`${lang}:${qid}`]!) : null)));
+}
+
+/**
+ * A cell's values, keyed `lang:{id}` in the order of `ids`.
+ * @param where the cell's field, for errors
+ * @throws PackedCellError when the tokens do not fit `ids` or `value` refuses one (returns null)
+ */
+export function unpackCell<V>(text: string, lang: string, ids: readonly string[], where: string, value: (t: string) => V | null): Record<string, V> {
+  const tokens = splitTokens(text, ids.length, where);
+  const out: Record<string, V> = {};
+  tokens.forEach((t, i) => {
+    if (t === null) return;
+    const v = value(t);
+    if (v === null) throw new PackedCellError(where, `value ${i} ("${t.slice(0, 20)}") is not valid here`);
+    out[`${lang}:${ids[i]}`] = v;
+  });
+  return out;
+}
+
+/**
+ * The token of a first-retrieved id in `cell`: its index in base 36 into the list of the cell's candidate
+ * language (`index`: id without the language → index token), or `@` + the whole id for one of another language.
+ */
+export function topIdToken(id: string, cell: string, index: ReadonlyMap<string, string> | undefined): string {
+  const [lang, rest] = splitId(id);
+  const i = lang === candidateLangOf(cell) ? index?.get(rest) : undefined;
+  return i ?? `@${id}`;
+}
+
+/** The first-retrieved id of a token of `cell`, `candidates` being the list of its candidate language; null when invalid. */
+export function parseTopId(t: string, cell: string, candidates: readonly string[] | undefined): string | null {
+  const lang = candidateLangOf(cell);
+  if (t.startsWith('@')) return t.length > 1 ? t.slice(1) : null;
+  const id = /^[0-9a-z]{1,8}$/.test(t) ? candidates?.[parseInt(t, 36)] : undefined;
+  return id === undefined ? null : `${lang}:${id}`;
+}
+
+/** Index tokens of candidate lists (`topIdToken`): language → id → base-36 index. */
+export function candidateIndex(lists: Readonly<Record<string, readonly string[]>>): Map<string, Map<string, string>> {
+  return new Map(Object.entries(lists).map(([lang, list]) => [lang, new Map(list.map((id, i) => [id, i.toString(36)]))]));
+}
+
+/**
  * Packs a result's per-query data against the notebook's id lists (which hold every id it uses).
  * @returns null when the result has no per-query data
  */
@@ -188,25 +243,21 @@ export function packEvaluationData(parts: PerQueryParts, ids: IdTables): PackedE
   // first-retrieved ids without APs (no writer makes them) stay unpacked, so the result reads back as it was
   if (!pq) return null;
   const lists = ids.queries[parts.dataset] ?? {};
-  const candidateIndex = new Map(Object.entries(ids.candidates[parts.dataset] ?? {}).map(([lang, list]) => [lang, new Map(list.map((id, i) => [id, i.toString(36)]))]));
+  const index = candidateIndex(ids.candidates[parts.dataset] ?? {});
   const pack = <V>(cells: Record<string, Record<string, V>>, langOf: (cell: string) => string, token: (v: V, cell: string) => string) =>
     Object.fromEntries(
       Object.entries(cells).map(([cell, values]) => {
         const lang = langOf(cell);
-        return [cell, joinTokens((lists[lang] ?? []).map((qid) => (Object.hasOwn(values, `${lang}:${qid}`) ? token(values[`${lang}:${qid}`]!, cell) : null)))];
+        return [cell, packCell(values, lang, lists[lang] ?? [], (v) => token(v, cell))];
       }),
     );
-  const topToken = (id: string, cell: string) => {
-    const [lang, rest] = splitId(id);
-    // (the evaluator's mono and cross pools hold the cell's candidate language only)
-    return lang === candidateLangOf(cell) ? candidateIndex.get(lang)!.get(rest)! : `@${id}`;
-  };
-  const identity = (l: string) => l;
+  // (the evaluator's mono and cross pools hold the cell's candidate language only)
+  const topToken = (id: string, cell: string) => topIdToken(id, cell, index.get(candidateLangOf(cell)));
   return {
     mono: pack(pq.mono, queryLangOf, apToken),
     cross: pack(pq.cross, queryLangOf, apToken),
     multi: pack(pq.multi, identity, apToken),
-    ...(pq.rank_distance ? { rank_distance: pack(pq.rank_distance, identity, numberToken) } : {}),
+    ...(pq.rank_distance ? { rank_distance: pack(pq.rank_distance, identity, rankDistanceToken) } : {}),
     ...(parts.top_retrieved ? { top_retrieved: { mono: pack(parts.top_retrieved.mono, queryLangOf, topToken), cross: pack(parts.top_retrieved.cross, queryLangOf, topToken) } } : {}),
   };
 }
@@ -222,31 +273,15 @@ export function unpackEvaluationData(packed: PackedEvaluationData, dataset: stri
     Object.fromEntries(
       Object.entries(cells).map(([cell, text]) => {
         const lang = langOf(cell);
-        const ids = lists[lang] ?? [];
-        const where = `${field}.${cell}`;
-        const tokens = splitTokens(text, ids.length, where);
-        const out: Record<string, V> = {};
-        tokens.forEach((t, i) => {
-          if (t === null) return;
-          const v = value(t, cell);
-          if (v === null) throw new PackedCellError(where, `value ${i} ("${t.slice(0, 20)}") is not valid here`);
-          out[`${lang}:${ids[i]}`] = v;
-        });
-        return [cell, out];
+        return [cell, unpackCell(text, lang, lists[lang] ?? [], `${field}.${cell}`, (t) => value(t, cell))];
       }),
     );
-  const identity = (l: string) => l;
-  const topId = (t: string, cell: string) => {
-    const lang = candidateLangOf(cell);
-    if (t.startsWith('@')) return t.length > 1 ? t.slice(1) : null;
-    const id = /^[0-9a-z]{1,8}$/.test(t) ? candidates[lang]?.[parseInt(t, 36)] : undefined;
-    return id === undefined ? null : `${lang}:${id}`;
-  };
+  const topId = (t: string, cell: string) => parseTopId(t, cell, candidates[candidateLangOf(cell)]);
   const perQuery: PerQuery = {
     mono: unpack(packed.mono, 'mono', queryLangOf, parseAp),
     cross: unpack(packed.cross, 'cross', queryLangOf, parseAp),
     multi: unpack(packed.multi, 'multi', identity, parseAp),
-    ...(packed.rank_distance ? { rank_distance: unpack(packed.rank_distance, 'rank_distance', identity, parseNonNegative) } : {}),
+    ...(packed.rank_distance ? { rank_distance: unpack(packed.rank_distance, 'rank_distance', identity, parseRankDistance) } : {}),
   };
   const top = packed.top_retrieved
     ? { top_retrieved: { mono: unpack(packed.top_retrieved.mono, 'top_retrieved.mono', queryLangOf, topId), cross: unpack(packed.top_retrieved.cross, 'top_retrieved.cross', queryLangOf, topId) } }

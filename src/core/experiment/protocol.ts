@@ -8,6 +8,7 @@ import { ERROR_CODES } from '../errors';
 import { DATASET_NAMES, LANGUAGES } from '../data/languages';
 import { SETTINGS } from '../metrics/resultSchema';
 import { RetrievalComparisonSchema } from './studyResults';
+import { EvaluationMessageSchema } from './evaluationMessage';
 
 export const BackendInitCommandSchema = z.object({
   type: z.literal('backend/init'),
@@ -310,8 +311,11 @@ export const TrainCheckpointEventSchema = z.object({
   /** checkpoints of this run removed from storage to make room (older ones), by key */
   removed: z.array(z.string()),
 });
-/** An evaluation (`notebook.ts` EvaluationSchema; validated on arrival). */
-export const TrainEvaluationEventSchema = z.object({ type: z.literal('train/evaluation'), runId: z.string(), evaluation: z.unknown() });
+/**
+ * An evaluation, validated by the worker: its summary (validated again on arrival) and its per-query data
+ * packed (`evaluationMessage.ts`; checked by its grammar as the page unpacks it, a few cells per task).
+ */
+export const TrainEvaluationEventSchema = z.object({ type: z.literal('train/evaluation'), runId: z.string(), evaluation: EvaluationMessageSchema });
 export const TrainPhaseEventSchema = z.object({ type: z.literal('train/phase'), runId: z.string(), phase: z.enum(['training', 'evaluating', 'saving']), detail: z.string() });
 export const TrainEndedEventSchema = z.object({
   type: z.literal('train/ended'),

@@ -20,7 +20,9 @@ export const SignificanceCacheEntrySchema = z.object({
 });
 export type SignificanceCacheEntry = z.infer<typeof SignificanceCacheEntrySchema>;
 
-export const SignificanceCacheSchema = z.record(z.string().regex(/^sig\d+-[0-9a-f]{16}$/, 'a significance key like "sig1-0123456789abcdef"'), SignificanceCacheEntrySchema);
+/** `significanceKey`'s form. */
+export const SignificanceKeySchema = z.string().regex(/^sig\d+-[0-9a-f]{16}$/, 'a significance key like "sig1-0123456789abcdef"');
+export const SignificanceCacheSchema = z.record(SignificanceKeySchema, SignificanceCacheEntrySchema);
 export type SignificanceCache = z.infer<typeof SignificanceCacheSchema>;
 
 /**

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { createDefaultNotebook, type Notebook, type RunRecord } from '../../core/experiment/notebook';
+import { createDefaultNotebook, validateNotebook, type Notebook, type RunRecord } from '../../core/experiment/notebook';
+import { fullResult } from '../../core/testing/fullResult.testutil';
 import { parseRunConfigJson } from '../../core/experiment/runConfig';
 import { DataFormatError } from '../../core/errors';
 import { TIE_BREAK } from '../../core/metrics/resultSchema';
@@ -113,6 +114,42 @@ describe('NotebookAutosave', () => {
     expect((await saver.write({ ...cached, runs: [{ ...cached.runs[0]!, logs: run('a', 2).logs }] })).written).toEqual(['run:a']);
     expect((await new NotebookAutosave(kv).read())!.significance).toEqual(significance);
     expect((await saver.write(nb)).deleted).toEqual(['significance']);
+  });
+
+  it('stores per-query data packed (strings, not ~300k object entries) and reads it back exactly (issue 20)', async () => {
+    const kv = new MemoryStore();
+    const result = fullResult({ seed: 1, questions: 300, languages: ['ar', 'de', 'en', 'zh'] });
+    const { per_query: _pq, top_retrieved: _top, ...summary } = result;
+    const evaluations: RunRecord['evaluations'] = [
+      { step: 5, kind: 'sampled', result: summary },
+      { step: 10, kind: 'full', result },
+    ];
+    const nb: Notebook = { ...createDefaultNotebook(), runs: [{ ...run('a', 1), evaluations }] };
+    await new NotebookAutosave(kv).write(nb);
+    const piece = kv.map.get('evals:a') as Record<string, unknown>[];
+    expect(piece[0]).toEqual(evaluations[0]);
+    expect(Object.keys(piece[1]!)).toEqual(['packed']);
+    expect(JSON.stringify(piece[1])).not.toContain('"ar:');
+    const back = (await new NotebookAutosave(kv).read())!;
+    expect(JSON.stringify(back.runs[0]!.evaluations)).toBe(JSON.stringify(validateNotebook('nb', nb).runs[0]!.evaluations));
+  });
+
+  it('reads evaluations autosaved as objects (before they were packed)', async () => {
+    const kv = new MemoryStore();
+    const result = fullResult({ seed: 2, questions: 20, languages: ['de', 'en'] });
+    const nb: Notebook = { ...createDefaultNotebook(), runs: [{ ...run('a', 1), evaluations: [{ step: 10, kind: 'full', result }] }] };
+    await new NotebookAutosave(kv).write(nb);
+    kv.map.set('evals:a', structuredClone(nb.runs[0]!.evaluations));
+    expect((await new NotebookAutosave(kv).read())!.runs[0]!.evaluations).toEqual(nb.runs[0]!.evaluations);
+  });
+
+  it('names the packed cell of an autosaved evaluation that does not fit its grammar', async () => {
+    const kv = new MemoryStore();
+    const nb: Notebook = { ...createDefaultNotebook(), runs: [{ ...run('a', 1), evaluations: [{ step: 10, kind: 'full', result: fullResult({ seed: 3, questions: 20, languages: ['de', 'en'] }) }] }] };
+    await new NotebookAutosave(kv).write(nb);
+    const piece = kv.map.get('evals:a') as { packed: { perQuery: { cells: { multi: Record<string, string> } } } }[];
+    piece[0]!.packed.perQuery.cells.multi.de = '0.5';
+    await expect(new NotebookAutosave(kv).read()).rejects.toThrow('runs[0].evaluations[0].packed.perQuery.cells.multi.de: 1 values for 20 queries');
   });
 });
 

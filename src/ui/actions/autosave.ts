@@ -5,12 +5,21 @@
  *   `study`         the notebook's study (absent when it has none; written only when it changes)
  *   `significance`  its cached significance tests (likewise)
  *   `run:<id>`      a run record without its evaluations (logs grow every step)
- *   `evals:<id>`    its evaluations (large: per-query APs), rewritten only when they change
+ *   `evals:<id>`    its evaluations (large: per-query APs), rewritten only when they change; those with
+ *                   per-query data as `{ packed: EvaluationMessage }` (`evaluationMessage.ts`), since
+ *                   IndexedDB clones what it stores in the calling task: a full XQuAD-R evaluation as
+ *                   objects blocked the page for 0.5 s, packed it takes milliseconds (issue 20). Pieces
+ *                   written before hold the evaluations as they are, and are read as before.
  * A piece is written when its object is not the one written last time (the store replaces objects, never
  * mutates them). Write failures (quota) are reported in the store, never swallowed.
  */
 import { createStore, delMany, getMany, setMany, type UseStore } from 'idb-keyval';
-import { validateNotebook, type Notebook } from '../../core/experiment/notebook';
+import { formatFieldPath, validateNotebook, type Evaluation, type Notebook } from '../../core/experiment/notebook';
+import { evaluationSteps, EvaluationMessageSchema, type EvaluationMessage } from '../../core/experiment/evaluationMessage';
+import { PackedCellError } from '../../core/experiment/packedEvaluations';
+import { runSteps, type PerQueryTransfer } from '../../core/experiment/perQueryTransfer';
+import { DataFormatError } from '../../core/errors';
+import { packedPerQuery, rememberPackedPerQuery } from './packedPerQuery';
 import { useAppStore, type AppState } from '../store/store';
 import type { AutosaveStatus } from '../store/persistenceSlice';
 import { selectNotebook } from '../store/selectors';
@@ -68,7 +77,7 @@ export class NotebookAutosave {
         const { evaluations: _evaluations, ...rest } = run;
         entries.push([runKey, rest]);
       }
-      if (this.written.get(evalKey) !== run.evaluations) entries.push([evalKey, run.evaluations]);
+      if (this.written.get(evalKey) !== run.evaluations) entries.push([evalKey, await evaluationsPiece(run.evaluations)]);
     }
     if (nb.study) {
       live.add('study');
@@ -102,7 +111,8 @@ export class NotebookAutosave {
     if (!meta) return null;
     const runIds = Array.isArray(meta.runIds) ? meta.runIds : [];
     const pieces = await this.kv.getMany([...runIds.flatMap((id) => [`run:${id}`, `evals:${id}`]), 'study', 'significance']);
-    const runs = runIds.map((_, i) => ({ ...(pieces[2 * i] as object), evaluations: pieces[2 * i + 1] }));
+    const packedForms = new Map<string, PerQueryTransfer>();
+    const runs = runIds.map((_, i) => ({ ...(pieces[2 * i] as object), evaluations: readEvaluationsPiece(pieces[2 * i + 1], i, packedForms) }));
     const study = pieces[2 * runIds.length];
     const significance = pieces[2 * runIds.length + 1];
     const { runIds: _ids, ...rest } = meta;
@@ -111,12 +121,63 @@ export class NotebookAutosave {
     this.written.set('meta', [notebook.title, notebook.cells, notebook.data, notebook.model, notebook.figures, notebook.runs.map((r) => r.id).join('\n')]);
     if (notebook.study) this.written.set('study', notebook.study);
     if (notebook.significance) this.written.set('significance', notebook.significance);
-    for (const run of notebook.runs) {
+    notebook.runs.forEach((run, i) => {
       this.written.set(`run:${run.id}`, run);
       this.written.set(`evals:${run.id}`, run.evaluations);
-    }
+      // the packed forms just read are those of the validated results (same values, same order)
+      run.evaluations.forEach((e, j) => {
+        const transfer = packedForms.get(`${i}.${j}`);
+        if (transfer) rememberPackedPerQuery(e.result, transfer);
+      });
+    });
     return notebook;
   }
+}
+
+/** A run's evaluations as the `evals:<id>` piece holds them: those with per-query data packed. */
+type StoredEvaluationEntry = Evaluation | { packed: EvaluationMessage };
+
+async function evaluationsPiece(evaluations: readonly Evaluation[]): Promise<StoredEvaluationEntry[]> {
+  const out: StoredEvaluationEntry[] = [];
+  for (const e of evaluations) {
+    let perQuery: PerQueryTransfer | null = null;
+    try {
+      perQuery = await packedPerQuery(e.result);
+    } catch (err) {
+      // (per-query data that cannot be packed exactly is stored as it is)
+      if (!(err instanceof PackedCellError)) throw err;
+    }
+    if (!perQuery) {
+      out.push(e);
+      continue;
+    }
+    const { per_query: _pq, top_retrieved: _top, ...summary } = e.result;
+    out.push({ packed: { step: e.step, kind: e.kind, result: summary, perQuery } });
+  }
+  return out;
+}
+
+/**
+ * The evaluations of run `i`'s `evals:<id>` piece, unpacked (validated with the notebook afterwards).
+ * @param packedForms receives the packed form of evaluation j under `i.j`
+ * @throws DataFormatError naming {@link AUTOSAVE_SOURCE} and the packed field that does not fit
+ */
+function readEvaluationsPiece(piece: unknown, i: number, packedForms: Map<string, PerQueryTransfer>): unknown {
+  if (!Array.isArray(piece)) return piece;
+  return piece.map((entry: unknown, j) => {
+    if (typeof entry !== 'object' || entry === null || !('packed' in entry)) return entry;
+    const path = ['runs', i, 'evaluations', j];
+    const parsed = EvaluationMessageSchema.safeParse(entry.packed);
+    if (!parsed.success) throw new DataFormatError(AUTOSAVE_SOURCE, formatFieldPath([...path, 'packed', ...parsed.error.issues[0]!.path]), parsed.error.issues[0]!.message);
+    try {
+      const evaluation = runSteps(evaluationSteps(parsed.data));
+      if (parsed.data.perQuery) packedForms.set(`${i}.${j}`, parsed.data.perQuery);
+      return evaluation;
+    } catch (err) {
+      if (err instanceof PackedCellError) throw new DataFormatError(AUTOSAVE_SOURCE, `${formatFieldPath(path)}.packed.perQuery.cells.${err.field}`, err.message);
+      throw err;
+    }
+  });
 }
 
 /** The toolbar's words for the autosave status. */

@@ -1,19 +1,20 @@
 /**
  * Paired significance tests for the figures: looked up in the notebook's significance cache by a hash of
- * their inputs, else computed in the stats worker (never the compute worker, so tests and checkpoint
- * imports do not wait for each other), with progress in the store; the result goes into the cache, which
- * is saved with the notebook.
+ * their inputs, else computed; both the hash and the tests run in the stats worker (never the compute
+ * worker, so tests and checkpoint imports do not wait for each other), which the results are posted to
+ * packed. Progress is kept in the store; the result goes into the cache, which is saved with the notebook.
  */
-import type { Evaluation, RunRecord } from '../../core/experiment/notebook';
+import type { Evaluation } from '../../core/experiment/notebook';
+import type { ComparedResult } from '../../core/experiment/comparedResult';
+import type { RetrievalResult } from '../../core/metrics/resultSchema';
 import { cacheSignificance, hasSignificanceFor } from '../../core/experiment/significanceCache';
 import { COMPARISON_SETTINGS } from '../../core/metrics/compareRetrieval';
-import type { RetrievalResult } from '../../core/metrics/resultSchema';
-import { significanceKey } from '../../core/metrics/significanceKey';
+import { yieldToEventLoop } from '../../core/train/yieldToEventLoop';
 import { CancelledError } from '../../core/errors';
 import { useAppStore } from '../store/store';
 import type { ComparisonStatus } from '../store/figuresSlice';
-import { comparisonKey } from '../store/selectors';
 import { StatsWorkerClient } from '../workers/statsWorkerClient';
+import { comparedResultOf } from './packedPerQuery';
 
 let client: StatsWorkerClient | null = null;
 
@@ -40,39 +41,46 @@ export interface ShowComparison {
   figure: string;
   /** the figure's place on the page: a newer request from the same slot cancels this one */
   slot: string;
-  /** both results with per-query APs, or why they cannot be tested; called after the render that asked */
-  load: () => { a: RetrievalResult; b: RetrievalResult } | string;
+  /** both results, packed for the stats worker, or why they cannot be tested; called after the render that asked */
+  load: () => Promise<{ a: ComparedResult; b: ComparedResult } | string>;
   /** only show cached tests, never compute (a figure that already shows stored tests) */
   cacheOnly?: boolean;
 }
 
+/** Requests whose inputs are being packed or keyed (`figure|cacheOnly`): asked again meanwhile, they are not started twice. */
+const lookingUp = new Set<string>();
+
 /**
  * Shows the tests of `load().a` against `load().b` under `figure`, unless it already has a status: from the
  * cache when it holds these exact inputs and settings, else (unless `cacheOnly`) computed in the stats
- * worker. A superseded request leaves no status behind, so the figure asks again when it is shown again.
+ * worker. The cache key is computed in the stats worker too (issue 20: hashing a full evaluation's
+ * per-query values took the page ~0.3 s). A superseded request leaves no status behind, so the figure
+ * asks again when it is shown again.
  */
 export function showComparison({ figure, slot, load, cacheOnly = false }: ShowComparison): void {
   const state = useAppStore.getState();
-  if (state.comparisons[figure]) return;
+  const lookup = `${figure}|${cacheOnly}`;
+  if (state.comparisons[figure] || lookingUp.has(lookup)) return;
   if (cacheOnly && !hasSignificanceFor(state.significance, figure)) return;
   // A figure with stored tests is looked up first: "running" only shows once a computation starts, so a
   // reload that finds its tests in the notebook does not flash a progress line.
   const stored = hasSignificanceFor(state.significance, figure);
   if (!cacheOnly && !stored) setStatus(figure, { state: 'running' });
-  // Unpacking and hashing ~100k per-query values is a task of its own, after the render that asked.
-  setTimeout(() => {
-    let loaded: ReturnType<ShowComparison['load']>;
-    try {
-      loaded = load();
-    } catch (err) {
-      loaded = messageOf(err);
-    }
+  const fail = (err: unknown) => {
+    if (cacheOnly) return;
+    setStatus(figure, err instanceof CancelledError ? undefined : { state: 'failed', message: messageOf(err) });
+  };
+  lookingUp.add(lookup);
+  void (async () => {
+    // packing a result not packed yet (a few cells per task) starts after the render that asked
+    await yieldToEventLoop();
+    const loaded = await load();
     if (typeof loaded === 'string') {
       if (!cacheOnly) setStatus(figure, { state: 'failed', message: loaded });
       return;
     }
-    const { a, b } = loaded;
-    const key = significanceKey(a, b, COMPARISON_SETTINGS);
+    const inputs = { ...loaded, settings: COMPARISON_SETTINGS };
+    const key = await statsClient().key(inputs);
     const hit = useAppStore.getState().significance[key];
     if (hit) {
       setStatus(figure, { state: 'done', comparison: hit.comparison, cached: true });
@@ -84,9 +92,7 @@ export function showComparison({ figure, slot, load, cacheOnly = false }: ShowCo
       .compare({
         slot,
         key,
-        a,
-        b,
-        settings: COMPARISON_SETTINGS,
+        ...inputs,
         onProgress: (done, total) => {
           if (useAppStore.getState().comparisons[figure]?.state === 'running') setStatus(figure, { state: 'running', done, total });
         },
@@ -97,18 +103,23 @@ export function showComparison({ figure, slot, load, cacheOnly = false }: ShowCo
           significance: cacheSignificance(s.significance, key, { figure, ...COMPARISON_SETTINGS, comparison }),
         })),
       )
-      .catch((err: unknown) => setStatus(figure, err instanceof CancelledError ? undefined : { state: 'failed', message: messageOf(err) }));
-  }, 0);
+      .catch(fail);
+  })()
+    .catch(fail)
+    .finally(() => lookingUp.delete(lookup));
 }
 
-/** Starts the comparison of `a` against `b` for the Results cell unless it is shown or running. Both need per-query APs. */
-export function requestComparison(a: RunRecord, ea: Evaluation, b: RunRecord, eb: Evaluation): void {
+/**
+ * Starts the comparison of `ea` against `eb` for the Results cell unless it is shown or running. Both need per-query APs.
+ * @param figure `comparisonKey` of the two runs' evaluations
+ */
+export function requestComparison(figure: string, ea: Evaluation, eb: Evaluation): void {
   showComparison({
-    figure: comparisonKey(a, ea, b, eb),
+    figure,
     slot: RESULTS_DIFFERENCE_SLOT,
-    load: () =>
+    load: async () =>
       ea.result.per_query && eb.result.per_query
-        ? { a: ea.result as RetrievalResult, b: eb.result as RetrievalResult }
+        ? { a: await comparedResultOf(ea.result as RetrievalResult), b: await comparedResultOf(eb.result as RetrievalResult) }
         : 'significance needs per-query APs, and one of these evaluations holds none (a notebook keeps them for the latest full evaluation of each run; the example study keeps them for its seed means, in the study cell)',
   });
 }

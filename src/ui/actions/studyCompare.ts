@@ -2,8 +2,7 @@
  * Paired tests between two arms' seed means of the notebook's study (the study cell's difference heatmaps),
  * run in the stats worker and cached in the notebook like the runs' comparisons (`compare.ts`).
  */
-import { armMeanResult, type StudyArm } from '../../core/experiment/studyResults';
-import type { RetrievalResult } from '../../core/metrics/resultSchema';
+import type { StudyArm } from '../../core/experiment/studyResults';
 import { showComparison } from './compare';
 
 export function studyComparisonKey(direction: string, a: string, b: string): string {
@@ -21,10 +20,10 @@ export function requestStudyComparison(direction: string, a: StudyArm, b: StudyA
     figure: studyComparisonKey(direction, a.arm, b.arm),
     slot: `study-difference:${a.arm}|${b.arm}`,
     ...options,
-    // both arms hold packed per-query APs (checked first), so their seed means come back with them
-    load: () =>
+    // both arms hold packed per-query APs (checked first): the stats worker unpacks their seed means
+    load: async () =>
       !a.mean.per_query_packed || !b.mean.per_query_packed
         ? `the study stores no per-query APs for ${a.mean.per_query_packed ? b.label : a.label}`
-        : { a: armMeanResult(a) as RetrievalResult, b: armMeanResult(b) as RetrievalResult },
+        : { a: { form: 'study', result: { ...a.mean, per_query_packed: a.mean.per_query_packed } }, b: { form: 'study', result: { ...b.mean, per_query_packed: b.mean.per_query_packed } } },
   });
 }

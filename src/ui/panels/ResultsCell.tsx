@@ -1,11 +1,10 @@
-import { useEffect, useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { Evaluation, RunRecord } from '../../core/experiment/notebook';
-import { cellTestLine, differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, perLanguageTable, resultsTable, type ComparisonLike, type NamedResult } from '../../core/figures/resultFigures';
-import { runLabels } from '../../core/figures/runLabels';
+import { cellTestLine, differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, perLanguageTable, resultsTable, type ComparisonLike } from '../../core/figures/resultFigures';
 import { figureFileName } from '../../core/figures/fileName';
 import { evaluationNote } from '../../core/train/sampledEvaluation';
 import { useAppStore } from '../store/store';
-import { comparisonKey, latestEvaluation, selectBaselineRun, selectHeatmapRun, selectVisibleRuns } from '../store/selectors';
+import { comparisonKey, latestEvaluation, resultRows, sameResultRows, selectBaselineRun, selectHeatmapRun, selectVisibleRuns } from '../store/selectors';
 import { inspectCell, loadDrilldownTexts, setFigureSettings } from '../actions/figures';
 import type { Lang } from '../../core/data/languages';
 import { requestComparison } from '../actions/compare';
@@ -85,7 +84,18 @@ function Drilldown({ run, evalA, baseline, evalB, comparison, level }: { run: Ru
   );
 }
 
-/** Results: the mAP heatmap, the difference heatmap with significance, tables and the drill-down. */
+/** `value`, or the value of the last render when `same` finds them equal (a memo's input that is rebuilt on every render). */
+function useStable<T>(value: T, same: (a: T, b: T) => boolean): T {
+  const kept = useRef(value);
+  if (kept.current !== value && !same(kept.current, value)) kept.current = value;
+  return kept.current;
+}
+
+/**
+ * Results: the mAP heatmap, the difference heatmap with significance, tables and the drill-down. Its
+ * figures are memos of the evaluations they show and the runs' names, never of the run records: those
+ * are replaced on every flush of step logs (twice a second while training).
+ */
 export function ResultsCell() {
   const runs = useAppStore((s) => s.runs);
   const figures = useAppStore((s) => s.figures);
@@ -94,33 +104,29 @@ export function ResultsCell() {
   const visible = useAppStore(useShallow(selectVisibleRuns));
   const evalA = run ? latestEvaluation(run) : null;
   const evalB = baseline ? latestEvaluation(baseline) : null;
+  const runName = run?.name ?? null;
+  const baselineName = baseline?.name ?? null;
   const key = run && evalA && baseline && evalB ? comparisonKey(run, evalA, baseline, evalB) : null;
   const comparison = useAppStore((s) => (key ? s.comparisons[key] : undefined));
 
   useEffect(() => {
-    if (run && evalA && baseline && evalB && evalA.kind === 'full' && evalB.kind === 'full') requestComparison(run, evalA, baseline, evalB);
-  }, [run, evalA, baseline, evalB]);
+    if (key && evalA?.kind === 'full' && evalB?.kind === 'full') requestComparison(key, evalA, evalB);
+  }, [key, evalA, evalB]);
 
   const mapSpec = useMemo(
-    () => (run && evalA ? mapHeatmapSpec(evalA.result, { title: `${run.name} — ${DATASET_LABELS[evalA.result.dataset]} mAP`, showMeans: figures.showMeans, showValues: figures.showValues, idPrefix: 'map', note: evaluationNote(evalA), colorRange: figures.colorRange }) : null),
-    [run, evalA, figures.showMeans, figures.showValues, figures.colorRange],
+    () => (runName !== null && evalA ? mapHeatmapSpec(evalA.result, { title: `${runName} — ${DATASET_LABELS[evalA.result.dataset]} mAP`, showMeans: figures.showMeans, showValues: figures.showValues, idPrefix: 'map', note: evaluationNote(evalA), colorRange: figures.colorRange }) : null),
+    [runName, evalA, figures.showMeans, figures.showValues, figures.colorRange],
   );
   const cmp = comparison?.state === 'done' ? comparison.comparison : null;
   const diff = useMemo(() => {
-    if (!run || !evalA || !baseline || !evalB) return null;
+    if (runName === null || !evalA || baselineName === null || !evalB) return null;
     try {
-      return { error: null, spec: differenceHeatmapSpec(evalA.result, evalB.result, cmp, { title: `${run.name} − ${baseline.name}`, showMeans: figures.showMeans, showValues: figures.showValues, level: figures.significanceLevel, idPrefix: 'diff', colorRange: figures.colorRange }) };
+      return { error: null, spec: differenceHeatmapSpec(evalA.result, evalB.result, cmp, { title: `${runName} − ${baselineName}`, showMeans: figures.showMeans, showValues: figures.showValues, level: figures.significanceLevel, idPrefix: 'diff', colorRange: figures.colorRange }) };
     } catch (err) {
       return { spec: null, error: err instanceof Error ? err.message : String(err) };
     }
-  }, [run, evalA, baseline, evalB, cmp, figures.showMeans, figures.showValues, figures.significanceLevel, figures.colorRange]);
-  const named: NamedResult[] = useMemo(
-    () => visible.flatMap((r) => {
-      const e = latestEvaluation(r);
-      return e ? [{ name: r.name, ...runLabels(r, e.step), result: e.result }] : [];
-    }),
-    [visible],
-  );
+  }, [runName, evalA, baselineName, evalB, cmp, figures.showMeans, figures.showValues, figures.significanceLevel, figures.colorRange]);
+  const named = useStable(resultRows(visible), sameResultRows);
   const table = useMemo(() => resultsTable(named, 'Mean mAP (macro over cells), R@1 / R@10 and rank distance per run'), [named]);
   const langTable = useMemo(() => perLanguageTable(named, 'Multilingual mAP and rank distance per query language (multilingual pool; rank distance: lower = less language bias)'), [named]);
   // file names say what the table or figure shows: the runs and the evaluation dataset

@@ -4,6 +4,8 @@
  */
 import { NOTEBOOK_SCHEMA_VERSION, type Evaluation, type Notebook, type RunRecord } from '../../core/experiment/notebook';
 import type { AppState } from './store';
+import type { NamedResult } from '../../core/figures/resultFigures';
+import { runLabels } from '../../core/figures/runLabels';
 
 /** The saved part of the state, as the `.xlir.json` notebook. */
 export function selectNotebook(s: Pick<AppState, 'title' | 'cells' | 'data' | 'model' | 'runs' | 'figures' | 'study' | 'significance'>): Notebook {
@@ -51,8 +53,28 @@ export function latestEvaluation(run: RunRecord): Evaluation | null {
   return full ?? any;
 }
 
+/**
+ * The results tables' rows: each visible run with an evaluation, its labels and the evaluation its
+ * figures show. Compare with {@link sameResultRows}: the rows are rebuilt on every store update, but
+ * equal while only the runs' logs grow.
+ */
+export function resultRows(runs: readonly RunRecord[]): NamedResult[] {
+  return runs.flatMap((r) => {
+    const e = latestEvaluation(r);
+    return e ? [{ name: r.name, ...runLabels(r, e.step), result: e.result }] : [];
+  });
+}
+
+/** Whether two {@link resultRows} show the same: same labels, and the very same result objects. */
+export function sameResultRows(a: readonly NamedResult[], b: readonly NamedResult[]): boolean {
+  return a.length === b.length && a.every((x, i) => {
+    const y = b[i]!;
+    return x.name === y.name && x.model === y.model && x.strategy === y.strategy && x.step === y.step && x.result === y.result;
+  });
+}
+
 /** Identifies a comparison of two runs' evaluations (which evaluation: its step and kind). */
-export function comparisonKey(a: RunRecord, ea: Evaluation, b: RunRecord, eb: Evaluation): string {
+export function comparisonKey(a: Pick<RunRecord, 'id'>, ea: Evaluation, b: Pick<RunRecord, 'id'>, eb: Evaluation): string {
   return `${a.id}@${ea.kind}${ea.step}|${b.id}@${eb.kind}${eb.step}`;
 }
 

@@ -1,10 +1,12 @@
 /**
  * Page-side handle on the stats worker (`workers/stats.worker.ts`): queues significance requests one at a
  * time, reports their progress, and cancels a figure's superseded request (see `statsQueue.ts`; a running
- * one by terminating the worker, which is started again, lazily, for the next). Kept out of the store
- * (workers are not serialisable state).
+ * one by terminating the worker, which is started again, lazily, for the next). Cache keys are computed
+ * by a second instance of the worker, in order, so that a lookup never waits behind a running test. Kept
+ * out of the store (workers are not serialisable state).
  */
 import { StatsEventSchema, type StatsCommand } from '../../core/experiment/statsProtocol';
+import type { ComparedResult } from '../../core/experiment/comparedResult';
 import type { ResultsComparison } from '../../core/experiment/protocol';
 import { CancelledError, deserializeError } from '../../core/errors';
 import type { SignificanceSettings } from '../../core/metrics/significanceKey';
@@ -18,14 +20,18 @@ export interface StatsWorkerLike {
   terminate(): void;
 }
 
-export interface StatsRequest {
+/** Two results (packed on the page, unpacked in the worker) and the tests' settings. */
+export interface StatsInputs {
+  a: ComparedResult;
+  b: ComparedResult;
+  settings: SignificanceSettings;
+}
+
+export interface StatsRequest extends StatsInputs {
   /** the figure asking: a newer request for the same slot cancels this one */
   slot: string;
-  /** `significanceKey` of the inputs */
+  /** `significanceKey` of the inputs ({@link StatsWorkerClient.key}) */
   key: string;
-  a: unknown;
-  b: unknown;
-  settings: SignificanceSettings;
   /** tests done of their total, as they finish */
   onProgress?: (done: number, total: number) => void;
 }
@@ -38,8 +44,16 @@ interface Waiter {
 
 const spawnStatsWorker = (): StatsWorkerLike => new Worker(new URL('../../../workers/stats.worker.ts', import.meta.url), { type: 'module' });
 
+interface KeyWaiter {
+  resolve: (key: string) => void;
+  reject: (err: Error) => void;
+}
+
 export class StatsWorkerClient {
   private worker: StatsWorkerLike | null = null;
+  /** the instance that computes cache keys, and the requests it has not answered yet */
+  private keyWorker: StatsWorkerLike | null = null;
+  private readonly keyWaiters = new Map<string, KeyWaiter>();
   private queue: StatsQueue = EMPTY_STATS_QUEUE;
   /** per job: its command (posted when it starts) and everyone waiting for it */
   private readonly jobs = new Map<string, { command: StatsCommand; waiters: Waiter[] }>();
@@ -66,11 +80,56 @@ export class StatsWorkerClient {
     });
   }
 
-  /** Cancels every request and stops the worker. */
+  /**
+   * The cache key (`significanceKey`) of the inputs, computed in the worker: hashing a full evaluation's
+   * per-query values took the page ~0.3 s.
+   */
+  key({ a, b, settings }: StatsInputs): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const requestId = `k${this.nextId++}`;
+      this.keyWaiters.set(requestId, { resolve, reject });
+      this.ensureKeyWorker().postMessage({ type: 'stats/key', requestId, a, b, ...settings });
+    });
+  }
+
+  /** Cancels every request and stops the workers. */
   terminate(): void {
     const all = cancelAllStatsJobs(this.queue);
     this.queue = all.queue;
     this.cancel(all.cancelled, true, 'the stats worker was stopped');
+    this.stopKeyWorker(new CancelledError('the stats worker was stopped'));
+  }
+
+  private ensureKeyWorker(): StatsWorkerLike {
+    if (this.keyWorker) return this.keyWorker;
+    const worker = this.spawn();
+    worker.onmessage = (msg) => {
+      if (this.keyWorker !== worker) return;
+      const parsed = StatsEventSchema.safeParse(msg.data);
+      if (!parsed.success) {
+        this.stopKeyWorker(new Error(`invalid message from the stats worker: ${parsed.error.message}`));
+        return;
+      }
+      const event = parsed.data;
+      const waiter = event.requestId === undefined ? undefined : this.keyWaiters.get(event.requestId);
+      if (!waiter) return;
+      this.keyWaiters.delete(event.requestId!);
+      if (event.type === 'stats/keyed') waiter.resolve(event.key);
+      else if (event.type === 'error') waiter.reject(deserializeError(event.error));
+    };
+    worker.onerror = (ev) => {
+      if (this.keyWorker === worker) this.stopKeyWorker(new Error(`stats worker crashed: ${ev.message || 'unknown error'}`));
+    };
+    this.keyWorker = worker;
+    return worker;
+  }
+
+  /** Ends the key instance (a fresh one starts for the next key) and fails the keys it owed. */
+  private stopKeyWorker(err: Error): void {
+    this.keyWorker?.terminate();
+    this.keyWorker = null;
+    for (const w of this.keyWaiters.values()) w.reject(err);
+    this.keyWaiters.clear();
   }
 
   private cancel(jobs: StatsJob[], terminate: boolean, why: string): void {
@@ -119,11 +178,20 @@ export class StatsWorkerClient {
     const id = event.requestId ?? this.queue.running?.id;
     const job = id === undefined ? undefined : this.jobs.get(id);
     if (!job || id !== this.queue.running?.id) return;
-    if (event.type === 'stats/progress') {
-      for (const w of job.waiters) w.onProgress?.(event.done, event.total);
-      return;
+    switch (event.type) {
+      case 'stats/progress':
+        for (const w of job.waiters) w.onProgress?.(event.done, event.total);
+        return;
+      case 'stats/compared':
+        this.settleRunning((w) => w.resolve(event.comparison));
+        return;
+      case 'error':
+        this.settleRunning((w) => w.reject(deserializeError(event.error)));
+        return;
+      case 'stats/keyed':
+        // (keys come from the other instance)
+        return;
     }
-    this.settleRunning(event.type === 'error' ? (w) => w.reject(deserializeError(event.error)) : (w) => w.resolve(event.comparison));
   }
 
   /** Answers the running job's waiters, forgets it, and starts the next. */
