@@ -1,30 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Lang } from '../data/languages';
 import type { RetrievalDataset } from '../data/types';
 import { CancelledError } from '../errors';
 import { evaluateRetrieval, type RetrievalEmbeddings } from './evaluateRetrieval';
-import { handDataset, type HandLanguage } from './handDataset';
 import { SETTINGS } from './resultSchema';
 import { createRng } from './rng';
 import { createLoopScorer } from './scorer';
 import { relevantInCell, trecCells, type RunDepth } from './trecExport';
 import { estimateTrecBytes, lastRelevantRanks, trecFileChunks, trecRunFiles, type TrecFileChunk, type TrecStreamOptions } from './trecRuns';
-
-/** Three languages of 160 sentences and ~96 questions each, coarse embeddings (many ties), pools above 100. */
-function coarseCase(seed: number): { dataset: RetrievalDataset; embeddings: RetrievalEmbeddings } {
-  const rng = createRng(seed);
-  const spec: Partial<Record<Lang, HandLanguage>> = {};
-  for (const lang of ['de', 'en', 'es'] as Lang[]) {
-    spec[lang] = {
-      sentences: Array.from({ length: 160 }, (_, i) => `${lang}${i}`),
-      questions: Array.from({ length: 120 }, (_, i) => [`q${i}`, rng.int(160)] as [string, number]).filter(() => rng.int(5) > 0),
-    };
-  }
-  const dataset = handDataset('mlqa-r', spec);
-  const dim = 6;
-  const coarse = (n: number) => Float32Array.from({ length: n * dim }, () => rng.int(3) - 1);
-  return { dataset, embeddings: { queries: coarse(dataset.queries.length), candidates: coarse(dataset.candidates.length), dim } };
-}
+import { coarseCase } from './trecCases.testutil';
 
 /** Like {@link coarseCase} but with float embeddings: scores print as real models' do (17 digits). */
 function floatCase(seed: number): { dataset: RetrievalDataset; embeddings: RetrievalEmbeddings } {

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { Lang } from '../data/languages';
 import type { RetrievalDataset } from '../data/types';
 import { ConfigError } from '../errors';
 import { evaluateRetrieval, type RetrievalEmbeddings } from './evaluateRetrieval';
-import { handDataset, type HandLanguage } from './handDataset';
+import { handDataset } from './handDataset';
 import { SETTINGS } from './resultSchema';
-import { createRng } from './rng';
 import { createLoopScorer } from './scorer';
 import { evaluateTrec, parseQrels, parseRun } from './trec';
 import { qrelsText, trecCells } from './trecExport';
 import { trecRunFiles, writeTrecRuns, type TrecRunFile } from './trecRuns';
+import { coarseCase } from './trecCases.testutil';
 
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
@@ -23,26 +22,6 @@ const HAND_EMB: RetrievalEmbeddings = {
   candidates: Float32Array.from([2, 0, 0, 2, 1, 0, 0, 1, 1, 1]),
   dim: 2,
 };
-
-/**
- * Three languages of 160 sentences and 120 questions each, coarse embeddings (components in {−1, 0, 1})
- * so scores tie often; pools of 160 and 480 exceed the 100-line floor, so `exact` really cuts the rankings.
- */
-function coarseCase(seed: number): { dataset: RetrievalDataset; embeddings: RetrievalEmbeddings } {
-  const rng = createRng(seed);
-  const spec: Partial<Record<Lang, HandLanguage>> = {};
-  for (const lang of ['de', 'en', 'es'] as Lang[]) {
-    spec[lang] = {
-      sentences: Array.from({ length: 160 }, (_, i) => `${lang}${i}`),
-      // some questions lack a language, like MLQA-R
-      questions: Array.from({ length: 120 }, (_, i) => [`q${i}`, rng.int(160)] as [string, number]).filter(() => rng.int(5) > 0),
-    };
-  }
-  const dataset = handDataset('mlqa-r', spec);
-  const dim = 6;
-  const coarse = (n: number) => Float32Array.from({ length: n * dim }, () => rng.int(3) - 1);
-  return { dataset, embeddings: { queries: coarse(dataset.queries.length), candidates: coarse(dataset.candidates.length), dim } };
-}
 
 /** Re-scores every file with the project's trec_eval and checks each cell mAP against evaluateRetrieval. */
 async function expectSameMap(dataset: RetrievalDataset, embeddings: RetrievalEmbeddings, files: TrecRunFile[]): Promise<number> {

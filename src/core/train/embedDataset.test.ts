@@ -5,20 +5,11 @@ import { initBackend } from '../model/backend';
 import { BagOfTokensEncoder } from './bagOfTokensEncoder.testing';
 import { embedDataset } from './embedDataset';
 import { makeToyDataset } from './toyDataset.testing';
+import { requestStopAsMessage } from '../testing/stopMessage.testutil';
 
 beforeAll(async () => {
   await initBackend('cpu');
 });
-
-/** Sets `stop` the way a worker receives a stop command: as a message task, queued now (not a microtask). */
-function requestStopAsMessage(stop: () => void): void {
-  const channel = new MessageChannel();
-  channel.port1.onmessage = () => {
-    channel.port1.close();
-    stop();
-  };
-  channel.port2.postMessage('train/stop');
-}
 
 const dataset = await makeToyDataset({ languages: ['de', 'en'], paragraphs: 12, seed: 4 });
 

@@ -11,6 +11,7 @@ import { embedDataset } from './embedDataset';
 import { makeToyDataset } from './toyDataset.testing';
 import { parseManifest, type TrainingCheckpoint } from './trainingCheckpoint';
 import { runTraining, TrainingDivergedError, type TrainDeps } from './trainLoop';
+import { requestStopAsMessage } from '../testing/stopMessage.testutil';
 
 const LANGS: Lang[] = ['de', 'en', 'es', 'zh'];
 const dataset = await makeToyDataset({ languages: LANGS, paragraphs: 40, seed: 2 });
@@ -38,16 +39,6 @@ function makeConfig(overrides: Partial<RunConfigInput> = {}): RunConfig {
     },
     'test config',
   );
-}
-
-/** Sets `stop` the way a worker receives a stop command: as a message task, queued now (not a microtask). */
-function requestStopAsMessage(stop: () => void): void {
-  const channel = new MessageChannel();
-  channel.port1.onmessage = () => {
-    channel.port1.close();
-    stop();
-  };
-  channel.port2.postMessage('train/stop');
 }
 
 let clock = 0;
