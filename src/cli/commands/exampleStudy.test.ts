@@ -22,9 +22,10 @@ describe('examples/study', () => {
     for (const direction of STUDY_DIRECTIONS) {
       for (const arm of STUDY_ARMS) {
         const seeds = STUDY_SEEDS.map((s) => result(direction, arm, s));
+        // mean | sd | multiple of chance
         const f = (xs: number[]) => {
           const { mean, std } = meanStd(xs);
-          return `${mean.toFixed(2)} \\| ${std.toFixed(2)}`;
+          return `${mean.toFixed(2)} \\| ${std.toFixed(2)} \\| [0-9.]+`;
         };
         const row = `\\| ${ARM_LABELS[arm].replace(/[.()]/g, '\\$&')} \\| [^|]+ \\| ${STUDY_SEEDS.length} \\| ${f(seeds.map((r) => r.mono.map! * 100))} \\| ${f(seeds.map((r) => r.cross.map! * 100))} \\| ${f(seeds.map((r) => r.multi.map * 100))} \\|`;
         expect(report).toMatch(new RegExp(row));
@@ -32,6 +33,20 @@ describe('examples/study', () => {
         expect(report).toMatch(new RegExp(`\\| ${ARM_LABELS[arm].replace(/[.()]/g, '\\$&')} \\| ${rd.mean.toFixed(1)} \\| ${rd.std.toFixed(1)} \\|`));
       }
     }
+  });
+
+  it('states the query-blind chance level beside every table, as the results record it', () => {
+    for (const d of notebook.study!.directions) {
+      const chance = d.chance!;
+      expect(chance, d.id).toBeDefined();
+      for (const arm of d.arms) for (const s of arm.seeds) if (s.result.chance) expect(s.result.chance).toEqual(chance);
+      const sentence = `Query-blind chance (mAP × 100; a ranking that ignores the query, on the same pool): mono ${(chance.mono * 100).toFixed(2)}, cross ${(chance.cross! * 100).toFixed(2)}, multi ${(chance.multi * 100).toFixed(2)}`;
+      // Table 1 and the tests table of the direction
+      expect(report.split(sentence).length - 1, d.id).toBeGreaterThanOrEqual(2);
+      expect(report).toContain(`Query-blind rank distance (a ranking that ignores the query): ${chance.rank_distance.toFixed(1)}`);
+    }
+    // the tuning tables (one per direction)
+    expect(report.match(/On the validation split a query-blind ranking scores \d+\.\d\d/g)).toHaveLength(STUDY_DIRECTIONS.length);
   });
 
   it('the notebook holds the same results, and seed means with per-query APs for the difference heatmaps', () => {

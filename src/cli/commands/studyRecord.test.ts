@@ -17,8 +17,8 @@ const RUN = /^try-([12])-seed-(\d+)$/;
 const records = readdirSync(ROOT, { withFileTypes: true }).filter((e) => e.isDirectory() && existsSync(path.join(ROOT, e.name, STUDY_OPTIONS_FILE)));
 
 describe('examples/study-runs', () => {
-  it('holds the demo-model study’s record', () => {
-    expect(records.map((r) => r.name)).toContain('small');
+  it('holds the example study’s record (the multilingual model)', () => {
+    expect(records.map((r) => r.name)).toContain('multilingual');
   });
 
   for (const record of records) {

@@ -190,17 +190,17 @@ describe('xlir study run', () => {
     expect(err).toBeInstanceOf(DataFormatError);
     expect((err as DataFormatError).file).toBe(path.join(out, 'study-options.json'));
     expect((err as DataFormatError).field).toBe('model');
-    expect((err as Error).message).toMatch(/started with "tiny" and this run asks for "small"; continue it with --model "tiny"/);
+    expect((err as Error).message).toMatch(/started with "multilingual" and this run asks for "small"; continue it with --model "multilingual"/);
     expect(again).toEqual([]);
     expect(await readFile(path.join(out, 'study-options.json'), 'utf8')).toBe(before);
     // From the command line: --model small without --lr means the small model's default lr, and the
-    // folder started with the tiny model's is refused before anything runs.
+    // folder started with the multilingual model's is refused before anything runs.
     const cli = await runCli(['study', 'run', '--out', out, '--model', 'small', '--steps', '8']);
     expect(cli.code).not.toBe(0);
-    expect(cli.stderr).toContain(`${path.join(out, 'study-options.json')}: model: this study folder was started with "tiny"`);
+    expect(cli.stderr).toContain(`${path.join(out, 'study-options.json')}: model: this study folder was started with "multilingual"`);
     await writeFile(path.join(out, 'study-options.json'), JSON.stringify({ ...JSON.parse(before), model: 'small' }));
     const lr = await runCli(['study', 'run', '--out', out, '--model', 'small', '--steps', '8']);
-    expect(lr.stderr).toContain(`lr: this study folder was started with ${DEFAULT_STUDY_LR.tiny} and this run asks for ${DEFAULT_STUDY_LR.small}`);
+    expect(lr.stderr).toContain(`lr: this study folder was started with ${DEFAULT_STUDY_LR.multilingual} and this run asks for ${DEFAULT_STUDY_LR.small}`);
     // A record that is not a study's (hand-edited) is named as such, not compared field by field.
     await writeFile(path.join(out, 'study-options.json'), JSON.stringify({ ...JSON.parse(before), steps: '8' }));
     const broken = await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(again) }).catch((e: unknown) => e);

@@ -31,8 +31,8 @@ describe('study plan', () => {
     const base = preset('mlqa-xquad.hybrid');
     const c = studyRunConfig(base, 'hybrid-0.25', { tau: 0.1 }, 7, DEFAULT_STUDY_OPTIONS);
     expect(c.strategy).toEqual({ kind: 'hybrid', alpha: 0.25 });
-    expect(c).toMatchObject({ seed: 7, tau: 0.1, steps: 400, warmupSteps: 40, checkpointEvery: 100, evalEvery: 0, lr: 0.005 });
-    expect(c.model.builtin).toBe('tiny');
+    expect(c).toMatchObject({ seed: 7, tau: 0.1, steps: 400, warmupSteps: 40, checkpointEvery: 100, evalEvery: 0, lr: 0.0002 });
+    expect(c.model.builtin).toBe('multilingual');
     expect(c.data.validationFraction).toBe(0.1);
     expect(c.data.train).toEqual(base.data.train);
     expect(c.data.eval).toEqual(base.data.eval);
