@@ -61,9 +61,12 @@ describe('the example study', () => {
         const cells = await rows.nth(i).locator('td').allTextContents();
         const cross = meanStd(arm.seeds.map((s) => s.result.cross.map! * 100));
         expect(cells[0]).toBe(arm.label);
-        expect(cells[5]).toBe(cross.mean.toFixed(2));
-        expect(cells[6]).toBe(cross.std.toFixed(2));
+        // mono, ± sd, × chance, cross, ± sd, × chance, …: each mean beside its multiple of the pool's chance level
+        expect(cells[6]).toBe(cross.mean.toFixed(2));
+        expect(cells[7]).toBe(cross.std.toFixed(2));
+        expect(cells[8]).toBe((cross.mean / (direction.chance!.cross! * 100)).toFixed(1));
       }
+      expect(await page.getByTestId('study-summary-table').locator('caption').textContent()).toContain(`Query-blind chance (mAP × 100; a ranking that ignores the query, on the same pool): mono ${(direction.chance!.mono * 100).toFixed(2)}`);
       const rd = page.getByTestId('study-rank-distance-table').locator('tbody tr');
       expect(await rd.count()).toBe(direction.arms.length);
       const rd0 = meanStd(direction.arms[0]!.seeds.map((s) => s.result.multi.rank_distance));

@@ -204,7 +204,7 @@ export function recordedChance(results: readonly { chance?: ChanceLevels }[], wh
  *  - `chance:D:S`, `chance:D:rd` (the query-blind level of the evaluation pool) and `x:D:A:S`, `x:D:A:rd`
  *    (an arm's mean as a multiple of it);
  *  - for each tested pair `hybrid-0.5-A`: `diff:D:hybrid-0.5-A:S`, `ci:…`, `p:…`, `cmp:…` (the verdict in
- *    words, or "not observable at this scale" when an arm is below {@link OBSERVABLE_MULTIPLE}× chance) and
+ *    words, or "not observably different at this scale" when an arm is below {@link OBSERVABLE_MULTIPLE}× chance) and
  *    `sig:…` (pair cells significant after Holm); and the same with S = `rd` (rank distance, Holm over query
  *    languages, read only when multi is observable) when the results hold per-query rank distances.
  * The run, compute and option placeholders are added by {@link buildStudy}.
