@@ -3,7 +3,7 @@
  * merged into bench/results.json and rendered into bench/RESULTS.md.
  *
  *   npm run bench                              # everything (about 45 minutes here)
- *   npm run bench -- --only node,pytorch       # sections: peak node browser pytorch profile encode eval
+ *   npm run bench -- --only node,pytorch       # sections: peak node browser pytorch profile encode eval threads
  *   npm run bench -- --filter 'demo'           # jobs whose id matches a regular expression
  *   npm run bench -- --quick                   # smoke run (~7 min): wasm and PyTorch on the demo shape,
  *                                              # fewer repeats; writes results.quick.json / RESULTS.quick.md
@@ -30,6 +30,7 @@ import { blasInUse, ensurePytorch, runPytorchMatmul, runPytorchStep } from './py
 import { renderResults } from './report';
 import { readResults, writeResults, type JobRecord } from './results';
 import { TRAIN_SHAPES, type ShapeName } from './shapes';
+import { openThreadSession, renderThreadsSection, threadJobSpecs } from './threads';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(HERE);
@@ -45,7 +46,7 @@ const THREADS = Math.max(1, Math.min(os.cpus().length, 2));
 /** the BERT-base-shaped step at batch 32 needs more than tfjs-wasm's 4 GiB heap (batch 12 peaks at 3.6 GB) */
 export const BERT_TFJS_BATCH = 8;
 
-export const SECTIONS = ['peak', 'node', 'browser', 'pytorch', 'profile', 'encode', 'eval'] as const;
+export const SECTIONS = ['peak', 'node', 'browser', 'pytorch', 'profile', 'encode', 'eval', 'threads'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 interface Context {
@@ -95,7 +96,8 @@ const train = (backend: NodeJob['backend'], shape: ShapeName, o: Partial<NodeJob
 
 function nodeJobs(): Job[] {
   const jobs: Job[] = [];
-  const add = (id: string, quick: boolean, job: NodeJob, section: Section = 'node') => jobs.push({ id, section, quick, run: (c) => runNodeJob(c.quick ? { ...job, repeats: Math.min(job.repeats ?? 2, 2), warmup: Math.min(job.warmup ?? 1, 1) } : job, c.log) });
+  const add = (id: string, quick: boolean, job: NodeJob, section: Section = 'node') =>
+    jobs.push({ id, section, quick, run: (c) => runNodeJob(c.quick ? { ...job, repeats: Math.min(job.repeats ?? 2, 2), warmup: Math.min(job.warmup ?? 1, 1) } : job, c.log) });
   add('node/wasm/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 120 }));
   add('node/wasm+patch/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul' }));
   add('node/wasm+patch/demo-dropout', false, train('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul', dropout: 0.1 }));
@@ -132,7 +134,7 @@ function browserJobs(): Job[] {
       run: async (c) => {
         const session = await c.browser();
         const j = c.quick && job.kind === 'train' ? { ...job, warmup: 1, repeats: Math.min(job.repeats, 2) } : job;
-        return { chromium: session.version, crossOriginIsolated: session.crossOriginIsolated, ...(await session.run(j) as object) };
+        return { chromium: session.version, crossOriginIsolated: session.crossOriginIsolated, ...((await session.run(j)) as object) };
       },
     });
   const t = (backend: BrowserJob['backend'], shape: ShapeName, o: { warmup: number; repeats: number; maxSeconds: number; batch?: number; patch?: WasmPatch }): BrowserJob => ({ kind: 'train', backend, shape, dropout: 0, ...o });
@@ -195,6 +197,24 @@ function evalJob(): Job {
   };
 }
 
+/** Step time by wasm thread count in Chromium (bench/threads.ts); each job opens its own page and server. */
+function threadJobs(): Job[] {
+  return threadJobSpecs().map((spec) => ({
+    id: spec.id,
+    section: 'threads' as const,
+    quick: spec.quick,
+    run: async (c: Context) => {
+      const session = await openThreadSession({ built: spec.built, log: c.log });
+      try {
+        const job = c.quick ? { ...spec.job, repeats: Math.min(spec.job.repeats, 2) } : spec.job;
+        return { where: spec.built ? 'built' : 'dev', chromium: session.version, crossOriginIsolated: session.crossOriginIsolated, ...((await session.run(job)) as object) };
+      } finally {
+        await session.close();
+      }
+    },
+  }));
+}
+
 export function allJobs(): Job[] {
   const nodeAll = nodeJobs();
   const bySection = (s: Section) => nodeAll.filter((j) => j.section === s);
@@ -211,6 +231,7 @@ export function allJobs(): Job[] {
     ...bySection('profile'),
     ...bySection('encode'),
     evalJob(),
+    ...threadJobs(),
   ];
 }
 
@@ -219,7 +240,9 @@ function parseArgs(argv: string[]) {
     const i = argv.indexOf(flag);
     return i >= 0 ? argv[i + 1] : undefined;
   };
-  const only = value('--only')?.split(',').map((s) => s.trim());
+  const only = value('--only')
+    ?.split(',')
+    .map((s) => s.trim());
   for (const s of only ?? []) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section "${s}" (sections: ${SECTIONS.join(', ')})`);
   const filter = value('--filter');
   const wait = Number(value('--wait-quiet') ?? 0);
@@ -281,11 +304,15 @@ async function main(): Promise<void> {
     } finally {
       if (session) await (session as BrowserSession).close();
     }
-    const torchVersion = Object.values(results.jobs).map((j) => (j.result as { torch?: string } | null)?.torch).find(Boolean) ?? null;
+    const torchVersion =
+      Object.values(results.jobs)
+        .map((j) => (j.result as { torch?: string } | null)?.torch)
+        .find(Boolean) ?? null;
     results.machine = describeMachine({ torch: torchVersion, blas: blasInUse() });
     await writeResults(jsonFile, results);
   }
   await renderResults(results, mdFile);
+  await renderThreadsSection(results.jobs, mdFile);
   log(`wrote ${path.relative(ROOT, jsonFile)} and ${path.relative(ROOT, mdFile)}`);
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backendOrder, initBackend, isBackendPreference, isSoftwareAdapter } from './backend';
+import { backendOrder, initBackend, isBackendPreference, isSoftwareAdapter, wasmThreadsFor } from './backend';
 import { matmulSmoke } from './matmulSmoke';
 
 describe('backend selection', () => {
@@ -45,5 +45,21 @@ describe('isSoftwareAdapter', () => {
     expect(isSoftwareAdapter(adapter('unknown', 'unknown', '', true))).toBe(true);
     expect(isSoftwareAdapter(adapter('nvidia', 'hopper', 'NVIDIA H100'))).toBe(false);
     expect(isSoftwareAdapter(adapter('cpu', 'wasm', 'WebAssembly SIMD'))).toBe(false);
+  });
+});
+
+describe('wasm threads', () => {
+  it('asks for one thread per core unless told, and rejects a count that is not a positive integer', () => {
+    expect(wasmThreadsFor({}, 2)).toBe(2);
+    expect(wasmThreadsFor({}, undefined)).toBe(1);
+    expect(wasmThreadsFor({ wasmThreads: 3 }, 2)).toBe(3);
+    expect(() => wasmThreadsFor({ wasmThreads: 0 }, 2)).toThrow(/wasmThreads must be a positive integer \(got 0\)/);
+    expect(() => wasmThreadsFor({ wasmThreads: 1.5 }, 2)).toThrow(RangeError);
+  });
+
+  it('reports the thread count of the wasm backend (1 in Node, where tfjs has no threaded build)', async () => {
+    const info = await initBackend('wasm');
+    expect(info.wasmThreads).toBe(1);
+    expect(info.adapter.description).toMatch(/, 1 thread$/);
   });
 });

@@ -3,7 +3,7 @@
  * by preference with the fallback chain webgpu → webgl → wasm → cpu, and describes what it got.
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { BackendUnavailableError } from '../errors';
 import { FAST_WASM_KERNELS, installedWasmKernels, installWasmKernels, type WasmKernelChoice } from './wasmKernels';
@@ -33,6 +33,11 @@ export interface BackendInfo {
   tfjsVersion: string;
   /** On wasm: which of our faster kernels (wasmKernels.ts) are installed. */
   wasmKernels?: WasmKernelChoice;
+  /**
+   * On wasm: the threads its kernels use (1 on the single-threaded builds, which run where the page is
+   * not cross-origin isolated, and in Node).
+   */
+  wasmThreads?: number;
 }
 
 export interface BackendOptions {
@@ -46,20 +51,64 @@ export interface BackendOptions {
    * measure tfjs's own; once installed in a process they stay.
    */
   wasmKernels?: WasmKernelChoice;
+  /**
+   * On wasm's threaded build: how many threads (default: every core the runtime reports). It only
+   * takes effect the first time the wasm backend initialises in a process.
+   */
+  wasmThreads?: number;
 }
 
 let wasmConfigured = false;
+let configuredThreads = 1;
+
+/** The wasm thread count to ask for: the option, else the runtime's core count. */
+export function wasmThreadsFor(options: BackendOptions, cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined): number {
+  if (options.wasmThreads !== undefined) {
+    if (!Number.isInteger(options.wasmThreads) || options.wasmThreads < 1) throw new RangeError(`wasmThreads must be a positive integer (got ${options.wasmThreads})`);
+    return options.wasmThreads;
+  }
+  return Math.max(1, cores ?? 1);
+}
 
 function configureWasm(options: BackendOptions): void {
   if (wasmConfigured) return;
-  // The threaded build is rebuilt from Function.toString(), which minified bundles break, and two
-  // cores gain nothing from threads (see shared/notes/platform-webgpu.md §3, §5).
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  // tfjs picks the threaded SIMD build where SharedArrayBuffer is usable (a cross-origin isolated page
+  // or worker; never in Node, where tfjs turns it off). Its own default is half the cores, which is
+  // one thread on this 2-core machine. The Vite plugin vite-plugins/wasmThreads.ts keeps the build
+  // working once minified.
+  configuredThreads = wasmThreadsFor(options);
+  setThreadsCount(configuredThreads);
   if (options.wasmPaths) setWasmPaths(options.wasmPaths);
   wasmConfigured = true;
 }
 
-async function trySetBackend(name: BackendName): Promise<string | null> {
+/**
+ * Runs `init` (the wasm backend's first initialisation) with `navigator.hardwareConcurrency` reading
+ * 2 × `threads`. tfjs-backend-wasm 4.22's C side caps the thread pool at half the logical cores it reads
+ * through that property while the module instantiates (`init_with_threads_count` in backend.cc), so on
+ * this 2-core machine `setThreadsCount(2)` alone still gives 1 thread. The property is restored after.
+ */
+async function withWasmCoreCount<T>(threads: number, init: () => Promise<T>): Promise<T> {
+  const nav = typeof navigator === 'undefined' ? undefined : (navigator as { hardwareConcurrency?: number });
+  if (!nav || typeof nav.hardwareConcurrency !== 'number' || Object.hasOwn(nav, 'hardwareConcurrency')) return init();
+  try {
+    Object.defineProperty(nav, 'hardwareConcurrency', { value: threads * 2, configurable: true });
+  } catch {
+    return init();
+  }
+  try {
+    return await init();
+  } finally {
+    delete nav.hardwareConcurrency;
+  }
+}
+
+async function trySetBackend(name: BackendName, wasmThreads: number): Promise<string | null> {
+  if (name === 'wasm') return withWasmCoreCount(wasmThreads, () => trySetBackendOnce(name));
+  return trySetBackendOnce(name);
+}
+
+async function trySetBackendOnce(name: BackendName): Promise<string | null> {
   if (name === 'webgpu' && (typeof navigator === 'undefined' || !('gpu' in navigator) || !navigator.gpu)) {
     return 'navigator.gpu is missing (WebGPU is not enabled in this runtime)';
   }
@@ -94,7 +143,8 @@ async function describeAdapter(name: BackendName): Promise<AdapterInfo> {
   }
   if (name === 'wasm') {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-    return { vendor: 'cpu', architecture: 'wasm', description: simd ? 'WebAssembly SIMD' : 'WebAssembly (no SIMD)', isFallbackAdapter: false };
+    const threads = getThreadsCount();
+    return { vendor: 'cpu', architecture: 'wasm', description: `${simd ? 'WebAssembly SIMD' : 'WebAssembly (no SIMD)'}, ${threads} thread${threads === 1 ? '' : 's'}`, isFallbackAdapter: false };
   }
   return { vendor: 'cpu', architecture: 'js', description: 'plain JavaScript kernels', isFallbackAdapter: false };
 }
@@ -114,7 +164,7 @@ export async function initBackend(preference: BackendPreference, options: Backen
   configureWasm(options);
   const attempts: BackendAttempt[] = [];
   for (const name of backendOrder(preference)) {
-    const error = await trySetBackend(name);
+    const error = await trySetBackend(name, configuredThreads);
     if (error === null) {
       const adapter = await describeAdapter(name);
       if (preference === 'auto' && (name === 'webgpu' || name === 'webgl') && isSoftwareAdapter(adapter)) {
@@ -126,6 +176,7 @@ export async function initBackend(preference: BackendPreference, options: Backen
       if (name === 'wasm') {
         installWasmKernels(options.wasmKernels ?? FAST_WASM_KERNELS);
         info.wasmKernels = installedWasmKernels();
+        info.wasmThreads = getThreadsCount();
       }
       return info;
     }
@@ -134,7 +185,6 @@ export async function initBackend(preference: BackendPreference, options: Backen
   const reasons = attempts.map((a) => `${a.backend}: ${a.error}`).join('; ');
   throw new BackendUnavailableError(preference, reasons);
 }
-
 
 /**
  * Calls `onLost` once if the active WebGPU backend's device is lost (driver reset, GPU process crash,
