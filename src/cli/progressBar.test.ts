@@ -4,8 +4,7 @@ import type { StepLog } from '../core/experiment/runLog';
 import { stepLog } from '../core/testing/stepLog.testutil';
 import { createProgress, formatDuration, progressText } from './progressBar';
 
-const log = (step: number, adversarial = false): StepLog =>
-  stepLog(step, { loss: 2.5, retrieval_loss: 2.5, ...(adversarial ? { adv_loss: 1.1, disc_acc: 0.5, disc_chance: 0.25, lambda: 0.1 } : {}) });
+const log = (step: number, adversarial = false): StepLog => stepLog(step, { loss: 2.5, retrieval_loss: 2.5, ...(adversarial ? { adv_loss: 1.1, disc_acc: 0.5, disc_chance: 0.25, lambda: 0.1 } : {}) });
 
 function stream(isTTY: boolean) {
   let text = '';
@@ -28,6 +27,8 @@ describe('progress', () => {
     expect(formatDuration(Number.NaN)).toBe('--:--');
     expect(progressText(log(10), 100, 2)).toBe('step 10/100  2.00 steps/s  ETA 0:45  loss 2.5000  lr 1.00e-3  mono');
     expect(progressText(log(10, true), 100, 2)).toMatch(/disc acc 0\.50 \(chance 0\.25\) λ 0\.100$/);
+    // the adversary's share of the encoder's gradient, on the steps that measured it (issue 23, item 5)
+    expect(progressText({ ...log(10, true), retrieval_grad_norm: 2, adv_grad_norm: 0.05, grad_ratio: 0.025 }, 100, 2)).toMatch(/λ 0\.100 {2}‖g_adv‖\/‖g_ret‖ 0\.0250$/);
   });
 
   it('redraws one line on a TTY and prints plain lines every few steps otherwise', () => {

@@ -43,15 +43,9 @@ export function embedProgressText(log: { step: number }, total: number, textsPer
 /** The text of a progress line (without the bar). */
 export function progressText(log: StepLog, total: number, stepsPerSecond: number): string {
   const eta = stepsPerSecond > 0 ? (total - log.step) / stepsPerSecond : Number.NaN;
-  const parts = [
-    `step ${log.step}/${total}`,
-    `${stepsPerSecond.toFixed(2)} steps/s`,
-    `ETA ${formatDuration(eta)}`,
-    `loss ${log.loss.toFixed(4)}`,
-    `lr ${log.lr.toExponential(2)}`,
-    log.batch.kind,
-  ];
+  const parts = [`step ${log.step}/${total}`, `${stepsPerSecond.toFixed(2)} steps/s`, `ETA ${formatDuration(eta)}`, `loss ${log.loss.toFixed(4)}`, `lr ${log.lr.toExponential(2)}`, log.batch.kind];
   if (log.disc_acc !== null && log.disc_chance !== null) parts.push(`disc acc ${log.disc_acc.toFixed(2)} (chance ${log.disc_chance.toFixed(2)}) λ ${(log.lambda ?? 0).toFixed(3)}`);
+  if (log.grad_ratio !== undefined) parts.push(`‖g_adv‖/‖g_ret‖ ${log.grad_ratio === null ? '—' : log.grad_ratio.toPrecision(3)}`);
   return parts.join('  ');
 }
 

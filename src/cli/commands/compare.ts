@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { compareRetrieval, type RetrievalComparison } from '../../core/metrics/compareRetrieval';
+import { compareRetrieval, sequentialCellTests, sequentialCountText, type RetrievalComparison, type SequentialComparison } from '../../core/metrics/compareRetrieval';
 import { parseRetrievalResult, SETTINGS } from '../../core/metrics/resultSchema';
 import { createRng } from '../../core/metrics/rng';
 import { parsePositiveInt } from '../options';
@@ -21,7 +21,7 @@ function parseAlpha(value: string): number {
 
 const pct = (x: number) => (100 * x).toFixed(2);
 
-function summary(c: RetrievalComparison, a: string, b: string, alpha: number): string {
+function summary(c: RetrievalComparison, seq: SequentialComparison, a: string, b: string, alpha: number): string {
   const lines = [`${c.dataset}: ${a} − ${b} (paired randomization per query in a cell, per question in a setting; ${c.permutations.toLocaleString('en')} permutations; ${Math.round(100 * c.level)} % bootstrap CI; mAP × 100)`];
   for (const s of SETTINGS) {
     const x = c[s];
@@ -36,6 +36,12 @@ function summary(c: RetrievalComparison, a: string, b: string, alpha: number): s
       `  rank distance ${f(rd.meanA)} vs ${f(rd.meanB)}  Δ ${rd.diff >= 0 ? '+' : ''}${f(rd.diff)} [${f(rd.ci[0])}, ${f(rd.ci[1])}]  p ${rd.p.toFixed(4)}  query languages significant after Holm (α ${alpha}): ${significantCells(Object.values(rd.cells), alpha)}`,
     );
   }
+  lines.push(
+    `  sequential Holm (α ${alpha}; exact up to 16 queries, else permutations doubled while a decision could change within ${seq.k} MC se, so the counts hold under another --seed unless a decision is unresolved):`,
+    `    pair heatmap  ${sequentialCountText(seq.pairs)}`,
+    `    multi         ${sequentialCountText(seq.multi)}`,
+    ...(seq.rank_distance ? [`    rank distance ${sequentialCountText(seq.rank_distance)}`] : []),
+  );
   return lines.join('\n');
 }
 
@@ -57,6 +63,8 @@ export function registerCompare(program: Command): void {
       const a = parseRetrievalResult(await readTextFile(fileA, 'result'), fileA);
       const b = parseRetrievalResult(await readTextFile(fileB, 'result'), fileB);
       const comparison = compareRetrieval(a, b, { rng: createRng(opts.seed), permutations: opts.permutations, resamples: opts.permutations });
-      out.result(comparison, (c) => summary(c, fileA, fileB, opts.alpha));
+      // the same cells with as many permutations as their Holm decisions need (significance.ts)
+      const sequential = sequentialCellTests(a, b, { rng: createRng(opts.seed), alpha: opts.alpha });
+      out.result({ ...comparison, sequential }, (c) => summary(c, sequential, fileA, fileB, opts.alpha));
     });
 }

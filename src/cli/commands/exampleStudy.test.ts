@@ -9,6 +9,8 @@ import { parseNotebook } from '../../core/experiment/notebook';
 import { ARM_LABELS, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS } from '../../core/experiment/studyPlan';
 import { armMeanResult, meanStd } from '../../core/experiment/studyResults';
 import { StoredResultSchema } from '../../core/experiment/notebook';
+import { formatValue } from '../../core/figures/svgText';
+import { seedDifferenceTest } from '../../core/metrics/seedLevelInference';
 
 const DIR = 'examples/study';
 const read = (f: string) => readFileSync(path.join(DIR, f), 'utf8');
@@ -31,6 +33,20 @@ describe('examples/study', () => {
         expect(report).toMatch(new RegExp(row));
         const rd = meanStd(seeds.map((r) => r.multi.rank_distance));
         expect(report).toMatch(new RegExp(`\\| ${ARM_LABELS[arm].replace(/[.()]/g, '\\$&')} \\| ${rd.mean.toFixed(1)} \\| ${rd.std.toFixed(1)} \\|`));
+      }
+    }
+  });
+
+  it('REPORT.md’s seed-level rows are the per-seed differences of the committed result files and their t-test', () => {
+    const pv = (x: number) => (x < 0.0001 ? '< 0.0001' : x.toFixed(4));
+    const f = (x: number) => formatValue(x, { scale: 100, digits: 2, signed: true });
+    for (const d of STUDY_DIRECTIONS) {
+      for (const arm of STUDY_ARMS.filter((a) => a !== 'hybrid-0.5')) {
+        const figures = (a: string) => new Map(STUDY_SEEDS.map((s) => [s, result(d, a, s).mono.map!]));
+        const t = seedDifferenceTest(figures('hybrid-0.5'), figures(arm));
+        const row = `| ${ARM_LABELS[arm]} | mono mAP | ${f(t.diff)} | `;
+        const line = report.split('\n').find((l) => l.startsWith(row) && l.includes(` | ${t.differences.map(f).join(', ')} | ${pv(t.p)} | ${t.pSignFlip!.toFixed(3)} | `));
+        expect(line, `${d} ${arm}`).toBeDefined();
       }
     }
   });

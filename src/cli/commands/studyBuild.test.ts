@@ -5,14 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNotebook } from '../../core/experiment/notebook';
 import { STUDY_SEEDS } from '../../core/experiment/studyPlan';
 import { armMeanResult, comparisonMismatch, meanStd, packResult } from '../../core/experiment/studyResults';
-import { COMPARISON_SETTINGS, compareRetrieval } from '../../core/metrics/compareRetrieval';
+import { COMPARISON_SETTINGS, compareRetrieval, sequentialCellTests, sequentialCountText } from '../../core/metrics/compareRetrieval';
+import { seedDifferenceTest } from '../../core/metrics/seedLevelInference';
 import { createRng } from '../../core/metrics/rng';
 import type { RetrievalResult } from '../../core/metrics/resultSchema';
 import { parseRetrievalResult } from '../../core/metrics/resultSchema';
 import { initBackend } from '../../core/model/backend';
-import { runCli } from './cliTestUtils';
+import { runCli } from './cli.testutil';
 import { formatValue } from '../../core/figures/svgText';
-import { comparedWord, NOT_OBSERVABLE, recordedChance, verdictWord } from './studyBuild';
+import { comparedWord, NOT_OBSERVABLE, recordedChance, survivesSeeds, verdictWord } from './studyBuild';
 import { writeFakeStudy } from './fakeStudy.testutil';
 
 describe('xlir study build', () => {
@@ -33,12 +34,17 @@ describe('xlir study build', () => {
   });
 
   it('writes results, a notebook that opens, figures and a report whose numbers are the files’', async () => {
-    await writeFile(path.join(out, 'analysis.md'), '# Report\n\nHybrid cross: {{mean:mlqa-xquad:hybrid-0.5:cross}} ± {{sd:mlqa-xquad:hybrid-0.5:cross}}; vs X-Y {{diff:mlqa-xquad:hybrid-0.5-xy:cross}} (p {{p:mlqa-xquad:hybrid-0.5-xy:cross}}); {{runs}} runs, {{training-minutes}} min, {{step-seconds}} s/step; {{model}} ({{model-layers}} layers, H {{model-hidden}}), {{steps}} steps at lr {{lr}}, {{validation-percent}} % held out. Against the adversarial arm: mono {{cmp:mlqa-xquad:hybrid-0.5-adversarial:mono}}, cross {{cmp:mlqa-xquad:hybrid-0.5-adversarial:cross}}, multi {{cmp:mlqa-xquad:hybrid-0.5-adversarial:multi}} it. Rank distance against X-X-mono: {{diff:mlqa-xquad:hybrid-0.5-xx-mono:rd}} {{ci:mlqa-xquad:hybrid-0.5-xx-mono:rd}}, p {{p:mlqa-xquad:hybrid-0.5-xx-mono:rd}}, {{cmp:mlqa-xquad:hybrid-0.5-xx-mono:rd}} it; languages {{sig:mlqa-xquad:hybrid-0.5-xx-mono:rd}}.\n');
+    await writeFile(
+      path.join(out, 'analysis.md'),
+      '# Report\n\nHybrid cross: {{mean:mlqa-xquad:hybrid-0.5:cross}} ± {{sd:mlqa-xquad:hybrid-0.5:cross}}; vs X-Y {{diff:mlqa-xquad:hybrid-0.5-xy:cross}} (p {{p:mlqa-xquad:hybrid-0.5-xy:cross}}); {{runs}} runs, {{training-minutes}} min, {{step-seconds}} s/step; {{model}} ({{model-layers}} layers, H {{model-hidden}}), {{steps}} steps at lr {{lr}}, {{validation-percent}} % held out. Against the adversarial arm: mono {{cmp:mlqa-xquad:hybrid-0.5-adversarial:mono}}, cross {{cmp:mlqa-xquad:hybrid-0.5-adversarial:cross}}, multi {{cmp:mlqa-xquad:hybrid-0.5-adversarial:multi}} it. Rank distance against X-X-mono: {{diff:mlqa-xquad:hybrid-0.5-xx-mono:rd}} {{ci:mlqa-xquad:hybrid-0.5-xx-mono:rd}}, p {{p:mlqa-xquad:hybrid-0.5-xx-mono:rd}}, {{cmp:mlqa-xquad:hybrid-0.5-xx-mono:rd}} it; languages {{sig:mlqa-xquad:hybrid-0.5-xx-mono:rd}}. Seeds: cross t p {{seedp:mlqa-xquad:hybrid-0.5-adversarial:cross}}, sign flip {{signp:mlqa-xquad:hybrid-0.5-adversarial:cross}}, {{seeds:mlqa-xquad:hybrid-0.5-adversarial:cross}}; stable cells {{seqsig:mlqa-xquad:hybrid-0.5-adversarial:pairs}}; without own {{mo:mlqa-xquad:hybrid-0.5}} ± {{mosd:mlqa-xquad:hybrid-0.5}}, rd others {{rdo:mlqa-xquad:hybrid-0.5}}.\n',
+    );
     const r = await runCli(['study', 'build', study, '--out', out]);
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
 
-    const seeds = await Promise.all(STUDY_SEEDS.map(async (s) => parseRetrievalResult(JSON.stringify({ ...JSON.parse(await readFile(path.join(out, 'results', 'mlqa-xquad', 'hybrid-0.5', `seed-${s}.json`), 'utf8')), per_query: { mono: {}, cross: {}, multi: {} } }), 'seed')));
+    const seeds = await Promise.all(
+      STUDY_SEEDS.map(async (s) => parseRetrievalResult(JSON.stringify({ ...JSON.parse(await readFile(path.join(out, 'results', 'mlqa-xquad', 'hybrid-0.5', `seed-${s}.json`), 'utf8')), per_query: { mono: {}, cross: {}, multi: {} } }), 'seed')),
+    );
     const { mean, std } = meanStd(seeds.map((x) => x.cross.map! * 100));
     const report = await readFile(path.join(out, 'REPORT.md'), 'utf8');
     expect(report).toContain(`Hybrid cross: ${mean.toFixed(2)} ± ${std.toFixed(2)}; vs X-Y`);
@@ -84,6 +90,23 @@ describe('xlir study build', () => {
     expect(rd.meanA).toBeCloseTo(hybrid.mean.multi.rank_distance, 5);
     expect(report).toContain(`| X-X-mono | ${f(rd.diff)} | [${f(rd.ci[0])}, ${f(rd.ci[1])}] | ${p} | `);
     expect(d0.tests!.map((t) => `${t.a}|${t.b}`)).toEqual(d0.differences.map(([a, b]) => `${a}|${b}`));
+    // seed-level inference: the t-test and sign flip across seeds of each seed's cross mAP, from the result files
+    const seedResults = async (armId: string) => Promise.all(STUDY_SEEDS.map(async (s) => [s, JSON.parse(await readFile(path.join(out, 'results', 'mlqa-xquad', armId, `seed-${s}.json`), 'utf8'))] as const));
+    const hy = await seedResults('hybrid-0.5');
+    const ad = await seedResults('adversarial');
+    const t = seedDifferenceTest(new Map(hy.map(([s, r]) => [s, r.cross.map])), new Map(ad.map(([s, r]) => [s, r.cross.map])));
+    const pv = (x: number) => (x < 0.0001 ? '< 0.0001' : x.toFixed(4));
+    const stable = sequentialCountText(sequentialCellTests(arm('hybrid-0.5'), arm('adversarial'), { rng: createRng(COMPARISON_SETTINGS.seed) }).pairs);
+    const mo = meanStd(hy.map(([, r]) => r.multi.map_excluding_own * 100));
+    const rdo = meanStd(hy.map(([, r]) => r.multi.rank_distance_others));
+    expect(report).toContain(`Seeds: cross t p ${pv(t.p)}, sign flip ${t.pSignFlip!.toFixed(3)}, ${stored.comparison.cross.p < 0.05 ? '' : 'not significant per query'}`.trimEnd());
+    expect(report).toContain(`; stable cells ${stable}; without own ${mo.mean.toFixed(2)} ± ${mo.std.toFixed(2)}, rd others ${rdo.mean.toFixed(1)}.`);
+    expect(report).toContain('**Seed-level inference, Hybrid α=0.5 against each arm.**');
+    expect(report).toContain('smallest possible p with 3 seeds is 0.250');
+    expect(report).toMatch(/\| Adversarial \| cross mAP \| [^|]+ \| [^|]+ \| \[[^\]]+\] \| [^|]+ \| [^|]+ \| 0\.\d{3} \| [^|]+ \|/);
+    expect(report).toContain('**Significant cells, stable under another seed.**');
+    expect(report).toContain('**Multilingual without the easy answer.**');
+    expect(report).toContain(`| Hybrid α=0.5 | ${meanStd(hy.map(([, r]) => r.multi.map * 100)).mean.toFixed(2)} | ${mo.mean.toFixed(2)} | ${mo.std.toFixed(2)} | `);
     const figures = await readdir(path.join(out, 'figures'));
     expect(figures).toContain('mlqa-xquad-hybrid-0.5-minus-adversarial.svg');
     expect(figures.filter((f) => f.endsWith('-map.svg'))).toHaveLength(12);
@@ -98,7 +121,10 @@ describe('xlir study build', () => {
       await rm(full);
     }
     const built: Record<string, string>[] = [];
-    for (const [from, to] of [[study, path.join(root, 'from-study')], [record, path.join(root, 'from-record')]] as const) {
+    for (const [from, to] of [
+      [study, path.join(root, 'from-study')],
+      [record, path.join(root, 'from-record')],
+    ] as const) {
       await mkdir(to, { recursive: true });
       await writeFile(path.join(to, 'notebook-intro.md'), '{{runs}} runs.');
       await writeFile(path.join(to, 'analysis.md'), 'Hybrid − adversarial, cross: {{diff:xquad-mlqa:hybrid-0.5-adversarial:cross}} (p {{p:xquad-mlqa:hybrid-0.5-adversarial:cross}}).\n');
@@ -159,6 +185,15 @@ describe('xlir study build', () => {
     expect(recordedChance([{}, { chance: level }, { chance: { ...level } }], 'D')).toEqual(level);
     expect(() => recordedChance([{}, {}], 'D: results')).toThrow(/^D: results: no result records its query-blind chance level/);
     expect(() => recordedChance([{ chance: level }, { chance: { ...level, candidates: { en: 11 } } }], 'D')).toThrow(/different chance levels/);
+  });
+
+  it('lets a conclusion survive the seeds only when the per-query test, the seeds × questions CI and the seed t-test agree', () => {
+    const sl = (lo: number, hi: number, p: number) => ({ boot: { diff: 0, lo, hi, level: 0.95, resamples: 1 }, test: { kind: 'paired' as const, diff: 0, differences: [], t: 0, df: 2, p, pSignFlip: 0.25, pSignFlipMin: 0.25 } });
+    expect(survivesSeeds(0.01, sl(0.1, 0.2, 0.01))).toBe(true);
+    expect(survivesSeeds(0.01, sl(-0.2, -0.1, 0.01))).toBe(true);
+    expect(survivesSeeds(0.01, sl(-0.1, 0.2, 0.01))).toBe(false);
+    expect(survivesSeeds(0.01, sl(0.1, 0.2, 0.2))).toBe(false);
+    expect(survivesSeeds(0.2, sl(0.1, 0.2, 0.01))).toBe(false);
   });
 
   it('gives a verdict only where both arms reach 5× the query-blind level', () => {

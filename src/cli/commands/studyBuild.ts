@@ -14,24 +14,13 @@
 import { readFileSync } from 'node:fs';
 import { readFile, mkdir, writeFile, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { parseJsonText } from '../../core/data/parseJsonText';
 import { ConfigError, DataFormatError } from '../../core/errors';
 import { createDefaultNotebook, serializeNotebook, type Notebook, type RunRecord } from '../../core/experiment/notebook';
 import type { RunConfig } from '../../core/experiment/runConfig';
 import { trainingSeconds as loggedTrainingSeconds, type StepLog } from '../../core/experiment/runLog';
 import { ARM_LABELS, parseStudyOptions, validationScore, runName, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS, type StudyArm, type StudyDirection as DirectionId, type StudyOptions } from '../../core/experiment/studyPlan';
-import {
-  meanResult,
-  meanStd,
-  packPerQuery,
-  packResult,
-  parsePackedResult,
-  summarizeResult,
-  unpackResult,
-  unpackPerQuery,
-  type Study,
-  type StudyArm as StoredArm,
-  type StudyDirection,
-} from '../../core/experiment/studyResults';
+import { meanResult, meanStd, packPerQuery, packResult, parsePackedResult, summarizeResult, unpackResult, unpackPerQuery, type Study, type StudyArm as StoredArm, type StudyDirection } from '../../core/experiment/studyResults';
 import { BUILTIN_CONFIGS, isPretrainedModel, type PretrainedModel } from '../../core/model/builtinConfigs';
 import { parseHfConfig } from '../../core/model/hfConfig';
 import type { EncoderConfig } from '../../core/model/types';
@@ -39,11 +28,12 @@ import { batchStripSvg } from '../../core/figures/batchStripSvg';
 import { heatmapSvg } from '../../core/figures/heatmapSvg';
 import { differenceHeatmapSpec, mapHeatmapSpec } from '../../core/figures/resultFigures';
 import { chanceMapSentence, chanceRankDistanceSentence } from '../../core/figures/chanceText';
-import { studyRankDistanceTable, studySummaryTable } from '../../core/figures/studyTables';
+import { studyRankDistanceTable, studySummaryTable, studyWithoutOwnTable } from '../../core/figures/studyTables';
 import type { ChanceLevels } from '../../core/metrics/chanceLevel';
 import { formatValue } from '../../core/figures/svgText';
 import { formatCell, type TableSpec } from '../../core/figures/table';
-import { COMPARISON_SETTINGS, compareRetrieval, type RetrievalComparison } from '../../core/metrics/compareRetrieval';
+import { COMPARISON_SETTINGS, compareRetrieval, sequentialCellTests, sequentialCountText, type RetrievalComparison, type SequentialComparison } from '../../core/metrics/compareRetrieval';
+import { hierarchicalBootstrapCI, padUnits, questionUnits, seedDifferenceTest, type HierarchicalBootstrapResult, type SeedDifferenceTest } from '../../core/metrics/seedLevelInference';
 import { parseRetrievalResult, type RetrievalResult } from '../../core/metrics/resultSchema';
 import { createRng } from '../../core/metrics/rng';
 import { pretrainedModelDir } from '../pretrainedModel';
@@ -198,6 +188,50 @@ export function recordedChance(results: readonly { chance?: ChanceLevels }[], wh
   return found[0]!;
 }
 
+/** The figures seed-level inference tests: the three settings' mAP and the multilingual rank distance. */
+const SEED_FIGURES = ['mono', 'cross', 'multi', 'rd'] as const;
+type SeedFigure = (typeof SEED_FIGURES)[number];
+
+interface SeedLevel {
+  boot: HierarchicalBootstrapResult;
+  test: SeedDifferenceTest;
+}
+
+const seedFigure = (r: RetrievalResult, f: SeedFigure): number => (f === 'rd' ? r.multi.rank_distance : (r[f].map ?? NaN));
+
+/**
+ * Hybrid against another arm with the seed as a random effect (`metrics/seedLevelInference.ts`): per
+ * figure, the seeds × questions bootstrap CI of the difference of seed means (from every seed's per-query
+ * values) and the t-test of the per-seed differences.
+ */
+function seedLevelTests(a: LoadedArm, b: LoadedArm, seed: number): Map<SeedFigure, SeedLevel> {
+  const out = new Map<SeedFigure, SeedLevel>();
+  for (const f of SEED_FIGURES) {
+    const setting = f === 'rd' ? 'rank_distance' : f;
+    if (a.seeds.concat(b.seeds).some((s) => !s.result.per_query[setting])) continue;
+    const questions = new Map<string, number>();
+    const units = (arm: LoadedArm) => arm.seeds.map((s) => questionUnits(s.result.per_query[setting]!, questions));
+    const ua = units(a);
+    const ub = units(b);
+    const pad = (xs: Float64Array[]) => xs.map((u) => padUnits(u, questions.size));
+    const boot = hierarchicalBootstrapCI(pad(ua), pad(ub), { rng: createRng(seed), resamples: SEED_RESAMPLES, level: COMPARISON_SETTINGS.level });
+    const figures = (arm: LoadedArm) => new Map(arm.seeds.map((s) => [s.seed, seedFigure(s.result, f)]));
+    out.set(f, { boot, test: seedDifferenceTest(figures(a), figures(b)) });
+  }
+  return out;
+}
+
+/** Resamples of the seeds × questions bootstrap (each costs a pass over every seed's questions). */
+const SEED_RESAMPLES = 5000;
+
+/**
+ * A conclusion survives seed-level inference when the per-query test calls it significant, the seeds ×
+ * questions CI excludes 0 and the t-test across seeds rejects at {@link SIGNIFICANCE}.
+ */
+export function survivesSeeds(perQueryP: number, s: SeedLevel): boolean {
+  return perQueryP < SIGNIFICANCE && (s.boot.lo > 0 || s.boot.hi < 0) && s.test.p < SIGNIFICANCE;
+}
+
 /**
  * Numbers the analysis may quote, by placeholder name (D a direction, A an arm, S mono | cross | multi):
  *  - `mean:D:A:S`, `sd:D:A:S` (mAP × 100 over seeds), `mean:D:A:rd`, `sd:D:A:rd` (rank distance);
@@ -207,9 +241,19 @@ export function recordedChance(results: readonly { chance?: ChanceLevels }[], wh
  *    words, or "not observably different at this scale" when an arm is below {@link OBSERVABLE_MULTIPLE}× chance) and
  *    `sig:…` (pair cells significant after Holm); and the same with S = `rd` (rank distance, Holm over query
  *    languages, read only when multi is observable) when the results hold per-query rank distances.
+ *  - seed-level inference of each tested pair (S also `rd`): `seedci:…` (seeds × questions 95 % CI),
+ *    `seedp:…` (t-test across seeds), `signp:…` (exact sign flip over seeds), `seeds:…` ("survives" /
+ *    "does not survive" / "not significant per query");
+ *  - `seqsig:D:hybrid-0.5-A:pairs` / `:multi` (significant cells under sequential permutation testing, with
+ *    their Monte-Carlo error);
+ *  - `mo:D:A`, `mosd:D:A`, `xmo:D:A` (multi mAP × 100 without the query-language answer, mean, sd, × chance),
+ *    `rdo:D:A`, `rdosd:D:A`, `xrdo:D:A` (rank distance over the other languages), `chance:D:mo`, `chance:D:rdo`,
+ *    `diff:D:hybrid-0.5-A:mo` / `:rdo` with `seedp:…` for them, when the results record them.
  * The run, compute and option placeholders are added by {@link buildStudy}.
  */
-function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: Map<string, RetrievalComparison>; chance: ChanceLevels }[]): Map<string, string> {
+function placeholders(
+  directions: { id: DirectionId; arms: LoadedArm[]; tests: Map<string, RetrievalComparison>; chance: ChanceLevels; seedLevel: Map<string, Map<SeedFigure, SeedLevel>>; sequential: Map<string, SequentialComparison> }[],
+): Map<string, string> {
   const out = new Map<string, string>();
   for (const d of directions) {
     for (const s of ['mono', 'cross', 'multi'] as const) out.set(`chance:${d.id}:${s}`, pct(d.chance[s] ?? NaN));
@@ -246,6 +290,49 @@ function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: M
         out.set(`cmp:${d.id}:${key}:rd`, verdict(rd, 'multi'));
         out.set(`sig:${d.id}:${key}:rd`, significantCells(Object.values(rd.cells), SIGNIFICANCE));
       }
+      for (const [f, sl] of d.seedLevel.get(key) ?? []) {
+        const fmt = f === 'rd' ? signedRd : signedPct;
+        const perQueryP = f === 'rd' ? cmp.rank_distance?.p : cmp[f].p;
+        out.set(`seedci:${d.id}:${key}:${f}`, `[${fmt(sl.boot.lo)}, ${fmt(sl.boot.hi)}]`);
+        out.set(`seedp:${d.id}:${key}:${f}`, pValue(sl.test.p));
+        out.set(`signp:${d.id}:${key}:${f}`, sl.test.pSignFlip === null ? '–' : sl.test.pSignFlip.toFixed(3));
+        out.set(`seeds:${d.id}:${key}:${f}`, perQueryP === undefined || perQueryP >= SIGNIFICANCE ? 'not significant per query' : survivesSeeds(perQueryP, sl) ? 'survives' : 'does not survive');
+      }
+      const seq = d.sequential.get(key);
+      if (seq) {
+        out.set(`seqsig:${d.id}:${key}:pairs`, sequentialCountText(seq.pairs));
+        out.set(`seqsig:${d.id}:${key}:multi`, sequentialCountText(seq.multi));
+      }
+      for (const [name, pick] of [
+        ['mo', (r: RetrievalResult) => r.multi.map_excluding_own],
+        ['rdo', (r: RetrievalResult) => r.multi.rank_distance_others],
+      ] as const) {
+        const fig = (arm: StudyArm) => new Map(d.arms.find((a) => a.arm === arm)!.seeds.map((s) => [s.seed, pick(s.result)]));
+        const [fa, fb] = [fig(HYBRID), fig(other)];
+        if ([...fa.values(), ...fb.values()].some((v) => v === undefined)) continue;
+        const t = seedDifferenceTest(fa as Map<number, number>, fb as Map<number, number>);
+        out.set(`diff:${d.id}:${key}:${name}`, name === 'mo' ? signedPct(t.diff) : signedRd(t.diff));
+        out.set(`seedp:${d.id}:${key}:${name}`, pValue(t.p));
+      }
+    }
+    const mo = d.chance.multi_excluding_own;
+    const rdo = d.chance.rank_distance_others;
+    if (mo !== undefined && rdo !== undefined) {
+      out.set(`chance:${d.id}:mo`, pct(mo));
+      out.set(`chance:${d.id}:rdo`, rdo.toFixed(1));
+      for (const a of d.arms) {
+        const m = a.seeds.map((x) => x.result.multi.map_excluding_own);
+        const r = a.seeds.map((x) => x.result.multi.rank_distance_others);
+        if (m.some((v) => v === undefined) || r.some((v) => v === undefined)) continue;
+        const ms = meanStd(m as number[]);
+        const rs = meanStd(r as number[]);
+        out.set(`mo:${d.id}:${a.arm}`, pct(ms.mean));
+        out.set(`mosd:${d.id}:${a.arm}`, pct(ms.std));
+        out.set(`xmo:${d.id}:${a.arm}`, `${(ms.mean / mo).toFixed(1)}×`);
+        out.set(`rdo:${d.id}:${a.arm}`, rs.mean.toFixed(1));
+        out.set(`rdosd:${d.id}:${a.arm}`, rs.std.toFixed(1));
+        out.set(`xrdo:${d.id}:${a.arm}`, `${(rs.mean / rdo).toFixed(2)}×`);
+      }
     }
   }
   return out;
@@ -254,7 +341,7 @@ function placeholders(directions: { id: DirectionId; arms: LoadedArm[]; tests: M
 /** The architecture of a pretrained built-in, from its shipped config.json. */
 function pretrainedArchitecture(name: PretrainedModel): EncoderConfig {
   const file = path.join(pretrainedModelDir(name), 'config.json');
-  return parseHfConfig(JSON.parse(readFileSync(file, 'utf8')), file);
+  return parseHfConfig(parseJsonText(readFileSync(file, 'utf8'), file), file);
 }
 
 /**
@@ -323,13 +410,23 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
       opts.say(`${direction} ${arm}: ${loaded.seeds.length} seeds`);
     }
     const armOf = (a: StudyArm) => arms.find((x) => x.arm === a)!;
-    const chance = recordedChance(arms.flatMap((a) => a.seeds.map((x) => x.result)), `${direction}: the evaluation results`);
+    const chance = recordedChance(
+      arms.flatMap((a) => a.seeds.map((x) => x.result)),
+      `${direction}: the evaluation results`,
+    );
     const validationChance = recordedChance(await validationResults(root, arms, studyOptions.steps), `${direction}: the tuning tries' validation results`);
     const tests = new Map<string, RetrievalComparison>();
+    const seedLevel = new Map<string, Map<SeedFigure, SeedLevel>>();
+    const sequential = new Map<string, SequentialComparison>();
     for (const other of STUDY_ARMS.filter((a) => a !== HYBRID)) {
-      tests.set(`${HYBRID}-${other}`, compareRetrieval(armOf(HYBRID).mean, armOf(other).mean, { rng: createRng(COMPARISON_SETTINGS.seed), ...COMPARISON_SETTINGS }));
+      const key = `${HYBRID}-${other}`;
+      // the app recomputes these fixed-permutation tests to check the stored ones, so they stay as they were
+      tests.set(key, compareRetrieval(armOf(HYBRID).mean, armOf(other).mean, { rng: createRng(COMPARISON_SETTINGS.seed), ...COMPARISON_SETTINGS }));
+      sequential.set(key, sequentialCellTests(armOf(HYBRID).mean, armOf(other).mean, { rng: createRng(COMPARISON_SETTINGS.seed), alpha: SIGNIFICANCE }));
+      seedLevel.set(key, seedLevelTests(armOf(HYBRID), armOf(other), COMPARISON_SETTINGS.seed));
+      opts.say(`${direction} ${key}: tested`);
     }
-    directions.push({ id: direction, arms, tests, chance, validationChance });
+    directions.push({ id: direction, arms, tests, chance, validationChance, seedLevel, sequential });
   }
   // Compute spent: every training run of the study folder (tries included), from its step log, resumes
   // included. No wall clock: a study that was stopped and continued spans the pauses in between.
@@ -389,7 +486,11 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
       { kind: 'model', id: 'model' },
       { kind: 'runs', id: 'runs' },
       { kind: 'results', id: 'results' },
-      { kind: 'note', id: 'notes', markdown: 'The runs above are the first seed of every arm: their loss curves and batch strips. The study cell at the top holds all seeds. Weights are not included; `xlir study run` retrains them (see examples/study/REPORT.md).' },
+      {
+        kind: 'note',
+        id: 'notes',
+        markdown: 'The runs above are the first seed of every arm: their loss curves and batch strips. The study cell at the top holds all seeds. Weights are not included; `xlir study run` retrains them (see examples/study/REPORT.md).',
+      },
       { kind: 'about', id: 'about' },
     ],
     model: { kind: 'builtin', config: studyOptions.model },
@@ -419,10 +520,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
     for (const [x, y] of STUDY_DIFFERENCES) {
       const ax = d.arms.find((a) => a.arm === x)!;
       const ay = d.arms.find((a) => a.arm === y)!;
-      save(
-        `${d.id}-${x}-minus-${y}.svg`,
-        heatmapSvg(differenceHeatmapSpec(ax.mean, ay.mean, d.tests.get(`${x}-${y}`)!, { title: `${ARM_LABELS[x]} − ${ARM_LABELS[y]} (seed means)`, showMeans: true, showValues: true, idPrefix: 'diff' })),
-      );
+      save(`${d.id}-${x}-minus-${y}.svg`, heatmapSvg(differenceHeatmapSpec(ax.mean, ay.mean, d.tests.get(`${x}-${y}`)!, { title: `${ARM_LABELS[x]} − ${ARM_LABELS[y]} (seed means)`, showMeans: true, showValues: true, idPrefix: 'diff' })));
     }
     const hybrid = d.arms.find((a) => a.arm === HYBRID)!.seeds[0]!;
     save(`${d.id}-${HYBRID}-batches.svg`, batchStripSvg({ steps: hybrid.logs.map((l) => ({ step: l.step, kind: l.batch.kind, pairs: l.batch.pairs })), title: `${ARM_LABELS[HYBRID]}, seed ${hybrid.seed}: batch kind per step`, stepWidth: 2 }));
@@ -432,17 +530,22 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
   // Report
   const analysisFile = path.join(out, 'analysis.md');
   const analysis = fillPlaceholders(await readFile(analysisFile, 'utf8'), values, analysisFile);
-  const parts: string[] = [
-    `<!-- generated by \`xlir study build\` from the files in this folder; edit analysis.md, not this file -->`,
-    analysis.trim(),
-    '',
-    '## Tables',
-  ];
+  const parts: string[] = [`<!-- generated by \`xlir study build\` from the files in this folder; edit analysis.md, not this file -->`, analysis.trim(), '', '## Tables'];
   for (const d of directions) {
     const stored = study.directions.find((x) => x.id === d.id)!;
     parts.push(`### ${DIRECTION_LABELS[d.id]}`, '');
-    parts.push(`**Table 1 style.** mAP × 100 on the evaluation set, mean ± sample sd over ${STUDY_SEEDS.length} seeds (${STUDY_SEEDS.join(', ')}); × chance: the mean over the query-blind level. ${chanceMapSentence(d.chance)}`, '', markdownTable(studySummaryTable(stored)), '');
-    parts.push(`**Table 2 style.** Rank distance in the multilingual pool (lower = less language bias): mean ± sd over seeds, the mean over the query-blind level, and the seed mean per query language. ${chanceRankDistanceSentence(d.chance)}`, '', markdownTable(studyRankDistanceTable(stored)), '');
+    parts.push(
+      `**Table 1 style.** mAP × 100 on the evaluation set, mean ± sample sd over ${STUDY_SEEDS.length} seeds (${STUDY_SEEDS.join(', ')}); × chance: the mean over the query-blind level. ${chanceMapSentence(d.chance)}`,
+      '',
+      markdownTable(studySummaryTable(stored)),
+      '',
+    );
+    parts.push(
+      `**Table 2 style.** Rank distance in the multilingual pool (lower = less language bias): mean ± sd over seeds, the mean over the query-blind level, and the seed mean per query language. ${chanceRankDistanceSentence(d.chance)}`,
+      '',
+      markdownTable(studyRankDistanceTable(stored)),
+      '',
+    );
     parts.push(
       `**Hybrid α=0.5 against each arm.** Difference of the seed-mean mAP × 100, its 95 % bootstrap CI and the paired randomization p-value (${COMPARISON_SETTINGS.permutations.toLocaleString('en')} permutations over the seed-mean per-query APs; a setting's test flips and resamples each question with its translations as one unit); cells: significant after Holm (α = ${SIGNIFICANCE}) up / down. The arms' levels against chance are in Table 1 (${chanceMapSentence(d.chance).replace(/\.$/, '')}); a difference is given a verdict in the text only where both arms reach ${OBSERVABLE_MULTIPLE}× chance.`,
       '',
@@ -466,14 +569,58 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
         ...rdTests.map(([other, rd]) => `| ${ARM_LABELS[other]} | ${signedRd(rd.diff)} | [${signedRd(rd.ci[0])}, ${signedRd(rd.ci[1])}] | ${pValue(rd.p)} | ${significantCells(Object.values(rd.cells), SIGNIFICANCE)} |`),
       );
     }
+    parts.push(
+      '',
+      `**Significant cells, stable under another seed.** The cell counts above use a fixed ${COMPARISON_SETTINGS.permutations.toLocaleString('en')} permutations, whose Monte-Carlo error can move a cell across a Holm threshold. Here every cell is tested sequentially: exact enumeration up to 16 queries, else permutations doubled from 10,000 (up to 1,280,000) while its Holm decision at ${SIGNIFICANCE} could still change within 3 Monte-Carlo standard errors of the p-values, so a count changes under another seed only where a decision is reported unresolved (or with about the chance of a 3-sigma draw).`,
+      '',
+      '| against | pair heatmap (mono + cross cells) | multi per language |',
+      '|---|---|---|',
+      ...[...d.sequential].map(([key, q]) => `| ${ARM_LABELS[key.slice(HYBRID.length + 1) as StudyArm]} | ${sequentialCountText(q.pairs)} | ${sequentialCountText(q.multi)} |`),
+    );
+    const seedRows = [...d.seedLevel].flatMap(([key, figures]) =>
+      [...figures].map(([f, sl]) => {
+        const cmp = d.tests.get(key)!;
+        const perQueryP = f === 'rd' ? cmp.rank_distance?.p : cmp[f].p;
+        const fmt = f === 'rd' ? signedRd : signedPct;
+        const verdict = perQueryP === undefined || perQueryP >= SIGNIFICANCE ? 'not significant per query' : survivesSeeds(perQueryP, sl) ? '**survives**' : 'does not survive';
+        const flip = sl.test.pSignFlip === null ? '–' : sl.test.pSignFlip.toFixed(3);
+        return `| ${ARM_LABELS[key.slice(HYBRID.length + 1) as StudyArm]} | ${f === 'rd' ? 'rank distance' : `${f} mAP`} | ${fmt(sl.boot.diff)} | ${perQueryP === undefined ? '–' : pValue(perQueryP)} | [${fmt(sl.boot.lo)}, ${fmt(sl.boot.hi)}] | ${sl.test.differences.map((x) => fmt(x)).join(', ')} | ${pValue(sl.test.p)} | ${flip} | ${verdict} |`;
+      }),
+    );
+    if (seedRows.length > 0) {
+      const S = d.arms[0]!.seeds.length;
+      parts.push(
+        '',
+        `**Seed-level inference, Hybrid α=0.5 against each arm.** The tests above see only the variation across queries of the seed means. Here the seed is a random effect: a seeds × questions bootstrap (${SEED_RESAMPLES.toLocaleString('en')} resamples; questions drawn with replacement, then each arm's ${S} seeds with replacement) gives a 95 % CI of the difference, and the per-seed differences (same seed in both arms) get a t-test across seeds (df ${S - 1}) and the exact sign flip over seeds, whose smallest possible p with ${S} seeds is ${(2 / 2 ** S).toFixed(3)}. A conclusion survives when the per-query test, the CI and the seed t-test all agree at ${SIGNIFICANCE}.`,
+        '',
+        '| against | figure | Δ | per-query p | seeds × questions CI | per-seed Δ | seed t-test p | sign-flip p | conclusion |',
+        '|---|---|---:|---:|---|---|---:|---:|---|',
+        ...seedRows,
+      );
+    }
+    const withoutOwn = studyWithoutOwnTable(stored);
+    if (withoutOwn.rows.some((r) => r.others !== null)) {
+      parts.push(
+        '',
+        `**Multilingual without the easy answer.** Multi mAP with each query's same-language answer removed from the ranking (AP of its other-language answers; queries with no other-language answer left out), its share of the full multi mAP, and the rank distance over the other languages only (so it does not depend on where the same-language answer ranks); mean ± sd over seeds. ${withoutOwn.caption ?? ''}`,
+        '',
+        markdownTable({ ...withoutOwn, caption: undefined }),
+      );
+    }
     const vc = d.validationChance;
     const chanceScore = validationScore({ 'mono.map': vc.mono, 'cross.map': vc.cross ?? NaN, 'multi.map': vc.multi }, `${d.id}: the validation split's chance level`);
-    parts.push('', `**Tuning** (first seed, validation split of the training data; score = mean of validation mono, cross and multi mAP × 100). On the validation split a query-blind ranking scores ${pct(chanceScore)} (mono ${pct(vc.mono)}${vc.cross === null ? '' : `, cross ${pct(vc.cross)}`}, multi ${pct(vc.multi)}).`, '', '| strategy | try 1 | score | try 2 | score | chosen |', '|---|---|---:|---|---:|---|');
+    parts.push(
+      '',
+      `**Tuning** (first seed, validation split of the training data; score = mean of validation mono, cross and multi mAP × 100). On the validation split a query-blind ranking scores ${pct(chanceScore)} (mono ${pct(vc.mono)}${vc.cross === null ? '' : `, cross ${pct(vc.cross)}`}, multi ${pct(vc.multi)}).`,
+      '',
+      '| strategy | try 1 | score | try 2 | score | chosen |',
+      '|---|---|---:|---|---:|---|',
+    );
     for (const a of d.arms) {
       const t = a.choice.tries;
       parts.push(`| ${ARM_LABELS[a.arm]} | ${settingText(t[0]!.setting)} | ${pct(t[0]!.score)} | ${settingText(t[1]!.setting)} | ${pct(t[1]!.score)} | try ${a.choice.chosen + 1} |`);
     }
-    parts.push('', '**Figures** (the app\'s SVG export):', '', ...figureLinks.get(d.id)!.map((f) => `![${f}](figures/${f})`), '');
+    parts.push('', "**Figures** (the app's SVG export):", '', ...figureLinks.get(d.id)!.map((f) => `![${f}](figures/${f})`), '');
   }
   files.set('REPORT.md', `${parts.join('\n')}\n`);
   files.set('tuning.json', `${JSON.stringify(choices, null, 1)}\n`);

@@ -25,3 +25,17 @@ describe('trainingSeconds', () => {
     expect(trainingSeconds(parseLogLines(text, 'log.jsonl', StepLogSchema))).toBe(5.5);
   });
 });
+
+describe('StepLogSchema: the encoder gradient norms of adversarial runs (issue 23, item 5)', () => {
+  it('reads logs without them (older runs, other strategies) and with them', () => {
+    const text = [stepLog(1), stepLog(10, { retrieval_grad_norm: 2, adv_grad_norm: 0.5, grad_ratio: 0.25 }), stepLog(11, { retrieval_grad_norm: 0, adv_grad_norm: 0, grad_ratio: null })].map((l) => JSON.stringify(l)).join('\n');
+    const logs = parseLogLines(text, 'log.jsonl', StepLogSchema);
+    expect(logs.map((l) => l.grad_ratio)).toEqual([undefined, 0.25, null]);
+    expect(logs[1]).toMatchObject({ retrieval_grad_norm: 2, adv_grad_norm: 0.5 });
+  });
+
+  it('rejects a negative norm, naming the file, the line and the field', () => {
+    const text = [stepLog(1), stepLog(2, { adv_grad_norm: -1 })].map((l) => JSON.stringify(l)).join('\n');
+    expect(() => parseLogLines(text, 'run/log.jsonl', StepLogSchema)).toThrow(/run\/log\.jsonl.*line 2: adv_grad_norm: .*>=\s*0/);
+  });
+});

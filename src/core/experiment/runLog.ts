@@ -4,7 +4,9 @@
  * Python trainers, so the logs read the same in pandas.
  */
 import { z } from 'zod';
+import { parseJsonText } from '../data/parseJsonText';
 import { DataFormatError } from '../errors';
+import { zodProblem } from '../zodMessage';
 
 export const BATCH_KINDS = ['mono', 'cross', 'mixed'] as const;
 /** `mono`: one language; `cross`: every triplet l_q ≠ l_p; `mixed`: several languages, each triplet monolingual */
@@ -30,6 +32,15 @@ export const StepLogSchema = z
     lr: z.number(),
     /** global gradient norm of the encoder before clipping */
     grad_norm: z.number(),
+    /**
+     * Adversarial runs, on the steps that measure it (every 10th and the last, `trainStep.ts`): global norm
+     * over the encoder's parameters of the retrieval loss's gradient, and of the adversarial term's as it
+     * enters the update (w · L_adv through the GRL: reversed, λ-scaled); absent elsewhere and in older logs.
+     */
+    retrieval_grad_norm: z.number().min(0).optional(),
+    adv_grad_norm: z.number().min(0).optional(),
+    /** adv_grad_norm / retrieval_grad_norm: how much the adversary moves the encoder (null when the retrieval gradient is 0) */
+    grad_ratio: z.number().min(0).nullable().optional(),
     /** wall-clock seconds since this process started (or resumed) the run */
     seconds: z.number(),
     batch: z
@@ -48,7 +59,7 @@ export const EvalLogSchema = z
   .object({
     step: z.number().int().min(0),
     seconds: z.number(),
-    /** flat metric name → value, e.g. `"mAP.multi": 0.31` */
+    /** flat metric name (`metrics/metricKeys.ts`) → value, e.g. `"multi.map": 0.31` */
     metrics: z.record(z.string(), z.number()),
   })
   .strict();
@@ -87,16 +98,10 @@ export function parseLogLines<T>(text: string, file: string, schema: z.ZodType<T
   const out: T[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch (err) {
-      throw new DataFormatError(file, `line ${i + 1}`, `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-    }
-    const parsed = schema.safeParse(raw);
+    const parsed = schema.safeParse(parseJsonText(line, file, { line: i + 1 }));
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new DataFormatError(file, `line ${i + 1}: ${issue.path.join('.') || '(root)'}`, issue.message);
+      const { field, message } = zodProblem(parsed.error);
+      throw new DataFormatError(file, `line ${i + 1}: ${field}`, message);
     }
     out.push(parsed.data);
   });

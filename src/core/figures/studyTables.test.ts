@@ -5,13 +5,26 @@ import { handDataset } from '../metrics/handDataset';
 import { createRng } from '../metrics/rng';
 import { initBackend } from '../model/backend';
 import { meanResult, summarizeResult, type StudyDirection } from '../experiment/studyResults';
-import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
+import { TEST_RUN_CONFIG } from '../testing/runConfigFixture.testutil';
 import { parseRunConfig } from '../experiment/runConfig';
 import { studyRankDistanceTable, studySummaryTable } from './studyTables';
 
 const DATA = handDataset('mlqa-r', {
-  en: { sentences: ['e0', 'e1', 'e2'], questions: [['q1', 0], ['q2', 2], ['q3', 1]] },
-  de: { sentences: ['d0', 'd1'], questions: [['q1', 1], ['q2', 0]] },
+  en: {
+    sentences: ['e0', 'e1', 'e2'],
+    questions: [
+      ['q1', 0],
+      ['q2', 2],
+      ['q3', 1],
+    ],
+  },
+  de: {
+    sentences: ['d0', 'd1'],
+    questions: [
+      ['q1', 1],
+      ['q2', 0],
+    ],
+  },
 });
 
 describe('study tables', () => {
@@ -46,7 +59,9 @@ describe('study tables', () => {
 
     const rd = studyRankDistanceTable({ ...direction, chance });
     expect(rd.rows[0]!.rd_x).toBeCloseTo((rd.rows[0]!.rd as number) / chance.rank_distance, 12);
-    expect(rd.caption).toContain(`Query-blind rank distance (a ranking that ignores the query): ${chance.rank_distance.toFixed(1)} (per query language: de ${chance.per_language.de!.rank_distance.toFixed(0)}, en ${chance.per_language.en!.rank_distance.toFixed(0)})`);
+    expect(rd.caption).toContain(
+      `Query-blind rank distance (a ranking that ignores the query): ${chance.rank_distance.toFixed(1)} (per query language: de ${chance.per_language.de!.rank_distance.toFixed(0)}, en ${chance.per_language.en!.rank_distance.toFixed(0)})`,
+    );
     expect(studyRankDistanceTable(direction).columns.map((c) => c.key)).not.toContain('rd_x');
   });
 });

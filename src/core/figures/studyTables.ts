@@ -23,11 +23,7 @@ export function studySummaryTable(direction: StudyDirection, caption?: string): 
     { key: 'arm', label: 'strategy' },
     { key: 'setting', label: 'tuned setting' },
     { key: 'seeds', label: 'seeds' },
-    ...(['mono', 'cross', 'multi'] as const).flatMap((s) => [
-      { key: s, label: `${s} mAP×100`, digits: 2, best: 'max' as const },
-      { key: `${s}_sd`, label: '± sd', digits: 2 },
-      ...(chance ? [{ key: `${s}_x`, label: '× chance', digits: 1 }] : []),
-    ]),
+    ...(['mono', 'cross', 'multi'] as const).flatMap((s) => [{ key: s, label: `${s} mAP×100`, digits: 2, best: 'max' as const }, { key: `${s}_sd`, label: '± sd', digits: 2 }, ...(chance ? [{ key: `${s}_x`, label: '× chance', digits: 1 }] : [])]),
   ];
   const rows = direction.arms.map((arm) => {
     const row: Record<string, string | number | null> = { arm: arm.label, setting: arm.setting, seeds: arm.seeds.length };
@@ -65,5 +61,49 @@ export function studyRankDistanceTable(direction: StudyDirection, caption?: stri
       };
     }),
     caption: withSentence(caption, chance ? chanceRankDistanceSentence(chance) : null),
+  };
+}
+
+/**
+ * The multilingual setting without the easy answer (`metrics/multiExcludingOwn.ts`): per arm, mean ± sd
+ * over seeds of multi mAP × 100 with the query-language answer removed and of the rank distance over the
+ * other languages only, each also as a multiple of its query-blind level. Null where the results predate
+ * these figures.
+ */
+export function studyWithoutOwnTable(direction: StudyDirection, caption?: string): TableSpec {
+  const chance = direction.chance;
+  const mo = chance?.multi_excluding_own;
+  const rdo = chance?.rank_distance_others;
+  const rows = direction.arms.map((arm) => {
+    const others = stat(arm.seeds.map((x) => (x.result.multi.map_excluding_own === undefined ? null : x.result.multi.map_excluding_own * 100)));
+    const rd = stat(arm.seeds.map((x) => x.result.multi.rank_distance_others ?? null));
+    const all = stat(arm.seeds.map((x) => x.result.multi.map * 100));
+    return {
+      arm: arm.label,
+      multi: all.mean,
+      others: others.mean,
+      others_sd: others.std,
+      others_x: times(others.mean, mo === undefined ? null : mo * 100),
+      share: others.mean === null || !all.mean ? null : (100 * others.mean) / all.mean,
+      rdo: rd.mean,
+      rdo_sd: rd.std,
+      rdo_x: times(rd.mean, rdo),
+    };
+  });
+  const sentence = mo === undefined || rdo === undefined ? null : `Query-blind chance without the query-language answer: multi mAP × 100 ${(mo * 100).toFixed(2)}, rank distance over the other languages ${rdo.toFixed(1)}.`;
+  return {
+    columns: [
+      { key: 'arm', label: 'strategy' },
+      { key: 'multi', label: 'multi mAP×100', digits: 2 },
+      { key: 'others', label: 'multi excl. own mAP×100', digits: 2, best: 'max' },
+      { key: 'others_sd', label: '± sd', digits: 2 },
+      { key: 'others_x', label: '× chance', digits: 1 },
+      { key: 'share', label: '% of multi', digits: 0 },
+      { key: 'rdo', label: 'rank distance, other langs', digits: 1, best: 'min' },
+      { key: 'rdo_sd', label: '± sd', digits: 1 },
+      { key: 'rdo_x', label: '× chance', digits: 2 },
+    ],
+    rows,
+    caption: withSentence(caption, sentence),
   };
 }

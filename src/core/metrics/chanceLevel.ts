@@ -7,6 +7,8 @@
  *    E[AP] = H_N / N + (R − 1)(N − H_N) / (N (N − 1));
  *  - rank distance (largest minus smallest rank of the R relevant): the expected range of R positions drawn
  *    without replacement from 1..N, (N + 1)(R − 1) / (R + 1).
+ * The multi figures without the query-language answer (`multiExcludingOwn.ts`) are the same expectations
+ * over the N − 1 other candidates and the R − 1 other answers, for the queries that have R ≥ 2.
  * `chanceLevels` averages these exactly as `evaluateRetrieval` averages the real figures (per cell or query
  * language, then macro over them), so a result and its chance level are read the same way.
  */
@@ -47,8 +49,12 @@ export interface ChanceLevels {
   multi: number;
   /** the same average of the expected rank distance */
   rank_distance: number;
+  /** the same average of `multi.map_excluding_own`'s level; absent when no query has an other-language answer */
+  multi_excluding_own?: number;
+  /** and of `multi.rank_distance_others`'s */
+  rank_distance_others?: number;
   /** by query language (the keys of `multi.per_language` in a result) */
-  per_language: Record<string, { map: number; rank_distance: number }>;
+  per_language: Record<string, { map: number; rank_distance: number; map_excluding_own?: number; rank_distance_others?: number }>;
   /** candidates per language: a cell X→Y's own level is `expectedRandomAp(candidates[Y])` */
   candidates: Record<string, number>;
 }
@@ -64,7 +70,7 @@ export function chanceLevels(dataset: RetrievalDataset): ChanceLevels {
   const loaded = new Set(dataset.languages);
   const cross = new Map<string, number>();
   const mono = new Map<Lang, number>();
-  const multi = new Map<Lang, { ap: number; rd: number; n: number }>();
+  const multi = new Map<Lang, { ap: number; rd: number; n: number; apOthers: number; rdOthers: number; nOthers: number }>();
   for (const q of dataset.queries) {
     const answers = dataset.answersByQuestion.get(q.questionId);
     let relevant = 0;
@@ -77,22 +83,36 @@ export function chanceLevels(dataset: RetrievalDataset): ChanceLevels {
       else cross.set(`${q.lang}->${lang}`, expectedRandomAp(n));
     }
     if (relevant === 0) continue;
-    const m = multi.get(q.lang) ?? { ap: 0, rd: 0, n: 0 };
+    const m = multi.get(q.lang) ?? { ap: 0, rd: 0, n: 0, apOthers: 0, rdOthers: 0, nOthers: 0 };
     m.ap += expectedRandomAp(pool, relevant);
     m.rd += expectedRandomRankDistance(pool, relevant);
     m.n += 1;
+    // a query always has its own-language answer (evaluateRetrieval requires it), so R − 1 others remain
+    if (relevant > 1) {
+      m.apOthers += expectedRandomAp(pool - 1, relevant - 1);
+      m.rdOthers += expectedRandomRankDistance(pool - 1, relevant - 1);
+      m.nOthers += 1;
+    }
     multi.set(q.lang, m);
   }
   const macro = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
   const perLanguage: ChanceLevels['per_language'] = {};
-  for (const [lang, m] of multi) perLanguage[lang] = { map: m.ap / m.n, rank_distance: m.rd / m.n };
+  for (const [lang, m] of multi) {
+    perLanguage[lang] = {
+      map: m.ap / m.n,
+      rank_distance: m.rd / m.n,
+      ...(m.nOthers === 0 ? {} : { map_excluding_own: m.apOthers / m.nOthers, rank_distance_others: m.rdOthers / m.nOthers }),
+    };
+  }
   const langs = Object.values(perLanguage);
+  const others = langs.flatMap((l) => (l.map_excluding_own === undefined ? [] : [l]));
   if (mono.size === 0 || langs.length === 0) throw new RangeError(`${dataset.name}: no queries, so no chance level`);
   return {
     mono: macro([...mono.values()]),
     cross: cross.size === 0 ? null : macro([...cross.values()]),
     multi: macro(langs.map((l) => l.map)),
     rank_distance: macro(langs.map((l) => l.rank_distance)),
+    ...(others.length === 0 ? {} : { multi_excluding_own: macro(others.map((l) => l.map_excluding_own!)), rank_distance_others: macro(others.map((l) => l.rank_distance_others!)) }),
     per_language: perLanguage,
     candidates,
   };

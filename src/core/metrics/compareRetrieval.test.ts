@@ -9,15 +9,18 @@ import { createRng } from './rng';
 import { createLoopScorer } from './scorer';
 
 /** Three languages, 30 parallel questions over 40 sentences each; q29 lacks a Greek answer. */
-const DS = handDataset('xquad-r', Object.fromEntries(
-  (['de', 'el', 'en'] as const).map((lang) => [
-    lang,
-    {
-      sentences: Array.from({ length: 40 }, (_, s) => `${lang} ${s}`),
-      questions: Array.from({ length: lang === 'el' ? 29 : 30 }, (_, k) => [`q${k}`, k] as [string, number]),
-    },
-  ]),
-));
+const DS = handDataset(
+  'xquad-r',
+  Object.fromEntries(
+    (['de', 'el', 'en'] as const).map((lang) => [
+      lang,
+      {
+        sentences: Array.from({ length: 40 }, (_, s) => `${lang} ${s}`),
+        questions: Array.from({ length: lang === 'el' ? 29 : 30 }, (_, k) => [`q${k}`, k] as [string, number]),
+      },
+    ]),
+  ),
+);
 
 /** Candidates are random; a query is its answer's vector plus noise of the given size. */
 async function resultWithNoise(noise: number, seed: number): Promise<RetrievalResult> {

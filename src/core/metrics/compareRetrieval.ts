@@ -13,50 +13,11 @@ import { ConfigError } from '../errors';
 import type { RetrievalResult, Setting } from './resultSchema';
 import { SETTINGS } from './resultSchema';
 import type { Rng } from './rng';
-import { holmAdjust, pairedBootstrapCI, pairedRandomizationTest, type PairedStratum } from './significance';
+import { holmAdjust, pairedBootstrapCI, pairedRandomizationTest, sequentialHolmTests, type PairedStratum, type SequentialHolmOptions, type SequentialTestResult } from './significance';
 
-export interface CellComparison {
-  n: number;
-  mapA: number;
-  mapB: number;
-  /** mapA − mapB */
-  diff: number;
-  p: number;
-  /** Holm-adjusted across the cells of the heatmap this cell belongs to */
-  pHolm: number;
-  ci: [number, number];
-}
+import type { CellComparison, RankDistanceComparison, RetrievalComparison, SettingComparison } from './retrievalComparison';
 
-export interface SettingComparison {
-  mapA: number;
-  mapB: number;
-  diff: number;
-  p: number;
-  ci: [number, number];
-  cells: Record<string, CellComparison>;
-}
-
-/** The tests of rank distance: `meanA` − `meanB` per query language (cells) and for their macro mean. */
-export interface RankDistanceComparison {
-  meanA: number;
-  meanB: number;
-  diff: number;
-  p: number;
-  ci: [number, number];
-  cells: Record<string, { n: number; meanA: number; meanB: number; diff: number; p: number; pHolm: number; ci: [number, number] }>;
-}
-
-export interface RetrievalComparison {
-  dataset: string;
-  permutations: number;
-  resamples: number;
-  level: number;
-  mono: SettingComparison;
-  cross: SettingComparison;
-  multi: SettingComparison;
-  /** absent when either result lacks per-query rank distances (results written before they were recorded) */
-  rank_distance?: RankDistanceComparison;
-}
+export type { CellComparison, RankDistanceComparison, RetrievalComparison, SettingComparison };
 
 /** The app's and the study's tests: ≥ 10,000 as issue 3 asks; the seed makes the p-values reproducible. */
 export const COMPARISON_SETTINGS = { seed: 20240819, permutations: 10_000, resamples: 10_000, level: 0.95 } as const;
@@ -175,4 +136,73 @@ export function compareRetrieval(a: RetrievalResult, b: RetrievalResult, options
     };
   }
   return { dataset: a.dataset, permutations, resamples, level, ...out, ...(rankDistance ? { rank_distance: rankDistance } : {}) };
+}
+
+/** A heatmap's cells under {@link sequentialHolmTests}: decisions that do not depend on the draw. */
+export interface SequentialFamily {
+  /** per cell key: p, Holm-adjusted p, Monte-Carlo se, permutations, exact, resolved, diff */
+  cells: Record<string, SequentialTestResult>;
+  up: number;
+  down: number;
+  /** cells whose decision is not resolved beyond `k` standard errors at the cap (0: reproducible to the decision) */
+  unresolved: number;
+  /** the largest Monte-Carlo standard error among the p-values near or below the level (p ≤ 2α), where it can matter */
+  maxSe: number;
+  permutations: { min: number; max: number };
+}
+
+export interface SequentialComparison {
+  alpha: number;
+  k: number;
+  /** the L×L language-pair heatmap: mono and cross cells, one Holm family */
+  pairs: SequentialFamily;
+  /** the multilingual per-language bars */
+  multi: SequentialFamily;
+  /** rank distance per query language, when both results hold it */
+  rank_distance?: SequentialFamily;
+}
+
+/**
+ * The cells of {@link compareRetrieval}'s heatmaps again, tested with {@link sequentialHolmTests} so the
+ * significant-cell counts are the same under any seed (or say how many decisions are still open). The
+ * statistic, units and families are `compareRetrieval`'s; only the number of permutations adapts.
+ */
+export function sequentialCellTests(a: RetrievalResult, b: RetrievalResult, options: Omit<SequentialHolmOptions, 'alpha'> & { alpha?: number }): SequentialComparison {
+  const alpha = options.alpha ?? 0.05;
+  const k = options.k ?? 3;
+  const family = (settings: readonly (Setting | 'rank_distance')[]): SequentialFamily => {
+    const keys: string[] = [];
+    const strata: PairedStratum[][] = [];
+    for (const setting of settings) {
+      const cellsA = a.per_query[setting] ?? {};
+      const cellsB = b.per_query[setting] ?? {};
+      for (const key of Object.keys(cellsA)) {
+        if (!cellsB[key]) throw new ConfigError(`${setting} ${key}: in the first result only`);
+        const { a: xs, b: ys } = pairCell(cellsA[key]!, cellsB[key]!, `${setting} ${key}`, new Map());
+        keys.push(key);
+        strata.push([{ a: xs, b: ys }]);
+      }
+    }
+    const results = sequentialHolmTests(strata, { ...options, alpha, k });
+    const cells = Object.fromEntries(keys.map((key, i) => [key, results[i]!]));
+    const n = results.map((r) => r.permutations);
+    return {
+      cells,
+      up: results.filter((r) => r.pHolm < alpha && r.diff > 0).length,
+      down: results.filter((r) => r.pHolm < alpha && r.diff < 0).length,
+      unresolved: results.filter((r) => !r.resolved).length,
+      maxSe: Math.max(0, ...results.filter((r) => r.p <= 2 * alpha).map((r) => r.se)),
+      permutations: { min: Math.min(...n), max: Math.max(...n) },
+    };
+  };
+  const withRankDistance = Boolean(a.per_query.rank_distance && b.per_query.rank_distance);
+  return { alpha, k, pairs: family(['mono', 'cross']), multi: family(['multi']), ...(withRankDistance ? { rank_distance: family(['rank_distance']) } : {}) };
+}
+
+/** "n up, m down of k; every decision resolved (permutations a–b, MC se of p ≤ s where p ≤ 2α)" for reports. */
+export function sequentialCountText(f: SequentialFamily): string {
+  const total = Object.keys(f.cells).length;
+  const range = f.permutations.min === f.permutations.max ? f.permutations.min.toLocaleString('en') : `${f.permutations.min.toLocaleString('en')}–${f.permutations.max.toLocaleString('en')}`;
+  const open = f.unresolved === 0 ? 'every decision resolved' : `${f.unresolved} decision${f.unresolved === 1 ? '' : 's'} unresolved at the cap`;
+  return `${f.up} up, ${f.down} down of ${total}; ${open} (permutations ${range}; MC se of p ≤ ${f.maxSe.toPrecision(2)} where p ≤ 0.1)`;
 }

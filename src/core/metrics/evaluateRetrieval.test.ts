@@ -14,8 +14,21 @@ import { createLoopScorer, createTfScorer, type ScorerFactory } from './scorer';
  * worked out by hand in the comments, with ties broken by the larger candidate id.
  */
 const HAND = handDataset('mlqa-r', {
-  en: { sentences: ['e0', 'e1', 'e2'], questions: [['q1', 0], ['q2', 2], ['q3', 1]] },
-  de: { sentences: ['d0', 'd1'], questions: [['q1', 1], ['q2', 0]] },
+  en: {
+    sentences: ['e0', 'e1', 'e2'],
+    questions: [
+      ['q1', 0],
+      ['q2', 2],
+      ['q3', 1],
+    ],
+  },
+  de: {
+    sentences: ['d0', 'd1'],
+    questions: [
+      ['q1', 1],
+      ['q2', 0],
+    ],
+  },
 });
 // candidates in dataset order: de:0:0:0, de:0:0:1, en:0:0:0, en:0:0:1, en:0:0:2
 const HAND_CANDIDATES = [2, 0, 0, 2, 1, 0, 0, 1, 1, 1];
@@ -103,6 +116,19 @@ describe('evaluateRetrieval on a hand-worked two-language dataset', () => {
     await expect(evaluateRetrieval(HAND, { ...good, queries: bad })).rejects.toThrow(/"en:q1" component 1 is not a finite number/);
   });
 
+  it('gives the hand-computed multi figures without the query-language answer', async () => {
+    const r = await evaluateRetrieval(HAND, { queries: Float32Array.from(HAND_QUERIES), candidates: Float32Array.from(HAND_CANDIDATES), dim: 2 }, { scorer: createLoopScorer });
+    // multi orders from the test above, the own-language answer removed:
+    // de:q1 d0, e2, e0, e1 (d1 out) → e0 3rd: AP 1/3;  de:q2 d1, e2, e1, e0 (d0 out) → e2 2nd: AP 1/2;
+    // en:q1 d0, e2, e1, d1 (e0 out, d1 moves up from 5) → AP 1/4;  en:q2 d1, e1, e0, d0 (e2 out) → AP 1/4;
+    // en:q3 has no other-language answer: left out. One other language, so every rank distance is 0.
+    expect(r.multi.per_language.de!.map_excluding_own).toBeCloseTo(5 / 12, 12);
+    expect(r.multi.per_language.de).toMatchObject({ rank_distance_others: 0, n_others: 2 });
+    expect(r.multi.per_language.en).toMatchObject({ map_excluding_own: 1 / 4, rank_distance_others: 0, n_others: 2 });
+    expect(r.multi.map_excluding_own).toBeCloseTo(1 / 3, 12);
+    expect(r.per_query.multi_excluding_own!.en).toEqual({ 'en:q1': 0.25, 'en:q2': 0.25 });
+  });
+
   it('stops with a CancelledError when asked to', async () => {
     const e = { queries: Float32Array.from(HAND_QUERIES), candidates: Float32Array.from(HAND_CANDIDATES), dim: 2 };
     await expect(evaluateRetrieval(HAND, e, { scorer: createLoopScorer, shouldCancel: () => true })).rejects.toThrow(/cancelled/);
@@ -141,7 +167,7 @@ function referenceEvaluation(ds: RetrievalDataset, q: Float32Array, c: Float32Ar
   };
   const poolOf = (langs: Lang[]) => ds.candidates.flatMap((cand, j) => (langs.includes(cand.lang) ? [j] : []));
   const cells = new Map<string, number[]>();
-  const multi = new Map<string, { ap: number; rd: number; r10: number }[]>();
+  const multi = new Map<string, { ap: number; rd: number; r10: number; others?: { ap: number; rd: number } }[]>();
   ds.queries.forEach((query, qi) => {
     const answers = ds.answersByQuestion.get(query.questionId)!;
     for (const y of ds.languages) {
@@ -153,7 +179,19 @@ function referenceEvaluation(ds: RetrievalDataset, q: Float32Array, c: Float32Ar
     const rel = new Set(answers.values());
     const { ap, ranks } = apOf(qi, poolOf(ds.languages), rel);
     const list = multi.get(query.lang) ?? [];
-    list.push({ ap, rd: Math.max(...ranks) - Math.min(...ranks), r10: ranks.filter((r) => r <= 10).length / rel.size });
+    // without the easy answer: the pool less the query-language answer, ranked afresh
+    const own = answers.get(query.lang)!;
+    const rest = new Set([...rel].filter((j) => j !== own));
+    const without =
+      rest.size === 0
+        ? null
+        : apOf(
+            qi,
+            poolOf(ds.languages).filter((j) => j !== own),
+            rest,
+          );
+    const others = without ? { ap: without.ap, rd: Math.max(...without.ranks) - Math.min(...without.ranks) } : undefined;
+    list.push({ ap, rd: Math.max(...ranks) - Math.min(...ranks), r10: ranks.filter((r) => r <= 10).length / rel.size, ...(others ? { others } : {}) });
     multi.set(query.lang, list);
   });
   return { cells, multi };
@@ -174,6 +212,12 @@ function checkAgainstReference(r: RetrievalResult, ref: ReturnType<typeof refere
     expect(m.rank_distance).toBeCloseTo(avg(qs.map((x) => x.rd)), 12);
     expect(Object.values(r.per_query.rank_distance![lang]!)).toEqual(qs.map((x) => x.rd));
     expect(m.recall_10).toBeCloseTo(avg(qs.map((x) => x.r10)), 12);
+    const others = qs.flatMap((x) => (x.others ? [x.others] : []));
+    expect(m.n_others).toBe(others.length || undefined);
+    if (others.length === 0) continue;
+    expect(m.map_excluding_own).toBeCloseTo(avg(others.map((x) => x.ap)), 12);
+    expect(m.rank_distance_others).toBeCloseTo(avg(others.map((x) => x.rd)), 12);
+    expect(Object.values(r.per_query.rank_distance_others![lang]!)).toEqual(others.map((x) => x.rd));
   }
 }
 

@@ -17,6 +17,7 @@ import type { RetrievalDataset } from '../data/types';
 import { averagePrecision } from './averagePrecision';
 import { chanceLevels } from './chanceLevel';
 import { tieBreakKeys } from './docIdOrder';
+import { ranksWithoutOwn } from './multiExcludingOwn';
 import { rankDistance } from './rankDistance';
 import { createRowRanker, type RankerPreference } from './rankRelevant';
 import { recallAtK } from './recallAtK';
@@ -91,11 +92,7 @@ const mean = (xs: ArrayLike<number>): number => {
  * @returns the result of `resultSchema.ts`: macro means, per-cell / per-language figures and per-query APs
  * @throws ConfigError on shape mismatches or non-finite embeddings; CancelledError when cancelled
  */
-export async function evaluateRetrieval(
-  dataset: RetrievalDataset,
-  embeddings: RetrievalEmbeddings,
-  options: EvaluateRetrievalOptions = {},
-): Promise<RetrievalResult> {
+export async function evaluateRetrieval(dataset: RetrievalDataset, embeddings: RetrievalEmbeddings, options: EvaluateRetrievalOptions = {}): Promise<RetrievalResult> {
   checkEmbeddings(dataset, embeddings);
   const { dim } = embeddings;
   const chunk = options.queryChunk ?? 256;
@@ -147,7 +144,13 @@ export async function evaluateRetrieval(
   const multiRecall10 = new Float64Array(L);
   const multiRD = new Float64Array(L);
   const queryRD: number[][] = Array.from({ length: L }, () => []);
+  // Per language X, for the queries with an answer in another language: the multi AP and rank distance
+  // with the query-language answer taken out of the ranking (`multiExcludingOwn.ts`), with their query ids.
+  const othersQueries: string[][] = Array.from({ length: L }, () => []);
+  const othersAP: number[][] = Array.from({ length: L }, () => []);
+  const othersRD: number[][] = Array.from({ length: L }, () => []);
   const ranks: number[] = [];
+  const ownPoolRanks: number[] = [];
   let done = 0;
 
   try {
@@ -190,8 +193,10 @@ export async function evaluateRetrieval(
             throw new ConfigError(`query "${query.id}": ${err instanceof Error ? err.message : String(err)} (embeddings too large for float32 products?)`);
           }
           ranks.length = 0;
+          let ownRank = 0;
           for (let i = 0; i < R; i++) {
             ranks.push(poolRank[i]!);
+            if (relevantBlock[i] === x) ownRank = poolRank[i]!;
             const cell = x * L + relevantBlock[i]!;
             cellQueries[cell]!.push(query.id);
             cellAP[cell]!.push(1 / blockRank[i]!);
@@ -206,6 +211,14 @@ export async function evaluateRetrieval(
           const rd = rankDistance(ranks);
           multiRD[x]! += rd;
           queryRD[x]!.push(rd);
+          if (R > 1) {
+            ownPoolRanks.length = 0;
+            for (let i = 0; i < R; i++) if (relevantBlock[i] !== x) ownPoolRanks.push(poolRank[i]!);
+            const others = ranksWithoutOwn(ownPoolRanks, ownRank);
+            othersQueries[x]!.push(query.id);
+            othersAP[x]!.push(averagePrecision(others, others.length));
+            othersRD[x]!.push(rankDistance(others));
+          }
         }
         done += rows;
         options.onProgress?.(done, dataset.queries.length);
@@ -261,6 +274,17 @@ export async function evaluateRetrieval(
     rdPerQuery[lang] = rd;
   }
   const multiValues = Object.values(perLanguage);
+  const othersPerQuery: Record<string, Record<string, number>> = {};
+  const othersRdPerQuery: Record<string, Record<string, number>> = {};
+  for (let x = 0; x < L; x++) {
+    const n = othersAP[x]!.length;
+    const lang = langs[x]!;
+    if (n === 0 || !perLanguage[lang]) continue;
+    perLanguage[lang] = { ...perLanguage[lang], map_excluding_own: mean(othersAP[x]!), rank_distance_others: mean(othersRD[x]!), n_others: n };
+    othersPerQuery[lang] = Object.fromEntries(othersQueries[x]!.map((id, k) => [id, othersAP[x]![k]!]));
+    othersRdPerQuery[lang] = Object.fromEntries(othersQueries[x]!.map((id, k) => [id, othersRD[x]![k]!]));
+  }
+  const othersValues = Object.values(perLanguage).flatMap((v) => (v.n_others === undefined ? [] : [v]));
   if (multiValues.length === 0) throw new ConfigError(`${dataset.name}: no queries to evaluate (languages: ${langs.join(', ')})`);
 
   return {
@@ -276,10 +300,17 @@ export async function evaluateRetrieval(
       map: mean(multiValues.map((v) => v.map)),
       recall_10: mean(multiValues.map((v) => v.recall_10)),
       rank_distance: mean(multiValues.map((v) => v.rank_distance)),
+      ...(othersValues.length === 0 ? {} : { map_excluding_own: mean(othersValues.map((v) => v.map_excluding_own!)), rank_distance_others: mean(othersValues.map((v) => v.rank_distance_others!)) }),
       per_language: perLanguage,
     },
     chance: chanceLevels(dataset),
-    per_query: { mono: mono.perQuery, cross: cross.perQuery, multi: multiPerQuery, rank_distance: rdPerQuery },
+    per_query: {
+      mono: mono.perQuery,
+      cross: cross.perQuery,
+      multi: multiPerQuery,
+      rank_distance: rdPerQuery,
+      ...(othersValues.length === 0 ? {} : { multi_excluding_own: othersPerQuery, rank_distance_others: othersRdPerQuery }),
+    },
     ...(cellTop ? { top_retrieved: { mono: mono.topRetrieved, cross: cross.topRetrieved } } : {}),
   };
 }

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { DATASET_NAMES, LANGUAGES } from '../data/languages';
-import { DataFormatError } from '../errors';
+import { parseJsonWith } from '../data/parseJsonText';
 
 export const RESULT_SCHEMA_VERSION = 1 as const;
 
@@ -34,6 +34,16 @@ export const MultiLanguageMetricsSchema = z.object({
   /** mean over the language's queries of (max − min) 1-based rank of the relevant candidates */
   rank_distance: z.number().min(0),
   n: z.number().int().positive(),
+  /**
+   * mean over the queries with an answer in another language of the AP of those answers, the query-language
+   * answer removed from the ranking (`multiExcludingOwn.ts`); absent from results written before it was
+   * recorded, and for a language none of whose queries has such an answer
+   */
+  map_excluding_own: fraction.optional(),
+  /** the same queries' mean rank distance over the other-language answers only (own answer removed) */
+  rank_distance_others: z.number().min(0).optional(),
+  /** how many queries the two figures above average */
+  n_others: z.number().int().positive().optional(),
 });
 export type MultiLanguageMetrics = z.infer<typeof MultiLanguageMetricsSchema>;
 
@@ -54,7 +64,10 @@ export const ChanceLevelsSchema = z.object({
   cross: fraction.nullable(),
   multi: fraction,
   rank_distance: z.number().min(0),
-  per_language: z.record(z.string(), z.object({ map: fraction, rank_distance: z.number().min(0) })),
+  /** the levels of `multi.map_excluding_own` and `multi.rank_distance_others` (absent from older results) */
+  multi_excluding_own: fraction.optional(),
+  rank_distance_others: z.number().min(0).optional(),
+  per_language: z.record(z.string(), z.object({ map: fraction, rank_distance: z.number().min(0), map_excluding_own: fraction.optional(), rank_distance_others: z.number().min(0).optional() })),
   candidates: z.record(z.string(), z.number().int().positive()),
 });
 
@@ -75,6 +88,10 @@ export const RetrievalResultSchema = z.object({
     map: fraction,
     recall_10: fraction,
     rank_distance: z.number().min(0),
+    /** macro mean over the query languages that have it of `per_language[X].map_excluding_own` (absent from older results) */
+    map_excluding_own: fraction.optional(),
+    /** the same macro mean of `per_language[X].rank_distance_others` */
+    rank_distance_others: z.number().min(0).optional(),
     per_language: z.record(z.string(), MultiLanguageMetricsSchema),
   }),
   /** The query-blind level of every figure (absent from results written before it was recorded). */
@@ -90,14 +107,16 @@ export const RetrievalResultSchema = z.object({
     cross: PerQuerySchema,
     multi: PerQuerySchema,
     rank_distance: z.record(z.string(), z.record(z.string(), z.number().min(0))).optional(),
+    /** per query with an other-language answer: `multi_excluding_own[queryLang][queryId]` (absent from older results) */
+    multi_excluding_own: PerQuerySchema.optional(),
+    /** and its rank distance over the other languages, `rank_distance_others[queryLang][queryId]` */
+    rank_distance_others: z.record(z.string(), z.record(z.string(), z.number().min(0))).optional(),
   }),
   /**
    * Optional (`evaluateRetrieval(..., { keepTopRetrieved: true })`): the id of the candidate ranked first
    * in the cell's pool for every query, `mono[cell][queryId]` and `cross[cell][queryId]`, for drill-downs.
    */
-  top_retrieved: z
-    .object({ mono: z.record(z.string(), z.record(z.string(), z.string())), cross: z.record(z.string(), z.record(z.string(), z.string())) })
-    .optional(),
+  top_retrieved: z.object({ mono: z.record(z.string(), z.record(z.string(), z.string())), cross: z.record(z.string(), z.record(z.string(), z.string())) }).optional(),
 });
 export type RetrievalResult = z.infer<typeof RetrievalResultSchema>;
 
@@ -116,24 +135,4 @@ export function cellKey(queryLang: string, candidateLang: string): string {
  */
 export function parseRetrievalResult(text: string, file: string): RetrievalResult {
   return parseJsonWith(RetrievalResultSchema, text, file);
-}
-
-/**
- * Parses JSON text (a leading BOM allowed) and validates it with `schema`.
- * @throws DataFormatError naming `file` and the first bad field (JSON syntax errors: field `(json)`)
- */
-export function parseJsonWith<T>(schema: z.ZodType<T>, text: string, file: string): T {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
-  } catch (err) {
-    throw new DataFormatError(file, '(json)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(root)';
-    throw new DataFormatError(file, field, issue.message);
-  }
-  return parsed.data;
 }

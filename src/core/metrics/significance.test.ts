@@ -144,7 +144,10 @@ describe('clusters (a question and its translations as one unit)', () => {
     expect(r.diff).toBeCloseTo(0.2, 12);
     expect(r.lo).toBeCloseTo(0.2, 12);
     expect(r.hi).toBeCloseTo(0.2, 12);
-    const apart = pairedBootstrapCI(strata.map(({ a, b }) => ({ a, b })), { rng: createRng(4), resamples: 500 });
+    const apart = pairedBootstrapCI(
+      strata.map(({ a, b }) => ({ a, b })),
+      { rng: createRng(4), resamples: 500 },
+    );
     expect(apart.hi - apart.lo).toBeGreaterThan(0.1);
   });
 
@@ -159,8 +162,24 @@ describe('clusters (a question and its translations as one unit)', () => {
 
   it('refuses strata that mix clustered and unclustered, or clusters of the wrong length', () => {
     const rng = createRng(1);
-    expect(() => pairedRandomizationTest([{ a: [1], b: [0], cluster: [0] }, { a: [1], b: [0] }], { rng })).toThrow(/stratum 1 lacks clusters/);
-    expect(() => pairedBootstrapCI([{ a: [1], b: [0] }, { a: [1], b: [0], cluster: [0] }], { rng })).toThrow(/stratum 1 has clusters/);
+    expect(() =>
+      pairedRandomizationTest(
+        [
+          { a: [1], b: [0], cluster: [0] },
+          { a: [1], b: [0] },
+        ],
+        { rng },
+      ),
+    ).toThrow(/stratum 1 lacks clusters/);
+    expect(() =>
+      pairedBootstrapCI(
+        [
+          { a: [1], b: [0] },
+          { a: [1], b: [0], cluster: [0] },
+        ],
+        { rng },
+      ),
+    ).toThrow(/stratum 1 has clusters/);
     expect(() => pairedRandomizationTest([{ a: [1, 2], b: [0, 0], cluster: [0] }], { rng })).toThrow(/stratum 0 has 1 clusters for 2 scores/);
   });
 });

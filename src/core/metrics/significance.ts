@@ -225,10 +225,7 @@ export interface RandomizationTestResult {
  *
  * @param options.permutations random sign assignments (default 10,000)
  */
-export function pairedRandomizationTest(
-  strata: readonly PairedStratum[],
-  options: { rng: Rng; permutations?: number },
-): RandomizationTestResult {
+export function pairedRandomizationTest(strata: readonly PairedStratum[], options: { rng: Rng; permutations?: number }): RandomizationTestResult {
   const permutations = options.permutations ?? 10_000;
   if (!Number.isInteger(permutations) || permutations < 1) throw new RangeError(`permutations must be a positive integer (got ${permutations})`);
   const { units, observed } = flatten(strata, 'pairedRandomizationTest');
@@ -270,10 +267,7 @@ function quantile(sorted: Float64Array, q: number): number {
  * @param options.resamples bootstrap resamples (default 10,000)
  * @param options.level coverage (default 0.95)
  */
-export function pairedBootstrapCI(
-  strata: readonly PairedStratum[],
-  options: { rng: Rng; resamples?: number; level?: number },
-): BootstrapResult {
+export function pairedBootstrapCI(strata: readonly PairedStratum[], options: { rng: Rng; resamples?: number; level?: number }): BootstrapResult {
   const resamples = options.resamples ?? 10_000;
   const level = options.level ?? 0.95;
   if (!Number.isInteger(resamples) || resamples < 1) throw new RangeError(`resamples must be a positive integer (got ${resamples})`);
@@ -305,4 +299,116 @@ export function holmAdjust(pValues: readonly number[]): number[] {
     adjusted[idx] = running;
   });
   return adjusted;
+}
+
+/** One test of a {@link sequentialHolmTests} family. */
+export interface SequentialTestResult {
+  /** observed statistic, as {@link pairedRandomizationTest}'s */
+  diff: number;
+  /** exact p (all 2ⁿ sign patterns) or Monte-Carlo p = (1 + extreme) / (1 + permutations) */
+  p: number;
+  /** Holm-adjusted p across the family */
+  pHolm: number;
+  /** Monte-Carlo standard error of p, √(p(1 − p)/permutations); 0 when exact */
+  se: number;
+  /** sign patterns drawn (Monte-Carlo), or enumerated (2ⁿ, exact) */
+  permutations: number;
+  exact: boolean;
+  /**
+   * Whether the Holm decision at `alpha` is the same for every p-vector within `k` standard errors of the
+   * estimates (so another seed gives the same decision but for a chance of about that of a k-sigma draw)
+   */
+  resolved: boolean;
+}
+
+export interface SequentialHolmOptions {
+  rng: Rng;
+  /** the family-wise level whose decisions must be resolved (default 0.05) */
+  alpha?: number;
+  /** permutations of the first round (default 10,000) */
+  initial?: number;
+  /** the most permutations one test may take (default 1,280,000: the first round doubled seven times) */
+  max?: number;
+  /** resolve a decision beyond this many Monte-Carlo standard errors (default 3) */
+  k?: number;
+  /** enumerate every sign pattern, exactly, up to this many units (default 16: 65,536 patterns) */
+  exactUpTo?: number;
+}
+
+/** The exact two-sided sign-flip p: the share of all 2ⁿ patterns whose |signed sum| reaches `threshold`. */
+function exactSignFlipP(units: Float64Array, threshold: number): number {
+  const n = units.length;
+  let extreme = 0;
+  for (let mask = 0; mask < 2 ** n; mask++) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += units[i]! * SIGNS[(mask >>> i) & 1]!;
+    if (Math.abs(sum) >= threshold) extreme++;
+  }
+  return extreme / 2 ** n;
+}
+
+/** Holm decisions (adjusted p < alpha) of a p-vector. */
+const holmRejects = (ps: readonly number[], alpha: number): boolean[] => holmAdjust(ps).map((p) => p < alpha);
+
+/**
+ * A family of paired randomization tests (e.g. the cells of one heatmap) whose Holm decisions at `alpha`
+ * do not depend on the random draw. A fixed 10,000 permutations give p a Monte-Carlo error of about 0.002
+ * near 0.05, and Holm's thresholds α/m … α/1 are finer still, so a cell near one of them is "significant"
+ * under one seed and not under another. Here:
+ *  - a test with at most `exactUpTo` units (clusters) is enumerated: exact p, no Monte-Carlo error;
+ *  - the others start with `initial` permutations. Holm rejects no fewer when any p decreases, so for
+ *    every p-vector within k standard errors of the estimates the decisions lie between those at the low
+ *    corner (each p − k·se) and the high corner (each p + k·se). While some test is decided differently at
+ *    the two corners, each such test draws as many permutations again (doubling), up to `max`; a test
+ *    decided alike at both is `resolved`: another draw changes it only with about the chance of a k-sigma
+ *    deviation. So only the tests near the decision boundary pay for more permutations.
+ * Seeded and deterministic: the first round takes the tests in order, each later round the undecided ones
+ * in order, all from `rng`. A decision still unresolved at `max` is reported as such, not hidden.
+ */
+export function sequentialHolmTests(family: readonly (readonly PairedStratum[])[], options: SequentialHolmOptions): SequentialTestResult[] {
+  const alpha = options.alpha ?? 0.05;
+  const initial = options.initial ?? 10_000;
+  const max = options.max ?? 1_280_000;
+  const k = options.k ?? 3;
+  const exactUpTo = options.exactUpTo ?? 16;
+  if (!(alpha > 0 && alpha < 1)) throw new RangeError(`alpha must lie in (0, 1) (got ${alpha})`);
+  if (!Number.isInteger(initial) || initial < 1 || !Number.isInteger(max) || max < initial) throw new RangeError(`need integers 1 ≤ initial ≤ max (got ${initial}, ${max})`);
+  if (!(k > 0)) throw new RangeError(`k must be positive (got ${k})`);
+  if (!Number.isInteger(exactUpTo) || exactUpTo < 0 || exactUpTo > 24) throw new RangeError(`exactUpTo must be an integer in 0..24 (got ${exactUpTo})`);
+  const tests = family.map((strata, i) => {
+    const { units, observed } = flatten(strata, `sequentialHolmTests: test ${i}`);
+    let scale = 0;
+    for (let j = 0; j < units.length; j++) scale += Math.abs(units[j]!);
+    // the same tie tolerance as pairedRandomizationTest
+    const threshold = Math.abs(observed) - 1e-12 * scale;
+    if (units.length <= exactUpTo) return { units, observed, threshold, exact: true, extreme: 0, n: 2 ** units.length, p: exactSignFlipP(units, threshold) };
+    const extreme = countExtreme(units, initial, threshold, options.rng);
+    return { units, observed, threshold, exact: false, extreme, n: initial, p: (extreme + 1) / (initial + 1) };
+  });
+  const se = (t: (typeof tests)[number]) => (t.exact ? 0 : Math.sqrt((t.p * (1 - t.p)) / t.n));
+  // Holm rejects no fewer when any p decreases, so the decisions at every p within k·se of the estimates
+  // lie between those at the low corner and at the high corner: a test decided alike at both is decided.
+  const corners = () => ({
+    low: holmRejects(
+      tests.map((t) => Math.max(0, t.p - k * se(t))),
+      alpha,
+    ),
+    high: holmRejects(
+      tests.map((t) => Math.min(1, t.p + k * se(t))),
+      alpha,
+    ),
+  });
+  for (let c = corners(); ; c = corners()) {
+    const round = tests.filter((t, i) => !t.exact && t.n < max && c.low[i] !== c.high[i]);
+    if (round.length === 0) break;
+    for (const t of round) {
+      const more = Math.min(t.n, max - t.n);
+      t.extreme += countExtreme(t.units, more, t.threshold, options.rng);
+      t.n += more;
+      t.p = (t.extreme + 1) / (t.n + 1);
+    }
+  }
+  const pHolm = holmAdjust(tests.map((t) => t.p));
+  const { low, high } = corners();
+  return tests.map((t, i) => ({ diff: t.observed, p: t.p, pHolm: pHolm[i]!, se: se(t), permutations: t.n, exact: t.exact, resolved: low[i] === high[i] }));
 }
