@@ -102,23 +102,25 @@ describe('HF checkpoints in headless Chromium (issue 5): fixtures on webgpu, web
   // A string, not a function: vitest would rewrite a dynamic import() inside a function it transforms.
   const inPage = <T>(expr: string) => page.evaluate(`import('/e2e/checkpointsPage.ts').then((m) => ${expr})`) as Promise<T>;
 
-  it('tokenizes every tokenizer case of both fixtures exactly (48 + 33)', async () => {
-    const results = await inPage<TokenizerCaseResult[]>('m.runTokenizerCases()');
-    expect(results).toEqual([
-      { fixture: 'tiny-xlmr', cases: 48, mismatches: [] },
-      { fixture: 'tiny-labse', cases: 33, mismatches: [] },
-    ]);
-    expect(errors).toEqual([]);
-  }, PAGE_TIMEOUT);
+  it(
+    'tokenizes every tokenizer case of both fixtures exactly (48 + 33)',
+    async () => {
+      const results = await inPage<TokenizerCaseResult[]>('m.runTokenizerCases()');
+      expect(results).toEqual([
+        { fixture: 'tiny-xlmr', cases: 48, mismatches: [] },
+        { fixture: 'tiny-labse', cases: 33, mismatches: [] },
+      ]);
+      expect(errors).toEqual([]);
+    },
+    PAGE_TIMEOUT,
+  );
 
   it.each(['webgpu', 'webgl', 'wasm'] as const)(
     'on %s: hidden states, pooler, mean and LaBSE embeddings within 1e-4, loss_probe gradients by the per-tensor rule',
     async (backend) => {
       const xlmrRef = await readRef('tiny-xlmr');
       const labseRef = await readRef('tiny-labse');
-      const gradRef = new Map(
-        [...readSafetensors(new Uint8Array(await readFile(path.join(FIXTURES, 'tiny-xlmr/reference_grads.safetensors'))), 'reference_grads.safetensors').tensors].map(([k, t]) => [k, t.data as Float32Array]),
-      );
+      const gradRef = new Map([...readSafetensors(new Uint8Array(await readFile(path.join(FIXTURES, 'tiny-xlmr/reference_grads.safetensors'))), 'reference_grads.safetensors').tensors].map(([k, t]) => [k, t.data as Float32Array]));
       const r = await inPage<PageResult>(`m.runFixtureChecks(${JSON.stringify(backend)})`);
       expect(r.backend.backend).toBe(backend);
       if (backend !== 'wasm') expect(r.backend.adapter.description.toLowerCase() + r.backend.adapter.architecture.toLowerCase()).toContain('swiftshader');

@@ -71,8 +71,15 @@ export async function runFixtureChecks(backend: BackendName): Promise<PageResult
     const { value, grads } = tf.variableGrads(() => {
       const { lastHiddenState, poolerOutput } = xlmr.forward(batch, { training: false });
       const mask = tf.tensor2d(batch.attentionMask, [B, L], 'float32');
-      const hu = lastHiddenState.reshape([B * L, H]).matMul(tf.tensor2d(probe.u, [H, 1])).reshape([B, L]);
-      return hu.mul(mask).sum().div(mask.sum()).add(poolerOutput!.matMul(tf.tensor2d(probe.v, [H, 1])).sum()) as tf.Scalar;
+      const hu = lastHiddenState
+        .reshape([B * L, H])
+        .matMul(tf.tensor2d(probe.u, [H, 1]))
+        .reshape([B, L]);
+      return hu
+        .mul(mask)
+        .sum()
+        .div(mask.sum())
+        .add(poolerOutput!.matMul(tf.tensor2d(probe.v, [H, 1])).sum()) as tf.Scalar;
     }, Object.values(vars));
     const byName: Record<string, number[]> = {};
     for (const [name, v] of Object.entries(vars)) byName[name] = Array.from(await grads[v.name]!.data());

@@ -44,8 +44,14 @@ describe('a full XQuAD-R evaluation arrives (issue 20)', () => {
     const done = await pageNow(page);
     // the arrival's tail: the heatmaps, the paired tests of the two evaluations, the autosave
     expect(await page.getByTestId('map-heatmap').locator('rect.cell').count()).toBe(EVAL_LANGS.length ** 2);
-    await page.getByTestId('significance-status').filter({ hasText: /Holm|Significance:/ }).waitFor({ timeout: 1_200_000 });
-    await page.getByText(/saved in this browser/).first().waitFor({ timeout: 60_000 });
+    await page
+      .getByTestId('significance-status')
+      .filter({ hasText: /Holm|Significance:/ })
+      .waitFor({ timeout: 1_200_000 });
+    await page
+      .getByText(/saved in this browser/)
+      .first()
+      .waitFor({ timeout: 60_000 });
     await page.waitForTimeout(2_000);
     const t1 = await pageNow(page);
     const tasks = await longTasks(page, t0, t1);

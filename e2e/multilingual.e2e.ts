@@ -19,8 +19,7 @@ const STEPS = Number(process.env.XLIR_E2E_MULTILINGUAL_STEPS ?? 60);
 const CHANCE_FACTOR = 5;
 const LANGS = ['de', 'en', 'es'];
 
-const fmt = (cells: HeatmapCell[], scale = 100) =>
-  cells.map((c) => `${c.row}→${c.col} ${c.value === null ? '–' : (c.value * scale).toFixed(2)}`).join(', ');
+const fmt = (cells: HeatmapCell[], scale = 100) => cells.map((c) => `${c.row}→${c.col} ${c.value === null ? '–' : (c.value * scale).toFixed(2)}`).join(', ');
 
 describe('the default page fine-tunes the pretrained multilingual model (issue 19)', () => {
   let browser: Browser;
@@ -96,7 +95,10 @@ describe('the default page fine-tunes the pretrained multilingual model (issue 1
     expect(diffs.some((d) => d.value !== 0)).toBe(true);
     // The paired tests run in the compute worker; the screenshot shows their marks when they finish in time.
     const status = page.getByTestId('significance-status');
-    await status.filter({ hasText: /Holm|Significance:/ }).waitFor({ timeout: 240_000 }).catch(() => undefined);
+    await status
+      .filter({ hasText: /Holm|Significance:/ })
+      .waitFor({ timeout: 240_000 })
+      .catch(() => undefined);
     console.log(`significance: ${await status.textContent()}`);
 
     await heatmap.screenshot({ path: 'test-results/multilingual-map-heatmap.png' });

@@ -68,7 +68,12 @@ async function recordSignificanceStatus(page: Page): Promise<void> {
 const significanceLog = (page: Page) => page.evaluate(() => (window as unknown as { xlirSignificance: { t: number; text: string }[] }).xlirSignificance);
 
 /** RFC 4180 CSV without quoted commas (the heatmap CSV's fields are language codes, numbers and booleans). */
-const csvRows = (bytes: Buffer) => bytes.toString('utf8').trim().split('\r\n').map((l) => l.split(','));
+const csvRows = (bytes: Buffer) =>
+  bytes
+    .toString('utf8')
+    .trim()
+    .split('\r\n')
+    .map((l) => l.split(','));
 
 describe('the newcomer path (issue 20)', () => {
   let browser: Browser;
@@ -136,7 +141,7 @@ describe('the newcomer path (issue 20)', () => {
     const longest = Math.max(0, ...tasks.map((t) => t.duration));
     const timing = await Promise.all([0, 1].map(async (i) => (await card(page, i).getByTestId('run-timing').allTextContents()).join(' ') || '–'));
     console.log(`two runs of ${STEPS} steps side by side in the browser, full evaluations (11 × 11) included: ${trainSeconds.toFixed(0)} s wall; run cards: ${timing.join(' | ')}`);
-    console.log(`main-thread long tasks while training: ${tasks.length}, longest ${longest.toFixed(0)} ms`);
+    console.log(`main-thread long tasks while training: ${tasks.length}, longest ${longest.toFixed(0)} ms; tasks (s after the launch: ms): ${tasks.map((t) => `${((t.start - p0) / 1000).toFixed(1)}:${t.duration.toFixed(0)}`).join(' ')}`);
     await shot(page, 'runs-cell', '05-runs-done');
     const [hybridId, monoId] = [(await card(page, 0).getAttribute('data-run-id'))!, (await card(page, 1).getAttribute('data-run-id'))!];
     const names = [(await card(page, 0).locator('strong').first().textContent())!, (await card(page, 1).locator('strong').first().textContent())!];
@@ -224,10 +229,14 @@ describe('the newcomer path (issue 20)', () => {
     // Reload: the autosave brings back both runs, the heatmaps and the tests, read from the notebook, not recomputed.
     // an autosave written after the tests were done (they go into the notebook's significance cache)
     const sigDone = await page.evaluate((t) => new Date(performance.timeOrigin + t).toISOString(), log[doneAt]!.t);
-    await page.waitForFunction((t) => {
-      const el = document.querySelector('[data-testid="autosave"]');
-      return el?.getAttribute('data-state') === 'saved' && (el.getAttribute('data-at') ?? '') >= t;
-    }, sigDone, { timeout: 120_000 });
+    await page.waitForFunction(
+      (t) => {
+        const el = document.querySelector('[data-testid="autosave"]');
+        return el?.getAttribute('data-state') === 'saved' && (el.getAttribute('data-at') ?? '') >= t;
+      },
+      sigDone,
+      { timeout: 120_000 },
+    );
     await page.reload();
     await waitForBackend(page);
     await expect.poll(() => page.getByTestId('run-card').count(), { timeout: 60_000 }).toBe(2);

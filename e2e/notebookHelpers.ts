@@ -115,5 +115,4 @@ export async function recordLongTasks(page: Page): Promise<void> {
 export const pageNow = (page: Page): Promise<number> => page.evaluate(() => performance.now());
 
 /** The long tasks {@link recordLongTasks} saw starting between page times `from` and `to` (ms). */
-export const longTasks = (page: Page, from: number, to: number): Promise<LongTask[]> =>
-  page.evaluate(([a, b]) => (window as unknown as { xlirLongTasks: LongTask[] }).xlirLongTasks.filter((t) => t.start >= a! && t.start <= b!), [from, to]);
+export const longTasks = (page: Page, from: number, to: number): Promise<LongTask[]> => page.evaluate(([a, b]) => (window as unknown as { xlirLongTasks: LongTask[] }).xlirLongTasks.filter((t) => t.start >= a! && t.start <= b!), [from, to]);

@@ -74,7 +74,12 @@ describe('the example study', () => {
 
       // one seed-mean heatmap per strategy, L × L cells
       for (const arm of direction.arms) {
-        expect(await page.getByTestId(`study-map-${slug(arm.arm)}`).locator('rect.cell').count()).toBe(langs * langs);
+        expect(
+          await page
+            .getByTestId(`study-map-${slug(arm.arm)}`)
+            .locator('rect.cell')
+            .count(),
+        ).toBe(langs * langs);
       }
       // the difference heatmaps, marked with the tests the build stored
       for (const [a, b] of direction.differences) {

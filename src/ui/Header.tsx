@@ -30,11 +30,7 @@ export function Header() {
       <div className="backend">
         <label>
           backend{' '}
-          <select
-            aria-label="backend preference"
-            value={compute.preference}
-            onChange={(e) => onChange(e.target.value as BackendPreference)}
-          >
+          <select aria-label="backend preference" value={compute.preference} onChange={(e) => onChange(e.target.value as BackendPreference)}>
             {BACKEND_PREFERENCES.map((p) => (
               <option key={p} value={p}>
                 {p}

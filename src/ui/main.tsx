@@ -6,12 +6,10 @@ import { idbKeyValueStore, NotebookAutosave, startAutosave } from './actions/aut
 import { applyNotebook } from './actions/notebook';
 import { resumeInterruptedRuns } from './actions/runs';
 import { useAppStore } from './store/store';
-import { loadPlotly } from './components/PlotlyFigure';
 import './styles.css';
 
 void startCompute(backendPreferenceFromUrl(window.location.search));
-// Evaluate Plotly's big script now, before any run trains (see loadPlotly).
-setTimeout(() => void loadPlotly(), 0);
+// (Plotly is not loaded here: the page draws its loss curves as SVG; see loadPlotly.)
 
 // Restore the autosaved notebook, then keep saving it; runs that were training when the page went away
 // continue from their last checkpoint.

@@ -75,14 +75,12 @@ export interface LossPanelOptions {
 /**
  * One panel of {@link lossFigure} as its own small figure (the notebook shows the six as small multiples,
  * so each redraw during training is a short task). Same traces and styles as the combined figure.
+ * `full`: the combined figure of the same runs and smoothing, when the caller already built it (six panels, one build).
  */
-export function lossPanelFigure(runs: readonly LossRunInput[], panel: LossPanelKey, options: LossPanelOptions): LossFigure {
+export function lossPanelFigure(runs: readonly LossRunInput[], panel: LossPanelKey, options: LossPanelOptions, full: LossFigure = lossFigure(runs, { smoothing: options.smoothing })): LossFigure {
   const index = LOSS_PANELS.findIndex((p) => p.key === panel);
-  const full = lossFigure(runs, { smoothing: options.smoothing });
   const axes = new Set([axisName('x', index)]);
-  const data = full.data
-    .filter((t) => axes.has(t.xaxis))
-    .map((t) => ({ ...t, xaxis: 'x', yaxis: 'y', showlegend: Boolean(options.legend) && t.showlegend }));
+  const data = full.data.filter((t) => axes.has(t.xaxis)).map((t) => ({ ...t, xaxis: 'x', yaxis: 'y', showlegend: Boolean(options.legend) && t.showlegend }));
   const spec = LOSS_PANELS[index]!;
   const layout: Record<string, unknown> = {
     width: options.width ?? 360,

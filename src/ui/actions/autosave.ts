@@ -14,7 +14,8 @@
  * mutates them). Write failures (quota) are reported in the store, never swallowed.
  */
 import { createStore, delMany, getMany, setMany, type UseStore } from 'idb-keyval';
-import { formatFieldPath, validateNotebook, type Evaluation, type Notebook } from '../../core/experiment/notebook';
+import { validateNotebook, type Evaluation, type Notebook } from '../../core/experiment/notebook';
+import { fieldPath as formatFieldPath } from '../../core/zodMessage';
 import { evaluationSteps, EvaluationMessageSchema, type EvaluationMessage } from '../../core/experiment/evaluationMessage';
 import { PackedCellError } from '../../core/experiment/packedEvaluations';
 import { runSteps, type PerQueryTransfer } from '../../core/experiment/perQueryTransfer';
@@ -95,7 +96,11 @@ export class NotebookAutosave {
       if (key === 'meta') this.written.set('meta', metaParts);
       else if (key === 'study') this.written.set('study', nb.study);
       else if (key === 'significance') this.written.set('significance', nb.significance);
-      else if (key.startsWith('run:')) this.written.set(key, nb.runs.find((r) => `run:${r.id}` === key));
+      else if (key.startsWith('run:'))
+        this.written.set(
+          key,
+          nb.runs.find((r) => `run:${r.id}` === key),
+        );
       else if (key.startsWith('evals:')) this.written.set(key, nb.runs.find((r) => `evals:${r.id}` === key)!.evaluations);
     }
     for (const k of deleted) this.written.delete(k);
@@ -252,4 +257,3 @@ export function startAutosave(autosave: NotebookAutosave, delayMs = 800, maxWait
     useAppStore.setState({ autosave: { state: 'off' } });
   };
 }
-

@@ -5,7 +5,7 @@
 import { zipSync } from 'fflate';
 import { unzipBounded } from '../../core/checkpointZip';
 import { latestCheckpoint, type RunRecord } from '../../core/experiment/notebook';
-import { readCheckpointFolder, writeCheckpointFolder, describeStorageError } from '../../../workers/opfsCheckpoints';
+import { readCheckpointFolder, writeCheckpointFolder, describeStorageError } from '../../storage/opfsCheckpoints';
 import { downloadBlob, MIME, slug } from '../export/download';
 
 /** Offers the run's latest checkpoint as `<run>-step-<N>.zip` (one folder inside, as saved). */

@@ -34,7 +34,7 @@ async function settled(figure: string) {
   return useAppStore.getState().comparisons[figure];
 }
 
-describe('the Results cell\'s paired tests (issue 20: cache keys are hashed in the stats worker)', () => {
+describe("the Results cell's paired tests (issue 20: cache keys are hashed in the stats worker)", () => {
   afterEach(() => {
     useAppStore.setState({ comparisons: {}, significance: {} });
     calls.key.length = 0;

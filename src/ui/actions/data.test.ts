@@ -36,9 +36,7 @@ beforeEach(() => {
   parsed.length = 0;
   missing.clear();
   unparsable.clear();
-  vi.stubGlobal('fetch', async (url: string) =>
-    missing.has(url) ? new Response('not found', { status: 404 }) : new Response(new TextEncoder().encode(`{"url":"${url}"}`)),
-  );
+  vi.stubGlobal('fetch', async (url: string) => (missing.has(url) ? new Response('not found', { status: 404 }) : new Response(new TextEncoder().encode(`{"url":"${url}"}`))));
 });
 afterEach(() => vi.unstubAllGlobals());
 
@@ -52,7 +50,10 @@ describe('loading data keeps the data already loaded when a load fails', () => {
   it('a language addition whose file is missing: the previous datasets, languages and bytes stay; the error is shown', async () => {
     await loadData();
     const before = splits();
-    expect(before.loaded).toEqual([{ dataset: 'mlqa-r', languages: deEnEs }, { dataset: 'xquad-r', languages: deEnEs }]);
+    expect(before.loaded).toEqual([
+      { dataset: 'mlqa-r', languages: deEnEs },
+      { dataset: 'xquad-r', languages: deEnEs },
+    ]);
     expect(useAppStore.getState().dataLoad).toEqual({ state: 'idle' });
 
     toggleLanguage('train', 'ar');
@@ -77,7 +78,10 @@ describe('loading data keeps the data already loaded when a load fails', () => {
   it('a file pick that lacks a language: the source and the data loaded from the served folder stay', async () => {
     await loadData();
     setDataSource('files');
-    pickDataFiles('train', deEnEs.map((l) => new File(['{}'], `${l}.json`)));
+    pickDataFiles(
+      'train',
+      deEnEs.map((l) => new File(['{}'], `${l}.json`)),
+    );
     pickDataFiles('eval', [new File(['{}'], 'en.json')]);
     await loadData();
     const s = useAppStore.getState();

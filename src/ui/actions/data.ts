@@ -60,8 +60,7 @@ export function setDataset(role: DataRole, dataset: DatasetName): void {
   const { data } = useAppStore.getState();
   const other: DataRole = role === 'train' ? 'eval' : 'train';
   const otherDataset = data[other].dataset === dataset ? (dataset === 'xquad-r' ? 'mlqa-r' : 'xquad-r') : data[other].dataset;
-  const split = (d: DatasetName, prev: DataSplitSelection): DataSplitSelection =>
-    d === prev.dataset ? prev : { dataset: d, languages: [...DATASET_LANGUAGES[d]] };
+  const split = (d: DatasetName, prev: DataSplitSelection): DataSplitSelection => (d === prev.dataset ? prev : { dataset: d, languages: [...DATASET_LANGUAGES[d]] });
   setData({ [role]: split(dataset, data[role]), [other]: split(otherDataset, data[other]), files: {} });
 }
 
@@ -133,17 +132,16 @@ const roleName = (role: DataRole) => (role === 'train' ? 'training' : 'evaluatio
 /** Reads (fetches, downloads or takes from the picks) the files of one split; the store is not touched. */
 async function readSplit(role: DataRole, source: DataSource, split: DataSplitSelection): Promise<SplitFiles> {
   if (split.languages.length === 0) throw new ConfigError(`${roleName(role)} data: choose at least one language`);
-  return source === 'served'
-    ? servedFiles(split.dataset, split.languages)
-    : source === 'files'
-      ? localFiles(role, split.dataset, split.languages)
-      : ((await fetchDatasetFiles(split.dataset, split.languages, cachingFetch)) as SplitFiles);
+  return source === 'served' ? servedFiles(split.dataset, split.languages) : source === 'files' ? localFiles(role, split.dataset, split.languages) : ((await fetchDatasetFiles(split.dataset, split.languages, cachingFetch)) as SplitFiles);
 }
 
 /** Parses one split in the compute worker (which replaces its copy of that dataset). */
 async function parseSplit(split: LoadedFiles): Promise<LoadedSplit> {
   const copies = split.files.map((f) => ({ name: f.name, bytes: f.bytes.slice() }));
-  const reply = await computeClient().request({ type: 'data/load', dataset: split.dataset, languages: split.languages, files: copies }, copies.map((f) => f.bytes.buffer));
+  const reply = await computeClient().request(
+    { type: 'data/load', dataset: split.dataset, languages: split.languages, files: copies },
+    copies.map((f) => f.bytes.buffer),
+  );
   return { stats: reply.stats, questionIds: reply.questionIds };
 }
 

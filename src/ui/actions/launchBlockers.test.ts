@@ -28,10 +28,7 @@ describe('launchBlockers', () => {
     const preset = PRESETS.get('mlqa-xquad.hybrid')!;
     // a preset with more languages picked while the default data is loaded
     const state: LaunchState = { ...ready, runDraft: draftFromPreset('mlqa-xquad.hybrid', preset), data: { ...ready.data, train: { ...preset.data.train }, eval: { ...preset.data.eval } } };
-    expect(launchBlockers(state)).toEqual([
-      'training languages "ar", "hi", "vi", "zh" are not loaded: press Load in the Data cell',
-      'evaluation languages "ar", "el", "hi", "ru", "th", "tr", "vi", "zh" are not loaded: press Load in the Data cell',
-    ]);
+    expect(launchBlockers(state)).toEqual(['training languages "ar", "hi", "vi", "zh" are not loaded: press Load in the Data cell', 'evaluation languages "ar", "el", "hi", "ru", "th", "tr", "vi", "zh" are not loaded: press Load in the Data cell']);
   });
 
   it('names another dataset and unticked languages', () => {
@@ -40,9 +37,7 @@ describe('launchBlockers', () => {
       'training dataset xquad-r is not loaded (mlqa-r is): press Load in the Data cell',
       'evaluation dataset mlqa-r is not loaded (xquad-r is): press Load in the Data cell',
     ]);
-    expect(launchBlockers({ ...ready, data: { ...data, eval: { ...data.eval, languages: ['de', 'en'] } } })).toEqual([
-      'evaluation languages changed since the data was loaded ("es" unticked): press Load in the Data cell',
-    ]);
+    expect(launchBlockers({ ...ready, data: { ...data, eval: { ...data.eval, languages: ['de', 'en'] } } })).toEqual(['evaluation languages changed since the data was loaded ("es" unticked): press Load in the Data cell']);
   });
 
   it('blocks while a checkpoint loads, and when the form makes no valid config', () => {
@@ -58,8 +53,6 @@ describe('launchBlockers', () => {
 describe('launchSummary', () => {
   it('says what a launch uses, and where it differs from the preset', () => {
     expect(launchSummary(ready)).toBe('uses built-in multilingual, trains on mlqa-r (de, en, es), evaluates on xquad-r (de, en, es)');
-    expect(launchSummary({ ...ready, runDraft: draftFromPreset('tiny', PRESETS.get('tiny')!) })).toBe(
-      'uses built-in multilingual, trains on mlqa-r (de, en, es), evaluates on xquad-r (de, en, es) (the preset "tiny" suggested model built-in tiny)',
-    );
+    expect(launchSummary({ ...ready, runDraft: draftFromPreset('tiny', PRESETS.get('tiny')!) })).toBe('uses built-in multilingual, trains on mlqa-r (de, en, es), evaluates on xquad-r (de, en, es) (the preset "tiny" suggested model built-in tiny)');
   });
 });

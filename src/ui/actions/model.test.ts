@@ -6,8 +6,7 @@ const inspections: { key: string; release: () => void }[] = [];
 
 vi.mock('./compute', () => ({
   computeClient: () => ({
-    request: (command: { type: string; key: string }) =>
-      new Promise((resolve) => inspections.push({ key: command.key, release: () => resolve({ summary: `loaded ${command.key}`, runConfig: null }) })),
+    request: (command: { type: string; key: string }) => new Promise((resolve) => inspections.push({ key: command.key, release: () => resolve({ summary: `loaded ${command.key}`, runConfig: null }) })),
   }),
 }));
 vi.mock('./checkpoints', () => ({
@@ -63,7 +62,17 @@ describe('importRefusal / describePick', () => {
 
   it('names a zip, a folder, or a count', () => {
     expect(describePick([{ name: 'a.zip', webkitRelativePath: '' }])).toBe('a.zip');
-    expect(describePick([{ name: 'config.json', webkitRelativePath: 'ckpt/config.json' }, { name: 'model.safetensors', webkitRelativePath: 'ckpt/model.safetensors' }])).toBe('ckpt/');
-    expect(describePick([{ name: 'a', webkitRelativePath: '' }, { name: 'b', webkitRelativePath: '' }])).toBe('2 files');
+    expect(
+      describePick([
+        { name: 'config.json', webkitRelativePath: 'ckpt/config.json' },
+        { name: 'model.safetensors', webkitRelativePath: 'ckpt/model.safetensors' },
+      ]),
+    ).toBe('ckpt/');
+    expect(
+      describePick([
+        { name: 'a', webkitRelativePath: '' },
+        { name: 'b', webkitRelativePath: '' },
+      ]),
+    ).toBe('2 files');
   });
 });

@@ -14,7 +14,10 @@ const rank = (name: string) => (name === DEFAULT_NAME ? 0 : name === SMOKE_NAME 
 export const PRESETS: ReadonlyMap<string, RunConfig> = new Map(
   Object.entries(files)
     .map(([path, raw]) => {
-      const name = path.split('/').pop()!.replace(/\.json$/, '');
+      const name = path
+        .split('/')
+        .pop()!
+        .replace(/\.json$/, '');
       return [name, parseRunConfig(raw, `experiments/${name}.json`)] as const;
     })
     .sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b)),

@@ -74,11 +74,7 @@ export function draftToConfig(draft: RunDraft, preset: RunConfig, data: DataSele
   // the pretrained built-in and a checkpoint bring their tokenizer; a random-init one trains its own, of the
   // preset's vocabulary size (else the tokenizer trainer's default)
   const modelConfig =
-    model.kind === 'checkpoint'
-      ? { ...modelRest, checkpoint: model.key }
-      : isPretrainedModel(model.config)
-        ? { ...modelRest, builtin: model.config }
-        : { ...modelRest, builtin: model.config, ...(vocabSize !== undefined ? { vocabSize } : {}) };
+    model.kind === 'checkpoint' ? { ...modelRest, checkpoint: model.key } : isPretrainedModel(model.config) ? { ...modelRest, builtin: model.config } : { ...modelRest, builtin: model.config, ...(vocabSize !== undefined ? { vocabSize } : {}) };
   return parseRunConfig(
     {
       ...preset,

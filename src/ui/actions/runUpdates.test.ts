@@ -3,13 +3,11 @@ import type { Evaluation, RunRecord, StepLog } from '../../core/experiment/noteb
 import { emptyRuntime, type RunRuntime } from '../store/runsSlice';
 import { addEvaluation, appendLogs, applyRunUpdates, runBadge, RunUpdateBuffer, timingSummary } from './runUpdates';
 
-const log = (step: number, loss = 1): StepLog =>
-  ({ step, loss, retrieval_loss: loss, adv_loss: null, disc_acc: null, disc_chance: null, lambda: null, lr: 0.001, grad_norm: 1, seconds: step, batch: { kind: 'mono', pairs: {} } }) as StepLog;
+const log = (step: number, loss = 1): StepLog => ({ step, loss, retrieval_loss: loss, adv_loss: null, disc_acc: null, disc_chance: null, lambda: null, lr: 0.001, grad_norm: 1, seconds: step, batch: { kind: 'mono', pairs: {} } }) as StepLog;
 
 const run = (id: string, logs: StepLog[] = []): RunRecord => ({ id, logs, evaluations: [] }) as unknown as RunRecord;
 
-const evaluation = (step: number, kind: 'sampled' | 'full'): Evaluation =>
-  ({ step, kind, result: { multi: { map: step }, per_query: { 'en->en': [1] }, top_retrieved: { 'en->en': ['x'] } } }) as unknown as Evaluation;
+const evaluation = (step: number, kind: 'sampled' | 'full'): Evaluation => ({ step, kind, result: { multi: { map: step }, per_query: { 'en->en': [1] }, top_retrieved: { 'en->en': ['x'] } } }) as unknown as Evaluation;
 
 describe('RunUpdateBuffer + applyRunUpdates', () => {
   it('coalesces many step events into one update per run, in order, and runtime patches last-wins', () => {
@@ -51,7 +49,13 @@ describe('appendLogs', () => {
   it('appends, and a resumed run replaces the steps it re-sends', () => {
     expect(appendLogs([log(1), log(2)], [log(3)]).map((l) => l.step)).toEqual([1, 2, 3]);
     const out = appendLogs([log(1), log(2), log(3), log(4)], [log(3, 9), log(4, 9), log(5, 9)]);
-    expect(out.map((l) => [l.step, l.loss])).toEqual([[1, 1], [2, 1], [3, 9], [4, 9], [5, 9]]);
+    expect(out.map((l) => [l.step, l.loss])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 9],
+      [4, 9],
+      [5, 9],
+    ]);
   });
 });
 
@@ -61,7 +65,12 @@ describe('addEvaluation', () => {
     for (const s of [25, 50, 75]) evals = addEvaluation(evals, evaluation(s, 'sampled'));
     evals = addEvaluation(evals, evaluation(100, 'full'));
     const kept = (e: Evaluation) => e.result.per_query !== undefined || e.result.top_retrieved !== undefined;
-    expect(evals.map((e) => [e.step, e.kind, kept(e)])).toEqual([[25, 'sampled', false], [50, 'sampled', false], [75, 'sampled', true], [100, 'full', true]]);
+    expect(evals.map((e) => [e.step, e.kind, kept(e)])).toEqual([
+      [25, 'sampled', false],
+      [50, 'sampled', false],
+      [75, 'sampled', true],
+      [100, 'full', true],
+    ]);
     // the same step and kind again replaces it
     expect(addEvaluation(evals, evaluation(75, 'sampled')).filter((e) => e.step === 75)).toHaveLength(1);
   });

@@ -43,7 +43,7 @@ describe('a full evaluation arriving from a training worker (issue 20)', () => {
     expect(JSON.stringify(run().evaluations[0])).toBe(JSON.stringify(EvaluationSchema.parse(e)));
   });
 
-  it('holds the run\'s later events until the evaluation is stored, so the run never reads done without it', async () => {
+  it("holds the run's later events until the evaluation is stored, so the run never reads done without it", async () => {
     startRun();
     const seen: string[] = [];
     const unsubscribe = useAppStore.subscribe((s) => {

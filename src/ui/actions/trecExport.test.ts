@@ -15,8 +15,21 @@ import { readFileSync } from 'node:fs';
 import { formatBytes, trecExportEstimate, trecExportNeedsConfirmation, trecReadme, trecZipEntries, TrecZipWriter, TREC_TAG } from './trecExport';
 
 const HAND = handDataset('mlqa-r', {
-  en: { sentences: ['e0', 'e1', 'e2'], questions: [['q1', 0], ['q2', 2], ['q3', 1]] },
-  de: { sentences: ['d0', 'd1'], questions: [['q1', 1], ['q2', 0]] },
+  en: {
+    sentences: ['e0', 'e1', 'e2'],
+    questions: [
+      ['q1', 0],
+      ['q2', 2],
+      ['q3', 1],
+    ],
+  },
+  de: {
+    sentences: ['d0', 'd1'],
+    questions: [
+      ['q1', 1],
+      ['q2', 0],
+    ],
+  },
 });
 const EMB = { queries: Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1, 1, 2]), candidates: Float32Array.from([2, 0, 0, 2, 1, 0, 0, 1, 1, 1]), dim: 2 };
 
@@ -27,9 +40,18 @@ describe('trecZipEntries', () => {
     const unzipped = unzipSync(zipSync(trecZipEntries(info, files)));
     expect(Object.keys(unzipped).sort()).toEqual([
       'README.txt',
-      'cross/de-en.qrels', 'cross/de-en.run', 'cross/en-de.qrels', 'cross/en-de.run',
-      'mono/de-de.qrels', 'mono/de-de.run', 'mono/en-en.qrels', 'mono/en-en.run',
-      'multi/multi-de.qrels', 'multi/multi-de.run', 'multi/multi-en.qrels', 'multi/multi-en.run',
+      'cross/de-en.qrels',
+      'cross/de-en.run',
+      'cross/en-de.qrels',
+      'cross/en-de.run',
+      'mono/de-de.qrels',
+      'mono/de-de.run',
+      'mono/en-en.qrels',
+      'mono/en-en.run',
+      'multi/multi-de.qrels',
+      'multi/multi-de.run',
+      'multi/multi-en.qrels',
+      'multi/multi-en.run',
     ]);
     const text = (p: string) => new TextDecoder().decode(unzipped[p]);
     expect(text('cross/en-de.qrels')).toBe('en:q1 0 de:0:0:1 1\nen:q2 0 de:0:0:0 1\n');
@@ -45,9 +67,7 @@ describe('trecZipEntries', () => {
 /** Two languages of 300 sentences, 150 questions each, random embeddings: pools above 100, rankings cut at `exact`. */
 function randomCase(seed: number) {
   const rng = createRng(seed);
-  const spec = Object.fromEntries(
-    (['de', 'en'] as Lang[]).map((lang) => [lang, { sentences: Array.from({ length: 300 }, (_, i) => `${lang}${i}`), questions: Array.from({ length: 150 }, (_, i) => [`q${i}`, rng.int(300)] as [string, number]) }]),
-  );
+  const spec = Object.fromEntries((['de', 'en'] as Lang[]).map((lang) => [lang, { sentences: Array.from({ length: 300 }, (_, i) => `${lang}${i}`), questions: Array.from({ length: 150 }, (_, i) => [`q${i}`, rng.int(300)] as [string, number]) }]));
   const dataset = handDataset('xquad-r', spec);
   const dim = 8;
   const random = (n: number) => Float32Array.from({ length: n * dim }, () => rng.float() - 0.5);
@@ -98,8 +118,17 @@ describe('trecExportEstimate', () => {
     const result = await evaluateRetrieval(dataset, embeddings, { scorer: createLoopScorer });
     const tiny = parseRunConfigJson(readFileSync(new URL('../../../experiments/tiny.json', import.meta.url), 'utf8'), 'tiny.json');
     const run: RunRecord = {
-      id: 'r', name: 'r', config: { ...tiny, data: { ...tiny.data, eval: { dataset: 'xquad-r', languages: ['de', 'en'] } } }, backend: 'auto', sampledEvalEvery: 0,
-      status: 'done', error: null, createdAt: '2026-01-01T00:00:00.000Z', logs: [], evaluations: [{ step: 10, kind: 'full', result }], checkpoints: [],
+      id: 'r',
+      name: 'r',
+      config: { ...tiny, data: { ...tiny.data, eval: { dataset: 'xquad-r', languages: ['de', 'en'] } } },
+      backend: 'auto',
+      sampledEvalEvery: 0,
+      status: 'done',
+      error: null,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      logs: [],
+      evaluations: [{ step: 10, kind: 'full', result }],
+      checkpoints: [],
     };
     const split = { stats: datasetStats(dataset), questionIds: questionIdsOf(dataset) };
     const known = trecExportEstimate(run, split, 'exact');

@@ -90,11 +90,7 @@ export function trecExportEstimate(run: RunRecord, split: LoadedSplit, depth: Ru
       ...(ranks ? { lastRelevantRanks: ranks } : {}),
     };
   };
-  const cells = SETTINGS.flatMap((setting) =>
-    languages.flatMap((x) =>
-      setting === 'multi' ? [cell(setting, x, languages, x)] : languages.filter((y) => (setting === 'mono') === (x === y)).map((y) => cell(setting, x, [y], cellKey(x, y))),
-    ),
-  );
+  const cells = SETTINGS.flatMap((setting) => languages.flatMap((x) => (setting === 'multi' ? [cell(setting, x, languages, x)] : languages.filter((y) => (setting === 'mono') === (x === y)).map((y) => cell(setting, x, [y], cellKey(x, y))))));
   const meanQuestionId = split.questionIds.length ? split.questionIds.reduce((n, q) => n + q.length, 0) / split.questionIds.length : 24;
   const paragraphs = Math.max(1, ...languages.map((l) => counts(l).paragraphs));
   // `{lang}:{question}` and `{lang}:{article}:{paragraph}:{sentence}` (about five paragraphs an article)
@@ -109,7 +105,11 @@ export function trecExportNeedsConfirmation(estimatedBytes: number): boolean {
 
 /** "1.2 GB", "340 MB", "12 kB" (decimal units). */
 export function formatBytes(bytes: number): string {
-  const units = [['GB', 1e9], ['MB', 1e6], ['kB', 1e3]] as const;
+  const units = [
+    ['GB', 1e9],
+    ['MB', 1e6],
+    ['kB', 1e3],
+  ] as const;
   for (const [unit, size] of units) if (bytes >= size) return `${(bytes / size).toFixed(bytes >= 10 * size ? 0 : 1)} ${unit}`;
   return `${Math.round(bytes)} B`;
 }
@@ -331,32 +331,28 @@ async function exportTrecZip(run: RunRecord, last: RunRecord['checkpoints'][numb
   // Chunks are handled one after another: each is zipped and written away before the worker sends the next.
   let handled: Promise<void> = Promise.resolve();
   try {
-    const reply = await client.request(
-      { type: 'model/export-trec', key: last.key, dataset, languages, maxLength: run.config.model.maxLength, settings: [...SETTINGS], depth, tag: TREC_TAG },
-      [],
-      (event) => {
-        if (requestId === null) {
-          requestId = event.requestId;
-          if (cancelled) cancelRequested?.();
-        }
-        if (event.type === 'model/trec-progress') {
-          updateStatus({ phase: 'embedding', done: event.done, total: event.total });
-          return;
-        }
-        handled = handled.then(async () => {
-          try {
-            if (!cancelled && failure === null) {
-              zip.add(event);
-              await writes;
-            }
-          } catch (err) {
-            failure = err;
+    const reply = await client.request({ type: 'model/export-trec', key: last.key, dataset, languages, maxLength: run.config.model.maxLength, settings: [...SETTINGS], depth, tag: TREC_TAG }, [], (event) => {
+      if (requestId === null) {
+        requestId = event.requestId;
+        if (cancelled) cancelRequested?.();
+      }
+      if (event.type === 'model/trec-progress') {
+        updateStatus({ phase: 'embedding', done: event.done, total: event.total });
+        return;
+      }
+      handled = handled.then(async () => {
+        try {
+          if (!cancelled && failure === null) {
+            zip.add(event);
+            await writes;
           }
-          updateStatus({ phase: 'writing', done: event.cell + (event.last && event.file === 'run' ? 1 : 0), total: event.cells, cell: `${event.setting}/${event.name}`, written });
-          client.send({ type: 'model/export-trec-next', requestId: event.requestId, cancel: cancelled || failure !== null });
-        });
-      },
-    );
+        } catch (err) {
+          failure = err;
+        }
+        updateStatus({ phase: 'writing', done: event.cell + (event.last && event.file === 'run' ? 1 : 0), total: event.cells, cell: `${event.setting}/${event.name}`, written });
+        client.send({ type: 'model/export-trec-next', requestId: event.requestId, cancel: cancelled || failure !== null });
+      });
+    });
     await handled;
     if (failure !== null) throw failure;
     const info: TrecZipInfo = { run: run.name, step: last.step, dataset, languages, depth: reply.depth, summary: reply.summary };

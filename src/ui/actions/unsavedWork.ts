@@ -32,12 +32,7 @@ const DEFAULT_NOTES = new Set(createDefaultNotebook().cells.flatMap((c) => (c.ki
 
 /** Runs, a study, a retitled notebook or a note of one's own: something worth asking about. */
 export function holdsWork(nb: NotebookParts): boolean {
-  return (
-    nb.runs.length > 0 ||
-    nb.study !== null ||
-    nb.title !== createDefaultNotebook().title ||
-    nb.cells.some((c) => c.kind === 'note' && c.markdown.trim() !== '' && !DEFAULT_NOTES.has(c.markdown))
-  );
+  return nb.runs.length > 0 || nb.study !== null || nb.title !== createDefaultNotebook().title || nb.cells.some((c) => c.kind === 'note' && c.markdown.trim() !== '' && !DEFAULT_NOTES.has(c.markdown));
 }
 
 /**

@@ -11,13 +11,29 @@ import { inspectStep } from '../actions/figures';
 import { SvgFigure } from './SvgFigure';
 import { ExportBar } from './ExportBar';
 import { BatchTexts } from './BatchTexts';
+import { useThrottled } from './useThrottled';
+
+/** While a run trains, its strip and pair matrix are redrawn at most this often (ms). */
+const LIVE_REDRAW_MS = 2000;
 
 /** Batch composition of one run: the per-step strip (hover: pair counts; click: texts) and the cumulative pair matrix. */
 export function BatchPanel({ run }: { run: RunRecord }) {
   const [hover, setHover] = useState<number | null>(null);
   const inspected = useAppStore((s) => (s.inspectedStep?.runId === run.id ? s.inspectedStep.step : null));
-  const strip = useMemo(() => batchStripSvg({ steps: run.logs.map((l) => ({ step: l.step, kind: l.batch.kind, pairs: l.batch.pairs })), selectedStep: inspected, stepWidth: Math.max(2, Math.min(24, Math.floor(720 / Math.max(1, run.config.steps)))) }), [run.logs, run.config.steps, inspected]);
-  const pairs = useMemo(() => cumulativePairCounts(run.logs.map((l) => l.batch), run.config.data.train.languages), [run.logs, run.config.data.train.languages]);
+  const live = run.status === 'running' || run.status === 'queued';
+  const logs = useThrottled(run.logs, live ? LIVE_REDRAW_MS : 0);
+  const strip = useMemo(
+    () => batchStripSvg({ steps: logs.map((l) => ({ step: l.step, kind: l.batch.kind, pairs: l.batch.pairs })), selectedStep: inspected, stepWidth: Math.max(2, Math.min(24, Math.floor(720 / Math.max(1, run.config.steps)))) }),
+    [logs, run.config.steps, inspected],
+  );
+  const pairs = useMemo(
+    () =>
+      cumulativePairCounts(
+        logs.map((l) => l.batch),
+        run.config.data.train.languages,
+      ),
+    [logs, run.config.data.train.languages],
+  );
   const matrixSvg = useMemo(
     () =>
       pairs.rows.length

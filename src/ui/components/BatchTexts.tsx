@@ -25,22 +25,37 @@ export function BatchTexts({ run, step }: { run: RunRecord; step: number }) {
     <div className="batch-texts" data-testid="batch-texts">
       <h5>
         step {step} batch{state?.texts ? ` · ${state.texts.kind} · ${state.texts.triplets.length} triplets` : ''}
-        <button type="button" aria-label="close batch" onClick={() => inspectStep(run.id, null)}>×</button>
+        <button type="button" aria-label="close batch" onClick={() => inspectStep(run.id, null)}>
+          ×
+        </button>
       </h5>
       {!state && <p className="hint">re-deriving the batch from the sampler…</p>}
       {state?.error && <p className="error">{state.error}</p>}
       {state?.texts && (
         <table className="results batch-table">
           <thead>
-            <tr><th>q→p</th><th>query</th><th>positive passage</th><th>hard negative</th></tr>
+            <tr>
+              <th>q→p</th>
+              <th>query</th>
+              <th>positive passage</th>
+              <th>hard negative</th>
+            </tr>
           </thead>
           <tbody>
             {state.texts.triplets.map((t, i) => (
               <tr key={i}>
-                <td className="pair">{t.queryLang}→{t.passageLang}</td>
-                <td lang={t.queryLang} dir="auto">{t.query}</td>
-                <td lang={t.passageLang} dir="auto">{t.positive}</td>
-                <td lang={t.passageLang} dir="auto" className="muted">{t.negative}</td>
+                <td className="pair">
+                  {t.queryLang}→{t.passageLang}
+                </td>
+                <td lang={t.queryLang} dir="auto">
+                  {t.query}
+                </td>
+                <td lang={t.passageLang} dir="auto">
+                  {t.positive}
+                </td>
+                <td lang={t.passageLang} dir="auto" className="muted">
+                  {t.negative}
+                </td>
               </tr>
             ))}
           </tbody>

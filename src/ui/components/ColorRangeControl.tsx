@@ -49,8 +49,8 @@ export function ColorRangeControl() {
       </label>
       {range.mode === 'fixed' && (
         <>
-          {' '}mAP×100{' '}
-          <X100Field label="fixed range low" value={range.map[0]} valid={(v) => v >= 0 && v < range.map[1]} onValid={(v) => set({ map: [v, range.map[1]] })} />
+          {' '}
+          mAP×100 <X100Field label="fixed range low" value={range.map[0]} valid={(v) => v >= 0 && v < range.map[1]} onValid={(v) => set({ map: [v, range.map[1]] })} />
           {' to '}
           <X100Field label="fixed range high" value={range.map[1]} valid={(v) => v <= 1 && v > range.map[0]} onValid={(v) => set({ map: [range.map[0], v] })} />
           {' · Δ ±'}

@@ -29,23 +29,43 @@ export function ExportBar({ baseName, svg, png, csv, json, latex, testId }: Prop
   return (
     <div className="export-bar" data-testid={testId}>
       <span className="label">export</span>
-      {svg && <button type="button" data-export="svg" onClick={run(async () => downloadText(await svg(), `${baseName}.svg`, MIME.svg))}>SVG</button>}
+      {svg && (
+        <button type="button" data-export="svg" onClick={run(async () => downloadText(await svg(), `${baseName}.svg`, MIME.svg))}>
+          SVG
+        </button>
+      )}
       {png && (
         <>
-          <button type="button" data-export="png" onClick={run(async () => downloadBlob(await png(scale), `${baseName}@${scale}x.png`))}>PNG</button>
+          <button type="button" data-export="png" onClick={run(async () => downloadBlob(await png(scale), `${baseName}@${scale}x.png`))}>
+            PNG
+          </button>
           <label className="scale">
             ×
             <select aria-label="PNG scale" value={scale} onChange={(e) => setFigureSettings({ pngScale: Number(e.target.value) })}>
               {[1, 2, 3, 4, 6, 8].map((s) => (
-                <option key={s} value={s}>{s}</option>
+                <option key={s} value={s}>
+                  {s}
+                </option>
               ))}
             </select>
           </label>
         </>
       )}
-      {csv && <button type="button" data-export="csv" onClick={run(() => downloadText(csv(), `${baseName}.csv`, MIME.csv))}>CSV</button>}
-      {json && <button type="button" data-export="json" onClick={run(() => downloadText(json(), `${baseName}.json`, MIME.json))}>JSON</button>}
-      {latex && <button type="button" data-export="latex" onClick={run(() => downloadText(latex(), `${baseName}.tex`, MIME.tex))}>LaTeX</button>}
+      {csv && (
+        <button type="button" data-export="csv" onClick={run(() => downloadText(csv(), `${baseName}.csv`, MIME.csv))}>
+          CSV
+        </button>
+      )}
+      {json && (
+        <button type="button" data-export="json" onClick={run(() => downloadText(json(), `${baseName}.json`, MIME.json))}>
+          JSON
+        </button>
+      )}
+      {latex && (
+        <button type="button" data-export="latex" onClick={run(() => downloadText(latex(), `${baseName}.tex`, MIME.tex))}>
+          LaTeX
+        </button>
+      )}
       {error && <span className="error">{error}</span>}
     </div>
   );

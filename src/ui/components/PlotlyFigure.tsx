@@ -9,8 +9,9 @@ import type * as PlotlyTypes from 'plotly.js-dist-min';
 type PlotlyModule = typeof PlotlyTypes;
 let plotlyPromise: Promise<PlotlyModule> | null = null;
 /**
- * Loads Plotly once. Its 4.6 MB script is evaluated in one main-thread task, so the app calls this at
- * start-up, while nothing trains, rather than when the first loss point arrives.
+ * Loads Plotly once, on first use: the loss curves' interactive view or an export. Its 4.6 MB script is
+ * evaluated in one main-thread task of several hundred ms, so the page no longer loads it at start-up (the
+ * loss curves are plain SVG; issue 20, item 9).
  */
 export function loadPlotly(): Promise<PlotlyModule> {
   plotlyPromise ??= import('plotly.js-dist-min').then((m) => ((m as unknown as { default?: PlotlyModule }).default ?? m) as PlotlyModule);

@@ -9,7 +9,11 @@ export function TableView({ spec, baseName, testId }: { spec: TableSpec; baseNam
       <table className="results">
         {spec.caption && <caption>{spec.caption}</caption>}
         <thead>
-          <tr>{spec.columns.map((c) => <th key={c.key}>{c.label}</th>)}</tr>
+          <tr>
+            {spec.columns.map((c) => (
+              <th key={c.key}>{c.label}</th>
+            ))}
+          </tr>
         </thead>
         <tbody>
           {spec.rows.map((row, i) => (

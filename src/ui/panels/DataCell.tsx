@@ -27,20 +27,34 @@ function ParallelView() {
       <div className="parallel-nav">
         <strong>Parallel view</strong> · {DATASET_LABELS[dataset]} question {i + 1} of {ids.length} · <code>{example.questionId}</code> · <em>{example.title}</em>
         <span className="spacer" />
-        <button type="button" onClick={() => go(i - 1)} aria-label="previous question">←</button>
-        <button type="button" onClick={() => go(i + 1)} aria-label="next question">→</button>
-        <button type="button" onClick={() => void showParallel(other, otherSplit.questionIds[0]!)}>show {DATASET_LABELS[other]}</button>
+        <button type="button" onClick={() => go(i - 1)} aria-label="previous question">
+          ←
+        </button>
+        <button type="button" onClick={() => go(i + 1)} aria-label="next question">
+          →
+        </button>
+        <button type="button" onClick={() => void showParallel(other, otherSplit.questionIds[0]!)}>
+          show {DATASET_LABELS[other]}
+        </button>
       </div>
       <table className="parallel-table">
         <thead>
-          <tr><th>lang</th><th>question</th><th>answer sentence (the relevant candidate)</th></tr>
+          <tr>
+            <th>lang</th>
+            <th>question</th>
+            <th>answer sentence (the relevant candidate)</th>
+          </tr>
         </thead>
         <tbody>
           {example.entries.map((e) => (
             <tr key={e.lang}>
               <th>{e.lang}</th>
-              <td lang={e.lang} dir="auto">{e.question}</td>
-              <td lang={e.lang} dir="auto" title={e.answerId}>{e.answer}</td>
+              <td lang={e.lang} dir="auto">
+                {e.question}
+              </td>
+              <td lang={e.lang} dir="auto" title={e.answerId}>
+                {e.answer}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -54,15 +68,25 @@ function Counts({ split, role }: { split: LoadedSplit; role: DataRole }) {
   const langs = Object.keys(stats.languages) as (keyof typeof stats.languages)[];
   return (
     <table className="counts" data-testid={`data-counts-${role}`}>
-      <caption>{DATASET_LABELS[stats.dataset]} — {ROLE_LABELS[role]}</caption>
+      <caption>
+        {DATASET_LABELS[stats.dataset]} — {ROLE_LABELS[role]}
+      </caption>
       <thead>
-        <tr><th></th>{langs.map((l) => <th key={l}>{l}</th>)}<th>total</th></tr>
+        <tr>
+          <th></th>
+          {langs.map((l) => (
+            <th key={l}>{l}</th>
+          ))}
+          <th>total</th>
+        </tr>
       </thead>
       <tbody>
         {(['questions', 'paragraphs', 'candidates'] as const).map((k) => (
           <tr key={k}>
             <th>{k}</th>
-            {langs.map((l) => <td key={l}>{stats.languages[l]![k].toLocaleString('en')}</td>)}
+            {langs.map((l) => (
+              <td key={l}>{stats.languages[l]![k].toLocaleString('en')}</td>
+            ))}
             <td>{stats.totals[k].toLocaleString('en')}</td>
           </tr>
         ))}
@@ -80,7 +104,11 @@ function SplitChooser({ role }: { role: DataRole }) {
       <legend>{ROLE_LABELS[role]}</legend>
       <div className="form-row">
         <select aria-label={`${role} dataset`} value={split.dataset} onChange={(e) => setDataset(role, e.target.value as DatasetName)}>
-          {DATASET_NAMES.map((d) => <option key={d} value={d}>{DATASET_LABELS[d]}</option>)}
+          {DATASET_NAMES.map((d) => (
+            <option key={d} value={d}>
+              {DATASET_LABELS[d]}
+            </option>
+          ))}
         </select>
         {source === 'files' && (
           <label className="file-pick">
@@ -115,12 +143,18 @@ export function DataCell() {
         <label>
           source{' '}
           <select aria-label="data source" value={source} onChange={(e) => setDataSource(e.target.value as DataSource)}>
-            {DATA_SOURCES.map((s) => <option key={s} value={s}>{SOURCE_LABELS[s]}</option>)}
+            {DATA_SOURCES.map((s) => (
+              <option key={s} value={s}>
+                {SOURCE_LABELS[s]}
+              </option>
+            ))}
           </select>
         </label>
       </div>
       <div className="splits">
-        {DATA_ROLES.map((role) => <SplitChooser key={role} role={role} />)}
+        {DATA_ROLES.map((role) => (
+          <SplitChooser key={role} role={role} />
+        ))}
       </div>
       <div className="form-row">
         <button type="button" className="primary" data-testid="load-data" disabled={load.state === 'loading'} onClick={() => void loadData()}>
@@ -128,12 +162,20 @@ export function DataCell() {
         </button>
         <span className="status" data-testid="data-status" data-state={state}>
           {load.state === 'loading' && load.message}
-          {load.state === 'failed' && <span className="error" data-testid="data-load-error">{load.message}</span>}
+          {load.state === 'failed' && (
+            <span className="error" data-testid="data-load-error">
+              {load.message}
+            </span>
+          )}
           {load.state === 'idle' && status.state === 'idle' && 'not loaded'}
-          {load.state === 'idle' && status.state === 'loaded' &&
+          {load.state === 'idle' &&
+            status.state === 'loaded' &&
             `train ${status.train.stats.totals.questions.toLocaleString('en')} queries · evaluate on ${status.eval.stats.totals.questions.toLocaleString('en')} queries × ${status.eval.stats.totals.candidates.toLocaleString('en')} candidate sentences`}
           {status.state === 'loaded' && !current && load.state !== 'loading' && (
-            <span className="hint" data-testid="data-selection-changed"> · the selection above differs from the loaded data: press Load</span>
+            <span className="hint" data-testid="data-selection-changed">
+              {' '}
+              · the selection above differs from the loaded data: press Load
+            </span>
           )}
         </span>
       </div>

@@ -61,8 +61,12 @@ export function ModelCell() {
         {PRETRAINED_MODELS.map((m) => (
           <label key={m} className="choice" data-testid={`model-choice-${m}`}>
             <input type="radio" name="model" value={m} checked={model.kind === 'builtin' && model.config === m} onChange={() => chooseBuiltin(m)} />
-            <strong>built-in {m}</strong> <span className="muted">(pretrained on openly licensed translations{m === DEFAULT_MODEL_BUILTIN ? '; default' : ''}); its own tokenizer;{' '}
-              <a href={modelCardUrl(m)} target="_blank" rel="noopener noreferrer" data-testid={`model-card-${m}`}>model card</a>
+            <strong>built-in {m}</strong>{' '}
+            <span className="muted">
+              (pretrained on openly licensed translations{m === DEFAULT_MODEL_BUILTIN ? '; default' : ''}); its own tokenizer;{' '}
+              <a href={modelCardUrl(m)} target="_blank" rel="noopener noreferrer" data-testid={`model-card-${m}`}>
+                model card
+              </a>
             </span>
           </label>
         ))}
@@ -74,9 +78,16 @@ export function ModelCell() {
         ))}
         <div
           className={`dropzone${over ? ' over' : ''}${model.kind === 'checkpoint' ? ' chosen' : ''}`}
-          onDragOver={(e) => { e.preventDefault(); setOver(true); }}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setOver(true);
+          }}
           onDragLeave={() => setOver(false)}
-          onDrop={(e) => { e.preventDefault(); setOver(false); void droppedFiles(e).then(importCheckpoint); }}
+          onDrop={(e) => {
+            e.preventDefault();
+            setOver(false);
+            void droppedFiles(e).then(importCheckpoint);
+          }}
           data-testid="checkpoint-dropzone"
         >
           <strong>checkpoint folder</strong> — drop a folder (config.json + model.safetensors + tokenizer.json) or a run's checkpoint .zip here, or{' '}
@@ -107,14 +118,21 @@ export function ModelCell() {
             type="button"
             data-testid="evaluate-checkpoint"
             disabled={status.state === 'loading'}
-            onClick={() => { setError(null); evaluateImportedCheckpoint().catch((err: unknown) => setError(err instanceof Error ? err.message : String(err))); }}
+            onClick={() => {
+              setError(null);
+              evaluateImportedCheckpoint().catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+            }}
           >
             Evaluate on the evaluation data
           </button>
         )}
         {error && <span className="error">{error}</span>}
       </div>
-      {refused && <p className="error" role="alert" data-testid="checkpoint-refused">{refused}</p>}
+      {refused && (
+        <p className="error" role="alert" data-testid="checkpoint-refused">
+          {refused}
+        </p>
+      )}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { Evaluation, RunRecord } from '../../core/experiment/notebook';
+import type { AppState } from '../store/store';
 import { cellTestLine, differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, perLanguageTable, resultsTable, type ComparisonLike } from '../../core/figures/resultFigures';
 import { figureFileName } from '../../core/figures/fileName';
 import { evaluationNote } from '../../core/train/sampledEvaluation';
@@ -14,12 +15,11 @@ import { ColorRangeControl } from '../components/ColorRangeControl';
 import { DATASET_LABELS } from './DataCell';
 import { runningTestsLine, settingPValues, testsSource } from './settingPValues';
 import { COMPARISON_SETTINGS } from '../../core/metrics/compareRetrieval';
-import { useShallow } from 'zustand/react/shallow';
 
 /** Queries listed per drill-down (the worst first). */
 const DRILLDOWN_ROWS = 25;
 
-function Drilldown({ run, evalA, baseline, evalB, comparison, level }: { run: RunRecord; evalA: Evaluation; baseline: RunRecord | null; evalB: Evaluation | null; comparison: ComparisonLike | null; level: number }) {
+function Drilldown({ run, evalA, baseline, evalB, comparison, level }: { run: RunName; evalA: Evaluation; baseline: RunName | null; evalB: Evaluation | null; comparison: ComparisonLike | null; level: number }) {
   const cell = useAppStore((s) => s.inspectedCell);
   const rows = useMemo(() => {
     if (!cell) return null;
@@ -35,7 +35,13 @@ function Drilldown({ run, evalA, baseline, evalB, comparison, level }: { run: Ru
   const texts = useAppStore((s) => (textsKey && s.drilldownTexts?.key === textsKey ? s.drilldownTexts : null));
   useEffect(() => {
     if (!cell || !textsKey || shown.length === 0) return;
-    void loadDrilldownTexts(textsKey, evalA.result.dataset, cell.col as Lang, shown.map((r) => r.queryId), shown.map((r) => r.retrievedA));
+    void loadDrilldownTexts(
+      textsKey,
+      evalA.result.dataset,
+      cell.col as Lang,
+      shown.map((r) => r.queryId),
+      shown.map((r) => r.retrievedA),
+    );
   }, [textsKey, shown, cell, evalA]);
   if (!cell || !rows) return <p className="hint">Click a heatmap cell to list its queries sorted by AP difference.</p>;
   const text = (queryId: string) => (texts?.state === 'done' ? texts.rows[queryId] : undefined);
@@ -44,7 +50,9 @@ function Drilldown({ run, evalA, baseline, evalB, comparison, level }: { run: Ru
       <h3>
         {cell.row} → {cell.col}: queries of {run.name}
         {baseline ? ` vs ${baseline.name}` : ''}, largest loss first
-        <button type="button" onClick={() => inspectCell(null)} aria-label="close drill-down">×</button>
+        <button type="button" onClick={() => inspectCell(null)} aria-label="close drill-down">
+          ×
+        </button>
       </h3>
       {baseline && (
         <p className="hint" data-testid="drilldown-test">
@@ -55,28 +63,47 @@ function Drilldown({ run, evalA, baseline, evalB, comparison, level }: { run: Ru
         <p className="error">{rows.error}</p>
       ) : (
         <div className="results-scroll">
-        <table className="results">
-          <thead>
-            <tr><th>query</th><th>AP</th>{evalB && <th>AP baseline</th>}{evalB && <th>Δ AP</th>}<th>gold rank</th>{evalB && <th>gold rank baseline</th>}<th>gold sentence ({cell.col})</th><th>ranked first by {run.name}</th></tr>
-          </thead>
-          <tbody>
-            {shown.map((r) => (
-              <tr key={r.queryId} data-testid="drilldown-row">
-                <td><code>{r.queryId}</code>{text(r.queryId) && <div className="sentence">{text(r.queryId)!.question}</div>}</td>
-                <td className="num">{r.apA.toFixed(3)}</td>
-                {evalB && <td className="num">{r.apB?.toFixed(3) ?? '–'}</td>}
-                {evalB && <td className="num">{r.diff >= 0 ? '+' : ''}{r.diff.toFixed(3)}</td>}
-                <td className="num">{r.rankA}</td>
-                {evalB && <td className="num">{r.rankB ?? '–'}</td>}
-                <td className="sentence" data-testid="drilldown-gold">{text(r.queryId)?.gold?.text ?? ''}</td>
-                <td className="sentence" data-testid="drilldown-retrieved">
-                  {r.retrievedA === null ? <span className="muted">not recorded by this evaluation</span> : text(r.queryId)?.retrieved?.text ?? ''}
-                  {r.rankA === 1 && <span className="muted"> (the gold)</span>}
-                </td>
+          <table className="results">
+            <thead>
+              <tr>
+                <th>query</th>
+                <th>AP</th>
+                {evalB && <th>AP baseline</th>}
+                {evalB && <th>Δ AP</th>}
+                <th>gold rank</th>
+                {evalB && <th>gold rank baseline</th>}
+                <th>gold sentence ({cell.col})</th>
+                <th>ranked first by {run.name}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {shown.map((r) => (
+                <tr key={r.queryId} data-testid="drilldown-row">
+                  <td>
+                    <code>{r.queryId}</code>
+                    {text(r.queryId) && <div className="sentence">{text(r.queryId)!.question}</div>}
+                  </td>
+                  <td className="num">{r.apA.toFixed(3)}</td>
+                  {evalB && <td className="num">{r.apB?.toFixed(3) ?? '–'}</td>}
+                  {evalB && (
+                    <td className="num">
+                      {r.diff >= 0 ? '+' : ''}
+                      {r.diff.toFixed(3)}
+                    </td>
+                  )}
+                  <td className="num">{r.rankA}</td>
+                  {evalB && <td className="num">{r.rankB ?? '–'}</td>}
+                  <td className="sentence" data-testid="drilldown-gold">
+                    {text(r.queryId)?.gold?.text ?? ''}
+                  </td>
+                  <td className="sentence" data-testid="drilldown-retrieved">
+                    {r.retrievedA === null ? <span className="muted">not recorded by this evaluation</span> : (text(r.queryId)?.retrieved?.text ?? '')}
+                    {r.rankA === 1 && <span className="muted"> (the gold)</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
         </div>
       )}
       {texts?.state === 'failed' && <p className="error">sentences: {texts.message}</p>}
@@ -84,12 +111,26 @@ function Drilldown({ run, evalA, baseline, evalB, comparison, level }: { run: Ru
   );
 }
 
-/** `value`, or the value of the last render when `same` finds them equal (a memo's input that is rebuilt on every render). */
-function useStable<T>(value: T, same: (a: T, b: T) => boolean): T {
-  const kept = useRef(value);
-  if (kept.current !== value && !same(kept.current, value)) kept.current = value;
-  return kept.current;
+/** What the Results cell shows of a run: not the record, which a flush of step logs replaces. */
+type RunName = Pick<RunRecord, 'id' | 'name'>;
+
+/**
+ * A store selection that keeps the previous value while `same` finds the new one equal, so a flush of
+ * step logs (a new run record, the same evaluations) re-renders nothing here (issue 20, item 9).
+ */
+function useAppStoreStable<T>(select: (s: AppState) => T, same: (a: T, b: T) => boolean): T {
+  const kept = useRef<{ value: T } | null>(null);
+  return useAppStore((s) => {
+    const value = select(s);
+    if (kept.current && (kept.current.value === value || same(kept.current.value, value))) return kept.current.value;
+    kept.current = { value };
+    return value;
+  });
 }
+
+const sameName = (a: RunName | null, b: RunName | null) => a === b || (!!a && !!b && a.id === b.id && a.name === b.name);
+const sameNames = (a: readonly RunName[], b: readonly RunName[]) => a.length === b.length && a.every((x, i) => sameName(x, b[i]!));
+const nameOf = (r: RunRecord | null): RunName | null => (r ? { id: r.id, name: r.name } : null);
 
 /**
  * Results: the mAP heatmap, the difference heatmap with significance, tables and the drill-down. Its
@@ -97,13 +138,19 @@ function useStable<T>(value: T, same: (a: T, b: T) => boolean): T {
  * are replaced on every flush of step logs (twice a second while training).
  */
 export function ResultsCell() {
-  const runs = useAppStore((s) => s.runs);
   const figures = useAppStore((s) => s.figures);
-  const run = useAppStore(selectHeatmapRun);
-  const baseline = useAppStore((s) => selectBaselineRun(s, selectHeatmapRun(s)));
-  const visible = useAppStore(useShallow(selectVisibleRuns));
-  const evalA = run ? latestEvaluation(run) : null;
-  const evalB = baseline ? latestEvaluation(baseline) : null;
+  const run = useAppStoreStable((s) => nameOf(selectHeatmapRun(s)), sameName);
+  const baseline = useAppStoreStable((s) => nameOf(selectBaselineRun(s, selectHeatmapRun(s))), sameName);
+  // evaluations keep their objects while a run's logs grow
+  const evalA = useAppStore((s) => {
+    const r = selectHeatmapRun(s);
+    return r ? latestEvaluation(r) : null;
+  });
+  const evalB = useAppStore((s) => {
+    const r = selectBaselineRun(s, selectHeatmapRun(s));
+    return r ? latestEvaluation(r) : null;
+  });
+  const evaluated = useAppStoreStable((s) => s.runs.filter((r) => r.evaluations.length).map((r) => ({ id: r.id, name: r.name })), sameNames);
   const runName = run?.name ?? null;
   const baselineName = baseline?.name ?? null;
   const key = run && evalA && baseline && evalB ? comparisonKey(run, evalA, baseline, evalB) : null;
@@ -114,25 +161,37 @@ export function ResultsCell() {
   }, [key, evalA, evalB]);
 
   const mapSpec = useMemo(
-    () => (runName !== null && evalA ? mapHeatmapSpec(evalA.result, { title: `${runName} — ${DATASET_LABELS[evalA.result.dataset]} mAP`, showMeans: figures.showMeans, showValues: figures.showValues, idPrefix: 'map', note: evaluationNote(evalA), colorRange: figures.colorRange }) : null),
+    () =>
+      runName !== null && evalA
+        ? mapHeatmapSpec(evalA.result, { title: `${runName} — ${DATASET_LABELS[evalA.result.dataset]} mAP`, showMeans: figures.showMeans, showValues: figures.showValues, idPrefix: 'map', note: evaluationNote(evalA), colorRange: figures.colorRange })
+        : null,
     [runName, evalA, figures.showMeans, figures.showValues, figures.colorRange],
   );
   const cmp = comparison?.state === 'done' ? comparison.comparison : null;
   const diff = useMemo(() => {
     if (runName === null || !evalA || baselineName === null || !evalB) return null;
     try {
-      return { error: null, spec: differenceHeatmapSpec(evalA.result, evalB.result, cmp, { title: `${runName} − ${baselineName}`, showMeans: figures.showMeans, showValues: figures.showValues, level: figures.significanceLevel, idPrefix: 'diff', colorRange: figures.colorRange }) };
+      return {
+        error: null,
+        spec: differenceHeatmapSpec(evalA.result, evalB.result, cmp, {
+          title: `${runName} − ${baselineName}`,
+          showMeans: figures.showMeans,
+          showValues: figures.showValues,
+          level: figures.significanceLevel,
+          idPrefix: 'diff',
+          colorRange: figures.colorRange,
+        }),
+      };
     } catch (err) {
       return { spec: null, error: err instanceof Error ? err.message : String(err) };
     }
   }, [runName, evalA, baselineName, evalB, cmp, figures.showMeans, figures.showValues, figures.significanceLevel, figures.colorRange]);
-  const named = useStable(resultRows(visible), sameResultRows);
+  const named = useAppStoreStable((s) => resultRows(selectVisibleRuns(s)), sameResultRows);
   const table = useMemo(() => resultsTable(named, 'Mean mAP (macro over cells), R@1 / R@10 and rank distance per run'), [named]);
   const langTable = useMemo(() => perLanguageTable(named, 'Multilingual mAP and rank distance per query language (multilingual pool; rank distance: lower = less language bias)'), [named]);
   // file names say what the table or figure shows: the runs and the evaluation dataset
   const dataset = evalA?.result.dataset ?? named[0]?.result.dataset ?? null;
   const runNames = named.map((r) => r.name);
-  const evaluated = runs.filter((r) => r.evaluations.length);
 
   return (
     <section className="cell" aria-labelledby="results-title" data-testid="results-cell">
@@ -145,22 +204,36 @@ export function ResultsCell() {
             <label>
               run{' '}
               <select aria-label="heatmap run" value={run?.id ?? ''} onChange={(e) => setFigureSettings({ heatmapRunId: e.target.value || null })}>
-                {evaluated.map((r) => <option key={r.id} value={r.id}>{r.name}</option>)}
+                {evaluated.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.name}
+                  </option>
+                ))}
               </select>
             </label>
             <label>
               against{' '}
               <select aria-label="baseline run" value={baseline?.id ?? ''} onChange={(e) => setFigureSettings({ baselineRunId: e.target.value || null })}>
-                {evaluated.filter((r) => r.id !== run?.id).map((r) => <option key={r.id} value={r.id}>{r.name}</option>)}
+                {evaluated
+                  .filter((r) => r.id !== run?.id)
+                  .map((r) => (
+                    <option key={r.id} value={r.id}>
+                      {r.name}
+                    </option>
+                  ))}
               </select>
             </label>
-            <label><input type="checkbox" checked={figures.showMeans} onChange={(e) => setFigureSettings({ showMeans: e.target.checked })} /> row/column means</label>
-            <label><input type="checkbox" checked={figures.showValues} onChange={(e) => setFigureSettings({ showValues: e.target.checked })} /> values</label>
+            <label>
+              <input type="checkbox" checked={figures.showMeans} onChange={(e) => setFigureSettings({ showMeans: e.target.checked })} /> row/column means
+            </label>
+            <label>
+              <input type="checkbox" checked={figures.showValues} onChange={(e) => setFigureSettings({ showValues: e.target.checked })} /> values
+            </label>
             <ColorRangeControl />
           </div>
           <div className="figure-grid">
             {mapSpec && run && <HeatmapFigure spec={mapSpec} baseName={figureFileName([run.name, dataset, 'map heatmap'])} testId="map-heatmap" onCell={(row, col) => inspectCell({ row, col })} />}
-            {diff && diff.spec && run && baseline && (
+            {diff?.spec && run && baseline && (
               <div>
                 <HeatmapFigure spec={diff.spec} baseName={figureFileName([run.name, 'minus', baseline.name, dataset, 'delta map heatmap'])} testId="diff-heatmap" onCell={(row, col) => inspectCell({ row, col })} />
                 <p className="hint" data-testid="significance-status">
@@ -176,7 +249,7 @@ export function ResultsCell() {
                 </p>
               </div>
             )}
-            {diff && diff.error && <p className="error">{diff.error}</p>}
+            {diff?.error && <p className="error">{diff.error}</p>}
           </div>
           {run && evalA && <Drilldown run={run} evalA={evalA} baseline={baseline} evalB={evalB} comparison={cmp} level={figures.significanceLevel} />}
           <h3>Summary per run</h3>

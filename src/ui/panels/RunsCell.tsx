@@ -1,4 +1,5 @@
-import { useMemo, useState } from 'react';
+import { memo, useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { STRATEGY_KINDS, type StrategyKind } from '../../core/experiment/runConfig';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../core/model/backendNames';
 import { lastLoggedStep, latestCheckpoint, type RunRecord } from '../../core/experiment/notebook';
@@ -13,9 +14,11 @@ import { applyPreset } from '../actions/applyPreset';
 import { launchBlockers, launchSummary } from '../actions/launchBlockers';
 import { PRESETS } from '../actions/presets';
 import { downloadCheckpoint } from '../actions/checkpoints';
+import { downloadTorchProject } from '../actions/torchExport';
 import { downloadTrecFiles } from '../actions/trecExport';
 import { toggleRunVisible } from '../actions/figures';
 import { LossCurves } from '../components/LossCurves';
+import { BiasOverTraining } from '../components/BiasOverTraining';
 import { BatchPanel } from '../components/BatchPanel';
 
 function NumberField({ label, value, onChange, step, min, testId, title }: { label: string; value: number; onChange: (v: number) => void; step?: number; min?: number; testId?: string; title?: string }) {
@@ -52,18 +55,33 @@ function RunForm() {
     }
   };
   return (
-    <form className="run-form" onSubmit={(e) => { e.preventDefault(); void launch(); }} data-testid="run-form">
+    <form
+      className="run-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void launch();
+      }}
+      data-testid="run-form"
+    >
       <div className="form-grid">
         <label className="field">
           <span>preset</span>
           <select aria-label="preset" value={draft.preset} onChange={(e) => void applyPreset(e.target.value)} title="also selects the preset's model and data (and loads that data when data is loaded)">
-            {[...PRESETS.keys()].map((p) => <option key={p} value={p}>{p}</option>)}
+            {[...PRESETS.keys()].map((p) => (
+              <option key={p} value={p}>
+                {p}
+              </option>
+            ))}
           </select>
         </label>
         <label className="field">
           <span>strategy</span>
           <select aria-label="strategy" data-testid="strategy" value={draft.strategy} onChange={(e) => setRunDraft({ strategy: e.target.value as StrategyKind })}>
-            {STRATEGY_KINDS.map((k) => <option key={k} value={k}>{strategyKindLabel(k)}</option>)}
+            {STRATEGY_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {strategyKindLabel(k)}
+              </option>
+            ))}
           </select>
         </label>
         {draft.strategy === 'hybrid' && <NumberField label="α (mono prob.)" value={draft.alpha} step={0.05} onChange={(alpha) => setRunDraft({ alpha })} />}
@@ -76,7 +94,11 @@ function RunForm() {
         <label className="field">
           <span>backend</span>
           <select aria-label="run backend" value={draft.backend} onChange={(e) => setRunDraft({ backend: e.target.value as BackendPreference })}>
-            {BACKEND_PREFERENCES.map((b) => <option key={b} value={b}>{b}</option>)}
+            {BACKEND_PREFERENCES.map((b) => (
+              <option key={b} value={b}>
+                {b}
+              </option>
+            ))}
           </select>
         </label>
         <NumberField label="checkpoint every" value={draft.checkpointEvery} min={1} onChange={(checkpointEvery) => setRunDraft({ checkpointEvery })} testId="checkpoint-every" />
@@ -89,7 +111,9 @@ function RunForm() {
           title={`steps between sampled evaluations for the live heatmap (0 = none): an estimate on a fixed sample of ${SAMPLED_EVALUATION.questions} questions and small candidate pools (≤ ${SAMPLED_EVALUATION.maxTexts.toLocaleString('en')} texts embedded each time; its mAP runs higher than the full one). The full evaluation at the end is exact.`}
         />
       </div>
-      <p className="muted" data-testid="launch-summary">{summary}</p>
+      <p className="muted" data-testid="launch-summary">
+        {summary}
+      </p>
       <div className="form-row">
         <button type="submit" className="primary" data-testid="launch-run" disabled={blockers.length > 0} title={blockers.join('\n')}>
           Launch run
@@ -98,7 +122,9 @@ function RunForm() {
       </div>
       {blockers.length > 0 && (
         <ul className="error" data-testid="launch-blockers">
-          {blockers.map((b) => <li key={b}>{b}</li>)}
+          {blockers.map((b) => (
+            <li key={b}>{b}</li>
+          ))}
         </ul>
       )}
     </form>
@@ -111,7 +137,17 @@ function importedSummary(run: RunRecord): string {
   return ['evaluated as imported', labels.model, labels.strategy, labels.step !== null ? `saved at step ${labels.step}` : null].filter(Boolean).join(' · ');
 }
 
-function RunCard({ run, index }: { run: RunRecord; index: number }) {
+/**
+ * One run's card. It reads its own run and runtime from the store, so a flush of another run's logs does
+ * not re-render it (a flush keeps the objects of the runs it does not touch; issue 20, item 9).
+ */
+const RunCard = memo(function RunCard({ runId, index }: { runId: string; index: number }) {
+  const run = useAppStore((s) => s.runs.find((r) => r.id === runId));
+  if (!run) return null;
+  return <RunCardOf run={run} index={index} />;
+});
+
+function RunCardOf({ run, index }: { run: RunRecord; index: number }) {
   const runtime = useAppStore((s) => s.runtime[run.id]);
   const hidden = useAppStore((s) => s.figures.hiddenRunIds.includes(run.id));
   const [error, setError] = useState<string | null>(null);
@@ -129,7 +165,9 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
       <div className="run-head">
         <span className="swatch" style={{ background: runColor(index) }} />
         <strong>{run.name}</strong>
-        <span className={`badge ${badge.className}`} data-testid="run-badge">{badge.label}</span>
+        <span className={`badge ${badge.className}`} data-testid="run-badge">
+          {badge.label}
+        </span>
         <span className="muted">
           {imported ? importedSummary(run) : `step ${step} / ${run.config.steps}`}
           {runtime?.backend ? ` · ${runtime.backend}` : ''}
@@ -139,18 +177,25 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
           {checkpoint !== null ? ` · checkpoint @${checkpoint}` : ''}
         </span>
         <span className="spacer" />
-        <label className="muted"><input type="checkbox" checked={!hidden} onChange={() => toggleRunVisible(run.id)} /> show</label>
-        {run.status === 'running' && <button type="button" onClick={() => pauseRun(run.id)} data-testid="pause-run" disabled={stopping}>pause</button>}
-        {(run.status === 'paused' || run.status === 'stopped' || run.status === 'failed') && step < run.config.steps && (
-          <button type="button" onClick={() => void resumeRun(run.id)} data-testid="resume-run">resume</button>
+        <label className="muted">
+          <input type="checkbox" checked={!hidden} onChange={() => toggleRunVisible(run.id)} /> show
+        </label>
+        {run.status === 'running' && (
+          <button type="button" onClick={() => pauseRun(run.id)} data-testid="pause-run" disabled={stopping}>
+            pause
+          </button>
         )}
-        {live && <button type="button" onClick={() => stopRun(run.id)} disabled={runtime?.stopRequest === 'stop'} title="ends the step or evaluation batch in progress, saves a checkpoint and stops">stop</button>}
-        <button
-          type="button"
-          disabled={run.checkpoints.length === 0}
-          data-testid="download-checkpoint"
-          onClick={() => downloadCheckpoint(run).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)))}
-        >
+        {(run.status === 'paused' || run.status === 'stopped' || run.status === 'failed') && step < run.config.steps && (
+          <button type="button" onClick={() => void resumeRun(run.id)} data-testid="resume-run">
+            resume
+          </button>
+        )}
+        {live && (
+          <button type="button" onClick={() => stopRun(run.id)} disabled={runtime?.stopRequest === 'stop'} title="ends the step or evaluation batch in progress, saves a checkpoint and stops">
+            stop
+          </button>
+        )}
+        <button type="button" disabled={run.checkpoints.length === 0} data-testid="download-checkpoint" onClick={() => downloadCheckpoint(run).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)))}>
           checkpoint .zip
         </button>
         <button
@@ -169,17 +214,48 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
         >
           {exporting ? 'TREC files…' : 'TREC files'}
         </button>
-        <button type="button" onClick={() => { if (window.confirm(`Delete ${run.name} and its checkpoints?`)) void deleteRun(run.id); }}>delete</button>
+        <button
+          type="button"
+          data-testid="export-torch"
+          title="a runnable PyTorch project of this run (same examples, batches, loss, optimiser and start weights) to train on GPUs; its checkpoints load back here"
+          onClick={() => {
+            setError(null);
+            downloadTorchProject(run).catch((err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+          }}
+        >
+          Export for PyTorch
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            if (window.confirm(`Delete ${run.name} and its checkpoints?`)) void deleteRun(run.id);
+          }}
+        >
+          delete
+        </button>
       </div>
-      {runtime?.recovered && <p className="muted" data-testid="run-recovered">recovered: {runtime.recovered}</p>}
+      {runtime?.recovered && (
+        <p className="muted" data-testid="run-recovered">
+          recovered: {runtime.recovered}
+        </p>
+      )}
       {runtime?.timing && (
         <p className="muted" data-testid="run-timing" title="wall time of this worker session; sampled evaluations are estimates for the live heatmap, the full evaluation is exact">
           time: {timingSummary(runtime.timing)}
         </p>
       )}
-      {!imported && <div className="progress"><div style={{ width: `${(100 * step) / run.config.steps}%`, background: runColor(index) }} /></div>}
+      {/* scaled, not resized: a new step then repaints the bar without laying out the card again */}
+      {!imported && (
+        <div className="progress">
+          <div style={{ transform: `scaleX(${Math.min(1, step / run.config.steps)})`, background: runColor(index) }} />
+        </div>
+      )}
       {run.error && <p className="error">{run.error}</p>}
-      {runtime?.storageError && <p className="error" data-testid="storage-error">{runtime.storageError}</p>}
+      {runtime?.storageError && (
+        <p className="error" data-testid="storage-error">
+          {runtime.storageError}
+        </p>
+      )}
       {error && <p className="error">{error}</p>}
       <BatchPanel run={run} />
     </div>
@@ -188,16 +264,19 @@ function RunCard({ run, index }: { run: RunRecord; index: number }) {
 
 /** Runs: configure and launch runs (one worker each), control them, and watch their batches and losses. */
 export function RunsCell() {
-  const runs = useAppStore((s) => s.runs);
+  const runIds = useAppStore(useShallow((s) => s.runs.map((r) => r.id)));
   return (
     <section className="cell" aria-labelledby="runs-title" data-testid="runs-cell">
       <h2 id="runs-title">Runs</h2>
       <RunForm />
       <div className="run-list">
-        {runs.map((r, i) => <RunCard key={r.id} run={r} index={i} />)}
+        {runIds.map((id, i) => (
+          <RunCard key={id} runId={id} index={i} />
+        ))}
       </div>
       <h3>Loss curves</h3>
       <LossCurves />
+      <BiasOverTraining />
     </section>
   );
 }

@@ -30,7 +30,14 @@ function Difference({ direction, a, b }: { direction: StudyDirection; a: StudyAr
   const shown = stored?.comparison ?? (computed?.state === 'done' ? computed.comparison : null);
   const spec = useMemo(() => {
     try {
-      return differenceHeatmapSpec(a.mean, b.mean, shown, { title: `${a.label} − ${b.label} (seed means)`, showMeans: figures.showMeans, showValues: figures.showValues, level: figures.significanceLevel, idPrefix: `diff-${slug(a.arm)}-${slug(b.arm)}`, colorRange: figures.colorRange });
+      return differenceHeatmapSpec(a.mean, b.mean, shown, {
+        title: `${a.label} − ${b.label} (seed means)`,
+        showMeans: figures.showMeans,
+        showValues: figures.showValues,
+        level: figures.significanceLevel,
+        idPrefix: `diff-${slug(a.arm)}-${slug(b.arm)}`,
+        colorRange: figures.colorRange,
+      });
     } catch (err) {
       return err instanceof Error ? err.message : String(err);
     }
@@ -81,7 +88,14 @@ export function StudyCell() {
     () =>
       direction?.arms.map((arm) => ({
         arm,
-        spec: mapHeatmapSpec(arm.mean, { title: `${arm.label} — mean of ${arm.seeds.length} seeds`, showMeans: figures.showMeans, showValues: figures.showValues, idPrefix: `map-${slug(arm.arm)}`, note: `tuned: ${arm.setting}`, colorRange: figures.colorRange }),
+        spec: mapHeatmapSpec(arm.mean, {
+          title: `${arm.label} — mean of ${arm.seeds.length} seeds`,
+          showMeans: figures.showMeans,
+          showValues: figures.showValues,
+          idPrefix: `map-${slug(arm.arm)}`,
+          note: `tuned: ${arm.setting}`,
+          colorRange: figures.colorRange,
+        }),
       })) ?? [],
     [direction, figures.showMeans, figures.showValues, figures.colorRange],
   );
@@ -95,7 +109,11 @@ export function StudyCell() {
         <label>
           direction{' '}
           <select aria-label="study direction" value={direction.id} onChange={(e) => setDirectionId(e.target.value)}>
-            {study.directions.map((d) => <option key={d.id} value={d.id}>{d.label}</option>)}
+            {study.directions.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.label}
+              </option>
+            ))}
           </select>
         </label>
         <ColorRangeControl />
@@ -109,7 +127,13 @@ export function StudyCell() {
         {direction.differences.map(([x, y]) => {
           const a = armOf(x);
           const b = armOf(y);
-          return a && b ? <Difference key={`${x}|${y}`} direction={direction} a={a} b={b} /> : <p key={`${x}|${y}`} className="error">the study has no arm "{a ? y : x}"</p>;
+          return a && b ? (
+            <Difference key={`${x}|${y}`} direction={direction} a={a} b={b} />
+          ) : (
+            <p key={`${x}|${y}`} className="error">
+              the study has no arm "{a ? y : x}"
+            </p>
+          );
         })}
       </div>
       <h3>mAP per language pair, mean over seeds</h3>

@@ -9,16 +9,10 @@ import type { SignificanceCache } from '../../core/experiment/significanceCache'
  * `total` tests once it reports), or done (`cached` when read from the notebook's significance cache). The
  * status itself is not saved; the computed tests are, in {@link FiguresSlice.significance}.
  */
-export type ComparisonStatus =
-  | { state: 'running'; done?: number; total?: number }
-  | { state: 'done'; comparison: ResultsComparison; cached?: boolean }
-  | { state: 'failed'; message: string };
+export type ComparisonStatus = { state: 'running'; done?: number; total?: number } | { state: 'done'; comparison: ResultsComparison; cached?: boolean } | { state: 'failed'; message: string };
 
 /** Texts of the drill-down's listed queries, fetched from the compute worker (keyed by run, step and cell). */
-export type DrilldownTextsStatus =
-  | { key: string; state: 'loading' }
-  | { key: string; state: 'done'; rows: Record<string, DrilldownText> }
-  | { key: string; state: 'failed'; message: string };
+export type DrilldownTextsStatus = { key: string; state: 'loading' } | { key: string; state: 'done'; rows: Record<string, DrilldownText> } | { key: string; state: 'failed'; message: string };
 
 /** How the figures are drawn (saved with the notebook), and what the user is inspecting (not saved). */
 export interface FiguresSlice {

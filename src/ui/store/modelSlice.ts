@@ -1,11 +1,7 @@
 import type { StateCreator } from 'zustand';
 import { createDefaultNotebook, type ModelChoice } from '../../core/experiment/notebook';
 
-export type ModelStatus =
-  | { state: 'idle' }
-  | { state: 'loading'; message: string }
-  | { state: 'ready'; summary: string }
-  | { state: 'failed'; message: string };
+export type ModelStatus = { state: 'idle' } | { state: 'loading'; message: string } | { state: 'ready'; summary: string } | { state: 'failed'; message: string };
 
 /** The encoder the runs start from (saved), and whether a picked checkpoint loaded (not saved). */
 export interface ModelSlice {

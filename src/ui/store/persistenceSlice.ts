@@ -4,12 +4,7 @@ import type { StateCreator } from 'zustand';
  * `off` until `startAutosave` runs (and after it is stopped); `on` while it runs with nothing to write yet
  * (the notebook in storage is the one on screen, just restored or untouched).
  */
-export type AutosaveStatus =
-  | { state: 'off' }
-  | { state: 'on' }
-  | { state: 'pending' }
-  | { state: 'saved'; at: string }
-  | { state: 'failed'; message: string };
+export type AutosaveStatus = { state: 'off' } | { state: 'on' } | { state: 'pending' } | { state: 'saved'; at: string } | { state: 'failed'; message: string };
 
 /** Saving and loading of the notebook: the autosave state and the last file error. Not saved. */
 export interface PersistenceSlice {

@@ -17,7 +17,7 @@ export interface RunRuntime {
   detail: string | null;
   /** a storage problem (quota, OPFS unavailable) reported by the worker; the run may go on unsaved */
   storageError: string | null;
-  /** automatic resumes after crashes since the last new checkpoint (bounded, see actions/runs.ts) */
+  /** automatic resumes after crashes since the last new checkpoint (bounded, see actions/runController.ts) */
   autoResumes: number;
   /** what was recovered from, in words, shown on the run's card */
   recovered: string | null;

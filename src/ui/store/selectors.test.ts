@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fullResult } from '../../core/testing/fullResult.testutil';
-import { TEST_RUN_CONFIG } from '../../core/testing/runConfigFixture';
+import { TEST_RUN_CONFIG } from '../../core/testing/runConfigFixture.testutil';
 import { parseRunConfig } from '../../core/experiment/runConfig';
 import type { RunRecord, StepLog } from '../../core/experiment/notebook';
 import { addEvaluation, applyRunUpdates, RunUpdateBuffer } from '../actions/runUpdates';
@@ -37,7 +37,7 @@ describe("the Results cell's memo inputs (issue 20)", () => {
   const figures = { ...DEFAULT_FIGURE_SETTINGS };
   const before = { runs: [record('a', 1), record('b', 2)], figures };
 
-  it('stay the same while only the runs\' logs grow, though the run records are replaced', () => {
+  it("stay the same while only the runs' logs grow, though the run records are replaced", () => {
     const after = { ...flushLogs(flushLogs(before, 'a', 2), 'b', 2), figures };
     // the records the memos used to depend on change on every flush...
     expect(selectHeatmapRun(after)).not.toBe(selectHeatmapRun(before));

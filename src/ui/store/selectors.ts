@@ -67,10 +67,13 @@ export function resultRows(runs: readonly RunRecord[]): NamedResult[] {
 
 /** Whether two {@link resultRows} show the same: same labels, and the very same result objects. */
 export function sameResultRows(a: readonly NamedResult[], b: readonly NamedResult[]): boolean {
-  return a.length === b.length && a.every((x, i) => {
-    const y = b[i]!;
-    return x.name === y.name && x.model === y.model && x.strategy === y.strategy && x.step === y.step && x.result === y.result;
-  });
+  return (
+    a.length === b.length &&
+    a.every((x, i) => {
+      const y = b[i]!;
+      return x.name === y.name && x.model === y.model && x.strategy === y.strategy && x.step === y.step && x.result === y.result;
+    })
+  );
 }
 
 /** Identifies a comparison of two runs' evaluations (which evaluation: its step and kind). */

@@ -95,11 +95,7 @@ export class ComputeWorkerClient {
    * @param transfer buffers to move to the worker (the caller keeps no use of them)
    * @param onProgress receives the request's progress events (`model/export-trec`: embedding, file chunks)
    */
-  request<C extends RequestCommand>(
-    command: CommandWithoutId<C> & { type: C },
-    transfer: Transferable[] = [],
-    onProgress?: (event: ProgressEvent) => void,
-  ): Promise<Extract<WorkerEvent, { type: ReplyOf<C> }>> {
+  request<C extends RequestCommand>(command: CommandWithoutId<C> & { type: C }, transfer: Transferable[] = [], onProgress?: (event: ProgressEvent) => void): Promise<Extract<WorkerEvent, { type: ReplyOf<C> }>> {
     const requestId = `r${this.nextId++}`;
     return new Promise((resolve, reject) => {
       this.pending.set(requestId, { resolve: resolve as (e: WorkerEvent) => void, reject, expect: REPLIES[command.type], ...(onProgress ? { onProgress } : {}) });

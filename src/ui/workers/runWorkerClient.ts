@@ -15,7 +15,7 @@ export class RunWorkerClient {
     this.worker.onmessage = (msg: MessageEvent<unknown>) => this.receive(msg.data);
     this.worker.onerror = (ev) => {
       ev.preventDefault();
-      this.onEvent({ type: 'train/failed', runId, error: { name: 'WorkerError', code: 'INTERNAL', message: `training worker crashed: ${ev.message || 'unknown error'}` } });
+      this.onEvent({ type: 'train/failed', runId, error: { name: 'WorkerError', code: 'WORKER_CRASHED', message: `training worker crashed: ${ev.message || 'unknown error'}` } });
     };
   }
 

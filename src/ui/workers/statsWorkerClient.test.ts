@@ -49,7 +49,10 @@ describe('StatsWorkerClient', () => {
     w!.emit({ type: 'stats/progress', requestId: 's0', done: 2, total: 3 });
     w!.emit({ type: 'stats/compared', requestId: 's0', comparison: COMPARISON });
     await expect(done).resolves.toEqual(COMPARISON);
-    expect(progress).toEqual([[1, 3], [2, 3]]);
+    expect(progress).toEqual([
+      [1, 3],
+      [2, 3],
+    ]);
   });
 
   it('a newer request for the same figure cancels the running one: the worker is terminated and a fresh one runs the new request', async () => {

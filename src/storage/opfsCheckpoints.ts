@@ -3,6 +3,8 @@
  * the page and from workers. A folder is a map of relative file paths to bytes (`model.safetensors`,
  * `optimizer.safetensors`, `manifest.json`, …) stored under a slash-separated key such as
  * `runs/run-1a2b/step-50`. Errors (quota, OPFS unavailable) propagate: callers report them.
+ * In `src/storage/` (browser-only, so not core): the page (`src/ui`) and the workers (`workers/`) both
+ * import it, and the page imports nothing from `workers/` (issue 22).
  */
 
 export type CheckpointFiles = Map<string, Uint8Array>;
