@@ -148,7 +148,10 @@ async function measure(ds: RetrievalDataset, dim: number): Promise<Row> {
 async function scorerMicro(ds: RetrievalDataset, dim: number) {
   const e = { queries: unitRows(CHUNK, dim, 3), candidates: unitRows(ds.candidates.length, dim, 4) };
   const out: Record<string, number> = {};
-  for (const [name, factory] of [['tf', createTfScorer], ['loop', createLoopScorer]] as const) {
+  for (const [name, factory] of [
+    ['tf', createTfScorer],
+    ['loop', createLoopScorer],
+  ] as const) {
     const scorer = factory(e.candidates, ds.candidates.length, dim);
     await scorer.score(e.queries, CHUNK);
     const ms: number[] = [];
@@ -167,7 +170,14 @@ const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
 const xquad = await loadDatasetFromDir(dataDir, 'xquad-r');
 const mlqa = await loadDatasetFromDir(dataDir, 'mlqa-r');
 
-const plan: [RetrievalDataset, number][] = QUICK ? [[xquad, 256]] : [[xquad, 256], [xquad, 768], [mlqa, 256], [mlqa, 768]];
+const plan: [RetrievalDataset, number][] = QUICK
+  ? [[xquad, 256]]
+  : [
+      [xquad, 256],
+      [xquad, 768],
+      [mlqa, 256],
+      [mlqa, 768],
+    ];
 const rows: Row[] = [];
 for (const [ds, dim] of plan) {
   const row = await measure(ds, dim);

@@ -118,7 +118,7 @@ export function renderResults(r: ModelResults): string {
       return `| ${l} | ${a ? pct(a.precisionAt1) : '–'} | ${b ? pct(b.precisionAt1) : '–'} | ${pct(c)} | ${pct(d)} | ${ratio(c, d)} |`;
     }),
     '',
-    'Over the pretraining: the run\'s checkpoints (float32), evaluated the same way, mAP × 100. The learning rate decayed to 0',
+    "Over the pretraining: the run's checkpoints (float32), evaluated the same way, mAP × 100. The learning rate decayed to 0",
     'at steps 3,000, 6,000 and 9,000; each `--resume --steps N` restarted the linear decay from a higher rate (see Recipe).',
     '',
     `| step | ${r.steps.map((s) => s.step.toLocaleString('en')).join(' | ')} |`,

@@ -2,20 +2,15 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import type { TrainShape } from './shapes';
+
 const PYTHON = '/usr/bin/python3';
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const SCRIPT = path.join(HERE, 'reference', 'train_step.py');
 const PEAK_SCRIPT = path.join(HERE, 'reference', 'matmul_peak.py');
 
-export interface PytorchShape {
-  hidden: number;
-  layers: number;
-  heads: number;
-  intermediate: number;
-  vocab: number;
-  batch: number;
-  seq: number;
-}
+/** The fields of a training shape `reference/train_step.py` reads. */
+export type PytorchShape = Pick<TrainShape, 'hidden' | 'layers' | 'heads' | 'intermediate' | 'vocab' | 'batch' | 'seq'>;
 
 export interface PytorchResult {
   torch: string;

@@ -6,6 +6,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { EncodeMeasurement } from './encode';
 import type { MachineInfo } from './machine';
+import type { PytorchMatmul, PytorchResult } from './pytorchReference';
 import { mergeSections, type BenchResults, type JobRecord } from './results';
 import { TRAIN_SHAPES, type ShapeName } from './shapes';
 import { trainStepFlops } from './flops';
@@ -17,17 +18,8 @@ interface TfjsTrain extends TrainMeasurement {
   crossOriginIsolated?: boolean;
 }
 
-interface TorchStep {
-  batch: number;
-  seq: number;
-  torch: string;
-  threads: number;
-  median_ms: number;
-  steps_per_s: number;
-  tokens_per_s: number;
-  times_ms: number[];
-  median_cpu_ms?: number;
-}
+/** A PyTorch step record (run.ts adds the batch and sequence length; older records lack the CPU times). */
+type TorchStep = Pick<PytorchResult, 'torch' | 'threads' | 'median_ms' | 'steps_per_s' | 'tokens_per_s' | 'times_ms'> & Partial<Pick<PytorchResult, 'median_cpu_ms'>> & { batch: number; seq: number };
 
 interface Matmul {
   n: number;
@@ -35,10 +27,7 @@ interface Matmul {
   gflops: number;
 }
 
-interface TorchMatmul {
-  threads: number;
-  matmul: { n: number; median_ms: number; gflops: number; best_gflops: number }[];
-}
+type TorchMatmul = Pick<PytorchMatmul, 'threads' | 'matmul'>;
 
 type Profile = StepProfile & { patch?: string | null };
 
@@ -50,7 +39,7 @@ const day = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
 function get<T>(r: BenchResults, id: string): { rec: JobRecord<T>; value: T } | null {
   const rec = r.jobs[id] as JobRecord<T> | undefined;
-  return rec && rec.result ? { rec, value: rec.result } : null;
+  return rec?.result ? { rec, value: rec.result } : null;
 }
 
 function failure(r: BenchResults, id: string): string | null {
@@ -88,7 +77,9 @@ function torchAt(r: BenchResults, shape: ShapeName, batch: number, threads: numb
 function machineSection(m: MachineInfo | null, r: BenchResults): string {
   if (!m) return 'No run yet.';
   const pp = practicalPeak(r);
-  const dates = Object.values(r.jobs).map((j) => j.measuredAt).sort();
+  const dates = Object.values(r.jobs)
+    .map((j) => j.measuredAt)
+    .sort();
   const rows = [
     ['CPU', `${m.cpu} (${m.simd.join(', ')})`],
     ['cores', `${m.cores} (TF.js wasm in Node and in the worker: 1 thread; PyTorch: ${Math.min(m.cores, 2)} threads unless marked)`],
@@ -147,7 +138,9 @@ function trainingTable(r: BenchResults, shape: ShapeName, variants: { suffix: st
       // PyTorch's reference has no dropout, so a dropout row gets no ratio
       const ratio = best && t.dropout === 0 ? `${x(t.tokensPerS / best.tokens_per_s)} (vs ${best.threads} thread${best.threads > 1 ? 's' : ''})` : '–';
       const cpuRatio = one?.median_cpu_ms && t.medianCpuMs && t.dropout === 0 ? x(one.median_cpu_ms / t.medianCpuMs) : '–';
-      lines.push(`| ${label}${v.note ? ` ${v.note}` : ''} | ${t.batch} × ${t.seq} | ${ms(t.medianMs)} | ${f(t.stepsPerS, 3)} | ${f(t.tokensPerS, 0)} | ${f(t.gflops, 2)} | ${ratio} | ${t.medianCpuMs ? ms(t.medianCpuMs) : '–'} | ${cpuRatio} | ${t.timesMs.length}${t.capped ? ' (time cap)' : ''} | ${ms(t.firstStepMs)} | ${f(hit.rec.loadBefore[0], 1)} |`);
+      lines.push(
+        `| ${label}${v.note ? ` ${v.note}` : ''} | ${t.batch} × ${t.seq} | ${ms(t.medianMs)} | ${f(t.stepsPerS, 3)} | ${f(t.tokensPerS, 0)} | ${f(t.gflops, 2)} | ${ratio} | ${t.medianCpuMs ? ms(t.medianCpuMs) : '–'} | ${cpuRatio} | ${t.timesMs.length}${t.capped ? ' (time cap)' : ''} | ${ms(t.firstStepMs)} | ${f(hit.rec.loadBefore[0], 1)} |`,
+      );
     }
   }
   for (const [id, rec] of Object.entries(r.jobs).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -158,7 +151,9 @@ function trainingTable(r: BenchResults, shape: ShapeName, variants: { suffix: st
     }
     const p = rec.result as TorchStep;
     const tokens = 3 * p.batch * p.seq;
-    lines.push(`| PyTorch ${p.torch} CPU · ${p.threads} thread${p.threads > 1 ? 's' : ''} | ${p.batch} × ${p.seq} | ${ms(p.median_ms)} | ${f(p.steps_per_s, 3)} | ${f(tokens * p.steps_per_s, 0)} | ${f(torchFlops(shape, p) / (p.median_ms / 1000) / 1e9, 2)} | reference | ${p.median_cpu_ms ? ms(p.median_cpu_ms) : '–'} | – | ${p.times_ms.length} | – | ${f(rec.loadBefore[0], 1)} |`);
+    lines.push(
+      `| PyTorch ${p.torch} CPU · ${p.threads} thread${p.threads > 1 ? 's' : ''} | ${p.batch} × ${p.seq} | ${ms(p.median_ms)} | ${f(p.steps_per_s, 3)} | ${f(tokens * p.steps_per_s, 0)} | ${f(torchFlops(shape, p) / (p.median_ms / 1000) / 1e9, 2)} | reference | ${p.median_cpu_ms ? ms(p.median_cpu_ms) : '–'} | – | ${p.times_ms.length} | – | ${f(rec.loadBefore[0], 1)} |`,
+    );
   }
   if (missing.length) lines.push('', `Failed: ${missing.join('; ')}.`);
   return lines.join('\n');
@@ -168,13 +163,13 @@ function trainingSection(r: BenchResults): string {
   const demo = TRAIN_SHAPES.demo;
   const bert = TRAIN_SHAPES['bert-base-2l'];
   return [
-    'One step = what `runTraining` does per batch (bench/trainStep.ts rebuilds it from the same parts:',
+    'One step = the step `runTraining` takes per batch (`createTrainingStep`, src/core/train/trainStep.ts:',
     '`TransformerEncoder.embed` for B queries and 2B passages, `infoNCELoss` τ 0.05, `tf.variableGrads`,',
     '`clipByGlobalNorm` 1.0, `AdamW` lr 5e-4 wd 0.01), on synthetic ids with every mask 1, dropout 0,',
     'word embeddings trained. PyTorch runs bench/reference/train_step.py, the same computation. Tokens',
     '= 3·batch·seq per step; GFLOP/s counts the matrix products only (bench/flops.ts). Medians of the',
     'timed steps after the warm-up steps; "first step" includes shader compilation on webgl/webgpu.',
-    'CPU time / step (Node and PyTorch only) is the process\'s user + system time: on this shared machine it',
+    "CPU time / step (Node and PyTorch only) is the process's user + system time: on this shared machine it",
     'does not count waiting for a core, so the CPU-time ratio (PyTorch with 1 thread against TF.js wasm, which',
     'uses one) compares the work done per step even under load.',
     '"our … kernel" rows run the wasm kernels of src/core/model/wasmKernels.ts (tested against the stock ones in',
@@ -207,15 +202,13 @@ function peakSection(r: BenchResults, m: MachineInfo | null): string {
   const theo = m?.peak?.gflops ?? null;
   const pp = practicalPeak(r);
   const pct = (x: number, of: number | null | undefined) => (of ? `${f((100 * x) / of, 1)} %` : '–');
-  const lines = [
-    '| what | GFLOP/s | % of practical peak | % of theoretical peak |',
-    '|---|---:|---:|---:|',
-  ];
+  const lines = ['| what | GFLOP/s | % of practical peak | % of theoretical peak |', '|---|---:|---:|---:|'];
   if (theo) lines.push(`| theoretical: ${m!.peak!.basis} | ${f(theo, 0)} | – | 100 % |`);
   for (const id of ['peak/pytorch/2t', 'peak/pytorch/1t']) {
     const p = get<TorchMatmul>(r, id);
     if (!p) continue;
-    for (const x of p.value.matmul) lines.push(`| PyTorch matmul ${x.n}³, ${p.value.threads} thread${p.value.threads > 1 ? 's' : ''} (median; best ${f(x.best_gflops, 1)}) | ${f(x.gflops, 1)} | ${pct(x.gflops, pp?.gflops)} | ${pct(x.gflops, theo)} |`);
+    for (const x of p.value.matmul)
+      lines.push(`| PyTorch matmul ${x.n}³, ${p.value.threads} thread${p.value.threads > 1 ? 's' : ''} (median; best ${f(x.best_gflops, 1)}) | ${f(x.gflops, 1)} | ${pct(x.gflops, pp?.gflops)} | ${pct(x.gflops, theo)} |`);
   }
   for (const [id, label] of [
     ['peak/tfjs-node/wasm', 'TF.js Node wasm'],
@@ -234,7 +227,7 @@ function peakSection(r: BenchResults, m: MachineInfo | null): string {
     'up to about 3.5 GHz), so PyTorch can exceed it when the machine is quiet. The practical peak is the best',
     'median PyTorch/OpenBLAS matmul above. WebAssembly SIMD is 128-bit without FMA: at best half of AVX2-FMA per',
     'cycle (16 vs 32 FLOP/cycle/core, 2 mul + 2 add pipes), and TF.js wasm runs on one of the 2 cores: a quarter',
-    'of the machine\'s peak is its ceiling (the measured 24 GFLOP/s is 27 % of PyTorch\'s one-thread matmul).',
+    "of the machine's peak is its ceiling (the measured 24 GFLOP/s is 27 % of PyTorch's one-thread matmul).",
   );
   lines.push('', 'Training steps (from the tables above):', '', '| step | GFLOP/s | % of practical peak | % of theoretical peak |', '|---|---:|---:|---:|');
   const order = (id: string) => `${id.split('/')[2]}|${id.startsWith('pytorch') ? 0 : 1}|${id}`;
@@ -259,7 +252,7 @@ function peakSection(r: BenchResults, m: MachineInfo | null): string {
 function encodeSection(r: BenchResults): string {
   const lines = [
     'The demo model (built-in small, WordPiece 16,000 trained on XQuAD-R) embeds 256 questions and 256',
-    'sentences sampled across XQuAD-R\'s 11 languages, 64 texts per batch, at most 96 tokens, as the',
+    "sentences sampled across XQuAD-R's 11 languages, 64 texts per batch, at most 96 tokens, as the",
     'evaluator does (`embedDataset`). Tokenisation is included.',
     '',
     '| kernels | batching | texts | seconds (median) | sentences/s | real tokens/s | padding | load |',
@@ -271,7 +264,10 @@ function encodeSection(r: BenchResults): string {
   ] as const) {
     const e = get<{ tokenizerBuildMs: number; measurements: EncodeMeasurement[] }>(r, id);
     if (!e) continue;
-    for (const x of e.value.measurements) lines.push(`| ${label} | ${x.label} | ${x.texts} | ${f(x.seconds, 1)} (${x.runs.length} run${x.runs.length > 1 ? 's' : ''}) | ${f(x.sentencesPerS, 1)} | ${f(x.tokensPerS, 0)} | ${f(100 * x.paddingFraction, 1)} % | ${f(e.rec.loadBefore[0], 1)} |`);
+    for (const x of e.value.measurements)
+      lines.push(
+        `| ${label} | ${x.label} | ${x.texts} | ${f(x.seconds, 1)} (${x.runs.length} run${x.runs.length > 1 ? 's' : ''}) | ${f(x.sentencesPerS, 1)} | ${f(x.tokensPerS, 0)} | ${f(100 * x.paddingFraction, 1)} % | ${f(e.rec.loadBefore[0], 1)} |`,
+      );
   }
   return lines.join('\n');
 }

@@ -1,11 +1,11 @@
 /**
- * One training step of the dual encoder, built from the project's own parts exactly as
- * `runTraining`'s inner step (src/core/train/trainLoop.ts) composes them — that step is a closure of
- * `runTraining` and is not exported, so it is rebuilt here from the same calls in the same order:
+ * One training step of the dual encoder: the shipped step `runTraining` takes
+ * (`createTrainingStep`, src/core/train/trainStep.ts, strategy xy):
  *   {L, ∇} ← tf.variableGrads(InfoNCE(embed(queries), embed([positives; negatives]); τ), varList)
  *   await L.data()  →  clipByGlobalNorm(∇, 1)  (one await data())  →  AdamW.apply
  * with a `TransformerEncoder` from `initEncoderWeights` and synthetic token ids (every mask 1, as the
- * PyTorch reference). Runs in Node and in a browser worker: no node:* imports here.
+ * PyTorch reference; no passage keys, so no duplicate masking). Runs in Node and in a browser worker:
+ * no node:* imports here.
  *
  * Timing: a step ends when its updates are computed. On wasm and cpu every kernel runs when it is
  * called; on webgl and webgpu work is queued, so each timed step ends by reading one element of the
@@ -15,14 +15,18 @@ import * as tf from '@tensorflow/tfjs';
 import { TransformerEncoder } from '../src/core/model/encoder';
 import { initEncoderWeights, uint32Stream } from '../src/core/model/init';
 import type { TokenBatch } from '../src/core/model/types';
-import { AdamW } from '../src/core/train/adamw';
 import { clipByGlobalNorm } from '../src/core/train/clipByGlobalNorm';
-import { infoNCELoss } from '../src/core/train/infoNCE';
+import { createTrainingStep, type StepConfig, type StepInput } from '../src/core/train/trainStep';
 import { trainStepFlops } from './flops';
 import { shapeEncoderConfig, tokensPerStep, type TrainShape } from './shapes';
 
 /** The hyper-parameters of the demo presets (`experiments/*.json`). */
 export const STEP_HYPER = { tau: 0.05, lr: 5e-4, weightDecay: 0.01, epsilon: 1e-8, clipNorm: 1 } as const;
+
+/** The step's config: the demo hyper-parameters at a constant learning rate, no warm-up. */
+function stepConfig(seed: number): StepConfig {
+  return { ...STEP_HYPER, seed, steps: 1_000_000, warmupSteps: 0, lrSchedule: 'constant', strategy: { kind: 'xy' } };
+}
 
 /** First ids are the built-in tokenizer's specials ([PAD] [UNK] [CLS] [SEP] [MASK]). */
 const FIRST_WORD_ID = 5;
@@ -63,55 +67,28 @@ async function sync(t: tf.Tensor): Promise<void> {
 }
 
 export function createStepHarness(shape: TrainShape, options: { dropout: number; seed?: number }): StepHarness {
-  const clip = (g: Record<string, tf.Tensor>) => clipByGlobalNorm(g, STEP_HYPER.clipNorm);
   const seed = options.seed ?? 7;
   const config = shapeEncoderConfig(shape, options.dropout);
   const encoder = new TransformerEncoder({ config, weights: initEncoderWeights(config, seed), freezeEmbeddings: false, name: 'bench' });
-  const trainables = encoder.trainableVariables();
-  const names = Object.keys(trainables).sort();
-  const vars: Record<string, tf.Variable> = {};
-  for (const n of names) vars[n] = trainables[n]!;
-  const varList = names.map((n) => vars[n]!);
-  const opt = new AdamW(vars, { epsilon: STEP_HYPER.epsilon, weightDecay: STEP_HYPER.weightDecay });
-  const queries = syntheticBatch(shape.batch, shape.seq, shape.vocab, seed + 1);
-  const passages = syntheticBatch(2 * shape.batch, shape.seq, shape.vocab, seed + 2);
-  const parameters = varList.reduce((s, v) => s + v.size, 0);
-  const last = varList[varList.length - 1]!;
+  const update = createTrainingStep(stepConfig(seed), encoder);
+  const vars = Object.values(update.encoderVariables);
+  const input: StepInput = {
+    queries: syntheticBatch(shape.batch, shape.seq, shape.vocab, seed + 1),
+    passages: syntheticBatch(2 * shape.batch, shape.seq, shape.vocab, seed + 2),
+  };
+  const parameters = vars.reduce((s, v) => s + v.size, 0);
+  const last = vars[vars.length - 1]!;
   let k = 0;
-
-  const loss = () => {
-    k++;
-    const training = options.dropout > 0;
-    const q = encoder.embed(queries, { training, dropoutSeed: seed * 1000 + 2 * k });
-    const p = encoder.embed(passages, { training, dropoutSeed: seed * 1000 + 2 * k + 1 });
-    return infoNCELoss(q, p, { tau: STEP_HYPER.tau });
-  };
-  const named = (grads: tf.NamedTensorMap) => {
-    const out: Record<string, tf.Tensor> = {};
-    for (const n of names) {
-      const g = grads[vars[n]!.name];
-      if (g) out[n] = g;
-    }
-    return out;
-  };
 
   return {
     encoder,
     parameters,
     async step() {
-      const { value, grads } = tf.variableGrads(loss, varList);
-      const toDispose: tf.Tensor[] = [value, ...Object.values(grads)];
-      try {
-        const l = (await value.data())[0]!;
-        const clipped = await clip(named(grads));
-        toDispose.push(...Object.values(clipped.grads));
-        opt.apply(clipped.grads, STEP_HYPER.lr);
-        await sync(last);
-        return l;
-      } finally {
-        tf.dispose(toDispose);
-      }
+      const { loss } = await update.run(++k, input);
+      await sync(last);
+      return loss;
     },
+    // the parts of `update.run`, each ended by a sync
     async phases() {
       const wall: number[] = [];
       const cpu: (number | null)[] = [];
@@ -120,29 +97,29 @@ export function createStepHarness(shape: TrainShape, options: { dropout: number;
         cpu.push(cpuNow());
       };
       mark();
-      const fwd = tf.tidy(loss);
+      const fwd = tf.tidy(() => update.loss(++k, input));
       await fwd.data();
       fwd.dispose();
       mark();
-      const { value, grads } = tf.variableGrads(loss, varList);
-      await value.data();
-      const gs = Object.values(grads);
+      const g = update.gradients(++k, input);
+      await g.value.data();
+      const gs = Object.values(g.encoder);
       await sync(gs[gs.length - 1]!);
       mark();
-      const clipped = await clip(named(grads));
+      const clipped = await clipByGlobalNorm(g.encoder, STEP_HYPER.clipNorm);
       const cg = Object.values(clipped.grads);
       await sync(cg[cg.length - 1]!);
       mark();
-      opt.apply(clipped.grads, STEP_HYPER.lr);
+      update.encoderOptimizer.apply(clipped.grads, STEP_HYPER.lr);
       await sync(last);
       mark();
-      tf.dispose([value, ...gs, ...cg]);
+      tf.dispose([...g.tensors, ...cg]);
       const span = (xs: (number | null)[], i: number) => (xs[i] === null || xs[i + 1] === null ? Number.NaN : xs[i + 1]! - xs[i]!);
       const times = (xs: (number | null)[]): PhaseTimes => ({ forwardMs: span(xs, 0), forwardBackwardMs: span(xs, 1), clipMs: span(xs, 2), optimizerMs: span(xs, 3) });
       return { ...times(wall), cpu: cpu[0] === null ? null : times(cpu) };
     },
     dispose() {
-      opt.dispose();
+      update.dispose();
       encoder.dispose();
     },
   };
@@ -436,7 +413,11 @@ export interface MatMulVariant {
  */
 export async function matmulVariants(runs: number): Promise<MatMulVariant[]> {
   const next = uint32Stream(99);
-  const rand = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => next() / 4294967296 - 0.5), shape);
+  const rand = (shape: number[]) =>
+    tf.tensor(
+      Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, () => next() / 4294967296 - 0.5),
+      shape,
+    );
   const cases: Omit<MatMulVariant, 'medianMs' | 'gflops'>[] = [
     { name: 'linear forward x·Wᵀ (as encoderOps.linear)', a: [4096, 128], b: [512, 128], transposeA: false, transposeB: true },
     { name: 'same product, W pre-transposed (x·W)', a: [4096, 128], b: [128, 512], transposeA: false, transposeB: false },

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 // Thin adapter: validates commands, calls src/core, posts typed events (house rule 9).
 import { drilldownTexts } from '../src/core/figures/drilldownTexts';
-import { WorkerCommandSchema, type WorkerEvent } from '../src/core/experiment/protocol';
+import { WorkerCommandSchema, type WorkerCommand, type WorkerEvent } from '../src/core/experiment/protocol';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, isBackendPreference, type BackendName } from '../src/core/model/backend';
 import { padMultipleFor } from '../src/core/model/backendNames';
@@ -20,7 +20,7 @@ import { memorySource } from '../src/core/model/checkpointSource';
 import { loadEncoderCheckpoint } from '../src/core/model/loadEncoderCheckpoint';
 import { loadTokenizer } from '../src/core/model/tokenizer';
 import { parseManifest, MANIFEST_FILE } from '../src/core/train/trainingCheckpoint';
-import { readCheckpointFolder } from './opfsCheckpoints';
+import { readCheckpointFolder } from '../src/storage/opfsCheckpoints';
 import { evaluateEncoder } from './evaluateEncoder';
 import { embedDataset } from '../src/core/train/embedDataset';
 import { checkpointEmbedSettings } from '../src/core/train/checkpointEmbedSettings';
@@ -52,13 +52,43 @@ async function parseSubset(name: DatasetName, languages: Lang[]): Promise<Retrie
   return parseDataset(name, datasetFiles.get(name) ?? [], { languages });
 }
 
-self.onmessage = async (msg: MessageEvent<unknown>) => {
+/**
+ * Requests are handled one at a time, in arrival order: an evaluation switches the global TF.js backend
+ * to the checkpoint's for its whole (async) duration, so a request interleaved with it would run on the
+ * wrong backend, or switch it back under the evaluation (issue 22). The one exception is the page's
+ * answer to a TREC chunk (`model/export-trec-next`): the export in progress waits for it.
+ */
+let queue: Promise<void> = Promise.resolve();
+
+self.onmessage = (msg: MessageEvent<unknown>) => {
   const parsed = WorkerCommandSchema.safeParse(msg.data);
   if (!parsed.success) {
     post({ type: 'error', error: { name: 'ProtocolError', code: 'INTERNAL', message: `invalid worker command: ${parsed.error.message}` } });
     return;
   }
   const command = parsed.data;
+  if (command.type === 'model/export-trec-next') {
+    answerTrecChunk(command);
+    return;
+  }
+  // registered on arrival, so that a cancel sent while the export waits its turn is not lost
+  if (command.type === 'model/export-trec') trecExports.set(command.requestId, { cancelled: false, answer: null });
+  queue = queue
+    .then(() => handle(command))
+    // handle() posts its own errors; this is a failure to post one, and the requests behind it must still run
+    .catch((err: unknown) => console.error('compute worker: could not post an answer', err));
+};
+
+function answerTrecChunk(command: Extract<WorkerCommand, { type: 'model/export-trec-next' }>): void {
+  const state = trecExports.get(command.requestId);
+  if (!state) return;
+  if (command.cancel) state.cancelled = true;
+  const answer = state.answer;
+  state.answer = null;
+  answer?.(command.cancel);
+}
+
+async function handle(command: Exclude<WorkerCommand, { type: 'model/export-trec-next' }>): Promise<void> {
   try {
     switch (command.type) {
       case 'backend/init': {
@@ -100,19 +130,9 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         post({ type: 'batch/texts', requestId: command.requestId, step: texts.step, kind: texts.record.kind, pairs: texts.record.pairs, triplets: texts.triplets });
         break;
       }
-      case 'model/export-trec-next': {
-        const state = trecExports.get(command.requestId);
-        if (!state) break;
-        if (command.cancel) state.cancelled = true;
-        const answer = state.answer;
-        state.answer = null;
-        answer?.(command.cancel);
-        break;
-      }
       case 'model/inspect':
       case 'model/evaluate':
       case 'model/export-trec': {
-        if (command.type === 'model/export-trec') trecExports.set(command.requestId, { cancelled: false, answer: null });
         const files = await readCheckpointFolder(command.key);
         const source = memorySource(command.key, files);
         // Embedding settings (length, pooling) from the checkpoint's own files, as `xlir evaluate` reads
@@ -177,4 +197,4 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
   } finally {
     if (command.type === 'model/export-trec') trecExports.delete(command.requestId);
   }
-};
+}

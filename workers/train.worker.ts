@@ -2,6 +2,7 @@
 // One run per worker (issue 6): validates commands, builds the run from core pieces and calls the same
 // runTraining() as the CLI; posts typed events (protocol.ts). Checkpoints go to OPFS from here, so the
 // page's main thread never touches weights.
+import { headlineMetrics } from '../src/core/metrics/metricKeys';
 import { TrainCommandSchema, type RunTiming, type TrainEvent } from '../src/core/experiment/protocol';
 import type { StepLog } from '../src/core/experiment/runLog';
 import { EvaluationSchema } from '../src/core/experiment/notebook';
@@ -12,7 +13,7 @@ import { parseDataset } from '../src/core/data/parseDataset';
 import type { RetrievalDataset } from '../src/core/data/types';
 import { initBackend, watchDeviceLoss } from '../src/core/model/backend';
 import { padMultipleFor, type BackendName } from '../src/core/model/backendNames';
-import { serializeError } from '../src/core/errors';
+import { serializeError, type SerializedError } from '../src/core/errors';
 import type { RetrievalResult } from '../src/core/metrics/resultSchema';
 import { runTraining } from '../src/core/train/trainLoop';
 import type { TrainingCheckpoint } from '../src/core/train/trainingCheckpoint';
@@ -23,7 +24,7 @@ import { isPretrainedModel } from '../src/core/model/builtinConfigs';
 import { pretrainedSource } from './pretrainedFiles';
 import { evaluateEncoder } from './evaluateEncoder';
 import { sampledEvaluationSet, sampledEvaluationSummary } from '../src/core/train/sampledEvaluation';
-import { deleteCheckpointFolder, describeStorageError, readCheckpointFolder, writeCheckpointFolder } from './opfsCheckpoints';
+import { deleteCheckpointFolder, describeStorageError, readCheckpointFolder, writeCheckpointFolder } from '../src/storage/opfsCheckpoints';
 
 /** Checkpoints kept in storage per run; older ones are removed as new ones land. */
 const KEEP_CHECKPOINTS = 2;
@@ -67,13 +68,6 @@ function result(evaluationKind: 'sampled' | 'full', step: number, r: RetrievalRe
   } catch (err) {
     post({ type: 'train/storage-error', runId, message: `${what} dropped: ${err instanceof PackedCellError ? `per_query.${err.field}: ` : ''}${err instanceof Error ? err.message : String(err)}` });
   }
-}
-
-function flat(r: RetrievalResult): Record<string, number> {
-  const out: Record<string, number> = { 'mAP.multi': r.multi.map, 'R@10.multi': r.multi.recall_10, rank_distance: r.multi.rank_distance };
-  if (r.mono.map !== null) out['mAP.mono'] = r.mono.map;
-  if (r.cross.map !== null) out['mAP.cross'] = r.cross.map;
-  return out;
 }
 
 interface Start {
@@ -162,11 +156,24 @@ async function train({ config, train: trainData, evalData, sampledEvalEvery, che
       timing.checkpoints.seconds += (performance.now() - started) / 1000;
       phase('training', '');
     },
-    evaluate: async (step) => flat(await evaluate('full', step)),
+    evaluate: async (step) => headlineMetrics(await evaluate('full', step)),
   });
   flushLogs();
   postTiming();
   post({ type: 'train/ended', runId, reason: out.status === 'completed' ? 'done' : (stopRequest ?? 'stopped'), step: out.step });
+}
+
+/** Set once the backend reports its GPU device lost: what fails after that failed because of it. */
+let deviceLost = false;
+
+/**
+ * The error a failed run reports, with its code: DEVICE_LOST when the GPU device was lost (reported by the
+ * backend, or only in the message of the TF.js error that followed it), so the page resumes the run from
+ * its last checkpoint instead of recording a failure (src/ui/store/runReducer.ts, isRecoverable).
+ */
+function failure(err: unknown): SerializedError {
+  const e = serializeError(err);
+  return deviceLost || /\bdevice (was |is )?lost\b/i.test(e.message) ? { ...e, code: 'DEVICE_LOST' } : e;
 }
 
 self.onmessage = async (msg: MessageEvent<unknown>) => {
@@ -191,8 +198,11 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         const config = parseRunConfig(command.config, 'run config');
         post({ type: 'train/phase', runId, phase: 'training', detail: 'starting the backend' });
         const info = await initBackend(command.backend, { wasmPaths: WASM_PATHS });
-        // the page resumes the run from its last checkpoint in a fresh worker (src/ui/actions/runs.ts)
-        watchDeviceLoss((reason) => post({ type: 'train/failed', runId, error: { name: 'DeviceLost', code: 'INTERNAL', message: `the GPU device was lost (${reason})` } }));
+        // the page resumes the run from its last checkpoint in a fresh worker (src/ui/actions/runController.ts)
+        watchDeviceLoss((reason) => {
+          deviceLost = true;
+          post({ type: 'train/failed', runId, error: { name: 'DeviceLost', code: 'DEVICE_LOST', message: `the GPU device was lost (${reason})` } });
+        });
         post({ type: 'train/phase', runId, phase: 'training', detail: 'parsing the data' });
         const trainData = await parseDataset(command.train.name, command.train.files, { languages: command.train.languages });
         const evalData = await parseDataset(command.eval.name, command.eval.files, { languages: config.data.eval.languages });
@@ -221,7 +231,7 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         await train({ config, train: trainData, evalData, sampledEvalEvery: command.sampledEvalEvery, checkpointRoot: command.checkpointRoot, resumeFrom: command.resumeFrom, backend: info.backend }, run, resumeFiles);
       } catch (err) {
         flushLogs();
-        post({ type: 'train/failed', runId, error: serializeError(err) });
+        post({ type: 'train/failed', runId, error: failure(err) });
       }
     }
   }

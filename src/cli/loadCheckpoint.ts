@@ -55,7 +55,7 @@ export function dirSource(dir: string): CheckpointSource {
     let at = root;
     for (const part of rel.split(/[\\/]/).filter((p) => p !== '' && p !== '.')) {
       at = path.join(at, part);
-      let info;
+      let info: Awaited<ReturnType<typeof lstat>>;
       try {
         info = await lstat(at);
       } catch {

@@ -14,10 +14,8 @@ import { DATASET_LANGUAGES, MLQA_R_LANGUAGES, XQUAD_R_LANGUAGES, type DatasetNam
 import { parseDataset } from '../core/data/parseDataset';
 import { expectedSha256, fetchDatasetFiles, type FetchFn } from '../core/data/sources';
 import type { RetrievalDataset } from '../core/data/types';
-import { resolveDataDir } from './dataDir';
+import { sharedDataDir } from '../core/testing/sharedData.testutil';
 import { MAX_DATASET_FILE_BYTES, loadDatasetFromDir } from './loadDataset';
-
-const dataDir = resolveDataDir();
 
 describe('loadDatasetFromDir errors', () => {
   let tmp: string;
@@ -75,8 +73,17 @@ const MLQA_OVERLAP = [
 ];
 const SHA_PREFIX: Record<DatasetName, Record<string, string>> = {
   'xquad-r': {
-    ar: 'c52922d3b8ac1ae0', de: '16fb0f4bf4916154', el: '163fd43ee785a30e', en: '7b0954f39297c27a', es: 'f8e836b2d91009c4', hi: 'ea45ba8ae4513d15',
-    ru: '7f4dff853538b9a5', th: 'c3a041864c3a9fb0', tr: 'f3e8c13002bbce15', vi: 'e35926bf5cc6fc6e', zh: '80c2cde7b9c2fb13',
+    ar: 'c52922d3b8ac1ae0',
+    de: '16fb0f4bf4916154',
+    el: '163fd43ee785a30e',
+    en: '7b0954f39297c27a',
+    es: 'f8e836b2d91009c4',
+    hi: 'ea45ba8ae4513d15',
+    ru: '7f4dff853538b9a5',
+    th: 'c3a041864c3a9fb0',
+    tr: 'f3e8c13002bbce15',
+    vi: 'e35926bf5cc6fc6e',
+    zh: '80c2cde7b9c2fb13',
   },
   'mlqa-r': { ar: '2132fbc03208535c', de: 'ce9454dc5aa6f2d8', en: 'fedd9a5cc0848dda', es: '70ecba276b8c96a6', hi: '4dd0fb3c06f737a5', vi: '9d3baff6ba03e679', zh: '57f01d2fff50cf33' },
 };
@@ -91,13 +98,14 @@ interface RawDoc {
   data: { paragraphs: { context: string; sentences: string[]; sentence_breaks: [number, number][] }[] }[];
 }
 
-describe.skipIf(dataDir === null)('the real LAReQA files', () => {
-  const dir = dataDir ?? '';
+describe('the real LAReQA files', () => {
+  let dir = '';
   let xquad: RetrievalDataset;
   let mlqa: RetrievalDataset;
   const raw = async (name: DatasetName, lang: Lang) => new Uint8Array(await readFile(path.join(dir, name, `${lang}.json`)));
 
   beforeAll(async () => {
+    dir = sharedDataDir();
     for (const name of ['xquad-r', 'mlqa-r'] as const) {
       const missing = DATASET_LANGUAGES[name].map((l) => path.join(dir, name, `${l}.json`)).filter((f) => !existsSync(f));
       if (missing.length > 0) throw new Error(`data folder ${dir} exists but lacks ${missing.join(', ')}`);
@@ -128,8 +136,7 @@ describe.skipIf(dataDir === null)('the real LAReQA files', () => {
     expect(xquad.answersByQuestion.size).toBe(1190);
     for (const byLang of xquad.answersByQuestion.values()) expect([...byLang.keys()]).toEqual([...XQUAD_R_LANGUAGES]);
     // the answer-sentence index is not parallel: only 544 (th) to 1141 (vi) questions match English
-    const sameAsEn = (lang: Lang) =>
-      [...xquad.answersByQuestion.values()].filter((m) => xquad.candidates[m.get(lang)!]!.sentenceIndex === xquad.candidates[m.get('en')!]!.sentenceIndex).length;
+    const sameAsEn = (lang: Lang) => [...xquad.answersByQuestion.values()].filter((m) => xquad.candidates[m.get(lang)!]!.sentenceIndex === xquad.candidates[m.get('en')!]!.sentenceIndex).length;
     expect(sameAsEn('th')).toBe(544);
     expect(sameAsEn('vi')).toBe(1141);
   });
@@ -151,9 +158,7 @@ describe.skipIf(dataDir === null)('the real LAReQA files', () => {
     expect(mlqa.answersByQuestion.size).toBe(1148);
     expect(count([...mlqa.answersByQuestion.values()], (m) => String(m.size))).toEqual({ '2': 65, '3': 263, '4': 820 });
     for (const m of mlqa.answersByQuestion.values()) expect(m.has('en')).toBe(true);
-    const matrix = MLQA_R_LANGUAGES.map((x) =>
-      MLQA_R_LANGUAGES.map((y) => mlqa.queries.filter((q) => q.lang === x && mlqa.answersByQuestion.get(q.questionId)!.has(y)).length),
-    );
+    const matrix = MLQA_R_LANGUAGES.map((x) => MLQA_R_LANGUAGES.map((y) => mlqa.queries.filter((q) => q.lang === x && mlqa.answersByQuestion.get(q.questionId)!.has(y)).length));
     expect(matrix).toEqual(MLQA_OVERLAP);
   });
 
@@ -195,11 +200,12 @@ describe.skipIf(dataDir === null)('the real LAReQA files', () => {
     for (const ds of [xquad, mlqa]) {
       for (const lang of ds.languages) {
         const doc = JSON.parse(new TextDecoder().decode(await raw(ds.name, lang))) as RawDoc;
-        const expected = doc.data.flatMap((a, ai) =>
-          a.paragraphs.flatMap((p, pi) => (ds.name === 'xquad-r' && lang === 'tr' && ai === 9 && pi === 3 ? [] : p.sentences)),
-        );
+        const expected = doc.data.flatMap((a, ai) => a.paragraphs.flatMap((p, pi) => (ds.name === 'xquad-r' && lang === 'tr' && ai === 9 && pi === 3 ? [] : p.sentences)));
         const actual = ds.candidates.filter((c) => c.lang === lang && !(ds.name === 'xquad-r' && lang === 'tr' && c.articleIndex === 9 && c.paragraphIndex === 3));
-        expect(actual.map((c) => c.text), `${ds.name}/${lang}`).toEqual(expected);
+        expect(
+          actual.map((c) => c.text),
+          `${ds.name}/${lang}`,
+        ).toEqual(expected);
       }
     }
   });

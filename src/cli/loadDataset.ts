@@ -12,8 +12,7 @@ import type { RetrievalDataset } from '../core/data/types';
 /** Largest dataset file read (bytes); the biggest LAReQA file is 3.3 MB, so more means a wrong file. */
 export const MAX_DATASET_FILE_BYTES = 64 * 1024 * 1024;
 
-const WHERE_DATASETS_COME_FROM =
-  'datasets are read from --data DIR or XLIR_DATA_DIR (default ../shared/data), laid out as DIR/<dataset>/<lang>.json';
+const WHERE_DATASETS_COME_FROM = 'datasets are read from --data DIR or XLIR_DATA_DIR (default ../shared/data), laid out as DIR/<dataset>/<lang>.json';
 
 /**
  * @param dir the data folder (holding `xquad-r/`, `mlqa-r/`)

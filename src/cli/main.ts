@@ -13,6 +13,7 @@ import { registerCompare } from './commands/compare';
 import { registerEval } from './commands/eval';
 import { registerEvaluate } from './commands/evaluate';
 import { registerExportTrec } from './commands/exportTrec';
+import { registerExportTorch } from './commands/exportTorch';
 import { registerStudy } from './commands/study';
 import { registerPretrain } from './commands/pretrain';
 import { registerAlign } from './commands/align';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerEvaluate(program);
   registerExportTrec(program);
+  registerExportTorch(program);
   registerData(program);
   registerStudy(program);
   registerPretrain(program);
@@ -43,7 +45,10 @@ export function buildProgram(): Command {
 }
 
 function oneLine(message: string): string {
-  return message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim();
+  return message
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 }
 
 /** Runs the CLI and returns the exit code; errors print one line on stderr. */

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { isLang, type Lang } from '../core/data/languages';
 import { ConfigError } from '../core/errors';
 
 /** A commander argument parser that accepts one of a closed vocabulary and names the flag when it refuses. */
@@ -10,6 +11,22 @@ export function parseChoice<T extends string>(flag: string, choices: readonly T[
     return value as T;
   };
 }
+
+/**
+ * A commander parser for a comma-separated list of codes (`--languages en,de`), each checked by `isCode`.
+ * @param expected what the codes are, for the message (`language codes`)
+ */
+export function parseCodeList<T extends string>(flag: string, isCode: (s: string) => s is T, expected: string) {
+  return (value: string): T[] => {
+    const codes = value.split(',').map((s) => s.trim());
+    const bad = codes.find((c) => !isCode(c));
+    if (bad !== undefined) throw new InvalidArgumentError(`${flag} takes comma-separated ${expected} (got "${bad}" in "${value}")`);
+    return codes as T[];
+  };
+}
+
+/** Parses `--languages en,de` into language codes (each command checks them against its dataset). */
+export const parseLanguageList: (value: string) => Lang[] = parseCodeList('--languages', isLang, 'language codes');
 
 export function parsePositiveInt(flag: string) {
   return (value: string): number => {

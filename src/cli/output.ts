@@ -18,3 +18,19 @@ export function createOutput(json: boolean, stdout = process.stdout, stderr = pr
     },
   };
 }
+
+/**
+ * A plain-text table for the terminal: the first column left-aligned in `widths[0]` characters, the others
+ * right-aligned in theirs (a width of 0 leaves the cell as it is), trailing spaces trimmed from each line.
+ * @param rows the header row first
+ */
+export function textTable(widths: readonly number[], rows: readonly (readonly (string | number)[])[]): string {
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i === 0 ? String(cell).padEnd(widths[0] ?? 0) : String(cell).padStart(widths[i] ?? 0)))
+        .join('')
+        .trimEnd(),
+    )
+    .join('\n');
+}

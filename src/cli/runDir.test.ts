@@ -3,25 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CheckpointError, ConfigError } from '../core/errors';
-import { TEST_RUN_CONFIG } from '../core/testing/runConfigFixture';
+import { TEST_RUN_CONFIG } from '../core/testing/runConfigFixture.testutil';
 import { parseRunConfig } from '../core/experiment/runConfig';
 import type { StepLog } from '../core/experiment/runLog';
-import {
-  appendEvalLog,
-  appendStepLog,
-  createRunDir,
-  latestCheckpoint,
-  listCheckpoints,
-  readCheckpoint,
-  readEvalLog,
-  readRunConfig,
-  readStepLog,
-  resumePoint,
-  settleDivergedRun,
-  truncateLogsAfter,
-  writeCheckpoint,
-} from './runDir';
-import { wholeCheckpoint } from '../core/testing/checkpointFixture';
+import { appendEvalLog, appendStepLog, createRunDir, latestCheckpoint, listCheckpoints, readCheckpoint, readEvalLog, readRunConfig, readStepLog, resumePoint, settleDivergedRun, truncateLogsAfter, writeCheckpoint } from './runDir';
+import { wholeCheckpoint } from '../core/testing/checkpointFixture.testutil';
 
 const config = parseRunConfig({ ...TEST_RUN_CONFIG, strategy: { kind: 'xy' }, warmupSteps: 0, dropout: 0 }, 'test');
 

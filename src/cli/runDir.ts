@@ -99,9 +99,7 @@ export async function readRunConfig(dir: string): Promise<RunConfig> {
 async function intactNote(dir: string): Promise<string> {
   const steps = await listCheckpoints(dir).catch(() => [] as number[]);
   const last = steps.at(-1);
-  return last === undefined
-    ? 'no checkpoint was written yet'
-    : `the last intact checkpoint is ${checkpointDir(dir, last)} (continue with --resume ${dir} once the disk accepts writes)`;
+  return last === undefined ? 'no checkpoint was written yet' : `the last intact checkpoint is ${checkpointDir(dir, last)} (continue with --resume ${dir} once the disk accepts writes)`;
 }
 
 /** Runs a write into the run folder, turning storage trouble into a StorageError naming `file`. */
@@ -130,9 +128,9 @@ export async function appendEvalLog(dir: string, log: EvalLog): Promise<void> {
   await guardedWrite(dir, file, () => appendFile(file, `${formatLogLine(log)}\n`));
 }
 
-/** Writes one evaluation result as `eval/step-N.json`; returns the path. */
-export async function writeEvalResult(dir: string, step: number, result: unknown): Promise<string> {
-  const file = path.join(dir, EVAL_DIR, `step-${step}.json`);
+/** Writes one result as `<subdir>/step-N.json`; returns the path. */
+async function writeStepResult(dir: string, subdir: string, step: number, result: unknown): Promise<string> {
+  const file = path.join(dir, subdir, `step-${step}.json`);
   await guardedWrite(dir, file, async () => {
     await makeDirs(path.dirname(file));
     await writeFile(file, `${JSON.stringify(result)}\n`);
@@ -140,17 +138,17 @@ export async function writeEvalResult(dir: string, step: number, result: unknown
   return file;
 }
 
+/** Writes one evaluation result as `eval/step-N.json`; returns the path. */
+export function writeEvalResult(dir: string, step: number, result: unknown): Promise<string> {
+  return writeStepResult(dir, EVAL_DIR, step, result);
+}
+
 /**
  * Writes the evaluation on the held-out training questions as `validation/step-N.json` (kept apart from
  * `eval/`, which is the zero-shot evaluation set); returns the path.
  */
-export async function writeValidationResult(dir: string, step: number, result: unknown): Promise<string> {
-  const file = path.join(dir, VALIDATION_DIR, `step-${step}.json`);
-  await guardedWrite(dir, file, async () => {
-    await makeDirs(path.dirname(file));
-    await writeFile(file, `${JSON.stringify(result)}\n`);
-  });
-  return file;
+export function writeValidationResult(dir: string, step: number, result: unknown): Promise<string> {
+  return writeStepResult(dir, VALIDATION_DIR, step, result);
 }
 
 async function readLog<T>(file: string, schema: Parameters<typeof parseLogLines<T>>[2]): Promise<T[]> {
@@ -179,7 +177,13 @@ export async function truncateLogsAfter(dir: string, step: number): Promise<stri
     if (!(await exists(file))) return;
     const { records, torn } = parseLogLinesDroppingTornTail(await readFile(file, 'utf8'), file, schema);
     if (torn !== null) notes.push(`${file}: dropped a half-written last line (${torn.length} characters, no newline; the process stopped while writing it)`);
-    await writeFile(file, records.filter((l) => l.step <= step).map((l) => `${formatLogLine(l)}\n`).join(''));
+    await writeFile(
+      file,
+      records
+        .filter((l) => l.step <= step)
+        .map((l) => `${formatLogLine(l)}\n`)
+        .join(''),
+    );
   };
   await rewrite(LOG_FILE, StepLogSchema);
   await rewrite(EVAL_LOG_FILE, EvalLogSchema);

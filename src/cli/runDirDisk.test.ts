@@ -8,9 +8,9 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StorageError } from '../core/errors';
 import { parseRunConfig } from '../core/experiment/runConfig';
-import { wholeCheckpoint } from '../core/testing/checkpointFixture';
-import { TEST_RUN_CONFIG } from '../core/testing/runConfigFixture';
-import { runCli } from './commands/cliTestUtils';
+import { wholeCheckpoint } from '../core/testing/checkpointFixture.testutil';
+import { TEST_RUN_CONFIG } from '../core/testing/runConfigFixture.testutil';
+import { runCli } from './commands/cli.testutil';
 import { appendStepLog, checkNewRunDir, createRunDir, listCheckpoints, resumePoint, writeCheckpoint, writeEvalResult } from './runDir';
 
 const failing = vi.hoisted(() => ({ match: null as RegExp | null, code: 'ENOSPC' }));

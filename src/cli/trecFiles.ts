@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { jsonErrorPosition } from '../core/data/jsonErrorPosition';
+import { parseJsonText } from '../core/data/parseJsonText';
 import type { RetrievalDataset } from '../core/data/types';
 import { ConfigError, DataFormatError } from '../core/errors';
 import { embeddingsFromJsonText } from '../core/metrics/embeddingsFile';
@@ -37,15 +37,12 @@ export async function readTextFile(file: string, what: string, maxBytes = MAX_TE
   return decodeUtf8Text(new Uint8Array(await readFile(file)), file);
 }
 
-/** @throws DataFormatError naming the file, line and column of a JSON syntax error */
+/**
+ * A JSON file, size-checked and strictly decoded ({@link readTextFile}), then parsed (`core/data/parseJsonText.ts`).
+ * @throws ConfigError when it cannot be read; DataFormatError naming the file, line and column of a JSON syntax error
+ */
 export async function readJsonFile(file: string, what: string): Promise<unknown> {
-  const text = await readTextFile(file, what);
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    const at = jsonErrorPosition(text);
-    throw new DataFormatError(file, at ? `line ${at.line}, column ${at.column}` : '(root)', 'not valid JSON');
-  }
+  return parseJsonText(await readTextFile(file, what), file);
 }
 
 /** Reads and checks an embeddings file against the loaded dataset (`core/metrics/embeddingsFile.ts`). */

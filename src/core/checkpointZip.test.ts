@@ -44,7 +44,7 @@ describe('unzipBounded (issue 21: checkpoint zips picked in the browser)', () =>
     } catch (err) {
       expect(err).toBeInstanceOf(DataFormatError);
     }
-    if (files) expect(files['bomb']!.length).toBeLessThanOrEqual(100);
+    if (files) expect(files.bomb!.length).toBeLessThanOrEqual(100);
   });
 
   it('names a file that is not a zip', () => {

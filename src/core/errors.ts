@@ -13,6 +13,10 @@ export const ERROR_CODES = [
   'USAGE',
   'IO',
   'INTERNAL',
+  /** the GPU device was lost under a training worker: the run can resume from its last checkpoint */
+  'DEVICE_LOST',
+  /** a worker ended without reporting an error (out of memory, a crash): the run can resume */
+  'WORKER_CRASHED',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -58,26 +62,31 @@ export class ConfigError extends XlirError {
   }
 }
 
-/**
- * The disk refused a read or write (full, over quota, read-only, no permission, an I/O error): the
- * remedy is on the machine, not in the input or the code, so it names the file and what to do.
- */
-export class StorageError extends XlirError {
+/** An error about one file whose remedy is outside the file's content: the message starts with the file. */
+abstract class FileError extends XlirError {
   readonly file: string;
-  constructor(file: string, message: string) {
-    super('IO', `${file}: ${message}`);
-    this.name = 'StorageError';
+  constructor(code: ErrorCode, file: string, message: string) {
+    super(code, `${file}: ${message}`);
     this.file = file;
   }
 }
 
-/** A download the user asked for failed; names the file and the URL. */
-export class NetworkError extends XlirError {
-  readonly file: string;
+/**
+ * The disk refused a read or write (full, over quota, read-only, no permission, an I/O error): the
+ * remedy is on the machine, not in the input or the code, so it names the file and what to do.
+ */
+export class StorageError extends FileError {
   constructor(file: string, message: string) {
-    super('NETWORK', `${file}: ${message}`);
+    super('IO', file, message);
+    this.name = 'StorageError';
+  }
+}
+
+/** A download the user asked for failed; names the file and the URL. */
+export class NetworkError extends FileError {
+  constructor(file: string, message: string) {
+    super('NETWORK', file, message);
     this.name = 'NetworkError';
-    this.file = file;
   }
 }
 

@@ -49,3 +49,11 @@ function firstInvalidUtf8(b: Uint8Array): number {
   }
   return b.length;
 }
+
+/**
+ * Text without a leading U+FEFF: Windows editors save one, and `JSON.parse` and the TSV readers would take it
+ * for content. (Bytes decoded by {@link decodeUtf8Text} have lost theirs already.)
+ */
+export function stripBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

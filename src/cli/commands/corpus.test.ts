@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManifestPackage } from '../../core/corpus/corpusManifest';
 import { buildMo } from '../../core/corpus/moFixture.testutil';
 import { ConfigError } from '../../core/errors';
-import { lareqaFile, runCli } from './cliTestUtils';
+import { lareqaFile, runCli } from './cli.testutil';
 import { runCorpusBuild, type CorpusBuildConfig } from './corpus';
 import { aptPackageFetcher, type PackageFetcher } from './corpusPackages';
 
@@ -45,8 +45,20 @@ beforeAll(async () => {
   );
   const cldr = path.join(tmp, 'pkg', 'cldr', 'usr/share/unicode/cldr/common');
   const ann = (items: [string, string][]) => `<ldml><annotations>${items.map(([cp, n]) => `<annotation cp="${cp}" type="tts">${n}</annotation>`).join('')}</annotations></ldml>`;
-  await put(path.join(cldr, 'annotations/en.xml'), ann([['😀', 'grinning face'], ['&amp;', 'ampersand']]));
-  await put(path.join(cldr, 'annotations/de.xml'), ann([['😀', 'grinsendes Gesicht'], ['&amp;', 'Und-Zeichen']]));
+  await put(
+    path.join(cldr, 'annotations/en.xml'),
+    ann([
+      ['😀', 'grinning face'],
+      ['&amp;', 'ampersand'],
+    ]),
+  );
+  await put(
+    path.join(cldr, 'annotations/de.xml'),
+    ann([
+      ['😀', 'grinsendes Gesicht'],
+      ['&amp;', 'Und-Zeichen'],
+    ]),
+  );
   await put(path.join(cldr, 'main/en.xml'), '<ldml><localeDisplayNames><territories><territory type="DE">Germany</territory></territories></localeDisplayNames></ldml>');
   await put(path.join(cldr, 'main/de.xml'), '<ldml><localeDisplayNames><territories><territory type="DE">Deutschland</territory></territories></localeDisplayNames></ldml>');
   const page = (paras: string) => `<html><body>${paras}</body></html>`;
@@ -78,7 +90,16 @@ describe('corpus build', () => {
     const tsv = await readFile(path.join(config.outDir, 'pairs.de.tsv'), 'utf8');
     const lines = tsv.trimEnd().split('\n');
     expect([...lines].sort()).toEqual(
-      ['Germany\tDeutschland', 'Insert Section\tBereich einfügen', 'Choose Insert.\tWählen Sie Einfügen.', 'Line break here\tZeilen umbruch hier', 'Save\tSpeichern', 'ampersand\tUnd-Zeichen', 'file\tDatei', 'grinning face\tgrinsendes Gesicht'].sort(),
+      [
+        'Germany\tDeutschland',
+        'Insert Section\tBereich einfügen',
+        'Choose Insert.\tWählen Sie Einfügen.',
+        'Line break here\tZeilen umbruch hier',
+        'Save\tSpeichern',
+        'ampersand\tUnd-Zeichen',
+        'file\tDatei',
+        'grinning face\tgrinsendes Gesicht',
+      ].sort(),
     );
     expect(report.languages.de).toMatchObject({
       pairs: 8,
@@ -154,8 +175,21 @@ describe('corpus build', () => {
     ];
     const iso = path.join(tmp, 'pkg', 'iso-codes');
     const mo = (pairs: [string, string][]) => buildMo([['', 'Project-Id-Version: iso-codes\n'], ...pairs]);
-    await put(path.join(iso, 'usr/share/locale/de/LC_MESSAGES/iso_3166-1.mo'), mo([['Germany', 'Deutschland'], ['France', 'Frankreich'], ['Peru', 'Peru']]));
-    await put(path.join(iso, 'usr/share/locale/de/LC_MESSAGES/iso_4217.mo'), mo([['Euro', 'Euro'], ['US Dollar', 'US-Dollar']]));
+    await put(
+      path.join(iso, 'usr/share/locale/de/LC_MESSAGES/iso_3166-1.mo'),
+      mo([
+        ['Germany', 'Deutschland'],
+        ['France', 'Frankreich'],
+        ['Peru', 'Peru'],
+      ]),
+    );
+    await put(
+      path.join(iso, 'usr/share/locale/de/LC_MESSAGES/iso_4217.mo'),
+      mo([
+        ['Euro', 'Euro'],
+        ['US Dollar', 'US-Dollar'],
+      ]),
+    );
     await put(path.join(iso, 'usr/share/locale/de/LC_MESSAGES/iso_3166.mo'), mo([['Legacy Land', 'Altes Land']])); // a legacy duplicate, not read
     await put(path.join(iso, 'usr/share/locale/zh_CN/LC_MESSAGES/iso_639-3.mo'), mo([['German', '德语']]));
     const cldr = path.join(tmp, 'pkg', 'cldr-kw', 'usr/share/unicode/cldr/common');
@@ -207,7 +241,7 @@ describe('corpus build', () => {
     await writeFile(bad, JSON.stringify({ schemaVersion: 1, packages: [{ ...PACKAGES[0], sha256: 'xyz' }] }));
     const r = await runCli(['corpus', 'build', '--out', path.join(tmp, 'o'), '--manifest', bad, '--data', config.dataDir]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/bad\.json: packages\.0\.sha256: must be 64 lower-case hex digits/);
+    expect(r.stderr).toMatch(/bad\.json: packages\[0\]\.sha256: must be 64 lower-case hex digits/);
     const r2 = await runCli(['corpus', 'build', '--out', path.join(tmp, 'o'), '--languages', 'de,xx']);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain('--languages');

@@ -3,7 +3,7 @@
  * packages of `corpus/manifest.json` (LibreOffice UI catalogues and help, Unicode CLDR, Firefox ESR, iso-codes), cleans them, removes any
  * pair that overlaps the evaluation data, and writes `pairs.<x>.tsv`, `corpus.json` and `NOTICE.md`.
  */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { makeDirs, probeWritableDir } from '../diskWrites';
@@ -14,14 +14,7 @@ import { alignByKey } from '../../core/corpus/alignByKey';
 import { buildLanguageCorpus, type RawPair } from '../../core/corpus/buildLanguageCorpus';
 import { joinCldrKeywords, parseCldrAnnotations } from '../../core/corpus/cldrAnnotations';
 import { parseCldrDisplayNames } from '../../core/corpus/cldrDisplayNames';
-import {
-  CORPUS_LANGUAGES,
-  isCorpusLanguage,
-  parseCorpusManifest,
-  type CorpusLanguage,
-  type CorpusManifest,
-  type ManifestPackage,
-} from '../../core/corpus/corpusManifest';
+import { CORPUS_LANGUAGES, isCorpusLanguage, parseCorpusManifest, type CorpusLanguage, type CorpusManifest, type ManifestPackage } from '../../core/corpus/corpusManifest';
 import { renderCorpusNotice, sumCounts, type CorpusReport, type LanguageCounts } from '../../core/corpus/corpusReport';
 import { firefoxCatalogue, langpackLocale, readFirefoxLocaleFiles } from '../../core/corpus/firefoxCatalogue';
 import { buildEvalIndex, DEFAULT_EVAL_OVERLAP_OPTIONS } from '../../core/corpus/evalOverlap';
@@ -29,10 +22,11 @@ import { collectLineTexts, collectSquadTexts, EVAL_FOLDERS } from '../../core/co
 import { parseHelpParagraphs } from '../../core/corpus/helpParagraphs';
 import { ISO_CODES_DOMAINS, ISO_CODES_LOCALE_DIR, ISO_CODES_LOCALES, isoCodesPairs } from '../../core/corpus/isoCodes';
 import { parseMo } from '../../core/corpus/parseMo';
+import { parseJsonText } from '../../core/data/parseJsonText';
 import { ConfigError, DataFormatError } from '../../core/errors';
 import { resolveDataDir } from '../dataDir';
-import { parsePositiveInt } from '../options';
-import { createOutput } from '../output';
+import { parseCodeList, parsePositiveInt } from '../options';
+import { createOutput, textTable } from '../output';
 import { aptPackageFetcher, sha256File, type PackageFetcher } from './corpusPackages';
 
 /** The manifest shipped with the repository. */
@@ -72,13 +66,7 @@ async function readManifest(file: string): Promise<CorpusManifest> {
   } catch (err) {
     throw new ConfigError(`cannot read manifest ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new DataFormatError(file, '(root)', `not JSON: ${(err as Error).message}`);
-  }
-  return parseCorpusManifest(raw, file);
+  return parseCorpusManifest(parseJsonText(text, file), file);
 }
 
 /** Pairs of every `.mo` catalogue of a LibreOffice l10n package: (msgid, first msgstr). */
@@ -223,13 +211,7 @@ async function readEvalTexts(dataDir: string): Promise<{ texts: string[]; files:
       const text = await readFile(file, 'utf8');
       let found: string[];
       if (format === 'squad') {
-        let raw: unknown;
-        try {
-          raw = JSON.parse(text);
-        } catch (err) {
-          throw new DataFormatError(file, '(root)', `not JSON: ${(err as Error).message}`);
-        }
-        found = collectSquadTexts(raw, file);
+        found = collectSquadTexts(parseJsonText(text, file), file);
       } else {
         found = collectLineTexts(text);
       }
@@ -261,9 +243,7 @@ export async function runCorpusBuild(config: CorpusBuildConfig, deps: CorpusBuil
   const wanted = new Set<string>(config.languages);
   const forWanted = (p: ManifestPackage) => p.languages.some((l) => wanted.has(l));
   // English-only packages (the English help) come along when a package of their kind does.
-  const packages = manifest.packages.filter(
-    (p) => forWanted(p) || (p.languages.includes('en') && manifest.packages.some((q) => q.kind === p.kind && forWanted(q))),
-  );
+  const packages = manifest.packages.filter((p) => forWanted(p) || (p.languages.includes('en') && manifest.packages.some((q) => q.kind === p.kind && forWanted(q))));
   for (const lang of config.languages) {
     if (!packages.some((p) => p.kind === 'cldr' || p.languages.includes(lang))) {
       throw new ConfigError(`${config.manifestFile} has no package for language "${lang}"`);
@@ -348,20 +328,26 @@ export async function runCorpusBuild(config: CorpusBuildConfig, deps: CorpusBuil
 }
 
 function parseCorpusLanguages(value: string): CorpusLanguage[] {
-  const langs = value.split(',').map((s) => s.trim());
-  for (const lang of langs) {
-    if (!isCorpusLanguage(lang)) throw new InvalidArgumentError(`--languages takes comma-separated codes of ${CORPUS_LANGUAGES.join(', ')} (got "${lang}")`);
-  }
-  return [...new Set(langs as CorpusLanguage[])].sort();
+  const langs = parseCodeList('--languages', isCorpusLanguage, `codes of ${CORPUS_LANGUAGES.join(', ')}`)(value);
+  return [...new Set(langs)].sort();
 }
 
 function formatSummary(report: CorpusReport): string {
-  const lines = [`${'lang'.padEnd(6)}${'pairs'.padStart(9)}${'lo-ui'.padStart(9)}${'cldr-ann'.padStart(10)}${'cldr-names'.padStart(12)}${'lo-help'.padStart(9)}${'firefox'.padStart(9)}${'iso-codes'.padStart(11)}${'cldr-kw'.padStart(9)}${'eval-exact'.padStart(12)}${'eval-near'.padStart(11)}`];
-  const row = (l: string, c: LanguageCounts) =>
-    `${l.padEnd(6)}${String(c.pairs).padStart(9)}${String(c.bySource['libreoffice-ui']).padStart(9)}${String(c.bySource['cldr-annotations']).padStart(10)}${String(c.bySource['cldr-display-names']).padStart(12)}${String(c.bySource['libreoffice-help']).padStart(9)}${String(c.bySource.firefox).padStart(9)}${String(c.bySource['iso-codes']).padStart(11)}${String(c.bySource['cldr-keywords']).padStart(9)}${String(c.removed.evalExact).padStart(12)}${String(c.removed.evalNear).padStart(11)}`;
-  for (const [l, c] of Object.entries(report.languages)) lines.push(row(l, c));
-  lines.push(row('total', report.totals));
-  return lines.join('\n');
+  const row = (l: string, c: LanguageCounts) => [
+    l,
+    c.pairs,
+    c.bySource['libreoffice-ui'],
+    c.bySource['cldr-annotations'],
+    c.bySource['cldr-display-names'],
+    c.bySource['libreoffice-help'],
+    c.bySource.firefox,
+    c.bySource['iso-codes'],
+    c.bySource['cldr-keywords'],
+    c.removed.evalExact,
+    c.removed.evalNear,
+  ];
+  const header = ['lang', 'pairs', 'lo-ui', 'cldr-ann', 'cldr-names', 'lo-help', 'firefox', 'iso-codes', 'cldr-kw', 'eval-exact', 'eval-near'];
+  return textTable([6, 9, 9, 10, 12, 9, 9, 11, 9, 12, 11], [header, ...Object.entries(report.languages).map(([l, c]) => row(l, c)), row('total', report.totals)]);
 }
 
 export function registerCorpus(program: Command): void {

@@ -41,7 +41,10 @@ async function findDeb(cacheDir: string, pkg: ManifestPackage): Promise<string |
 }
 
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('W:'));
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('W:'));
   return lines.at(-1) ?? 'no message';
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sha256Hex } from '../../core/data/sha256';
-import { resolveDataDir } from '../dataDir';
+import { sharedDataDir } from '../../core/testing/sharedData.testutil';
 import { main } from '../main';
 
 function sink() {
@@ -81,15 +81,7 @@ describe('xlir data stats', () => {
     const r = await run(['data', 'stats', '--dataset', 'xquad-r', '--data', dir, '--languages', 'en']);
     expect(r.code).toBe(0);
     const sha = await sha256Hex(new TextEncoder().encode(files.en));
-    expect(r.stdout).toBe(
-      [
-        `xquad-r from ${dir}`,
-        'lang   questions  paragraphs  candidates  sha256',
-        `en             2           1           3  ${sha} (differs from the published file)`,
-        'total          2           1           3',
-        '',
-      ].join('\n'),
-    );
+    expect(r.stdout).toBe([`xquad-r from ${dir}`, 'lang   questions  paragraphs  candidates  sha256', `en             2           1           3  ${sha} (differs from the published file)`, 'total          2           1           3', ''].join('\n'));
   });
 
   it('exits 1 with one line naming the missing file and where datasets come from', async () => {
@@ -108,7 +100,7 @@ describe('xlir data stats', () => {
   });
 
   it.each([
-    [['data', 'stats', '--dataset', 'squad'], 'xlir: option \'--dataset <name>\' argument \'squad\' is invalid. --dataset must be one of xquad-r, mlqa-r (got "squad")\n'],
+    [['data', 'stats', '--dataset', 'squad'], "xlir: option '--dataset <name>' argument 'squad' is invalid. --dataset must be one of xquad-r, mlqa-r (got \"squad\")\n"],
     [['data', 'stats', '--dataset', 'mlqa-r', '--languages', 'en,th'], 'xlir: --languages: mlqa-r has no language "th" (it has ar, de, en, es, hi, vi, zh)\n'],
     [['data', 'stats', '--dataset', 'mlqa-r', '--languages', 'en,english'], 'xlir: option \'--languages <list>\' argument \'en,english\' is invalid. --languages takes comma-separated language codes (got "english" in "en,english")\n'],
     [['data', 'stats'], "xlir: required option '--dataset <name>' not specified\n"],
@@ -119,7 +111,8 @@ describe('xlir data stats', () => {
     expect(r.stdout).toBe('');
   });
 
-  it.skipIf(resolveDataDir() === null)('reports the totals of the real MLQA-R files', async () => {
+  it('reports the totals of the real MLQA-R files', async () => {
+    sharedDataDir('mlqa-r');
     const r = await run(['data', 'stats', '--dataset', 'mlqa-r', '--json']);
     expect(r.code).toBe(0);
     const stats = JSON.parse(r.stdout) as { totals: unknown; languages: Record<string, unknown>; files: Record<string, string> };

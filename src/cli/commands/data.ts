@@ -1,33 +1,22 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { datasetStats, type DatasetStats } from '../../core/data/datasetStats';
-import { DATASET_LANGUAGES, DATASET_NAMES, isLang, type DatasetName, type Lang } from '../../core/data/languages';
+import { DATASET_LANGUAGES, DATASET_NAMES, type DatasetName, type Lang } from '../../core/data/languages';
 import { expectedSha256 } from '../../core/data/sources';
 import { ConfigError } from '../../core/errors';
 import { resolveDataDir } from '../dataDir';
 import { loadDatasetFromDir } from '../loadDataset';
-import { parseChoice } from '../options';
-import { createOutput } from '../output';
-
-/** Parses `--languages en,de` into language codes (checked against the dataset once it is known). */
-function parseLanguages(value: string): Lang[] {
-  const langs = value.split(',').map((s) => s.trim());
-  for (const lang of langs) {
-    if (!isLang(lang)) throw new InvalidArgumentError(`--languages takes comma-separated language codes (got "${lang}" in "${value}")`);
-  }
-  return langs as Lang[];
-}
+import { parseChoice, parseLanguageList } from '../options';
+import { createOutput, textTable } from '../output';
 
 function formatStats(stats: DatasetStats, dir: string): string {
-  const row = (label: string, c: { questions: number; paragraphs: number; candidates: number }, sha = '') =>
-    `${label.padEnd(6)}${String(c.questions).padStart(10)}${String(c.paragraphs).padStart(12)}${String(c.candidates).padStart(12)}  ${sha}`.trimEnd();
-  const lines = [`${stats.dataset} from ${dir}`, `${'lang'.padEnd(6)}${'questions'.padStart(10)}${'paragraphs'.padStart(12)}${'candidates'.padStart(12)}  sha256`];
-  for (const [lang, counts] of Object.entries(stats.languages)) {
+  const row = (label: string, c: { questions: number; paragraphs: number; candidates: number }, sha = '') => [label, c.questions, c.paragraphs, c.candidates, `  ${sha}`];
+  const languages = Object.entries(stats.languages).map(([lang, counts]) => {
     const sha = stats.files[`${stats.dataset}/${lang}.json`] ?? '';
     const note = sha === expectedSha256(stats.dataset, lang as Lang) ? '' : ' (differs from the published file)';
-    lines.push(row(lang, counts, sha + note));
-  }
-  lines.push(row('total', stats.totals));
-  return lines.join('\n');
+    return row(lang, counts, sha + note);
+  });
+  const table = textTable([6, 10, 12, 12, 0], [['lang', 'questions', 'paragraphs', 'candidates', '  sha256'], ...languages, row('total', stats.totals)]);
+  return `${stats.dataset} from ${dir}\n${table}`;
 }
 
 export function registerData(program: Command): void {
@@ -37,7 +26,7 @@ export function registerData(program: Command): void {
     .description('per-language questions, paragraphs and candidate sentences of a dataset, with the SHA-256 of each file')
     .requiredOption('--dataset <name>', `dataset (${DATASET_NAMES.join(', ')})`, parseChoice('--dataset', DATASET_NAMES))
     .option('--data <dir>', 'dataset folder (default: XLIR_DATA_DIR, else ../shared/data)')
-    .option('--languages <list>', 'comma-separated languages to load (default: all of the dataset)', parseLanguages)
+    .option('--languages <list>', 'comma-separated languages to load (default: all of the dataset)', parseLanguageList)
     .action(async (opts: { dataset: DatasetName; data?: string; languages?: Lang[] }, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
       const allowed = DATASET_LANGUAGES[opts.dataset];

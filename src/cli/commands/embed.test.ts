@@ -3,11 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli as run } from './cliTestUtils';
+import { runCli as run } from './cli.testutil';
 import type { EmbedReport } from './embed';
 
 const XLMR = fileURLToPath(new URL('../../../../shared/fixtures/tiny-xlmr/', import.meta.url)).replace(/\/$/, '');
-
 
 describe('xlir embed', () => {
   let tmp: string;

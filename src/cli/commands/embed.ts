@@ -29,11 +29,7 @@ export function registerEmbed(program: Command): void {
     .requiredOption('--checkpoint <dir>', `checkpoint folder, or ${BUILTIN_CHECKPOINT_PREFIX}multilingual for the shipped pretrained model`)
     .option('--text <text>', 'a text to embed (repeat for several)', collect)
     .option('--pooling <mode>', `pooling (${POOLINGS.join(', ')}; default: the checkpoint's sentence-transformers pooling, else mean)`, parseChoice('--pooling', POOLINGS))
-    .option(
-      '--max-length <n>',
-      "most tokens per text, special tokens included (default: the checkpoint's own: its run manifest's maxLength or sentence_bert_config.json's max_seq_length, else the model's limit)",
-      parsePositiveInt('--max-length'),
-    )
+    .option('--max-length <n>', "most tokens per text, special tokens included (default: the checkpoint's own: its run manifest's maxLength or sentence_bert_config.json's max_seq_length, else the model's limit)", parsePositiveInt('--max-length'))
     .option('--backend <name>', `backend preference (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
     .action(async (opts: { checkpoint: string; text?: string[]; pooling?: Pooling; maxLength?: number; backend: BackendPreference }, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
@@ -59,12 +55,7 @@ export function registerEmbed(program: Command): void {
           dim: encoder.dim,
           embeddings: texts.map((text, i) => ({ text, vector: vectors[i]! })),
         };
-        out.result(report, (r) =>
-          [
-            `${r.checkpoint}: ${r.pooling} pooling, dim ${r.dim}, L2-normalised`,
-            ...r.embeddings.flatMap((e) => [JSON.stringify(e.text), `  ${e.vector.map((x) => x.toFixed(6)).join(' ')}`]),
-          ].join('\n'),
-        );
+        out.result(report, (r) => [`${r.checkpoint}: ${r.pooling} pooling, dim ${r.dim}, L2-normalised`, ...r.embeddings.flatMap((e) => [JSON.stringify(e.text), `  ${e.vector.map((x) => x.toFixed(6)).join(' ')}`])].join('\n'));
       } finally {
         encoder.dispose();
       }

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli as run } from './cliTestUtils';
+import { runCli as run } from './cli.testutil';
 
 describe('xlir eval', () => {
   let dir: string;

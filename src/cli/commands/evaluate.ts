@@ -13,7 +13,9 @@ import { createOutput } from '../output';
 import { readEmbeddingsFile, writeTextFile } from '../trecFiles';
 import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
 import { loadTokenizer } from '../../core/model/tokenizer';
-import { EMBED_BATCH_SIZE, loadCheckpointForEmbedding } from '../../core/train/checkpointEmbedSettings';
+import type { TrainableEncoder } from '../../core/model/types';
+import { EMBED_BATCH_SIZE, loadCheckpointForEmbedding, type CheckpointEmbedSettings } from '../../core/train/checkpointEmbedSettings';
+import { embedAndEvaluate } from '../../core/train/embedAndEvaluate';
 import { embedDataset, type DatasetEmbeddings } from '../../core/train/embedDataset';
 import { createProgress, embedProgressText } from '../progressBar';
 
@@ -92,11 +94,17 @@ export interface EmbedWithCheckpointOptions {
 }
 
 /**
- * Embeds the dataset with a checkpoint folder (HF layout or a run's `checkpoints/step-N`) or a pretrained
- * built-in (`builtin:multilingual`), with the length and pooling the checkpoint's own files state
- * (`checkpointEmbedSettings`, shared with the app's worker), showing progress on stderr.
+ * Loads a checkpoint folder (HF layout or a run's `checkpoints/step-N`) or a pretrained built-in
+ * (`builtin:multilingual`) with the length and pooling the checkpoint's own files state
+ * (`checkpointEmbedSettings`, shared with the app's worker), states them on stderr, and runs `use` with a
+ * progress bar for the embedding.
  */
-export async function embedWithCheckpoint(dataset: RetrievalDataset, dir: string, opts: EmbedWithCheckpointOptions = {}): Promise<DatasetEmbeddings> {
+async function withCheckpoint<T>(
+  dataset: RetrievalDataset,
+  dir: string,
+  opts: EmbedWithCheckpointOptions,
+  use: (encoder: TrainableEncoder, settings: CheckpointEmbedSettings, onEmbedded: (done: number) => void, embeddingDone: () => void) => Promise<T>,
+): Promise<T> {
   const { encoder, settings } = await flagErrorsAsUsage('--max-length', () =>
     loadCheckpointForEmbedding(checkpointArgSource(dir), {
       loadTokenizer,
@@ -109,16 +117,35 @@ export async function embedWithCheckpoint(dataset: RetrievalDataset, dir: string
   try {
     stream?.write(`embedding ${total.toLocaleString('en')} texts, at most ${settings.maxLength} tokens each (${settings.maxLengthFrom}), ${encoder.pooling} pooling, batches of ${settings.batchSize}\n`);
     const progress = stream ? createProgress<{ step: number }>({ total, start: 0, stream, now: () => performance.now(), describe: embedProgressText }) : null;
-    const embeddings = await embedDataset(encoder, dataset, {
-      batchSize: settings.batchSize,
-      maxLength: settings.maxLength,
-      onProgress: (done) => progress?.update({ step: done }),
-    });
-    progress?.done();
-    return embeddings;
+    let done = false;
+    const embeddingDone = () => {
+      if (!done) progress?.done();
+      done = true;
+    };
+    const out = await use(encoder, settings, (n) => progress?.update({ step: n }), embeddingDone);
+    embeddingDone();
+    return out;
   } finally {
     encoder.dispose();
   }
+}
+
+/** Embeds the dataset with a checkpoint (see {@link withCheckpoint}), showing progress on stderr. */
+export function embedWithCheckpoint(dataset: RetrievalDataset, dir: string, opts: EmbedWithCheckpointOptions = {}): Promise<DatasetEmbeddings> {
+  return withCheckpoint(dataset, dir, opts, (encoder, settings, onEmbedded) => embedDataset(encoder, dataset, { batchSize: settings.batchSize, maxLength: settings.maxLength, onProgress: onEmbedded }));
+}
+
+/** Embeds the dataset with a checkpoint and evaluates it (`embedAndEvaluate`, as `xlir train` and the app). */
+export function evaluateWithCheckpoint(dataset: RetrievalDataset, dir: string, opts: EmbedWithCheckpointOptions & Pick<ScoringOptions, 'scorer' | 'queryChunk'>): Promise<RetrievalResult> {
+  return withCheckpoint(dataset, dir, opts, (encoder, settings, onEmbedded, embeddingDone) =>
+    embedAndEvaluate(encoder, dataset, {
+      batchSize: settings.batchSize,
+      maxLength: settings.maxLength,
+      scorer: SCORERS[opts.scorer],
+      queryChunk: opts.queryChunk,
+      onProgress: (p) => (p.phase === 'embedding' ? onEmbedded(p.done) : embeddingDone()),
+    }),
+  );
 }
 
 interface EvaluateOptions extends DatasetOptions, ScoringOptions {
@@ -136,9 +163,7 @@ interface EvaluateOptions extends DatasetOptions, ScoringOptions {
  * The scores are printed either way (`--json`: without per-query APs); `--out` also writes the full result.
  */
 export function registerEvaluate(program: Command): void {
-  const cmd = program
-    .command('evaluate')
-    .description('mono / cross / multi mAP, R@1, R@10 and rank distance on XQuAD-R or MLQA-R, from embeddings or a checkpoint');
+  const cmd = program.command('evaluate').description('mono / cross / multi mAP, R@1, R@10 and rank distance on XQuAD-R or MLQA-R, from embeddings or a checkpoint');
   withScoringOptions(withDatasetOptions(cmd))
     .option('--embeddings <file>', 'JSON {"queries": {id: [floats]}, "candidates": {id: [floats]}} with canonical ids')
     .option('--checkpoint <dir>', `encoder checkpoint folder to embed the dataset with ("Query: " / "Passage: " prefixes), or ${BUILTIN_CHECKPOINT_PREFIX}multilingual for the shipped pretrained model, zero-shot`)
@@ -156,12 +181,10 @@ export function registerEvaluate(program: Command): void {
       }
       const dataset = await loadForCommand(opts);
       await initBackend(opts.backend);
-      const embeddings =
-        opts.checkpoint !== undefined
-          ? await embedWithCheckpoint(dataset, opts.checkpoint, opts)
-          : await readEmbeddingsFile(opts.embeddings!, dataset, DATASET_LANGUAGES[opts.dataset]);
       const result = RetrievalResultSchema.parse(
-        await evaluateRetrieval(dataset, embeddings, { scorer: SCORERS[opts.scorer], queryChunk: opts.queryChunk }),
+        opts.checkpoint !== undefined
+          ? await evaluateWithCheckpoint(dataset, opts.checkpoint, opts)
+          : await evaluateRetrieval(dataset, await readEmbeddingsFile(opts.embeddings!, dataset, DATASET_LANGUAGES[opts.dataset]), { scorer: SCORERS[opts.scorer], queryChunk: opts.queryChunk }),
       );
       if (opts.out !== undefined) await writeTextFile(opts.out, `${JSON.stringify(result)}\n`);
       const counts = { queries: dataset.queries.length, candidates: dataset.candidates.length };

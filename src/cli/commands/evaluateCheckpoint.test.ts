@@ -1,5 +1,5 @@
-import { TEST_RUN_CONFIG } from '../../core/testing/runConfigFixture';
-import { existsSync } from 'node:fs';
+import { TEST_RUN_CONFIG } from '../../core/testing/runConfigFixture.testutil';
+import { sharedFixture } from '../../core/testing/sharedData.testutil';
 import { cp, mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +11,8 @@ import { embedDataset } from '../../core/train/embedDataset';
 import { dirSource } from '../loadCheckpoint';
 import { loadDatasetFromDir } from '../loadDataset';
 import { pretrainedModelDir } from '../pretrainedModel';
-import { makeToyFiles } from '../../core/train/toyDataset.testing';
-import { HAND_FILES, lareqaFile, runCli } from './cliTestUtils';
+import { makeToyFiles } from '../../core/train/toyDataset.testutil';
+import { HAND_FILES, lareqaFile, runCli } from './cli.testutil';
 
 // a pass-through spy: which length the CLI path embeds with (issue 20, item 3)
 vi.mock(import('../../core/train/embedDataset'), async (importOriginal) => {
@@ -22,9 +22,10 @@ vi.mock(import('../../core/train/embedDataset'), async (importOriginal) => {
 
 const FIXTURE = path.resolve('../shared/fixtures/tiny-xlmr');
 
-describe.skipIf(!existsSync(FIXTURE))('xlir evaluate --checkpoint', () => {
+describe('xlir evaluate --checkpoint', () => {
   let dir: string;
   beforeAll(async () => {
+    sharedFixture('tiny-xlmr');
     dir = await mkdtemp(path.join(os.tmpdir(), 'xlir-evaluate-ckpt-'));
     await mkdir(path.join(dir, 'mlqa-r'));
     for (const [lang, text] of Object.entries(HAND_FILES)) await writeFile(path.join(dir, 'mlqa-r', `${lang}.json`), text);
@@ -128,8 +129,21 @@ describe('xlir evaluate --checkpoint of a run checkpoint (issue 20, items 3 and 
     for (const f of makeToyFiles({ languages: ['de', 'en'], paragraphs: 8, seed: 1 })) await writeFile(path.join(trainData, 'mlqa-r', f.name), f.bytes);
     evalData = path.join(root, 'eval-data');
     await mkdir(path.join(evalData, 'mlqa-r'), { recursive: true });
-    await writeFile(path.join(evalData, 'mlqa-r', 'en.json'), lareqaFile(LONG, [['q1', 0], ['q2', 2], ['q3', 1]]));
-    await writeFile(path.join(evalData, 'mlqa-r', 'de.json'), lareqaFile(LONG.slice(0, 3), [['q1', 1], ['q2', 0]]));
+    await writeFile(
+      path.join(evalData, 'mlqa-r', 'en.json'),
+      lareqaFile(LONG, [
+        ['q1', 0],
+        ['q2', 2],
+        ['q3', 1],
+      ]),
+    );
+    await writeFile(
+      path.join(evalData, 'mlqa-r', 'de.json'),
+      lareqaFile(LONG.slice(0, 3), [
+        ['q1', 1],
+        ['q2', 0],
+      ]),
+    );
     const config = {
       ...TEST_RUN_CONFIG,
       seed: 3,
@@ -192,9 +206,7 @@ describe('xlir evaluate --checkpoint of a run checkpoint (issue 20, items 3 and 
     await writeFile(path.join(spoilt, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: 48, do_lower_case: false }));
     const r = await evaluate('--checkpoint', spoilt, '--out', path.join(root, 'never.json'));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
-      new RegExp(`^xlir: ${spoilt}/manifest\\.json config\\.model\\.maxLength is 32 but ${spoilt}/sentence_bert_config\\.json max_seq_length is 48; both count the special tokens`),
-    );
+    expect(r.stderr).toMatch(new RegExp(`^xlir: ${spoilt}/manifest\\.json config\\.model\\.maxLength is 32 but ${spoilt}/sentence_bert_config\\.json max_seq_length is 48; both count the special tokens`));
   });
 
   it('prints the scores without --out, and a --max-length past the positions is a usage error', async () => {

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RetrievalResultSchema, type RetrievalResult, type Setting } from '../../core/metrics/resultSchema';
 import { createRng } from '../../core/metrics/rng';
-import { resolveDataDir } from '../dataDir';
+import { sharedDataDir } from '../../core/testing/sharedData.testutil';
 import { loadDatasetFromDir } from '../loadDataset';
-import { runCli as run, writeHandDataDir } from './cliTestUtils';
+import { runCli as run, writeHandDataDir } from './cli.testutil';
 
 /**
  * Exports every setting with runs, re-scores each cell with `xlir eval` and checks its mAP and per-query AP
@@ -54,7 +54,14 @@ describe('xlir export-trec', () => {
     expect(r.code).toBe(0);
     expect((await readdir(out)).sort()).toEqual(['de-en.qrels', 'en-de.qrels']);
     expect(await readFile(path.join(out, 'en-de.qrels'), 'utf8')).toBe('en:q1 0 de:0:0:1 1\nen:q2 0 de:0:0:0 1\n');
-    expect(JSON.parse(r.stdout)).toMatchObject({ dataset: 'mlqa-r', setting: 'cross', files: [{ cell: 'de-en', queries: 2 }, { cell: 'en-de', queries: 2 }] });
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      dataset: 'mlqa-r',
+      setting: 'cross',
+      files: [
+        { cell: 'de-en', queries: 2 },
+        { cell: 'en-de', queries: 2 },
+      ],
+    });
   });
 
   it('re-scored with xlir eval, the exported runs reproduce every cell mAP of xlir evaluate (hand data with ties)', async () => {
@@ -71,21 +78,10 @@ describe('xlir export-trec', () => {
     // multi-en: 3 queries × 5 candidates; ties broken by the larger id (en:q1 scores e0 = e2 = 1 → e2 first)
     const lines = (await readFile(path.join(all, 'multi-en.run'), 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(15);
-    expect(lines.slice(0, 5)).toEqual([
-      'en:q1 Q0 de:0:0:0 1 2 xlir',
-      'en:q1 Q0 en:0:0:2 2 1 xlir',
-      'en:q1 Q0 en:0:0:0 3 1 xlir',
-      'en:q1 Q0 en:0:0:1 4 0 xlir',
-      'en:q1 Q0 de:0:0:1 5 0 xlir',
-    ]);
+    expect(lines.slice(0, 5)).toEqual(['en:q1 Q0 de:0:0:0 1 2 xlir', 'en:q1 Q0 en:0:0:2 2 1 xlir', 'en:q1 Q0 en:0:0:0 3 1 xlir', 'en:q1 Q0 en:0:0:1 4 0 xlir', 'en:q1 Q0 de:0:0:1 5 0 xlir']);
     const top = path.join(dir, 'top2');
     expect((await run([...base(), '--setting', 'multi', '--out', top, '--embeddings', path.join(dir, 'emb.json'), '--depth', '2', '--tag', 'mine'])).code).toBe(0);
-    expect((await readFile(path.join(top, 'multi-de.run'), 'utf8')).trimEnd().split('\n')).toEqual([
-      'de:q1 Q0 de:0:0:0 1 2 mine',
-      'de:q1 Q0 en:0:0:2 2 1 mine',
-      'de:q2 Q0 de:0:0:1 1 2 mine',
-      'de:q2 Q0 en:0:0:2 2 1 mine',
-    ]);
+    expect((await readFile(path.join(top, 'multi-de.run'), 'utf8')).trimEnd().split('\n')).toEqual(['de:q1 Q0 de:0:0:0 1 2 mine', 'de:q1 Q0 en:0:0:2 2 1 mine', 'de:q2 Q0 de:0:0:1 1 2 mine', 'de:q2 Q0 en:0:0:2 2 1 mine']);
   });
 
   it.each([
@@ -112,7 +108,7 @@ describe('xlir export-trec', () => {
   });
 });
 
-describe.skipIf(resolveDataDir() === null)('xlir export-trec on the real XQuAD-R (en, de)', () => {
+describe('xlir export-trec on the real XQuAD-R (en, de)', () => {
   let dir: string;
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -120,7 +116,7 @@ describe.skipIf(resolveDataDir() === null)('xlir export-trec on the real XQuAD-R
 
   it('reproduces every cell mAP of xlir evaluate through trec files, with many exact ties', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'xlir-export-real-'));
-    const ds = await loadDatasetFromDir(resolveDataDir()!, 'xquad-r', ['en', 'de']);
+    const ds = await loadDatasetFromDir(sharedDataDir('xquad-r/en.json', 'xquad-r/de.json'), 'xquad-r', ['en', 'de']);
     // Coarse embeddings (components in {−1, 0, 1}, dim 8) make many exact score ties. The answer sentences
     // of one question share a vector in every language and each query leans towards it, so the relevant
     // candidates rank high in every pool and the exact-depth runs stay short; other candidates are random,

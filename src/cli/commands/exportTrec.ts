@@ -53,9 +53,7 @@ interface ExportOptions extends DatasetOptions, ScoringOptions {
  * and run depth in `core/metrics/trecExport.ts`.
  */
 export function registerExportTrec(program: Command): void {
-  const cmd = program
-    .command('export-trec')
-    .description('write TREC qrels (and, with --embeddings, runs) per cell of a setting, for trec_eval / ranx / xlir eval');
+  const cmd = program.command('export-trec').description('write TREC qrels (and, with --embeddings, runs) per cell of a setting, for trec_eval / ranx / xlir eval');
   withScoringOptions(withDatasetOptions(cmd))
     .requiredOption('--setting <name>', `setting (${SETTINGS.join(', ')})`, parseChoice('--setting', SETTINGS))
     .requiredOption('--out <dir>', 'output folder (created if missing; files of the same names are overwritten)')
@@ -95,17 +93,10 @@ export function registerExportTrec(program: Command): void {
 }
 
 /** Streams each cell's run lines into `<out>/<cell>.run` (`core/metrics/trecRuns.ts`). */
-async function writeRuns(
-  opts: ExportOptions,
-  dataset: Awaited<ReturnType<typeof loadForCommand>>,
-  cells: TrecCell[],
-  embeddings: Awaited<ReturnType<typeof readEmbeddingsFile>>,
-): Promise<number[]> {
+async function writeRuns(opts: ExportOptions, dataset: Awaited<ReturnType<typeof loadForCommand>>, cells: TrecCell[], embeddings: Awaited<ReturnType<typeof readEmbeddingsFile>>): Promise<number[]> {
   const files = cells.map((cell) => new BufferedFile(path.join(opts.out, `${cell.name}.run`)));
   for (const f of files) await writeTextFile(f.file, '');
-  const counts = await writeTrecRuns(dataset, embeddings, cells, { depth: opts.depth, tag: opts.tag, scorer: SCORERS[opts.scorer], queryChunk: opts.queryChunk }, (i, text) =>
-    files[i]!.add(text),
-  );
+  const counts = await writeTrecRuns(dataset, embeddings, cells, { depth: opts.depth, tag: opts.tag, scorer: SCORERS[opts.scorer], queryChunk: opts.queryChunk }, (i, text) => files[i]!.add(text));
   for (const f of files) await f.flush();
   return counts;
 }

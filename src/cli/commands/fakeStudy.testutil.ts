@@ -10,13 +10,29 @@ import { runName, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS, trySettings } from 
 import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
 import { handDataset } from '../../core/metrics/handDataset';
 import { createRng } from '../../core/metrics/rng';
-import { TEST_RUN_CONFIG } from '../../core/testing/runConfigFixture';
+import { TEST_RUN_CONFIG } from '../../core/testing/runConfigFixture.testutil';
 import { stepLog } from '../../core/testing/stepLog.testutil';
 import type { ArmChoice } from './studyRun';
 
 const DATA = handDataset('xquad-r', {
-  en: { sentences: ['e0', 'e1', 'e2', 'e3'], questions: [['q1', 0], ['q2', 2], ['q3', 1], ['q4', 3]] },
-  de: { sentences: ['d0', 'd1', 'd2', 'd3'], questions: [['q1', 1], ['q2', 0], ['q3', 3], ['q4', 2]] },
+  en: {
+    sentences: ['e0', 'e1', 'e2', 'e3'],
+    questions: [
+      ['q1', 0],
+      ['q2', 2],
+      ['q3', 1],
+      ['q4', 3],
+    ],
+  },
+  de: {
+    sentences: ['d0', 'd1', 'd2', 'd3'],
+    questions: [
+      ['q1', 1],
+      ['q2', 0],
+      ['q3', 3],
+      ['q4', 2],
+    ],
+  },
 });
 
 /** A finished study folder as `xlir study run` leaves it, with random-embedding results. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHfConfig } from '../../core/model/hfConfig';
 import { readSafetensors } from '../../core/model/safetensors';
 import { expectedWeightShapes } from '../../core/model/weightNames';
-import { runCli as run } from './cliTestUtils';
+import { runCli as run } from './cli.testutil';
 import type { MemoryCommandReport } from './memory';
 
 const FIXTURES = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
@@ -107,8 +107,8 @@ describe('xlir memory', () => {
     ['hidden_size 1e9', { hidden_size: 1e9, num_attention_heads: 1 }, 'config.json: hidden_size: must be at most 65,536'],
     ['vocab_size 1e12', { vocab_size: 1e12 }, 'config.json: vocab_size: must be at most 4,194,304'],
     ['intermediate_size 1e9', { intermediate_size: 1e9 }, 'config.json: intermediate_size: must be at most 262,144'],
-    ['hidden_size 32768 in bounds but not the header\'s 32', { hidden_size: 32_768 }, 'model.safetensors: tensor "embeddings.word_embeddings.weight": has shape [1000, 32] but config.json implies [1000, 32768]'],
-    ['vocab_size 4,000,000 in bounds but not the header\'s 1000', { vocab_size: 4_000_000 }, 'model.safetensors: tensor "embeddings.word_embeddings.weight": has shape [1000, 32] but config.json implies [4000000, 32]'],
+    ["hidden_size 32768 in bounds but not the header's 32", { hidden_size: 32_768 }, 'model.safetensors: tensor "embeddings.word_embeddings.weight": has shape [1000, 32] but config.json implies [1000, 32768]'],
+    ["vocab_size 4,000,000 in bounds but not the header's 1000", { vocab_size: 4_000_000 }, 'model.safetensors: tensor "embeddings.word_embeddings.weight": has shape [1000, 32] but config.json implies [4000000, 32]'],
   ])('refuses a tiny folder whose config.json claims %s, naming the file and the field', async (_label, edit, message) => {
     const dir = await mkdtemp(path.join(tmp, 'absurd-'));
     const config = { ...(JSON.parse(await readFile(path.join(LABSE, 'config.json'), 'utf8')) as Record<string, unknown>), ...edit };

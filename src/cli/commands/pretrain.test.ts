@@ -7,7 +7,7 @@ import { loadEncoderCheckpoint } from '../../core/model/loadEncoderCheckpoint';
 import { readSafetensors } from '../../core/model/safetensors';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { dirSource } from '../loadCheckpoint';
-import { runCli } from './cliTestUtils';
+import { runCli } from './cli.testutil';
 
 let dir: string;
 
@@ -42,8 +42,28 @@ const CONFIG = {
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'xlir-pretrain-'));
-  await writeFile(path.join(dir, 'pairs.de.tsv'), pairs([['red house', 'rotes haus'], ['open file', 'datei öffnen'], ['blue sky', 'blauer himmel']], 40));
-  await writeFile(path.join(dir, 'pairs.es.tsv'), pairs([['red house', 'casa roja'], ['open file', 'abrir archivo'], ['green tree', 'árbol verde']], 30));
+  await writeFile(
+    path.join(dir, 'pairs.de.tsv'),
+    pairs(
+      [
+        ['red house', 'rotes haus'],
+        ['open file', 'datei öffnen'],
+        ['blue sky', 'blauer himmel'],
+      ],
+      40,
+    ),
+  );
+  await writeFile(
+    path.join(dir, 'pairs.es.tsv'),
+    pairs(
+      [
+        ['red house', 'casa roja'],
+        ['open file', 'abrir archivo'],
+        ['green tree', 'árbol verde'],
+      ],
+      30,
+    ),
+  );
   await writeFile(path.join(dir, 'cfg.json'), JSON.stringify(CONFIG));
 });
 
@@ -57,7 +77,10 @@ describe('xlir pretrain', () => {
     const r = await runCli(['pretrain', '--config', path.join(dir, 'cfg.json'), '--corpus', dir, '--out', full]);
     expect(r.stdout).toContain('completed at step 6/6');
     expect(r.code).toBe(0);
-    const log = (await readFile(path.join(full, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; lang: string });
+    const log = (await readFile(path.join(full, 'log.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number; lang: string });
     expect(log.map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(new Set(log.map((l) => l.lang))).toEqual(new Set(['de', 'es']));
 
@@ -68,7 +91,11 @@ describe('xlir pretrain', () => {
     expect(resumed.code).toBe(0);
     const weights = (run: string) => readFile(path.join(run, 'checkpoints', 'step-6', 'model.safetensors'));
     expect(Buffer.compare(await weights(full), await weights(half))).toBe(0);
-    const untimed = async (run: string) => (await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => ({ ...JSON.parse(l), seconds: 0 }));
+    const untimed = async (run: string) =>
+      (await readFile(path.join(run, 'log.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => ({ ...JSON.parse(l), seconds: 0 }));
     expect(await untimed(half)).toEqual(await untimed(full));
 
     // a finished run resumed with --export writes its final model, keeping other files of the folder

@@ -17,6 +17,7 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { pairsFileName, parsePairsTsv, type ParallelPairs } from '../../core/data/parallelCorpus';
 import { CheckpointError, ConfigError } from '../../core/errors';
+import { readJsonFile } from '../trecFiles';
 import { parsePretrainConfig, parsePretrainConfigJson, type PretrainConfig } from '../../core/experiment/pretrainConfig';
 import { initBackend } from '../../core/model/backend';
 import { memorySource } from '../../core/model/checkpointSource';
@@ -90,14 +91,6 @@ export async function readCorpus(dir: string, languages: readonly string[], limi
   return { corpus, hashes };
 }
 
-async function readJsonFile(file: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8'));
-  } catch (err) {
-    throw new ConfigError(`cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err instanceof Error ? err.message : String(err))})`);
-  }
-}
-
 /** The model files of an encoder with every weight in half precision (config and tokenizer unchanged). */
 export function halfPrecisionFiles(files: ReadonlyMap<string, Uint8Array>): Map<string, Uint8Array> {
   const out = new Map(files);
@@ -144,8 +137,8 @@ export function registerPretrain(program: Command): void {
       let config: PretrainConfig;
       let corpusDir: string;
       if (opts.resume) {
-        config = parsePretrainConfig(await readJsonFile(path.join(runDir, CONFIG_FILE)), path.join(runDir, CONFIG_FILE));
-        const recorded = (await readJsonFile(path.join(runDir, CORPUS_FILE))) as { dir?: unknown };
+        config = parsePretrainConfig(await readJsonFile(path.join(runDir, CONFIG_FILE), 'pretraining config'), path.join(runDir, CONFIG_FILE));
+        const recorded = (await readJsonFile(path.join(runDir, CORPUS_FILE), 'corpus record')) as { dir?: unknown };
         if (typeof recorded.dir !== 'string') throw new ConfigError(`${path.join(runDir, CORPUS_FILE)}: dir: expected the corpus folder`);
         corpusDir = path.resolve(opts.corpus ?? recorded.dir);
       } else {
@@ -216,7 +209,7 @@ export function registerPretrain(program: Command): void {
       if (resume) {
         // log lines after the checkpoint belong to steps that will run again
         const logFile = path.join(runDir, LOG_FILE);
-        const kept = (await exists(logFile) ? (await readFile(logFile, 'utf8')).split('\n') : []).filter((l) => {
+        const kept = ((await exists(logFile)) ? (await readFile(logFile, 'utf8')).split('\n') : []).filter((l) => {
           if (!l.trim()) return false;
           try {
             return (JSON.parse(l) as { step: number }).step <= resume.step;
@@ -260,7 +253,19 @@ export function registerPretrain(program: Command): void {
         }
         const seconds = (performance.now() - started) / 1000;
         out.result(
-          { runDir, status: result.status, step: result.step, steps: config.steps, startStep: result.startStep, seconds, stepsPerSecond: (result.step - result.startStep) / seconds, firstLoss: result.firstLoss, lastLoss: result.lastLoss, checkpoint: checkpointDir(runDir, result.step), exported },
+          {
+            runDir,
+            status: result.status,
+            step: result.step,
+            steps: config.steps,
+            startStep: result.startStep,
+            seconds,
+            stepsPerSecond: (result.step - result.startStep) / seconds,
+            firstLoss: result.firstLoss,
+            lastLoss: result.lastLoss,
+            checkpoint: checkpointDir(runDir, result.step),
+            exported,
+          },
           (s) =>
             [
               `${s.status} at step ${s.step}/${s.steps} in ${formatDuration(s.seconds)} (${s.stepsPerSecond.toFixed(2)} steps/s on ${backend.backend})`,

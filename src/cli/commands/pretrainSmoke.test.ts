@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveDataDir } from '../dataDir';
-import { runCli } from './cliTestUtils';
+import { runCli } from './cli.testutil';
 
 const CORPUS = path.resolve(__dirname, '../../../corpus/pairs');
 let dir: string;

@@ -36,7 +36,13 @@ export function registerStudy(program: Command): void {
     .option('--presets <dir>', 'folder of the direction presets', 'experiments')
     .option('--steps <n>', 'training steps of every run', parsePositiveInt('--steps'), DEFAULT_STUDY_OPTIONS.steps)
     .option('--model <name>', `built-in model of every run (${MODEL_BUILTINS.join(', ')})`, parseChoice('--model', MODEL_BUILTINS), DEFAULT_STUDY_OPTIONS.model)
-    .option('--lr <x>', `peak learning rate of every run (default: ${Object.entries(DEFAULT_STUDY_LR).map(([m, lr]) => `${lr} for ${m}`).join(', ')})`, parsePositiveNumber('--lr'))
+    .option(
+      '--lr <x>',
+      `peak learning rate of every run (default: ${Object.entries(DEFAULT_STUDY_LR)
+        .map(([m, lr]) => `${lr} for ${m}`)
+        .join(', ')})`,
+      parsePositiveNumber('--lr'),
+    )
     .option('--validation-fraction <x>', 'held-out share of training questions for tuning', parseFraction('--validation-fraction'), DEFAULT_STUDY_OPTIONS.validationFraction)
     .option('--jobs <n>', 'runs at once (each uses one wasm thread)', parsePositiveInt('--jobs'), 2)
     .option('--data <dir>', 'dataset folder (default: XLIR_DATA_DIR, else ../shared/data)')

@@ -9,10 +9,25 @@ import { parsePackedResult } from '../../core/experiment/studyResults';
 import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
 import { handDataset } from '../../core/metrics/handDataset';
 import { initBackend } from '../../core/model/backend';
-import { runCli } from './cliTestUtils';
+import { runCli } from './cli.testutil';
 import { runStudy, type ArmChoice } from './studyRun';
 
-const DATA = handDataset('mlqa-r', { de: { sentences: ['x', 'y'], questions: [['q1', 0], ['q2', 1]] }, en: { sentences: ['a', 'b'], questions: [['q1', 0], ['q2', 1]] } });
+const DATA = handDataset('mlqa-r', {
+  de: {
+    sentences: ['x', 'y'],
+    questions: [
+      ['q1', 0],
+      ['q2', 1],
+    ],
+  },
+  en: {
+    sentences: ['a', 'b'],
+    questions: [
+      ['q1', 0],
+      ['q2', 1],
+    ],
+  },
+});
 
 const MATCHING = Float32Array.of(1, 0, 0, 1, 1, 0, 0, 1);
 const CROSSED = Float32Array.of(0, 1, 1, 0, 0, 1, 1, 0);
@@ -146,7 +161,12 @@ describe('xlir study run', () => {
     // with one job the calls are the queue: per arm × direction its two tries, the chosen try's evaluation,
     // the two further seeds, their evaluations; so a stopped study leaves whole arms evaluated
     expect(calls.map((c) => c[0]).join(' ')).toBe(Array.from({ length: 12 }, () => 'train train evaluate train train evaluate evaluate').join(' '));
-    const cellOf = (c: string[]) => path.relative(out, c.find((a) => a.startsWith(out))!).split(path.sep).slice(0, 2).join('/');
+    const cellOf = (c: string[]) =>
+      path
+        .relative(out, c.find((a) => a.startsWith(out))!)
+        .split(path.sep)
+        .slice(0, 2)
+        .join('/');
     expect(calls.filter((_, i) => i % 7 === 0).map(cellOf)).toEqual(['xx-mono', 'xy', 'hybrid-0.25', 'hybrid-0.5', 'hybrid-0.75', 'adversarial'].flatMap((a) => STUDY_DIRECTIONS.map((d) => `${d}/${a}`)));
     for (let i = 0; i < calls.length; i += 7) expect(new Set(calls.slice(i, i + 7).map(cellOf)).size).toBe(1);
 
@@ -167,7 +187,10 @@ describe('xlir study run', () => {
     const said: string[] = [];
     const retrain: string[][] = [];
     expect(await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: (l) => said.push(l), exec: fakeXlir(retrain) })).toEqual(choices);
-    expect(retrain.map((c) => c.slice(0, 2))).toEqual([['train', '--config'], ['evaluate', '--dataset']]);
+    expect(retrain.map((c) => c.slice(0, 2))).toEqual([
+      ['train', '--config'],
+      ['evaluate', '--dataset'],
+    ]);
     expect(retrain[0]).toEqual(['train', '--config', `${kept}.config.json`, '--out', kept, '--no-eval']);
     expect(said).toEqual([`mlqa-xquad/hybrid-0.5/try-2-seed-${STUDY_SEEDS[1]}: no weights (a study continued from its record); training it again to evaluate it`, `evaluated mlqa-xquad/hybrid-0.5/try-2-seed-${STUDY_SEEDS[1]} (20 of 36 evaluations)`]);
     expect(await readFile(path.join(kept, 'test.packed.json'), 'utf8')).toBe(keptPacked);

@@ -40,7 +40,7 @@ import { parseRetrievalResult } from '../../core/metrics/resultSchema';
 import { decodeUtf8Text } from '../../core/textDecoding';
 import { exists, listCheckpoints } from '../runDir';
 import { readJsonFile } from '../trecFiles';
-import { headlineMetrics } from './train';
+import { headlineMetrics } from '../../core/metrics/metricKeys';
 
 export const CHOICES_FILE = 'choices.json';
 /** the full evaluation result of a kept run (`xlir evaluate --out`): megabytes, not kept in the record */
@@ -173,18 +173,7 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
         opts.say(`${name}: no weights (a study continued from its record); training it again to evaluate it`);
         await train(config, name, true);
       }
-      await xlir(
-        [
-          'evaluate',
-          '--dataset', config.data.eval.dataset,
-          '--languages', config.data.eval.languages.join(','),
-          '--checkpoint', checkpoint,
-          '--max-length', String(config.model.maxLength),
-          '--out', out,
-          ...dataArgs,
-        ],
-        `${dir}.log`,
-      );
+      await xlir(['evaluate', '--dataset', config.data.eval.dataset, '--languages', config.data.eval.languages.join(','), '--checkpoint', checkpoint, '--max-length', String(config.model.maxLength), '--out', out, ...dataArgs], `${dir}.log`);
     }
     await writeFile(packed, `${JSON.stringify(packResult(parseRetrievalResult(await readFile(out, 'utf8'), out)))}\n`);
     progress.evaluated += 1;

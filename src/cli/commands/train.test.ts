@@ -3,15 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { makeToyFiles } from '../../core/train/toyDataset.testing';
+import { makeToyFiles } from '../../core/train/toyDataset.testutil';
 import { main } from '../main';
 import { listCheckpoints, readEvalLog, readStepLog } from '../runDir';
 import { loadDatasetFromDir } from '../loadDataset';
 import { parseRetrievalResult } from '../../core/metrics/resultSchema';
 import { buildTrainingSet } from '../../core/train/examples';
 
-/** Runs the CLI, returning exit code, stdout and stderr. */
-async function run(args: string[]) {
+/** Runs the CLI, returning exit code, stdout and stderr; `onStderr` sees each write to process.stderr as it happens. */
+async function run(args: string[], onStderr?: (text: string) => void) {
   let stdout = '';
   let stderr = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -21,6 +21,7 @@ async function run(args: string[]) {
   // progress goes to process.stderr (not a TTY under vitest: plain lines)
   const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
     stderr += String(chunk);
+    onStderr?.(String(chunk));
     return true;
   });
   const err = new Writable({
@@ -114,6 +115,26 @@ describe('xlir train', () => {
     expect(strip(await readStepLog(split))).toEqual(strip(await readStepLog(straight)));
     const model = (dir: string) => readFile(path.join(dir, 'checkpoints', 'step-6', 'model.safetensors'));
     expect((await model(split)).equals(await model(straight))).toBe(true);
+  });
+
+  it('Ctrl-C during an evaluation stops within its first batch: no evaluation for that step, a checkpoint, status stopped (issue 22)', async () => {
+    const out = path.join(root, 'run-sigint');
+    const before = new Set(process.listeners('SIGINT'));
+    let sent = false;
+    const r = await run(['train', '--config', configFile, '--out', out, '--data', data, '--backend', 'cpu'], (text) => {
+      if (sent || !/step 3: evaluating zero-shot/.test(text)) return;
+      sent = true;
+      // the command's own handler, as a Ctrl-C would call it (not vitest's)
+      for (const listener of process.listeners('SIGINT')) if (!before.has(listener)) (listener as () => void)();
+    });
+    expect(sent).toBe(true);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/stopping after this step \(or this batch of an evaluation\)/);
+    expect(r.stdout).toMatch(/stopped at step 3\/6/);
+    expect(await readEvalLog(out)).toEqual([]);
+    await expect(readFile(path.join(out, 'eval', 'step-3.json'))).rejects.toThrow(/ENOENT/);
+    expect(await listCheckpoints(out)).toEqual([3]);
+    expect(process.listeners('SIGINT').filter((l) => !before.has(l))).toEqual([]);
   });
 
   it('refuses bad invocations with a usage error and bad configs naming the file and field', async () => {

@@ -1,23 +1,22 @@
 /**
  * `xlir train`: trains a dual encoder by a run config (experiments/*.json) with the same `runTraining`
  * as the app's worker, writing a run folder (src/cli/runDir.ts). `--resume RUNDIR` continues the run
- * from its latest checkpoint, bit for bit on cpu/wasm. Ctrl-C stops after the current step and writes
- * a checkpoint.
+ * from its latest checkpoint, bit for bit on cpu/wasm. Ctrl-C stops after the current step, or within a
+ * batch of an evaluation in progress (without that evaluation), and writes a checkpoint.
  */
+import { headlineMetrics } from '../../core/metrics/metricKeys';
 import { InvalidArgumentError, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../../core/errors';
 import { parseRunConfig, parseRunConfigJson, type RunConfig } from '../../core/experiment/runConfig';
 import type { EvalLog, StepLog } from '../../core/experiment/runLog';
-import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
-import type { RetrievalResult } from '../../core/metrics/resultSchema';
 import { initBackend } from '../../core/model/backend';
+import { padMultipleFor } from '../../core/model/backendNames';
 import { isPretrainedModel } from '../../core/model/builtinConfigs';
 import { memorySource } from '../../core/model/checkpointSource';
 import { decodeUtf8Text } from '../../core/textDecoding';
-import { EMBED_BATCH_SIZE } from '../../core/train/checkpointEmbedSettings';
-import { embedDataset } from '../../core/train/embedDataset';
+import { embedAndEvaluate } from '../../core/train/embedAndEvaluate';
 import { createTrainingEncoder } from '../../core/train/trainingEncoder';
 import { runTraining, TrainingDivergedError, type TrainResult } from '../../core/train/trainLoop';
 import { validationDataset } from '../../core/train/validationSet';
@@ -58,28 +57,6 @@ interface TrainOptions {
   data?: string;
   backend: TrainBackend;
   eval: boolean;
-}
-
-/**
- * Texts per forward pass when embedding the evaluation set; the length is the run's maxLength, which the
- * checkpoints record (manifest and sentence_bert_config.json), so `xlir evaluate --checkpoint` embeds alike.
- */
-const EVAL_BATCH = EMBED_BATCH_SIZE;
-
-/** The headline numbers of an evaluation, flat, without nulls (a setting without cells has none). */
-export function headlineMetrics(r: RetrievalResult): Record<string, number> {
-  const out: Record<string, number> = {};
-  const put = (key: string, x: number | null) => {
-    if (x !== null) out[key] = x;
-  };
-  put('mono.map', r.mono.map);
-  put('mono.recall_1', r.mono.recall_1);
-  put('cross.map', r.cross.map);
-  put('cross.recall_1', r.cross.recall_1);
-  put('multi.map', r.multi.map);
-  put('multi.recall_10', r.multi.recall_10);
-  put('multi.rank_distance', r.multi.rank_distance);
-  return out;
 }
 
 /** A `model.checkpoint` path is read relative to the config file's folder; the run records it absolute. */
@@ -176,10 +153,13 @@ export function registerTrain(program: Command): void {
       const abort = () => process.exit(130);
       const onSigint = () => {
         stopRequested = true;
-        progress.note('stopping after this step and writing a checkpoint (Ctrl-C again to abort)');
+        progress.note('stopping after this step (or this batch of an evaluation) and writing a checkpoint (Ctrl-C again to abort)');
         process.once('SIGINT', abort);
       };
       process.once('SIGINT', onSigint);
+      // The run's length, which its checkpoints record (manifest and sentence_bert_config.json), so that
+      // `xlir evaluate --checkpoint` embeds alike; a stop request ends an evaluation within a batch.
+      const evaluate = (dataset: typeof trainDataset) => embedAndEvaluate(model.encoder, dataset, { maxLength: config.model.maxLength, padMultiple: padMultipleFor(backend.backend), shouldStop: () => stopRequested });
       const t0 = now();
       let result: TrainResult;
       try {
@@ -202,15 +182,18 @@ export function registerTrain(program: Command): void {
             ? {
                 evaluate: async (step: number) => {
                   progress.note(`step ${step}: evaluating zero-shot on ${evalDataset.name} (${evalDataset.languages.join(' ')})`);
-                  const embeddings = await embedDataset(model.encoder, evalDataset, { batchSize: EVAL_BATCH, maxLength: config.model.maxLength });
-                  const r = await evaluateRetrieval(evalDataset, embeddings);
+                  const r = await evaluate(evalDataset);
                   await writeEvalResult(runDir, step, r);
                   return headlineMetrics(r);
                 },
                 onEval: async (log: EvalLog) => {
                   lastEval = log;
                   await appendEvalLog(runDir, log);
-                  progress.note(`step ${log.step}: ${Object.entries(log.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}`);
+                  progress.note(
+                    `step ${log.step}: ${Object.entries(log.metrics)
+                      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+                      .join('  ')}`,
+                  );
                 },
               }
             : {}),
@@ -232,8 +215,7 @@ export function registerTrain(program: Command): void {
       if (result.status === 'completed' && config.data.validationFraction > 0) {
         const valDataset = validationDataset(trainDataset, config);
         out.info(`validating on ${valDataset.queries.length} held-out ${trainDataset.name} queries (${valDataset.languages.join(' ')})`);
-        const embeddings = await embedDataset(model.encoder, valDataset, { batchSize: EVAL_BATCH, maxLength: config.model.maxLength });
-        const r = await evaluateRetrieval(valDataset, embeddings);
+        const r = await evaluate(valDataset);
         await writeValidationResult(runDir, result.step, r);
         validation = headlineMetrics(r);
       }
@@ -258,8 +240,20 @@ export function registerTrain(program: Command): void {
         [
           `${s.status} at step ${s.step}/${s.steps} in ${s.seconds.toFixed(1)} s (${s.stepsPerSecond.toFixed(2)} steps/s on ${s.backend})`,
           `retrieval loss ${s.firstLoss.toFixed(4)} (first 10 steps) → ${s.lastLoss.toFixed(4)} (last 10 steps)`,
-          ...(s.validation ? [`validation at step ${s.step}: ${Object.entries(s.validation).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}`] : []),
-          ...(s.eval ? [`eval at step ${s.eval.step}: ${Object.entries(s.eval.metrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join('  ')}`] : []),
+          ...(s.validation
+            ? [
+                `validation at step ${s.step}: ${Object.entries(s.validation)
+                  .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+                  .join('  ')}`,
+              ]
+            : []),
+          ...(s.eval
+            ? [
+                `eval at step ${s.eval.step}: ${Object.entries(s.eval.metrics)
+                  .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+                  .join('  ')}`,
+              ]
+            : []),
           `checkpoint ${s.checkpoint ?? 'none'}`,
         ].join('\n'),
       );

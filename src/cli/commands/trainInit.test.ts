@@ -1,17 +1,18 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '../../core/model/safetensors';
-import { resolveDataDir } from '../dataDir';
-import { runCli } from './cliTestUtils';
+import { sharedDataDir, sharedFixture } from '../../core/testing/sharedData.testutil';
+import { runCli } from './cli.testutil';
 
 const FIXTURE = path.resolve('../shared/fixtures/tiny-xlmr');
 
-describe.skipIf(!existsSync(FIXTURE) || resolveDataDir() === null)('xlir train --init', () => {
+describe('xlir train --init', () => {
   let dir: string;
   beforeAll(async () => {
+    sharedFixture('tiny-xlmr');
+    sharedDataDir();
     dir = await mkdtemp(path.join(os.tmpdir(), 'xlir-train-init-'));
     const tiny = JSON.parse(await readFile('experiments/tiny.json', 'utf8'));
     await writeFile(path.join(dir, 'cfg.json'), JSON.stringify({ ...tiny, steps: 4, warmupSteps: 1, checkpointEvery: 4 }));

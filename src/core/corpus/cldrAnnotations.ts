@@ -30,7 +30,14 @@ export function parseCldrAnnotations(xml: string): CldrAnnotations {
     const text = decodeXmlEntities(m[2]!).trim();
     if (text === '' || text === CLDR_INHERITANCE_MARKER) continue;
     if (attrs.get('type') === 'tts') names.set(cp, text);
-    else keywords.set(cp, text.split('|').map((k) => k.trim()).filter((k) => k !== ''));
+    else
+      keywords.set(
+        cp,
+        text
+          .split('|')
+          .map((k) => k.trim())
+          .filter((k) => k !== ''),
+      );
   }
   return { names, keywords };
 }

@@ -3,7 +3,7 @@
  * pairs come from, at which version, with the SHA-256 of each `.deb` and its licence.
  */
 import { z } from 'zod';
-import { DataFormatError } from '../errors';
+import { validate } from '../zodMessage';
 
 /** Languages paired with English, as ISO 639-1 codes (zh is Simplified Chinese). */
 export const CORPUS_LANGUAGES = ['ar', 'de', 'el', 'es', 'hi', 'ru', 'th', 'tr', 'vi', 'zh'] as const;
@@ -45,12 +45,7 @@ export type CorpusManifest = z.infer<typeof CorpusManifestSchema>;
  * @throws DataFormatError naming the file and the field
  */
 export function parseCorpusManifest(raw: unknown, file: string): CorpusManifest {
-  const parsed = CorpusManifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DataFormatError(file, issue.path.length ? issue.path.join('.') : '(root)', issue.message);
-  }
-  return parsed.data;
+  return validate(CorpusManifestSchema, raw, file);
 }
 
 export function isCorpusLanguage(x: unknown): x is CorpusLanguage {

@@ -130,19 +130,22 @@ export function renderCorpusNotice(report: CorpusReport): string {
   out.push('## Evaluation overlap', '');
   out.push(
     `Evaluation texts (every question, context and sentence of XQuAD-R, MLQA-R and the Romanian XQuAD file, and every Tatoeba`,
-    `test sentence): ${report.evalData.distinctTexts} distinct texts from ${report.evalData.files.length} files.` +
-      (report.evalData.missingFolders.length ? ` Folders not found: ${report.evalData.missingFolders.join(', ')}.` : ''),
+    `test sentence): ${report.evalData.distinctTexts} distinct texts from ${report.evalData.files.length} files.` + (report.evalData.missingFolders.length ? ` Folders not found: ${report.evalData.missingFolders.join(', ')}.` : ''),
     `Pairs removed: ${report.totals.removed.evalExact} exact, ${report.totals.removed.evalNear} near duplicates.`,
     '',
   );
-  const examples = langs.flatMap((l) =>
-    (['evalExact', 'evalNear'] as const).flatMap((r) => (report.overlapExamples[l]?.[r] ?? []).slice(0, 3).map((p) => `- ${l} ${r}: ${JSON.stringify(p.en)} ↔ ${JSON.stringify(p.x)}`)),
-  );
+  const examples = langs.flatMap((l) => (['evalExact', 'evalNear'] as const).flatMap((r) => (report.overlapExamples[l]?.[r] ?? []).slice(0, 3).map((p) => `- ${l} ${r}: ${JSON.stringify(p.en)} ↔ ${JSON.stringify(p.x)}`)));
   if (examples.length) out.push('Examples:', '', ...examples, '');
   const pairFiles = Object.entries(report.files).filter(([name]) => name !== 'NOTICE.md');
   if (pairFiles.length) {
     out.push('## Files', '');
-    out.push(table(['file', 'lines', 'bytes', 'sha256'], pairFiles.map(([name, f]) => [name, f.lines ?? '', f.bytes, `\`${f.sha256}\``])), '');
+    out.push(
+      table(
+        ['file', 'lines', 'bytes', 'sha256'],
+        pairFiles.map(([name, f]) => [name, f.lines ?? '', f.bytes, `\`${f.sha256}\``]),
+      ),
+      '',
+    );
   }
   return out.join('\n');
 }

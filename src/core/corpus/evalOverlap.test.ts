@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildEvalIndex, charGrams, findEvalOverlap, jaccard, removeEvalOverlap } from './evalOverlap';
 
-const EVAL = [
-  'How many points did the Panthers defense surrender?',
-  'Wie viele Punkte gab die Verteidigung der Panthers ab?',
-  'Tom wants water.',
-  'Hi',
-];
+const EVAL = ['How many points did the Panthers defense surrender?', 'Wie viele Punkte gab die Verteidigung der Panthers ab?', 'Tom wants water.', 'Hi'];
 
 describe('evalOverlap', () => {
   const index = buildEvalIndex(EVAL);
@@ -29,7 +24,7 @@ describe('evalOverlap', () => {
   it('agrees with a brute-force scan on random edits', () => {
     const words = ['the', 'save', 'panthers', 'defense', 'points', 'many', 'how', 'did', 'file', 'open'];
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const evalTexts = Array.from({ length: 300 }, () => Array.from({ length: 3 + Math.floor(rnd() * 5) }, () => words[Math.floor(rnd() * words.length)]).join(' '));
     const idx = buildEvalIndex(evalTexts);
     for (let i = 0; i < 300; i++) {

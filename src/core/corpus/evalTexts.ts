@@ -4,7 +4,7 @@
  * (see `shared/data/PROVENANCE.md`).
  */
 import { z } from 'zod';
-import { DataFormatError } from '../errors';
+import { validate } from '../zodMessage';
 
 /** Folders of the data dir read as evaluation text, with their format. */
 export const EVAL_FOLDERS = [
@@ -36,13 +36,9 @@ const SquadSchema = z.object({
  * @throws DataFormatError naming the file and the field
  */
 export function collectSquadTexts(raw: unknown, file: string): string[] {
-  const parsed = SquadSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DataFormatError(file, issue.path.length ? issue.path.join('.') : '(root)', issue.message);
-  }
+  const squad = validate(SquadSchema, raw, file);
   const texts: string[] = [];
-  for (const article of parsed.data.data) {
+  for (const article of squad.data) {
     for (const p of article.paragraphs) {
       texts.push(p.context, ...(p.sentences ?? []));
       for (const qa of p.qas) texts.push(qa.question);

@@ -69,7 +69,7 @@ describe('readFirefoxLocaleFiles and langpackLocale', () => {
   it('takes the locale from the langpack manifest and names the file and field when it is missing', () => {
     expect(langpackLocale(langpack(), 'th.xpi')).toBe('th');
     expect(() => langpackLocale(langpack({ name: 'x' }), 'th.xpi')).toThrow(DataFormatError);
-    expect(() => langpackLocale(langpack({ langpack_id: 'not a locale' }), 'th.xpi')).toThrow(/^th\.xpi: manifest\.json: langpack_id: must be a locale code/);
+    expect(() => langpackLocale(langpack({ langpack_id: 'not a locale' }), 'th.xpi')).toThrow(/^th\.xpi\/manifest\.json: langpack_id: must be a locale code/);
     expect(() => langpackLocale(zipSync({ 'a.txt': strToU8('x') }), 'bad.xpi')).toThrow(/^bad\.xpi: manifest\.json: missing/);
   });
 });

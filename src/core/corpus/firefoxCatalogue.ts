@@ -6,7 +6,9 @@
  */
 import { unzipSync } from 'fflate';
 import { z } from 'zod';
+import { parseJsonBytes } from '../data/parseJsonText';
 import { DataFormatError } from '../errors';
+import { validate } from '../zodMessage';
 import { parseFluent, resolveFluentPattern } from './parseFluent';
 import { parseProperties } from './parseProperties';
 
@@ -62,15 +64,8 @@ const LangpackManifestSchema = z.object({ langpack_id: z.string().regex(/^[A-Za-
 export function langpackLocale(zip: Uint8Array, file: string): string {
   const entry = unzipSync(zip, { filter: (f) => f.name === 'manifest.json' })['manifest.json'];
   if (entry === undefined) throw new DataFormatError(file, 'manifest.json', 'missing');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder('utf-8').decode(entry));
-  } catch (err) {
-    throw new DataFormatError(file, 'manifest.json', `not JSON: ${(err as Error).message}`);
-  }
-  const parsed = LangpackManifestSchema.safeParse(raw);
-  if (!parsed.success) throw new DataFormatError(file, `manifest.json: ${parsed.error.issues[0]!.path.join('.')}`, parsed.error.issues[0]!.message);
-  return parsed.data.langpack_id;
+  const inner = `${file}/manifest.json`;
+  return validate(LangpackManifestSchema, parseJsonBytes(entry, inner), inner).langpack_id;
 }
 
 /** An empty element the code fills (`<span data-l10n-name="query"></span>`): a placeholder, as `{ $query }` would be. */
@@ -119,8 +114,7 @@ export function firefoxCatalogue(files: ReadonlyMap<string, string>): Map<string
         const text = resolveFluentPattern(pattern, terms);
         add(key, text === null ? null : emptyElementsAsPlaceholders(text));
       }
-    }
-    else for (const [key, value] of parseProperties(files.get(p)!)) add(key, lastPluralForm(value));
+    } else for (const [key, value] of parseProperties(files.get(p)!)) add(key, lastPluralForm(value));
   }
   return out;
 }

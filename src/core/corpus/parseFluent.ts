@@ -103,9 +103,7 @@ export function parseFluent(text: string): FluentEntries {
 }
 
 function unescapeStringLiteral(body: string): string {
-  return body.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{6}|.)/g, (_, e: string) =>
-    e.length > 1 ? String.fromCodePoint(parseInt(e.slice(1), 16)) : e,
-  );
+  return body.replace(/\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{6}|.)/g, (_, e: string) => (e.length > 1 ? String.fromCodePoint(parseInt(e.slice(1), 16)) : e));
 }
 
 interface Variant {

@@ -11,7 +11,11 @@ function file(lang: string, paragraphs: number[][]) {
         title: 'T',
         paragraphs: paragraphs.map((answerSentences, p) => ({
           context: 'aa bb cc',
-          sentence_breaks: [[0, 2], [3, 5], [6, 8]],
+          sentence_breaks: [
+            [0, 2],
+            [3, 5],
+            [6, 8],
+          ],
           qas: answerSentences.map((s, q) => ({ id: `q${p}-${q}`, question: '?', answers: [{ answer_start: 3 * s, text: 'aa bb cc'.slice(3 * s, 3 * s + 2) }] })),
         })),
       },

@@ -32,12 +32,24 @@ function file(lang: string, paragraphs: { sentences: string[]; qas: [string, num
 const dataset = await parseDataset('mlqa-r', [
   file('zh', [{ sentences: ['z0', 'z1'], qas: [['q2', 1]] }]),
   file('en', [
-    { sentences: ['e0', 'e1', 'e2'], qas: [['q1', 2], ['q2', 0]] },
+    {
+      sentences: ['e0', 'e1', 'e2'],
+      qas: [
+        ['q1', 2],
+        ['q2', 0],
+      ],
+    },
     { sentences: ['e3'], qas: [['q3', 0]] },
   ]),
   file('de', [
     { sentences: ['d0'], qas: [] },
-    { sentences: ['d1', 'd2'], qas: [['q1', 1], ['q2', 0]] },
+    {
+      sentences: ['d1', 'd2'],
+      qas: [
+        ['q1', 1],
+        ['q2', 0],
+      ],
+    },
   ]),
 ]);
 

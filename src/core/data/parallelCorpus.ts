@@ -2,6 +2,7 @@
  * The parallel corpus of `xlir corpus build` as pretraining reads it: per language X one file
  * `pairs.<X>.tsv` of `english<TAB>translation` lines (UTF-8, no header, no tab or newline inside a text).
  */
+import { stripBom } from '../textDecoding';
 import { DataFormatError } from '../errors';
 
 /** English ↔ one language, aligned by index. */
@@ -23,7 +24,7 @@ export function pairsFileName(lang: string): string {
  * @throws DataFormatError naming the file and the line of a malformed or empty entry, or an empty file
  */
 export function parsePairsTsv(text: string, lang: string, file: string, limit = Number.POSITIVE_INFINITY): ParallelPairs {
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const body = stripBom(text);
   const english: string[] = [];
   const translation: string[] = [];
   let line = 0;

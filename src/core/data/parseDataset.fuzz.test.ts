@@ -6,20 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  applyByteMutations,
-  applyJsonMutations,
-  arbitraryBytes,
-  byteMutationsArb,
-  DEEP_ARRAY,
-  expectCleanOutcomeAsync,
-  expectCleanRejectionAsync,
-  fuzzParams,
-  jsonMutationsArb,
-  lenientText,
-  toJsonText,
-  utf8,
-} from '../testing/fuzz.testutil';
+import { applyByteMutations, applyJsonMutations, arbitraryBytes, byteMutationsArb, DEEP_ARRAY, expectCleanOutcomeAsync, expectCleanRejectionAsync, fuzzParams, jsonMutationsArb, lenientText, toJsonText, utf8 } from '../testing/fuzz.testutil';
 import type { DatasetName } from './languages';
 import { jsonErrorPosition } from './jsonErrorPosition';
 import { parseDataset, type DatasetFileBytes } from './parseDataset';
@@ -28,7 +15,15 @@ import type { RetrievalDataset } from './types';
 function validDoc(lang: 'en' | 'de') {
   const en = lang === 'en';
   const p0 = en ? 'One is here. Two is there.' : 'Eins ist hier. Zwei ist da.';
-  const breaks = en ? [[0, 12], [13, 26]] : [[0, 14], [15, 27]];
+  const breaks = en
+    ? [
+        [0, 12],
+        [13, 26],
+      ]
+    : [
+        [0, 14],
+        [15, 27],
+      ];
   return {
     version: '1.1',
     data: [
@@ -88,9 +83,9 @@ const P = 'data[0].paragraphs[0]';
 
 /** Each case: the de.json bytes, the expected `file: field: reason` fragment. */
 const BAD_DE: [string, Uint8Array, string][] = [
-  ['truncated after "{"', DE.subarray(0, 1), `${DE_FILE}: JSON: not valid JSON at position 1`],
-  ['truncated inside a string', DE.subarray(0, DE_TEXT.indexOf('Numbers') + 3), `${DE_FILE}: JSON: not valid JSON`],
-  ['truncated before the final "}"', DE.subarray(0, DE.length - 1), `${DE_FILE}: JSON: not valid JSON at position ${DE.length - 1}`],
+  ['truncated after "{"', DE.subarray(0, 1), `${DE_FILE}: (json): not valid JSON at line 1 column 2 (position 1)`],
+  ['truncated inside a string', DE.subarray(0, DE_TEXT.indexOf('Numbers') + 3), `${DE_FILE}: (json): not valid JSON`],
+  ['truncated before the final "}"', DE.subarray(0, DE.length - 1), `${DE_FILE}: (json): not valid JSON at line 1 column ${DE.length} (position ${DE.length - 1})`],
   ['only a BOM', new Uint8Array([0xef, 0xbb, 0xbf]), `${DE_FILE}: content: the file is empty (3 bytes)`],
   ['UTF-16 LE with its BOM', new Uint8Array([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]), `${DE_FILE}: encoding: is UTF-16LE, not UTF-8`],
   ['an overlong UTF-8 "/"', new Uint8Array([...utf8('{"data": "'), 0xc0, 0xaf, ...utf8('"}')]), `${DE_FILE}: encoding: is not valid UTF-8 (first bad byte at offset 10)`],
@@ -101,10 +96,10 @@ const BAD_DE: [string, Uint8Array, string][] = [
   ['UTF-16 BE with its BOM', new Uint8Array([0xfe, 0xff, ...[...DE_TEXT.slice(0, 20)].flatMap((c) => [0, c.charCodeAt(0)])]), `${DE_FILE}: encoding: is UTF-16BE, not UTF-8`],
   ['UTF-16 BE without a BOM', new Uint8Array([...DE_TEXT.slice(0, 20)].flatMap((c) => [0, c.charCodeAt(0)])), `${DE_FILE}: encoding: is UTF-16BE, not UTF-8`],
   ['a truncated 3-byte sequence after a UTF-8 BOM', new Uint8Array([0xef, 0xbb, 0xbf, ...utf8('{"data": "'), 0xe2, 0x82, ...utf8('"}')]), `${DE_FILE}: encoding: is not valid UTF-8 (first bad byte at offset 13)`],
-  ['100 000 unclosed "["', utf8('['.repeat(100_000)), `${DE_FILE}: JSON: not valid JSON at position 100000`],
+  ['100 000 unclosed "["', utf8('['.repeat(100_000)), `${DE_FILE}: (json): not valid JSON at line 1 column 100001 (position 100000)`],
   ['an article nested 20 000 arrays deep', withDe((d) => ({ ...d, data: DEEP_ARRAY })), `${DE_FILE}: data[0]: expected an object, got an array`],
-  ['a NaN literal', utf8(DE_TEXT.replace('"answer_start":0', '"answer_start":NaN')), `${DE_FILE}: JSON: not valid JSON`],
-  ['an Infinity literal', utf8(DE_TEXT.replace('"answer_start":0', '"answer_start":Infinity')), `${DE_FILE}: JSON: not valid JSON`],
+  ['a NaN literal', utf8(DE_TEXT.replace('"answer_start":0', '"answer_start":NaN')), `${DE_FILE}: (json): not valid JSON`],
+  ['an Infinity literal', utf8(DE_TEXT.replace('"answer_start":0', '"answer_start":Infinity')), `${DE_FILE}: (json): not valid JSON`],
   ['answer_start 1e400 (parses to Infinity)', utf8(DE_TEXT.replace('"answer_start":0', '"answer_start":1e400')), `${DE_FILE}: ${P}.qas[0].answers[0].answer_start: expected a non-negative integer, got number Infinity`],
   ['answer_start 2^53 (not a safe integer)', withDe((d) => void (answer(d).answer_start = 2 ** 53)), `${P}.qas[0].answers[0].answer_start: expected a non-negative integer, got number 9007199254740992`],
   ['a break ending at 1e308', withDe((d) => void (d.data[0]!.paragraphs[0]!.sentence_breaks[1] = [15, 1e308])), `${P}.sentence_breaks[1][1]: expected a non-negative integer, got number 1e+308`],
@@ -131,7 +126,11 @@ const BAD_DE: [string, Uint8Array, string][] = [
   // issue 21: an answer text that is not at its answer_start
   ['an answer text not at its answer_start', withDe((d) => void (answer(d).text = 'Zwei')), `${DE_FILE}: ${P}.qas[0].answers[0].text: "Zwei" does not occur at answer_start 0 (the context there reads "Eins")`],
   ['an answer_start shifted by one', withDe((d) => void (answer(d).answer_start = 1)), `${DE_FILE}: ${P}.qas[0].answers[0].text: "Eins" does not occur at answer_start 1 (the context there reads "ins ")`],
-  ['an answer running past the context', withDe((d) => void (d.data[0]!.paragraphs[0]!.qas[1]!.answers[0]!.text = 'Zwei ist da. Und mehr')), `${DE_FILE}: ${P}.qas[1].answers[0].text: "Zwei ist da. Und mehr" does not occur at answer_start 15 (the context there reads "Zwei ist da.")`],
+  [
+    'an answer running past the context',
+    withDe((d) => void (d.data[0]!.paragraphs[0]!.qas[1]!.answers[0]!.text = 'Zwei ist da. Und mehr')),
+    `${DE_FILE}: ${P}.qas[1].answers[0].text: "Zwei ist da. Und mehr" does not occur at answer_start 15 (the context there reads "Zwei ist da.")`,
+  ],
   ['a second answer not at its offset', withDe((d) => void d.data[0]!.paragraphs[0]!.qas[0]!.answers.push({ answer_start: 5, text: 'Eins' })), `${DE_FILE}: ${P}.qas[0].answers[1].text: "Eins" does not occur at answer_start 5`],
   // issue 21: a language file without a single paragraph
   ['every article without paragraphs', withDe((d) => void (d.data[0]!.paragraphs = [])), `${DE_FILE}: data[*].paragraphs: no article has a paragraph (1 articles)`],
@@ -171,7 +170,10 @@ describe('parseDataset: malformed categories beyond parseDataset.test.ts', () =>
 
   it('accepts 3 odd but valid inputs: a file-start BOM, a directory prefix with "..", NUL inside a question', async () => {
     checkDataset(await parseDataset('xquad-r', pair(new Uint8Array([0xef, 0xbb, 0xbf, ...DE]))));
-    const renamed = await parseDataset('xquad-r', [{ name: '../../elsewhere/en.json', bytes: EN }, { name: 'C:\\data\\de.json', bytes: DE }]);
+    const renamed = await parseDataset('xquad-r', [
+      { name: '../../elsewhere/en.json', bytes: EN },
+      { name: 'C:\\data\\de.json', bytes: DE },
+    ]);
     expect(renamed.files.map((f) => f.name)).toEqual(['xquad-r/de.json', 'xquad-r/en.json']);
     checkDataset(await parseDataset('xquad-r', pair(withDe((d) => void (d.data[0]!.paragraphs[0]!.qas[0]!.question = 'Wo\u0000?')))));
   });
@@ -212,7 +214,10 @@ describe('parseDataset fuzzing', () => {
   });
 
   it('jsonErrorPosition agrees with JSON.parse on 300 arbitrary and mutated texts', () => {
-    const texts = fc.oneof(fc.string({ maxLength: 40 }), byteMutationsArb(DE.length).map((m) => lenientText(applyByteMutations(DE, m))));
+    const texts = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      byteMutationsArb(DE.length).map((m) => lenientText(applyByteMutations(DE, m))),
+    );
     fc.assert(
       fc.property(texts, (text) => {
         let valid = true;

@@ -24,10 +24,28 @@ const DE_P0 = 'Alpha ist erstens. Beta ist zweitens. Gamma drittens.';
 function validDoc(lang: 'en' | 'de'): Doc {
   const en = lang === 'en';
   const p0 = en ? EN_P0 : DE_P0;
-  const breaks0 = en ? [[0, 15], [16, 31], [32, 47]] : [[0, 18], [19, 37], [38, 53]];
+  const breaks0 = en
+    ? [
+        [0, 15],
+        [16, 31],
+        [32, 47],
+      ]
+    : [
+        [0, 18],
+        [19, 37],
+        [38, 53],
+      ];
   const p1 = en ? 'Delta stands alone.' : 'Delta steht allein.';
   const p2 = en ? '\uFEFFEpsilon has a BOM. Zeta follows.' : '\uFEFFEpsilon hat ein BOM. Zeta folgt.';
-  const breaks2 = en ? [[0, 19], [20, 33]] : [[0, 21], [22, 33]];
+  const breaks2 = en
+    ? [
+        [0, 19],
+        [20, 33],
+      ]
+    : [
+        [0, 21],
+        [22, 33],
+      ];
   return {
     version: '1.1',
     data: [
@@ -77,17 +95,18 @@ describe('parseDataset on a valid document', () => {
   it('builds candidates from sentence_breaks in canonical order (languages alphabetical, then file order)', async () => {
     const ds = await parseDataset('xquad-r', files({ en: validDoc('en'), de: validDoc('de') }));
     expect(ds.languages).toEqual(['de', 'en']);
-    expect(ds.candidates.map((c) => c.id)).toEqual([
-      'de:0:0:0', 'de:0:0:1', 'de:0:0:2', 'de:0:1:0', 'de:1:0:0', 'de:1:0:1',
-      'en:0:0:0', 'en:0:0:1', 'en:0:0:2', 'en:0:1:0', 'en:1:0:0', 'en:1:0:1',
-    ]);
+    expect(ds.candidates.map((c) => c.id)).toEqual(['de:0:0:0', 'de:0:0:1', 'de:0:0:2', 'de:0:1:0', 'de:1:0:0', 'de:1:0:1', 'en:0:0:0', 'en:0:0:1', 'en:0:0:2', 'en:0:1:0', 'en:1:0:0', 'en:1:0:1']);
     expect(ds.candidates.slice(6, 9).map((c) => c.text)).toEqual(['Alpha is first.', 'Beta is second.', 'Gamma is third.']);
     expect(ds.candidates[10]!.text).toBe('\uFEFFEpsilon has a BOM.');
     expect(ds.candidates[11]!.text).toBe('Zeta follows.');
     expect(ds.queries.map((q) => q.id)).toEqual(['de:q-beta', 'de:q-gamma', 'de:q-delta', 'de:q-zeta', 'en:q-beta', 'en:q-gamma', 'en:q-delta', 'en:q-zeta']);
     expect(ds.paragraphs.map((p) => [p.lang, p.articleIndex, p.paragraphIndex, p.firstCandidate, p.candidateCount])).toEqual([
-      ['de', 0, 0, 0, 3], ['de', 0, 1, 3, 1], ['de', 1, 0, 4, 2],
-      ['en', 0, 0, 6, 3], ['en', 0, 1, 9, 1], ['en', 1, 0, 10, 2],
+      ['de', 0, 0, 0, 3],
+      ['de', 0, 1, 3, 1],
+      ['de', 1, 0, 4, 2],
+      ['en', 0, 0, 6, 3],
+      ['en', 0, 1, 9, 1],
+      ['en', 1, 0, 10, 2],
     ]);
     expect(ds.paragraphs[5]!.title).toBe('More letters');
     expect(ds.candidates[10]!.paragraph).toBe(5);
@@ -98,7 +117,10 @@ describe('parseDataset on a valid document', () => {
     const en = ds.queries.filter((q) => q.lang === 'en');
     expect(en.map((q) => ds.candidates[q.answer]!.id)).toEqual(['en:0:0:1', 'en:0:0:2', 'en:0:1:0', 'en:1:0:1']);
     expect(en.map((q) => q.paragraph)).toEqual([3, 3, 4, 5]);
-    expect([...ds.answersByQuestion.get('q-gamma')!]).toEqual([['de', 2], ['en', 8]]);
+    expect([...ds.answersByQuestion.get('q-gamma')!]).toEqual([
+      ['de', 2],
+      ['en', 8],
+    ]);
     expect(ds.answersByQuestion.size).toBe(4);
   });
 
@@ -144,7 +166,7 @@ const BAD_CASES: BadCase[] = [
   { name: 'data is empty', mutate: (d) => ({ ...d, data: [] }), message: 'xquad-r/de.json: data: has no articles' },
   { name: 'the root is an array', mutate: (d) => [d], message: 'xquad-r/de.json: root: expected an object with a "data" array, got an array' },
   { name: 'an article is null', mutate: (d) => ({ ...d, data: [d.data[0], null] }), message: 'xquad-r/de.json: data[1]: expected an object, got null' },
-  { name: 'title is a number', mutate: (d) => ((d.data[1] as unknown as Record<string, unknown>).title = 7, d), message: 'xquad-r/de.json: data[1].title: expected a string, got number 7' },
+  { name: 'title is a number', mutate: (d) => (((d.data[1] as unknown as Record<string, unknown>).title = 7), d), message: 'xquad-r/de.json: data[1].title: expected a string, got number 7' },
   { name: 'paragraphs missing', mutate: (d) => (delete (d.data[1] as Partial<Doc['data'][0]>).paragraphs, d), message: 'xquad-r/de.json: data[1].paragraphs: missing (expected an array)' },
   { name: 'context missing', mutate: (d) => (delete (para(d) as Partial<ReturnType<typeof para>>).context, d), message: `xquad-r/de.json: ${P}.context: missing (expected a string)` },
   { name: 'sentence_breaks missing', mutate: (d) => (delete (para(d) as Partial<ReturnType<typeof para>>).sentence_breaks, d), message: `xquad-r/de.json: ${P}.sentence_breaks: missing (expected an array)` },
@@ -206,7 +228,7 @@ describe('parseDataset on malformed input', () => {
 
   it('reports bad JSON with its position', async () => {
     const bytes = new TextEncoder().encode('{"data": [}');
-    await expectDataFormatError(parseDataset('xquad-r', [{ name: 'en.json', bytes }]), /^xquad-r\/en\.json: JSON: not valid JSON at position 10 \(line 1, column 11\): /);
+    await expectDataFormatError(parseDataset('xquad-r', [{ name: 'en.json', bytes }]), /^xquad-r\/en\.json: \(json\): not valid JSON at line 1 column 11 \(position 10\): /);
   });
 
   it.each([
@@ -223,13 +245,13 @@ describe('parseDataset on malformed input', () => {
 
   it('rejects unknown and repeated languages in file names', async () => {
     const en = encode(validDoc('en'));
-    await expectDataFormatError(
-      parseDataset('mlqa-r', [{ name: 'mlqa-r/th.json', bytes: en }]),
-      'mlqa-r/th.json: file name: expected <lang>.json with a language of mlqa-r (ar, de, en, es, hi, vi, zh), got "th.json"',
-    );
+    await expectDataFormatError(parseDataset('mlqa-r', [{ name: 'mlqa-r/th.json', bytes: en }]), 'mlqa-r/th.json: file name: expected <lang>.json with a language of mlqa-r (ar, de, en, es, hi, vi, zh), got "th.json"');
     await expectDataFormatError(parseDataset('xquad-r', [{ name: 'english.txt', bytes: en }]), /^english\.txt: file name: expected <lang>\.json/);
     await expectDataFormatError(
-      parseDataset('xquad-r', [{ name: 'a/en.json', bytes: en }, { name: 'b/en.json', bytes: en }]),
+      parseDataset('xquad-r', [
+        { name: 'a/en.json', bytes: en },
+        { name: 'b/en.json', bytes: en },
+      ]),
       'b/en.json: file name: a second file for language "en" (first: a/en.json)',
     );
   });
@@ -238,9 +260,7 @@ describe('parseDataset on malformed input', () => {
     const run = parseDataset('xquad-r', files({ en: validDoc('en') }), { languages: ['en', 'de'] });
     await expect(run).rejects.toThrow(ConfigError);
     await expect(run).rejects.toThrow('xquad-r: no file for requested language "de" (files given for: en)');
-    await expect(parseDataset('mlqa-r', files({ en: validDoc('en') }, 'mlqa-r'), { languages: ['th'] })).rejects.toThrow(
-      'mlqa-r has no language "th"',
-    );
+    await expect(parseDataset('mlqa-r', files({ en: validDoc('en') }, 'mlqa-r'), { languages: ['th'] })).rejects.toThrow('mlqa-r has no language "th"');
     await expect(parseDataset('xquad-r', files({ en: validDoc('en') }), { languages: ['en', 'en'] })).rejects.toThrow('requested twice');
     await expect(parseDataset('xquad-r', [])).rejects.toThrow('xquad-r: no files given');
   });
@@ -248,10 +268,7 @@ describe('parseDataset on malformed input', () => {
   it('rejects an MLQA-R id that is not in en', async () => {
     const de = validDoc('de');
     para(de).qas[0]!.id = 'q-not-in-en';
-    await expectDataFormatError(
-      parseDataset('mlqa-r' as DatasetName, files({ en: validDoc('en'), de }, 'mlqa-r')),
-      `mlqa-r/de.json: ${P}.qas[0].id: "q-not-in-en" is not in mlqa-r/en.json (every MLQA-R question id is in en)`,
-    );
+    await expectDataFormatError(parseDataset('mlqa-r' as DatasetName, files({ en: validDoc('en'), de }, 'mlqa-r')), `mlqa-r/de.json: ${P}.qas[0].id: "q-not-in-en" is not in mlqa-r/en.json (every MLQA-R question id is in en)`);
   });
 
   it('does not read the sentences field, even when it is missing', async () => {

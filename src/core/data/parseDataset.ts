@@ -11,9 +11,8 @@
  */
 import { ConfigError, DataFormatError } from '../errors';
 import { DATASET_LANGUAGES, DATASET_NAMES, type DatasetName, type Lang } from './languages';
-import { decodeUtf8Text } from '../textDecoding';
-import { duplicateKeyField, findDuplicateKey } from './jsonDuplicateKey';
-import { jsonErrorPosition } from './jsonErrorPosition';
+import { describeValue } from '../shownValue';
+import { parseJsonBytes } from './parseJsonText';
 import { sha256Hex } from './sha256';
 import type { Candidate, DatasetFile, Paragraph, Query, RetrievalDataset } from './types';
 
@@ -68,11 +67,7 @@ interface RawFile {
  * @throws DataFormatError on any malformed file, naming file, record and field
  * @throws ConfigError on a bad language selection (unknown, repeated or without a file)
  */
-export async function parseDataset(
-  name: DatasetName,
-  files: readonly DatasetFileBytes[],
-  options: ParseDatasetOptions = {},
-): Promise<RetrievalDataset> {
+export async function parseDataset(name: DatasetName, files: readonly DatasetFileBytes[], options: ParseDatasetOptions = {}): Promise<RetrievalDataset> {
   if (!(DATASET_NAMES as readonly string[]).includes(name)) {
     throw new ConfigError(`unknown dataset "${String(name)}" (known: ${DATASET_NAMES.join(', ')})`);
   }
@@ -84,22 +79,14 @@ export async function parseDataset(
   return { name, languages: raw.map((f) => f.lang), files: fileInfo, ...assemble(raw) };
 }
 
-function selectFiles(
-  dataset: DatasetName,
-  files: readonly DatasetFileBytes[],
-  requested: readonly Lang[] | undefined,
-): { lang: Lang; name: string; bytes: Uint8Array }[] {
+function selectFiles(dataset: DatasetName, files: readonly DatasetFileBytes[], requested: readonly Lang[] | undefined): { lang: Lang; name: string; bytes: Uint8Array }[] {
   const allowed = DATASET_LANGUAGES[dataset];
   const byLang = new Map<Lang, DatasetFileBytes>();
   for (const file of files) {
     const base = file.name.split(/[\\/]/).pop() ?? '';
     const lang = /^([a-z]+)\.json$/.exec(base)?.[1];
     if (lang === undefined || !(allowed as readonly string[]).includes(lang)) {
-      throw new DataFormatError(
-        file.name,
-        'file name',
-        `expected <lang>.json with a language of ${dataset} (${allowed.join(', ')}), got "${base}"`,
-      );
+      throw new DataFormatError(file.name, 'file name', `expected <lang>.json with a language of ${dataset} (${allowed.join(', ')}), got "${base}"`);
     }
     const other = byLang.get(lang as Lang);
     if (other) throw new DataFormatError(file.name, 'file name', `a second file for language "${lang}" (first: ${other.name})`);
@@ -127,14 +114,6 @@ function selectFiles(
   return languages.sort().map((lang) => ({ lang, name: `${dataset}/${lang}.json`, bytes: byLang.get(lang)!.bytes }));
 }
 
-function describeValue(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-  if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${String(v)}`;
-}
-
 const clip = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -146,19 +125,8 @@ function parseFile(file: string, lang: Lang, bytes: Uint8Array): RawFile {
     throw new DataFormatError(file, field, reason);
   };
   // The BOM is dropped only at the very start of the file; a U+FEFF inside a context stays (offsets count it).
-  const text = decodeUtf8Text(bytes, file);
-  if (text.trim() === '') return fail('content', `the file is empty (${bytes.length} bytes)`);
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch (err) {
-    const at = jsonErrorPosition(text);
-    const where = at ? ` at position ${at.offset} (line ${at.line}, column ${at.column})` : '';
-    return fail('JSON', `not valid JSON${where}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  // JSON.parse keeps the last of two equal keys: a second "id" or "context" would silently replace the first
-  const duplicate = findDuplicateKey(text);
-  if (duplicate) return fail(duplicateKeyField(duplicate), 'appears twice in the same object (JSON keeps only the last; refusing rather than guessing)');
+  // A second "id" or "context" in one object would silently replace the first: refused.
+  const doc = parseJsonBytes(bytes, file, { refuseDuplicateKeys: true });
   if (!isRecord(doc)) return fail('root', `expected an object with a "data" array, got ${describeValue(doc)}`);
   const data = doc.data;
   if (data === undefined) return fail('data', 'missing (expected an array of articles)');

@@ -20,9 +20,7 @@ describe('dataset sources', () => {
       }
     }
     expect(datasetFileUrl('xquad-r', 'th')).toBe('https://raw.githubusercontent.com/google-research-datasets/lareqa/master/xquad-r/th.json');
-    expect(datasetFileUrl('mlqa-r', 'vi')).toBe(
-      'https://raw.githubusercontent.com/google-research-datasets/lareqa/354d67d1cd066854cdfbf5ad0e6105528976141d/mlqa-r/vi.json',
-    );
+    expect(datasetFileUrl('mlqa-r', 'vi')).toBe('https://raw.githubusercontent.com/google-research-datasets/lareqa/354d67d1cd066854cdfbf5ad0e6105528976141d/mlqa-r/vi.json');
     expect(() => datasetFileUrl('mlqa-r', 'th')).toThrow(ConfigError);
   });
 
@@ -34,17 +32,13 @@ describe('dataset sources', () => {
     };
     const run = fetchDatasetFiles('mlqa-r', ['de'], fetchFn);
     await expect(run).rejects.toThrow(DataFormatError);
-    await expect(run).rejects.toThrow(
-      /^mlqa-r\/de\.json: sha256: downloaded 12 bytes from https:\/\/\S+\/mlqa-r\/de\.json hash to [0-9a-f]{64}, expected ce9454dc5aa6f2d85c23cd6e49cb367fbb7c4c6e62d7f71e355c6b5dae4d0886$/,
-    );
+    await expect(run).rejects.toThrow(/^mlqa-r\/de\.json: sha256: downloaded 12 bytes from https:\/\/\S+\/mlqa-r\/de\.json hash to [0-9a-f]{64}, expected ce9454dc5aa6f2d85c23cd6e49cb367fbb7c4c6e62d7f71e355c6b5dae4d0886$/);
     expect(requested).toEqual([datasetFileUrl('mlqa-r', 'de')]);
   });
 
   it('names the file whose download fails, by HTTP status or by a network error', async () => {
     const notFound: FetchFn = async () => ({ ok: false, status: 404, statusText: 'Not Found', arrayBuffer: async () => new ArrayBuffer(0) });
-    await expect(fetchDatasetFiles('xquad-r', ['el'], notFound)).rejects.toThrow(
-      'xquad-r/el.json: download: GET https://raw.githubusercontent.com/google-research-datasets/lareqa/master/xquad-r/el.json failed: HTTP 404 Not Found',
-    );
+    await expect(fetchDatasetFiles('xquad-r', ['el'], notFound)).rejects.toThrow('xquad-r/el.json: download: GET https://raw.githubusercontent.com/google-research-datasets/lareqa/master/xquad-r/el.json failed: HTTP 404 Not Found');
     const offline: FetchFn = async () => {
       throw new TypeError('Failed to fetch');
     };

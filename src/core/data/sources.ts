@@ -12,8 +12,7 @@ import { sha256Hex } from './sha256';
 /** URL of a file, with `{lang}` standing for the language code. */
 export const DATASET_URL_TEMPLATES: Record<DatasetName, string> = {
   'xquad-r': 'https://raw.githubusercontent.com/google-research-datasets/lareqa/master/xquad-r/{lang}.json',
-  'mlqa-r':
-    'https://raw.githubusercontent.com/google-research-datasets/lareqa/354d67d1cd066854cdfbf5ad0e6105528976141d/mlqa-r/{lang}.json',
+  'mlqa-r': 'https://raw.githubusercontent.com/google-research-datasets/lareqa/354d67d1cd066854cdfbf5ad0e6105528976141d/mlqa-r/{lang}.json',
 };
 
 /** Expected lower-case hex SHA-256 of each published file. */
@@ -79,11 +78,7 @@ export type FetchFn = (url: string) => Promise<FetchResponse>;
  * @returns one `{ name: '<dataset>/<lang>.json', bytes }` per language, ready for `parseDataset`
  * @throws DataFormatError naming the file when a download fails or its bytes hash differently
  */
-export async function fetchDatasetFiles(
-  name: DatasetName,
-  languages: readonly Lang[],
-  fetchFn: FetchFn,
-): Promise<DatasetFileBytes[]> {
+export async function fetchDatasetFiles(name: DatasetName, languages: readonly Lang[], fetchFn: FetchFn): Promise<DatasetFileBytes[]> {
   for (const lang of languages) checkLanguage(name, lang);
   if (new Set(languages).size !== languages.length) throw new ConfigError(`${name}: a language is requested twice (${languages.join(', ')})`);
   return Promise.all(

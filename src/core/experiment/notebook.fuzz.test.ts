@@ -21,10 +21,12 @@ import {
   lenientText,
   PATH_LIKE,
   toJsonText,
-  utf8, forEachCase } from '../testing/fuzz.testutil';
+  utf8,
+  forEachCase,
+} from '../testing/fuzz.testutil';
 import { createDefaultNotebook, NotebookSchema, parseNotebook, serializeNotebook, type Notebook } from './notebook';
 import { parseRunConfig } from './runConfig';
-import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
+import { TEST_RUN_CONFIG } from '../testing/runConfigFixture.testutil';
 
 const FILE = 'study.xlir.json';
 
@@ -106,7 +108,7 @@ const BAD: [string, string, string][] = [
   ['pngScale 2^53', edited((r) => void (r.figures.pngScale = 2 ** 53)), 'figures.pngScale: '],
   ['a log loss given as "Infinity"', edited((r) => void (r.runs[0].logs[0].loss = 'Infinity')), 'runs[0].logs[0].loss: '],
   ['a step of -1', edited((r) => void (r.runs[0].logs[0].step = -1)), 'runs[0].logs[0].step: '],
-  ['schemaVersion "1" (a string)', edited((r) => void (r.schemaVersion = '1')), 'schemaVersion: expected 1, got "1"'],
+  ['schemaVersion "1" (a string)', edited((r) => void (r.schemaVersion = '1')), 'schemaVersion: expected 1, got the string "1"'],
   ['schemaVersion 1e400', VALID_TEXT.replace(/^ "schemaVersion": \d+,$/m, ' "schemaVersion": 1e400,'), 'schemaVersion: version Infinity is newer'],
   ['a language code "EN"', edited((r) => void (r.data.train.languages = ['EN'])), 'data.train.languages[0]: '],
   ['a language code "xx"', edited((r) => void (r.data.eval.languages = ['en', 'xx'])), 'data.eval.languages[1]: '],
@@ -131,8 +133,18 @@ describe('parseNotebook: malformed categories beyond notebook.test.ts', () => {
 
   it('accepts 3 odd but valid files: a leading BOM, U+FFFD and NUL in free text, "../" in a note', () => {
     checkNotebook(parseNotebook(FILE, `\uFEFF${VALID_TEXT}`));
-    checkNotebook(parseNotebook(FILE, edited((r) => void (r.title = 'caf\uFFFD \u0000'))));
-    checkNotebook(parseNotebook(FILE, edited((r) => void (r.cells[4].markdown = '[x](../../etc/passwd)'))));
+    checkNotebook(
+      parseNotebook(
+        FILE,
+        edited((r) => void (r.title = 'caf\uFFFD \u0000')),
+      ),
+    );
+    checkNotebook(
+      parseNotebook(
+        FILE,
+        edited((r) => void (r.cells[4].markdown = '[x](../../etc/passwd)')),
+      ),
+    );
   });
 });
 
@@ -142,7 +154,11 @@ describe('parseNotebook fuzzing', () => {
   });
 
   it('300 arbitrary texts (JSON and not): a notebook or a clean DataFormatError', () => {
-    const texts = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 60 }), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? ''));
+    const texts = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.string({ unit: 'binary', maxLength: 60 }),
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? ''),
+    );
     fc.assert(
       fc.property(texts, (text) => {
         expectCleanOutcome(() => parseNotebook(FILE, text), FILE, checkNotebook);

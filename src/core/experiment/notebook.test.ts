@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import {
-  createDefaultNotebook,
-  lastLoggedStep,
-  latestCheckpoint,
-  notebookFileName,
-  parseNotebook,
-  serializeNotebook,
-  type Notebook,
-  type RunRecord,
-} from './notebook';
+import { createDefaultNotebook, lastLoggedStep, latestCheckpoint, notebookFileName, parseNotebook, serializeNotebook, type Notebook, type RunRecord } from './notebook';
 import { DataFormatError } from '../errors';
 import { TIE_BREAK } from '../metrics/resultSchema';
 import { parseRunConfigJson } from './runConfig';
@@ -29,7 +20,7 @@ function sampleRun(id: string): RunRecord {
     createdAt: '2025-11-24T12:00:00.000Z',
     logs: [1, 2, 3].map((step) => ({
       step,
-      loss: 2.302585092994046 / step,
+      loss: Math.LN10 / step,
       retrieval_loss: 1 / 3 + step,
       adv_loss: null,
       disc_acc: null,

@@ -14,6 +14,9 @@
  */
 import { z } from 'zod';
 import { DataFormatError } from '../errors';
+import { parseJsonText } from '../data/parseJsonText';
+import { describeValue } from '../shownValue';
+import { fieldPath, validate } from '../zodMessage';
 import { DATASET_LANGUAGES, DATASET_NAMES, LANGUAGES } from '../data/languages';
 import { BACKEND_PREFERENCES } from '../model/backendNames';
 import { RetrievalResultSchema } from '../metrics/resultSchema';
@@ -23,16 +26,7 @@ import { StepLogSchema } from './runLog';
 import { StudySchema } from './studyResults';
 import { SignificanceCacheSchema } from './significanceCache';
 import { COLOR_RANGE_MODES } from '../figures/colorRange';
-import {
-  collectIds,
-  idCollector,
-  IdTablesSchema,
-  idTables,
-  packEvaluationData,
-  PackedCellError,
-  PackedEvaluationDataSchema,
-  unpackEvaluationData,
-} from './packedEvaluations';
+import { collectIds, idCollector, IdTablesSchema, idTables, packEvaluationData, PackedCellError, PackedEvaluationDataSchema, unpackEvaluationData } from './packedEvaluations';
 
 export const NOTEBOOK_SCHEMA_VERSION = 1;
 /** The file version that packs per-query data (`packedEvaluations.ts`); the newest this app reads. */
@@ -298,16 +292,6 @@ export function createDefaultNotebook(): Notebook {
   };
 }
 
-/** `runs[0].logs[12].loss` from a zod issue path. */
-export function formatFieldPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else out += out ? `.${String(p)}` : String(p);
-  }
-  return out || '(root)';
-}
-
 /**
  * Reads a notebook file.
  * @param fileName shown in errors (the picked file's name)
@@ -315,14 +299,7 @@ export function formatFieldPath(path: readonly PropertyKey[]): string {
  * @throws DataFormatError naming `fileName` and the first bad field (JSON syntax errors: field `(json)`)
  */
 export function parseNotebook(fileName: string, text: string): Notebook {
-  let raw: unknown;
-  try {
-    // editors on Windows may save with a BOM; JSON.parse refuses it
-    raw = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
-  } catch (err) {
-    throw new DataFormatError(fileName, '(json)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  return validateNotebook(fileName, raw);
+  return validateNotebook(fileName, parseJsonText(text, fileName));
 }
 
 /**
@@ -340,16 +317,10 @@ export function validateNotebook(source: string, raw: unknown): Notebook {
       'schemaVersion',
       typeof version === 'number' && version > NOTEBOOK_FILE_VERSION
         ? `version ${version} is newer than this app reads (${NOTEBOOK_FILE_VERSION})`
-        : // (an array or object is named, not printed: a deeply nested one overflows JSON.stringify)
-          `expected ${NOTEBOOK_SCHEMA_VERSION}, got ${typeof version === 'object' && version !== null ? (Array.isArray(version) ? 'an array' : 'an object') : JSON.stringify(version)} (is this an .xlir.json notebook?)`,
+        : `expected ${NOTEBOOK_SCHEMA_VERSION}, got ${describeValue(version)} (is this an .xlir.json notebook?)`,
     );
   }
-  const parsed = NotebookSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DataFormatError(source, formatFieldPath(issue.path), issue.message);
-  }
-  return parsed.data;
+  return validate(NotebookSchema, raw, source);
 }
 
 /**
@@ -357,12 +328,7 @@ export function validateNotebook(source: string, raw: unknown): Notebook {
  * @throws DataFormatError (file `notebook`) when the notebook does not satisfy the schema
  */
 export function serializeNotebook(notebook: Notebook): string {
-  const parsed = NotebookSchema.safeParse(notebook);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DataFormatError('notebook', formatFieldPath(issue.path), issue.message);
-  }
-  return JSON.stringify(packNotebookFile(parsed.data), null, 1) + '\n';
+  return `${JSON.stringify(packNotebookFile(validate(NotebookSchema, notebook, 'notebook')), null, 1)}\n`;
 }
 
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
@@ -394,9 +360,7 @@ function packNotebookFile(nb: Notebook): Notebook | Record<string, unknown> {
  * @throws DataFormatError naming `fileName` and the packed field that does not fit
  */
 function unpackNotebookFile(fileName: string, raw: Record<string, unknown>): Record<string, unknown> {
-  const tables = IdTablesSchema.safeParse(raw.ids ?? { queries: {}, candidates: {} });
-  if (!tables.success) throw new DataFormatError(fileName, formatFieldPath(['ids', ...tables.error.issues[0]!.path]), tables.error.issues[0]!.message);
-  const ids = tables.data;
+  const ids = validate(IdTablesSchema, raw.ids ?? { queries: {}, candidates: {} }, fileName, ['ids']);
   const runs = Array.isArray(raw.runs)
     ? raw.runs.map((run: unknown, i) => {
         if (!isObject(run) || !Array.isArray(run.evaluations)) return run;
@@ -404,13 +368,12 @@ function unpackNotebookFile(fileName: string, raw: Record<string, unknown>): Rec
           if (!isObject(e) || !isObject(e.result) || !('per_query_packed' in e.result)) return e;
           const { per_query_packed: packed, ...result } = e.result;
           const path = ['runs', i, 'evaluations', j, 'result', 'per_query_packed'];
-          if ('per_query' in result || 'top_retrieved' in result) throw new DataFormatError(fileName, formatFieldPath(path), 'per_query_packed beside per_query or top_retrieved');
-          const parsed = PackedEvaluationDataSchema.safeParse(packed);
-          if (!parsed.success) throw new DataFormatError(fileName, formatFieldPath([...path, ...parsed.error.issues[0]!.path]), parsed.error.issues[0]!.message);
+          if ('per_query' in result || 'top_retrieved' in result) throw new DataFormatError(fileName, fieldPath(path), 'per_query_packed beside per_query or top_retrieved');
+          const data = validate(PackedEvaluationDataSchema, packed, fileName, path);
           try {
-            return { ...e, result: { ...result, ...unpackEvaluationData(parsed.data, String(result.dataset), ids) } };
+            return { ...e, result: { ...result, ...unpackEvaluationData(data, String(result.dataset), ids) } };
           } catch (err) {
-            if (err instanceof PackedCellError) throw new DataFormatError(fileName, `${formatFieldPath(path)}.${err.field}`, err.message);
+            if (err instanceof PackedCellError) throw new DataFormatError(fileName, `${fieldPath(path)}.${err.field}`, err.message);
             throw err;
           }
         });
@@ -423,6 +386,11 @@ function unpackNotebookFile(fileName: string, raw: Record<string, unknown>): Rec
 
 /** A file name for the notebook: its title in lower-case words joined by "-", plus `.xlir.json`. */
 export function notebookFileName(title: string): string {
-  const base = title.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  const base = title
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
   return `${base || 'notebook'}.xlir.json`;
 }

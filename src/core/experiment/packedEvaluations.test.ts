@@ -1,68 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { DATASET_LANGUAGES } from '../data/languages';
 import { DataFormatError } from '../errors';
-import { TIE_BREAK, type RetrievalResult } from '../metrics/resultSchema';
-import { createRng } from '../metrics/rng';
+import type { RetrievalResult } from '../metrics/resultSchema';
+import { fullResult } from '../testing/fullResult.testutil';
 import { createDefaultNotebook, NOTEBOOK_FILE_VERSION, parseNotebook, serializeNotebook, type Notebook, type RunRecord } from './notebook';
 import { apToken } from './packedEvaluations';
 import { parseRunConfigJson } from './runConfig';
 
 const tiny = parseRunConfigJson(readFileSync(new URL('../../../experiments/tiny.json', import.meta.url), 'utf8'), 'tiny.json');
-const LANGS = DATASET_LANGUAGES['xquad-r'];
-const QUESTIONS = 1190;
-
 /**
  * A full XQuAD-R evaluation (11 languages × 1190 questions) shaped like the shipped model's (`xlir evaluate
- * --checkpoint builtin:multilingual`): mono and cross APs are reciprocal ranks spread log-uniformly over
- * the pool of 1190, multi APs arbitrary decimals, rank distances integers up to the pool of 13,090, and the
- * first-retrieved id of every mono and cross query (the app keeps them for drill-downs).
+ * --checkpoint builtin:multilingual`), every first-retrieved id in its cell's candidate language (the
+ * packing's common case, so the size below measures it).
  */
-function fullResult(seed: number, questions = QUESTIONS): RetrievalResult {
-  const rng = createRng(seed);
-  const qids = Array.from({ length: questions }, (_, i) => `56beb4343aeaaa14008c${(0x925b + i).toString(16)}`);
-  const rank = () => Math.max(1, Math.floor(Math.exp(rng.float() * Math.log(QUESTIONS))));
-  const cells = (mono: boolean) => LANGS.flatMap((x) => LANGS.filter((y) => (x === y) === mono).map((y) => `${x}->${y}`));
-  const perCell = <V>(keys: string[], value: () => V) =>
-    Object.fromEntries(keys.map((k) => [k, Object.fromEntries(qids.map((q) => [`${k.slice(0, 2)}:${q}`, value()]))]));
-  const mono = perCell(cells(true), () => 1 / rank());
-  const cross = perCell(cells(false), () => 1 / rank());
-  const multi = perCell([...LANGS], () => rng.float() / 10);
-  const mean = (v: Record<string, number>) => Object.values(v).reduce((a, b) => a + b, 0) / Object.values(v).length;
-  const setting = (pq: Record<string, Record<string, number>>) => ({
-    map: mean(Object.fromEntries(Object.entries(pq).map(([k, v]) => [k, mean(v)]))),
-    recall_1: 0.1,
-    cells: Object.fromEntries(Object.entries(pq).map(([k, v]) => [k, { map: mean(v), recall_1: 0.1, n: questions }])),
-  });
-  return {
-    schemaVersion: 1,
-    dataset: 'xquad-r',
-    languages: [...LANGS],
-    files: { 'xquad-r/en.json': '7b0954f39297c27a31fef610f0883337dd2907fa8699151dc922afdd0fa12ffe' },
-    dim: 768,
-    tie_break: TIE_BREAK,
-    mono: setting(mono),
-    cross: setting(cross),
-    multi: {
-      map: 0.05,
-      recall_10: 0.1,
-      rank_distance: 7000,
-      per_language: Object.fromEntries(Object.entries(multi).map(([k, v]) => [k, { map: mean(v), recall_10: 0.1, rank_distance: 7000, n: questions }])),
-    },
-    per_query: { mono, cross, multi, rank_distance: perCell([...LANGS], () => rng.int(13090)) },
-    top_retrieved: {
-      mono: perCell(cells(true), () => `x:${rng.int(48)}:${rng.int(30)}:${rng.int(8)}`),
-      cross: perCell(cells(false), () => `x:${rng.int(48)}:${rng.int(30)}:${rng.int(8)}`),
-    },
-  };
-}
-
-/** Candidate ids in the candidate language of their cell, as the evaluator writes them. */
-function fixCandidateLangs(r: RetrievalResult): RetrievalResult {
-  const fix = (cells: Record<string, Record<string, string>>) =>
-    Object.fromEntries(Object.entries(cells).map(([cell, ids]) => [cell, Object.fromEntries(Object.entries(ids).map(([q, id]) => [q, `${cell.slice(4)}${id.slice(1)}`]))]));
-  return { ...r, top_retrieved: { mono: fix(r.top_retrieved!.mono), cross: fix(r.top_retrieved!.cross) } };
-}
+const fullXquad = (seed: number, questions?: number) => fullResult({ seed, questions, sortedIds: true, foreignTopIds: false });
 
 function run(id: string, result: RetrievalResult, sampled?: RetrievalResult): RunRecord {
   return {
@@ -84,7 +35,7 @@ const notebookOf = (runs: RunRecord[]): Notebook => ({ ...createDefaultNotebook(
 
 describe('notebook files with per-query data', () => {
   it('keep ten runs with full XQuAD-R evaluations an emailable file (under 16 MB: 15.2 MB; 173 MB as version 1 wrote them)', { timeout: 120_000 }, () => {
-    const result = fixCandidateLangs(fullResult(1));
+    const result = fullXquad(1);
     const nb = notebookOf(Array.from({ length: 10 }, (_, i) => run(`r${i}`, result)));
     const text = serializeNotebook(nb);
     expect(JSON.parse(text).schemaVersion).toBe(NOTEBOOK_FILE_VERSION);
@@ -94,10 +45,9 @@ describe('notebook files with per-query data', () => {
   });
 
   it('round-trip without loss: the same values, cell mAPs recomputed from them equal the saved ones, the text re-serializes identically', { timeout: 60_000 }, () => {
-    const full = fixCandidateLangs(fullResult(2, 150));
+    const full = fullXquad(2, 150);
     // a sampled evaluation holds a subset of the questions: its cells are mostly gaps
-    const pick = (cells: Record<string, Record<string, number>>) =>
-      Object.fromEntries(Object.entries(cells).map(([c, v]) => [c, Object.fromEntries(Object.entries(v).filter((_, i) => i % 10 === 3))]));
+    const pick = (cells: Record<string, Record<string, number>>) => Object.fromEntries(Object.entries(cells).map(([c, v]) => [c, Object.fromEntries(Object.entries(v).filter((_, i) => i % 10 === 3))]));
     const sampled: RetrievalResult = { ...full, per_query: { mono: pick(full.per_query.mono), cross: pick(full.per_query.cross), multi: pick(full.per_query.multi) }, top_retrieved: undefined };
     delete sampled.top_retrieved;
     const nb = notebookOf([run('a', full, sampled)]);
@@ -124,7 +74,7 @@ describe('notebook files with per-query data', () => {
   });
 
   it('writes a notebook without per-query data as version 1, unchanged, and still reads version-1 files with them', () => {
-    const r = fixCandidateLangs(fullResult(3, 4));
+    const r = fullXquad(3, 4);
     const { per_query: _pq, top_retrieved: _top, ...summary } = r;
     const plain = notebookOf([run('a', summary as RetrievalResult)]);
     expect(serializeNotebook(plain)).toBe(JSON.stringify(plain, null, 1) + '\n');
@@ -139,7 +89,7 @@ describe('notebook files with per-query data', () => {
   });
 
   it('names the file and the packed cell that does not fit its query list', () => {
-    const text = serializeNotebook(notebookOf([run('a', fixCandidateLangs(fullResult(4, 3)))]));
+    const text = serializeNotebook(notebookOf([run('a', fullXquad(4, 3))]));
     const raw = JSON.parse(text);
     raw.runs[0].evaluations[0].result.per_query_packed.cross['en->de'] = '1 2';
     expect(() => parseNotebook('n.xlir.json', JSON.stringify(raw))).toThrow(DataFormatError);

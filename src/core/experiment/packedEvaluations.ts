@@ -283,8 +283,6 @@ export function unpackEvaluationData(packed: PackedEvaluationData, dataset: stri
     multi: unpack(packed.multi, 'multi', identity, parseAp),
     ...(packed.rank_distance ? { rank_distance: unpack(packed.rank_distance, 'rank_distance', identity, parseRankDistance) } : {}),
   };
-  const top = packed.top_retrieved
-    ? { top_retrieved: { mono: unpack(packed.top_retrieved.mono, 'top_retrieved.mono', queryLangOf, topId), cross: unpack(packed.top_retrieved.cross, 'top_retrieved.cross', queryLangOf, topId) } }
-    : {};
+  const top = packed.top_retrieved ? { top_retrieved: { mono: unpack(packed.top_retrieved.mono, 'top_retrieved.mono', queryLangOf, topId), cross: unpack(packed.top_retrieved.cross, 'top_retrieved.cross', queryLangOf, topId) } } : {};
   return { per_query: perQuery, ...top };
 }

@@ -21,6 +21,6 @@ describe('parsePretrainConfig', () => {
     expect(() => parsePretrainConfig({ ...valid, warmupSteps: 1e6 }, 'c.json')).toThrow('c.json: warmupSteps:');
     expect(() => parsePretrainConfig({ ...valid, scale: 1e300 }, 'c.json')).toThrow('c.json: scale:');
     expect(() => parsePretrainConfig({ ...valid, extra: 1 }, 'c.json')).toThrow('c.json: (root):');
-    expect(() => parsePretrainConfigJson('{\n  "seed": }', 'c.json')).toThrow(/c\.json: line 2 column \d+: not valid JSON/);
+    expect(() => parsePretrainConfigJson('{\n  "seed": }', 'c.json')).toThrow(/c\.json: \(json\): not valid JSON at line 2 column \d+/);
   });
 });

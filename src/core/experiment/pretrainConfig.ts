@@ -5,9 +5,9 @@
  */
 import { z } from 'zod';
 import { LANGUAGES } from '../data/languages';
-import { DataFormatError } from '../errors';
 import { POOLINGS } from '../model/types';
-import { fieldOf, parseConfigJsonText } from './runConfig';
+import { parseJsonText } from '../data/parseJsonText';
+import { validate } from '../zodMessage';
 
 export const PRETRAIN_CONFIG_SCHEMA_VERSION = 1;
 
@@ -82,13 +82,10 @@ export type PretrainConfig = z.infer<typeof PretrainConfigSchema>;
 
 /** @throws DataFormatError naming the file and the first bad field */
 export function parsePretrainConfig(raw: unknown, file: string): PretrainConfig {
-  const result = PretrainConfigSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new DataFormatError(file, fieldOf(issue.path), issue.message);
+  return validate(PretrainConfigSchema, raw, file);
 }
 
 /** @throws DataFormatError naming the file and the field, or the line and column of a JSON syntax error */
 export function parsePretrainConfigJson(text: string, file: string): PretrainConfig {
-  return parsePretrainConfig(parseConfigJsonText(text, file), file);
+  return parsePretrainConfig(parseJsonText(text, file), file);
 }

@@ -6,9 +6,11 @@ import { z } from 'zod';
 import { BACKEND_PREFERENCES, BACKENDS } from '../model/backendNames';
 import { ERROR_CODES } from '../errors';
 import { DATASET_NAMES, LANGUAGES } from '../data/languages';
-import { SETTINGS } from '../metrics/resultSchema';
-import { RetrievalComparisonSchema } from './studyResults';
+import { SETTINGS, type RetrievalResult } from '../metrics/resultSchema';
 import { EvaluationMessageSchema } from './evaluationMessage';
+import { ModelChoiceSchema } from './notebook';
+import { RunConfigSchema } from './runConfig';
+import type { RetrievalComparisonSchema } from '../metrics/retrievalComparison';
 
 export const BackendInitCommandSchema = z.object({
   type: z.literal('backend/init'),
@@ -41,7 +43,6 @@ export const DataDrilldownCommandSchema = z.object({
   retrievedIds: z.array(z.string().nullable()).max(200),
 });
 
-
 /**
  * The texts of a run's batch at `step`, re-derived by replaying the sampler (`figures/batchTexts.ts`; the
  * log keeps only pair counts) on the loaded training dataset; replies `batch/texts`.
@@ -49,8 +50,8 @@ export const DataDrilldownCommandSchema = z.object({
 export const BatchTextsCommandSchema = z.object({
   type: z.literal('batch/texts'),
   requestId: z.string(),
-  /** the run's config (`runConfig.ts`; validated by the worker) */
-  config: z.unknown(),
+  /** the run's config (`runConfig.ts`) */
+  config: RunConfigSchema,
   /** 1-based, as in the log */
   step: z.number().int().positive(),
 });
@@ -58,18 +59,20 @@ export const BatchTextsCommandSchema = z.object({
 /** Load a checkpoint folder from browser storage (OPFS key) and describe it; replies `model/inspected`. */
 export const ModelInspectCommandSchema = z.object({ type: z.literal('model/inspect'), requestId: z.string(), key: z.string() });
 
-/**
- * Evaluate a checkpoint folder from browser storage on a loaded dataset (the same embedding and evaluator
- * as the runs); replies `model/evaluated`.
- */
-export const ModelEvaluateCommandSchema = z.object({
-  type: z.literal('model/evaluate'),
+/** The fields of a request about a checkpoint folder (OPFS `key`) on a loaded dataset. */
+const checkpointOnDataset = {
   requestId: z.string(),
   key: z.string(),
   dataset: z.enum(DATASET_NAMES),
   languages: z.array(z.enum(LANGUAGES)).min(1),
   maxLength: z.number().int().min(4),
-});
+};
+
+/**
+ * Evaluate a checkpoint folder from browser storage on a loaded dataset (the same embedding and evaluator
+ * as the runs); replies `model/evaluated`.
+ */
+export const ModelEvaluateCommandSchema = z.object({ type: z.literal('model/evaluate'), ...checkpointOnDataset });
 
 /** `metrics/trecExport.ts` RunDepth: exact, all or the top N per query. */
 const RunDepthSchema = z.union([z.literal('exact'), z.literal('all'), z.number().int().positive()]);
@@ -83,11 +86,7 @@ const RunDepthSchema = z.union([z.literal('exact'), z.literal('all'), z.number()
  */
 export const ModelExportTrecCommandSchema = z.object({
   type: z.literal('model/export-trec'),
-  requestId: z.string(),
-  key: z.string(),
-  dataset: z.enum(DATASET_NAMES),
-  languages: z.array(z.enum(LANGUAGES)).min(1),
-  maxLength: z.number().int().min(4),
+  ...checkpointOnDataset,
   settings: z.array(z.enum(SETTINGS)).min(1),
   /** run depth per query (`metrics/trecExport.ts`): exact, all or the top N */
   depth: RunDepthSchema,
@@ -194,7 +193,7 @@ export const ModelInspectedEventSchema = z.object({
   requestId: z.string(),
   summary: z.string(),
   /** the training config found in the folder's manifest.json (a checkpoint saved by a run), else null */
-  runConfig: z.unknown(),
+  runConfig: RunConfigSchema.nullable(),
   /** the step that run saved the folder at (its manifest), else null */
   runStep: z.number().int().nonnegative().nullable(),
 });
@@ -202,8 +201,11 @@ export const ModelEvaluatedEventSchema = z.object({
   type: z.literal('model/evaluated'),
   requestId: z.string(),
   summary: z.string(),
-  /** `metrics/resultSchema.ts` (validated by the page) */
-  result: z.unknown(),
+  /**
+   * `metrics/resultSchema.ts`, typed here but validated once, by the page's EvaluationSchema, not twice: a
+   * full result's per-query data is large and is checked off the message handler (issue 20)
+   */
+  result: z.custom<RetrievalResult>(),
 });
 
 /** `model/export-trec` is embedding the dataset: texts done of total. */
@@ -274,10 +276,10 @@ const RunDatasetSchema = z.object({
 export const TrainStartCommandSchema = z.object({
   type: z.literal('train/start'),
   runId: z.string(),
-  /** the run's config (`runConfig.ts`; validated by the worker) */
-  config: z.unknown(),
-  /** the notebook's model choice (`notebook.ts` ModelChoiceSchema; validated by the worker) */
-  model: z.unknown(),
+  /** the run's config (`runConfig.ts`) */
+  config: RunConfigSchema,
+  /** the notebook's model choice (`notebook.ts`) */
+  model: ModelChoiceSchema,
   /** the training data (`config.data.train`) and the evaluation data (`config.data.eval`) */
   train: RunDatasetSchema,
   eval: RunDatasetSchema,
@@ -301,7 +303,10 @@ export const TrainCommandSchema = z.discriminatedUnion('type', [TrainStartComman
 export type TrainCommand = z.infer<typeof TrainCommandSchema>;
 
 export const TrainReadyEventSchema = z.object({ type: z.literal('train/ready'), runId: z.string(), backend: z.enum(BACKENDS), startStep: z.number().int().nonnegative() });
-/** One or more step logs (the worker may coalesce a few fast steps into one message). */
+/**
+ * One or more step logs (the worker may coalesce a few fast steps into one message). Left `unknown` here:
+ * the page validates each with `runLog.ts` StepLogSchema and fails the run naming the bad field.
+ */
 export const TrainStepsEventSchema = z.object({ type: z.literal('train/steps'), runId: z.string(), logs: z.array(z.unknown()).min(1), stepsPerSecond: z.number().nullable() });
 export const TrainCheckpointEventSchema = z.object({
   type: z.literal('train/checkpoint'),

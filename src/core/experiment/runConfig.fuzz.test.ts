@@ -20,7 +20,9 @@ import {
   lenientText,
   nastyJsonValue,
   toJsonText,
-  utf8, forEachCase } from '../testing/fuzz.testutil';
+  utf8,
+  forEachCase,
+} from '../testing/fuzz.testutil';
 import { parseRunConfig, parseRunConfigJson, RunConfigSchema, type RunConfig, type RunConfigInput } from './runConfig';
 
 const FILE = 'experiments/exp.json';
@@ -108,15 +110,15 @@ const BAD_VALUES: [string, unknown, string][] = [
 
 /** Texts that must be refused. */
 const BAD_TEXTS: [string, string, string][] = [
-  ['empty', '', 'line 1 column 1: not valid JSON'],
-  ['truncated after "{"', '{', 'line 1 column 2: not valid JSON'],
-  ['truncated before the final "}"', BASE_TEXT.slice(0, -1), `line ${BASE_TEXT.split('\n').length} column 1: not valid JSON`],
-  ['two BOMs', `\uFEFF\uFEFF${BASE_TEXT}`, 'line 1 column 1: not valid JSON'],
-  ['100 000 unclosed "["', '['.repeat(100_000), 'line 1 column 100001: not valid JSON'],
+  ['empty', '', '(json): not valid JSON at line 1 column 1'],
+  ['truncated after "{"', '{', '(json): not valid JSON at line 1 column 2'],
+  ['truncated before the final "}"', BASE_TEXT.slice(0, -1), `(json): not valid JSON at line ${BASE_TEXT.split('\n').length} column 1`],
+  ['two BOMs', `\uFEFF\uFEFF${BASE_TEXT}`, '(json): not valid JSON at line 1 column 1'],
+  ['100 000 unclosed "["', '['.repeat(100_000), '(json): not valid JSON at line 1 column 100001'],
   ['20 000 nested arrays (valid JSON)', deepArrayText(), '(root): '],
   ['a NaN literal', BASE_TEXT.replace('"seed": 1', '"seed": NaN'), 'not valid JSON'],
   ['steps 1e400 (Infinity)', BASE_TEXT.replace('"steps": 10', '"steps": 1e400'), 'steps: '],
-  ['a comment', `// exp\n${BASE_TEXT}`, 'line 1 column 1: not valid JSON'],
+  ['a comment', `// exp\n${BASE_TEXT}`, '(json): not valid JSON at line 1 column 1'],
   ['a trailing comma', BASE_TEXT.replace('"evalEvery": 0', '"evalEvery": 0,'), 'not valid JSON'],
 ];
 
@@ -129,9 +131,19 @@ describe('run config: malformed categories beyond runConfig.test.ts', () => {
   it('accepts 3 odd but valid configs: a leading BOM, path-like checkpoint folders, NUL in the description', () => {
     checkConfig(parseRunConfigJson(`\uFEFF${BASE_TEXT}`, FILE));
     for (const checkpoint of ['../models/xlmr', '/etc/passwd', 'C:\\models\\xlmr']) {
-      checkConfig(parseRunConfig(edit((c) => void (c.model = { pooling: 'cls', maxLength: 128, freezeEmbeddings: true, checkpoint })), FILE));
+      checkConfig(
+        parseRunConfig(
+          edit((c) => void (c.model = { pooling: 'cls', maxLength: 128, freezeEmbeddings: true, checkpoint })),
+          FILE,
+        ),
+      );
     }
-    checkConfig(parseRunConfig(edit((c) => void (c.description = 'a\u0000b')), FILE));
+    checkConfig(
+      parseRunConfig(
+        edit((c) => void (c.description = 'a\u0000b')),
+        FILE,
+      ),
+    );
   });
 });
 
@@ -141,7 +153,11 @@ describe('run config fuzzing', () => {
   });
 
   it('300 arbitrary texts: a config or a clean DataFormatError', () => {
-    const texts = fc.oneof(fc.string({ maxLength: 60 }), fc.string({ unit: 'binary', maxLength: 60 }), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? ''));
+    const texts = fc.oneof(
+      fc.string({ maxLength: 60 }),
+      fc.string({ unit: 'binary', maxLength: 60 }),
+      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? ''),
+    );
     fc.assert(
       fc.property(texts, (text) => {
         expectCleanOutcome(() => parseRunConfigJson(text, FILE), FILE, checkConfig);

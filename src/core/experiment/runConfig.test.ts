@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataFormatError } from '../errors';
 import { parseRunConfig, parseRunConfigJson, samplerOf, STRATEGY_KINDS, type RunConfigInput } from './runConfig';
-import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
+import { TEST_RUN_CONFIG } from '../testing/runConfigFixture.testutil';
 
 const EXPERIMENTS = path.resolve(__dirname, '../../../experiments');
 const presets = readdirSync(EXPERIMENTS).filter((f) => f.endsWith('.json'));
@@ -111,7 +111,7 @@ describe('parseRunConfig', () => {
   });
 
   it('reports JSON syntax errors with line and column', () => {
-    expect(() => parseRunConfigJson('{\n  "seed": 1,\n}', 'bad.json')).toThrow(/^bad\.json: line 3 column 1: not valid JSON/);
+    expect(() => parseRunConfigJson('{\n  "seed": 1,\n}', 'bad.json')).toThrow(/^bad\.json: \(json\): not valid JSON at line 3 column 1 /);
   });
 });
 

@@ -8,8 +8,8 @@
  */
 import { z } from 'zod';
 import { DATASET_LANGUAGES, DATASET_NAMES, LANGUAGES } from '../data/languages';
-import { jsonErrorPosition } from '../data/jsonErrorPosition';
-import { DataFormatError } from '../errors';
+import { parseJsonText } from '../data/parseJsonText';
+import { zodDataFormatError } from '../zodMessage';
 import { BUILTIN_CONFIGS, isPretrainedModel, MODEL_BUILTINS } from '../model/builtinConfigs';
 import { POOLINGS } from '../model/types';
 
@@ -49,7 +49,10 @@ export const HYPERPARAMETER_BOUNDS = {
 const bounded = (name: keyof typeof HYPERPARAMETER_BOUNDS) => {
   const [min, max] = HYPERPARAMETER_BOUNDS[name];
   const error = `must be in [${min}, ${max}]`;
-  return z.number({ error: `expected a number in [${min}, ${max}]` }).min(min, { error }).max(max, { error });
+  return z
+    .number({ error: `expected a number in [${min}, ${max}]` })
+    .min(min, { error })
+    .max(max, { error });
 };
 /** Step counts: bounded like `steps`, so that a schedule cannot be asked to span 10^300 steps. */
 const MAX_STEPS = 10_000_000;
@@ -206,12 +209,6 @@ export type RunConfig = z.infer<typeof RunConfigSchema>;
 export type RunConfigInput = z.input<typeof RunConfigSchema>;
 export type Strategy = RunConfig['strategy'];
 
-/** A zod issue path as the field of a DataFormatError: `model.maxLength`, `data.train.languages[2]`. */
-export function fieldOf(path: readonly PropertyKey[]): string {
-  if (path.length === 0) return '(root)';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join('');
-}
-
 /**
  * Validates a parsed config.
  * @param file the config's name for messages (path or "URL hash")
@@ -220,9 +217,7 @@ export function fieldOf(path: readonly PropertyKey[]): string {
 export function parseRunConfig(raw: unknown, file: string): RunConfig {
   const result = RunConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  const [first, ...rest] = result.error.issues;
-  const more = rest.length > 0 ? ` (also: ${rest.map((i) => `${fieldOf(i.path)}: ${i.message}`).join('; ')})` : '';
-  throw new DataFormatError(file, fieldOf(first!.path), `${first!.message}${more}`);
+  throw zodDataFormatError(file, result.error, [], true);
 }
 
 /**
@@ -230,21 +225,7 @@ export function parseRunConfig(raw: unknown, file: string): RunConfig {
  * @throws DataFormatError naming the file and the field, or the line and column of a JSON syntax error
  */
 export function parseRunConfigJson(text: string, file: string): RunConfig {
-  return parseRunConfig(parseConfigJsonText(text, file), file);
-}
-
-/**
- * A config file's text as JSON, a leading BOM allowed (editors on Windows may save one; JSON.parse refuses it).
- * @throws DataFormatError naming the file and the line and column of a syntax error
- */
-export function parseConfigJsonText(text: string, file: string): unknown {
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  try {
-    return JSON.parse(body);
-  } catch (err) {
-    const at = jsonErrorPosition(body);
-    throw new DataFormatError(file, at ? `line ${at.line} column ${at.column}` : '(json)', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return parseRunConfig(parseJsonText(text, file), file);
 }
 
 /** The sampler a strategy trains on. */

@@ -4,7 +4,7 @@
  * reload shows them without the minute of recomputation, and changed inputs never hit a stale entry.
  */
 import { z } from 'zod';
-import { RetrievalComparisonSchema } from './studyResults';
+import { RetrievalComparisonSchema } from '../metrics/retrievalComparison';
 
 /** Entries kept; the oldest go first (a study's few difference figures and a handful of run pairs fit). */
 export const SIGNIFICANCE_CACHE_LIMIT = 48;

@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { ErrorEventSchema } from './protocol';
-import { RetrievalComparisonSchema } from './studyResults';
+import { RetrievalComparisonSchema } from '../metrics/retrievalComparison';
 import { ComparedResultSchema } from './comparedResult';
 import { SignificanceKeySchema } from './significanceCache';
 

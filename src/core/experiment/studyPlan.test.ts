@@ -2,20 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseRunConfigJson } from './runConfig';
 import { DataFormatError } from '../errors';
-import {
-  chooseTry,
-  DEFAULT_STUDY_LR,
-  DEFAULT_STUDY_OPTIONS,
-  LAMBDA_TRIES,
-  parseStudyOptions,
-  runName,
-  STUDY_ARMS,
-  STUDY_RANDOM_INIT_VOCAB_SIZE,
-  studyRunConfig,
-  TAU_TRIES,
-  trySettings,
-  validationScore,
-} from './studyPlan';
+import { chooseTry, DEFAULT_STUDY_LR, DEFAULT_STUDY_OPTIONS, LAMBDA_TRIES, parseStudyOptions, runName, STUDY_ARMS, STUDY_RANDOM_INIT_VOCAB_SIZE, studyRunConfig, TAU_TRIES, trySettings, validationScore } from './studyPlan';
 
 const preset = (name: string) => parseRunConfigJson(readFileSync(`experiments/${name}.json`, 'utf8'), name);
 

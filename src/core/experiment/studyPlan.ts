@@ -12,6 +12,8 @@
  *  - a kept run is evaluated on the zero-shot evaluation set only once its arm's choice is made, so the
  *    evaluation set never informs a choice.
  */
+import { VALIDATION_SCORE_KEYS, type MetricKey } from '../metrics/metricKeys';
+import { zodDataFormatError } from '../zodMessage';
 import { z } from 'zod';
 import { ConfigError, DataFormatError } from '../errors';
 import { isPretrainedModel, MODEL_BUILTINS } from '../model/builtinConfigs';
@@ -72,8 +74,10 @@ export function parseStudyOptions(raw: unknown, file: string): StudyOptions {
   const parsed = StudyOptionsSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
-  const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.length > 0 ? String(issue.path[0]) : '(root)';
-  throw new DataFormatError(file, field, issue.code === 'invalid_type' && issue.path.length === 0 ? 'expected the object `xlir study run` writes' : issue.message);
+  // an unknown key is named as the field; a value that is no object at all is named for what it should be
+  if (issue.code === 'unrecognized_keys') throw new DataFormatError(file, issue.keys.join(', '), issue.message);
+  if (issue.code === 'invalid_type' && issue.path.length === 0) throw new DataFormatError(file, '(root)', 'expected the object `xlir study run` writes');
+  throw zodDataFormatError(file, parsed.error);
 }
 
 /**
@@ -165,8 +169,8 @@ function studyModel(base: RunConfig['model'], model: StudyOptions['model']): Run
 }
 
 /** The score a try is chosen by: the mean of the validation mono, cross and multi mAP. */
-export function validationScore(metrics: Readonly<Record<string, number>>, source: string): number {
-  const parts = ['mono.map', 'cross.map', 'multi.map'].map((k) => {
+export function validationScore(metrics: Readonly<Partial<Record<MetricKey, number>>>, source: string): number {
+  const parts = VALIDATION_SCORE_KEYS.map((k) => {
     const v = metrics[k];
     if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${source}: validation metric ${k} is missing`);
     return v;

@@ -1,18 +1,32 @@
+import { RetrievalComparisonSchema } from '../metrics/retrievalComparison';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateRetrieval } from '../metrics/evaluateRetrieval';
 import { handDataset } from '../metrics/handDataset';
 import type { RetrievalResult } from '../metrics/resultSchema';
 import { initBackend } from '../model/backend';
 import { createRng } from '../metrics/rng';
-import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
+import { TEST_RUN_CONFIG } from '../testing/runConfigFixture.testutil';
 import { parseRunConfig } from './runConfig';
 import { compareRetrieval } from '../metrics/compareRetrieval';
-import { AP_DIGITS, armMeanResult, comparisonMismatch, parseApList, parseRankDistanceList, RetrievalComparisonSchema, meanResult, meanStd, packPerQuery, packResult, parsePackedResult, StudyArmSchema, summarizeResult, unpackPerQuery, unpackResult } from './studyResults';
+import { AP_DIGITS, armMeanResult, comparisonMismatch, parseApList, parseRankDistanceList, meanResult, meanStd, packPerQuery, packResult, parsePackedResult, StudyArmSchema, summarizeResult, unpackPerQuery, unpackResult } from './studyResults';
 
 /** Two languages; q3 has no German answer, so en->de has two queries and de has two queries of its own. */
 const DATA = handDataset('mlqa-r', {
-  en: { sentences: ['e0', 'e1', 'e2'], questions: [['q1', 0], ['q2', 2], ['q3', 1]] },
-  de: { sentences: ['d0', 'd1'], questions: [['q1', 1], ['q2', 0]] },
+  en: {
+    sentences: ['e0', 'e1', 'e2'],
+    questions: [
+      ['q1', 0],
+      ['q2', 2],
+      ['q3', 1],
+    ],
+  },
+  de: {
+    sentences: ['d0', 'd1'],
+    questions: [
+      ['q1', 1],
+      ['q2', 0],
+    ],
+  },
 });
 
 async function randomResult(seed: number): Promise<RetrievalResult> {
@@ -37,14 +51,29 @@ describe('study results', () => {
   it('the seed mean averages every cell, language, setting and query AP', () => {
     const m = meanResult(results);
     const avg = (f: (r: RetrievalResult) => number) => (f(results[0]!) + f(results[1]!) + f(results[2]!)) / 3;
-    expect(m.mono.map).toBeCloseTo(avg((r) => r.mono.map!), 15);
-    expect(m.cross.cells['en->de']!.map).toBeCloseTo(avg((r) => r.cross.cells['en->de']!.map), 15);
+    expect(m.mono.map).toBeCloseTo(
+      avg((r) => r.mono.map!),
+      15,
+    );
+    expect(m.cross.cells['en->de']!.map).toBeCloseTo(
+      avg((r) => r.cross.cells['en->de']!.map),
+      15,
+    );
     expect(m.cross.cells['en->de']!.n).toBe(2);
-    expect(m.multi.per_language.en!.rank_distance).toBeCloseTo(avg((r) => r.multi.per_language.en!.rank_distance), 12);
-    expect(m.per_query.cross['en->de']!['en:q2']).toBeCloseTo(avg((r) => r.per_query.cross['en->de']!['en:q2']!), 15);
+    expect(m.multi.per_language.en!.rank_distance).toBeCloseTo(
+      avg((r) => r.multi.per_language.en!.rank_distance),
+      12,
+    );
+    expect(m.per_query.cross['en->de']!['en:q2']).toBeCloseTo(
+      avg((r) => r.per_query.cross['en->de']!['en:q2']!),
+      15,
+    );
     expect(Object.keys(m.per_query.cross['en->de']!).sort()).toEqual(['en:q1', 'en:q2']);
     for (const id of ['en:q1', 'en:q2', 'en:q3']) {
-      expect(m.per_query.rank_distance!.en![id]).toBeCloseTo(avg((r) => r.per_query.rank_distance!.en![id]!), 15);
+      expect(m.per_query.rank_distance!.en![id]).toBeCloseTo(
+        avg((r) => r.per_query.rank_distance!.en![id]!),
+        15,
+      );
     }
     // a macro mean of the mean cells equals the mean of the seeds' macro means
     const cells = Object.values(m.cross.cells).map((c) => c.map);

@@ -11,7 +11,9 @@
 import { z } from 'zod';
 import { LANGUAGES } from '../data/languages';
 import { ConfigError } from '../errors';
-import { ChanceLevelsSchema, parseJsonWith, RetrievalResultSchema, type RetrievalResult } from '../metrics/resultSchema';
+import { parseJsonWith } from '../data/parseJsonText';
+import { ChanceLevelsSchema, RetrievalResultSchema, type RetrievalResult } from '../metrics/resultSchema';
+import { RetrievalComparisonSchema } from '../metrics/retrievalComparison';
 import { RunConfigSchema } from './runConfig';
 
 /** Decimals kept of a seed-mean per-query AP (a reviewer recomputing the tests reads these values). */
@@ -98,24 +100,6 @@ export const StudyArmSchema = z.object({
   mean: ResultWithoutPerQuerySchema.extend({ per_query_packed: PackedPerQuerySchema.optional() }),
 });
 export type StudyArm = z.infer<typeof StudyArmSchema>;
-
-const CiSchema = z.tuple([z.number(), z.number()]);
-const CellComparisonSchema = z.object({ n: z.number().int().positive(), mapA: z.number(), mapB: z.number(), diff: z.number(), p: z.number().min(0).max(1), pHolm: z.number().min(0).max(1), ci: CiSchema });
-const SettingComparisonSchema = z.object({ mapA: z.number(), mapB: z.number(), diff: z.number(), p: z.number().min(0).max(1), ci: CiSchema, cells: z.record(z.string(), CellComparisonSchema) });
-const RankDistanceCellSchema = z.object({ n: z.number().int().positive(), meanA: z.number(), meanB: z.number(), diff: z.number(), p: z.number().min(0).max(1), pHolm: z.number().min(0).max(1), ci: CiSchema });
-const RankDistanceComparisonSchema = z.object({ meanA: z.number(), meanB: z.number(), diff: z.number(), p: z.number().min(0).max(1), ci: CiSchema, cells: z.record(z.string(), RankDistanceCellSchema) });
-
-/** `compareRetrieval`'s result (metrics/compareRetrieval.ts), as stored. */
-export const RetrievalComparisonSchema = z.object({
-  dataset: z.string(),
-  permutations: z.number().int().positive(),
-  resamples: z.number().int().positive(),
-  level: z.number().gt(0).lt(1),
-  mono: SettingComparisonSchema,
-  cross: SettingComparisonSchema,
-  multi: SettingComparisonSchema,
-  rank_distance: RankDistanceComparisonSchema.optional(),
-});
 
 /**
  * The paired tests of arm `a` against arm `b` (seed means), as `xlir study build` computed them: the app
@@ -324,12 +308,7 @@ export function meanResult(results: readonly RetrievalResult[]): RetrievalResult
     return {
       map: avg((r) => r[s].map, `${s}.map`),
       recall_1: avg((r) => r[s].recall_1, `${s}.recall_1`),
-      cells: Object.fromEntries(
-        Object.entries(first[s].cells).map(([cell, c]) => [
-          cell,
-          { map: avg((r) => r[s].cells[cell]!.map, cell)!, recall_1: avg((r) => r[s].cells[cell]!.recall_1, cell)!, n: c.n },
-        ]),
-      ),
+      cells: Object.fromEntries(Object.entries(first[s].cells).map(([cell, c]) => [cell, { map: avg((r) => r[s].cells[cell]!.map, cell)!, recall_1: avg((r) => r[s].cells[cell]!.recall_1, cell)!, n: c.n }])),
     };
   };
   for (const r of results) sameKeys(r.multi.per_language, first.multi.per_language, 'multi.per_language');

@@ -44,9 +44,7 @@ export function batchStripSvg(spec: BatchStripSpec): string {
   const legendY = top + h + 16;
   const width = left + stripW + 4;
   const height = legendY + 8;
-  const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${px(width)}" height="${px(height)}" viewBox="0 0 ${px(width)} ${px(height)}" font-family="Helvetica, Arial, sans-serif" font-size="10">`,
-  ];
+  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${px(width)}" height="${px(height)}" viewBox="0 0 ${px(width)} ${px(height)}" font-family="Helvetica, Arial, sans-serif" font-size="10">`];
   if (spec.title) out.push(`<text x="${left}" y="13" font-size="11" font-weight="bold">${escapeXml(spec.title)}</text>`);
   out.push('<g class="steps">');
   spec.steps.forEach((s, i) => {

@@ -2,8 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../model/backend';
 import { parseRunConfig } from '../experiment/runConfig';
 import type { StepLog } from '../experiment/runLog';
-import { BagOfTokensEncoder } from '../train/bagOfTokensEncoder.testing';
-import { makeToyDataset } from '../train/toyDataset.testing';
+import { BagOfTokensEncoder } from '../train/bagOfTokensEncoder.testutil';
+import { makeToyDataset } from '../train/toyDataset.testutil';
+import { PASSAGE_PREFIX, QUERY_PREFIX } from '../train/textPrefixes';
 import { runTraining } from '../train/trainLoop';
 import { batchTexts } from './batchTexts';
 
@@ -51,6 +52,28 @@ describe('batchTexts', () => {
         for (const tr of texts.triplets) counted[`${tr.queryLang}->${tr.passageLang}`] = (counted[`${tr.queryLang}->${tr.passageLang}`] ?? 0) + 1;
         expect(counted).toEqual(log.batch.pairs);
         expect(texts.triplets.every((tr) => tr.query && tr.positive && tr.negative && tr.positive !== tr.negative)).toBe(true);
+      }
+    });
+  }
+
+  for (const kind of ['hybrid', 'xy'] as const) {
+    it(`shows exactly the texts runTraining tokenized at every step (${kind}, seed 11)`, async () => {
+      const cfg = config(kind);
+      // training tokenizes each step's queries, then its positives and hard negatives
+      const tokenized: string[][] = [];
+      const encoder = new BagOfTokensEncoder({ seed: 1 });
+      const tokenize = encoder.tokenize.bind(encoder);
+      encoder.tokenize = (texts, maxLength) => {
+        tokenized.push([...texts]);
+        return tokenize(texts, maxLength);
+      };
+      let t = 0;
+      await runTraining(cfg, { dataset, encoder, now: () => (t += 1) });
+      expect(tokenized).toHaveLength(2 * cfg.steps);
+      for (let step = 1; step <= cfg.steps; step++) {
+        const { triplets } = batchTexts(cfg, dataset, step);
+        expect(tokenized[2 * (step - 1)]).toEqual(triplets.map((tr) => QUERY_PREFIX + tr.query));
+        expect(tokenized[2 * step - 1]).toEqual([...triplets.map((tr) => PASSAGE_PREFIX + tr.positive), ...triplets.map((tr) => PASSAGE_PREFIX + tr.negative)]);
       }
     });
   }

@@ -2,15 +2,15 @@
  * The texts of one training batch, re-derived from the run's config: the step log keeps only pair counts,
  * but the sampler is a pure function of (training set, seed, options) and the number of batches drawn, so
  * replaying it from the start gives exactly the batch `runTraining` used at any step — also after a
- * resume, whose restored sampler state is the replayed one. The construction mirrors `trainLoop.ts`
- * (training set from `config.data.train` + seed + validation fraction; sampler `samplerOf(strategy)`);
- * `batchTexts.test.ts` checks the replay against the loop's own logs.
+ * resume, whose restored sampler state is the replayed one. The sampler is `createRunSampler`, the same
+ * construction `runTraining` uses; `batchTexts.test.ts` checks the replayed texts against the texts the
+ * loop tokenized.
  */
 import { ConfigError } from '../errors';
 import type { RetrievalDataset } from '../data/types';
-import { samplerOf, type RunConfig } from '../experiment/runConfig';
-import { buildTrainingSet } from '../train/examples';
-import { createSampler, type BatchRecord } from '../train/samplers';
+import type { RunConfig } from '../experiment/runConfig';
+import { createRunSampler } from '../train/runSampler';
+import type { BatchRecord } from '../train/samplers';
 
 export interface BatchTextTriplet {
   queryLang: string;
@@ -35,14 +35,7 @@ export interface BatchTexts {
 export function batchTexts(config: RunConfig, dataset: RetrievalDataset, step: number): BatchTexts {
   if (dataset.name !== config.data.train.dataset) throw new ConfigError(`the run trains on ${config.data.train.dataset}, not ${dataset.name}`);
   if (!Number.isInteger(step) || step < 1 || step > config.steps) throw new ConfigError(`step ${step} is outside the run (1 … ${config.steps})`);
-  const set = buildTrainingSet(dataset, { languages: config.data.train.languages, seed: config.seed, validationFraction: config.data.validationFraction });
-  const strategy = config.strategy;
-  const sampler = createSampler(samplerOf(strategy), set, {
-    batchSize: config.batchSize,
-    seed: config.seed,
-    totalSteps: config.steps,
-    ...(strategy.kind === 'hybrid' ? { alpha: strategy.alpha, alphaEnd: strategy.alphaEnd } : {}),
-  });
+  const { sampler } = createRunSampler(config, dataset);
   for (let s = 0; s < step - 1; s++) sampler.next(s);
   const batch = sampler.next(step - 1);
   return {

@@ -22,15 +22,10 @@ export interface ColorScale {
 }
 
 /** matplotlib's viridis at 17 evenly spaced points (the table Plotly ships). */
-const VIRIDIS = [
-  '#440154', '#48186a', '#472d7b', '#424086', '#3b528b', '#33638d', '#2c728e', '#26828e', '#21918c',
-  '#1fa088', '#28ae80', '#3fbc73', '#5ec962', '#84d44b', '#addc30', '#d8e219', '#fde725',
-];
+const VIRIDIS = ['#440154', '#48186a', '#472d7b', '#424086', '#3b528b', '#33638d', '#2c728e', '#26828e', '#21918c', '#1fa088', '#28ae80', '#3fbc73', '#5ec962', '#84d44b', '#addc30', '#d8e219', '#fde725'];
 
 /** ColorBrewer RdBu (11 classes), reversed: dark blue (low) → near-white (0) → dark red (high). */
-const BLUE_WHITE_RED = [
-  '#053061', '#2166ac', '#4393c3', '#92c5de', '#d1e5f0', '#f7f7f7', '#fddbc7', '#f4a582', '#d6604d', '#b2182b', '#67001f',
-];
+const BLUE_WHITE_RED = ['#053061', '#2166ac', '#4393c3', '#92c5de', '#d1e5f0', '#f7f7f7', '#fddbc7', '#f4a582', '#d6604d', '#b2182b', '#67001f'];
 
 function evenStops(colors: readonly string[]): ColorStop[] {
   return colors.map((color, i) => ({ offset: i / (colors.length - 1), color }));

@@ -49,7 +49,11 @@ describe('cumulativePairCounts', () => {
   it('sums pairs over batches in canonical language order', () => {
     const m = cumulativePairCounts([{ pairs: { 'en->de': 2, 'de->de': 1 } }, { pairs: { 'en->de': 1, 'ar->en': 4 } }]);
     expect(m.rows).toEqual(['ar', 'de', 'en']);
-    expect(m.values).toEqual([[0, 0, 4], [0, 1, 0], [0, 3, 0]]);
+    expect(m.values).toEqual([
+      [0, 0, 4],
+      [0, 1, 0],
+      [0, 3, 0],
+    ]);
     expect(m.total).toBe(8);
     expect(m.cross).toBe(7);
   });

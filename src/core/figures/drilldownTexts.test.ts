@@ -3,7 +3,13 @@ import { handDataset } from '../metrics/handDataset';
 import { drilldownTexts } from './drilldownTexts';
 
 const HAND = handDataset('mlqa-r', {
-  en: { sentences: ['e0', 'e1', 'e2'], questions: [['q1', 0], ['q2', 2]] },
+  en: {
+    sentences: ['e0', 'e1', 'e2'],
+    questions: [
+      ['q1', 0],
+      ['q2', 2],
+    ],
+  },
   de: { sentences: ['d0', 'd1'], questions: [['q1', 1]] },
 });
 const q = (lang: string, qid: string) => HAND.queries.find((x) => x.lang === lang && x.questionId === qid)!;

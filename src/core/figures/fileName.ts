@@ -6,9 +6,32 @@
 
 /** Greek letters (and a few symbols) the labels use, spelled out so they survive the ASCII filter. */
 const SPELLED: Record<string, string> = {
-  α: 'alpha', β: 'beta', γ: 'gamma', δ: 'delta', Δ: 'delta', ε: 'epsilon', η: 'eta', θ: 'theta', κ: 'kappa',
-  λ: 'lambda', μ: 'mu', ν: 'nu', π: 'pi', ρ: 'rho', σ: 'sigma', τ: 'tau', φ: 'phi', χ: 'chi', ψ: 'psi', ω: 'omega',
-  '×': 'x', '±': 'pm', '→': 'to', '−': '-', '–': '-', '—': '-',
+  α: 'alpha',
+  β: 'beta',
+  γ: 'gamma',
+  δ: 'delta',
+  Δ: 'delta',
+  ε: 'epsilon',
+  η: 'eta',
+  θ: 'theta',
+  κ: 'kappa',
+  λ: 'lambda',
+  μ: 'mu',
+  ν: 'nu',
+  π: 'pi',
+  ρ: 'rho',
+  σ: 'sigma',
+  τ: 'tau',
+  φ: 'phi',
+  χ: 'chi',
+  ψ: 'psi',
+  ω: 'omega',
+  '×': 'x',
+  '±': 'pm',
+  '→': 'to',
+  '−': '-',
+  '–': '-',
+  '—': '-',
 };
 
 /** The longest slug kept (file systems allow 255 bytes; leave room for parts and extensions). */
@@ -22,9 +45,20 @@ const MAX_NAME = 160;
  */
 export function fileSlug(label: string): string {
   const spelled = [...label].map((ch) => SPELLED[ch] ?? ch).join('');
-  const ascii = spelled.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
-  const kept = ascii.replace(/(\d)\.(?=\d)/g, '$1\u0000').replace(/[^a-z0-9\u0000]+/g, '-').replace(/\u0000/g, '.');
-  return kept.replace(/^-+|-+$/g, '').slice(0, MAX_SLUG).replace(/[-.]+$/, '') || 'figure';
+  const ascii = spelled
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
+  const kept = ascii
+    .replace(/(\d)\.(?=\d)/g, '$1\u0000')
+    .replace(/[^a-z0-9\u0000]+/g, '-')
+    .replace(/\u0000/g, '.');
+  return (
+    kept
+      .replace(/^-+|-+$/g, '')
+      .slice(0, MAX_SLUG)
+      .replace(/[-.]+$/, '') || 'figure'
+  );
 }
 
 /**

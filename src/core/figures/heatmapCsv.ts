@@ -16,7 +16,13 @@ export function heatmapCsv(spec: HeatmapSpec): string {
     { key: 'row', label: spec.rowAxisLabel ?? 'query language' },
     { key: 'col', label: spec.colAxisLabel ?? 'candidate language' },
     { key: 'value', label: spec.valueName ?? 'value' },
-    ...(tested ? [{ key: 'p', label: 'p' }, { key: 'pHolm', label: 'Holm-adjusted p' }, { key: 'significant', label: 'significant' }] : []),
+    ...(tested
+      ? [
+          { key: 'p', label: 'p' },
+          { key: 'pHolm', label: 'Holm-adjusted p' },
+          { key: 'significant', label: 'significant' },
+        ]
+      : []),
   ];
   const rows = spec.rows.flatMap((r, i) =>
     spec.cols.map((c, j) => {

@@ -75,7 +75,10 @@ describe('heatmapSvg', () => {
   });
 
   it('draws null cells grey with a dash, still one rect each', () => {
-    const v = [[0.5, null], [null, 0.25]];
+    const v = [
+      [0.5, null],
+      [null, 0.25],
+    ];
     const svg = heatmapSvg({ rows: ['a', 'b'], cols: ['c', 'd'], values: v, colorScale: { name: 'viridis', domain: [0, 1] }, showMeans: true });
     expect(countElements(svg, 'rect', 'cell')).toBe(4);
     expect([...svg.matchAll(/fill="#e6e6e6"/g)].length).toBe(2);
@@ -88,6 +91,11 @@ describe('heatmapSvg', () => {
   });
 
   it('averages rows and columns over non-null cells', () => {
-    expect(heatmapMeans([[1, 3], [null, 5]])).toEqual({ rows: [2, 5], cols: [1, 4] });
+    expect(
+      heatmapMeans([
+        [1, 3],
+        [null, 5],
+      ]),
+    ).toEqual({ rows: [2, 5], cols: [1, 4] });
   });
 });

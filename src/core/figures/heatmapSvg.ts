@@ -93,7 +93,11 @@ function checkShape(spec: HeatmapSpec): void {
   values.forEach((row, r) => {
     if (row.length !== cols.length) throw new ConfigError(`heatmap: values[${r}] has ${row.length} columns, expected ${cols.length}`);
   });
-  for (const [name, grid] of [['annotations', spec.annotations], ['marks', spec.marks], ['pValues', spec.pValues]] as const) {
+  for (const [name, grid] of [
+    ['annotations', spec.annotations],
+    ['marks', spec.marks],
+    ['pValues', spec.pValues],
+  ] as const) {
     if (!grid) continue;
     if (grid.length !== rows.length || grid.some((row) => row.length !== cols.length)) {
       throw new ConfigError(`heatmap: ${name} must have shape [${rows.length}][${cols.length}]`);
@@ -163,9 +167,7 @@ export function heatmapSvg(spec: HeatmapSpec): string {
   const height = gy + H + meansH + 10 + legendLines * 16 + 6;
 
   const out: string[] = [];
-  out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${px(width)}" height="${px(height)}" viewBox="0 0 ${px(width)} ${px(height)}" font-family="${FONT}" font-size="11">`,
-  );
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${px(width)}" height="${px(height)}" viewBox="0 0 ${px(width)} ${px(height)}" font-family="${FONT}" font-size="11">`);
   const stops = COLOR_SCALE_STOPS[spec.colorScale.name];
   out.push(`<defs><linearGradient id="${escapeXml(id)}-colorbar" x1="0" y1="1" x2="0" y2="0">`);
   for (const s of stops) out.push(`<stop offset="${px(s.offset)}" stop-color="${s.color}"/>`);
@@ -174,9 +176,7 @@ export function heatmapSvg(spec: HeatmapSpec): string {
 
   // Axis titles and labels.
   out.push(`<text class="axis-title" x="${px(gx + W / 2)}" y="${px(titleH + 12)}" text-anchor="middle" fill="#444">${escapeXml(spec.colAxisLabel ?? 'candidate language')}</text>`);
-  out.push(
-    `<text class="axis-title" transform="translate(12 ${px(gy + H / 2)}) rotate(-90)" text-anchor="middle" fill="#444">${escapeXml(spec.rowAxisLabel ?? 'query language')}</text>`,
-  );
+  out.push(`<text class="axis-title" transform="translate(12 ${px(gy + H / 2)}) rotate(-90)" text-anchor="middle" fill="#444">${escapeXml(spec.rowAxisLabel ?? 'query language')}</text>`);
   spec.cols.forEach((label, j) => {
     out.push(`<text class="col-label" x="${px(gx + j * c + c / 2)}" y="${px(gy - 5)}" text-anchor="middle">${escapeXml(label)}</text>`);
   });
@@ -217,22 +217,16 @@ export function heatmapSvg(spec: HeatmapSpec): string {
     const my = gy + H + gap;
     const meanLabels: string[] = [];
     out.push('<g class="means">');
-    means.rows.forEach((v, i) => {
+    // one square per row mean (a column right of the grid) and per column mean (a row below it)
+    const meanSquare = (axis: 'row' | 'col', label: string, v: number | null, x: number, y: number) => {
       const fill = v === null ? NULL_FILL : colorAt(spec.colorScale, v);
-      const y = gy + i * c;
       out.push(
-        `<rect class="mean" x="${px(mx)}" y="${px(y)}" width="${px(c)}" height="${px(c)}" fill="${fill}" stroke="#ffffff" data-row="${escapeXml(spec.rows[i]!)}" data-value="${v === null ? '' : String(v)}"><title>${escapeXml(`mean of row ${spec.rows[i]}: ${formatValue(v, fmt)}`)}</title></rect>`,
+        `<rect class="mean" x="${px(x)}" y="${px(y)}" width="${px(c)}" height="${px(c)}" fill="${fill}" stroke="#ffffff" data-${axis}="${escapeXml(label)}" data-value="${v === null ? '' : String(v)}"><title>${escapeXml(`mean of ${axis === 'row' ? 'row' : 'column'} ${label}: ${formatValue(v, fmt)}`)}</title></rect>`,
       );
-      if (showValues) meanLabels.push(cellText(mx + c / 2, y + c / 2 + 3.5, formatValue(v, fmt), v === null ? '#555555' : textColorOn(fill), 'mean-value'));
-    });
-    means.cols.forEach((v, j) => {
-      const fill = v === null ? NULL_FILL : colorAt(spec.colorScale, v);
-      const x = gx + j * c;
-      out.push(
-        `<rect class="mean" x="${px(x)}" y="${px(my)}" width="${px(c)}" height="${px(c)}" fill="${fill}" stroke="#ffffff" data-col="${escapeXml(spec.cols[j]!)}" data-value="${v === null ? '' : String(v)}"><title>${escapeXml(`mean of column ${spec.cols[j]}: ${formatValue(v, fmt)}`)}</title></rect>`,
-      );
-      if (showValues) meanLabels.push(cellText(x + c / 2, my + c / 2 + 3.5, formatValue(v, fmt), v === null ? '#555555' : textColorOn(fill), 'mean-value'));
-    });
+      if (showValues) meanLabels.push(cellText(x + c / 2, y + c / 2 + 3.5, formatValue(v, fmt), v === null ? '#555555' : textColorOn(fill), 'mean-value'));
+    };
+    means.rows.forEach((v, i) => meanSquare('row', spec.rows[i]!, v, mx, gy + i * c));
+    means.cols.forEach((v, j) => meanSquare('col', spec.cols[j]!, v, gx + j * c, my));
     out.push('</g>');
     out.push(`<g class="mean-labels">${meanLabels.join('')}`);
     out.push(`<text x="${px(mx + c / 2)}" y="${px(gy - 5)}" text-anchor="middle" font-style="italic">mean</text>`);
@@ -250,9 +244,7 @@ export function heatmapSvg(spec: HeatmapSpec): string {
     out.push(`<text x="${px(cbX + cbW + 5)}" y="${px(y + 3.5)}" font-size="9">${escapeXml(formatValue(v, fmt))}</text>`);
   }
   if (spec.colorBarLabel) {
-    out.push(
-      `<text transform="translate(${px(cbX + cbW + 52)} ${px(gy + H / 2)}) rotate(90)" text-anchor="middle" fill="#444">${escapeXml(spec.colorBarLabel)}</text>`,
-    );
+    out.push(`<text transform="translate(${px(cbX + cbW + 52)} ${px(gy + H / 2)}) rotate(90)" text-anchor="middle" fill="#444">${escapeXml(spec.colorBarLabel)}</text>`);
   }
   out.push('</g>');
 

@@ -23,10 +23,7 @@ const SPECIALS: Record<string, string> = {
   '|': '$|$',
 };
 
-const GREEK = [
-  'alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu',
-  'nu', 'xi', 'omicron', 'pi', 'rho', 'sigma', 'tau', 'upsilon', 'phi', 'chi', 'psi', 'omega',
-] as const;
+const GREEK = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta', 'iota', 'kappa', 'lambda', 'mu', 'nu', 'xi', 'omicron', 'pi', 'rho', 'sigma', 'tau', 'upsilon', 'phi', 'chi', 'psi', 'omega'] as const;
 /** Capitals that differ from Latin ones have a math command; the rest print as the Latin letter. */
 const GREEK_CAPITALS: Record<string, string> = { gamma: '\\Gamma', delta: '\\Delta', theta: '\\Theta', lambda: '\\Lambda', xi: '\\Xi', pi: '\\Pi', sigma: '\\Sigma', upsilon: '\\Upsilon', phi: '\\Phi', psi: '\\Psi', omega: '\\Omega' };
 const GREEK_LATIN_CAPITALS: Record<string, string> = { alpha: 'A', beta: 'B', epsilon: 'E', zeta: 'Z', eta: 'H', iota: 'I', kappa: 'K', mu: 'M', nu: 'N', omicron: 'O', rho: 'P', tau: 'T', chi: 'X' };
@@ -39,26 +36,83 @@ function greekTable(): Record<string, string> {
     out[String.fromCodePoint(0x3b1 + offset)] = name === 'omicron' ? 'o' : `$\\${name}$`;
     out[String.fromCodePoint(0x391 + offset)] = GREEK_CAPITALS[name] ? `$${GREEK_CAPITALS[name]}$` : GREEK_LATIN_CAPITALS[name]!;
   });
-  out['ς'] = '$\\varsigma$';
+  out.ς = '$\\varsigma$';
   return out;
 }
 
 /** Symbols, punctuation and letters without a combining-mark decomposition. */
 const SYMBOLS: Record<string, string> = {
   ...greekTable(),
-  '×': '$\\times$', '±': '$\\pm$', '−': '$-$', '·': '$\\cdot$', '→': '$\\to$', '←': '$\\leftarrow$', '↔': '$\\leftrightarrow$',
-  '≤': '$\\leq$', '≥': '$\\geq$', '≠': '$\\neq$', '≈': '$\\approx$', '∞': '$\\infty$', '√': '$\\surd$', '°': '$^\\circ$',
-  '●': '$\\bullet$', '•': '$\\bullet$', '∼': '$\\sim$', '…': '\\ldots{}', '–': '--', '—': '---',
-  '‘': '`', '’': "'", '“': '``', '”': "''", '«': '<<', '»': '>>', '\u00a0': '~', '§': '\\S{}', '¶': '\\P{}', '©': '\\copyright{}',
-  'ß': '\\ss{}', 'æ': '\\ae{}', 'Æ': '\\AE{}', 'œ': '\\oe{}', 'Œ': '\\OE{}', 'ø': '\\o{}', 'Ø': '\\O{}', 'å': '\\aa{}', 'Å': '\\AA{}',
-  'ł': '\\l{}', 'Ł': '\\L{}', 'ı': '\\i{}', '¿': '?`', '¡': '!`', '✓': '$\\surd$', '✗': 'x',
-  '²': '$^2$', '³': '$^3$', '¹': '$^1$', '½': '$\\frac{1}{2}$', '€': 'EUR', '£': '\\pounds{}',
+  '×': '$\\times$',
+  '±': '$\\pm$',
+  '−': '$-$',
+  '·': '$\\cdot$',
+  '→': '$\\to$',
+  '←': '$\\leftarrow$',
+  '↔': '$\\leftrightarrow$',
+  '≤': '$\\leq$',
+  '≥': '$\\geq$',
+  '≠': '$\\neq$',
+  '≈': '$\\approx$',
+  '∞': '$\\infty$',
+  '√': '$\\surd$',
+  '°': '$^\\circ$',
+  '●': '$\\bullet$',
+  '•': '$\\bullet$',
+  '∼': '$\\sim$',
+  '…': '\\ldots{}',
+  '–': '--',
+  '—': '---',
+  '‘': '`',
+  '’': "'",
+  '“': '``',
+  '”': "''",
+  '«': '<<',
+  '»': '>>',
+  '\u00a0': '~',
+  '§': '\\S{}',
+  '¶': '\\P{}',
+  '©': '\\copyright{}',
+  ß: '\\ss{}',
+  æ: '\\ae{}',
+  Æ: '\\AE{}',
+  œ: '\\oe{}',
+  Œ: '\\OE{}',
+  ø: '\\o{}',
+  Ø: '\\O{}',
+  å: '\\aa{}',
+  Å: '\\AA{}',
+  ł: '\\l{}',
+  Ł: '\\L{}',
+  ı: '\\i{}',
+  '¿': '?`',
+  '¡': '!`',
+  '✓': '$\\surd$',
+  '✗': 'x',
+  '²': '$^2$',
+  '³': '$^3$',
+  '¹': '$^1$',
+  '½': '$\\frac{1}{2}$',
+  '€': 'EUR',
+  '£': '\\pounds{}',
 };
 
 /** Combining marks (from NFD) → the LaTeX accent command that draws them on the base letter. */
 const ACCENTS: Record<string, string> = {
-  '\u0300': '\\`', '\u0301': "\\'", '\u0302': '\\^', '\u0303': '\\~', '\u0304': '\\=', '\u0306': '\\u', '\u0307': '\\.',
-  '\u0308': '\\"', '\u030a': '\\r', '\u030b': '\\H', '\u030c': '\\v', '\u0327': '\\c', '\u0323': '\\d', '\u0331': '\\b',
+  '\u0300': '\\`',
+  '\u0301': "\\'",
+  '\u0302': '\\^',
+  '\u0303': '\\~',
+  '\u0304': '\\=',
+  '\u0306': '\\u',
+  '\u0307': '\\.',
+  '\u0308': '\\"',
+  '\u030a': '\\r',
+  '\u030b': '\\H',
+  '\u030c': '\\v',
+  '\u0327': '\\c',
+  '\u0323': '\\d',
+  '\u0331': '\\b',
 };
 
 function escapeAscii(ch: string): string {
@@ -96,7 +150,8 @@ export function escapeLatex(text: string): string {
     const code = ch.codePointAt(0)!;
     const piece = code < 0x20 || code === 0x7f ? ' ' : code < 0x80 ? escapeAscii(ch) : escapeOther(ch);
     const inMath = /^\$[^$]+\$$/.exec(piece);
-    if (inMath) math += (math ? '{}' : '') + piece.slice(1, -1); // `{}`: `^\circ^2` would be a double superscript
+    if (inMath)
+      math += (math ? '{}' : '') + piece.slice(1, -1); // `{}`: `^\circ^2` would be a double superscript
     else {
       flush();
       out += piece;

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseDataset } from '../data/parseDataset';
+import { sharedDataDir } from '../testing/sharedData.testutil';
 import { parallelExample, questionIdsOf } from './parallelExample';
-import { resolveDataDir } from '../../cli/dataDir';
 
-const dir = resolveDataDir();
-const load = (name: 'xquad-r' | 'mlqa-r', langs: string[]) =>
-  parseDataset(name, langs.map((l) => ({ name: `${l}.json`, bytes: new Uint8Array(readFileSync(`${dir}/${name}/${l}.json`)) })));
+const load = (name: 'xquad-r' | 'mlqa-r', langs: string[]) => {
+  const dir = sharedDataDir(...langs.map((l) => `${name}/${l}.json`));
+  return parseDataset(
+    name,
+    langs.map((l) => ({ name: `${l}.json`, bytes: new Uint8Array(readFileSync(`${dir}/${name}/${l}.json`)) })),
+  );
+};
 
-describe.runIf(dir && existsSync(`${dir}/xquad-r/en.json`))('parallelExample (shared data)', () => {
+describe('parallelExample (shared data)', () => {
   it('lists one question in every XQuAD-R language with its answer sentence', async () => {
     const ds = await load('xquad-r', ['de', 'en', 'zh']);
     const ids = questionIdsOf(ds);

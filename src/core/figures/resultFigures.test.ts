@@ -22,10 +22,13 @@ function result(shift: number): ResultLike {
 
 describe('result figures', () => {
   it('lays mono on the diagonal and cross off it, query language by row', () => {
-    expect(mapMatrix(result(0))).toEqual([[0.7, 0.5], [0.6, 0.8]]);
+    expect(mapMatrix(result(0))).toEqual([
+      [0.7, 0.5],
+      [0.6, 0.8],
+    ]);
     const spec = mapHeatmapSpec(result(0), { title: 'hybrid', showMeans: true, showValues: true });
     // one scale: the caption prints mAP ×100 like the cells
-    expect(spec.footnotes![0]).toMatch(/^mono 75\.0 · cross 55\.0 · multi 40\.0  \(mAP ×100/);
+    expect(spec.footnotes![0]).toMatch(/^mono 75\.0 · cross 55\.0 · multi 40\.0 {2}\(mAP ×100/);
     const svg = heatmapSvg(spec);
     expect(countElements(svg, 'rect', 'cell')).toBe(4);
     expect(svg).toContain('>70.0</text>');
@@ -38,7 +41,9 @@ describe('result figures', () => {
     expect(mapHeatmapSpec(result(0), { title: 'h', showMeans: true, showValues: true }).footnotes).toHaveLength(1);
     const named = (x: ResultLike, name: string) => ({ name, result: x });
     const table = resultsTable([named(r, 'a'), named({ ...result(0.1), chance }, 'b')], 'Runs');
-    expect(table.caption).toBe('Runs. Query-blind chance (mAP × 100; a ranking that ignores the query, on the same pool): mono 25.00, cross 50.00, multi 20.00. Query-blind rank distance (a ranking that ignores the query): 4.0 (per query language: de 4, en 4).');
+    expect(table.caption).toBe(
+      'Runs. Query-blind chance (mAP × 100; a ranking that ignores the query, on the same pool): mono 25.00, cross 50.00, multi 20.00. Query-blind rank distance (a ranking that ignores the query): 4.0 (per query language: de 4, en 4).',
+    );
     expect(rankDistanceTable([named(r, 'a')]).caption).toBe('Query-blind rank distance (a ranking that ignores the query): 4.0 (per query language: de 4, en 4).');
     // runs of different pools (or one without a recorded level) share no level: the caption alone
     expect(resultsTable([named(r, 'a'), named({ ...result(0), chance: { ...chance, mono: 0.3 } }, 'b')], 'Runs').caption).toBe('Runs');
@@ -63,8 +68,14 @@ describe('result figures', () => {
       cross: { cells: { 'de->en': { p: 0.02, pHolm: 0.049, diff: 0 }, 'en->de': { pHolm: 0.5, diff: 0 } } },
     };
     const spec = differenceHeatmapSpec(result(0.25), result(0), comparison, { title: 'Δ', showMeans: false, showValues: true });
-    expect(spec.values).toEqual([[0.25, 0], [0, 0.25]]);
-    expect(spec.marks).toEqual([[true, true], [false, false]]);
+    expect(spec.values).toEqual([
+      [0.25, 0],
+      [0, 0.25],
+    ]);
+    expect(spec.marks).toEqual([
+      [true, true],
+      [false, false],
+    ]);
     expect(spec.colorScale).toEqual({ name: 'blueWhiteRed', domain: [-0.25, 0.25] });
     const svg = heatmapSvg(spec);
     expect(svg).toContain('>+25.0</text>');
@@ -90,13 +101,20 @@ describe('result figures', () => {
     expect(tex).toContain('a & -- & hybrid & 100 & \\textbf{0.850}');
     expect(tex).toContain('\\textbf{12.4} \\\\');
     const rd = rankDistanceTable([{ name: 'a', result: result(0) }]);
-    expect(rd.rows.map((r) => [r.lang, r.r0])).toEqual([['de', 10], ['en', 15], ['mean', 12.5]]);
+    expect(rd.rows.map((r) => [r.lang, r.r0])).toEqual([
+      ['de', 10],
+      ['en', 15],
+      ['mean', 12.5],
+    ]);
   });
 
   it('puts multilingual mAP per query language beside rank distance, per run', () => {
     const b = result(0);
     const perLang = { ...b.multi.per_language, de: { ...b.multi.per_language.de!, map: 0.45 }, en: { ...b.multi.per_language.en!, map: 0.35 } };
-    const t = perLanguageTable([{ name: 'a', result: result(0) }, { name: 'b', result: { ...b, multi: { ...b.multi, per_language: perLang } } }]);
+    const t = perLanguageTable([
+      { name: 'a', result: result(0) },
+      { name: 'b', result: { ...b, multi: { ...b.multi, per_language: perLang } } },
+    ]);
     expect(t.columns.map((c) => c.label)).toEqual(['query language', 'a: multi mAP', 'a: rank distance', 'b: multi mAP', 'b: rank distance']);
     expect(t.rows.map((r) => [r.lang, r.map0, r.rd0, r.map1, r.rd1])).toEqual([
       ['de', 0.4, 10, 0.45, 10],
@@ -113,7 +131,10 @@ describe('result figures', () => {
     ]);
     expect(rows.map((r) => r.retrievedA)).toEqual([null, null]);
     const withTop = { ...result(0), top_retrieved: { mono: {}, cross: { 'de->en': { 'de:q2': 'en:0:0:3' } } } };
-    expect(drilldownRows(withTop, null, 'de', 'en').map((r) => [r.queryId, r.retrievedA])).toEqual([['de:q2', 'en:0:0:3'], ['de:q1', null]]);
+    expect(drilldownRows(withTop, null, 'de', 'en').map((r) => [r.queryId, r.retrievedA])).toEqual([
+      ['de:q2', 'en:0:0:3'],
+      ['de:q1', null],
+    ]);
     const { per_query: _, ...bare } = result(0);
     expect(() => drilldownRows(bare, null, 'de', 'en')).toThrow(/no per-query APs for cell de->en/);
   });

@@ -10,6 +10,7 @@
  * One scale on a heatmap: its cells, colour bar, tooltips and footnotes all print mAP × 100.
  *  - the drill-down list of one cell: its queries sorted by AP difference.
  */
+import type { CellComparison } from '../metrics/retrievalComparison';
 import { ConfigError } from '../errors';
 import { colorRangeLegend, resolveColorRange, type ColorRangeSetting } from './colorRange';
 import { formatP, type CellPValues, type HeatmapSpec } from './heatmapSvg';
@@ -39,11 +40,7 @@ export interface ComparisonLike {
 }
 
 /** One cell's paired test; `p` (before Holm) is absent from comparisons stored before it was shown. */
-export interface ComparedCell {
-  pHolm: number;
-  p?: number;
-  diff: number;
-}
+export type ComparedCell = Pick<CellComparison, 'pHolm' | 'diff'> & Partial<Pick<CellComparison, 'p'>>;
 
 function comparedCell(comparison: ComparisonLike, q: string, c: string): ComparedCell | undefined {
   const key = `${q}->${c}`;
@@ -88,20 +85,24 @@ export function mapHeatmapSpec(result: ResultLike, options: MapHeatmapOptions): 
   const values = mapMatrix(result);
   const range = resolveColorRange('viridis', values.flat(), options.colorRange);
   return {
-    rows: result.languages,
-    cols: result.languages,
-    values,
-    colorScale: { name: 'viridis', domain: range.domain },
-    title: options.title,
-    showMeans: options.showMeans,
-    showValues: options.showValues,
+    ...languageGrid(result.languages, values, 'viridis', range.domain, options),
     colorBarLabel: 'mAP ×100',
     valueName: 'mAP',
     valueFormat: MAP_FORMAT,
     rangeLegend: colorRangeLegend(range, MAP_FORMAT, 'mAP ×100'),
     footnotes: [summaryLine(result), ...(result.chance ? [chanceFootnote(result.chance, result)] : []), ...(options.note ? [options.note] : [])],
-    idPrefix: options.idPrefix,
   };
+}
+
+/** What both language × language heatmaps share: the grid of `values`, the colour scale, the display options. */
+function languageGrid(
+  languages: readonly string[],
+  values: (number | null)[][],
+  scale: HeatmapSpec['colorScale']['name'],
+  domain: HeatmapSpec['colorScale']['domain'],
+  options: Pick<MapHeatmapOptions, 'title' | 'showMeans' | 'showValues' | 'idPrefix'>,
+): Pick<HeatmapSpec, 'rows' | 'cols' | 'values' | 'colorScale' | 'title' | 'showMeans' | 'showValues' | 'idPrefix'> {
+  return { rows: languages, cols: languages, values, colorScale: { name: scale, domain }, title: options.title, showMeans: options.showMeans, showValues: options.showValues, idPrefix: options.idPrefix };
 }
 
 export interface DifferenceHeatmapOptions {
@@ -129,28 +130,26 @@ export function differenceHeatmapSpec(a: ResultLike, b: ResultLike, comparison: 
   const values = va.map((row, i) => row.map((x, j) => (x === null || vb[i]![j] === null ? null : x - vb[i]![j]!)));
   const level = options.level ?? 0.05;
   const marks = comparison
-    ? a.languages.map((q) => a.languages.map((c) => {
-        const cell = comparedCell(comparison, q, c);
-        return cell !== undefined && cell.pHolm < level;
-      }))
+    ? a.languages.map((q) =>
+        a.languages.map((c) => {
+          const cell = comparedCell(comparison, q, c);
+          return cell !== undefined && cell.pHolm < level;
+        }),
+      )
     : undefined;
   const pValues = comparison
-    ? a.languages.map((q) => a.languages.map((c): CellPValues | null => {
-        const cell = comparedCell(comparison, q, c);
-        return cell ? { p: cell.p ?? Number.NaN, pHolm: cell.pHolm } : null;
-      }))
+    ? a.languages.map((q) =>
+        a.languages.map((c): CellPValues | null => {
+          const cell = comparedCell(comparison, q, c);
+          return cell ? { p: cell.p ?? Number.NaN, pHolm: cell.pHolm } : null;
+        }),
+      )
     : undefined;
   const format = { ...MAP_FORMAT, signed: true };
   const d = (x: number | null, y: number | null) => formatValue(x === null || y === null ? null : x - y, format);
   const range = resolveColorRange('blueWhiteRed', values.flat(), options.colorRange);
   return {
-    rows: a.languages,
-    cols: a.languages,
-    values,
-    colorScale: { name: 'blueWhiteRed', domain: range.domain },
-    title: options.title,
-    showMeans: options.showMeans,
-    showValues: options.showValues,
+    ...languageGrid(a.languages, values, 'blueWhiteRed', range.domain, options),
     marks,
     markLegend: comparison ? `paired randomization test, Holm-adjusted p < ${level} over the ${a.languages.length ** 2} cells` : undefined,
     pValues,
@@ -159,7 +158,6 @@ export function differenceHeatmapSpec(a: ResultLike, b: ResultLike, comparison: 
     valueFormat: format,
     rangeLegend: colorRangeLegend(range, format, 'Δ mAP ×100'),
     footnotes: [`Δ mono ${d(a.mono.map, b.mono.map)} · Δ cross ${d(a.cross.map, b.cross.map)} · Δ multi ${d(a.multi.map, b.multi.map)}  (mAP ×100)${comparison ? '' : '  (significance not computed yet)'}`],
-    idPrefix: options.idPrefix,
   };
 }
 
@@ -248,12 +246,25 @@ export function perLanguageTable(runs: readonly NamedResult[], caption?: string)
     rows: [
       ...langs.map((lang) => ({
         lang,
-        ...Object.fromEntries(runs.flatMap((r, i) => {
-          const l = r.result.multi.per_language[lang];
-          return [[`map${i}`, l?.map ?? null], [`rd${i}`, l?.rank_distance ?? null]];
-        })),
+        ...Object.fromEntries(
+          runs.flatMap((r, i) => {
+            const l = r.result.multi.per_language[lang];
+            return [
+              [`map${i}`, l?.map ?? null],
+              [`rd${i}`, l?.rank_distance ?? null],
+            ];
+          }),
+        ),
       })),
-      { lang: 'mean', ...Object.fromEntries(runs.flatMap((r, i) => [[`map${i}`, r.result.multi.map], [`rd${i}`, r.result.multi.rank_distance]])) },
+      {
+        lang: 'mean',
+        ...Object.fromEntries(
+          runs.flatMap((r, i) => [
+            [`map${i}`, r.result.multi.map],
+            [`rd${i}`, r.result.multi.rank_distance],
+          ]),
+        ),
+      },
     ],
     caption: withChance(runs, caption, true),
   };

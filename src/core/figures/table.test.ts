@@ -49,13 +49,21 @@ describe('tables', () => {
     expect(escapeLatex('α×β')).toBe('$\\alpha{}\\times{}\\beta$');
     expect(escapeLatex('ω Ω ς Σ Α')).toBe('$\\omega$ $\\Omega$ $\\varsigma$ $\\Sigma$ A');
     expect(escapeLatex('de → en, a<b')).toBe('de $\\to$ en, a$<$b');
-    expect(escapeLatex('Ångström, Łódź, Dvořák')).toBe('\\AA{}ngstr\\\"{o}m, \\L{}\\\'{o}d\\\'{z}, Dvo\\v{r}\\\'{a}k');
+    expect(escapeLatex('Ångström, Łódź, Dvořák')).toBe("\\AA{}ngstr\\\"{o}m, \\L{}\\'{o}d\\'{z}, Dvo\\v{r}\\'{a}k");
     expect(escapeLatex('a\tb\nc')).toBe('a b c');
   });
   it('escapes every LaTeX special', () => {
     expect(escapeLatex('a\\b{c}~^#$')).toBe('a\\textbackslash{}b\\{c\\}\\textasciitilde{}\\textasciicircum{}\\#\\$');
   });
   it('rejects duplicate column keys', () => {
-    expect(() => tableCsv({ columns: [{ key: 'a', label: 'a' }, { key: 'a', label: 'b' }], rows: [] })).toThrow(/appears twice/);
+    expect(() =>
+      tableCsv({
+        columns: [
+          { key: 'a', label: 'a' },
+          { key: 'a', label: 'b' },
+        ],
+        rows: [],
+      }),
+    ).toThrow(/appears twice/);
   });
 });

@@ -38,24 +38,18 @@ describe('countKernel', () => {
   it('counts the values above four thresholds over any range, aligned or not', () => {
     const k = createCountKernel(65536)!;
     fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 80 }),
-        fc.array(fc.integer({ min: -6, max: 6 }), { minLength: 4, maxLength: 4 }),
-        fc.nat(),
-        fc.nat(),
-        (values, thresholds, a, b) => {
-          const base = 1024;
-          new Int32Array(k.memory.buffer, base, values.length).set(values);
-          new Int32Array(k.memory.buffer, 256, 4).set(thresholds);
-          const out = new Int32Array(k.memory.buffer, 512, 4);
-          out.set([10, 20, 30, 40]);
-          const from = a % values.length;
-          const to = from + (b % (values.length - from + 1));
-          k.count4(base, from, to, 256, 512);
-          const want = thresholds.map((t, i) => 10 * (i + 1) + values.slice(from, to).filter((v) => v > t).length);
-          expect(Array.from(out)).toEqual(want);
-        },
-      ),
+      fc.property(fc.array(fc.integer({ min: -5, max: 5 }), { minLength: 1, maxLength: 80 }), fc.array(fc.integer({ min: -6, max: 6 }), { minLength: 4, maxLength: 4 }), fc.nat(), fc.nat(), (values, thresholds, a, b) => {
+        const base = 1024;
+        new Int32Array(k.memory.buffer, base, values.length).set(values);
+        new Int32Array(k.memory.buffer, 256, 4).set(thresholds);
+        const out = new Int32Array(k.memory.buffer, 512, 4);
+        out.set([10, 20, 30, 40]);
+        const from = a % values.length;
+        const to = from + (b % (values.length - from + 1));
+        k.count4(base, from, to, 256, 512);
+        const want = thresholds.map((t, i) => 10 * (i + 1) + values.slice(from, to).filter((v) => v > t).length);
+        expect(Array.from(out)).toEqual(want);
+      }),
       { numRuns: 300 },
     );
   });

@@ -8,22 +8,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { XQUAD_R_LANGUAGES } from '../data/languages';
-import {
-  applyJsonMutations,
-  DEEP_ARRAY,
-  expectCleanOutcome,
-  expectCleanRejection,
-  fuzzParams,
-  jsonMutationsArb,
-  nastyJsonValue,
-  PATH_LIKE, forEachCase } from '../testing/fuzz.testutil';
+import { applyJsonMutations, DEEP_ARRAY, expectCleanOutcome, expectCleanRejection, fuzzParams, jsonMutationsArb, nastyJsonValue, PATH_LIKE, forEachCase } from '../testing/fuzz.testutil';
 import { embeddingsFromJson, embeddingsFromJsonText } from './embeddingsFile';
 import type { RetrievalEmbeddings } from './evaluateRetrieval';
 import { handDataset } from './handDataset';
 
 const FILE = 'runs/r1/embeddings.json';
 const DS = handDataset('xquad-r', {
-  en: { sentences: ['e0', 'e1'], questions: [['q1', 0], ['q2', 1]] },
+  en: {
+    sentences: ['e0', 'e1'],
+    questions: [
+      ['q1', 0],
+      ['q2', 1],
+    ],
+  },
   de: { sentences: ['d0', 'd1'], questions: [['q1', 1]] },
 });
 const LANGS = XQUAD_R_LANGUAGES;
@@ -102,7 +100,7 @@ const BAD_TEXT: [string, string, string][] = [
   ['a candidate id twice, far apart', VALID_TEXT.replace('"en:0:0:1":[1e-30,3e+38,-3e+38]}', '"en:0:0:1":[1e-30,3e+38,-3e+38],"de:0:0:0":[0,0,1]}'), 'candidates["de:0:0:0"]: appears twice in the same object'],
   ['an id twice, once with an escaped colon', VALID_TEXT.replace('{"de:q1":[1,0,0],', '{"de:q1":[1,0,0],"de\\u003aq1":[0,0,1],'), 'queries["de:q1"]: appears twice in the same object'],
   ['"queries" twice at the root', VALID_TEXT.replace('{"queries":', '{"queries":{},"queries":'), 'queries: appears twice in the same object'],
-  ['a syntax error on line 2', '{"queries": {},\n "candidates": {,}}', 'line 2, column 17: not valid JSON'],
+  ['a syntax error on line 2', '{"queries": {},\n "candidates": {,}}', '(json): not valid JSON at line 2 column 17 '],
 ];
 
 describe('embeddingsFromJsonText: duplicate ids and syntax errors (issue 21)', () => {

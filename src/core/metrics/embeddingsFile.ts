@@ -3,8 +3,7 @@
  * `{"queries": {canonical_id: [floats]}, "candidates": {canonical_id: [floats]}}`, scored by dot product
  * (the caller normalises for cosine). Checked here, in core, so the app can read the same files.
  */
-import { duplicateKeyField, findDuplicateKey } from '../data/jsonDuplicateKey';
-import { jsonErrorPosition } from '../data/jsonErrorPosition';
+import { parseJsonText } from '../data/parseJsonText';
 import type { RetrievalDataset } from '../data/types';
 import { DataFormatError } from '../errors';
 import type { RetrievalEmbeddings } from './evaluateRetrieval';
@@ -81,14 +80,5 @@ export function embeddingsFromJson(json: unknown, file: string, dataset: Retriev
  * @throws DataFormatError naming the file and the line and column of a syntax error, or the repeated id
  */
 export function embeddingsFromJsonText(text: string, file: string, dataset: RetrievalDataset, datasetLanguages: readonly string[]): RetrievalEmbeddings {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    const at = jsonErrorPosition(text);
-    throw new DataFormatError(file, at ? `line ${at.line}, column ${at.column}` : '(root)', 'not valid JSON');
-  }
-  const duplicate = findDuplicateKey(text);
-  if (duplicate) throw new DataFormatError(file, duplicateKeyField(duplicate), 'appears twice in the same object (JSON keeps only the last; refusing rather than guessing)');
-  return embeddingsFromJson(json, file, dataset, datasetLanguages);
+  return embeddingsFromJson(parseJsonText(text, file, { refuseDuplicateKeys: true }), file, dataset, datasetLanguages);
 }

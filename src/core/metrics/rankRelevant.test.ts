@@ -59,12 +59,33 @@ describe('rankRelevant', () => {
     // block 0 = candidates 0..3, block 1 = 4..6; relevant 1 (block 0) and 5 (block 1)
     const scores = [0.9, 0.5, 0.5, 0.1, 0.5, 0.7, 0.2];
     // pool order: 0 (.9), 5 (.7), 4 (.5), 2 (.5), 1 (.5), 6, 3
-    expect(run(scores, [[0, 4], [4, 7]], [1, 5], [0, 1])).toEqual([
+    expect(
+      run(
+        scores,
+        [
+          [0, 4],
+          [4, 7],
+        ],
+        [1, 5],
+        [0, 1],
+      ),
+    ).toEqual([
       { pool: 5, block: 3 },
       { pool: 2, block: 1 },
     ]);
     // the same row further into a score block
-    expect(run(scores, [[0, 4], [4, 7]], [5, 1], [1, 0], 13)).toEqual([
+    expect(
+      run(
+        scores,
+        [
+          [0, 4],
+          [4, 7],
+        ],
+        [5, 1],
+        [1, 0],
+        13,
+      ),
+    ).toEqual([
       { pool: 2, block: 1 },
       { pool: 5, block: 3 },
     ]);
@@ -83,7 +104,10 @@ describe('rankRelevant', () => {
           sizes: fc.constant(sizes),
           // few levels (many ties), both signs, −0 next to +0, float32 denormals and huge values
           scores: fc.array(
-            fc.oneof(fc.integer({ min: -levels, max: levels }).map((x) => x / 4), fc.constantFrom(-0, 0, 1e-45, -1e-45, 1e-40, 3e38, -3e38)),
+            fc.oneof(
+              fc.integer({ min: -levels, max: levels }).map((x) => x / 4),
+              fc.constantFrom(-0, 0, 1e-45, -1e-45, 1e-40, 3e38, -3e38),
+            ),
             { minLength: n, maxLength: n },
           ),
           picks: fc.array(fc.nat(), { minLength: sizes.length, maxLength: sizes.length }),
@@ -146,8 +170,16 @@ describe('rankRelevant', () => {
   it('grows the kernel memory for a large block and keeps counting right', () => {
     const n = 300_000;
     const scores = Array.from({ length: n }, (_, j) => ((j * 7919) % 1000) / 1000);
-    const blocks: [number, number][] = [[0, 100_000], [100_000, n]];
-    const want = naiveRanks(scores.map((x) => Math.fround(x)), blocks, [5, 150_001], [0, 1]);
+    const blocks: [number, number][] = [
+      [0, 100_000],
+      [100_000, n],
+    ];
+    const want = naiveRanks(
+      scores.map((x) => Math.fround(x)),
+      blocks,
+      [5, 150_001],
+      [0, 1],
+    );
     expect(runRanker('wasm', scores, blocks, [5, 150_001], [0, 1], 3)).toEqual(want);
   });
 

@@ -103,7 +103,11 @@ describe('the fast kernels equal the plain loops for the same seed', () => {
   it.each(CASES.map((c, i) => [i, c] as const))('bootstrap interval, case %i', (i, { sizes, ties, shift }) => {
     const strata = randomStrata(createRng(200 + i), sizes, ties, shift);
     const { units } = unitsOf(strata);
-    for (const [resamples, level] of [[1, 0.95], [39, 0.9], [2000, 0.95]] as const) {
+    for (const [resamples, level] of [
+      [1, 0.95],
+      [39, 0.9],
+      [2000, 0.95],
+    ] as const) {
       const fast = createRng(9 + i);
       const plain = createRng(9 + i);
       const r = pairedBootstrapCI(strata, { rng: fast, resamples, level });

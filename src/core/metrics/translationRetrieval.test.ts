@@ -16,8 +16,20 @@ describe('precisionAt1', () => {
 
 describe('questionTranslationRetrieval', () => {
   const dataset = handDataset('xquad-r', {
-    en: { sentences: ['s'], questions: [['q1', 0], ['q2', 0]] },
-    de: { sentences: ['s'], questions: [['q2', 0], ['q1', 0]] },
+    en: {
+      sentences: ['s'],
+      questions: [
+        ['q1', 0],
+        ['q2', 0],
+      ],
+    },
+    de: {
+      sentences: ['s'],
+      questions: [
+        ['q2', 0],
+        ['q1', 0],
+      ],
+    },
     zh: { sentences: ['s'], questions: [['q1', 0]] },
   });
 

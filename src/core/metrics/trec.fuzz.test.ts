@@ -72,7 +72,12 @@ describe('TREC files: malformed categories beyond trec.test.ts', () => {
   });
 
   it('accepts 4 odd but valid files: a BOM, path-like and NUL ids, no-break spaces, a -0 level', () => {
-    const q = parseQrels(`\uFEFFq1 0 d1 1\n${PATH_LIKE.filter((id) => id.trim() !== '').map((id) => `q2 0 ${id} 1`).join('\n')}\nq3\u00a00\u00a0d1\u00a0-0\n`, QRELS);
+    const q = parseQrels(
+      `\uFEFFq1 0 d1 1\n${PATH_LIKE.filter((id) => id.trim() !== '')
+        .map((id) => `q2 0 ${id} 1`)
+        .join('\n')}\nq3\u00a00\u00a0d1\u00a0-0\n`,
+      QRELS,
+    );
     expect([...q.keys()]).toEqual(['q1', 'q2', 'q3']);
     expect([...q.get('q2')!.keys()]).toEqual(PATH_LIKE.filter((id) => id.trim() !== ''));
     checkQrels(q);
@@ -116,7 +121,11 @@ describe('TREC fuzzing', () => {
     checkScores(q, r);
   });
 
-  const texts = fc.oneof(fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 80 }), fc.array(fc.constantFrom(...TOKENS, ' ', '\n'), { maxLength: 30 }).map((t) => t.join(' ')));
+  const texts = fc.oneof(
+    fc.string({ maxLength: 80 }),
+    fc.string({ unit: 'binary', maxLength: 80 }),
+    fc.array(fc.constantFrom(...TOKENS, ' ', '\n'), { maxLength: 30 }).map((t) => t.join(' ')),
+  );
 
   it('300 arbitrary texts as qrels and 300 as runs: parsed files that score, or a clean DataFormatError', () => {
     fc.assert(

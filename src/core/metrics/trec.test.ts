@@ -7,7 +7,13 @@ describe('parseQrels / parseRun', () => {
   it('reads whitespace-separated lines and skips blank ones', () => {
     const q = parseQrels('q1 0 d1 1\n\nq1 0 d2 0\r\nq2\t0\td1\t2\n', 'a.qrels');
     expect([...q.entries()].map(([k, v]) => [k, [...v.entries()]])).toEqual([
-      ['q1', [['d1', 1], ['d2', 0]]],
+      [
+        'q1',
+        [
+          ['d1', 1],
+          ['d2', 0],
+        ],
+      ],
       ['q2', [['d1', 2]]],
     ]);
     const r = parseRun('q1 Q0 d1 1 0.5 t\nq1 Q0 d2 2 -1e-3 t\n', 'a.run');
@@ -65,9 +71,7 @@ describe('evaluateTrec', () => {
     for (const qid of qids) {
       const judged = new Map(qrels.filter((x) => x[0] === qid).map((x) => [x[1], x[2]] as const));
       const R = [...judged.values()].filter((v) => v > 0).length;
-      const ranked = run
-        .filter((x) => x[0] === qid)
-        .sort((x, y) => (x[2] !== y[2] ? y[2] - x[2] : x[1] < y[1] ? 1 : x[1] > y[1] ? -1 : 0));
+      const ranked = run.filter((x) => x[0] === qid).sort((x, y) => (x[2] !== y[2] ? y[2] - x[2] : x[1] < y[1] ? 1 : x[1] > y[1] ? -1 : 0));
       let hits = 0;
       let ap = 0;
       let rr = 0;
@@ -84,7 +88,10 @@ describe('evaluateTrec', () => {
         if (i < 1) r1++;
         if (i < 10) r10++;
       });
-      const ideal = [...judged.values()].filter((v) => v > 0).sort((x, y) => y - x).slice(0, 10);
+      const ideal = [...judged.values()]
+        .filter((v) => v > 0)
+        .sort((x, y) => y - x)
+        .slice(0, 10);
       const idcg = ideal.reduce((s, g, i) => s + g / Math.log2(i + 2), 0);
       per[qid] = {
         map: R ? ap / R : 0,
@@ -102,7 +109,14 @@ describe('evaluateTrec', () => {
     const qid = fc.constantFrom('q1', 'q2', 'q3', 'q10');
     const arb = fc.record({
       qrels: fc.uniqueArray(fc.tuple(qid, doc, fc.integer({ min: -1, max: 3 })), { selector: (x) => `${x[0]} ${x[1]}`, minLength: 1, maxLength: 40 }),
-      run: fc.uniqueArray(fc.tuple(qid, doc, fc.integer({ min: 0, max: 4 }).map((s) => s / 4)), { selector: (x) => `${x[0]} ${x[1]}`, maxLength: 80 }),
+      run: fc.uniqueArray(
+        fc.tuple(
+          qid,
+          doc,
+          fc.integer({ min: 0, max: 4 }).map((s) => s / 4),
+        ),
+        { selector: (x) => `${x[0]} ${x[1]}`, maxLength: 80 },
+      ),
     });
     fc.assert(
       fc.property(arb, ({ qrels, run }) => {

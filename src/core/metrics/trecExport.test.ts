@@ -4,8 +4,21 @@ import { handDataset } from './handDataset';
 import { qrelsText, runLines, trecCells } from './trecExport';
 
 const DS = handDataset('mlqa-r', {
-  en: { sentences: ['e0', 'e1', 'e2'], questions: [['q1', 0], ['q2', 2], ['q3', 1]] },
-  de: { sentences: ['d0', 'd1'], questions: [['q1', 1], ['q2', 0]] },
+  en: {
+    sentences: ['e0', 'e1', 'e2'],
+    questions: [
+      ['q1', 0],
+      ['q2', 2],
+      ['q3', 1],
+    ],
+  },
+  de: {
+    sentences: ['d0', 'd1'],
+    questions: [
+      ['q1', 1],
+      ['q2', 0],
+    ],
+  },
 });
 
 describe('trecCells / qrelsText', () => {
@@ -25,9 +38,7 @@ describe('trecCells / qrelsText', () => {
 
   it('writes one line per relevant candidate with level 1', () => {
     expect(qrelsText(DS, trecCells(DS, 'cross')[1]!)).toBe('en:q1 0 de:0:0:1 1\nen:q2 0 de:0:0:0 1\n');
-    expect(qrelsText(DS, trecCells(DS, 'multi')[1]!)).toBe(
-      'en:q1 0 de:0:0:1 1\nen:q1 0 en:0:0:0 1\nen:q2 0 de:0:0:0 1\nen:q2 0 en:0:0:2 1\nen:q3 0 en:0:0:1 1\n',
-    );
+    expect(qrelsText(DS, trecCells(DS, 'multi')[1]!)).toBe('en:q1 0 de:0:0:1 1\nen:q1 0 en:0:0:0 1\nen:q2 0 de:0:0:0 1\nen:q2 0 en:0:0:2 1\nen:q3 0 en:0:0:1 1\n');
   });
 });
 
@@ -55,7 +66,19 @@ describe('runLines', () => {
     expect(lines(runLines({ ...base, relevant: [120, 0], depth: 'exact' })).at(-1)).toBe('q Q0 c120 121 -120 t');
     expect(lines(runLines({ ...base, relevant: [3], depth: 'exact' }))).toHaveLength(100);
     expect(lines(runLines({ ...base, relevant: [3], depth: 'all' }))).toHaveLength(150);
-    expect(lines(runLines({ ...base, pool: [[10, 40], [100, 110]], relevant: [105], depth: 'exact' }))).toHaveLength(40);
+    expect(
+      lines(
+        runLines({
+          ...base,
+          pool: [
+            [10, 40],
+            [100, 110],
+          ],
+          relevant: [105],
+          depth: 'exact',
+        }),
+      ),
+    ).toHaveLength(40);
   });
 
   it('keeps trec_eval order across ties at the cut-off', () => {

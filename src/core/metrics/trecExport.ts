@@ -32,8 +32,7 @@ export interface TrecCell {
 export function trecCells(dataset: RetrievalDataset, setting: Setting): TrecCell[] {
   const langs = dataset.languages;
   const cells: TrecCell[] = [];
-  const withAnswerIn = (x: Lang, pool: Lang[]) =>
-    dataset.queries.filter((q) => q.lang === x && pool.some((y) => dataset.answersByQuestion.get(q.questionId)?.has(y)));
+  const withAnswerIn = (x: Lang, pool: Lang[]) => dataset.queries.filter((q) => q.lang === x && pool.some((y) => dataset.answersByQuestion.get(q.questionId)?.has(y)));
   for (const x of langs) {
     if (setting === 'multi') {
       cells.push({ name: `multi-${x}`, key: x, queryLang: x, poolLangs: [...langs], queries: withAnswerIn(x, [...langs]) });

@@ -87,8 +87,18 @@ describe('estimateTrecBytes', () => {
           ranks: lastRelevantRanks(result, setting, cell.key)!,
         })),
       );
-      const known = estimateTrecBytes(cells.map(({ ranks, ...c }) => ({ ...c, lastRelevantRanks: ranks })), depth, ids, 'xlir');
-      const bound = estimateTrecBytes(cells.map(({ ranks: _r, ...c }) => c), depth, ids, 'xlir');
+      const known = estimateTrecBytes(
+        cells.map(({ ranks, ...c }) => ({ ...c, lastRelevantRanks: ranks })),
+        depth,
+        ids,
+        'xlir',
+      );
+      const bound = estimateTrecBytes(
+        cells.map(({ ranks: _r, ...c }) => c),
+        depth,
+        ids,
+        'xlir',
+      );
       expect(known / real, `depth ${depth}`).toBeGreaterThan(0.8);
       expect(known / real, `depth ${depth}`).toBeLessThan(1.2);
       expect(bound).toBeGreaterThanOrEqual(known);

@@ -14,8 +14,21 @@ const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
 // The hand dataset of evaluateRetrieval.test.ts, with its tie-laden embeddings (dim 2).
 const HAND = handDataset('mlqa-r', {
-  en: { sentences: ['e0', 'e1', 'e2'], questions: [['q1', 0], ['q2', 2], ['q3', 1]] },
-  de: { sentences: ['d0', 'd1'], questions: [['q1', 1], ['q2', 0]] },
+  en: {
+    sentences: ['e0', 'e1', 'e2'],
+    questions: [
+      ['q1', 0],
+      ['q2', 2],
+      ['q3', 1],
+    ],
+  },
+  de: {
+    sentences: ['d0', 'd1'],
+    questions: [
+      ['q1', 1],
+      ['q2', 0],
+    ],
+  },
 });
 const HAND_EMB: RetrievalEmbeddings = {
   queries: Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1, 1, 2]),

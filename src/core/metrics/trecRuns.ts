@@ -66,23 +66,19 @@ function checkInputs(dataset: RetrievalDataset, embeddings: RetrievalEmbeddings,
  * @returns the number of run lines written per cell
  * @throws ConfigError on embeddings of the wrong shape or a bad tag / queryChunk
  */
-export async function writeTrecRuns(
-  dataset: RetrievalDataset,
-  embeddings: RetrievalEmbeddings,
-  cells: readonly TrecCell[],
-  options: TrecRunOptions,
-  write: RunLinesWriter,
-): Promise<number[]> {
+export async function writeTrecRuns(dataset: RetrievalDataset, embeddings: RetrievalEmbeddings, cells: readonly TrecCell[], options: TrecRunOptions, write: RunLinesWriter): Promise<number[]> {
   const chunk = checkInputs(dataset, embeddings, options);
   const { dim } = embeddings;
   const nC = dataset.candidates.length;
   const candidateIds = dataset.candidates.map((c) => c.id);
   const tieKeys = tieBreakKeys(candidateIds);
   const counts = cells.map(() => 0);
-  const pools = cells.map((cell) => cell.poolLangs.map((lang) => {
-    const r = candidatesOf(dataset, lang);
-    return [r.start, r.end] as [number, number];
-  }));
+  const pools = cells.map((cell) =>
+    cell.poolLangs.map((lang) => {
+      const r = candidatesOf(dataset, lang);
+      return [r.start, r.end] as [number, number];
+    }),
+  );
   const members = cells.map((cell) => new Set(cell.queries.map((q) => q.id)));
   const total = dataset.languages.reduce((n, lang) => (cells.some((c) => c.queryLang === lang) ? n + dataset.queries.filter((q) => q.lang === lang).length : n), 0);
   let done = 0;
@@ -175,15 +171,16 @@ class Utf8Collector {
  * for each setting (one scoring pass for all of them).
  * @param settings e.g. `['mono', 'cross', 'multi']`; cells come setting by setting in `trecCells` order
  */
-export async function trecRunFiles(
-  dataset: RetrievalDataset,
-  embeddings: RetrievalEmbeddings,
-  settings: readonly Setting[],
-  options: TrecRunOptions,
-): Promise<TrecRunFile[]> {
+export async function trecRunFiles(dataset: RetrievalDataset, embeddings: RetrievalEmbeddings, settings: readonly Setting[], options: TrecRunOptions): Promise<TrecRunFile[]> {
   const cells = settings.flatMap((setting) => trecCells(dataset, setting).map((cell) => ({ setting, cell })));
   const runs = cells.map(() => new Utf8Collector());
-  const counts = await writeTrecRuns(dataset, embeddings, cells.map((c) => c.cell), options, (i, text) => runs[i]!.add(text));
+  const counts = await writeTrecRuns(
+    dataset,
+    embeddings,
+    cells.map((c) => c.cell),
+    options,
+    (i, text) => runs[i]!.add(text),
+  );
   const encoder = new TextEncoder();
   return cells.map(({ setting, cell }, i) => ({
     setting,
@@ -229,12 +226,7 @@ export interface TrecStreamOptions extends TrecRunOptions {
  * each language's in `trecCells` order of the settings given (mono, cross, multi).
  * @throws ConfigError on embeddings of the wrong shape or a bad tag / queryChunk; CancelledError when `shouldStop`
  */
-export async function* trecFileChunks(
-  dataset: RetrievalDataset,
-  embeddings: RetrievalEmbeddings,
-  settings: readonly Setting[],
-  options: TrecStreamOptions,
-): AsyncGenerator<TrecFileChunk, void, undefined> {
+export async function* trecFileChunks(dataset: RetrievalDataset, embeddings: RetrievalEmbeddings, settings: readonly Setting[], options: TrecStreamOptions): AsyncGenerator<TrecFileChunk, void, undefined> {
   const chunk = checkInputs(dataset, embeddings, options);
   const { dim } = embeddings;
   const nC = dataset.candidates.length;

@@ -8,7 +8,7 @@
 import { CheckpointError, DataFormatError } from '../errors';
 import type { CheckpointSource } from './checkpointSource';
 import { parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsDtype, type SafetensorsHeader } from './safetensors';
-import { decodeUtf8Text } from '../textDecoding';
+import { parseJsonBytes } from '../data/parseJsonText';
 import type { EncoderConfig } from './types';
 import { mapCheckpointWeights, normalizeWeightName, type MappedWeights } from './weightNames';
 
@@ -19,28 +19,20 @@ export const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
 export const PICKLE_FILES = ['pytorch_model.bin', 'pytorch_model.bin.index.json', 'model.pt', 'model.pth'];
 
-export const CONVERT_HINT =
-  'convert it once with Python: python -c "from transformers import AutoModel; ' +
-  "AutoModel.from_pretrained('DIR').save_pretrained('OUT', safe_serialization=True)\" " +
-  '(copy the tokenizer files into OUT as well)';
+export const CONVERT_HINT = 'convert it once with Python: python -c "from transformers import AutoModel; ' + "AutoModel.from_pretrained('DIR').save_pretrained('OUT', safe_serialization=True)\" " + '(copy the tokenizer files into OUT as well)';
 
 const where = (source: CheckpointSource, path: string) => `${source.name}/${path}`;
 
 /**
  * A JSON file of the checkpoint, size-checked, decoded as strict UTF-8 and parsed.
- * @throws DataFormatError naming the file when it is too large, not UTF-8 or not JSON
+ * @throws DataFormatError naming the file when it is too large, not UTF-8, empty or not JSON
  */
 export async function readCheckpointJson(source: CheckpointSource, path: string): Promise<unknown> {
   const file = where(source, path);
   if (source.size && (await source.size(path)) > MAX_JSON_BYTES) throw new DataFormatError(file, 'size', `is larger than ${MAX_JSON_BYTES} bytes`);
   const bytes = await source.read(path);
   if (bytes.byteLength > MAX_JSON_BYTES) throw new DataFormatError(file, 'size', `is larger than ${MAX_JSON_BYTES} bytes`);
-  const text = decodeUtf8Text(bytes, file);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new DataFormatError(file, '(root)', `is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  return parseJsonBytes(bytes, file);
 }
 
 /** One safetensors file: its parsed header, and its bytes when the source has no ranged reads. */

@@ -52,9 +52,11 @@ function batchOf(ref: Reference): TokenBatch {
 /** max |a − b| over rows of [B, L, H] whose mask is 1. */
 function maxErrNonPad(got: number[][][], want: number[][][], mask: number[][]): number {
   let m = 0;
-  want.forEach((rows, b) => rows.forEach((row, t) => {
-    if (mask[b]![t] === 1) row.forEach((x, h) => (m = Math.max(m, Math.abs(got[b]![t]![h]! - x))));
-  }));
+  want.forEach((rows, b) =>
+    rows.forEach((row, t) => {
+      if (mask[b]![t] === 1) row.forEach((x, h) => (m = Math.max(m, Math.abs(got[b]![t]![h]! - x))));
+    }),
+  );
   return m;
 }
 
@@ -112,8 +114,15 @@ describe.each(['cpu', 'wasm'] as const)('TransformerEncoder on %s', (backend) =>
     const { value, grads } = tf.variableGrads(() => {
       const { lastHiddenState, poolerOutput } = enc.forward(batch, { training: false });
       const mask = tf.tensor2d(batch.attentionMask, [B, L], 'float32');
-      const hu = lastHiddenState.reshape([B * L, H]).matMul(tf.tensor2d(probe.u, [H, 1])).reshape([B, L]);
-      return hu.mul(mask).sum().div(mask.sum()).add(poolerOutput!.matMul(tf.tensor2d(probe.v, [H, 1])).sum()) as tf.Scalar;
+      const hu = lastHiddenState
+        .reshape([B * L, H])
+        .matMul(tf.tensor2d(probe.u, [H, 1]))
+        .reshape([B, L]);
+      return hu
+        .mul(mask)
+        .sum()
+        .div(mask.sum())
+        .add(poolerOutput!.matMul(tf.tensor2d(probe.v, [H, 1])).sum()) as tf.Scalar;
     }, Object.values(vars));
     expect(Math.abs(value.dataSync()[0]! - probe.loss)).toBeLessThan(1e-4);
     const maxAll = Math.max(...[...ref.values()].map((t) => Math.max(...Array.from(t.data as Float32Array, Math.abs))));
@@ -131,9 +140,7 @@ describe.each(['cpu', 'wasm'] as const)('TransformerEncoder on %s', (backend) =>
 
   it('loads the MLM layout (roberta. prefix, lm_head, no pooler) with identical hidden states', async () => {
     const plain = track(await loadEncoderCheckpoint(await fixtureSource('tiny-xlmr', XLMR_FILES)));
-    const mlm = track(
-      await loadEncoderCheckpoint(await fixtureSource('tiny-xlmr', XLMR_FILES, { 'model.safetensors': await bytes('tiny-xlmr/variants/mlm_layout.safetensors') })),
-    );
+    const mlm = track(await loadEncoderCheckpoint(await fixtureSource('tiny-xlmr', XLMR_FILES, { 'model.safetensors': await bytes('tiny-xlmr/variants/mlm_layout.safetensors') })));
     expect(mlm.hasPooler).toBe(false);
     const batch = batchOf(xlmrRef);
     const [a, b] = tf.tidy(() => {

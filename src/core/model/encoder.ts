@@ -173,9 +173,7 @@ export class TransformerEncoder implements TrainableEncoder {
     const nh = c.numHeads;
     const hd = H / nh;
 
-    const word = this.hostWordEmbeddings
-      ? hostEmbeddingLookup(this.hostWordEmbeddings, H, batch.inputIds)
-      : embeddingLookup(this.v<tf.Rank.R2>(WORD), batch.inputIds);
+    const word = this.hostWordEmbeddings ? hostEmbeddingLookup(this.hostWordEmbeddings, H, batch.inputIds) : embeddingLookup(this.v<tf.Rank.R2>(WORD), batch.inputIds);
     const pos = embeddingLookup(this.v<tf.Rank.R2>('embeddings.position_embeddings.weight'), positionIds(batch, c));
     // token_type_ids are all 0 (type_vocab 1 for XLM-R; LaBSE encodes single sentences)
     const type = this.v<tf.Rank.R2>('embeddings.token_type_embeddings.weight').slice([0, 0], [1, H]);
@@ -190,7 +188,10 @@ export class TransformerEncoder implements TrainableEncoder {
       const q = heads(lin(x, 'attention.self.query'));
       const k = heads(lin(x, 'attention.self.key'));
       const val = heads(lin(x, 'attention.self.value'));
-      const scores = tf.matMul(q, k, false, true).mul(1 / Math.sqrt(hd)).add(maskBias);
+      const scores = tf
+        .matMul(q, k, false, true)
+        .mul(1 / Math.sqrt(hd))
+        .add(maskBias);
       const probs = this.dropout(tf.softmax(scores), c.attentionDropout, options, l, 'attention.probs');
       const ctx = tf.matMul(probs, val).transpose([0, 2, 1, 3]).reshape([B, L, H]);
       const attnOut = this.dropout(lin(ctx, 'attention.output.dense'), c.hiddenDropout, options, l, 'attention.output');

@@ -6,12 +6,19 @@ import { gelu, layerNorm } from './encoderOps';
 /** The plain autodiff formulas the written-out gradients replace. */
 const autodiffLayerNorm = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number) => {
   const { mean, variance } = tf.moments(x, -1, true);
-  return x.sub(mean).mul(tf.rsqrt(variance.add(eps))).mul(g).add(b);
+  return x
+    .sub(mean)
+    .mul(tf.rsqrt(variance.add(eps)))
+    .mul(g)
+    .add(b);
 };
 const autodiffGelu = (x: tf.Tensor) => x.mul(0.5).mul(tf.erf(x.mul(Math.SQRT1_2)).add(1));
 
 const values = (shape: number[], seed: number, scale = 1) =>
-  tf.tensor(Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => scale * Math.sin(seed * 13.1 + i * 0.71)), shape);
+  tf.tensor(
+    Float32Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => scale * Math.sin(seed * 13.1 + i * 0.71)),
+    shape,
+  );
 
 async function maxDiff(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   const [x, y] = [await a.data(), await b.data()];

@@ -7,14 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  applyJsonMutations,
-  DEEP_ARRAY,
-  expectCleanOutcome,
-  expectCleanRejection,
-  fuzzParams,
-  jsonMutationsArb,
-  nastyJsonValue, forEachCase } from '../testing/fuzz.testutil';
+import { applyJsonMutations, DEEP_ARRAY, expectCleanOutcome, expectCleanRejection, fuzzParams, jsonMutationsArb, nastyJsonValue, forEachCase } from '../testing/fuzz.testutil';
 import { HF_CONFIG_BOUNDS, HfConfigSchema, parseHfConfig, toHfConfig } from './hfConfig';
 import type { EncoderConfig } from './types';
 
@@ -138,9 +131,7 @@ describe('parseHfConfig fuzzing', () => {
       fc.property(num, num, num, (hidden, heads, vocab) => {
         const raw = { ...VALID, hidden_size: hidden, num_attention_heads: heads, vocab_size: vocab };
         const good =
-          [hidden, heads, vocab].every((v) => Number.isSafeInteger(v) && v > 0) &&
-          hidden <= HF_CONFIG_BOUNDS.hidden_size && heads <= HF_CONFIG_BOUNDS.num_attention_heads && vocab <= HF_CONFIG_BOUNDS.vocab_size &&
-          hidden % heads === 0 && vocab > 1;
+          [hidden, heads, vocab].every((v) => Number.isSafeInteger(v) && v > 0) && hidden <= HF_CONFIG_BOUNDS.hidden_size && heads <= HF_CONFIG_BOUNDS.num_attention_heads && vocab <= HF_CONFIG_BOUNDS.vocab_size && hidden % heads === 0 && vocab > 1;
         const out = expectCleanOutcome(() => parseHfConfig(raw, FILE), FILE, checkConfig);
         expect(out.ok).toBe(good);
       }),

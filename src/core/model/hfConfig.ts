@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DataFormatError } from '../errors';
+import { validate } from '../zodMessage';
 import { MODEL_TYPES, type EncoderConfig, type ModelType } from './types';
 
 const positiveInt = z.number().int().positive();
@@ -28,8 +29,7 @@ export const HF_CONFIG_BOUNDS = {
   type_vocab_size: 1024,
 } as const;
 
-const bounded = (field: keyof typeof HF_CONFIG_BOUNDS) =>
-  positiveInt.max(HF_CONFIG_BOUNDS[field], { error: `must be at most ${HF_CONFIG_BOUNDS[field].toLocaleString('en-US')} (a larger value is a broken config, not a model)` });
+const bounded = (field: keyof typeof HF_CONFIG_BOUNDS) => positiveInt.max(HF_CONFIG_BOUNDS[field], { error: `must be at most ${HF_CONFIG_BOUNDS[field].toLocaleString('en-US')} (a larger value is a broken config, not a model)` });
 
 /** The subset of HF `config.json` we read; other keys are kept by HF and ignored here. */
 export const HfConfigSchema = z
@@ -69,12 +69,7 @@ const ARCHITECTURES: Record<ModelType, string> = { 'xlm-roberta': 'XLMRobertaMod
  * @throws DataFormatError naming the file and the field
  */
 export function parseHfConfig(raw: unknown, fileName = 'config.json'): EncoderConfig {
-  const parsed = HfConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DataFormatError(fileName, issue.path.length ? issue.path.join('.') : '(root)', issue.message);
-  }
-  const c = parsed.data;
+  const c = validate(HfConfigSchema, raw, fileName);
   const config: EncoderConfig = {
     modelType: c.model_type,
     vocabSize: c.vocab_size,

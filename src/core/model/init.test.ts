@@ -39,7 +39,12 @@ describe('seeded initialisation', () => {
     const word = a.get('embeddings.word_embeddings.weight')!.data;
     expect(word.subarray(32, 64).every((v) => v === 0)).toBe(true);
     expect(word.subarray(0, 32).some((v) => v !== 0)).toBe(true);
-    expect(a.get('embeddings.position_embeddings.weight')!.data.subarray(32, 64).every((v) => v === 0)).toBe(true);
+    expect(
+      a
+        .get('embeddings.position_embeddings.weight')!
+        .data.subarray(32, 64)
+        .every((v) => v === 0),
+    ).toBe(true);
   });
 });
 

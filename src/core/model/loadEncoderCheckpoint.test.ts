@@ -61,13 +61,29 @@ describe('loadEncoderCheckpoint', () => {
       ['model-00001-of-00002.safetensors', writeSafetensors(shards[0]!)],
       ['model-00002-of-00002.safetensors', writeSafetensors(shards[1]!)],
     ]);
-    const plain = embed(await load(memorySource('plain', new Map([['config.json', config], ['model.safetensors', weights]]))));
+    const plain = embed(
+      await load(
+        memorySource(
+          'plain',
+          new Map([
+            ['config.json', config],
+            ['model.safetensors', weights],
+          ]),
+        ),
+      ),
+    );
     expect(embed(await load(memorySource('sharded', files)))).toEqual(plain);
   });
 
   it('never opens a pytorch_model.bin and says how to convert it', async () => {
     const opened: string[] = [];
-    const inner = memorySource('/models/xlmr', new Map([['config.json', config], ['pytorch_model.bin', await bytes('tiny-xlmr/pytorch_model.bin')]]));
+    const inner = memorySource(
+      '/models/xlmr',
+      new Map([
+        ['config.json', config],
+        ['pytorch_model.bin', await bytes('tiny-xlmr/pytorch_model.bin')],
+      ]),
+    );
     const spy: CheckpointSource = {
       ...inner,
       read: async (p) => (opened.push(p), inner.read(p)),
@@ -84,7 +100,11 @@ describe('loadEncoderCheckpoint', () => {
     ['no config.json', { 'model.safetensors': weights }, 'src has no config.json'],
     ['no weights at all', { 'config.json': config, 'vocab.txt': text('a') }, 'src has no model.safetensors (files: config.json, vocab.txt)'],
     ['an index naming a missing shard', { 'config.json': config, 'model.safetensors.index.json': text('{"weight_map": {"a": "x.safetensors"}}') }, 'names shard "x.safetensors", which is not in src'],
-    ['a Pooling module without its config', { 'config.json': config, 'model.safetensors': weights, 'modules.json': text('[{"path":"","type":"sentence_transformers.models.Transformer"},{"path":"1_Pooling","type":"sentence_transformers.models.Pooling"}]') }, '1_Pooling/config.json is missing'],
+    [
+      'a Pooling module without its config',
+      { 'config.json': config, 'model.safetensors': weights, 'modules.json': text('[{"path":"","type":"sentence_transformers.models.Transformer"},{"path":"1_Pooling","type":"sentence_transformers.models.Pooling"}]') },
+      '1_Pooling/config.json is missing',
+    ],
   ])('refuses a folder with %s', async (_label, files, message) => {
     const run = loadEncoderCheckpoint(memorySource('src', new Map(Object.entries(files))));
     await expect(run).rejects.toThrow(CheckpointError);
@@ -92,10 +112,18 @@ describe('loadEncoderCheckpoint', () => {
   });
 
   it.each<[string, Record<string, Uint8Array>, string]>([
-    ['config.json that is not JSON', { 'config.json': text('{"model_type": '), 'model.safetensors': weights }, 'src/config.json: (root): is not valid JSON'],
-    ['a config that disagrees with the weights', { 'config.json': text(new TextDecoder().decode(config).replace('"intermediate_size": 48', '"intermediate_size": 64')), 'model.safetensors': weights }, 'src/model.safetensors: tensor "encoder.layer.0.intermediate.dense.weight": has shape [48, 32] but config.json implies [64, 32]'],
+    ['config.json that is not JSON', { 'config.json': text('{"model_type": '), 'model.safetensors': weights }, 'src/config.json: (json): not valid JSON'],
+    [
+      'a config that disagrees with the weights',
+      { 'config.json': text(new TextDecoder().decode(config).replace('"intermediate_size": 48', '"intermediate_size": 64')), 'model.safetensors': weights },
+      'src/model.safetensors: tensor "encoder.layer.0.intermediate.dense.weight": has shape [48, 32] but config.json implies [64, 32]',
+    ],
     ['a truncated weights file', { 'config.json': config, 'model.safetensors': weights.subarray(0, 5000) }, 'src/model.safetensors: tensor'],
-    ['integer weights', { 'config.json': config, 'model.safetensors': writeSafetensors({ 'embeddings.LayerNorm.bias': { dtype: 'I32', shape: [32], data: new Int32Array(32) } }) }, 'tensor "embeddings.LayerNorm.bias" dtype: I32 is not a floating-point type'],
+    [
+      'integer weights',
+      { 'config.json': config, 'model.safetensors': writeSafetensors({ 'embeddings.LayerNorm.bias': { dtype: 'I32', shape: [32], data: new Int32Array(32) } }) },
+      'tensor "embeddings.LayerNorm.bias" dtype: I32 is not a floating-point type',
+    ],
   ])('refuses %s, naming the file and field', async (_label, files, message) => {
     const run = loadEncoderCheckpoint(memorySource('src', new Map(Object.entries(files))));
     await expect(run).rejects.toThrow(DataFormatError);

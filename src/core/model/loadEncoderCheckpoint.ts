@@ -155,9 +155,7 @@ export async function loadEncoderCheckpoint(source: CheckpointSource, options: L
   const tokenizer = options.loadTokenizer ? await options.loadTokenizer(source) : null;
   if (tokenizer && tokenizer.vocabSize > config.vocabSize) {
     // Ids past the embedding table would index nothing: name both files, not the encoder's internals.
-    throw new CheckpointError(
-      `${source.name}: the tokenizer (tokenizer.json or vocab files) has ${tokenizer.vocabSize} ids but ${source.name}/config.json vocab_size is ${config.vocabSize}; they come from different models`,
-    );
+    throw new CheckpointError(`${source.name}: the tokenizer (tokenizer.json or vocab files) has ${tokenizer.vocabSize} ids but ${source.name}/config.json vocab_size is ${config.vocabSize}; they come from different models`);
   }
   if (tokenizer && tokenizer.padId !== config.padTokenId) {
     throw new CheckpointError(`${source.name}: the tokenizer pads with id ${tokenizer.padId} but config.json has pad_token_id ${config.padTokenId}`);

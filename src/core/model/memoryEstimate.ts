@@ -53,8 +53,7 @@ export interface MemoryEstimate {
  */
 export function memoryEstimate(config: EncoderConfig, options: MemoryEstimateOptions): MemoryEstimate {
   const parameters = countParameters(config, options.withPooler ?? false);
-  const trainableParameters =
-    options.trainable === 'all' ? parameters : options.trainable === 'frozen-embeddings' ? parameters - wordEmbeddingParameters(config) : 0;
+  const trainableParameters = options.trainable === 'all' ? parameters : options.trainable === 'frozen-embeddings' ? parameters - wordEmbeddingParameters(config) : 0;
   const tokens = options.batchSize * options.seqLen;
   const perTokenLayer = 10 * config.hiddenSize + 3 * config.intermediateSize + 3 * config.numHeads * options.seqLen;
   const layersKept = options.trainable === 'none' ? 1 : config.numLayers;

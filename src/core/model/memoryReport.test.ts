@@ -115,17 +115,36 @@ describe('checkpointMemoryInputs', () => {
     // the headers (checked against the configs, issue 21), not the 200 kB of tensor data
     expect(reads.every(([p, , e]) => (p === 'model.safetensors' || p === '2_Dense/model.safetensors') && e < 4096)).toBe(true);
     const mlm = await checkpointMemoryInputs(
-      memorySource('mlm', new Map([['config.json', await bytes('tiny-xlmr/config.json')], ['model.safetensors', await bytes('tiny-xlmr/variants/mlm_layout.safetensors')]]), false),
+      memorySource(
+        'mlm',
+        new Map([
+          ['config.json', await bytes('tiny-xlmr/config.json')],
+          ['model.safetensors', await bytes('tiny-xlmr/variants/mlm_layout.safetensors')],
+        ]),
+        false,
+      ),
     );
     expect(mlm).toMatchObject({ withPooler: false, headParameters: 0 });
     expect(memoryReport(mlm.config, { batchSize: 2, seqLen: 64 }).parameters).toBe(50_272 - 32 * 32 - 32);
   });
 
   it('names the file for a broken config or header', async () => {
-    const bad = memorySource('x', new Map([['config.json', new TextEncoder().encode('{"model_type": "bert"}')], ['model.safetensors', new Uint8Array(4)]]));
+    const bad = memorySource(
+      'x',
+      new Map([
+        ['config.json', new TextEncoder().encode('{"model_type": "bert"}')],
+        ['model.safetensors', new Uint8Array(4)],
+      ]),
+    );
     await expect(checkpointMemoryInputs(bad)).rejects.toThrow(DataFormatError);
     await expect(checkpointMemoryInputs(bad)).rejects.toThrow('x/config.json: vocab_size');
-    const trunc = memorySource('y', new Map([['config.json', await bytes('tiny-xlmr/config.json')], ['model.safetensors', new Uint8Array(4)]]));
+    const trunc = memorySource(
+      'y',
+      new Map([
+        ['config.json', await bytes('tiny-xlmr/config.json')],
+        ['model.safetensors', new Uint8Array(4)],
+      ]),
+    );
     await expect(checkpointMemoryInputs(trunc)).rejects.toThrow('y/model.safetensors: header length: file is truncated');
   });
 });

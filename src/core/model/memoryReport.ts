@@ -117,10 +117,7 @@ export function memoryReport(config: EncoderConfig, options: MemoryReportOptions
   const total = host + accelerator;
 
   const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(1)} %`;
-  const vocabLine =
-    pruneTo === undefined
-      ? `vocabulary ${count(config.vocabSize)}`
-      : `vocabulary pruned to ${count(pruneTo)} of ${count(config.vocabSize)} rows (${pct(pruneTo, config.vocabSize)})`;
+  const vocabLine = pruneTo === undefined ? `vocabulary ${count(config.vocabSize)}` : `vocabulary pruned to ${count(pruneTo)} of ${count(config.vocabSize)} rows (${pct(pruneTo, config.vocabSize)})`;
   const lines = [
     `${config.modelType}, ${config.numLayers} layers, H ${config.hiddenSize}, ${vocabLine}; word embeddings ${freeze ? 'frozen (JS memory)' : 'trained'}`,
     `parameters   ${count(parameters)} (word embeddings ${count(wordParams)} = ${pct(wordParams, parameters)}), trainable ${count(trainableParameters)}`,

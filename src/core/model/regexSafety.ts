@@ -25,10 +25,7 @@ interface Quantifier {
   max: number;
 }
 
-type Node =
-  | { kind: 'char'; char: string; q: Quantifier | null }
-  | { kind: 'set'; q: Quantifier | null }
-  | { kind: 'group'; branches: Node[][]; lookaround: boolean; q: Quantifier | null };
+type Node = { kind: 'char'; char: string; q: Quantifier | null } | { kind: 'set'; q: Quantifier | null } | { kind: 'group'; branches: Node[][]; lookaround: boolean; q: Quantifier | null };
 
 class Unsafe extends Error {}
 

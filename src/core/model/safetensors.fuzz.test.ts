@@ -7,18 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  applyByteMutations,
-  applyJsonMutations,
-  arbitraryBytes,
-  byteMutationsArb,
-  DEEP_ARRAY,
-  expectCleanOutcome,
-  expectCleanRejection,
-  fuzzParams,
-  jsonMutationsArb,
-  toJsonText,
-  utf8, forEachCase } from '../testing/fuzz.testutil';
+import { applyByteMutations, applyJsonMutations, arbitraryBytes, byteMutationsArb, DEEP_ARRAY, expectCleanOutcome, expectCleanRejection, fuzzParams, jsonMutationsArb, toJsonText, utf8, forEachCase } from '../testing/fuzz.testutil';
 import { readSafetensors, SAFETENSORS_DTYPE_SIZES, writeSafetensors, type SafetensorsFile } from './safetensors';
 
 const FILE = 'model.safetensors';
@@ -40,7 +29,10 @@ const DATA24 = new Uint8Array(24);
 function checkFile(f: SafetensorsFile): void {
   for (const [name, t] of f.tensors) {
     expect(Object.hasOwn(SAFETENSORS_DTYPE_SIZES, t.dtype), name).toBe(true);
-    expect(t.shape.every((d) => Number.isSafeInteger(d) && d >= 0), name).toBe(true);
+    expect(
+      t.shape.every((d) => Number.isSafeInteger(d) && d >= 0),
+      name,
+    ).toBe(true);
     expect(t.data.length, name).toBe(t.shape.reduce((a, d) => a * d, 1));
   }
   if (f.metadata) for (const v of Object.values(f.metadata)) expect(typeof v).toBe('string');
@@ -50,12 +42,12 @@ const BAD: [string, Uint8Array, string][] = [
   ['header length 2^64 − 1', build('{}', new Uint8Array(0), 2n ** 64n - 1n), 'header length: 18446744073709551615 bytes exceeds the 100000000-byte limit'],
   ['header length of 3 GB', build('{}', new Uint8Array(0), 3_000_000_000n), 'header length: 3000000000 bytes exceeds the 100000000-byte limit'],
   ['header length just under the limit in a 10-byte file', build('{}', new Uint8Array(0), 99_999_999n), 'header length: 99999999 bytes runs past the end of the file (10 bytes)'],
-  ['header length 0', build('', new Uint8Array(0)), 'header: is not valid JSON'],
+  ['header length 0', build('', new Uint8Array(0)), 'header: not valid JSON at line 1 column 1 (position 0)'],
   ['a 10^9-element F32 tensor claiming 4 GB of data', build(h({ w: entry('F32', [1e9], [0, 4e9]) }), DATA24), 'tensor "w" data_offsets: [0, 4000000000] run past the end of the data (24 bytes)'],
   ['a 10^9-element shape over 24 bytes', build(h({ w: entry('F32', [1e9], [0, 24]) }), DATA24), 'tensor "w" data_offsets: shape [1000000000] of F32 needs 4000000000 bytes but data_offsets [0, 24] span 24'],
   ['a shape whose product overflows (2^30 × 2^30 × 2^30)', build(h({ w: entry('F32', [2 ** 30, 2 ** 30, 2 ** 30], [0, 24]) }), DATA24), 'tensor "w" data_offsets: shape [1073741824, 1073741824, 1073741824] of F32 needs'],
   ['a dimension of 1e400 (Infinity)', build('{"w": {"dtype": "F32", "shape": [1e400], "data_offsets": [0, 24]}}', DATA24), 'tensor "w" shape: must be an array of non-negative integers (got [null])'],
-  ['a NaN dimension', build('{"w": {"dtype": "F32", "shape": [NaN], "data_offsets": [0, 24]}}', DATA24), 'header: is not valid JSON (at byte 33)'],
+  ['a NaN dimension', build('{"w": {"dtype": "F32", "shape": [NaN], "data_offsets": [0, 24]}}', DATA24), 'header: not valid JSON at line 1 column 34 (position 33)'],
   ['a dimension of 2^53', build(h({ w: entry('U8', [2 ** 53], [0, 24]) }), DATA24), 'tensor "w" shape: must be an array of non-negative integers (got [9007199254740992])'],
   ['a shape that is a string', build(h({ w: entry('F32', '[2, 3]', [0, 24]) }), DATA24), 'tensor "w" shape: must be an array of non-negative integers (got "[2, 3]")'],
   ['a shape nested 20 000 arrays deep', build(h({ w: entry('F32', DEEP_ARRAY, [0, 24]) }), DATA24), 'tensor "w" shape: must be an array of non-negative integers (got an array nested too deeply to show)'],
@@ -63,7 +55,7 @@ const BAD: [string, Uint8Array, string][] = [
   ['data_offsets nested 20 000 arrays deep', build(h({ w: entry('F32', [6], DEEP_ARRAY) }), DATA24), 'tensor "w" data_offsets: must be [begin, end] non-negative integers (got an array nested too deeply to show)'],
   ['a metadata value nested 20 000 arrays deep', build(h({ __metadata__: { format: DEEP_ARRAY } })), '__metadata__.format: must be a string (got an array nested too deeply to show)'],
   ['a 100 000-element shape (message stays short)', build(h({ w: entry('F32', new Array(100_000).fill(-1), [0, 24]) }), DATA24), 'tensor "w" shape: must be an array of non-negative integers (got [-1,-1,-1,'],
-  ['a header of 100 000 unclosed "["', build('['.repeat(100_000)), 'header: is not valid JSON (at byte 100000)'],
+  ['a header of 100 000 unclosed "["', build('['.repeat(100_000)), 'header: not valid JSON at line 1 column 100001 (position 100000)'],
   ['the dtype "toString" (an Object.prototype key)', build(h({ w: entry('toString', [6], [0, 24]) }), DATA24), 'tensor "w" dtype: unsupported dtype "toString"'],
   ['negative data_offsets', build(h({ w: entry('F32', [6], [-24, 0]) }), DATA24), 'tensor "w" data_offsets: must be [begin, end] non-negative integers (got [-24,0])'],
   ['three data_offsets', build(h({ w: entry('F32', [6], [0, 24, 48]) }), DATA24), 'tensor "w" data_offsets: must be [begin, end]'],
@@ -71,14 +63,22 @@ const BAD: [string, Uint8Array, string][] = [
   ['a key repeated in escaped form ("w" and "\\u0077")', build('{"w": {"dtype":"U8","shape":[24],"data_offsets":[0,24]}, "\\u0077": {"dtype":"U8","shape":[24],"data_offsets":[0,24]}}', DATA24), 'tensor "w": appears twice in the header'],
   ['__metadata__ twice', build('{"__metadata__": {}, "__metadata__": {}}'), 'tensor "__metadata__": appears twice in the header'],
   ['__metadata__ as an array', build(h({ __metadata__: ['pt'] })), '__metadata__: must be an object of strings'],
-  ['a header padded with NUL instead of spaces', build('{}\u0000\u0000\u0000\u0000\u0000\u0000'), 'header: is not valid JSON (at byte 2)'],
-  ['an overlong UTF-8 byte in a tensor name', (() => {
-    const b = build('{"w?": {"dtype":"U8","shape":[0],"data_offsets":[0,0]}}');
-    b[8 + 3] = 0xc0;
-    return b;
-  })(), 'header: is not valid UTF-8'],
+  ['a header padded with NUL instead of spaces', build('{}\u0000\u0000\u0000\u0000\u0000\u0000'), 'header: not valid JSON at line 1 column 3 (position 2)'],
+  [
+    'an overlong UTF-8 byte in a tensor name',
+    (() => {
+      const b = build('{"w?": {"dtype":"U8","shape":[0],"data_offsets":[0,0]}}');
+      b[8 + 3] = 0xc0;
+      return b;
+    })(),
+    'header: is not valid UTF-8',
+  ],
   ['a header that is a JSON string', build('"w"'), 'header: must be a JSON object'],
-  ['a 2-tensor file truncated by one byte of data', writeSafetensors({ a: { dtype: 'F32', shape: [2], data: new Float32Array(2) }, b: { dtype: 'U8', shape: [3], data: new Uint8Array(3) } }).subarray(0, -1), 'tensor "b" data_offsets: [8, 11] run past the end of the data (10 bytes)'],
+  [
+    'a 2-tensor file truncated by one byte of data',
+    writeSafetensors({ a: { dtype: 'F32', shape: [2], data: new Float32Array(2) }, b: { dtype: 'U8', shape: [3], data: new Uint8Array(3) } }).subarray(0, -1),
+    'tensor "b" data_offsets: [8, 11] run past the end of the data (10 bytes)',
+  ],
 ];
 
 describe('readSafetensors: malformed categories beyond safetensors.test.ts', () => {

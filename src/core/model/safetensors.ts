@@ -6,7 +6,7 @@
  * nothing after the last one); every error names the file and the tensor or field.
  */
 import { DataFormatError } from '../errors';
-import { jsonErrorPosition } from '../data/jsonErrorPosition';
+import { parseJsonText } from '../data/parseJsonText';
 import { shownValue } from '../shownValue';
 
 /** Element sizes in bytes of the dtypes this module reads and writes. F8 variants are refused. */
@@ -34,17 +34,7 @@ export const MAX_HEADER_BYTES = 100_000_000;
  * Decoded values: F16 and BF16 become Float32Array (exact), BOOL a Uint8Array of 0/1 bytes, every other
  * dtype its own typed array (I64 → BigInt64Array, so no precision is lost).
  */
-export type SafetensorsData =
-  | Float64Array
-  | Float32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Int32Array
-  | Uint32Array
-  | Int16Array
-  | Uint16Array
-  | Int8Array
-  | Uint8Array;
+export type SafetensorsData = Float64Array | Float32Array | BigInt64Array | BigUint64Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
 
 export interface SafetensorsTensor {
   /** the dtype stored in the file (F16/BF16 data is already decoded to float32) */
@@ -126,7 +116,6 @@ function topLevelKeys(text: string): string[] {
   return keys;
 }
 
-
 function isNonNegativeInteger(x: unknown): x is number {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
@@ -174,13 +163,7 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
   } catch {
     throw new DataFormatError(fileName, 'header', 'is not valid UTF-8');
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    const at = jsonErrorPosition(text);
-    throw new DataFormatError(fileName, 'header', `is not valid JSON${at ? ` (at byte ${at.offset})` : ''}`);
-  }
+  const raw = parseJsonText(text, fileName, { field: 'header' });
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new DataFormatError(fileName, 'header', 'must be a JSON object');
   const seen = new Set<string>();
   for (const key of topLevelKeys(text)) {
@@ -227,6 +210,26 @@ function halfToFloat(h: number): number {
 }
 
 /**
+ * The typed array each dtype's bytes are held in: read in place (F16 and BF16 are then widened to float32),
+ * and what `writeSafetensors` needs (F16/BF16 as raw Uint16Array bits, BOOL as bytes).
+ */
+const ARRAY_TYPES: Record<SafetensorsDtype, new (buffer: ArrayBufferLike, byteOffset: number, length: number) => SafetensorsData> = {
+  F64: Float64Array,
+  F32: Float32Array,
+  F16: Uint16Array,
+  BF16: Uint16Array,
+  I64: BigInt64Array,
+  U64: BigUint64Array,
+  I32: Int32Array,
+  U32: Uint32Array,
+  I16: Int16Array,
+  U16: Uint16Array,
+  I8: Int8Array,
+  U8: Uint8Array,
+  BOOL: Uint8Array,
+};
+
+/**
  * Decodes one tensor's raw bytes. Aligned input is viewed without copying (the result shares memory with
  * `bytes`); unaligned input is copied first, since typed-array views need aligned offsets.
  * @param bytes exactly `entry.end - entry.begin` bytes
@@ -238,10 +241,6 @@ export function decodeSafetensorsData(dtype: SafetensorsDtype, bytes: Uint8Array
   const n = src.byteLength / size;
   const { buffer, byteOffset } = src;
   switch (dtype) {
-    case 'F64':
-      return new Float64Array(buffer, byteOffset, n);
-    case 'F32':
-      return new Float32Array(buffer, byteOffset, n);
     case 'F16': {
       const half = new Uint16Array(buffer, byteOffset, n);
       const out = new Float32Array(n);
@@ -254,23 +253,8 @@ export function decodeSafetensorsData(dtype: SafetensorsDtype, bytes: Uint8Array
       for (let i = 0; i < n; i++) bits[i] = half[i]! << 16;
       return new Float32Array(bits.buffer);
     }
-    case 'I64':
-      return new BigInt64Array(buffer, byteOffset, n);
-    case 'U64':
-      return new BigUint64Array(buffer, byteOffset, n);
-    case 'I32':
-      return new Int32Array(buffer, byteOffset, n);
-    case 'U32':
-      return new Uint32Array(buffer, byteOffset, n);
-    case 'I16':
-      return new Int16Array(buffer, byteOffset, n);
-    case 'U16':
-      return new Uint16Array(buffer, byteOffset, n);
-    case 'I8':
-      return new Int8Array(buffer, byteOffset, n);
-    case 'U8':
-    case 'BOOL':
-      return new Uint8Array(buffer, byteOffset, n);
+    default:
+      return new ARRAY_TYPES[dtype](buffer, byteOffset, n);
   }
 }
 
@@ -308,22 +292,6 @@ export interface WritableTensor {
   data: SafetensorsData;
 }
 
-const WRITE_ARRAY_TYPES: Record<SafetensorsDtype, { name: string; is: (d: SafetensorsData) => boolean }> = {
-  F64: { name: 'Float64Array', is: (d) => d instanceof Float64Array },
-  F32: { name: 'Float32Array', is: (d) => d instanceof Float32Array },
-  F16: { name: 'Uint16Array', is: (d) => d instanceof Uint16Array },
-  BF16: { name: 'Uint16Array', is: (d) => d instanceof Uint16Array },
-  I64: { name: 'BigInt64Array', is: (d) => d instanceof BigInt64Array },
-  U64: { name: 'BigUint64Array', is: (d) => d instanceof BigUint64Array },
-  I32: { name: 'Int32Array', is: (d) => d instanceof Int32Array },
-  U32: { name: 'Uint32Array', is: (d) => d instanceof Uint32Array },
-  I16: { name: 'Int16Array', is: (d) => d instanceof Int16Array },
-  U16: { name: 'Uint16Array', is: (d) => d instanceof Uint16Array },
-  I8: { name: 'Int8Array', is: (d) => d instanceof Int8Array },
-  U8: { name: 'Uint8Array', is: (d) => d instanceof Uint8Array },
-  BOOL: { name: 'Uint8Array', is: (d) => d instanceof Uint8Array },
-};
-
 /**
  * Serialises tensors as safetensors, as HF writers do: header keys sorted, `__metadata__` first, header
  * padded with spaces so the data starts at a multiple of 8, tensors ordered by element size (largest
@@ -338,7 +306,7 @@ export function writeSafetensors(tensors: Readonly<Record<string, WritableTensor
   for (const name of order) {
     const t = tensors[name]!;
     if (name === '__metadata__' || name === '') throw new RangeError(`writeSafetensors: invalid tensor name ${JSON.stringify(name)}`);
-    if (!WRITE_ARRAY_TYPES[t.dtype].is(t.data)) throw new RangeError(`writeSafetensors: tensor "${name}" of dtype ${t.dtype} needs a ${WRITE_ARRAY_TYPES[t.dtype].name}`);
+    if (!(t.data instanceof ARRAY_TYPES[t.dtype])) throw new RangeError(`writeSafetensors: tensor "${name}" of dtype ${t.dtype} needs a ${ARRAY_TYPES[t.dtype].name}`);
     if (!t.shape.every((d) => isNonNegativeInteger(d))) throw new RangeError(`writeSafetensors: tensor "${name}" has an invalid shape [${t.shape.join(', ')}]`);
     const numel = t.shape.reduce((a, d) => a * d, 1);
     if (numel !== t.data.length) throw new RangeError(`writeSafetensors: tensor "${name}" has shape [${t.shape.join(', ')}] (${numel} values) but ${t.data.length} values`);

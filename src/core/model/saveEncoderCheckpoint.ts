@@ -33,11 +33,7 @@ export interface SaveEncoderOptions {
  *   tokenizer (`toJSON()`) when it has one
  * @returns file path (relative, `/`-separated) → bytes
  */
-export async function saveEncoderCheckpoint(
-  encoder: TransformerEncoder,
-  tokenizerFiles?: Readonly<Record<string, unknown>>,
-  options: SaveEncoderOptions = {},
-): Promise<Map<string, Uint8Array>> {
+export async function saveEncoderCheckpoint(encoder: TransformerEncoder, tokenizerFiles?: Readonly<Record<string, unknown>>, options: SaveEncoderOptions = {}): Promise<Map<string, Uint8Array>> {
   const limit = maxSequenceLength(encoder.config);
   const maxSeqLength = options.maxSeqLength ?? limit;
   if (!(Number.isInteger(maxSeqLength) && maxSeqLength >= 1 && maxSeqLength <= limit)) {

@@ -15,10 +15,10 @@ describe('sentence-transformers module files', () => {
   });
 
   it.each<[string, unknown, string]>([
-    ['an unknown module', [m('Transformer', ''), m('Pooling', '1'), m('LayerNorm', '2')], 'modules.json: 2.type: unsupported module "sentence_transformers.models.LayerNorm"'],
-    ['no Pooling second', [m('Transformer', ''), m('Dense', '1')], 'modules.json: 1.type: module 1 must be sentence_transformers.models.Pooling'],
-    ['a Dense after Normalize', [m('Transformer', ''), m('Pooling', '1'), m('Normalize', '2'), m('Dense', '3')], 'modules.json: 3.type: a Dense module after Normalize'],
-    ['a missing path', [{ type: 'x' }], 'modules.json: 0.path:'],
+    ['an unknown module', [m('Transformer', ''), m('Pooling', '1'), m('LayerNorm', '2')], 'modules.json: [2].type: unsupported module "sentence_transformers.models.LayerNorm"'],
+    ['no Pooling second', [m('Transformer', ''), m('Dense', '1')], 'modules.json: [1].type: module 1 must be sentence_transformers.models.Pooling'],
+    ['a Dense after Normalize', [m('Transformer', ''), m('Pooling', '1'), m('Normalize', '2'), m('Dense', '3')], 'modules.json: [3].type: a Dense module after Normalize'],
+    ['a missing path', [{ type: 'x' }], 'modules.json: [0].path:'],
     ['an empty list', [], 'modules.json: (root):'],
   ])('refuses %s', (_label, raw, message) => {
     expect(() => parseModulesJson(raw)).toThrow(DataFormatError);

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DataFormatError } from '../errors';
+import { zodDataFormatError } from '../zodMessage';
 import type { HostTensor, Pooling } from './types';
 
 const ST = 'sentence_transformers.models.';
@@ -20,34 +21,29 @@ export interface StModule {
 
 const ModulesSchema = z.array(z.looseObject({ idx: z.number().int().optional(), path: z.string(), type: z.string() })).min(1);
 
-function zodError(fileName: string, err: z.ZodError): DataFormatError {
-  const issue = err.issues[0]!;
-  return new DataFormatError(fileName, issue.path.length ? issue.path.join('.') : '(root)', issue.message);
-}
-
 /**
  * @returns the modules in order; the first must be the Transformer and the second the Pooling
  * @throws DataFormatError naming `modules.json` and the entry
  */
 export function parseModulesJson(raw: unknown, fileName = 'modules.json'): StModule[] {
   const parsed = ModulesSchema.safeParse(raw);
-  if (!parsed.success) throw zodError(fileName, parsed.error);
+  if (!parsed.success) throw zodDataFormatError(fileName, parsed.error);
   const modules = parsed.data.map((m, i): StModule => {
     const short = m.type.startsWith(ST) ? m.type.slice(ST.length) : m.type;
     if (!(ST_MODULE_TYPES as readonly string[]).includes(short)) {
-      throw new DataFormatError(fileName, `${i}.type`, `unsupported module "${m.type}" (supported: ${ST_MODULE_TYPES.map((t) => ST + t).join(', ')})`);
+      throw new DataFormatError(fileName, `[${i}].type`, `unsupported module "${m.type}" (supported: ${ST_MODULE_TYPES.map((t) => ST + t).join(', ')})`);
     }
     return { type: short as StModuleType, path: m.path.replace(/\/+$/, '') };
   });
   const expectAt = (i: number, type: StModuleType) => {
-    if (modules[i]?.type !== type) throw new DataFormatError(fileName, `${i}.type`, `module ${i} must be ${ST}${type} (got ${modules[i] ? ST + modules[i].type : 'nothing'})`);
+    if (modules[i]?.type !== type) throw new DataFormatError(fileName, `[${i}].type`, `module ${i} must be ${ST}${type} (got ${modules[i] ? ST + modules[i].type : 'nothing'})`);
   };
   expectAt(0, 'Transformer');
   expectAt(1, 'Pooling');
   modules.slice(2).forEach((m, j) => {
-    if (m.type === 'Transformer' || m.type === 'Pooling') throw new DataFormatError(fileName, `${j + 2}.type`, `a second ${m.type} module is not supported`);
+    if (m.type === 'Transformer' || m.type === 'Pooling') throw new DataFormatError(fileName, `[${j + 2}].type`, `a second ${m.type} module is not supported`);
     if (m.type === 'Dense' && modules.slice(2, j + 2).some((p) => p.type === 'Normalize')) {
-      throw new DataFormatError(fileName, `${j + 2}.type`, 'a Dense module after Normalize is not supported');
+      throw new DataFormatError(fileName, `[${j + 2}].type`, 'a Dense module after Normalize is not supported');
     }
   });
   return modules;
@@ -66,8 +62,10 @@ const PoolingSchema = z.looseObject({
 /** @returns the single pooling mode switched on (CLS or mean); combinations and other modes are refused */
 export function parsePoolingConfig(raw: unknown, fileName: string): Pooling {
   const parsed = PoolingSchema.safeParse(raw);
-  if (!parsed.success) throw zodError(fileName, parsed.error);
-  const on = Object.entries(parsed.data).filter(([k, v]) => k.startsWith('pooling_mode_') && v === true).map(([k]) => k);
+  if (!parsed.success) throw zodDataFormatError(fileName, parsed.error);
+  const on = Object.entries(parsed.data)
+    .filter(([k, v]) => k.startsWith('pooling_mode_') && v === true)
+    .map(([k]) => k);
   if (on.length !== 1) throw new DataFormatError(fileName, 'pooling_mode_*', `exactly one pooling mode must be true (got ${on.length ? on.join(', ') : 'none'})`);
   if (on[0] === 'pooling_mode_cls_token') return 'cls';
   if (on[0] === 'pooling_mode_mean_tokens') return 'mean';
@@ -92,7 +90,11 @@ export interface DenseConfig {
 
 /** As hidden_size in hfConfig.ts: a wider Dense layer is a broken file, not a model (issue 21). */
 const MAX_DENSE_FEATURES = 65_536;
-const features = z.number().int().positive().max(MAX_DENSE_FEATURES, { error: `must be at most ${MAX_DENSE_FEATURES.toLocaleString('en-US')}` });
+const features = z
+  .number()
+  .int()
+  .positive()
+  .max(MAX_DENSE_FEATURES, { error: `must be at most ${MAX_DENSE_FEATURES.toLocaleString('en-US')}` });
 
 const DenseSchema = z.looseObject({
   in_features: features,
@@ -103,7 +105,7 @@ const DenseSchema = z.looseObject({
 
 export function parseDenseConfig(raw: unknown, fileName: string): DenseConfig {
   const parsed = DenseSchema.safeParse(raw);
-  if (!parsed.success) throw zodError(fileName, parsed.error);
+  if (!parsed.success) throw zodDataFormatError(fileName, parsed.error);
   const fn = parsed.data.activation_function ?? 'torch.nn.modules.activation.Tanh';
   const activation = ACTIVATION_NAMES[fn];
   if (!activation) throw new DataFormatError(fileName, 'activation_function', `"${fn}" is not supported (supported: ${Object.keys(ACTIVATION_NAMES).join(', ')})`);

@@ -20,8 +20,10 @@ import {
   fuzzParams,
   jsonMutationsArb,
   toJsonText,
-  utf8, forEachCase } from '../testing/fuzz.testutil';
-import { HfTokenizer, loadTokenizer, tokenizerFromJson, type TokenizerSource } from './tokenizer';
+  utf8,
+  forEachCase,
+} from '../testing/fuzz.testutil';
+import { type HfTokenizer, loadTokenizer, tokenizerFromJson, type TokenizerSource } from './tokenizer';
 
 const DIR = 'ckpt';
 const FILE = `${DIR}/tokenizer.json`;
@@ -57,7 +59,19 @@ function tinyWordPiece() {
 }
 
 function tinyUnigram() {
-  const pieces: [string, number][] = [['<s>', 0], ['<pad>', 0], ['</s>', 0], ['<unk>', 0], ['▁', -2], ['▁a', -3], ['▁b', -3], ['a', -4], ['b', -4], ['c', -4], ['.', -3]];
+  const pieces: [string, number][] = [
+    ['<s>', 0],
+    ['<pad>', 0],
+    ['</s>', 0],
+    ['<unk>', 0],
+    ['▁', -2],
+    ['▁a', -3],
+    ['▁b', -3],
+    ['a', -4],
+    ['b', -4],
+    ['c', -4],
+    ['.', -3],
+  ];
   return {
     version: '1.0',
     added_tokens: special(['<s>', '<pad>', '</s>', '<unk>']),
@@ -103,7 +117,11 @@ const BAD_JSON: [string, unknown, string][] = [
   ['BertProcessing without sep and cls', wp((j) => void (j.post_processor = { type: 'BertProcessing' })), 'post_processor: @huggingface/tokenizers cannot run it'],
   ['RobertaProcessing with cls null', wp((j) => void (j.post_processor = { type: 'RobertaProcessing', sep: ['[SEP]', 3], cls: null })), 'post_processor: @huggingface/tokenizers cannot run it'],
   ['a post-processor Sequence holding null', wp((j) => void (j.post_processor = { type: 'Sequence', processors: [null] })), 'post_processor: @huggingface/tokenizers cannot run it'],
-  ['a template that emits the sequence twice', wp((j) => void (j.post_processor = { ...template('[CLS]', '[SEP]', [2, 3]), single: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }] })), 'post_processor: the single-text template must hold the sequence $A exactly once'],
+  [
+    'a template that emits the sequence twice',
+    wp((j) => void (j.post_processor = { ...template('[CLS]', '[SEP]', [2, 3]), single: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }] })),
+    'post_processor: the single-text template must hold the sequence $A exactly once',
+  ],
   ['normalizer Sequences nested 20 000 deep', wp((j) => void (j.normalizer = deepSequence(20_000))), 'normalizer.normalizers[0].normalizers[0]'],
   ['normalizer Sequences nested 33 deep', wp((j) => void (j.normalizer = deepSequence(33))), `normalizer${'.normalizers[0]'.repeat(33)}: Sequence components nested more than 32 deep`],
   ['a Unigram vocab entry nested 20 000 deep', { ...tinyUnigram(), model: { type: 'Unigram', unk_id: 0, vocab: [['a', 0], DEEP_ARRAY] } }, 'model.vocab[1]: expected [piece, score], got an array nested too deeply to show'],
@@ -124,23 +142,39 @@ const BAD_JSON: [string, unknown, string][] = [
   ['the root is the number 1', 1, 'root: expected an object, got number'],
   // issue 21: patterns that backtrack catastrophically are refused before the library compiles them
   ['a Split pre-tokenizer (a+)+$', wp((j) => void (j.pre_tokenizer = { type: 'Split', pattern: { Regex: '(a+)+$' }, behavior: 'Isolated', invert: false })), 'pre_tokenizer.pattern.Regex: unsafe regular expression "(a+)+$": nested quantifier'],
-  ['a Split inside a Sequence (.*)*', wp((j) => void (j.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'BertPreTokenizer' }, { type: 'Split', pattern: { Regex: '(.*)*x' }, behavior: 'Removed', invert: false }] })), 'pre_tokenizer.pretokenizers[1].pattern.Regex: unsafe regular expression "(.*)*x": nested quantifier'],
+  [
+    'a Split inside a Sequence (.*)*',
+    wp((j) => void (j.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'BertPreTokenizer' }, { type: 'Split', pattern: { Regex: '(.*)*x' }, behavior: 'Removed', invert: false }] })),
+    'pre_tokenizer.pretokenizers[1].pattern.Regex: unsafe regular expression "(.*)*x": nested quantifier',
+  ],
   ['a Replace normalizer (a|a)*', wp((j) => void (j.normalizer = { type: 'Replace', pattern: { Regex: '(a|a)*b' }, content: '' })), 'normalizer.pattern.Regex: unsafe regular expression "(a|a)*b": a repeated group holds an alternation'],
-  ['a Replace normalizer (\\s|x)+ (branches may overlap)', wp((j) => void (j.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'Replace', pattern: { Regex: '(?:\\s|x)+y' }, content: ' ' }] })), 'normalizer.normalizers[1].pattern.Regex: unsafe regular expression'],
+  [
+    'a Replace normalizer (\\s|x)+ (branches may overlap)',
+    wp((j) => void (j.normalizer = { type: 'Sequence', normalizers: [{ type: 'NFC' }, { type: 'Replace', pattern: { Regex: '(?:\\s|x)+y' }, content: ' ' }] })),
+    'normalizer.normalizers[1].pattern.Regex: unsafe regular expression',
+  ],
   ['a Replace decoder with a backreference', wp((j) => void (j.decoder = { type: 'Replace', pattern: { Regex: '(a)\\1' }, content: '' })), 'decoder.pattern.Regex: unsafe regular expression "(a)\\\\1": backreference \\1'],
-  ['a Replace pre-tokenizer with a named backreference', wp((j) => void (j.pre_tokenizer = { type: 'Replace', pattern: { Regex: '(?<x>a)\\k<x>' }, content: '' })), 'pre_tokenizer.pattern.Regex: unsafe regular expression "(?<x>a)\\\\k<x>": named backreference'],
-  ['a bounded nested quantifier (\\d{1,3})+', wp((j) => void (j.pre_tokenizer = { type: 'Split', pattern: { Regex: '(\\d{1,3})+$' }, behavior: 'Isolated', invert: false })), 'pre_tokenizer.pattern.Regex: unsafe regular expression "(\\\\d{1,3})+$": nested quantifier'],
+  [
+    'a Replace pre-tokenizer with a named backreference',
+    wp((j) => void (j.pre_tokenizer = { type: 'Replace', pattern: { Regex: '(?<x>a)\\k<x>' }, content: '' })),
+    'pre_tokenizer.pattern.Regex: unsafe regular expression "(?<x>a)\\\\k<x>": named backreference',
+  ],
+  [
+    'a bounded nested quantifier (\\d{1,3})+',
+    wp((j) => void (j.pre_tokenizer = { type: 'Split', pattern: { Regex: '(\\d{1,3})+$' }, behavior: 'Isolated', invert: false })),
+    'pre_tokenizer.pattern.Regex: unsafe regular expression "(\\\\d{1,3})+$": nested quantifier',
+  ],
   ['a pattern 5000 characters long', wp((j) => void (j.pre_tokenizer = { type: 'Split', pattern: { Regex: 'a'.repeat(5000) }, behavior: 'Isolated', invert: false })), 'pre_tokenizer.pattern.Regex: unsafe regular expression "aaaa'],
   ['a Split pattern with both String and Regex', wp((j) => void (j.pre_tokenizer = { type: 'Split', pattern: { String: 'a', Regex: 'a' }, behavior: 'Isolated', invert: false })), 'pre_tokenizer.pattern: expected exactly one of "String" or "Regex"'],
-  ['a Split pattern that is a bare string', wp((j) => void (j.pre_tokenizer = { type: 'Split', pattern: '(a+)+', behavior: 'Isolated', invert: false })), 'pre_tokenizer.pattern: expected {"String": …} or {"Regex": …}, got "(a+)+"'],
+  ['a Split pattern that is a bare string', wp((j) => void (j.pre_tokenizer = { type: 'Split', pattern: '(a+)+', behavior: 'Isolated', invert: false })), 'pre_tokenizer.pattern: expected {"String": …} or {"Regex": …}, got the string "(a+)+"'],
   ['a Regex that is a number', wp((j) => void (j.normalizer = { type: 'Replace', pattern: { Regex: 5 }, content: '' })), 'normalizer.pattern.Regex: expected a string, got number'],
 ];
 
 /** Files as bytes, through loadTokenizer: the field and reason expected, and which file it names. */
 const BAD_FILES: [string, Record<string, Uint8Array>, string][] = [
-  ['tokenizer.json truncated to "{"', { 'tokenizer.json': utf8('{') }, `${FILE}: JSON: not valid JSON at position 1`],
-  ['tokenizer.json truncated mid-vocab', { 'tokenizer.json': utf8(JSON.stringify(tinyWordPiece()).slice(0, -30)) }, `${FILE}: JSON: not valid JSON`],
-  ['tokenizer.json of 100 000 unclosed "["', { 'tokenizer.json': utf8('['.repeat(100_000)) }, `${FILE}: JSON: not valid JSON at position 100000`],
+  ['tokenizer.json truncated to "{"', { 'tokenizer.json': utf8('{') }, `${FILE}: (json): not valid JSON at line 1 column 2 (position 1)`],
+  ['tokenizer.json truncated mid-vocab', { 'tokenizer.json': utf8(JSON.stringify(tinyWordPiece()).slice(0, -30)) }, `${FILE}: (json): not valid JSON`],
+  ['tokenizer.json of 100 000 unclosed "["', { 'tokenizer.json': utf8('['.repeat(100_000)) }, `${FILE}: (json): not valid JSON at line 1 column 100001 (position 100000)`],
   ['tokenizer.json in UTF-16', { 'tokenizer.json': new Uint8Array([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]) }, `${FILE}: encoding: is UTF-16LE, not UTF-8`],
   // issue 21: UTF-16 without a BOM and big-endian are named as such too
   ['tokenizer.json in UTF-16LE without a BOM', { 'tokenizer.json': new Uint8Array([0x7b, 0x00, 0x7d, 0x00]) }, `${FILE}: encoding: is UTF-16LE, not UTF-8`],
@@ -149,7 +183,7 @@ const BAD_FILES: [string, Record<string, Uint8Array>, string][] = [
   ['tokenizer.json with a Latin-1 byte in a token', { 'tokenizer.json': new Uint8Array([...utf8('{"model": {"type": "WordPiece", "unk_token": "'), 0xe9, ...utf8('"}}')]) }, `${FILE}: encoding: is not valid UTF-8 (first bad byte at offset 46)`],
   ['tokenizer.json of only whitespace', { 'tokenizer.json': utf8(' \n\t ') }, `${FILE}: content: the file is empty (4 bytes)`],
   ['tokenizer.json that is JSON null', { 'tokenizer.json': utf8('null') }, `${FILE}: root: expected an object, got null`],
-  ['tokenizer_config.json truncated', { 'tokenizer.json': utf8(JSON.stringify(tinyWordPiece())), 'tokenizer_config.json': utf8('{"pad_token": "[PA') }, `${CONFIG}: JSON: not valid JSON`],
+  ['tokenizer_config.json truncated', { 'tokenizer.json': utf8(JSON.stringify(tinyWordPiece())), 'tokenizer_config.json': utf8('{"pad_token": "[PA') }, `${CONFIG}: (json): not valid JSON`],
   ['tokenizer_config.json as an array', { 'tokenizer.json': utf8(JSON.stringify(tinyWordPiece())), 'tokenizer_config.json': utf8('["[PAD]"]') }, `${CONFIG}: root: expected an object, got an array`],
   ['tokenizer_config.json pad_token 0', { 'tokenizer.json': utf8(JSON.stringify(tinyWordPiece())), 'tokenizer_config.json': utf8('{"pad_token": 0}') }, `${CONFIG}: pad_token: expected a string or {"content": string}, got number`],
   ['tokenizer_config.json pad_token {"content": 5}', { 'tokenizer.json': utf8(JSON.stringify(tinyWordPiece())), 'tokenizer_config.json': utf8('{"pad_token": {"content": 5}}') }, `${CONFIG}: pad_token: expected a string or {"content": string}`],
@@ -186,7 +220,10 @@ describe('tokenizer loading: malformed categories beyond tokenizer.test.ts', () 
     ];
     const hostile = `${'a'.repeat(5000)}!${' '.repeat(5000)}x`;
     for (const Regex of published) {
-      const tok = tokenizerFromJson(wp((j) => void (j.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex }, behavior: 'Isolated', invert: false }, { type: 'BertPreTokenizer' }] })), FILE);
+      const tok = tokenizerFromJson(
+        wp((j) => void (j.pre_tokenizer = { type: 'Sequence', pretokenizers: [{ type: 'Split', pattern: { Regex }, behavior: 'Isolated', invert: false }, { type: 'BertPreTokenizer' }] })),
+        FILE,
+      );
       // a backtracking pattern would not return within the test's timeout on 10,000 characters
       expect(tok.contentIds(hostile).length).toBeGreaterThan(0);
     }
@@ -226,7 +263,10 @@ describe('tokenizer fuzzing', () => {
     );
   });
 
-  for (const [name, make, runs] of [['WordPiece', tinyWordPiece, 400], ['Unigram', tinyUnigram, 300]] as const) {
+  for (const [name, make, runs] of [
+    ['WordPiece', tinyWordPiece, 400],
+    ['Unigram', tinyUnigram, 300],
+  ] as const) {
     it(`${runs} JSON mutations of a valid ${name} tokenizer.json: a working tokenizer or a clean error`, () => {
       const valid = make();
       const outcomes = { ok: 0, refused: 0 };
@@ -256,11 +296,7 @@ describe('tokenizer fuzzing', () => {
     const config = { model_max_length: 512, pad_token: '[PAD]', unk_token: '[UNK]', additional_special_tokens: ['[CLS]'], clean_up_tokenization_spaces: true };
     fc.assert(
       fc.property(jsonMutationsArb(), (mutations) => {
-        expectCleanOutcome(
-          () => tokenizerFromJson(tinyWordPiece(), FILE, { config: applyJsonMutations(config, mutations), configFileName: CONFIG }),
-          [FILE, CONFIG],
-          checkTokenizer,
-        );
+        expectCleanOutcome(() => tokenizerFromJson(tinyWordPiece(), FILE, { config: applyJsonMutations(config, mutations), configFileName: CONFIG }), [FILE, CONFIG], checkTokenizer);
       }),
       fuzzParams(200),
     );

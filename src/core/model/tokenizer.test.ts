@@ -1,18 +1,18 @@
 /**
  * The loader against the tiny fixtures (shared/fixtures/tiny-xlmr and tiny-labse, see their README):
  * expected ids there come from SentencePiece itself and from an independent BERT WordPiece, not from
- * any HF code. Fixture tests are skipped only when the fixture folder is absent; the self-contained
- * tests below them always run.
+ * any HF code. Without the fixture folder the fixture tests fail saying so; the self-contained tests
+ * below them run regardless.
  */
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointError, ConfigError, DataFormatError } from '../errors';
-import { HfTokenizer, loadTokenizer, parseJsonFile, tokenizerFromJson, type TokenizerSource } from './tokenizer';
+import { SHARED_FIXTURES_DIR, sharedFixture } from '../testing/sharedData.testutil';
+import { parseJsonBytes } from '../data/parseJsonText';
+import { HfTokenizer, loadTokenizer, tokenizerFromJson, type TokenizerSource } from './tokenizer';
 
-const FIXTURES = process.env.XLIR_FIXTURES_DIR ?? path.resolve(process.cwd(), '..', 'shared', 'fixtures');
-const haveFixtures = existsSync(path.join(FIXTURES, 'tiny-xlmr', 'tokenizer.json'));
+const FIXTURES = SHARED_FIXTURES_DIR;
 
 /** A folder on disk as a {@link TokenizerSource}. */
 function dirSource(dir: string): TokenizerSource {
@@ -42,7 +42,11 @@ interface Case {
   tokens?: string[];
 }
 
-describe.skipIf(!haveFixtures)('fixtures: tiny-xlmr (Unigram, Metaspace) and tiny-labse (WordPiece)', () => {
+describe('fixtures: tiny-xlmr (Unigram, Metaspace) and tiny-labse (WordPiece)', () => {
+  beforeAll(() => {
+    sharedFixture('tiny-xlmr');
+    sharedFixture('tiny-labse');
+  });
   for (const [fixture, nCases, padId, prefix, suffix] of [
     ['tiny-xlmr', 48, 1, [0], [2]],
     ['tiny-labse', 33, 0, [2], [3]],
@@ -229,11 +233,11 @@ describe('input validation: errors name the file and the field', () => {
   it('bad JSON names the file and position', async () => {
     const run = loadTokenizer(memSource('ckpt', { 'tokenizer.json': '{"model": {' }));
     await expect(run).rejects.toThrow(DataFormatError);
-    await expect(run).rejects.toThrow('ckpt/tokenizer.json: JSON: not valid JSON at position 11');
+    await expect(run).rejects.toThrow('ckpt/tokenizer.json: (json): not valid JSON at line 1 column 12 (position 11)');
     const badConfig = loadTokenizer(memSource('ckpt', { 'tokenizer.json': tinyWordPiece(), 'tokenizer_config.json': '{pad' }));
-    await expect(badConfig).rejects.toThrow('ckpt/tokenizer_config.json: JSON: not valid JSON');
-    expect(() => parseJsonFile(new Uint8Array([0xff, 0xfe]), 'x.json')).toThrow('x.json: encoding: is UTF-16LE, not UTF-8');
-    expect(() => parseJsonFile(new Uint8Array(0), 'x.json')).toThrow('x.json: content: the file is empty');
+    await expect(badConfig).rejects.toThrow('ckpt/tokenizer_config.json: (json): not valid JSON');
+    expect(() => parseJsonBytes(new Uint8Array([0xff, 0xfe]), 'x.json')).toThrow('x.json: encoding: is UTF-16LE, not UTF-8');
+    expect(() => parseJsonBytes(new Uint8Array(0), 'x.json')).toThrow('x.json: content: the file is empty');
   });
 
   it('a folder without tokenizer.json and without slow files still says what is missing', async () => {
@@ -241,17 +245,11 @@ describe('input validation: errors name the file and the field', () => {
   });
 
   it('unsupported or malformed model', () => {
-    expect(() => tokenizerFromJson(tinyWordPiece({ model: { type: 'WordLevel', vocab: { a: 0 }, unk_token: 'a' } }), 'm.json')).toThrow(
-      'm.json: model.type: unsupported "WordLevel"; supported: WordPiece, Unigram, BPE',
-    );
+    expect(() => tokenizerFromJson(tinyWordPiece({ model: { type: 'WordLevel', vocab: { a: 0 }, unk_token: 'a' } }), 'm.json')).toThrow('m.json: model.type: unsupported "WordLevel"; supported: WordPiece, Unigram, BPE');
     expect(() => tokenizerFromJson(tinyWordPiece({ model: undefined }), 'm.json')).toThrow('m.json: model: missing');
     expect(() => tokenizerFromJson(tinyWordPiece({ model: { vocab: 3 } }), 'm.json')).toThrow('m.json: model.type: missing, and the model cannot be inferred');
-    expect(() => tokenizerFromJson(tinyWordPiece({ model: { type: 'WordPiece', unk_token: '[UNK]', vocab: { a: -1 } } }), 'm.json')).toThrow(
-      'm.json: model.vocab["a"]: expected a non-negative integer id',
-    );
-    expect(() => tokenizerFromJson(tinyWordPiece({ model: { type: 'WordPiece', unk_token: '<unk>', vocab: { '[PAD]': 0, a: 1 } } }), 'm.json')).toThrow(
-      'm.json: model.unk_token: "<unk>" is not in model.vocab',
-    );
+    expect(() => tokenizerFromJson(tinyWordPiece({ model: { type: 'WordPiece', unk_token: '[UNK]', vocab: { a: -1 } } }), 'm.json')).toThrow('m.json: model.vocab["a"]: expected a non-negative integer id');
+    expect(() => tokenizerFromJson(tinyWordPiece({ model: { type: 'WordPiece', unk_token: '<unk>', vocab: { '[PAD]': 0, a: 1 } } }), 'm.json')).toThrow('m.json: model.unk_token: "<unk>" is not in model.vocab');
     expect(() => tokenizerFromJson(tinyWordPiece({ model: { type: 'Unigram', unk_id: 5, vocab: [['a', -1]] } }), 'm.json')).toThrow('m.json: model.unk_id');
     expect(() => tokenizerFromJson(tinyWordPiece({ model: { type: 'BPE', unk_token: 'a', vocab: { a: 0 } } }), 'm.json')).toThrow('m.json: model.merges');
     expect(() => tokenizerFromJson([], 'm.json')).toThrow('m.json: root: expected an object, got an array');
@@ -265,9 +263,7 @@ describe('input validation: errors name the file and the field', () => {
   });
 
   it('a pad_token the vocabulary lacks names the config file', () => {
-    expect(() => tokenizerFromJson(tinyWordPiece(), 't.json', { config: { pad_token: '<pad>' }, configFileName: 'dir/tokenizer_config.json' })).toThrow(
-      'dir/tokenizer_config.json: pad_token: "<pad>" is not in the vocabulary of t.json',
-    );
+    expect(() => tokenizerFromJson(tinyWordPiece(), 't.json', { config: { pad_token: '<pad>' }, configFileName: 'dir/tokenizer_config.json' })).toThrow('dir/tokenizer_config.json: pad_token: "<pad>" is not in the vocabulary of t.json');
   });
 
   it('files without component keys or WordPiece prefix get the Rust defaults', () => {

@@ -10,9 +10,8 @@
  */
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
 import { CheckpointError, ConfigError, DataFormatError } from '../errors';
-import { jsonErrorPosition } from '../data/jsonErrorPosition';
-import { shownValue } from '../shownValue';
-import { decodeUtf8Text } from '../textDecoding';
+import { parseJsonBytes } from '../data/parseJsonText';
+import { describeValue, shownValue } from '../shownValue';
 import type { CheckpointSource } from './checkpointSource';
 import { unsafeRegexReason } from './regexSafety';
 import { bucketedLength } from './tokenBatch';
@@ -61,7 +60,6 @@ export interface TokenizerFromJsonOptions {
 }
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-const describe = (x: unknown): string => (x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x === 'string' ? `"${x}"` : typeof x);
 const isNonNegInt = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 0;
 /** Real files nest `Sequence` components one or two levels; far deeper nesting would overflow the stack. */
 const MAX_SEQUENCE_DEPTH = 32;
@@ -181,18 +179,18 @@ export function tokenizerFromJson(json: unknown, fileName: string, options: Toke
   const fail = (field: string, reason: string): never => {
     throw new DataFormatError(fileName, field, reason);
   };
-  if (!isRecord(json)) return fail('root', `expected an object, got ${describe(json)}`);
+  if (!isRecord(json)) return fail('root', `expected an object, got ${describeValue(json)}`);
   const config = options.config ?? {};
-  if (!isRecord(config)) throw new DataFormatError(configFile, 'root', `expected an object, got ${describe(config)}`);
+  if (!isRecord(config)) throw new DataFormatError(configFile, 'root', `expected an object, got ${describeValue(config)}`);
 
   const model = checkModel(json.model, fail);
   for (const kind of Object.keys(SEQUENCE_FIELD) as Component[]) checkComponent(json[kind], kind, kind, fail);
   const addedTokens = json.added_tokens ?? [];
-  if (!Array.isArray(addedTokens)) return fail('added_tokens', `expected an array, got ${describe(addedTokens)}`);
+  if (!Array.isArray(addedTokens)) return fail('added_tokens', `expected an array, got ${describeValue(addedTokens)}`);
   addedTokens.forEach((t, i) => {
-    if (!isRecord(t)) return fail(`added_tokens[${i}]`, `expected an object, got ${describe(t)}`);
-    if (!isNonNegInt(t.id)) fail(`added_tokens[${i}].id`, `expected a non-negative integer, got ${describe(t.id)}`);
-    if (typeof t.content !== 'string' || t.content === '') fail(`added_tokens[${i}].content`, `expected a non-empty string, got ${describe(t.content)}`);
+    if (!isRecord(t)) return fail(`added_tokens[${i}]`, `expected an object, got ${describeValue(t)}`);
+    if (!isNonNegInt(t.id)) fail(`added_tokens[${i}].id`, `expected a non-negative integer, got ${describeValue(t.id)}`);
+    if (typeof t.content !== 'string' || t.content === '') fail(`added_tokens[${i}].content`, `expected a non-empty string, got ${describeValue(t.content)}`);
   });
   checkIdSpace(model, addedTokens as { id: number }[], fail);
 
@@ -313,7 +311,7 @@ function boundWordPieceSearch(model: HfLibModel): void {
 }
 
 function checkModel(model: unknown, fail: (field: string, reason: string) => never): Record<string, unknown> & { type: string } {
-  if (!isRecord(model)) return fail('model', model === undefined ? 'missing' : `expected an object, got ${describe(model)}`);
+  if (!isRecord(model)) return fail('model', model === undefined ? 'missing' : `expected an object, got ${describeValue(model)}`);
   let type = model.type;
   if (type === undefined) {
     // Files written before `type` was serialised: infer as the Rust deserialiser does.
@@ -323,26 +321,26 @@ function checkModel(model: unknown, fail: (field: string, reason: string) => nev
     else return fail('model.type', `missing, and the model cannot be inferred; supported: ${SUPPORTED.model.join(', ')}`);
   }
   if (typeof type !== 'string' || !(SUPPORTED.model as readonly string[]).includes(type)) {
-    return fail('model.type', `unsupported ${describe(type)}; supported: ${SUPPORTED.model.join(', ')}`);
+    return fail('model.type', `unsupported ${shownValue(type)}; supported: ${SUPPORTED.model.join(', ')}`);
   }
   const vocab = model.vocab;
   if (type === 'Unigram') {
-    if (!Array.isArray(vocab) || vocab.length === 0) return fail('model.vocab', `expected a non-empty array of [piece, score], got ${describe(vocab)}`);
+    if (!Array.isArray(vocab) || vocab.length === 0) return fail('model.vocab', `expected a non-empty array of [piece, score], got ${describeValue(vocab)}`);
     vocab.forEach((e, i) => {
       if (!Array.isArray(e) || typeof e[0] !== 'string' || typeof e[1] !== 'number') fail(`model.vocab[${i}]`, `expected [piece, score], got ${shownValue(e)}`);
     });
     if (!isNonNegInt(model.unk_id) || model.unk_id >= vocab.length) {
-      return fail('model.unk_id', `expected an index into model.vocab (0..${vocab.length - 1}), got ${describe(model.unk_id)}`);
+      return fail('model.unk_id', `expected an index into model.vocab (0..${vocab.length - 1}), got ${describeValue(model.unk_id)}`);
     }
   } else {
-    if (!isRecord(vocab) || Object.keys(vocab).length === 0) return fail('model.vocab', `expected a non-empty object token → id, got ${describe(vocab)}`);
+    if (!isRecord(vocab) || Object.keys(vocab).length === 0) return fail('model.vocab', `expected a non-empty object token → id, got ${describeValue(vocab)}`);
     for (const [token, id] of Object.entries(vocab)) {
-      if (!isNonNegInt(id)) return fail(`model.vocab["${token}"]`, `expected a non-negative integer id, got ${describe(id)}`);
+      if (!isNonNegInt(id)) return fail(`model.vocab["${token}"]`, `expected a non-negative integer id, got ${describeValue(id)}`);
     }
-    if (typeof model.unk_token !== 'string') return fail('model.unk_token', `expected the unknown token as a string, got ${describe(model.unk_token)}`);
-    if (type === 'BPE' && !Array.isArray(model.merges)) return fail('model.merges', `expected an array, got ${describe(model.merges)}`);
+    if (typeof model.unk_token !== 'string') return fail('model.unk_token', `expected the unknown token as a string, got ${describeValue(model.unk_token)}`);
+    if (type === 'BPE' && !Array.isArray(model.merges)) return fail('model.merges', `expected an array, got ${describeValue(model.merges)}`);
     if (type === 'WordPiece' && model.continuing_subword_prefix !== undefined && typeof model.continuing_subword_prefix !== 'string') {
-      return fail('model.continuing_subword_prefix', `expected a string, got ${describe(model.continuing_subword_prefix)}`);
+      return fail('model.continuing_subword_prefix', `expected a string, got ${describeValue(model.continuing_subword_prefix)}`);
     }
   }
   return { ...model, type };
@@ -351,16 +349,16 @@ function checkModel(model: unknown, fail: (field: string, reason: string) => nev
 function checkComponent(value: unknown, kind: Component, field: string, fail: (field: string, reason: string) => never, depth = 0): void {
   if (value === undefined || value === null) return;
   if (depth > MAX_SEQUENCE_DEPTH) return fail(field, `Sequence components nested more than ${MAX_SEQUENCE_DEPTH} deep`);
-  if (!isRecord(value)) return fail(field, `expected an object or null, got ${describe(value)}`);
+  if (!isRecord(value)) return fail(field, `expected an object or null, got ${describeValue(value)}`);
   const supported: readonly string[] = SUPPORTED[kind];
   if (typeof value.type !== 'string' || !supported.includes(value.type)) {
-    return fail(`${field}.type`, `unsupported ${kind} ${describe(value.type)}; supported: ${supported.join(', ')}`);
+    return fail(`${field}.type`, `unsupported ${kind} ${shownValue(value.type)}; supported: ${supported.join(', ')}`);
   }
   if (value.type === 'Split' || value.type === 'Replace') checkPattern(value.pattern, `${field}.pattern`, fail);
   if (value.type === 'Sequence') {
     const key = SEQUENCE_FIELD[kind];
     const children = value[key];
-    if (!Array.isArray(children)) return fail(`${field}.${key}`, `expected an array, got ${describe(children)}`);
+    if (!Array.isArray(children)) return fail(`${field}.${key}`, `expected an array, got ${describeValue(children)}`);
     children.forEach((c, i) => checkComponent(c, kind, `${field}.${key}[${i}]`, fail, depth + 1));
   }
 }
@@ -371,11 +369,11 @@ function checkComponent(value: unknown, kind: Component, field: string, fail: (f
  * screened first (regexSafety.ts) and refused, naming its JSON path, when it can backtrack exponentially.
  */
 function checkPattern(pattern: unknown, field: string, fail: (field: string, reason: string) => never): void {
-  if (!isRecord(pattern)) return fail(field, `expected {"String": …} or {"Regex": …}, got ${describe(pattern)}`);
+  if (!isRecord(pattern)) return fail(field, `expected {"String": …} or {"Regex": …}, got ${describeValue(pattern)}`);
   const keys = Object.keys(pattern);
   if (keys.length !== 1 || (keys[0] !== 'String' && keys[0] !== 'Regex')) return fail(field, `expected exactly one of "String" or "Regex", got keys ${shownValue(keys)}`);
   const value = pattern[keys[0]];
-  if (typeof value !== 'string') return fail(`${field}.${keys[0]}`, `expected a string, got ${describe(value)}`);
+  if (typeof value !== 'string') return fail(`${field}.${keys[0]}`, `expected a string, got ${describeValue(value)}`);
   if (keys[0] === 'String') return;
   const unsafe = unsafeRegexReason(value);
   if (unsafe !== null) return fail(`${field}.Regex`, `unsafe regular expression ${shownValue(value)}: ${unsafe}`);
@@ -411,19 +409,12 @@ function checkIdSpace(model: Record<string, unknown>, addedTokens: readonly { id
   if (highest + 1 > 2 * ids.size) return fail(highestField, `id ${highest} is far beyond the ${ids.size} ids in use: most of the range 0..${highest} would be empty rows`);
 }
 
-function resolvePadId(
-  json: Record<string, unknown>,
-  config: Record<string, unknown>,
-  idOf: (token: string) => number | undefined,
-  fileName: string,
-  configFile: string,
-  lib: HfLibTokenizer,
-): number {
+function resolvePadId(json: Record<string, unknown>, config: Record<string, unknown>, idOf: (token: string) => number | undefined, fileName: string, configFile: string, lib: HfLibTokenizer): number {
   const configured = config.pad_token;
   if (configured !== undefined && configured !== null) {
     // Older configs write special tokens as AddedToken dicts ({"content": "<pad>", ...}).
     const token = typeof configured === 'string' ? configured : isRecord(configured) ? configured.content : undefined;
-    if (typeof token !== 'string') throw new DataFormatError(configFile, 'pad_token', `expected a string or {"content": string}, got ${describe(configured)}`);
+    if (typeof token !== 'string') throw new DataFormatError(configFile, 'pad_token', `expected a string or {"content": string}, got ${describeValue(configured)}`);
     const id = idOf(token);
     if (id === undefined) throw new DataFormatError(configFile, 'pad_token', `"${token}" is not in the vocabulary of ${fileName}`);
     return id;
@@ -431,7 +422,7 @@ function resolvePadId(
   const padding = json.padding;
   if (isRecord(padding) && padding.pad_id !== undefined) {
     if (!isNonNegInt(padding.pad_id) || lib.id_to_token(padding.pad_id) === undefined) {
-      throw new DataFormatError(fileName, 'padding.pad_id', `expected an id of the vocabulary, got ${describe(padding.pad_id)}`);
+      throw new DataFormatError(fileName, 'padding.pad_id', `expected an id of the vocabulary, got ${describeValue(padding.pad_id)}`);
     }
     return padding.pad_id;
   }
@@ -440,22 +431,6 @@ function resolvePadId(
     if (id !== undefined) return id;
   }
   throw new DataFormatError(configFile, 'pad_token', `missing, and ${fileName} has no padding.pad_id and no <pad> or [PAD] token; set pad_token`);
-}
-
-/**
- * Parses a JSON file of a checkpoint folder.
- * @throws DataFormatError naming the file: UTF-16 or invalid UTF-8 (textDecoding.ts), or not valid JSON (with the position)
- */
-export function parseJsonFile(bytes: Uint8Array, fileName: string): unknown {
-  const text = decodeUtf8Text(bytes, fileName);
-  if (text.trim() === '') throw new DataFormatError(fileName, 'content', `the file is empty (${bytes.length} bytes)`);
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    const at = jsonErrorPosition(text);
-    const where = at ? ` at position ${at.offset} (line ${at.line}, column ${at.column})` : '';
-    throw new DataFormatError(fileName, 'JSON', `not valid JSON${where}: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }
 
 /**
@@ -476,8 +451,8 @@ export async function loadTokenizer(source: TokenizerSource, options: Omit<Token
     );
   }
   const tokenizerFile = `${source.name}/${TOKENIZER_FILE}`;
-  const json = parseJsonFile(await source.read(TOKENIZER_FILE), tokenizerFile);
+  const json = parseJsonBytes(await source.read(TOKENIZER_FILE), tokenizerFile);
   const configFileName = `${source.name}/${TOKENIZER_CONFIG_FILE}`;
-  const config = files.includes(TOKENIZER_CONFIG_FILE) ? parseJsonFile(await source.read(TOKENIZER_CONFIG_FILE), configFileName) : undefined;
+  const config = files.includes(TOKENIZER_CONFIG_FILE) ? parseJsonBytes(await source.read(TOKENIZER_CONFIG_FILE), configFileName) : undefined;
   return tokenizerFromJson(json, tokenizerFile, { ...options, config, configFileName });
 }

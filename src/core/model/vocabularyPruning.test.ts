@@ -170,7 +170,11 @@ describe('why a saved model keeps the full tokenizer.json', () => {
     const plan = planVocabularyPruning(builtinEncoderConfig('tiny', { vocabSize: 9, padTokenId: 0 }), tok, data);
     expect(plan.oldToNew[5]).toBe(-1);
     // the file with the unused entry removed (ids renumbered) segments "unaf" as "un ##af" instead
-    const prunedVocab = Object.fromEntries(Object.entries(vocab).filter(([, id]) => plan.oldToNew[id]! >= 0).map(([t, id]) => [t, plan.oldToNew[id]!]));
+    const prunedVocab = Object.fromEntries(
+      Object.entries(vocab)
+        .filter(([, id]) => plan.oldToNew[id]! >= 0)
+        .map(([t, id]) => [t, plan.oldToNew[id]!]),
+    );
     const naive = tokenizerFromJson({ ...base, model: { ...base.model, vocab: prunedVocab } }, 'pruned.json');
     expect(naive.tokens('unaf')).toEqual(['[CLS]', 'un', '##af', '[SEP]']);
     // the remapping wrapper keeps the original segmentation

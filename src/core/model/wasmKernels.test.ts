@@ -18,7 +18,10 @@ const CASES: { name: string; a: number[]; b: number[]; ta: boolean; tb: boolean 
 
 function values(shape: number[], seed: number): tf.Tensor {
   const n = shape.reduce((p, d) => p * d, 1);
-  return tf.tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 100 + i * 0.7)), shape);
+  return tf.tensor(
+    Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 100 + i * 0.7)),
+    shape,
+  );
 }
 
 describe('wasm BatchMatMul replacement (transpose materialised, per-batch XNNPACK)', () => {
@@ -84,7 +87,6 @@ describe('wasm BatchMatMul replacement (transpose materialised, per-batch XNNPAC
   });
 });
 
-
 /** A two-layer net whose gradients need saved inputs and outputs (matMul, gelu-like erf, softmax). */
 function lossAndGrads(w1: tf.Variable, w2: tf.Variable, x: tf.Tensor2D) {
   return tf.variableGrads(() => {
@@ -100,9 +102,26 @@ describe('wasm Identity replacement (saved tensors share data instead of being c
   });
 
   it('gives the same loss and gradients, frees everything, and restores the kernel', async () => {
-    const x = tf.tensor2d(Float32Array.from({ length: 6 * 5 }, (_, i) => Math.sin(i)), [6, 5]);
-    const w1 = tf.variable(tf.tensor2d(Float32Array.from({ length: 5 * 4 }, (_, i) => Math.cos(i) / 3), [5, 4]), true, 'idpatch-w1');
-    const w2 = tf.variable(tf.tensor2d(Float32Array.from({ length: 4 * 3 }, (_, i) => Math.sin(2 * i) / 3), [4, 3]), true, 'idpatch-w2');
+    const x = tf.tensor2d(
+      Float32Array.from({ length: 6 * 5 }, (_, i) => Math.sin(i)),
+      [6, 5],
+    );
+    const w1 = tf.variable(
+      tf.tensor2d(
+        Float32Array.from({ length: 5 * 4 }, (_, i) => Math.cos(i) / 3),
+        [5, 4],
+      ),
+      true,
+      'idpatch-w1',
+    );
+    const w2 = tf.variable(
+      tf.tensor2d(
+        Float32Array.from({ length: 4 * 3 }, (_, i) => Math.sin(2 * i) / 3),
+        [4, 3],
+      ),
+      true,
+      'idpatch-w2',
+    );
     const run = async () => {
       const { value, grads } = lossAndGrads(w1, w2, x);
       const out = [await value.data(), await grads[w1.name]!.data(), await grads[w2.name]!.data()].map((a) => Array.from(a));

@@ -43,8 +43,7 @@ const swapLast = (rank: number) => [...Array.from({ length: rank - 2 }, (_, i) =
 const batchSize = (t: tf.TensorInfo) => t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
 
 function fastBatchMatMul(original: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelFunc {
-  const materialiseTranspose = (t: tf.TensorInfo, backend: tf.KernelBackend) =>
-    transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm: swapLast(t.shape.length) } }) as tf.TensorInfo;
+  const materialiseTranspose = (t: tf.TensorInfo, backend: tf.KernelBackend) => transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm: swapLast(t.shape.length) } }) as tf.TensorInfo;
 
   /** b batched products as b single products on copies of each slice (memcpy in the wasm heap). */
   const perBatch = (args: KernelArgs, nBatch: number): tf.TensorInfo => {

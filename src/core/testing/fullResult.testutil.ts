@@ -11,23 +11,26 @@ export interface FullResultOptions {
   crossKeep?: number;
   /** record the first-retrieved id of every mono and cross query */
   topRetrieved?: boolean;
+  /** query ids in sorted order instead of shuffled (default false: the evaluator keeps a dataset's order, which is not sorted) */
+  sortedIds?: boolean;
+  /** a few first-retrieved ids (1 %) in a language outside the cell, which the packing writes whole (default true) */
+  foreignTopIds?: boolean;
 }
 
 /**
  * A hand-made evaluation result shaped like the evaluator's on XQuAD-R (by default every language, 1,190
  * questions): query ids in file order (not sorted), mono and cross APs reciprocal ranks, multi APs
  * arbitrary doubles, integer rank distances, and first-retrieved ids in the cell's candidate language
- * (a few of another, which the packing writes whole).
+ * (a few of another, which the packing writes whole, unless `foreignTopIds` is false).
  */
-export function fullResult({ seed, questions = 1190, languages = DATASET_LANGUAGES['xquad-r'], crossKeep = 1, topRetrieved = true }: FullResultOptions): RetrievalResult {
+export function fullResult({ seed, questions = 1190, languages = DATASET_LANGUAGES['xquad-r'], crossKeep = 1, topRetrieved = true, sortedIds = false, foreignTopIds = true }: FullResultOptions): RetrievalResult {
   const rng = createRng(seed);
-  // SQuAD-like hex ids, shuffled: the evaluator keeps the dataset's order, which is not sorted
-  const qids = Array.from({ length: questions }, (_, i) => `56beb4343aeaaa14008c${(0x925b + ((i * 7919) % 65_521)).toString(16)}`);
+  // SQuAD-like hex ids, shuffled unless asked: the evaluator keeps the dataset's order, which is not sorted
+  const qids = Array.from({ length: questions }, (_, i) => `56beb4343aeaaa14008c${(0x925b + (sortedIds ? i : (i * 7919) % 65_521)).toString(16)}`);
   const rank = () => Math.max(1, Math.floor(Math.exp(rng.float() * Math.log(questions))));
   const langs = [...languages];
   const cellsOf = (mono: boolean) => langs.flatMap((x) => langs.filter((y) => (x === y) === mono).map((y) => `${x}->${y}`));
-  const perCell = <V>(keys: string[], value: (cell: string) => V, keep = 1) =>
-    Object.fromEntries(keys.map((k) => [k, Object.fromEntries(qids.filter(() => keep === 1 || rng.float() < keep).map((q) => [`${k.slice(0, 2)}:${q}`, value(k)]))]));
+  const perCell = <V>(keys: string[], value: (cell: string) => V, keep = 1) => Object.fromEntries(keys.map((k) => [k, Object.fromEntries(qids.filter(() => keep === 1 || rng.float() < keep).map((q) => [`${k.slice(0, 2)}:${q}`, value(k)]))]));
   const mono = perCell(cellsOf(true), () => 1 / rank());
   const cross = perCell(cellsOf(false), () => 1 / rank(), crossKeep);
   const multi = perCell(langs, () => rng.float() / 10);
@@ -37,7 +40,7 @@ export function fullResult({ seed, questions = 1190, languages = DATASET_LANGUAG
     recall_1: 0.1,
     cells: Object.fromEntries(Object.entries(pq).map(([k, v]) => [k, { map: mean(v), recall_1: 0.1, n: Math.max(1, Object.keys(v).length) }])),
   });
-  const top = (cell: string) => (rng.float() < 0.01 ? `zz:${rng.int(99)}` : `${cell.slice(4)}:${rng.int(60)}:${rng.int(30)}:${rng.int(8)}`);
+  const top = (cell: string) => (foreignTopIds && rng.float() < 0.01 ? `zz:${rng.int(99)}` : `${cell.slice(4)}:${rng.int(60)}:${rng.int(30)}:${rng.int(8)}`);
   const topOf = (pq: Record<string, Record<string, number>>) => Object.fromEntries(Object.entries(pq).map(([cell, v]) => [cell, Object.fromEntries(Object.keys(v).map((q) => [q, top(cell)]))]));
   const candidates = Object.fromEntries(langs.map((l) => [l, questions + 37]));
   return {

@@ -3,15 +3,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../model/backend';
 import { AdamW } from './adamw';
 import { adversarialLoss, dannLambda, gradientReversal, LanguageDiscriminator, LOGIT_CLAMP } from './adversary';
-import { Rng } from './rng';
+import { Mulberry32 } from '../metrics/rng';
 
 beforeAll(async () => {
   await initBackend('cpu');
 });
 
 let instances = 0;
-const makeDiscriminator = (o: { inputDim: number; hidden: number; numClasses: number; seed: number; dropout?: number }) =>
-  new LanguageDiscriminator({ ...o, namePrefix: `adv-test-${instances++}` });
+const makeDiscriminator = (o: { inputDim: number; hidden: number; numClasses: number; seed: number; dropout?: number }) => new LanguageDiscriminator({ ...o, namePrefix: `adv-test-${instances++}` });
 
 /** Central finite differences of a scalar function of a flat vector, in float64 around float32 evaluations. */
 function finiteDifference(f: (x: Float32Array) => number, x: Float32Array, eps: number): number[] {
@@ -26,7 +25,10 @@ function finiteDifference(f: (x: Float32Array) => number, x: Float32Array, eps: 
 
 describe('gradientReversal', () => {
   it('is the identity forward', () => {
-    const x = tf.tensor2d([[1, -2], [3, 0.5]]);
+    const x = tf.tensor2d([
+      [1, -2],
+      [3, 0.5],
+    ]);
     expect(gradientReversal(x, 0.7).arraySync()).toEqual(x.arraySync());
   });
 
@@ -43,14 +45,13 @@ describe('gradientReversal', () => {
 describe('adversarialLoss', () => {
   const d = 6;
   const labels = new Int32Array([0, 1, 2, 1, 0]);
-  const rng = new Rng(4);
-  const z0 = Float32Array.from({ length: 5 * d }, () => rng.nextFloat() - 0.5);
+  const rng = new Mulberry32(4);
+  const z0 = Float32Array.from({ length: 5 * d }, () => rng.float() - 0.5);
 
   it('gives the encoder −λ × the discriminator loss gradient (finite differences through the MLP)', () => {
     const disc = makeDiscriminator({ inputDim: d, hidden: 8, numClasses: 3, seed: 1 });
     const lambda = 0.4;
-    const lossAt = (z: Float32Array) =>
-      tf.tidy(() => adversarialLoss(disc, tf.tensor2d(z, [5, d]), labels, lambda, { training: false }).loss.dataSync()[0]!);
+    const lossAt = (z: Float32Array) => tf.tidy(() => adversarialLoss(disc, tf.tensor2d(z, [5, d]), labels, lambda, { training: false }).loss.dataSync()[0]!);
     const g = tf.grad((z: tf.Tensor) => adversarialLoss(disc, z as tf.Tensor2D, labels, lambda, { training: false }).loss)(tf.tensor2d(z0, [5, d]));
     const fd = finiteDifference(lossAt, z0, 5e-3);
     const gs = g.dataSync();
@@ -89,11 +90,25 @@ describe('adversarialLoss', () => {
   it('reports accuracy and clamps logits to ±5', () => {
     const disc = makeDiscriminator({ inputDim: 2, hidden: 2, numClasses: 2, seed: 3 });
     const v = disc.variables();
-    v['dense1.weight']!.assign(tf.tensor2d([[100, 0], [0, 100]]));
+    v['dense1.weight']!.assign(
+      tf.tensor2d([
+        [100, 0],
+        [0, 100],
+      ]),
+    );
     v['dense1.bias']!.assign(tf.zeros([2]));
-    v['dense2.weight']!.assign(tf.tensor2d([[1, 0], [0, 1]]));
+    v['dense2.weight']!.assign(
+      tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]),
+    );
     v['dense2.bias']!.assign(tf.zeros([2]));
-    const z = tf.tensor2d([[1, 0], [0, 1], [1, 0]]);
+    const z = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+      [1, 0],
+    ]);
     const logits = disc.logits(z, { training: false });
     expect(Math.max(...Array.from(logits.dataSync()))).toBe(LOGIT_CLAMP);
     const out = adversarialLoss(disc, z, new Int32Array([0, 1, 1]), 1, { training: false });
@@ -106,8 +121,8 @@ describe('adversarialLoss', () => {
   it('learns to tell two languages apart when λ = 0 (discriminator gradients have the right sign)', () => {
     const disc = makeDiscriminator({ inputDim: 2, hidden: 8, numClasses: 2, seed: 5, dropout: 0.1 });
     const opt = new AdamW(disc.variables(), { epsilon: 1e-8, weightDecay: 0 });
-    const r = new Rng(9);
-    const points = Array.from({ length: 32 }, (_, i) => [(i % 2 ? 1 : -1) + 0.3 * (r.nextFloat() - 0.5), r.nextFloat() - 0.5]);
+    const r = new Mulberry32(9);
+    const points = Array.from({ length: 32 }, (_, i) => [(i % 2 ? 1 : -1) + 0.3 * (r.float() - 0.5), r.float() - 0.5]);
     const z = tf.tensor2d(points);
     const y = new Int32Array(points.map((_, i) => i % 2));
     const vars = disc.variables();

@@ -13,7 +13,7 @@
  * seeded RNG so the initial weights are the same on every backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from './rng';
+import { Mulberry32 } from '../metrics/rng';
 
 /** Logits are clamped to ±this (MoDIR `domain_classifier.py`). */
 export const LOGIT_CLAMP = 5;
@@ -58,9 +58,9 @@ export interface DiscriminatorOptions {
 /** Variable names inside the discriminator (torch [out, in] layout). */
 export const DISCRIMINATOR_VARIABLES = ['dense1.weight', 'dense1.bias', 'dense2.weight', 'dense2.bias'] as const;
 
-function uniformInit(rng: Rng, size: number, bound: number): Float32Array {
+function uniformInit(rng: Mulberry32, size: number, bound: number): Float32Array {
   const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = (2 * rng.nextFloat() - 1) * bound;
+  for (let i = 0; i < size; i++) out[i] = (2 * rng.float() - 1) * bound;
   return out;
 }
 
@@ -73,11 +73,18 @@ export class LanguageDiscriminator {
     if (!(o.numClasses >= 2)) throw new RangeError(`a language discriminator needs at least 2 languages (got ${o.numClasses})`);
     this.numClasses = o.numClasses;
     this.dropout = o.dropout ?? 0;
-    const rng = new Rng(o.seed);
+    const rng = new Mulberry32(o.seed);
     const b1 = 1 / Math.sqrt(o.inputDim);
     const b2 = 1 / Math.sqrt(o.hidden);
     const make = (name: string, shape: number[], bound: number) => {
-      const init = tf.tensor(uniformInit(rng, shape.reduce((a, b) => a * b, 1), bound), shape);
+      const init = tf.tensor(
+        uniformInit(
+          rng,
+          shape.reduce((a, b) => a * b, 1),
+          bound,
+        ),
+        shape,
+      );
       const v = tf.variable(init, true, `${o.namePrefix}/${name}`);
       init.dispose();
       return v;
@@ -128,13 +135,7 @@ export interface AdversarialOutput {
  * @param labels N language labels in [0, K)
  * @param lambda the GRL scale λ_p of this step
  */
-export function adversarialLoss(
-  discriminator: LanguageDiscriminator,
-  z: tf.Tensor2D,
-  labels: Int32Array,
-  lambda: number,
-  options: { training: boolean; dropoutSeed?: number },
-): AdversarialOutput {
+export function adversarialLoss(discriminator: LanguageDiscriminator, z: tf.Tensor2D, labels: Int32Array, lambda: number, options: { training: boolean; dropoutSeed?: number }): AdversarialOutput {
   const [n] = z.shape;
   if (labels.length !== n) throw new RangeError(`${labels.length} labels for ${n} embeddings`);
   for (const l of labels) if (l < 0 || l >= discriminator.numClasses) throw new RangeError(`label ${l} is outside [0, ${discriminator.numClasses})`);

@@ -9,9 +9,9 @@ import { parseRunConfig } from '../experiment/runConfig';
 import { initBackend } from '../model/backend';
 import { memorySource } from '../model/checkpointSource';
 import { loadTokenizer } from '../model/tokenizer';
-import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
+import { TEST_RUN_CONFIG } from '../testing/runConfigFixture.testutil';
 import { checkpointEmbedSettings, loadCheckpointForEmbedding } from './checkpointEmbedSettings';
-import { makeToyDataset } from './toyDataset.testing';
+import { makeToyDataset } from './toyDataset.testutil';
 import type { TrainingCheckpoint } from './trainingCheckpoint';
 import { createTrainingEncoder } from './trainingEncoder';
 import { runTraining } from './trainLoop';
@@ -35,10 +35,7 @@ describe('checkpointEmbedSettings', () => {
   beforeAll(async () => {
     await initBackend('cpu');
     const dataset = await makeToyDataset({ languages: LANGS, paragraphs: 8, seed: 4 });
-    const config = parseRunConfig(
-      { ...TEST_RUN_CONFIG, model: { builtin: 'tiny', pooling: 'cls', maxLength: 32, freezeEmbeddings: false, vocabSize: 4000 }, steps: 2, checkpointEvery: 2 },
-      'test',
-    );
+    const config = parseRunConfig({ ...TEST_RUN_CONFIG, model: { builtin: 'tiny', pooling: 'cls', maxLength: 32, freezeEmbeddings: false, vocabSize: 4000 }, steps: 2, checkpointEvery: 2 }, 'test');
     const model = await createTrainingEncoder(config, { trainDataset: dataset });
     const checkpoints: TrainingCheckpoint[] = [];
     await runTraining(config, { dataset, encoder: model.encoder, exportModel: model.exportModel, now: () => 0, onCheckpoint: (c) => void checkpoints.push(c) });
@@ -57,22 +54,29 @@ describe('checkpointEmbedSettings', () => {
   });
 
   it('refuses a manifest and a sentence_bert_config.json that disagree, naming both files and fields', async () => {
-    const spoilt = memorySource('ckpt', edited('sentence_bert_config.json', (v) => (v.max_seq_length = 40)));
-    await expect(checkpointEmbedSettings(spoilt)).rejects.toThrow(CheckpointError);
-    await expect(checkpointEmbedSettings(spoilt)).rejects.toThrow(
-      /^ckpt\/manifest\.json config\.model\.maxLength is 32 but ckpt\/sentence_bert_config\.json max_seq_length is 40; both count the special tokens/,
+    const spoilt = memorySource(
+      'ckpt',
+      edited('sentence_bert_config.json', (v) => (v.max_seq_length = 40)),
     );
+    await expect(checkpointEmbedSettings(spoilt)).rejects.toThrow(CheckpointError);
+    await expect(checkpointEmbedSettings(spoilt)).rejects.toThrow(/^ckpt\/manifest\.json config\.model\.maxLength is 32 but ckpt\/sentence_bert_config\.json max_seq_length is 40; both count the special tokens/);
     // an explicit length does not paper over files that disagree
     await expect(checkpointEmbedSettings(spoilt, { maxLength: 32 })).rejects.toThrow(/max_seq_length is 40/);
   });
 
   it('reads a run checkpoint of the older writer (max_seq_length = the positions limit) by its manifest', async () => {
-    const older = memorySource('ckpt', edited('sentence_bert_config.json', (v) => (v.max_seq_length = 65)));
+    const older = memorySource(
+      'ckpt',
+      edited('sentence_bert_config.json', (v) => (v.max_seq_length = 65)),
+    );
     expect(await checkpointEmbedSettings(older)).toMatchObject({ maxLength: 32, maxLengthFrom: 'ckpt/manifest.json config.model.maxLength' });
   });
 
   it('refuses a manifest whose pooling is not the Pooling module’s', async () => {
-    const spoilt = memorySource('ckpt', edited('1_Pooling/config.json', (v) => ((v.pooling_mode_cls_token = false), (v.pooling_mode_mean_tokens = true))));
+    const spoilt = memorySource(
+      'ckpt',
+      edited('1_Pooling/config.json', (v) => ((v.pooling_mode_cls_token = false), (v.pooling_mode_mean_tokens = true))),
+    );
     await expect(checkpointEmbedSettings(spoilt)).rejects.toThrow('ckpt/manifest.json config.model.pooling is "cls" but ckpt/1_Pooling/config.json pools by "mean"; they must agree');
   });
 
@@ -90,12 +94,8 @@ describe('checkpointEmbedSettings', () => {
 
     const tooLong = edited('sentence_bert_config.json', (v) => (v.max_seq_length = 66));
     tooLong.delete('manifest.json');
-    await expect(checkpointEmbedSettings(memorySource('hf', tooLong))).rejects.toThrow(
-      'hf/sentence_bert_config.json max_seq_length is 66, more than the 65 tokens hf/config.json max_position_embeddings 66 allows',
-    );
-    await expect(checkpointEmbedSettings(memorySource('ckpt', files), { maxLength: 66, maxLengthName: '--max-length' })).rejects.toThrow(
-      new ConfigError("--max-length 66 is more than the 65 tokens this model's positions allow"),
-    );
+    await expect(checkpointEmbedSettings(memorySource('hf', tooLong))).rejects.toThrow('hf/sentence_bert_config.json max_seq_length is 66, more than the 65 tokens hf/config.json max_position_embeddings 66 allows');
+    await expect(checkpointEmbedSettings(memorySource('ckpt', files), { maxLength: 66, maxLengthName: '--max-length' })).rejects.toThrow(new ConfigError("--max-length 66 is more than the 65 tokens this model's positions allow"));
     const bad = edited('sentence_bert_config.json', (v) => (v.max_seq_length = '32'));
     bad.delete('manifest.json');
     await expect(checkpointEmbedSettings(memorySource('hf', bad))).rejects.toThrow(/hf\/sentence_bert_config\.json.*max_seq_length.*positive integer/);

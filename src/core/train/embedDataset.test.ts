@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../errors';
 import { initBackend } from '../model/backend';
-import { BagOfTokensEncoder } from './bagOfTokensEncoder.testing';
+import { BagOfTokensEncoder } from './bagOfTokensEncoder.testutil';
 import { embedDataset } from './embedDataset';
-import { makeToyDataset } from './toyDataset.testing';
+import { makeToyDataset } from './toyDataset.testutil';
 import { requestStopAsMessage } from '../testing/stopMessage.testutil';
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../errors';
 import { buildTrainingSet } from './examples';
-import { makeToyDataset } from './toyDataset.testing';
+import { makeToyDataset } from './toyDataset.testutil';
 
 const dataset = await makeToyDataset({ languages: ['de', 'en', 'es', 'zh'], paragraphs: 40, seed: 5 });
 
@@ -36,9 +36,7 @@ describe('buildTrainingSet', () => {
         expect(neg.lang).toBe(e.lang);
         expect(neg.text).not.toBe(pos.text);
         const para = dataset.paragraphs[pos.paragraph]!;
-        const distinctOthers = dataset.candidates
-          .slice(para.firstCandidate, para.firstCandidate + para.candidateCount)
-          .filter((c) => c.text !== pos.text).length;
+        const distinctOthers = dataset.candidates.slice(para.firstCandidate, para.firstCandidate + para.candidateCount).filter((c) => c.text !== pos.text).length;
         if (distinctOthers > 0) {
           expect(e.negativeSource).toBe('same-paragraph');
           expect(neg.paragraph).toBe(pos.paragraph);

@@ -11,7 +11,7 @@
 import { ConfigError } from '../errors';
 import type { Lang } from '../data/languages';
 import type { RetrievalDataset } from '../data/types';
-import { deriveSeed, Rng } from './rng';
+import { deriveSeed, Mulberry32 } from '../metrics/rng';
 
 export type NegativeSource = 'same-paragraph' | 'other-paragraph';
 
@@ -55,7 +55,7 @@ export interface TrainingSet {
   otherParagraphNegatives: Partial<Record<Lang, number>>;
 }
 
-function negativeFor(dataset: RetrievalDataset, positive: number, rng: Rng, paragraphsOfLang: readonly number[]): { negative: number; source: NegativeSource } {
+function negativeFor(dataset: RetrievalDataset, positive: number, rng: Mulberry32, paragraphsOfLang: readonly number[]): { negative: number; source: NegativeSource } {
   const pos = dataset.candidates[positive]!;
   const para = dataset.paragraphs[pos.paragraph]!;
   const inParagraph: number[] = [];
@@ -105,7 +105,7 @@ export function buildTrainingSet(dataset: RetrievalDataset, options: TrainingSet
   const otherParagraphNegatives: Partial<Record<Lang, number>> = {};
   dataset.queries.forEach((query, qi) => {
     if (!languages.includes(query.lang)) return;
-    const rng = new Rng(deriveSeed(options.seed, 'hard-negative', query.id));
+    const rng = new Mulberry32(deriveSeed(options.seed, 'hard-negative', query.id));
     const { negative, source } = negativeFor(dataset, query.answer, rng, paragraphsByLang.get(query.lang) ?? []);
     if (source === 'other-paragraph') otherParagraphNegatives[query.lang] = (otherParagraphNegatives[query.lang] ?? 0) + 1;
     const list = byQuestion.get(query.questionId) ?? [];
@@ -118,7 +118,7 @@ export function buildTrainingSet(dataset: RetrievalDataset, options: TrainingSet
   }));
 
   const ids = groups.map((g) => g.questionId).sort();
-  const held = new Set(new Rng(deriveSeed(options.seed, 'validation')).shuffle(ids).slice(0, Math.round(fraction * ids.length)));
+  const held = new Set(new Mulberry32(deriveSeed(options.seed, 'validation')).shuffle(ids).slice(0, Math.round(fraction * ids.length)));
   return {
     dataset,
     languages,

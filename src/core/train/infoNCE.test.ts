@@ -49,10 +49,29 @@ describe('infoNCELoss', () => {
     }
     // closed forms, so a wrong reference cannot hide a wrong loss:
     // one query, cosines (1, 0): −log(e^{1/τ} / (e^{1/τ} + 1)) = log(1 + e^{−1/τ})
-    const one = infoNCELoss(tf.tensor2d([[2, 0]]), tf.tensor2d([[3, 0], [0, 5]]), { tau: 0.5 });
+    const one = infoNCELoss(
+      tf.tensor2d([[2, 0]]),
+      tf.tensor2d([
+        [3, 0],
+        [0, 5],
+      ]),
+      { tau: 0.5 },
+    );
     expect(one.dataSync()[0]).toBeCloseTo(Math.log(1 + Math.exp(-2)), 6);
     // two queries on the axes, passages ±e1, ±e2, τ = 1: each row is log(e + 2 + 1/e) − 1 = 2 log(2 cosh ½) − 1
-    const axes = infoNCELoss(tf.tensor2d([[1, 0], [0, 1]]), tf.tensor2d([[1, 0], [0, 1], [-1, 0], [0, -1]]), { tau: 1 });
+    const axes = infoNCELoss(
+      tf.tensor2d([
+        [1, 0],
+        [0, 1],
+      ]),
+      tf.tensor2d([
+        [1, 0],
+        [0, 1],
+        [-1, 0],
+        [0, -1],
+      ]),
+      { tau: 1 },
+    );
     expect(axes.dataSync()[0]).toBeCloseTo(2 * Math.log(2 * Math.cosh(0.5)) - 1, 6);
   });
 

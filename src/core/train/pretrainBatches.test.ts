@@ -35,7 +35,9 @@ describe('PretrainBatches', () => {
     const a = new PretrainBatches({ seed: 5, batchSize: 3, sizes });
     const forward = Array.from({ length: 30 }, (_, s) => a.batch(s));
     const b = new PretrainBatches({ seed: 5, batchSize: 3, sizes });
-    const backward = Array.from({ length: 30 }, (_, s) => 29 - s).map((s) => b.batch(s)).reverse();
+    const backward = Array.from({ length: 30 }, (_, s) => 29 - s)
+      .map((s) => b.batch(s))
+      .reverse();
     expect(backward).toEqual(forward);
     const other = new PretrainBatches({ seed: 6, batchSize: 3, sizes });
     expect(Array.from({ length: 30 }, (_, s) => other.batch(s))).not.toEqual(forward);

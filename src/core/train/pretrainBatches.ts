@@ -10,7 +10,7 @@
  *  - each text gets the "Query: " or the "Passage: " prefix at random (seeded), since fine-tuning and
  *    evaluation prefix every text with one of them and either side of a pair may be either.
  */
-import { deriveSeed, Rng } from './rng';
+import { deriveSeed, Mulberry32 } from '../metrics/rng';
 
 export interface PretrainBatch {
   /** the language paired with English in this batch */
@@ -45,19 +45,19 @@ export class PretrainBatches {
     const { sizes, batchSize: B, seed } = this.o;
     const L = sizes.length;
     const cycle = Math.floor(step / L);
-    const order = new Rng(deriveSeed(seed, 'pretrain-language-order', cycle)).shuffle(sizes.map((_, i) => i));
+    const order = new Mulberry32(deriveSeed(seed, 'pretrain-language-order', cycle)).shuffle(sizes.map((_, i) => i));
     const { lang, pairs: n } = sizes[order[step % L]!]!;
     const pairs: number[] = [];
     for (let pos = cycle * B; pos < (cycle + 1) * B; pos++) pairs.push(this.permutation(lang, n, Math.floor(pos / n))[pos % n]!);
-    const coin = new Rng(deriveSeed(seed, 'pretrain-prefix', step));
-    return { lang, pairs, englishIsQuery: pairs.map(() => coin.nextUint32() % 2 === 0) };
+    const coin = new Mulberry32(deriveSeed(seed, 'pretrain-prefix', step));
+    return { lang, pairs, englishIsQuery: pairs.map(() => coin.uint32() % 2 === 0) };
   }
 
   private permutation(lang: string, n: number, epoch: number): Uint32Array {
     const hit = this.cache.get(lang);
     if (hit && hit.epoch === epoch) return hit.order;
     const order = Uint32Array.from({ length: n }, (_, i) => i);
-    const rng = new Rng(deriveSeed(this.o.seed, 'pretrain-pairs', lang, epoch));
+    const rng = new Mulberry32(deriveSeed(this.o.seed, 'pretrain-pairs', lang, epoch));
     for (let i = n - 1; i > 0; i--) {
       const j = rng.int(i + 1);
       const t = order[i]!;

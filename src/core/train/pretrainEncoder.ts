@@ -14,7 +14,7 @@ import { TransformerEncoder } from '../model/encoder';
 import { initEncoderWeights } from '../model/init';
 import { TOKENIZER_CONFIG_FILE, TOKENIZER_FILE, type HfTokenizer } from '../model/tokenizer';
 import type { EncoderConfig } from '../model/types';
-import { deriveSeed } from './rng';
+import { deriveSeed } from '../metrics/rng';
 
 const ORDER_FREE = ['embeddings.position_embeddings.weight', 'embeddings.token_type_embeddings.weight'];
 

@@ -3,7 +3,7 @@ import type { RetrievalDataset } from '../data/types';
 import { evaluateRetrieval } from '../metrics/evaluateRetrieval';
 import { createLoopScorer } from '../metrics/scorer';
 import { evaluationNote, SAMPLED_EVALUATION, sampledEvaluationSet, sampledEvaluationSummary } from './sampledEvaluation';
-import { makeToyDataset } from './toyDataset.testing';
+import { makeToyDataset } from './toyDataset.testutil';
 
 const toy = await makeToyDataset({ languages: ['de', 'en', 'es', 'vi'], paragraphs: 160, seed: 7 });
 
@@ -21,7 +21,10 @@ function expectConsistent(full: RetrievalDataset, d: RetrievalDataset): void {
     expect(d.paragraphs[q.paragraph]!.context).toBe(full.paragraphs[original.paragraph]!.context);
   }
   d.paragraphs.forEach((p, pi) => {
-    const own = d.candidates.map((c, i) => [c, i] as const).filter(([c]) => c.paragraph === pi).map(([, i]) => i);
+    const own = d.candidates
+      .map((c, i) => [c, i] as const)
+      .filter(([c]) => c.paragraph === pi)
+      .map(([, i]) => i);
     expect(own.length).toBe(p.candidateCount);
     if (own.length) expect(own).toEqual(Array.from({ length: p.candidateCount }, (_, k) => p.firstCandidate + k));
   });

@@ -15,7 +15,7 @@
 import { ConfigError } from '../errors';
 import type { Candidate, Paragraph, Query, RetrievalDataset } from '../data/types';
 import type { Lang } from '../data/languages';
-import { deriveSeed, Rng } from './rng';
+import { deriveSeed, Mulberry32 } from '../metrics/rng';
 
 export interface SampledEvaluationOptions {
   /** question ids to sample (each in every language that has it); lowered when `maxTexts` needs it */
@@ -45,7 +45,7 @@ export interface SampledEvaluationSet {
 
 /** The first `k` of a seeded shuffle of `items` (a copy; `items` is left as it is). */
 function seededSample<T>(items: readonly T[], k: number, seed: number): T[] {
-  return new Rng(seed).shuffle([...items]).slice(0, k);
+  return new Mulberry32(seed).shuffle([...items]).slice(0, k);
 }
 
 /**

@@ -3,7 +3,7 @@ import { ConfigError } from '../errors';
 import type { Lang } from '../data/languages';
 import { buildTrainingSet } from './examples';
 import { createSampler, hybridAlpha, SamplerStateSchema, type Batch, type BatchSampler, type SamplerName } from './samplers';
-import { makeToyDataset } from './toyDataset.testing';
+import { makeToyDataset } from './toyDataset.testutil';
 
 const LANGS: Lang[] = ['de', 'en', 'es', 'zh'];
 const dataset = await makeToyDataset({ languages: LANGS, paragraphs: 60, seed: 11 });

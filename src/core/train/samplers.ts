@@ -30,12 +30,11 @@ import { z } from 'zod';
 import { ConfigError } from '../errors';
 import type { Lang } from '../data/languages';
 import type { BatchKind } from '../experiment/runLog';
-import { deriveSeed, Rng, type RngState } from './rng';
+import { deriveSeed, Mulberry32 } from '../metrics/rng';
 import type { QuestionGroup, TrainingSet } from './examples';
 
 export const SAMPLER_NAMES = ['xx-mono', 'xy', 'hybrid', 'xx'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
-
 
 /** One training triplet; indices point into the training dataset. */
 export interface Triplet {
@@ -153,7 +152,7 @@ function recordOf(kind: BatchKind, triplets: readonly Triplet[]): BatchRecord {
 
 /** The shared machinery of all samplers: pools, per-epoch permutations, cursors, the RNG and deduplication. */
 class PoolSampler implements BatchSampler {
-  private rng: Rng;
+  private rng: Mulberry32;
   private cursors: Record<string, PoolCursor> = {};
   private batches = 0;
   private readonly pools = new Map<string, number[]>();
@@ -170,7 +169,7 @@ class PoolSampler implements BatchSampler {
   ) {
     const { batchSize } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`batchSize must be a positive integer (got ${batchSize})`);
-    this.rng = new Rng(deriveSeed(options.seed, 'sampler', name));
+    this.rng = new Mulberry32(deriveSeed(options.seed, 'sampler', name));
     this.groups = set.groups;
     this.languages = set.languages;
     this.texts = set.dataset.candidates.map((c) => c.text);
@@ -202,7 +201,10 @@ class PoolSampler implements BatchSampler {
     }
     if (name === 'hybrid') {
       const { alpha, alphaEnd } = options;
-      for (const [field, a] of [['alpha', alpha], ['alphaEnd', alphaEnd]] as const) {
+      for (const [field, a] of [
+        ['alpha', alpha],
+        ['alphaEnd', alphaEnd],
+      ] as const) {
         if (a !== undefined && !(a >= 0 && a <= 1)) throw new ConfigError(`hybrid ${field} must be in [0, 1] (got ${a})`);
       }
       if (alpha === undefined) throw new ConfigError('hybrid sampler needs alpha');
@@ -234,7 +236,7 @@ class PoolSampler implements BatchSampler {
     let perm = this.permutations.get(key);
     if (!perm || perm.epoch !== cursor.epoch) {
       const order = Array.from({ length: items.length }, (_, i) => i);
-      new Rng(deriveSeed(this.options.seed, 'permutation', this.name, key, cursor.epoch)).shuffle(order);
+      new Mulberry32(deriveSeed(this.options.seed, 'permutation', this.name, key, cursor.epoch)).shuffle(order);
       perm = { epoch: cursor.epoch, order };
       this.permutations.set(key, perm);
     }
@@ -260,9 +262,7 @@ class PoolSampler implements BatchSampler {
     // Two full passes over the pool without filling the batch means it cannot be filled.
     for (let draws = 0; builder.triplets.length < this.options.batchSize; draws++) {
       if (draws >= 2 * poolSize + this.options.batchSize) {
-        throw new ConfigError(
-          `cannot fill a batch of ${this.options.batchSize} triplets with distinct passages from pool "${key}" (${poolSize} items; only ${builder.triplets.length} fit): lower batchSize`,
-        );
+        throw new ConfigError(`cannot fill a batch of ${this.options.batchSize} triplets with distinct passages from pool "${key}" (${poolSize} items; only ${builder.triplets.length} fit): lower batchSize`);
       }
       const item = this.draw(key);
       const { triplet, group } = make(item);
@@ -345,7 +345,7 @@ class PoolSampler implements BatchSampler {
       if (cursor.position > pool.length) throw new ConfigError(`sampler state cursor ${key} is at ${cursor.position}, past the pool's ${pool.length} items`);
       if (cursor.deferred.some((item) => !pool.includes(item))) throw new ConfigError(`sampler state cursor ${key} defers an item that is not in the pool`);
     }
-    this.rng = Rng.fromState(state.rng);
+    this.rng = Mulberry32.fromState(state.rng);
     this.batches = state.batches;
     this.cursors = {};
     for (const [key, c] of Object.entries(state.cursors)) this.cursors[key] = { epoch: c.epoch, position: c.position, deferred: [...c.deferred] };

@@ -6,9 +6,9 @@ import { parseRunConfig, type RunConfig, type RunConfigInput } from '../experime
 import { StepLogSchema, type EvalLog, type StepLog } from '../experiment/runLog';
 import { initBackend } from '../model/backend';
 import type { EncodeOptions, TokenBatch } from '../model/types';
-import { BagOfTokensEncoder } from './bagOfTokensEncoder.testing';
+import { BagOfTokensEncoder } from './bagOfTokensEncoder.testutil';
 import { embedDataset } from './embedDataset';
-import { makeToyDataset } from './toyDataset.testing';
+import { makeToyDataset } from './toyDataset.testutil';
 import { parseManifest, type TrainingCheckpoint } from './trainingCheckpoint';
 import { runTraining, TrainingDivergedError, type TrainDeps } from './trainLoop';
 import { requestStopAsMessage } from '../testing/stopMessage.testutil';
@@ -115,6 +115,11 @@ describe('runTraining', () => {
     }
     expect(rec.logs[0]!.lambda).toBe(0);
     expect(rec.logs[7]!.lambda).toBeCloseTo(0.5 * (2 / (1 + Math.exp(-10 * (7 / 8))) - 1), 12);
+    // the encoder's gradient norms of both terms, measured at the last step (and every 10th; issue 23, item 5)
+    expect(rec.logs.filter((l) => l.grad_ratio !== undefined).map((l) => l.step)).toEqual([8]);
+    const last = StepLogSchema.parse(rec.logs[7]);
+    expect(last.adv_grad_norm).toBeGreaterThan(0);
+    expect(last.grad_ratio).toBeCloseTo(last.adv_grad_norm! / last.retrieval_grad_norm!, 12);
     encoder.dispose();
   });
 

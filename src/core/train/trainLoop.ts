@@ -1,31 +1,25 @@
 /**
  * The training loop (house rule 9: the same `runTraining()` serves the CLI, the web workers and the
  * tests). Per step (notes/paper-method.md §1, §5.2):
- *   batch ← sampler (xx-mono | xy | hybrid | xx; the adversarial strategy trains on xx-mono or xx)
+ *   batch ← sampler (`createRunSampler`: xx-mono | xy | hybrid | xx; adversarial trains on xx-mono or xx)
  *   tokens ← "Query: " + question, "Passage: " + sentence (positives then hard negatives)
- *   L ← InfoNCE(q, [d⁺; d⁻]; τ) [+ w · CE(D(GRL_λ(z)), language) for the adversarial strategy]
- *   {L, ∇} ← tf.variableGrads(L, varList)   (always an explicit varList, house rule 11)
- *   clip ∇ by global norm, AdamW step (encoder; the discriminator with its own AdamW)
+ *   update ← `createTrainingStep` (trainStep.ts: InfoNCE [+ adversary], gradients, clipping, AdamW)
  * Every random choice derives from `config.seed`: the sampler's RNG (saved in checkpoints), dropout seeds
  * `deriveSeed(seed, 'dropout', step, site)`, hard negatives and the discriminator init. A run resumed from
  * a checkpoint therefore continues bit for bit on cpu/wasm (notes/checkpoints.md §5).
  */
 import * as tf from '@tensorflow/tfjs';
 import packageJson from '../../../package.json';
-import { CancelledError, ConfigError, CheckpointError, XlirError } from '../errors';
+import { CancelledError, ConfigError, CheckpointError } from '../errors';
 import type { RetrievalDataset } from '../data/types';
-import { samplerOf, type RunConfig } from '../experiment/runConfig';
+import type { RunConfig } from '../experiment/runConfig';
 import type { EvalLog, StepLog } from '../experiment/runLog';
 import type { TrainableEncoder } from '../model/types';
-import { AdamW, type AdamWState } from './adamw';
-import { adversarialLoss, dannLambda, LanguageDiscriminator } from './adversary';
-import { clipByGlobalNorm } from './clipByGlobalNorm';
-import { buildTrainingSet } from './examples';
-import { infoNCELoss } from './infoNCE';
-import { learningRate } from './learningRate';
-import { deriveSeed } from './rng';
-import { createSampler, type Batch } from './samplers';
+import type { AdamW, AdamWState } from './adamw';
+import { createRunSampler } from './runSampler';
+import type { Batch } from './samplers';
 import { PASSAGE_PREFIX, QUERY_PREFIX } from './textPrefixes';
+import { createTrainingStep, TrainingDivergedError, type StepInput } from './trainStep';
 import { yieldToEventLoop } from './yieldToEventLoop';
 import {
   CHECKPOINT_FORMAT,
@@ -46,19 +40,7 @@ import {
   type TrainingCheckpoint,
 } from './trainingCheckpoint';
 
-/** The loss or the gradient became NaN/∞: the update was not applied, the last checkpoint is intact. */
-export class TrainingDivergedError extends XlirError {
-  readonly step: number;
-  readonly lastCheckpointStep: number | null;
-  constructor(step: number, what: string, lastCheckpointStep: number | null) {
-    const keep = lastCheckpointStep === null ? 'no checkpoint was written yet' : `the last good checkpoint is step ${lastCheckpointStep}`;
-    // CONFIG: the remedy is a config change (lower lr, clipNorm or λ_max), not a code fix.
-    super('CONFIG', `training diverged at step ${step}: ${what} is not finite; the update was not applied and ${keep} (try a lower lr)`);
-    this.name = 'TrainingDivergedError';
-    this.step = step;
-    this.lastCheckpointStep = lastCheckpointStep;
-  }
-}
+export { TrainingDivergedError };
 
 export interface TrainDeps {
   /** the training dataset (`config.data.train`), loaded with at least the training languages */
@@ -140,8 +122,6 @@ function mean(xs: readonly number[]): number {
   return xs.length === 0 ? Number.NaN : xs.reduce((s, x) => s + x, 0) / xs.length;
 }
 
-let discriminatorInstances = 0;
-
 /**
  * Trains `deps.encoder` by `config`, from scratch or from `deps.resumeFrom`.
  * @throws ConfigError on an impossible config (e.g. batch larger than a language's questions),
@@ -152,38 +132,15 @@ export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<T
   if (dataset.name !== config.data.train.dataset) {
     throw new ConfigError(`the training dataset is ${config.data.train.dataset}, but ${dataset.name} was given`);
   }
-  const set = buildTrainingSet(dataset, { languages: config.data.train.languages, seed: config.seed, validationFraction: config.data.validationFraction });
-  const strategy = config.strategy;
-  const sampler = createSampler(samplerOf(strategy), set, {
-    batchSize: config.batchSize,
-    seed: config.seed,
-    totalSteps: config.steps,
-    ...(strategy.kind === 'hybrid' ? { alpha: strategy.alpha, alphaEnd: strategy.alphaEnd } : {}),
-  });
-  // Sorted by name: the gradient-norm sum runs in this order, and an encoder built from a checkpoint
-  // lists its variables in file order, so a fixed order is what keeps a resumed run bit-identical.
-  const trainables = encoder.trainableVariables();
-  const encNames = Object.keys(trainables).sort();
-  const encVars: Record<string, tf.Variable> = {};
-  for (const name of encNames) encVars[name] = trainables[name]!;
-  if (encNames.length === 0) throw new ConfigError('the encoder has no trainable variables');
-  const adamConfig = { epsilon: config.epsilon, weightDecay: config.weightDecay };
-  const encOpt = new AdamW(encVars, adamConfig);
-  const adversarial = strategy.kind === 'adversarial' ? strategy : null;
-  const disc = adversarial
-    ? new LanguageDiscriminator({
-        inputDim: encoder.dim,
-        hidden: adversarial.discriminatorHidden,
-        numClasses: set.languages.length,
-        seed: deriveSeed(config.seed, 'discriminator'),
-        dropout: adversarial.discriminatorDropout,
-        namePrefix: `discriminator-${discriminatorInstances++}`,
-      })
-    : null;
-  const discVars = disc ? disc.variables() : {};
-  const discOpt = disc ? new AdamW(discVars, adamConfig) : null;
+  const { set, sampler } = createRunSampler(config, dataset);
+  const update = createTrainingStep(config, encoder, { numLanguages: set.languages.length });
+  const encVars = update.encoderVariables;
+  const encNames = Object.keys(encVars);
+  const encOpt = update.encoderOptimizer;
+  const disc = update.discriminator;
+  const discVars = update.discriminatorVariables;
+  const discOpt = update.discriminatorOptimizer;
   const langIndex = new Map(set.languages.map((l, i) => [l, i]));
-  const varList = [...Object.values(encVars), ...Object.values(discVars)];
 
   const t0 = deps.now();
   let startStep = 0;
@@ -240,9 +197,7 @@ export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<T
       lastLoss: mean(losses.slice(-10)),
     };
   } finally {
-    encOpt.dispose();
-    discOpt?.dispose();
-    disc?.dispose();
+    update.dispose();
   }
 
   /** Runs `f`; true when it was cancelled (CancelledError), which the loop turns into a stop. */
@@ -256,78 +211,39 @@ export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<T
     }
   }
 
-  async function trainStep(k: number, batch: Batch): Promise<StepLog> {
-    const s = k - 1;
+  /** The tokens of a batch, as the step consumes them (positives then hard negatives). */
+  function stepInput(batch: Batch): StepInput {
     const queries = batch.triplets.map((t) => QUERY_PREFIX + dataset.queries[t.query]!.text);
     const passageTexts = [...batch.triplets.map((t) => dataset.candidates[t.positive]!.text), ...batch.triplets.map((t) => dataset.candidates[t.negative]!.text)];
     const tokenizeOptions = { padMultiple: deps.padMultiple ?? 1 };
-    const qTokens = encoder.tokenize(queries, config.model.maxLength, tokenizeOptions);
-    const pTokens = encoder.tokenize(
-      passageTexts.map((t) => PASSAGE_PREFIX + t),
-      config.model.maxLength,
-      tokenizeOptions,
-    );
-    const lr = learningRate(s, { lr: config.lr, warmupSteps: config.warmupSteps, totalSteps: config.steps, schedule: config.lrSchedule });
-    const lambda = adversarial ? dannLambda(s, config.steps, adversarial.lambdaMax) : null;
-    const labels = disc
-      ? Int32Array.from([...batch.triplets.map((t) => langIndex.get(t.queryLang)!), ...batch.triplets.map((t) => langIndex.get(t.passageLang)!), ...batch.triplets.map((t) => langIndex.get(t.passageLang)!)])
-      : null;
-
-    const aux: { retrieval?: tf.Scalar; adv?: tf.Scalar; acc?: tf.Scalar } = {};
-    const { value, grads } = tf.variableGrads(() => {
-      const q = encoder.embed(qTokens, { training: true, dropoutSeed: deriveSeed(config.seed, 'dropout', k, 'query') });
-      const p = encoder.embed(pTokens, { training: true, dropoutSeed: deriveSeed(config.seed, 'dropout', k, 'passage') });
-      const retrieval = infoNCELoss(q, p, { tau: config.tau, passageKeys: passageTexts });
-      aux.retrieval = tf.keep(retrieval);
-      if (!disc || !adversarial || !labels) return retrieval;
-      const z = tf.concat([q, p], 0);
-      const out = adversarialLoss(disc, z, labels, lambda!, { training: true, dropoutSeed: deriveSeed(config.seed, 'discriminator-dropout', k) });
-      aux.adv = tf.keep(out.loss);
-      aux.acc = tf.keep(out.accuracy);
-      return tf.add(retrieval, tf.mul(out.loss, adversarial.weight)) as tf.Scalar;
-    }, varList);
-    const named = (vars: Record<string, tf.Variable>) => {
-      const out: Record<string, tf.Tensor> = {};
-      for (const [name, v] of Object.entries(vars)) {
-        const g = grads[v.name];
-        if (g) out[name] = g;
-      }
-      return out;
+    return {
+      queries: encoder.tokenize(queries, config.model.maxLength, tokenizeOptions),
+      passages: encoder.tokenize(
+        passageTexts.map((t) => PASSAGE_PREFIX + t),
+        config.model.maxLength,
+        tokenizeOptions,
+      ),
+      passageKeys: passageTexts,
+      ...(disc ? { languageLabels: Int32Array.from([...batch.triplets.map((t) => langIndex.get(t.queryLang)!), ...batch.triplets.map((t) => langIndex.get(t.passageLang)!), ...batch.triplets.map((t) => langIndex.get(t.passageLang)!)]) } : {}),
     };
-    const toDispose: tf.Tensor[] = [value, ...Object.values(grads)];
-    try {
-      const [loss, retrievalLoss, advLoss, discAcc] = await Promise.all([value, aux.retrieval, aux.adv, aux.acc].map(async (t): Promise<number | null> => (t ? (await t.data())[0]! : null)));
-      for (const t of [aux.retrieval, aux.adv, aux.acc]) if (t) toDispose.push(t);
-      if (!Number.isFinite(loss)) throw new TrainingDivergedError(k, `the loss (${loss})`, lastCheckpointStep);
-      const encClipped = await clipByGlobalNorm(named(encVars), config.clipNorm);
-      toDispose.push(...Object.values(encClipped.grads));
-      if (!Number.isFinite(encClipped.norm)) throw new TrainingDivergedError(k, `the gradient norm (${encClipped.norm})`, lastCheckpointStep);
-      let discUpdate: (() => void) | null = null;
-      if (disc && discOpt && adversarial) {
-        const discClipped = await clipByGlobalNorm(named(discVars), config.clipNorm);
-        toDispose.push(...Object.values(discClipped.grads));
-        if (!Number.isFinite(discClipped.norm)) throw new TrainingDivergedError(k, `the discriminator's gradient norm (${discClipped.norm})`, lastCheckpointStep);
-        const discLr = (lr * (adversarial.discriminatorLr ?? config.lr)) / config.lr;
-        discUpdate = () => discOpt.apply(discClipped.grads, discLr);
-      }
-      encOpt.apply(encClipped.grads, lr);
-      discUpdate?.();
-      return {
-        step: k,
-        loss: loss!,
-        retrieval_loss: retrievalLoss!,
-        adv_loss: advLoss ?? null,
-        disc_acc: discAcc ?? null,
-        disc_chance: disc ? 1 / set.languages.length : null,
-        lambda,
-        lr,
-        grad_norm: encClipped.norm,
-        seconds: (deps.now() - t0) / 1000,
-        batch: { kind: batch.record.kind, pairs: batch.record.pairs },
-      };
-    } finally {
-      tf.dispose(toDispose);
-    }
+  }
+
+  async function trainStep(k: number, batch: Batch): Promise<StepLog> {
+    const n = await update.run(k, stepInput(batch), lastCheckpointStep);
+    return {
+      step: k,
+      loss: n.loss,
+      retrieval_loss: n.retrievalLoss,
+      adv_loss: n.advLoss,
+      disc_acc: n.discAcc,
+      disc_chance: disc ? 1 / set.languages.length : null,
+      lambda: n.lambda,
+      lr: n.lr,
+      grad_norm: n.gradNorm,
+      ...(n.gradientNorms ? { retrieval_grad_norm: n.gradientNorms.retrieval, adv_grad_norm: n.gradientNorms.adversarial, grad_ratio: n.gradientNorms.ratio } : {}),
+      seconds: (deps.now() - t0) / 1000,
+      batch: { kind: batch.record.kind, pairs: batch.record.pairs },
+    };
   }
 
   async function checkpoint(k: number): Promise<void> {

@@ -7,21 +7,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  applyByteMutations,
-  applyJsonMutations,
-  arbitraryBytes,
-  byteMutationsArb,
-  DEEP_ARRAY,
-  deepArrayText,
-  expectCleanOutcome,
-  expectCleanRejection,
-  fuzzParams,
-  jsonMutationsArb,
-  toJsonText,
-  utf8, forEachCase } from '../testing/fuzz.testutil';
+import { applyByteMutations, applyJsonMutations, arbitraryBytes, byteMutationsArb, DEEP_ARRAY, deepArrayText, expectCleanOutcome, expectCleanRejection, fuzzParams, jsonMutationsArb, toJsonText, utf8, forEachCase } from '../testing/fuzz.testutil';
 import { checkpointDamage, CheckpointManifestSchema, encodeManifest, parseManifest, type CheckpointManifest } from './trainingCheckpoint';
-import { validManifest, wholeCheckpoint } from '../testing/checkpointFixture';
+import { validManifest, wholeCheckpoint } from '../testing/checkpointFixture.testutil';
 
 const SOURCE = 'runs/r1/step-5';
 const FILE = `${SOURCE}/manifest.json`;
@@ -43,7 +31,7 @@ const edited = (edit: (raw: any) => void): Uint8Array => {
 const withBytes = (before: string, bytes: number[], after: string) => new Uint8Array([...utf8(before), ...bytes, ...utf8(after)]);
 
 const BAD: [string, Uint8Array, string][] = [
-  ['a Latin-1 byte in "created"', utf8(VALID_TEXT).map((b, i, a) => (i === VALID_TEXT.indexOf('2025') ? 0xe9 : a[i]!)), `encoding: is not valid UTF-8 (first bad byte at offset ${VALID_TEXT.indexOf('2025')})`],
+  ['a Latin-1 byte in "created"', utf8(VALID_TEXT).map((_b, i, a) => (i === VALID_TEXT.indexOf('2025') ? 0xe9 : a[i]!)), `encoding: is not valid UTF-8 (first bad byte at offset ${VALID_TEXT.indexOf('2025')})`],
   ['an overlong UTF-8 "/"', withBytes('{"format": "xlir-ckpt', [0xc0, 0xaf], '1"}'), 'encoding: is not valid UTF-8 (first bad byte at offset 21)'],
   ['an encoded lone surrogate', withBytes('{"created": "', [0xed, 0xa0, 0x80], '"}'), 'encoding: is not valid UTF-8 (first bad byte at offset 13)'],
   ['UTF-16 LE', new Uint8Array([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00]), 'encoding: is UTF-16LE, not UTF-8'],
@@ -56,7 +44,7 @@ const BAD: [string, Uint8Array, string][] = [
   ['truncated before the final "}"', VALID_BYTES.subarray(0, VALID_BYTES.length - 2), '(json): not valid JSON'],
   ['100 000 unclosed "["', utf8('['.repeat(100_000)), '(json): not valid JSON at line 1 column 100001'],
   ['20 000 nested arrays (valid JSON)', utf8(deepArrayText()), '(root): '],
-  ['trainable nested 20 000 arrays deep', edited((r) => void (r.trainable = DEEP_ARRAY)), 'trainable.0: '],
+  ['trainable nested 20 000 arrays deep', edited((r) => void (r.trainable = DEEP_ARRAY)), 'trainable[0]: '],
   ['a NaN literal', utf8(VALID_TEXT.replace('"beta1": 0.9', '"beta1": NaN')), '(json): not valid JSON'],
   ['beta1 1e400 (Infinity)', utf8(VALID_TEXT.replace('"beta1": 0.9', '"beta1": 1e400')), 'optimizer.beta1: '],
   ['another format', edited((r) => void (r.format = 'xlir-ckpt/2')), 'format: '],
@@ -65,19 +53,19 @@ const BAD: [string, Uint8Array, string][] = [
   ['step 2^53', edited((r) => void (r.step = 2 ** 53)), 'step: '],
   ['step "5"', edited((r) => void (r.step = '5')), 'step: '],
   ['an RNG state of 2^32', edited((r) => void (r.sampler.rng.state = 2 ** 32)), 'sampler.rng.state: '],
-  ['a deferred index of -1', edited((r) => void (r.sampler.cursors.de.deferred = [-1])), 'sampler.cursors.de.deferred.0: '],
+  ['a deferred index of -1', edited((r) => void (r.sampler.cursors.de.deferred = [-1])), 'sampler.cursors.de.deferred[0]: '],
   ['an unknown sampler', edited((r) => void (r.sampler.name = 'hybrid ')), 'sampler.name: '],
   ['an unknown key at the root', edited((r) => void (r.extra = 1)), '(root): '],
   ['an unknown key in the optimizer', edited((r) => void (r.optimizer.momentum = 0.9)), 'optimizer: '],
-  ['a discriminator language "xx"', edited((r) => void (r.discriminator.languages = ['de', 'xx'])), 'discriminator.languages.1: '],
-  ['a discriminator language "EN"', edited((r) => void (r.discriminator.languages = ['EN'])), 'discriminator.languages.0: '],
+  ['a discriminator language "xx"', edited((r) => void (r.discriminator.languages = ['de', 'xx'])), 'discriminator.languages[1]: '],
+  ['a discriminator language "EN"', edited((r) => void (r.discriminator.languages = ['EN'])), 'discriminator.languages[0]: '],
   ['optimizer type "adam"', edited((r) => void (r.optimizer.type = 'adam')), 'optimizer.type: '],
-  ['file bytes as a string', edited((r) => void (r.datasets[0].files[0].bytes = '1234')), 'datasets.0.files.0.bytes: '],
+  ['file bytes as a string', edited((r) => void (r.datasets[0].files[0].bytes = '1234')), 'datasets[0].files[0].bytes: '],
   ['a config that evaluates on its training data', edited((r) => void (r.config.data.eval.dataset = 'mlqa-r')), 'config.data.eval.dataset: evaluation data must not be the training data'],
-  ['a config training language "EN"', edited((r) => void (r.config.data.train.languages = ['EN', 'de'])), 'config.data.train.languages.0: '],
-  ['a config checkpoint folder with a NUL', edited((r) => void ((r.config.model = { ...r.config.model, builtin: undefined, vocabSize: undefined, checkpoint: 'models/a\u0000b' }))), 'config.model.checkpoint: '],
+  ['a config training language "EN"', edited((r) => void (r.config.data.train.languages = ['EN', 'de'])), 'config.data.train.languages[0]: '],
+  ['a config checkpoint folder with a NUL', edited((r) => void (r.config.model = { ...r.config.model, builtin: undefined, vocabSize: undefined, checkpoint: 'models/a\u0000b' })), 'config.model.checkpoint: '],
   ['a last log of another batch kind', edited((r) => void (r.lastLog.batch.kind = 'both')), 'lastLog.batch.kind: '],
-  ['trainable names that are numbers', edited((r) => void (r.trainable = [1])), 'trainable.0: '],
+  ['trainable names that are numbers', edited((r) => void (r.trainable = [1])), 'trainable[0]: '],
   ['the root is null', utf8('null'), '(root): '],
   ['the root is a string', utf8('"manifest"'), '(root): '],
   ['every field under "__proto__"', utf8(`{"__proto__": ${VALID_TEXT}}`), 'format: '],
@@ -90,8 +78,18 @@ describe('parseManifest: malformed manifest.json files', () => {
 
   it('accepts 3 odd but valid manifests: a leading BOM, path-like dataset file names, NUL in a tensor name', () => {
     checkManifest(parseManifest(new Uint8Array([0xef, 0xbb, 0xbf, ...VALID_BYTES]), SOURCE));
-    checkManifest(parseManifest(edited((r) => void (r.datasets[0].files[0].name = '../../etc/passwd')), SOURCE));
-    checkManifest(parseManifest(edited((r) => void r.trainable.push('a\u0000b')), SOURCE));
+    checkManifest(
+      parseManifest(
+        edited((r) => void (r.datasets[0].files[0].name = '../../etc/passwd')),
+        SOURCE,
+      ),
+    );
+    checkManifest(
+      parseManifest(
+        edited((r) => void r.trainable.push('a\u0000b')),
+        SOURCE,
+      ),
+    );
   });
 });
 

@@ -15,7 +15,8 @@
  */
 import { z } from 'zod';
 import { CheckpointError, DataFormatError } from '../errors';
-import { jsonErrorPosition } from '../data/jsonErrorPosition';
+import { parseJsonText } from '../data/parseJsonText';
+import { validate } from '../zodMessage';
 import { decodeUtf8Text } from '../textDecoding';
 import { LANGUAGES } from '../data/languages';
 import { RunConfigSchema } from '../experiment/runConfig';
@@ -56,7 +57,10 @@ export const CheckpointManifestSchema = z
     sampler: SamplerStateSchema,
     optimizer: AdamWInfoSchema,
     /** present for the adversarial strategy: label order of the discriminator and its optimiser */
-    discriminator: z.object({ languages: z.array(z.enum(LANGUAGES)), optimizer: AdamWInfoSchema }).strict().nullable(),
+    discriminator: z
+      .object({ languages: z.array(z.enum(LANGUAGES)), optimizer: AdamWInfoSchema })
+      .strict()
+      .nullable(),
     /** the training data the run read, to refuse resuming on different files */
     datasets: z.array(z.object({ name: z.string(), files: z.array(z.object({ name: z.string(), sha256: z.string(), bytes: z.number() }).strict()) }).strict()),
     /** names of the encoder variables the optimiser updates */
@@ -90,28 +94,13 @@ export function encodeManifest(manifest: CheckpointManifest): Uint8Array {
 /** @throws CheckpointError naming the file and the field */
 export function parseManifest(bytes: Uint8Array, source: string): CheckpointManifest {
   const file = `${source}/${MANIFEST_FILE}`;
-  let text: string;
   try {
     // strict: a lenient decoder would turn damaged bytes into U+FFFD inside names and hashes silently
-    text = decodeUtf8Text(bytes, file);
+    return validate(CheckpointManifestSchema, parseJsonText(decodeUtf8Text(bytes, file), file), file);
   } catch (err) {
     if (err instanceof DataFormatError) throw new CheckpointError(err.message);
     throw err;
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    const at = jsonErrorPosition(text);
-    const where = at ? ` at line ${at.line} column ${at.column}` : '';
-    throw new CheckpointError(`${file}: (json): not valid JSON${where}: ${err instanceof Error ? err.message : String(err)}`);
-  }
-  const parsed = CheckpointManifestSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new CheckpointError(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  return parsed.data;
 }
 
 /**

@@ -10,7 +10,7 @@ import { initBackend } from '../model/backend';
 import { PRETRAINED_FOLDERS } from '../model/builtinConfigs';
 import { memorySource } from '../model/checkpointSource';
 import type { TransformerEncoder } from '../model/encoder';
-import { makeToyDataset } from './toyDataset.testing';
+import { makeToyDataset } from './toyDataset.testutil';
 import type { TrainingCheckpoint } from './trainingCheckpoint';
 import { builtinTokenizerTexts, createTrainingEncoder } from './trainingEncoder';
 import { runTraining } from './trainLoop';
@@ -97,8 +97,7 @@ function shippedMultilingual(name = 'shipped') {
 }
 
 describe('createTrainingEncoder with the pretrained built-in multilingual model', () => {
-  const multilingual = (overrides: Partial<RunConfigInput> = {}) =>
-    makeConfig({ model: { builtin: 'multilingual', pooling: 'mean', maxLength: 24, freezeEmbeddings: false }, ...overrides });
+  const multilingual = (overrides: Partial<RunConfigInput> = {}) => makeConfig({ model: { builtin: 'multilingual', pooling: 'mean', maxLength: 24, freezeEmbeddings: false }, ...overrides });
 
   it('loads the shipped files like model.checkpoint, with the run config’s pooling, dropout and freezeEmbeddings', async () => {
     const run = await createTrainingEncoder(multilingual({ dropout: 0.2 }), { trainDataset: dataset, pretrained: shippedMultilingual() });

@@ -25,7 +25,7 @@ import { loadEncoderCheckpoint } from '../model/loadEncoderCheckpoint';
 import { maxSequenceLength } from '../model/positionIds';
 import { saveEncoderCheckpoint } from '../model/saveEncoderCheckpoint';
 import { loadTokenizer, TOKENIZER_CONFIG_FILE, TOKENIZER_FILE } from '../model/tokenizer';
-import { deriveSeed } from './rng';
+import { deriveSeed } from '../metrics/rng';
 import { PASSAGE_PREFIX, QUERY_PREFIX } from './textPrefixes';
 
 export interface TrainingEncoder {
@@ -57,10 +57,7 @@ export interface TrainingEncoderSources {
 /** The texts the built-in tokenizer is trained on: prefixed training queries and candidates. */
 export function builtinTokenizerTexts(dataset: RetrievalDataset, languages: readonly string[]): string[] {
   const keep = new Set(languages);
-  return [
-    ...dataset.queries.filter((q) => keep.has(q.lang)).map((q) => QUERY_PREFIX + q.text),
-    ...dataset.candidates.filter((c) => keep.has(c.lang)).map((c) => PASSAGE_PREFIX + c.text),
-  ];
+  return [...dataset.queries.filter((q) => keep.has(q.lang)).map((q) => QUERY_PREFIX + q.text), ...dataset.candidates.filter((c) => keep.has(c.lang)).map((c) => PASSAGE_PREFIX + c.text)];
 }
 
 async function readOptional(source: CheckpointSource, name: string): Promise<Uint8Array | null> {
@@ -72,8 +69,7 @@ async function readOptional(source: CheckpointSource, name: string): Promise<Uin
  */
 export async function createTrainingEncoder(config: RunConfig, sources: TrainingEncoderSources): Promise<TrainingEncoder> {
   const m = config.model;
-  const load = (source: CheckpointSource) =>
-    loadEncoderCheckpoint(source, { loadTokenizer: (s) => loadTokenizer(s), pooling: m.pooling, freezeEmbeddings: m.freezeEmbeddings, dropout: config.dropout });
+  const load = (source: CheckpointSource) => loadEncoderCheckpoint(source, { loadTokenizer: (s) => loadTokenizer(s), pooling: m.pooling, freezeEmbeddings: m.freezeEmbeddings, dropout: config.dropout });
   let encoder: TransformerEncoder;
   let tokenizerFiles: Record<string, unknown>;
   let origin: TrainingEncoder['origin'];

@@ -4,7 +4,6 @@
  * included) need ~6,000 alphabet entries: a run with experiments/tiny.json's vocabSize 5000 must still
  * start, with the vocabulary grown, the same on every build.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,15 +15,16 @@ import { initBackend } from '../model/backend';
 import { MIN_LEARNED_PIECES } from '../model/builtinTokenizer/buildBuiltinTokenizer';
 import { memorySource } from '../model/checkpointSource';
 import { parseHfConfig } from '../model/hfConfig';
-import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
+import { TEST_RUN_CONFIG } from '../testing/runConfigFixture.testutil';
+import { SHARED_DATA_DIR, sharedDataDir } from '../testing/sharedData.testutil';
 import { createTrainingEncoder } from './trainingEncoder';
 
-const dataDir = process.env.XLIR_DATA_DIR ? path.resolve(process.env.XLIR_DATA_DIR) : path.resolve(process.cwd(), '..', 'shared', 'data');
-const haveData = MLQA_R_LANGUAGES.every((l) => existsSync(path.join(dataDir, 'mlqa-r', `${l}.json`)));
+const dataDir = SHARED_DATA_DIR;
 
-describe.skipIf(!haveData)('createTrainingEncoder: tiny on all seven MLQA-R languages with vocabSize 5000', () => {
+describe('createTrainingEncoder: tiny on all seven MLQA-R languages with vocabSize 5000', () => {
   let dataset: RetrievalDataset;
   beforeAll(async () => {
+    sharedDataDir(...MLQA_R_LANGUAGES.map((l) => `mlqa-r/${l}.json`));
     await initBackend('cpu');
     const files = await Promise.all(MLQA_R_LANGUAGES.map(async (l) => ({ name: `mlqa-r/${l}.json`, bytes: new Uint8Array(await readFile(path.join(dataDir, 'mlqa-r', `${l}.json`))) })));
     dataset = await parseDataset('mlqa-r', files);

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { handDataset } from '../metrics/handDataset';
 import { parseRunConfig } from '../experiment/runConfig';
-import { TEST_RUN_CONFIG } from '../testing/runConfigFixture';
+import { TEST_RUN_CONFIG } from '../testing/runConfigFixture.testutil';
 import { buildTrainingSet } from './examples';
 import { validationDataset } from './validationSet';
 
 const questions = Array.from({ length: 10 }, (_, i) => [`q${i}`, i % 3] as [string, number]);
 const DATA_SPEC = { sentences: ['a', 'b', 'c'], questions };
 const DATA = handDataset('mlqa-r', { en: DATA_SPEC, de: { sentences: ['x', 'y', 'z'], questions } });
-const config = (fraction: number) =>
-  parseRunConfig({ ...TEST_RUN_CONFIG, data: { ...TEST_RUN_CONFIG.data, validationFraction: fraction } }, 'test');
+const config = (fraction: number) => parseRunConfig({ ...TEST_RUN_CONFIG, data: { ...TEST_RUN_CONFIG.data, validationFraction: fraction } }, 'test');
 
 describe('validationDataset', () => {
   it('keeps exactly the held-out questions, in every training language, and all candidates', () => {

@@ -3,16 +3,16 @@
  * data folder is present) the [UNK] rates measured on XQuAD-R with a tokenizer trained without it.
  * The small corpus below was written for this test; it is not dataset text.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { Tokenizer as HfLibTokenizer } from '@huggingface/tokenizers';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDataset } from '../../data/parseDataset';
 import { MLQA_R_LANGUAGES, XQUAD_R_LANGUAGES, type DatasetName } from '../../data/languages';
 import type { RetrievalDataset } from '../../data/types';
 import { ConfigError } from '../../errors';
+import { SHARED_DATA_DIR, sharedDataDir } from '../../testing/sharedData.testutil';
 import { tokenizerFromJson } from '../tokenizer';
 import { buildBuiltinTokenizer, languageBalancedWeights, MIN_LEARNED_PIECES } from './buildBuiltinTokenizer';
 import { SEED_BLOCKS, seedCharacters } from './scriptSeeds';
@@ -154,8 +154,7 @@ describe('languageBalancedWeights', () => {
   });
 });
 
-const dataDir = process.env.XLIR_DATA_DIR ? path.resolve(process.env.XLIR_DATA_DIR) : path.resolve(process.cwd(), '..', 'shared', 'data');
-const haveData = existsSync(path.join(dataDir, 'mlqa-r', 'en.json')) && existsSync(path.join(dataDir, 'tatoeba', 'tatoeba.tha-eng.tha'));
+const dataDir = SHARED_DATA_DIR;
 
 async function loadDataset(name: DatasetName): Promise<RetrievalDataset> {
   const langs = name === 'xquad-r' ? XQUAD_R_LANGUAGES : MLQA_R_LANGUAGES;
@@ -165,7 +164,10 @@ async function loadDataset(name: DatasetName): Promise<RetrievalDataset> {
 
 const TATOEBA: Record<string, string> = { ara: 'ar', cmn: 'zh', deu: 'de', ell: 'el', hin: 'hi', rus: 'ru', spa: 'es', tha: 'th', tur: 'tr', vie: 'vi', eng: 'en' };
 
-describe.skipIf(!haveData)('the real data: trained on MLQA-R + Tatoeba, measured on XQuAD-R', () => {
+describe('the real data: trained on MLQA-R + Tatoeba, measured on XQuAD-R', () => {
+  beforeAll(() => {
+    sharedDataDir('mlqa-r/en.json', 'xquad-r/en.json', 'tatoeba/tatoeba.tha-eng.tha');
+  });
   it('[UNK] under 0.02% of tokens outside Chinese and under 1.5% in Chinese; unseen scripts ≥ 1.9 characters per token', async () => {
     const train = await loadDataset('mlqa-r');
     const evaluation = await loadDataset('xquad-r');

@@ -3,7 +3,10 @@ import { ConfigError } from '../../errors';
 import { tokenizerFromJson } from '../tokenizer';
 import { builtinTextPipeline, SPECIAL_TOKENS, trainWordPieceTokenizer } from './trainWordPiece';
 
-const vocabList = (vocab: Record<string, number>) => Object.entries(vocab).sort((a, b) => a[1] - b[1]).map(([t]) => t);
+const vocabList = (vocab: Record<string, number>) =>
+  Object.entries(vocab)
+    .sort((a, b) => a[1] - b[1])
+    .map(([t]) => t);
 
 describe('trainWordPieceTokenizer', () => {
   it('learns merges by pair count: a worked example', () => {

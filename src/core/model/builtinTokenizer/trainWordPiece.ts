@@ -97,11 +97,7 @@ export interface WordPieceTokenizerJson {
 function normalizerJson(lowercase: boolean): unknown {
   return {
     type: 'Sequence',
-    normalizers: [
-      { type: 'NFKC' },
-      ...(lowercase ? [{ type: 'Replace', pattern: { String: 'İ' }, content: 'i' }] : []),
-      { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: false, lowercase },
-    ],
+    normalizers: [{ type: 'NFKC' }, ...(lowercase ? [{ type: 'Replace', pattern: { String: 'İ' }, content: 'i' }] : []), { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: false, lowercase }],
   };
 }
 

@@ -54,8 +54,21 @@ export function lareqaFile(sentences: string[], questions: [string, number][]): 
 
 /** The hand-worked example of `core/metrics/evaluateRetrieval.test.ts`, as MLQA-R files and embeddings. */
 export const HAND_FILES = {
-  en: lareqaFile(['Ee zero.', 'Ee one.', 'Ee two.'], [['q1', 0], ['q2', 2], ['q3', 1]]),
-  de: lareqaFile(['De zero.', 'De one.'], [['q1', 1], ['q2', 0]]),
+  en: lareqaFile(
+    ['Ee zero.', 'Ee one.', 'Ee two.'],
+    [
+      ['q1', 0],
+      ['q2', 2],
+      ['q3', 1],
+    ],
+  ),
+  de: lareqaFile(
+    ['De zero.', 'De one.'],
+    [
+      ['q1', 1],
+      ['q2', 0],
+    ],
+  ),
 };
 export const HAND_EMBEDDINGS = {
   queries: { 'de:q1': [1, 0], 'de:q2': [0, 1], 'en:q1': [1, 0], 'en:q2': [0, 1], 'en:q3': [1, 2] },

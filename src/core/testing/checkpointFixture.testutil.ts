@@ -5,7 +5,7 @@
 import { parseRunConfig } from '../experiment/runConfig';
 import { writeSafetensors } from '../model/safetensors';
 import { CHECKPOINT_FORMAT, encodeManifest, MANIFEST_FILE, MODEL_FILE, OPTIMIZER_FILE, type CheckpointManifest, type TrainingCheckpoint } from '../train/trainingCheckpoint';
-import { TEST_RUN_CONFIG } from './runConfigFixture';
+import { TEST_RUN_CONFIG } from './runConfigFixture.testutil';
 
 /** @param step the step the manifest records (default 5) */
 export function validManifest(step = 5): CheckpointManifest {
@@ -34,7 +34,6 @@ export function validManifest(step = 5): CheckpointManifest {
     lastLog: { step: 5, loss: 2.1, retrieval_loss: 1.9, adv_loss: 0.7, disc_acc: 0.5, disc_chance: 0.5, lambda: 0.1, lr: 1e-3, grad_norm: 0.4, seconds: 3, batch: { kind: 'mono', pairs: { 'de->de': 4 } } },
   };
 }
-
 
 /** A checkpoint whose files pass `checkpointDamage`: the manifest of `step`, one-tensor model and optimizer files. */
 export function wholeCheckpoint(step: number): TrainingCheckpoint {

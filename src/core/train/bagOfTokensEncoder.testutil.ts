@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncodeOptions, TokenBatch, TrainableEncoder } from '../model/types';
-import { Rng } from './rng';
+import { Mulberry32 } from '../metrics/rng';
 
 export interface BagOfTokensOptions {
   seed: number;
@@ -36,11 +36,11 @@ export class BagOfTokensEncoder implements TrainableEncoder {
     this.dim = o.dim ?? 16;
     this.vocabSize = o.vocabSize ?? 257;
     this.dropout = o.dropout ?? 0;
-    const rng = new Rng(o.seed);
+    const rng = new Mulberry32(o.seed);
     const prefix = `bag-of-tokens-${instances++}`;
     const init = (shape: number[], scale: number) => {
       const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
-      for (let i = 0; i < data.length; i++) data[i] = (2 * rng.nextFloat() - 1) * scale;
+      for (let i = 0; i < data.length; i++) data[i] = (2 * rng.float() - 1) * scale;
       return tf.tensor(data, shape);
     };
     const variable = (t: tf.Tensor, name: string) => {
@@ -50,7 +50,10 @@ export class BagOfTokensEncoder implements TrainableEncoder {
     };
     this.vars = {
       'embeddings.word_embeddings.weight': variable(init([this.vocabSize, this.dim], 1), 'emb'),
-      'dense.weight': variable(tf.tidy(() => tf.add(tf.eye(this.dim), init([this.dim, this.dim], 0.1))), 'dense.weight'),
+      'dense.weight': variable(
+        tf.tidy(() => tf.add(tf.eye(this.dim), init([this.dim, this.dim], 0.1))),
+        'dense.weight',
+      ),
       'dense.bias': variable(tf.zeros([this.dim]), 'dense.bias'),
     };
   }

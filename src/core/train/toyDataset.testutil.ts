@@ -8,7 +8,7 @@
 import { parseDataset } from '../data/parseDataset';
 import type { Lang } from '../data/languages';
 import type { RetrievalDataset } from '../data/types';
-import { Rng } from './rng';
+import { Mulberry32 } from '../metrics/rng';
 
 export interface ToyDatasetOptions {
   languages: Lang[];
@@ -29,7 +29,7 @@ const topic = (p: number, s: number) => (isShared(p, s) ? 'shared' : `topic${p}x
 
 /** The toy dataset's files (`<lang>.json` in the LAReQA format), e.g. to write a data folder for CLI tests. */
 export function makeToyFiles(options: ToyDatasetOptions): { name: string; bytes: Uint8Array }[] {
-  const rng = new Rng(options.seed);
+  const rng = new Mulberry32(options.seed);
   const dropRate = options.dropRate ?? 0.2;
   // One shared paragraph layout; each language renders it with its own filler words.
   const layout: { sentences: number; qas: ToyQuestion[] }[] = [];

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { fullResult } from '../testing/fullResult.testutil';
+import { headlineMetrics, METRIC_KEYS, VALIDATION_SCORE_KEYS } from './metricKeys';
+
+describe('metric keys', () => {
+  it('name the result file’s own fields, <setting>.<metric>, and headlineMetrics reads each from there', () => {
+    const r = fullResult({ seed: 1, questions: 3, languages: ['de', 'en'] });
+    const m = headlineMetrics(r);
+    expect(Object.keys(m)).toEqual([...METRIC_KEYS]);
+    for (const k of METRIC_KEYS) {
+      const [setting, metric] = k.split('.') as [string, string];
+      expect(m[k]).toBe((r as unknown as Record<string, Record<string, number>>)[setting]![metric]);
+    }
+    expect(VALIDATION_SCORE_KEYS.every((k) => (METRIC_KEYS as readonly string[]).includes(k))).toBe(true);
+  });
+
+  it('leave out a setting without cells', () => {
+    const r = fullResult({ seed: 1, questions: 3, languages: ['en'] });
+    const m = headlineMetrics({ ...r, cross: { ...r.cross, map: null, recall_1: null } });
+    expect(Object.keys(m)).not.toContain('cross.map');
+    expect(Object.keys(m)).not.toContain('cross.recall_1');
+  });
+});
