@@ -12,7 +12,8 @@ const post = (m: WorkerReply) => (self as unknown as DedicatedWorkerGlobalScope)
 self.onmessage = async (e: MessageEvent<BrowserJob>) => {
   const job = e.data;
   try {
-    const info = await initBackend(job.backend, { wasmPaths: WASM_PATHS, wasmKernels: wasmKernelChoice(job.kind === 'train' ? job.patch : undefined) });
+    // One wasm thread, like the rows this section has always reported; bench/threads.ts measures thread counts.
+    const info = await initBackend(job.backend, { wasmPaths: WASM_PATHS, wasmKernels: wasmKernelChoice(job.kind === 'train' ? job.patch : undefined), wasmThreads: 1 });
     const env = { crossOriginIsolated: self.crossOriginIsolated, userAgent: navigator.userAgent, hardwareConcurrency: navigator.hardwareConcurrency };
     if (job.kind === 'matmul') {
       post({ type: 'result', result: { info, env, ...(await matmulGflops(job.n, job.repeats)) } });

@@ -13,4 +13,5 @@ export interface ThreadJob {
   matmulN: number;
 }
 
-export type ThreadReply = { type: 'log'; line: string } | { type: 'result'; result: unknown } | { type: 'error'; message: string };
+/** The worker's messages: the same as the main bench worker's. */
+export type { WorkerReply as ThreadReply } from '../browser/protocol';

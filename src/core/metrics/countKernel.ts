@@ -1,3 +1,4 @@
+// biome-ignore-all format: hand-assembled wasm reads one instruction group a line, as written
 /**
  * A small WebAssembly SIMD kernel for the rank counting of `rankRelevant.ts`: four candidates per
  * instruction instead of one, which brings the evaluation work beyond the score matrix from about 40 % of
@@ -70,33 +71,14 @@ const I32 = 0x7f;
 const V128 = 0x7b;
 const EMPTY = 0x40;
 // core opcodes
-const BLOCK = 0x02,
-  LOOP = 0x03,
-  BR = 0x0c,
-  BR_IF = 0x0d,
-  END = 0x0b;
-const GET = 0x20,
-  SET = 0x21;
-const I32_LOAD = 0x28,
-  I32_STORE = 0x36,
-  I32_CONST = 0x41;
-const I32_EQZ = 0x45,
-  I32_GT_S = 0x4a,
-  I32_GE_S = 0x4e,
-  I32_ADD = 0x6a,
-  I32_AND = 0x71,
-  I32_SHL = 0x74;
+const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BR_IF = 0x0d, END = 0x0b;
+const GET = 0x20, SET = 0x21;
+const I32_LOAD = 0x28, I32_STORE = 0x36, I32_CONST = 0x41;
+const I32_EQZ = 0x45, I32_GT_S = 0x4a, I32_GE_S = 0x4e, I32_ADD = 0x6a, I32_AND = 0x71, I32_SHL = 0x74;
 // SIMD opcodes follow the 0xfd prefix as LEB128
 const simd = (code: number) => [0xfd, ...uleb(code)];
-const V128_LOAD = simd(0x00),
-  V128_STORE = simd(0x0b),
-  I32X4_SPLAT = simd(0x11),
-  I32X4_EXTRACT_LANE = simd(0x1b);
-const I32X4_GT_S = simd(0x3b),
-  V128_AND = simd(0x4e),
-  V128_XOR = simd(0x51),
-  I32X4_SHR_S = simd(0xac),
-  I32X4_SUB = simd(0xb1);
+const V128_LOAD = simd(0x00), V128_STORE = simd(0x0b), I32X4_SPLAT = simd(0x11), I32X4_EXTRACT_LANE = simd(0x1b);
+const I32X4_GT_S = simd(0x3b), V128_AND = simd(0x4e), V128_XOR = simd(0x51), I32X4_SHR_S = simd(0xac), I32X4_SUB = simd(0xb1);
 /** memarg: alignment 2^2 (int32 elements), offset */
 const mem = (offset = 0) => [2, ...uleb(offset)];
 
@@ -110,45 +92,16 @@ function orderedBody(): number[] {
   const [ptr, n, j, x, m, c] = [0, 1, 2, 3, 4, 5];
   const locals = [...uleb(2), ...uleb(1), I32, ...uleb(3), V128];
   const code = [
-    ...i32(0x7fffffff),
-    ...I32X4_SPLAT,
-    ...set(c),
-    BLOCK,
-    EMPTY,
-    LOOP,
-    EMPTY,
-    ...get(j),
-    ...get(n),
-    I32_GE_S,
-    BR_IF,
-    1,
+    ...i32(0x7fffffff), ...I32X4_SPLAT, ...set(c),
+    BLOCK, EMPTY, LOOP, EMPTY,
+    ...get(j), ...get(n), I32_GE_S, BR_IF, 1,
+    ...addr(ptr, j), ...V128_LOAD, ...mem(), ...set(x),
+    ...get(x), ...i32(31), ...I32X4_SHR_S, ...set(m),
     ...addr(ptr, j),
-    ...V128_LOAD,
-    ...mem(),
-    ...set(x),
-    ...get(x),
-    ...i32(31),
-    ...I32X4_SHR_S,
-    ...set(m),
-    ...addr(ptr, j),
-    ...get(x),
-    ...get(m),
-    ...get(c),
-    ...V128_AND,
-    ...V128_XOR,
-    ...get(m),
-    ...I32X4_SUB,
-    ...V128_STORE,
-    ...mem(),
-    ...get(j),
-    ...i32(4),
-    I32_ADD,
-    ...set(j),
-    BR,
-    0,
-    END,
-    END,
-    END,
+    ...get(x), ...get(m), ...get(c), ...V128_AND, ...V128_XOR, ...get(m), ...I32X4_SUB,
+    ...V128_STORE, ...mem(),
+    ...get(j), ...i32(4), I32_ADD, ...set(j),
+    BR, 0, END, END, END,
   ];
   return [...locals, ...code];
 }
@@ -163,74 +116,40 @@ function count4Body(): number[] {
   const a = (k: number) => 19 + k;
   const locals = [...uleb(2), ...uleb(10), I32, ...uleb(9), V128];
   const ks = [0, 1, 2, 3];
-  const scalarStep = [...addr(base, j), I32_LOAD, ...mem(), ...set(v), ...ks.flatMap((k) => [...get(c(k)), ...get(v), ...get(s(k)), I32_GT_S, I32_ADD, ...set(c(k))]), ...get(j), ...i32(1), I32_ADD, ...set(j)];
+  const scalarStep = [
+    ...addr(base, j), I32_LOAD, ...mem(), ...set(v),
+    ...ks.flatMap((k) => [...get(c(k)), ...get(v), ...get(s(k)), I32_GT_S, I32_ADD, ...set(c(k))]),
+    ...get(j), ...i32(1), I32_ADD, ...set(j),
+  ];
   const code = [
     ...ks.flatMap((k) => [...get(thr), I32_LOAD, ...mem(4 * k), ...set(s(k)), ...get(s(k)), ...I32X4_SPLAT, ...set(T(k))]),
-    ...get(from),
-    ...set(j),
+    ...get(from), ...set(j),
     // head: scalar until j is a multiple of 4
-    BLOCK,
-    EMPTY,
-    LOOP,
-    EMPTY,
-    ...get(j),
-    ...get(to),
-    I32_GE_S,
-    BR_IF,
-    1,
-    ...get(j),
-    ...i32(3),
-    I32_AND,
-    I32_EQZ,
-    BR_IF,
-    1,
+    BLOCK, EMPTY, LOOP, EMPTY,
+    ...get(j), ...get(to), I32_GE_S, BR_IF, 1,
+    ...get(j), ...i32(3), I32_AND, I32_EQZ, BR_IF, 1,
     ...scalarStep,
-    BR,
-    0,
-    END,
-    END,
+    BR, 0, END, END,
     // body: 4 candidates per step while j + 4 ≤ to; a lane counter subtracts the all-ones "greater" mask
-    BLOCK,
-    EMPTY,
-    LOOP,
-    EMPTY,
-    ...get(j),
-    ...i32(4),
-    I32_ADD,
-    ...get(to),
-    I32_GT_S,
-    BR_IF,
-    1,
-    ...addr(base, j),
-    ...V128_LOAD,
-    ...mem(),
-    ...set(x),
+    BLOCK, EMPTY, LOOP, EMPTY,
+    ...get(j), ...i32(4), I32_ADD, ...get(to), I32_GT_S, BR_IF, 1,
+    ...addr(base, j), ...V128_LOAD, ...mem(), ...set(x),
     ...ks.flatMap((k) => [...get(a(k)), ...get(x), ...get(T(k)), ...I32X4_GT_S, ...I32X4_SUB, ...set(a(k))]),
-    ...get(j),
-    ...i32(4),
-    I32_ADD,
-    ...set(j),
-    BR,
-    0,
-    END,
-    END,
+    ...get(j), ...i32(4), I32_ADD, ...set(j),
+    BR, 0, END, END,
     // tail: scalar
-    BLOCK,
-    EMPTY,
-    LOOP,
-    EMPTY,
-    ...get(j),
-    ...get(to),
-    I32_GE_S,
-    BR_IF,
-    1,
+    BLOCK, EMPTY, LOOP, EMPTY,
+    ...get(j), ...get(to), I32_GE_S, BR_IF, 1,
     ...scalarStep,
-    BR,
-    0,
-    END,
-    END,
+    BR, 0, END, END,
     // out[k] += c_k + the four lanes of a_k
-    ...ks.flatMap((k) => [...get(out), ...get(out), I32_LOAD, ...mem(4 * k), ...get(c(k)), I32_ADD, ...[0, 1, 2, 3].flatMap((lane) => [...get(a(k)), ...I32X4_EXTRACT_LANE, lane, I32_ADD]), I32_STORE, ...mem(4 * k)]),
+    ...ks.flatMap((k) => [
+      ...get(out),
+      ...get(out), I32_LOAD, ...mem(4 * k),
+      ...get(c(k)), I32_ADD,
+      ...[0, 1, 2, 3].flatMap((lane) => [...get(a(k)), ...I32X4_EXTRACT_LANE, lane, I32_ADD]),
+      I32_STORE, ...mem(4 * k),
+    ]),
     END,
   ];
   return [...locals, ...code];
@@ -242,22 +161,13 @@ const name = (text: string) => [...uleb(text.length), ...Array.from(text, (ch) =
 
 /** The kernel module's bytes. */
 export function countKernelBytes(): Uint8Array<ArrayBuffer> {
-  const types = section(
-    1,
-    vec([
-      [0x60, ...vec([[I32], [I32]]), ...vec([])],
-      [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])],
-    ]),
-  );
+  const types = section(1, vec([
+    [0x60, ...vec([[I32], [I32]]), ...vec([])],
+    [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), ...vec([])],
+  ]));
   const imports = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]]));
   const functions = section(3, vec([[0], [1]]));
-  const exports = section(
-    7,
-    vec([
-      [...name('ordered'), 0x00, 0],
-      [...name('count4'), 0x00, 1],
-    ]),
-  );
+  const exports = section(7, vec([[...name('ordered'), 0x00, 0], [...name('count4'), 0x00, 1]]));
   const bodies = [orderedBody(), count4Body()];
   const code = section(10, vec(bodies.map((b) => [...uleb(b.length), ...b])));
   return Uint8Array.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...types, ...imports, ...functions, ...exports, ...code]);

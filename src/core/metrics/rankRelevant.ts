@@ -1,3 +1,4 @@
+// biome-ignore-all format: the unrolled count kernels keep one register group a line, as they were written and measured
 /**
  * Ranks of a query's relevant candidates in a pool made of language blocks, found by counting the
  * candidates that outrank each one in one pass over the score row, never by sorting it.
@@ -97,120 +98,41 @@ export function atLeastThreshold(k: number): number {
 // Adds, for each threshold, the candidates of row[from, to) scoring above it. One unrolled loop per width
 // keeps thresholds and counters in registers; padded thresholds are +∞ and count nothing.
 function count4(row: Float32Array, from: number, to: number, t: Float64Array, out: Int32Array, o: number, floor: number): void {
-  const t0 = t[0]!,
-    t1 = t[1]!,
-    t2 = t[2]!,
-    t3 = t[3]!;
-  let n0 = 0,
-    n1 = 0,
-    n2 = 0,
-    n3 = 0;
+  const t0 = t[0]!, t1 = t[1]!, t2 = t[2]!, t3 = t[3]!;
+  let n0 = 0, n1 = 0, n2 = 0, n3 = 0;
   for (let j = from; j < to; j++) {
     const s = row[j]!;
     if (s <= floor) continue;
-    n0 += +(s > t0);
-    n1 += +(s > t1);
-    n2 += +(s > t2);
-    n3 += +(s > t3);
+    n0 += +(s > t0); n1 += +(s > t1); n2 += +(s > t2); n3 += +(s > t3);
   }
-  out[o]! += n0;
-  out[o + 1]! += n1;
-  out[o + 2]! += n2;
-  out[o + 3]! += n3;
+  out[o]! += n0; out[o + 1]! += n1; out[o + 2]! += n2; out[o + 3]! += n3;
 }
 
 function count8(row: Float32Array, from: number, to: number, t: Float64Array, out: Int32Array, o: number, floor: number): void {
-  const t0 = t[0]!,
-    t1 = t[1]!,
-    t2 = t[2]!,
-    t3 = t[3]!,
-    t4 = t[4]!,
-    t5 = t[5]!,
-    t6 = t[6]!,
-    t7 = t[7]!;
-  let n0 = 0,
-    n1 = 0,
-    n2 = 0,
-    n3 = 0,
-    n4 = 0,
-    n5 = 0,
-    n6 = 0,
-    n7 = 0;
+  const t0 = t[0]!, t1 = t[1]!, t2 = t[2]!, t3 = t[3]!, t4 = t[4]!, t5 = t[5]!, t6 = t[6]!, t7 = t[7]!;
+  let n0 = 0, n1 = 0, n2 = 0, n3 = 0, n4 = 0, n5 = 0, n6 = 0, n7 = 0;
   for (let j = from; j < to; j++) {
     const s = row[j]!;
     if (s <= floor) continue;
-    n0 += +(s > t0);
-    n1 += +(s > t1);
-    n2 += +(s > t2);
-    n3 += +(s > t3);
-    n4 += +(s > t4);
-    n5 += +(s > t5);
-    n6 += +(s > t6);
-    n7 += +(s > t7);
+    n0 += +(s > t0); n1 += +(s > t1); n2 += +(s > t2); n3 += +(s > t3);
+    n4 += +(s > t4); n5 += +(s > t5); n6 += +(s > t6); n7 += +(s > t7);
   }
-  out[o]! += n0;
-  out[o + 1]! += n1;
-  out[o + 2]! += n2;
-  out[o + 3]! += n3;
-  out[o + 4]! += n4;
-  out[o + 5]! += n5;
-  out[o + 6]! += n6;
-  out[o + 7]! += n7;
+  out[o]! += n0; out[o + 1]! += n1; out[o + 2]! += n2; out[o + 3]! += n3;
+  out[o + 4]! += n4; out[o + 5]! += n5; out[o + 6]! += n6; out[o + 7]! += n7;
 }
 
 function count12(row: Float32Array, from: number, to: number, t: Float64Array, out: Int32Array, o: number, floor: number): void {
-  const t0 = t[0]!,
-    t1 = t[1]!,
-    t2 = t[2]!,
-    t3 = t[3]!,
-    t4 = t[4]!,
-    t5 = t[5]!;
-  const t6 = t[6]!,
-    t7 = t[7]!,
-    t8 = t[8]!,
-    t9 = t[9]!,
-    t10 = t[10]!,
-    t11 = t[11]!;
-  let n0 = 0,
-    n1 = 0,
-    n2 = 0,
-    n3 = 0,
-    n4 = 0,
-    n5 = 0,
-    n6 = 0,
-    n7 = 0,
-    n8 = 0,
-    n9 = 0,
-    n10 = 0,
-    n11 = 0;
+  const t0 = t[0]!, t1 = t[1]!, t2 = t[2]!, t3 = t[3]!, t4 = t[4]!, t5 = t[5]!;
+  const t6 = t[6]!, t7 = t[7]!, t8 = t[8]!, t9 = t[9]!, t10 = t[10]!, t11 = t[11]!;
+  let n0 = 0, n1 = 0, n2 = 0, n3 = 0, n4 = 0, n5 = 0, n6 = 0, n7 = 0, n8 = 0, n9 = 0, n10 = 0, n11 = 0;
   for (let j = from; j < to; j++) {
     const s = row[j]!;
     if (s <= floor) continue;
-    n0 += +(s > t0);
-    n1 += +(s > t1);
-    n2 += +(s > t2);
-    n3 += +(s > t3);
-    n4 += +(s > t4);
-    n5 += +(s > t5);
-    n6 += +(s > t6);
-    n7 += +(s > t7);
-    n8 += +(s > t8);
-    n9 += +(s > t9);
-    n10 += +(s > t10);
-    n11 += +(s > t11);
+    n0 += +(s > t0); n1 += +(s > t1); n2 += +(s > t2); n3 += +(s > t3); n4 += +(s > t4); n5 += +(s > t5);
+    n6 += +(s > t6); n7 += +(s > t7); n8 += +(s > t8); n9 += +(s > t9); n10 += +(s > t10); n11 += +(s > t11);
   }
-  out[o]! += n0;
-  out[o + 1]! += n1;
-  out[o + 2]! += n2;
-  out[o + 3]! += n3;
-  out[o + 4]! += n4;
-  out[o + 5]! += n5;
-  out[o + 6]! += n6;
-  out[o + 7]! += n7;
-  out[o + 8]! += n8;
-  out[o + 9]! += n9;
-  out[o + 10]! += n10;
-  out[o + 11]! += n11;
+  out[o]! += n0; out[o + 1]! += n1; out[o + 2]! += n2; out[o + 3]! += n3; out[o + 4]! += n4; out[o + 5]! += n5;
+  out[o + 6]! += n6; out[o + 7]! += n7; out[o + 8]! += n8; out[o + 9]! += n9; out[o + 10]! += n10; out[o + 11]! += n11;
 }
 
 function count16(row: Float32Array, from: number, to: number, t: Float64Array, out: Int32Array, o: number, floor: number): void {
@@ -284,7 +206,14 @@ function sweep(blockStart: Int32Array, blockEnd: Int32Array, relevant: Int32Arra
  * Ranks from the per-block counts.
  * @returns the number of candidates that outrank the lowest-ranked relevant item
  */
-function ranksFromCounts(beat: Int32Array, width: number, nBlocks: number, R: number, relevantBlock: Int32Array, out: { poolRank: Int32Array; blockRank: Int32Array }): number {
+function ranksFromCounts(
+  beat: Int32Array,
+  width: number,
+  nBlocks: number,
+  R: number,
+  relevantBlock: Int32Array,
+  out: { poolRank: Int32Array; blockRank: Int32Array },
+): number {
   let deepest = 0;
   for (let i = 0; i < R; i++) {
     let total = 0;
@@ -302,7 +231,11 @@ function ranksFromCounts(beat: Int32Array, width: number, nBlocks: number, R: nu
  * @param out.blockRank written: `blockRank[i]` = 1-based rank of `relevant[i]` among its own block
  * @throws RangeError when a relevant item's score is not a finite float32
  */
-export function rankRelevant(input: RankRelevantInput, out: { poolRank: Int32Array; blockRank: Int32Array }, scratch: RankScratch): void {
+export function rankRelevant(
+  input: RankRelevantInput,
+  out: { poolRank: Int32Array; blockRank: Int32Array },
+  scratch: RankScratch,
+): void {
   const { row, rowOffset, blockStart, blockEnd, relevant, relevantBlock, R } = input;
   const { byIndex, thresholds, beat, maxRelevant } = scratch;
   const nBlocks = blockStart.length;
