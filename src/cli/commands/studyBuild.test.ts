@@ -233,6 +233,17 @@ describe('xlir study build', () => {
     expect(await readdir(path.join(out, 'results', 'mlqa-xquad', 'xy'))).toEqual(before.results);
   });
 
+  it('says which hand-written prose file the output folder lacks, before building anything', async () => {
+    const bare = path.join(root, 'bare-out');
+    await mkdir(bare, { recursive: true });
+    await writeFile(path.join(bare, 'notebook-intro.md'), 'What was run.');
+    const r = await runCli(['study', 'build', study, '--out', bare]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${path.join(bare, 'analysis.md')} is missing`);
+    expect(r.stderr).not.toMatch(/internal error/);
+    expect(await readdir(bare)).toEqual(['notebook-intro.md']);
+  });
+
   it('says a study whose runs are not all done is not finished, and how to continue it', async () => {
     const unfinished = path.join(root, 'unfinished');
     await mkdir(unfinished, { recursive: true });

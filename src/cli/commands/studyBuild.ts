@@ -389,6 +389,11 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
   const studyOptions = parseStudyOptions(await readJsonFile(optionsFile, 'study options'), optionsFile);
   const optionValues = studyOptionValues(studyOptions);
   const createdAt = new Date().toISOString().slice(0, 10) + 'T00:00:00.000Z';
+  // The hand-written prose is read from the output folder: say so before a minute of tests, not after.
+  for (const name of ['analysis.md', 'notebook-intro.md']) {
+    if (!(await exists(path.join(out, name))))
+      throw new ConfigError(`${path.join(out, name)} is missing: \`xlir study build --out DIR\` fills in DIR/analysis.md and DIR/notebook-intro.md (the hand-written prose with {{…}} placeholders); copy them from examples/study/ to start`);
+  }
 
   // Everything is built in memory first and written at the end, so a study or an analysis.md that fails to
   // build leaves the example folder as it was.
