@@ -45,6 +45,8 @@ describe('xlir evaluate', () => {
       'mono   mAP 0.5833  R@1  0.1667  (macro over 2 cells)',
       'cross  mAP 0.6250  R@1  0.2500  (macro over 2 cells)',
       'multi  mAP 0.3958  R@10 1.0000  rank distance 2.1  (macro over 2 query languages)',
+      // the language-ID probe on the query embeddings, trained on two questions and tested on the third (issue 23, item 5)
+      'language-ID probe: held-out accuracy 0.5000 (majority 0.5000; 2 held-out of 5 queries)',
       `wrote ${out}`,
       '',
     ]);
@@ -105,6 +107,8 @@ describe('xlir evaluate', () => {
       'mono   mAP 0.5833  R@1  0.1667  (macro over 2 cells)',
       'cross  mAP 0.6250  R@1  0.2500  (macro over 2 cells)',
       'multi  mAP 0.3958  R@10 1.0000  rank distance 2.1  (macro over 2 query languages)',
+      // the language-ID probe on the query embeddings, trained on two questions and tested on the third (issue 23, item 5)
+      'language-ID probe: held-out accuracy 0.5000 (majority 0.5000; 2 held-out of 5 queries)',
       '',
     ]);
     const j = await run(['--json', ...args('--embeddings', path.join(dir, 'emb.json'))]);

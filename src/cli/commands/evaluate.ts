@@ -3,6 +3,7 @@ import { DATASET_LANGUAGES, DATASET_NAMES, isLang, type DatasetName, type Lang }
 import type { RetrievalDataset } from '../../core/data/types';
 import { ConfigError } from '../../core/errors';
 import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
+import { withLanguageProbe } from '../../core/metrics/languageProbe';
 import { RetrievalResultSchema, type RetrievalResult } from '../../core/metrics/resultSchema';
 import { SCORER_NAMES, SCORERS, type ScorerName } from '../../core/metrics/scorer';
 import { BACKEND_PREFERENCES, initBackend, type BackendPreference } from '../../core/model/backend';
@@ -80,6 +81,7 @@ function formatSummary(r: RetrievalResult, counts: { queries: number; candidates
     `mono   mAP ${f(r.mono.map)}  R@1  ${f(r.mono.recall_1)}  (macro over ${nCells(r.mono.cells)} cells)`,
     `cross  mAP ${f(r.cross.map)}  R@1  ${f(r.cross.recall_1)}  (macro over ${nCells(r.cross.cells)} cells)`,
     `multi  mAP ${f(r.multi.map)}  R@10 ${f(r.multi.recall_10)}  rank distance ${r.multi.rank_distance.toFixed(1)}  (macro over ${nCells(r.multi.per_language)} query languages)`,
+    ...(r.probe ? [`language-ID probe: held-out accuracy ${f(r.probe.accuracy)} (majority ${f(r.probe.majority)}; ${r.probe.n_test} held-out of ${r.probe.n_train + r.probe.n_test} queries)`] : []),
     ...(out !== undefined ? [`wrote ${out}`] : []),
   ].join('\n');
 }
@@ -148,6 +150,12 @@ export function evaluateWithCheckpoint(dataset: RetrievalDataset, dir: string, o
   );
 }
 
+/** Evaluates precomputed embeddings, with the language-ID probe that `embedAndEvaluate` adds to a checkpoint's. */
+async function evaluateEmbeddingsFile(dataset: RetrievalDataset, file: string, opts: DatasetOptions & ScoringOptions): Promise<RetrievalResult> {
+  const embeddings = await readEmbeddingsFile(file, dataset, DATASET_LANGUAGES[opts.dataset]);
+  return withLanguageProbe(await evaluateRetrieval(dataset, embeddings, { scorer: SCORERS[opts.scorer], queryChunk: opts.queryChunk }), dataset, embeddings);
+}
+
 interface EvaluateOptions extends DatasetOptions, ScoringOptions {
   embeddings?: string;
   checkpoint?: string;
@@ -181,11 +189,7 @@ export function registerEvaluate(program: Command): void {
       }
       const dataset = await loadForCommand(opts);
       await initBackend(opts.backend);
-      const result = RetrievalResultSchema.parse(
-        opts.checkpoint !== undefined
-          ? await evaluateWithCheckpoint(dataset, opts.checkpoint, opts)
-          : await evaluateRetrieval(dataset, await readEmbeddingsFile(opts.embeddings!, dataset, DATASET_LANGUAGES[opts.dataset]), { scorer: SCORERS[opts.scorer], queryChunk: opts.queryChunk }),
-      );
+      const result = RetrievalResultSchema.parse(opts.checkpoint !== undefined ? await evaluateWithCheckpoint(dataset, opts.checkpoint, opts) : await evaluateEmbeddingsFile(dataset, opts.embeddings!, opts));
       if (opts.out !== undefined) await writeTextFile(opts.out, `${JSON.stringify(result)}\n`);
       const counts = { queries: dataset.queries.length, candidates: dataset.candidates.length };
       out.result({ ...(opts.out !== undefined ? { out: opts.out } : {}), ...resultSummary(result) }, () => formatSummary(result, counts, opts.out));

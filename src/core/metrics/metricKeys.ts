@@ -5,7 +5,7 @@
  */
 import type { RetrievalResult } from './resultSchema';
 
-export const METRIC_KEYS = ['mono.map', 'mono.recall_1', 'cross.map', 'cross.recall_1', 'multi.map', 'multi.recall_10', 'multi.rank_distance'] as const;
+export const METRIC_KEYS = ['mono.map', 'mono.recall_1', 'cross.map', 'cross.recall_1', 'multi.map', 'multi.recall_10', 'multi.rank_distance', 'probe.accuracy', 'probe.majority'] as const;
 export type MetricKey = (typeof METRIC_KEYS)[number];
 
 /** The three mAPs whose mean scores a study's try on the validation split (`studyPlan.ts` validationScore). */
@@ -13,7 +13,7 @@ export const VALIDATION_SCORE_KEYS = ['mono.map', 'cross.map', 'multi.map'] as c
 
 /**
  * The headline numbers of an evaluation, flat, in {@link METRIC_KEYS} order, without nulls (a setting
- * without cells, e.g. cross with one language, has none).
+ * without cells, e.g. cross with one language, has none; a result without a probe has no `probe.*`).
  */
 export function headlineMetrics(r: RetrievalResult): Partial<Record<MetricKey, number>> {
   const values: Record<MetricKey, number | null> = {
@@ -24,6 +24,9 @@ export function headlineMetrics(r: RetrievalResult): Partial<Record<MetricKey, n
     'multi.map': r.multi.map,
     'multi.recall_10': r.multi.recall_10,
     'multi.rank_distance': r.multi.rank_distance,
+    // the language-ID probe (`languageProbe.ts`), absent from older and single-language results
+    'probe.accuracy': r.probe?.accuracy ?? null,
+    'probe.majority': r.probe?.majority ?? null,
   };
   const out: Partial<Record<MetricKey, number>> = {};
   for (const k of METRIC_KEYS) {

@@ -71,6 +71,28 @@ export const ChanceLevelsSchema = z.object({
   candidates: z.record(z.string(), z.number().int().positive()),
 });
 
+/**
+ * The held-out linear language-ID probe on the query embeddings (`languageProbe.ts`; issue 23, items 5-6):
+ * how well a multinomial logistic regression trained on part of the questions reads each query's language
+ * from its frozen embedding, on the other questions. Near `majority`: the embeddings hide the language.
+ */
+export const LanguageProbeResultSchema = z.object({
+  /** held-out accuracy (test questions never seen in training, in any language) */
+  accuracy: fraction,
+  /** held-out accuracy of always answering the training split's most frequent language */
+  majority: fraction,
+  /** accuracy on the training rows (how well the probe fits) */
+  train_accuracy: fraction,
+  /** held-out accuracy per query language, with its number of test queries */
+  per_language: z.record(z.string(), z.object({ accuracy: fraction, n: z.number().int().positive() })),
+  n_train: z.number().int().positive(),
+  n_test: z.number().int().positive(),
+  /** the split's seed and the L2 weight of the probe (on standardised features) */
+  seed: z.number().int().min(0),
+  l2: z.number().min(0),
+});
+export type LanguageProbeResult = z.infer<typeof LanguageProbeResultSchema>;
+
 /** A whole evaluation result, as written by `xlir evaluate --out`. */
 export const RetrievalResultSchema = z.object({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
@@ -94,6 +116,8 @@ export const RetrievalResultSchema = z.object({
     rank_distance_others: z.number().min(0).optional(),
     per_language: z.record(z.string(), MultiLanguageMetricsSchema),
   }),
+  /** The language-ID probe on the query embeddings (absent from older results and from single-language ones). */
+  probe: LanguageProbeResultSchema.optional(),
   /** The query-blind level of every figure (absent from results written before it was recorded). */
   chance: ChanceLevelsSchema.optional(),
   /**

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError } from '../errors';
 import { evaluateRetrieval } from '../metrics/evaluateRetrieval';
+import { queryLanguageProbe } from '../metrics/languageProbe';
 import { createLoopScorer } from '../metrics/scorer';
 import { initBackend } from '../model/backend';
 import { BagOfTokensEncoder } from './bagOfTokensEncoder.testutil';
@@ -21,8 +22,12 @@ describe('embedAndEvaluate', () => {
     const encoder = new BagOfTokensEncoder({ seed: 2 });
     const progress: EvaluationProgress[] = [];
     const result = await embedAndEvaluate(encoder, dataset, { maxLength: 24, onProgress: (p) => progress.push(p) });
-    const expected = await evaluateRetrieval(dataset, await embedDataset(encoder, dataset, { batchSize: EMBED_BATCH_SIZE, maxLength: 24 }));
-    expect(result).toEqual(expected);
+    const embeddings = await embedDataset(encoder, dataset, { batchSize: EMBED_BATCH_SIZE, maxLength: 24 });
+    const { probe, ...retrieval } = result;
+    expect(retrieval).toEqual(await evaluateRetrieval(dataset, embeddings));
+    // and the language-ID probe of the query embeddings (issue 23, item 5)
+    expect(probe).toBeDefined();
+    expect(probe).toEqual(queryLanguageProbe(dataset, embeddings.queries, embeddings.dim));
     const total = dataset.queries.length + dataset.candidates.length;
     expect(total).toBeGreaterThan(EMBED_BATCH_SIZE);
     expect(progress[0]).toEqual({ phase: 'embedding', done: Math.min(EMBED_BATCH_SIZE, dataset.queries.length), total });

@@ -5,12 +5,15 @@
  * per forward pass default to {@link EMBED_BATCH_SIZE} everywhere; the length is always the caller's: the
  * run's `config.model.maxLength`, or a saved checkpoint's own (`checkpointEmbedSettings`).
  *
+ * Every result carries the held-out language-ID probe on the query embeddings (`withLanguageProbe`).
+ *
  * With `shouldStop`, both phases yield to the event loop between batches and score blocks and poll it,
  * so a stop message (a worker's) or a signal (the CLI's SIGINT) ends the evaluation within one batch with
  * a CancelledError.
  */
 import type { RetrievalDataset } from '../data/types';
 import { evaluateRetrieval } from '../metrics/evaluateRetrieval';
+import { withLanguageProbe } from '../metrics/languageProbe';
 import type { RetrievalResult } from '../metrics/resultSchema';
 import { createTfScorer, type ScorerFactory } from '../metrics/scorer';
 import type { TrainableEncoder } from '../model/types';
@@ -73,10 +76,11 @@ export async function embedAndEvaluate(encoder: TrainableEncoder, dataset: Retri
   });
   options.onProgress?.({ phase: 'scoring' });
   const scorer = options.scorer ?? createTfScorer;
-  return evaluateRetrieval(dataset, embeddings, {
+  const result = await evaluateRetrieval(dataset, embeddings, {
     scorer: shouldStop ? yielding(scorer, pause) : scorer,
     ...(options.queryChunk !== undefined ? { queryChunk: options.queryChunk } : {}),
     ...(shouldStop ? { shouldCancel: shouldStop } : {}),
     ...(options.keepTopRetrieved ? { keepTopRetrieved: true } : {}),
   });
+  return withLanguageProbe(result, dataset, embeddings);
 }

@@ -18,6 +18,12 @@ const BiasPanelSvg = memo(function BiasPanelSvg({ model: m, id }: { model: BiasP
         <rect x={x0 - 4} y={y1 - 4} width={x1 - x0 + 8} height={y0 - y1 + 8} />
       </clipPath>
       <g clipPath={`url(#${id}-clip)`}>
+        {m.references.map((r, i) => (
+          // the probe's majority baseline: what it scores when the embeddings say nothing of the language
+          <line key={`ref${i}`} className="reference" data-value={r.value} x1={x0} x2={x1} y1={r.y} y2={r.y} stroke="#888" strokeWidth={1} strokeDasharray="2 3">
+            <title>{r.label}</title>
+          </line>
+        ))}
         {m.series.map((s, i) => (
           // sampled: a line with dots; full: open circles (exact, on the whole evaluation set); step: a line
           <g key={i} className="series" data-name={s.name} data-kind={s.kind}>
@@ -36,8 +42,9 @@ const BiasPanelSvg = memo(function BiasPanelSvg({ model: m, id }: { model: BiasP
 
 /**
  * Bias over training (issue 23, items 5 and 6): multi mAP and rank distance of every evaluation of the
- * visible runs against the step, and for adversarial runs how large the adversary's gradient at the
- * encoder is beside the retrieval loss's (‖g_adv‖ / ‖g_ret‖, measured every 10th step).
+ * visible runs against the step, for adversarial runs how large the adversary's gradient at the encoder
+ * is beside the retrieval loss's (‖g_adv‖ / ‖g_ret‖, measured every 10th step), and how well a held-out
+ * linear probe reads the query's language from its embedding, against its majority baseline.
  */
 export function BiasOverTraining() {
   const runs = useAppStore(useShallow(selectVisibleRuns));
@@ -60,7 +67,8 @@ export function BiasOverTraining() {
         ) : (
           <>
             <p className="muted">
-              dots joined: sampled evaluations (estimates; mAP runs high) · open circles: full evaluations · ‖g_adv‖ / ‖g_ret‖: the adversarial term’s gradient norm at the encoder over the retrieval loss’s (adversarial runs, every 10th step)
+              dots joined: sampled evaluations (estimates; mAP runs high) · open circles: full evaluations · ‖g_adv‖ / ‖g_ret‖: the adversarial term’s gradient norm at the encoder over the retrieval loss’s (adversarial runs, every 10th step) ·
+              language-ID probe: a linear classifier trained on the query embeddings of some questions, scored on the others; dotted grey: its majority baseline (the embeddings hide the language)
             </p>
             <div className="small-multiples" data-testid="bias-plot">
               {models.map((p) => (
@@ -70,7 +78,7 @@ export function BiasOverTraining() {
                   </div>
                   {p.empty && (
                     <p className="empty-panel" data-testid={`bias-panel-${p.key}-empty`}>
-                      {p.key === 'grad_ratio' ? 'no visible adversarial run has measured it yet' : `${p.title}: no evaluation yet`}
+                      {p.key === 'grad_ratio' ? 'no visible adversarial run has measured it yet' : p.key === 'probe' ? 'no evaluation of two or more languages has recorded a probe yet' : `${p.title}: no evaluation yet`}
                     </p>
                   )}
                 </div>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { biasPanelModel, biasPanels, type BiasRunInput } from './biasOverTraining';
 
-const evaluation = (step: number, kind: 'sampled' | 'full', map: number | null, rd: number) => ({ step, kind, result: { multi: { map, rank_distance: rd } } });
+const evaluation = (step: number, kind: 'sampled' | 'full', map: number | null, rd: number, probe?: { accuracy: number; majority: number }) => ({ step, kind, result: { multi: { map, rank_distance: rd }, ...(probe ? { probe } : {}) } });
 
 const adversarial: BiasRunInput = {
   id: 'a',
@@ -49,6 +49,50 @@ describe('biasPanels (issue 23, item 6: bias over training)', () => {
         ],
       },
     ]);
+  });
+
+  it('puts the language-ID probe’s held-out accuracy per evaluation kind against the step, its majority baselines as references', () => {
+    const probed: BiasRunInput = {
+      ...adversarial,
+      // an evaluation recorded before the probe existed adds no point
+      evaluations: [
+        evaluation(5, 'sampled', 0.4, 9),
+        evaluation(10, 'sampled', 0.5, 8, { accuracy: 0.9, majority: 0.1 }),
+        evaluation(20, 'sampled', 0.6, 6, { accuracy: 0.5, majority: 0.1 }),
+        evaluation(25, 'full', 0.3, 12, { accuracy: 0.4, majority: 1 / 11 }),
+      ],
+    };
+    const other: BiasRunInput = { ...hybrid, evaluations: [evaluation(25, 'full', 0.35, 10, { accuracy: 0.95, majority: 1 / 11 })] };
+    const probe = biasPanels([probed, other])[3]!;
+    expect(probe.key).toBe('probe');
+    expect(probe.series.map((s) => [s.runId, s.kind, s.points])).toEqual([
+      [
+        'a',
+        'sampled',
+        [
+          [10, 0.9],
+          [20, 0.5],
+        ],
+      ],
+      ['a', 'full', [[25, 0.4]]],
+      ['h', 'full', [[25, 0.95]]],
+    ]);
+    // one line per kind and value: the baseline depends on the evaluation set, not on the run
+    expect(probe.references).toEqual([
+      { kind: 'sampled', value: 0.1 },
+      { kind: 'full', value: 1 / 11 },
+    ]);
+    const m = biasPanelModel(probe);
+    expect(m.references.map((r) => r.value)).toEqual([0.1, 1 / 11]);
+    // drawn inside the box, below the accuracies above them, the axis from 0
+    for (const r of m.references) expect(r.y).toBeLessThanOrEqual(m.box.y0);
+    expect(m.references[0]!.y).toBeGreaterThan(m.series[0]!.markers[0]!.y);
+    expect(m.yTicks[0]!.label).toBe('0');
+    expect(m.references[1]!.label).toMatch(/^majority baseline \(full evaluations\): 0\.0909/);
+    // no probe anywhere: an empty panel without references
+    const none = biasPanels([adversarial, hybrid])[3]!;
+    expect(none.series).toEqual([]);
+    expect(biasPanelModel(none).references).toEqual([]);
   });
 
   it('leaves out an evaluation without a multilingual mAP and gives empty panels for no runs', () => {

@@ -2,7 +2,10 @@
  * Bias over training (issue 23, items 5 and 6): per visible run, against the training step, the
  * multilingual mAP and rank distance of each evaluation the run made (sampled during training, full at
  * the end), and for adversarial runs the ratio ‖g_adv‖ / ‖g_ret‖ of the adversarial to the retrieval
- * gradient at the encoder, from the step log. Pure data and layout; `BiasOverTraining.tsx` draws it.
+ * gradient at the encoder, from the step log, and the held-out accuracy of the language-ID probe on each
+ * evaluation's query embeddings (`core/metrics/languageProbe.ts`) beside its majority baseline, drawn as a
+ * reference line: an adversary that removes the language brings the probe down to it. Pure data and
+ * layout; `BiasOverTraining.tsx` draws it.
  * Sampled and full figures are kept apart: the sampled ones are estimates on smaller candidate pools
  * (mAP runs high), so a line joins only evaluations of one kind.
  */
@@ -16,13 +19,14 @@ export interface BiasRunInput {
   name: string;
   color: string;
   logs: readonly Pick<StepLog, 'step' | 'grad_ratio'>[];
-  evaluations: readonly (Pick<Evaluation, 'step' | 'kind'> & { result: { multi: { map: number | null; rank_distance: number } } })[];
+  evaluations: readonly (Pick<Evaluation, 'step' | 'kind'> & { result: { multi: { map: number | null; rank_distance: number }; probe?: { accuracy: number; majority: number } | undefined } })[];
 }
 
 export const BIAS_PANELS = [
   { key: 'map', title: 'multi mAP' },
   { key: 'rank_distance', title: 'rank distance (multi; lower: less bias)' },
   { key: 'grad_ratio', title: '‖g_adv‖ / ‖g_ret‖ at the encoder' },
+  { key: 'probe', title: 'language-ID probe accuracy (held out)' },
 ] as const;
 export type BiasPanelKey = (typeof BIAS_PANELS)[number]['key'];
 
@@ -36,19 +40,29 @@ export interface BiasSeries {
   points: [step: number, value: number][];
 }
 
+/** A horizontal reference line: the probe's majority baseline of one evaluation kind. */
+export interface BiasReference {
+  kind: 'sampled' | 'full';
+  value: number;
+}
+
 export interface BiasPanel {
   key: BiasPanelKey;
   title: string;
   series: BiasSeries[];
+  /** the probe panel's majority baselines, one per kind and distinct value (the same for every run on one evaluation set) */
+  references: BiasReference[];
 }
 
 /**
- * The three panels' series; a run adds nothing to a panel it has no value for (the ratio of a run
- * without an adversary). Evaluations repeated at a step (a resumed run) keep the last one.
+ * The four panels' series; a run adds nothing to a panel it has no value for (the ratio of a run
+ * without an adversary, the probe of an evaluation recorded before it existed or on one language).
+ * Evaluations repeated at a step (a resumed run) keep the last one.
  */
 export function biasPanels(runs: readonly BiasRunInput[]): BiasPanel[] {
   return BIAS_PANELS.map(({ key, title }) => {
     const series: BiasSeries[] = [];
+    const references = new Map<string, BiasReference>();
     for (const run of runs) {
       const base = { runId: run.id, name: run.name, color: run.color };
       if (key === 'grad_ratio') {
@@ -59,14 +73,17 @@ export function biasPanels(runs: readonly BiasRunInput[]): BiasPanel[] {
       for (const kind of ['sampled', 'full'] as const) {
         const points = byStep(
           run.evaluations.flatMap((e) => {
-            const v = key === 'map' ? e.result.multi.map : e.result.multi.rank_distance;
-            return e.kind === kind && v !== null && Number.isFinite(v) ? [[e.step, v] as [number, number]] : [];
+            const v = key === 'map' ? e.result.multi.map : key === 'probe' ? (e.result.probe?.accuracy ?? null) : e.result.multi.rank_distance;
+            if (e.kind !== kind || v === null || !Number.isFinite(v)) return [];
+            const majority = e.result.probe?.majority;
+            if (key === 'probe' && majority !== undefined) references.set(`${kind} ${majority}`, { kind, value: majority });
+            return [[e.step, v] as [number, number]];
           }),
         );
         if (points.length) series.push({ ...base, kind, points });
       }
     }
-    return { key, title, series };
+    return { key, title, series, references: [...references.values()].sort((a, b) => (a.kind === b.kind ? a.value - b.value : a.kind === 'sampled' ? -1 : 1)) };
   });
 }
 
@@ -81,17 +98,20 @@ const MARGIN = { l: 52, r: 10, t: 26, b: 34 };
 /** A panel ready to draw as SVG: ticks, a path per series (lines of ≥ 2 points) and its markers (px). */
 export interface BiasPanelModel extends PanelFrameModel {
   series: { name: string; color: string; kind: BiasSeries['kind']; d: string | null; markers: { x: number; y: number; step: number; value: number }[] }[];
+  /** the reference lines across the plot box: at height `y` (px), named for the tooltip */
+  references: { y: number; value: number; label: string }[];
 }
 
 /**
- * Lays out a panel: x over its steps, y over its values padded 5 % (from 0 for the ratio and rank
- * distance, which are ≥ 0, so a ratio near 0 reads as "the adversary barely acts").
+ * Lays out a panel: x over its steps, y over its values and reference lines padded 5 % (from 0 for the
+ * ratio, rank distance and probe accuracy, which are ≥ 0, so a ratio near 0 reads as "the adversary barely
+ * acts" and a probe's distance from its baseline is seen in proportion).
  */
 export function biasPanelModel(panel: BiasPanel, width = 360, height = 210): BiasPanelModel {
   const box = { x0: MARGIN.l, x1: width - MARGIN.r, y0: height - MARGIN.b, y1: MARGIN.t };
   const all = panel.series.flatMap((s) => s.points);
   const xs = all.map((p) => p[0]);
-  const ys = all.map((p) => p[1]);
+  const ys = [...all.map((p) => p[1]), ...(all.length ? panel.references.map((r) => r.value) : [])];
   let [xlo, xhi] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   if (xlo === xhi) [xlo, xhi] = [xlo - 0.5, xhi + 0.5];
   let [ylo, yhi] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
@@ -121,6 +141,7 @@ export function biasPanelModel(panel: BiasPanel, width = 360, height = 210): Bia
         markers,
       };
     }),
+    references: all.length ? panel.references.map((r) => ({ y: sy(r.value), value: r.value, label: `majority baseline (${r.kind} evaluations): ${r.value.toPrecision(3)}` })) : [],
   };
 }
 
