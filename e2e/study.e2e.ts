@@ -30,6 +30,20 @@ function reportPValues(directionLabel: string, label: string): string[] {
   return [cells[4]!, cells[7]!, cells[10]!];
 }
 
+/** The body rows of the REPORT.md table after `heading` in the section of `direction` (bold marks dropped). */
+function reportTableRows(directionLabel: string, heading: string): string[][] {
+  const section = report.split('\n### ').find((s) => s.startsWith(directionLabel))!;
+  const lines = section.slice(section.indexOf(heading)).split('\n');
+  const start = lines.findIndex((l) => l.startsWith('|'));
+  const end = lines.findIndex((l, i) => i > start && !l.startsWith('|'));
+  return lines.slice(start + 2, end).map((l) =>
+    l
+      .split('|')
+      .slice(1, -1)
+      .map((c) => c.trim().replace(/^\*\*(.*)\*\*$/, '$1')),
+  );
+}
+
 describe('the example study', () => {
   let browser: Browser;
   beforeAll(async () => {
@@ -71,6 +85,22 @@ describe('the example study', () => {
       expect(await rd.count()).toBe(direction.arms.length);
       const rd0 = meanStd(direction.arms[0]!.seeds.map((s) => s.result.multi.rank_distance));
       expect((await rd.first().locator('td').allTextContents())[1]).toBe(rd0.mean.toFixed(1));
+
+      // the report's further statistics, row for row: multilingual without the own answer, stable cell
+      // counts, seed-level inference (each with its caption)
+      for (const [testId, heading] of [
+        ['study-without-own-table', '**Multilingual without the easy answer.**'],
+        ['study-sequential-table', '**Significant cells, stable under another seed.**'],
+        ['study-seed-level-table', '**Seed-level inference,'],
+      ] as const) {
+        const table = page.getByTestId(testId);
+        const shown = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())));
+        const expected = reportTableRows(direction.label, heading);
+        expect(expected.length, `${direction.id} ${testId}: REPORT.md rows`).toBeGreaterThan(0);
+        expect(shown, `${direction.id} ${testId}`).toEqual(expected);
+        expect(await table.locator('caption').textContent()).toBeTruthy();
+      }
+      expect(await page.getByTestId('study-seed-level-table').locator('caption').textContent()).toContain('Here the seed is a random effect');
 
       // one seed-mean heatmap per strategy, L × L cells
       for (const arm of direction.arms) {
@@ -117,6 +147,10 @@ describe('the example study', () => {
     const runLangs = first.evaluations[0]!.result.languages.length;
     expect(await page.getByTestId('map-heatmap').locator('rect.cell').count()).toBe(runLangs * runLangs);
     await page.getByTestId('runs-cell').screenshot({ path: 'test-results/study-runs.png' });
+    // the runs' results carry the multilingual figures without the own answer: two more columns, explained in the caption
+    const headers = await page.getByTestId('results-table').locator('thead th').allTextContents();
+    expect(headers).toEqual(expect.arrayContaining(['multi excl. own mAP', 'rank distance, other languages']));
+    expect(await page.getByTestId('results-table').locator('caption').textContent()).toContain('Query-blind chance without the query-language answer');
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -20,7 +20,7 @@ import { createDefaultNotebook, serializeNotebook, type Notebook, type RunRecord
 import type { RunConfig } from '../../core/experiment/runConfig';
 import { trainingSeconds as loggedTrainingSeconds, type StepLog } from '../../core/experiment/runLog';
 import { ARM_LABELS, parseStudyOptions, validationScore, runName, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS, type StudyArm, type StudyDirection as DirectionId, type StudyOptions } from '../../core/experiment/studyPlan';
-import { meanResult, meanStd, packPerQuery, packResult, parsePackedResult, summarizeResult, unpackResult, unpackPerQuery, type Study, type StudyArm as StoredArm, type StudyDirection } from '../../core/experiment/studyResults';
+import { meanResult, meanStd, packPerQuery, packResult, parsePackedResult, summarizeResult, unpackResult, unpackPerQuery, type StoredSeedLevel, type Study, type StudyArm as StoredArm, type StudyDirection } from '../../core/experiment/studyResults';
 import { BUILTIN_CONFIGS, isPretrainedModel, type PretrainedModel } from '../../core/model/builtinConfigs';
 import { parseHfConfig } from '../../core/model/hfConfig';
 import type { EncoderConfig } from '../../core/model/types';
@@ -28,7 +28,7 @@ import { batchStripSvg } from '../../core/figures/batchStripSvg';
 import { heatmapSvg } from '../../core/figures/heatmapSvg';
 import { differenceHeatmapSpec, mapHeatmapSpec } from '../../core/figures/resultFigures';
 import { chanceMapSentence, chanceRankDistanceSentence } from '../../core/figures/chanceText';
-import { studyRankDistanceTable, studySummaryTable, studyWithoutOwnTable } from '../../core/figures/studyTables';
+import { storedSequentialFamily, studyRankDistanceTable, studySeedLevelTable, studySequentialTable, studySummaryTable, studyWithoutOwnTable, survivesSeedLevel } from '../../core/figures/studyTables';
 import type { ChanceLevels } from '../../core/metrics/chanceLevel';
 import { formatValue } from '../../core/figures/svgText';
 import { formatCell, type TableSpec } from '../../core/figures/table';
@@ -229,7 +229,19 @@ const SEED_RESAMPLES = 5000;
  * questions CI excludes 0 and the t-test across seeds rejects at {@link SIGNIFICANCE}.
  */
 export function survivesSeeds(perQueryP: number, s: SeedLevel): boolean {
-  return perQueryP < SIGNIFICANCE && (s.boot.lo > 0 || s.boot.hi < 0) && s.test.p < SIGNIFICANCE;
+  return survivesSeedLevel(perQueryP, { lo: s.boot.lo, hi: s.boot.hi, p: s.test.p }, SIGNIFICANCE);
+}
+
+/** The seed-level tests of a direction as the notebook keeps them (one row per tested pair and figure). */
+function storedSeedLevel(seedLevel: Map<string, Map<SeedFigure, SeedLevel>>, tests: Map<string, RetrievalComparison>): StoredSeedLevel[] {
+  return [...seedLevel].flatMap(([key, figures]) =>
+    [...figures].map(([f, sl]): StoredSeedLevel => {
+      const cmp = tests.get(key)!;
+      const perQueryP = f === 'rd' ? cmp.rank_distance?.p : cmp[f].p;
+      const { diff, lo, hi, level, resamples } = sl.boot;
+      return { a: HYBRID, b: key.slice(HYBRID.length + 1), figure: f, perQueryP: perQueryP ?? null, diff, lo, hi, level, resamples, differences: sl.test.differences, p: sl.test.p, pSignFlip: sl.test.pSignFlip };
+    }),
+  );
 }
 
 /**
@@ -464,6 +476,8 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
         differences: STUDY_DIFFERENCES,
         tests: STUDY_DIFFERENCES.map(([a, b]) => ({ a, b, seed: COMPARISON_SETTINGS.seed, comparison: d.tests.get(`${a}-${b}`)! })),
         chance: d.chance,
+        seedLevel: storedSeedLevel(d.seedLevel, d.tests),
+        sequential: [...d.sequential].map(([key, q]) => ({ a: HYBRID, b: key.slice(HYBRID.length + 1), pairs: storedSequentialFamily(q.pairs), multi: storedSequentialFamily(q.multi) })),
         arms: d.arms.map((a): StoredArm => {
           const keepPerQuery = STUDY_DIFFERENCES.some(([x, y]) => x === a.arm || y === a.arm);
           const { per_query, ...mean } = a.mean;
@@ -574,34 +588,13 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
         ...rdTests.map(([other, rd]) => `| ${ARM_LABELS[other]} | ${signedRd(rd.diff)} | [${signedRd(rd.ci[0])}, ${signedRd(rd.ci[1])}] | ${pValue(rd.p)} | ${significantCells(Object.values(rd.cells), SIGNIFICANCE)} |`),
       );
     }
-    parts.push(
-      '',
-      `**Significant cells, stable under another seed.** The cell counts above use a fixed ${COMPARISON_SETTINGS.permutations.toLocaleString('en')} permutations, whose Monte-Carlo error can move a cell across a Holm threshold. Here every cell is tested sequentially: exact enumeration up to 16 queries, else permutations doubled from 10,000 (up to 1,280,000) while its Holm decision at ${SIGNIFICANCE} could still change within 3 Monte-Carlo standard errors of the p-values, so a count changes under another seed only where a decision is reported unresolved (or with about the chance of a 3-sigma draw).`,
-      '',
-      '| against | pair heatmap (mono + cross cells) | multi per language |',
-      '|---|---|---|',
-      ...[...d.sequential].map(([key, q]) => `| ${ARM_LABELS[key.slice(HYBRID.length + 1) as StudyArm]} | ${sequentialCountText(q.pairs)} | ${sequentialCountText(q.multi)} |`),
-    );
-    const seedRows = [...d.seedLevel].flatMap(([key, figures]) =>
-      [...figures].map(([f, sl]) => {
-        const cmp = d.tests.get(key)!;
-        const perQueryP = f === 'rd' ? cmp.rank_distance?.p : cmp[f].p;
-        const fmt = f === 'rd' ? signedRd : signedPct;
-        const verdict = perQueryP === undefined || perQueryP >= SIGNIFICANCE ? 'not significant per query' : survivesSeeds(perQueryP, sl) ? '**survives**' : 'does not survive';
-        const flip = sl.test.pSignFlip === null ? '–' : sl.test.pSignFlip.toFixed(3);
-        return `| ${ARM_LABELS[key.slice(HYBRID.length + 1) as StudyArm]} | ${f === 'rd' ? 'rank distance' : `${f} mAP`} | ${fmt(sl.boot.diff)} | ${perQueryP === undefined ? '–' : pValue(perQueryP)} | [${fmt(sl.boot.lo)}, ${fmt(sl.boot.hi)}] | ${sl.test.differences.map((x) => fmt(x)).join(', ')} | ${pValue(sl.test.p)} | ${flip} | ${verdict} |`;
-      }),
-    );
-    if (seedRows.length > 0) {
-      const S = d.arms[0]!.seeds.length;
-      parts.push(
-        '',
-        `**Seed-level inference, Hybrid α=0.5 against each arm.** The tests above see only the variation across queries of the seed means. Here the seed is a random effect: a seeds × questions bootstrap (${SEED_RESAMPLES.toLocaleString('en')} resamples; questions drawn with replacement, then each arm's ${S} seeds with replacement) gives a 95 % CI of the difference, and the per-seed differences (same seed in both arms) get a t-test across seeds (df ${S - 1}) and the exact sign flip over seeds, whose smallest possible p with ${S} seeds is ${(2 / 2 ** S).toFixed(3)}. A conclusion survives when the per-query test, the CI and the seed t-test all agree at ${SIGNIFICANCE}.`,
-        '',
-        '| against | figure | Δ | per-query p | seeds × questions CI | per-seed Δ | seed t-test p | sign-flip p | conclusion |',
-        '|---|---|---:|---:|---|---|---:|---:|---|',
-        ...seedRows,
-      );
+    const sequentialTable = studySequentialTable(stored, SIGNIFICANCE);
+    if (sequentialTable) parts.push('', `**Significant cells, stable under another seed.** ${sequentialTable.caption}`, '', markdownTable(sequentialTable));
+    const seedTable = studySeedLevelTable(stored, SIGNIFICANCE);
+    if (seedTable) {
+      // the one conclusion that matters is set in bold in the report
+      const rows = seedTable.rows.map((r) => (r.conclusion === 'survives' ? { ...r, conclusion: '**survives**' } : r));
+      parts.push('', `**Seed-level inference, Hybrid α=0.5 against each arm.** ${seedTable.caption}`, '', markdownTable({ ...seedTable, rows }));
     }
     const withoutOwn = studyWithoutOwnTable(stored);
     if (withoutOwn.rows.some((r) => r.others !== null)) {

@@ -114,6 +114,44 @@ export const StoredComparisonSchema = z.object({
 });
 export type StoredComparison = z.infer<typeof StoredComparisonSchema>;
 
+/**
+ * One seed-level test of `xlir study build` (`metrics/seedLevelInference.ts`), arm `a` against arm `b` on one
+ * figure: kept as computed because it needs every seed's per-query values, which the notebook does not store.
+ */
+export const StoredSeedLevelSchema = z.object({
+  a: z.string(),
+  b: z.string(),
+  /** mono, cross or multi mAP, or `rd` (multilingual rank distance) */
+  figure: z.enum(['mono', 'cross', 'multi', 'rd']),
+  /** p of the per-query test of the seed means (null: not tested) */
+  perQueryP: z.number().nullable(),
+  /** the seeds × questions bootstrap: observed difference and its interval */
+  diff: z.number(),
+  lo: z.number(),
+  hi: z.number(),
+  level: z.number(),
+  resamples: z.number().int().positive(),
+  /** the per-seed differences (paired seeds), the t-test across seeds and the exact sign flip */
+  differences: z.array(z.number()),
+  p: z.number(),
+  pSignFlip: z.number().nullable(),
+});
+export type StoredSeedLevel = z.infer<typeof StoredSeedLevelSchema>;
+
+/** A heatmap's significant-cell counts under sequential permutation tests (`sequentialCellTests`), without the cells. */
+export const StoredSequentialFamilySchema = z.object({
+  up: z.number().int().nonnegative(),
+  down: z.number().int().nonnegative(),
+  /** cells tested */
+  cells: z.number().int().nonnegative(),
+  unresolved: z.number().int().nonnegative(),
+  maxSe: z.number().nonnegative(),
+  permutations: z.object({ min: z.number().int().nonnegative(), max: z.number().int().nonnegative() }),
+});
+export type StoredSequentialFamily = z.infer<typeof StoredSequentialFamilySchema>;
+export const StoredSequentialSchema = z.object({ a: z.string(), b: z.string(), pairs: StoredSequentialFamilySchema, multi: StoredSequentialFamilySchema });
+export type StoredSequential = z.infer<typeof StoredSequentialSchema>;
+
 export const StudyDirectionSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]{1,64}$/),
   label: z.string().min(1).max(200),
@@ -124,6 +162,10 @@ export const StudyDirectionSchema = z.object({
   tests: z.array(StoredComparisonSchema).optional(),
   /** the query-blind level of the evaluation pool every arm was scored on (absent from older studies) */
   chance: ChanceLevelsSchema.optional(),
+  /** seed-level inference of each tested pair (absent from older studies) */
+  seedLevel: z.array(StoredSeedLevelSchema).optional(),
+  /** stable significant-cell counts of each tested pair (absent from older studies) */
+  sequential: z.array(StoredSequentialSchema).optional(),
 });
 export type StudyDirection = z.infer<typeof StudyDirectionSchema>;
 

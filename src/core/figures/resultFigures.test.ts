@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellTestLine, differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, mapMatrix, perLanguageTable, rankDistanceTable, resultsTable, type ResultLike } from './resultFigures';
+import { cellTestLine, chanceWithoutOwnSentence, WITHOUT_OWN_COLUMNS, differenceHeatmapSpec, drilldownRows, mapHeatmapSpec, mapMatrix, perLanguageTable, rankDistanceTable, resultsTable, type ResultLike } from './resultFigures';
 import { heatmapSvg } from './heatmapSvg';
 import { countElements } from './xmlCheck.testutil';
 import { tableLatex } from './table';
@@ -106,6 +106,34 @@ describe('result figures', () => {
       ['en', 15],
       ['mean', 12.5],
     ]);
+  });
+
+  it('adds multi excl. own mAP and rank distance over the other languages when a run carries them, with their chance level', () => {
+    const chance = { mono: 0.25, cross: 0.5, multi: 0.2, rank_distance: 4, multi_excluding_own: 0.125, rank_distance_others: 3.5, per_language: { de: { map: 0.2, rank_distance: 4 }, en: { map: 0.2, rank_distance: 4 } } };
+    const plain = result(0);
+    const withOwn = { ...result(0.1), multi: { ...result(0.1).multi, map_excluding_own: 0.3, rank_distance_others: 7.25 } };
+    // no run carries them: the table is as before
+    expect(resultsTable([{ name: 'a', result: plain }]).columns.map((c) => c.key)).not.toContain('multi_excl_own_map');
+    const table = resultsTable(
+      [
+        { name: 'a', result: { ...plain, chance } },
+        { name: 'b', result: { ...withOwn, chance } },
+      ],
+      'Runs',
+    );
+    const cols = table.columns.filter((c) => c.key === 'multi_excl_own_map' || c.key === 'rank_distance_others');
+    expect(cols.map((c) => c.label)).toEqual(['multi excl. own mAP', 'rank distance, other languages']);
+    // an older run without them shows –, the other its figures
+    expect(table.rows.map((r) => [r.multi_excl_own_map, r.rank_distance_others])).toEqual([
+      [null, null],
+      [0.3, 7.25],
+    ]);
+    expect(table.caption).toBe(
+      `Runs. Query-blind chance (mAP × 100; a ranking that ignores the query, on the same pool): mono 25.00, cross 50.00, multi 20.00. Query-blind rank distance (a ranking that ignores the query): 4.0 (per query language: de 4, en 4). ${WITHOUT_OWN_COLUMNS} Query-blind chance without the query-language answer: multi mAP × 100 12.50, rank distance over the other languages 3.5.`,
+    );
+    expect(chanceWithoutOwnSentence({})).toBeNull();
+    // without a shared level the columns are still explained, with no chance sentence
+    expect(resultsTable([{ name: 'b', result: withOwn }], 'Runs').caption).toBe(`Runs. ${WITHOUT_OWN_COLUMNS}`);
   });
 
   it('puts multilingual mAP per query language beside rank distance, per run', () => {

@@ -26,11 +26,19 @@ export interface ResultLike {
   /** `map`/`recall_1` are null when the setting has no cell (cross with one language) */
   mono: { map: number | null; recall_1: number | null; cells: Record<string, { map: number; recall_1: number; n: number }> };
   cross: { map: number | null; recall_1: number | null; cells: Record<string, { map: number; recall_1: number; n: number }> };
-  multi: { map: number; recall_10: number; rank_distance: number; per_language: Record<string, { map: number; recall_10: number; rank_distance: number; n: number }> };
+  multi: {
+    map: number;
+    recall_10: number;
+    rank_distance: number;
+    /** multi mAP without the query-language answer and rank distance over the other languages (absent from older results) */
+    map_excluding_own?: number;
+    rank_distance_others?: number;
+    per_language: Record<string, { map: number; recall_10: number; rank_distance: number; n: number }>;
+  };
   per_query?: { mono: Record<string, Record<string, number>>; cross: Record<string, Record<string, number>>; multi: Record<string, Record<string, number>> };
   top_retrieved?: { mono: Record<string, Record<string, string>>; cross: Record<string, Record<string, string>> };
   /** the pool's query-blind level (absent from results written before it was recorded) */
-  chance?: Pick<ChanceLevels, 'mono' | 'cross' | 'multi' | 'rank_distance' | 'per_language'>;
+  chance?: Pick<ChanceLevels, 'mono' | 'cross' | 'multi' | 'rank_distance' | 'per_language' | 'multi_excluding_own' | 'rank_distance_others'>;
 }
 
 /** The comparison fields the difference heatmap reads (`RetrievalComparison`). */
@@ -172,8 +180,28 @@ export interface NamedResult {
   result: ResultLike;
 }
 
-/** The per-run summary table (Table 1 and Table 2 of the paper side by side). */
+/**
+ * "Query-blind chance without the query-language answer: multi mAP × 100 1.23, rank distance over the other
+ * languages 456.7." or null when the level does not record them.
+ */
+export function chanceWithoutOwnSentence(chance: Pick<ChanceLevels, 'multi_excluding_own' | 'rank_distance_others'> | undefined): string | null {
+  const mo = chance?.multi_excluding_own;
+  const rdo = chance?.rank_distance_others;
+  return mo === undefined || rdo === undefined ? null : `Query-blind chance without the query-language answer: multi mAP × 100 ${(mo * 100).toFixed(2)}, rank distance over the other languages ${rdo.toFixed(1)}.`;
+}
+
+/** What the two columns without the query-language answer hold (the summary table's caption says it). */
+export const WITHOUT_OWN_COLUMNS = "Multi excl. own: multi mAP with each query's same-language answer removed from the ranking (queries with no other-language answer left out); rank distance, other languages: over the other-language answers only.";
+
+/**
+ * The per-run summary table (Table 1 and Table 2 of the paper side by side). When a run's result carries
+ * the multilingual figures without the query-language answer (`multi.map_excluding_own`,
+ * `multi.rank_distance_others`), two more columns give them (– for runs whose results predate them), and
+ * the caption their query-blind level.
+ */
 export function resultsTable(runs: readonly NamedResult[], caption?: string): TableSpec {
+  const withoutOwn = runs.some((r) => r.result.multi.map_excluding_own !== undefined || r.result.multi.rank_distance_others !== undefined);
+  const base = withChance(runs, caption, true);
   return {
     columns: [
       { key: 'run', label: 'run' },
@@ -187,6 +215,12 @@ export function resultsTable(runs: readonly NamedResult[], caption?: string): Ta
       { key: 'cross_r1', label: 'cross R@1', digits: 3, best: 'max' },
       { key: 'multi_r10', label: 'multi R@10', digits: 3, best: 'max' },
       { key: 'rank_distance', label: 'rank distance', digits: 1, best: 'min' },
+      ...(withoutOwn
+        ? [
+            { key: 'multi_excl_own_map', label: 'multi excl. own mAP', digits: 3, best: 'max' as const },
+            { key: 'rank_distance_others', label: 'rank distance, other languages', digits: 1, best: 'min' as const },
+          ]
+        : []),
     ],
     rows: runs.map((r) => ({
       run: r.name,
@@ -200,8 +234,10 @@ export function resultsTable(runs: readonly NamedResult[], caption?: string): Ta
       cross_r1: r.result.cross.recall_1,
       multi_r10: r.result.multi.recall_10,
       rank_distance: r.result.multi.rank_distance,
+      ...(withoutOwn ? { multi_excl_own_map: r.result.multi.map_excluding_own ?? null, rank_distance_others: r.result.multi.rank_distance_others ?? null } : {}),
     })),
-    caption: withChance(runs, caption, true),
+    // the level without the own answer, like the others, only when every run was scored on one pool
+    caption: withoutOwn ? joinSentences([base, WITHOUT_OWN_COLUMNS, sameChance(runs) ? chanceWithoutOwnSentence(runs[0]!.result.chance) : null]) : base,
   };
 }
 
@@ -210,10 +246,22 @@ export function resultsTable(runs: readonly NamedResult[], caption?: string): Ta
  * levels); runs of different pools, or without a recorded level, get the caption alone.
  */
 function withChance(runs: readonly NamedResult[], caption: string | undefined, maps: boolean): string | undefined {
+  const first = runs[0]?.result.chance;
+  if (!first || !sameChance(runs)) return caption;
+  return withSentence(caption, `${maps ? `${chanceMapSentence(first)} ` : ''}${chanceRankDistanceSentence(first)}`);
+}
+
+/** Sentences joined with one space, a full stop added where one lacks it; absent ones skipped. */
+function joinSentences(parts: readonly (string | null | undefined)[]): string | undefined {
+  const present = parts.filter((p): p is string => Boolean(p));
+  return present.length === 0 ? undefined : present.map((p, i) => (i < present.length - 1 && !p.endsWith('.') ? `${p}.` : p)).join(' ');
+}
+
+/** Whether every run records a query-blind level and all are equal (scored on one pool). */
+function sameChance(runs: readonly NamedResult[]): boolean {
   const levels = runs.map((r) => r.result.chance);
   const first = levels[0];
-  if (!first || levels.some((c) => !c || JSON.stringify(c) !== JSON.stringify(first))) return caption;
-  return withSentence(caption, `${maps ? `${chanceMapSentence(first)} ` : ''}${chanceRankDistanceSentence(first)}`);
+  return Boolean(first) && levels.every((c) => c && JSON.stringify(c) === JSON.stringify(first));
 }
 
 /** Rank distance (multilingual setting, lower = less language bias) per query language, one column per run. */

@@ -5,7 +5,10 @@
  * the same numbers. When the direction records its query-blind level (`direction.chance`), each table says
  * it in its caption and gives every mean as a multiple of it, so no figure is read without its floor.
  */
-import { meanStd, type StudyDirection } from '../experiment/studyResults';
+import { meanStd, type StoredSeedLevel, type StoredSequentialFamily, type StudyDirection } from '../experiment/studyResults';
+import { COMPARISON_SETTINGS, type SequentialFamily } from '../metrics/compareRetrieval';
+import { chanceWithoutOwnSentence } from './resultFigures';
+import { formatValue } from './svgText';
 import { chanceMapSentence, chanceRankDistanceSentence, withSentence } from './chanceText';
 import type { TableSpec } from './table';
 
@@ -90,7 +93,7 @@ export function studyWithoutOwnTable(direction: StudyDirection, caption?: string
       rdo_x: times(rd.mean, rdo),
     };
   });
-  const sentence = mo === undefined || rdo === undefined ? null : `Query-blind chance without the query-language answer: multi mAP × 100 ${(mo * 100).toFixed(2)}, rank distance over the other languages ${rdo.toFixed(1)}.`;
+  const sentence = chanceWithoutOwnSentence(chance);
   return {
     columns: [
       { key: 'arm', label: 'strategy' },
@@ -105,5 +108,102 @@ export function studyWithoutOwnTable(direction: StudyDirection, caption?: string
     ],
     rows,
     caption: withSentence(caption, sentence),
+  };
+}
+
+/** The level at which the study's tests call a difference significant (one setting's test, a cell's after Holm). */
+export const STUDY_SIGNIFICANCE = 0.05;
+
+/**
+ * A conclusion survives seed-level inference when the per-query test calls it significant, the seeds ×
+ * questions CI excludes 0 and the t-test across seeds rejects, each at `alpha`.
+ */
+export function survivesSeedLevel(perQueryP: number, s: { lo: number; hi: number; p: number }, alpha = STUDY_SIGNIFICANCE): boolean {
+  return perQueryP < alpha && (s.lo > 0 || s.hi < 0) && s.p < alpha;
+}
+
+/** The verdict of a seed-level row in words (`survives` / `does not survive` / `not significant per query`). */
+export function seedLevelConclusion(row: StoredSeedLevel, alpha = STUDY_SIGNIFICANCE): 'survives' | 'does not survive' | 'not significant per query' {
+  if (row.perQueryP === null || row.perQueryP >= alpha) return 'not significant per query';
+  return survivesSeedLevel(row.perQueryP, row, alpha) ? 'survives' : 'does not survive';
+}
+
+/** A p-value as the study prints it: four decimals, "< 0.0001" below. */
+export const studyPValue = (p: number): string => (p < 0.0001 ? '< 0.0001' : p.toFixed(4));
+
+const armLabel = (direction: StudyDirection, arm: string) => direction.arms.find((a) => a.arm === arm)?.label ?? arm;
+
+/**
+ * Seed-level inference of each tested pair (`direction.seedLevel`, stored by `xlir study build`): per pair and
+ * figure the difference of seed means, the per-query p, the seeds × questions CI, the per-seed differences,
+ * the t-test across seeds, the exact sign flip and the conclusion. Cells are text already printed as the report
+ * prints them (mAP differences × 100 with two decimals, rank distance with one), because one column mixes
+ * both scales; the columns that hold a number carry `digits` (the largest printed) so Markdown right-aligns them.
+ * The caption explains the method with the stored resamples and seed count. Null without stored rows.
+ */
+export function studySeedLevelTable(direction: StudyDirection, alpha = STUDY_SIGNIFICANCE): TableSpec | null {
+  const rows = direction.seedLevel ?? [];
+  if (rows.length === 0) return null;
+  const seeds = direction.arms[0]!.seeds.length;
+  const signed = (row: StoredSeedLevel) => (x: number) => (row.figure === 'rd' ? formatValue(x, { scale: 1, digits: 1, signed: true }) : formatValue(x, { scale: 100, digits: 2, signed: true }));
+  return {
+    columns: [
+      { key: 'against', label: 'against' },
+      { key: 'figure', label: 'figure' },
+      { key: 'diff', label: 'Δ', digits: 2 },
+      { key: 'perQueryP', label: 'per-query p', digits: 4 },
+      { key: 'ci', label: 'seeds × questions CI' },
+      { key: 'perSeed', label: 'per-seed Δ' },
+      { key: 'seedP', label: 'seed t-test p', digits: 4 },
+      { key: 'signFlipP', label: 'sign-flip p', digits: 3 },
+      { key: 'conclusion', label: 'conclusion' },
+    ],
+    rows: rows.map((row) => {
+      const fmt = signed(row);
+      return {
+        against: armLabel(direction, row.b),
+        figure: row.figure === 'rd' ? 'rank distance' : `${row.figure} mAP`,
+        diff: fmt(row.diff),
+        perQueryP: row.perQueryP === null ? null : studyPValue(row.perQueryP),
+        ci: `[${fmt(row.lo)}, ${fmt(row.hi)}]`,
+        perSeed: row.differences.map(fmt).join(', '),
+        seedP: studyPValue(row.p),
+        signFlipP: row.pSignFlip === null ? null : row.pSignFlip.toFixed(3),
+        conclusion: seedLevelConclusion(row, alpha),
+      };
+    }),
+    caption: `The tests above see only the variation across queries of the seed means. Here the seed is a random effect: a seeds × questions bootstrap (${rows[0]!.resamples.toLocaleString('en')} resamples; questions drawn with replacement, then each arm's ${seeds} seeds with replacement) gives a ${Math.round(rows[0]!.level * 100)} % CI of the difference, and the per-seed differences (same seed in both arms) get a t-test across seeds (df ${seeds - 1}) and the exact sign flip over seeds, whose smallest possible p with ${seeds} seeds is ${(2 / 2 ** seeds).toFixed(3)}. A conclusion survives when the per-query test, the CI and the seed t-test all agree at ${alpha}.`,
+  };
+}
+
+/** A sequential family kept without its cells (what the notebook stores). */
+export function storedSequentialFamily(f: SequentialFamily): StoredSequentialFamily {
+  return { up: f.up, down: f.down, cells: Object.keys(f.cells).length, unresolved: f.unresolved, maxSe: f.maxSe, permutations: { ...f.permutations } };
+}
+
+/** `sequentialCountText` of a stored family: "n up, m down of k; every decision resolved (…)". */
+export function storedSequentialText(f: StoredSequentialFamily): string {
+  const range = f.permutations.min === f.permutations.max ? f.permutations.min.toLocaleString('en') : `${f.permutations.min.toLocaleString('en')}–${f.permutations.max.toLocaleString('en')}`;
+  const open = f.unresolved === 0 ? 'every decision resolved' : `${f.unresolved} decision${f.unresolved === 1 ? '' : 's'} unresolved at the cap`;
+  return `${f.up} up, ${f.down} down of ${f.cells}; ${open} (permutations ${range}; MC se of p ≤ ${f.maxSe.toPrecision(2)} where p ≤ 0.1)`;
+}
+
+/**
+ * Significant cells that are stable under another seed (`direction.sequential`, stored by `xlir study build`):
+ * per tested pair, the counts of the pair heatmap and of the multilingual bars under sequential Holm tests.
+ * The caption says why these counts, unlike the fixed-permutation ones, do not move with the seed. Null
+ * without stored counts.
+ */
+export function studySequentialTable(direction: StudyDirection, alpha = STUDY_SIGNIFICANCE): TableSpec | null {
+  const rows = direction.sequential ?? [];
+  if (rows.length === 0) return null;
+  return {
+    columns: [
+      { key: 'against', label: 'against' },
+      { key: 'pairs', label: 'pair heatmap (mono + cross cells)' },
+      { key: 'multi', label: 'multi per language' },
+    ],
+    rows: rows.map((r) => ({ against: armLabel(direction, r.b), pairs: storedSequentialText(r.pairs), multi: storedSequentialText(r.multi) })),
+    caption: `The cell counts above use a fixed ${COMPARISON_SETTINGS.permutations.toLocaleString('en')} permutations, whose Monte-Carlo error can move a cell across a Holm threshold. Here every cell is tested sequentially: exact enumeration up to 16 queries, else permutations doubled from 10,000 (up to 1,280,000) while its Holm decision at ${alpha} could still change within 3 Monte-Carlo standard errors of the p-values, so a count changes under another seed only where a decision is reported unresolved (or with about the chance of a 3-sigma draw).`,
   };
 }

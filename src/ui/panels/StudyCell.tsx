@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { comparisonMismatch, type StudyArm, type StudyDirection } from '../../core/experiment/studyResults';
 import { differenceHeatmapSpec, mapHeatmapSpec } from '../../core/figures/resultFigures';
-import { studyRankDistanceTable, studySummaryTable } from '../../core/figures/studyTables';
+import { studyRankDistanceTable, studySeedLevelTable, studySequentialTable, studySummaryTable, studyWithoutOwnTable } from '../../core/figures/studyTables';
 import { requestStudyComparison, studyComparisonKey } from '../actions/studyCompare';
 import { HeatmapFigure } from '../components/HeatmapFigure';
 import { Markdown } from '../components/Markdown';
@@ -84,6 +84,18 @@ export function StudyCell() {
   const direction = study?.directions.find((d) => d.id === directionId) ?? study?.directions[0] ?? null;
   const table1 = useMemo(() => (direction ? studySummaryTable(direction, `${direction.label}: mAP × 100, mean ± sd over seeds`) : null), [direction]);
   const table2 = useMemo(() => (direction ? studyRankDistanceTable(direction, `${direction.label}: rank distance (lower = less language bias)`) : null), [direction]);
+  // the study's further statistics, as REPORT.md prints them (seed-level and sequential tests as xlir study build stored them)
+  const extra = useMemo(() => {
+    if (!direction) return null;
+    const withoutOwn = studyWithoutOwnTable(direction, `${direction.label}: multilingual without the query-language answer, mean ± sd over seeds`);
+    return {
+      withoutOwn: withoutOwn.rows.some((r) => r.others !== null) ? withoutOwn : null,
+      sequential: studySequentialTable(direction),
+      seedLevel: studySeedLevelTable(direction),
+      // the arm the tests set against every other (the report's Hybrid α=0.5), named in the headings
+      tested: direction.arms.find((a) => a.arm === (direction.seedLevel?.[0] ?? direction.sequential?.[0])?.a)?.label ?? null,
+    };
+  }, [direction]);
   const heatmaps = useMemo(
     () =>
       direction?.arms.map((arm) => ({
@@ -122,6 +134,12 @@ export function StudyCell() {
       <TableView spec={table1} baseName={`${direction.id}-summary`} testId="study-summary-table" />
       <h3>Rank distance (Table 2 style)</h3>
       <TableView spec={table2} baseName={`${direction.id}-rank-distance`} testId="study-rank-distance-table" />
+      {extra?.withoutOwn && (
+        <>
+          <h3>Multilingual without the easy answer</h3>
+          <TableView spec={extra.withoutOwn} baseName={`${direction.id}-without-own`} testId="study-without-own-table" />
+        </>
+      )}
       <h3>Differences with significance</h3>
       <div className="figure-grid">
         {direction.differences.map(([x, y]) => {
@@ -136,6 +154,18 @@ export function StudyCell() {
           );
         })}
       </div>
+      {extra?.sequential && (
+        <>
+          <h3>Significant cells, stable under another seed{extra.tested ? `: ${extra.tested} against each arm` : ''}</h3>
+          <TableView spec={extra.sequential} baseName={`${direction.id}-stable-cells`} testId="study-sequential-table" />
+        </>
+      )}
+      {extra?.seedLevel && (
+        <>
+          <h3>Seed-level inference{extra.tested ? `: ${extra.tested} against each arm` : ''}</h3>
+          <TableView spec={extra.seedLevel} baseName={`${direction.id}-seed-level`} testId="study-seed-level-table" />
+        </>
+      )}
       <h3>mAP per language pair, mean over seeds</h3>
       <div className="figure-grid" data-testid="study-heatmaps">
         {heatmaps.map(({ arm, spec }) => (
