@@ -201,28 +201,8 @@ export function ResultsCell() {
       ) : (
         <>
           <div className="form-row">
-            <label>
-              run{' '}
-              <select aria-label="heatmap run" value={run?.id ?? ''} onChange={(e) => setFigureSettings({ heatmapRunId: e.target.value || null })}>
-                {evaluated.map((r) => (
-                  <option key={r.id} value={r.id}>
-                    {r.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              against{' '}
-              <select aria-label="baseline run" value={baseline?.id ?? ''} onChange={(e) => setFigureSettings({ baselineRunId: e.target.value || null })}>
-                {evaluated
-                  .filter((r) => r.id !== run?.id)
-                  .map((r) => (
-                    <option key={r.id} value={r.id}>
-                      {r.name}
-                    </option>
-                  ))}
-              </select>
-            </label>
+            <RunSelect caption="run" label="heatmap run" runs={evaluated} value={run?.id} onChange={(id) => setFigureSettings({ heatmapRunId: id })} />
+            <RunSelect caption="against" label="baseline run" runs={evaluated.filter((r) => r.id !== run?.id)} value={baseline?.id} onChange={(id) => setFigureSettings({ baselineRunId: id })} />
             <label>
               <input type="checkbox" checked={figures.showMeans} onChange={(e) => setFigureSettings({ showMeans: e.target.checked })} /> row/column means
             </label>
@@ -259,5 +239,21 @@ export function ResultsCell() {
         </>
       )}
     </section>
+  );
+}
+
+/** A labelled run picker over evaluated runs (by id; the empty value picks none). */
+function RunSelect({ caption, label, runs, value, onChange }: { caption: string; label: string; runs: readonly { id: string; name: string }[]; value: string | undefined; onChange: (id: string | null) => void }) {
+  return (
+    <label>
+      {caption}{' '}
+      <select aria-label={label} value={value ?? ''} onChange={(e) => onChange(e.target.value || null)}>
+        {runs.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.name}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
