@@ -7,6 +7,7 @@ import type { TorchExportEvent, TorchExportRequest } from '../src/core/experimen
 import { parseRunConfig } from '../src/core/experiment/runConfig';
 import { makeToyFiles } from '../src/core/train/toyDataset.testutil';
 import { runCli } from '../src/cli/commands/cli.testutil';
+import { TEST_RUN_CONFIG } from '../src/core/testing/runConfigFixture.testutil';
 
 /** The worker's global scope: what it posts is recorded. */
 const posted: TorchExportEvent[] = [];
@@ -29,22 +30,12 @@ async function send(request: unknown): Promise<TorchExportEvent> {
 
 const CONFIG = parseRunConfig(
   {
-    schemaVersion: 1,
+    ...TEST_RUN_CONFIG,
     seed: 4,
     model: { builtin: 'tiny', pooling: 'cls', maxLength: 12, freezeEmbeddings: false, vocabSize: 800 },
     data: { train: { dataset: 'mlqa-r', languages: ['de', 'en'] }, eval: { dataset: 'xquad-r', languages: ['en'] } },
     strategy: { kind: 'xy' },
-    steps: 10,
     batchSize: 3,
-    tau: 0.05,
-    lr: 1e-3,
-    weightDecay: 0.01,
-    epsilon: 1e-8,
-    warmupSteps: 2,
-    clipNorm: 1,
-    dropout: 0.1,
-    checkpointEvery: 5,
-    evalEvery: 0,
   },
   'test',
 );

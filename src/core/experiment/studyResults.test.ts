@@ -1,7 +1,7 @@
 import { RetrievalComparisonSchema } from '../metrics/retrievalComparison';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateRetrieval } from '../metrics/evaluateRetrieval';
-import { handDataset } from '../metrics/handDataset';
+import { handDataset, HAND_EN_DE } from '../metrics/handDataset';
 import type { RetrievalResult } from '../metrics/resultSchema';
 import { initBackend } from '../model/backend';
 import { createRng } from '../metrics/rng';
@@ -11,23 +11,7 @@ import { compareRetrieval } from '../metrics/compareRetrieval';
 import { AP_DIGITS, armMeanResult, comparisonMismatch, parseApList, parseRankDistanceList, meanResult, meanStd, packPerQuery, packResult, parsePackedResult, StudyArmSchema, summarizeResult, unpackPerQuery, unpackResult } from './studyResults';
 
 /** Two languages; q3 has no German answer, so en->de has two queries and de has two queries of its own. */
-const DATA = handDataset('mlqa-r', {
-  en: {
-    sentences: ['e0', 'e1', 'e2'],
-    questions: [
-      ['q1', 0],
-      ['q2', 2],
-      ['q3', 1],
-    ],
-  },
-  de: {
-    sentences: ['d0', 'd1'],
-    questions: [
-      ['q1', 1],
-      ['q2', 0],
-    ],
-  },
-});
+const DATA = HAND_EN_DE;
 
 async function randomResult(seed: number): Promise<RetrievalResult> {
   const rng = createRng(seed);

@@ -4,7 +4,7 @@ import { parseNotebook } from '../experiment/notebook';
 import { formatCell } from './table';
 import { chanceLevels } from '../metrics/chanceLevel';
 import { evaluateRetrieval } from '../metrics/evaluateRetrieval';
-import { handDataset } from '../metrics/handDataset';
+import { HAND_EN_DE } from '../metrics/handDataset';
 import { createRng } from '../metrics/rng';
 import { initBackend } from '../model/backend';
 import { meanResult, summarizeResult, type StudyDirection } from '../experiment/studyResults';
@@ -15,23 +15,7 @@ import type { RetrievalResult } from '../metrics/resultSchema';
 import type { StoredSeedLevel } from '../experiment/studyResults';
 import { storedSequentialFamily, storedSequentialText, studyRankDistanceTable, studySeedLevelTable, studySequentialTable, studySummaryTable } from './studyTables';
 
-const DATA = handDataset('mlqa-r', {
-  en: {
-    sentences: ['e0', 'e1', 'e2'],
-    questions: [
-      ['q1', 0],
-      ['q2', 2],
-      ['q3', 1],
-    ],
-  },
-  de: {
-    sentences: ['d0', 'd1'],
-    questions: [
-      ['q1', 1],
-      ['q2', 0],
-    ],
-  },
-});
+const DATA = HAND_EN_DE;
 
 describe('study tables', () => {
   let direction: StudyDirection;

@@ -4,7 +4,7 @@ import type { Lang } from '../data/languages';
 import type { RetrievalDataset } from '../data/types';
 import { initBackend } from '../model/backend';
 import { evaluateRetrieval } from './evaluateRetrieval';
-import { handDataset, type HandLanguage } from './handDataset';
+import { handDataset, type HandLanguage, HAND_EN_DE } from './handDataset';
 import { RetrievalResultSchema, type RetrievalResult } from './resultSchema';
 import { createLoopScorer, createTfScorer, type ScorerFactory } from './scorer';
 
@@ -13,23 +13,7 @@ import { createLoopScorer, createTfScorer, type ScorerFactory } from './scorer';
  * like an MLQA-R question missing from a language). Embeddings (dim 2) below; the expected figures are
  * worked out by hand in the comments, with ties broken by the larger candidate id.
  */
-const HAND = handDataset('mlqa-r', {
-  en: {
-    sentences: ['e0', 'e1', 'e2'],
-    questions: [
-      ['q1', 0],
-      ['q2', 2],
-      ['q3', 1],
-    ],
-  },
-  de: {
-    sentences: ['d0', 'd1'],
-    questions: [
-      ['q1', 1],
-      ['q2', 0],
-    ],
-  },
-});
+const HAND = HAND_EN_DE;
 // candidates in dataset order: de:0:0:0, de:0:0:1, en:0:0:0, en:0:0:1, en:0:0:2
 const HAND_CANDIDATES = [2, 0, 0, 2, 1, 0, 0, 1, 1, 1];
 // queries in dataset order: de:q1, de:q2, en:q1, en:q2, en:q3

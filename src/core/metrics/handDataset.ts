@@ -35,3 +35,25 @@ export function handDataset(name: DatasetName, spec: Partial<Record<Lang, HandLa
   }
   return { name, languages, files: languages.map((l) => ({ name: `${name}/${l}.json`, sha256: '0'.repeat(64), bytes: 0 })), queries, candidates, paragraphs, answersByQuestion };
 }
+
+/**
+ * The tests' shared two-language pool: English with three sentences and questions q1–q3, German with two
+ * sentences and q1–q2 (q3 has no German answer, so en→de has two queries).
+ */
+export const HAND_EN_DE: RetrievalDataset = handDataset('mlqa-r', {
+  en: {
+    sentences: ['e0', 'e1', 'e2'],
+    questions: [
+      ['q1', 0],
+      ['q2', 2],
+      ['q3', 1],
+    ],
+  },
+  de: {
+    sentences: ['d0', 'd1'],
+    questions: [
+      ['q1', 1],
+      ['q2', 0],
+    ],
+  },
+});

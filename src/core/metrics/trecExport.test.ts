@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { tieBreakKeys } from './docIdOrder';
-import { handDataset } from './handDataset';
+import { HAND_EN_DE } from './handDataset';
 import { qrelsText, runLines, trecCells } from './trecExport';
 
-const DS = handDataset('mlqa-r', {
-  en: {
-    sentences: ['e0', 'e1', 'e2'],
-    questions: [
-      ['q1', 0],
-      ['q2', 2],
-      ['q3', 1],
-    ],
-  },
-  de: {
-    sentences: ['d0', 'd1'],
-    questions: [
-      ['q1', 1],
-      ['q2', 0],
-    ],
-  },
-});
+const DS = HAND_EN_DE;
 
 describe('trecCells / qrelsText', () => {
   it('names cells by language pair, skips queries without an answer in the pool language', () => {

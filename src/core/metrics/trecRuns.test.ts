@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RetrievalDataset } from '../data/types';
 import { ConfigError } from '../errors';
 import { evaluateRetrieval, type RetrievalEmbeddings } from './evaluateRetrieval';
-import { handDataset } from './handDataset';
+import { HAND_EN_DE } from './handDataset';
 import { SETTINGS } from './resultSchema';
 import { createLoopScorer } from './scorer';
 import { evaluateTrec, parseQrels, parseRun } from './trec';
@@ -13,23 +13,7 @@ import { coarseCase } from './trecCases.testutil';
 const decode = (b: Uint8Array) => new TextDecoder().decode(b);
 
 // The hand dataset of evaluateRetrieval.test.ts, with its tie-laden embeddings (dim 2).
-const HAND = handDataset('mlqa-r', {
-  en: {
-    sentences: ['e0', 'e1', 'e2'],
-    questions: [
-      ['q1', 0],
-      ['q2', 2],
-      ['q3', 1],
-    ],
-  },
-  de: {
-    sentences: ['d0', 'd1'],
-    questions: [
-      ['q1', 1],
-      ['q2', 0],
-    ],
-  },
-});
+const HAND = HAND_EN_DE;
 const HAND_EMB: RetrievalEmbeddings = {
   queries: Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1, 1, 2]),
   candidates: Float32Array.from([2, 0, 0, 2, 1, 0, 0, 1, 1, 1]),

@@ -1,6 +1,6 @@
 import { unzipSync, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { handDataset } from '../../core/metrics/handDataset';
+import { handDataset, HAND_EN_DE } from '../../core/metrics/handDataset';
 import { SETTINGS } from '../../core/metrics/resultSchema';
 import { createLoopScorer } from '../../core/metrics/scorer';
 import type { Lang } from '../../core/data/languages';
@@ -14,23 +14,7 @@ import { parseRunConfigJson } from '../../core/experiment/runConfig';
 import { readFileSync } from 'node:fs';
 import { formatBytes, trecExportEstimate, trecExportNeedsConfirmation, trecReadme, trecZipEntries, TrecZipWriter, TREC_TAG } from './trecExport';
 
-const HAND = handDataset('mlqa-r', {
-  en: {
-    sentences: ['e0', 'e1', 'e2'],
-    questions: [
-      ['q1', 0],
-      ['q2', 2],
-      ['q3', 1],
-    ],
-  },
-  de: {
-    sentences: ['d0', 'd1'],
-    questions: [
-      ['q1', 1],
-      ['q2', 0],
-    ],
-  },
-});
+const HAND = HAND_EN_DE;
 const EMB = { queries: Float32Array.from([1, 0, 0, 1, 1, 0, 0, 1, 1, 2]), candidates: Float32Array.from([2, 0, 0, 2, 1, 0, 0, 1, 1, 1]), dim: 2 };
 
 describe('trecZipEntries', () => {
