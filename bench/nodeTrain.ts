@@ -24,6 +24,8 @@ export interface NodeJob {
   maxSeconds?: number;
   /** matmul size; for encode: texts of each kind */
   n?: number;
+  /** train: backpropagate this many sequences at a time (`TrainingStepOptions.backwardChunkRows`) */
+  backwardChunkRows?: number;
   /** our wasm kernels (src/core/model/wasmKernels.ts); without it the row measures tfjs's stock kernels */
   patch?: WasmPatch;
 }
@@ -57,7 +59,10 @@ async function main(): Promise<void> {
     if (job.kind === 'profile') {
       result = { info, patch: job.patch ?? null, ...(await bench.profileTraining(shape, job.repeats ?? 3, job.dropout ?? 0)) };
     } else {
-      const m = await bench.measureTraining({ shape, dropout: job.dropout ?? 0, warmup: job.warmup ?? 2, repeats: job.repeats ?? 5, maxSeconds: job.maxSeconds ?? 120 }, log);
+      const m = await bench.measureTraining(
+        { shape, dropout: job.dropout ?? 0, warmup: job.warmup ?? 2, repeats: job.repeats ?? 5, maxSeconds: job.maxSeconds ?? 120, ...(job.backwardChunkRows ? { backwardChunkRows: job.backwardChunkRows } : {}) },
+        log,
+      );
       result = { info, patch: job.patch ?? null, ...m };
     }
   }

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { EncodeMeasurement } from './encode';
 import type { MachineInfo } from './machine';
 import type { PytorchMatmul, PytorchResult } from './pytorchReference';
-import { mergeSections, type BenchResults, type JobRecord } from './results';
+import { mergeSections, SECTION_ORDER, type BenchResults, type JobRecord } from './results';
 import { TRAIN_SHAPES, type ShapeName } from './shapes';
 import { trainStepFlops } from './flops';
 import type { KernelTotal, MatMulVariant, PhaseTimes, StepProfile, TrainMeasurement } from './trainStep';
@@ -139,7 +139,7 @@ function trainingTable(r: BenchResults, shape: ShapeName, variants: { suffix: st
       const ratio = best && t.dropout === 0 ? `${x(t.tokensPerS / best.tokens_per_s)} (vs ${best.threads} thread${best.threads > 1 ? 's' : ''})` : '–';
       const cpuRatio = one?.median_cpu_ms && t.medianCpuMs && t.dropout === 0 ? x(one.median_cpu_ms / t.medianCpuMs) : '–';
       lines.push(
-        `| ${label}${v.note ? ` ${v.note}` : ''} | ${t.batch} × ${t.seq} | ${ms(t.medianMs)} | ${f(t.stepsPerS, 3)} | ${f(t.tokensPerS, 0)} | ${f(t.gflops, 2)} | ${ratio} | ${t.medianCpuMs ? ms(t.medianCpuMs) : '–'} | ${cpuRatio} | ${t.timesMs.length}${t.capped ? ' (time cap)' : ''} | ${ms(t.firstStepMs)} | ${f(hit.rec.loadBefore[0], 1)} |`,
+        `| ${label}${v.note ? ` ${v.note}` : ''}${t.backwardChunkRows ? `, backward in chunks of ${t.backwardChunkRows} sequences` : ''} | ${t.batch} × ${t.seq} | ${ms(t.medianMs)} | ${f(t.stepsPerS, 3)} | ${f(t.tokensPerS, 0)} | ${f(t.gflops, 2)} | ${ratio} | ${t.medianCpuMs ? ms(t.medianCpuMs) : '–'} | ${cpuRatio} | ${t.timesMs.length}${t.capped ? ' (time cap)' : ''} | ${ms(t.firstStepMs)} | ${f(hit.rec.loadBefore[0], 1)} |`,
       );
     }
   }
@@ -186,15 +186,17 @@ function trainingSection(r: BenchResults): string {
     '',
     `### ${bert.label}, ${bert.vocab} vocab`,
     '',
-    trainingTable(r, 'bert-base-2l', [{ suffix: '' }, { suffix: '-b32' }]),
+    trainingTable(r, 'bert-base-2l', [{ suffix: '' }, { suffix: '-b32' }, { suffix: '-b32-chunked' }]),
     '',
-    'Not measured for this shape, and why: **batch 32** does not fit TF.js wasm — the step aborts out of',
-    'memory (batch 16 too, and batch 32 with both patches; batch 12 peaks at a 3.6 GB heap of the 4 GiB',
-    'wasm32 limit), so TF.js rows use batch 8 and PyTorch is given at batch 8 (the ratio) and batch 32 (the',
-    'shape asked for). **cpu** and **webgpu** (both under 1 GFLOP/s here, see the matmul table) and **webgl**',
-    '(1.2 GFLOP/s) would take several minutes per step. The wasm kernels are the same in Node and in the',
-    'worker, so the stock wasm BERT step (about 2 minutes) is measured in Node only, once, without warm-up',
-    '(wasm compiles nothing).',
+    '**Batch 32** does not fit TF.js wasm in one backward pass: the step aborts out of memory (batch 16 too;',
+    'batch 12 peaks at a 3.6 GB heap of the 4 GiB wasm32 limit). It fits with the chunked backward (the',
+    '"backward in chunks" row: `backwardChunkRows`, src/core/train/gradientCache.ts; the same loss and',
+    'gradients, plus one more encoder forward pass, whose FLOPs the GFLOP/s column does not count; see',
+    '"Batch 32 with the chunked backward" below). The other TF.js rows use batch 8, and PyTorch is given at',
+    'batch 8 (the ratio) and batch 32 (the shape asked for). **cpu** and **webgpu** (both under 1 GFLOP/s',
+    'here, see the matmul table) and **webgl** (1.2 GFLOP/s) would take several minutes per step. The wasm',
+    'kernels are the same in Node and in the worker, so the stock wasm BERT step (about 2 minutes) is',
+    'measured in Node only, once, without warm-up (wasm compiles nothing).',
   ].join('\n');
 }
 
@@ -357,6 +359,6 @@ export async function renderResults(r: BenchResults, file: string): Promise<void
     { heading: 'Encode throughput', body: encodeSection(r) },
     { heading: 'Profile of one training step (wasm, demo shape)', body: profileSection(r) },
   ];
-  const order = ['Machine', 'Training step throughput', 'Achieved GFLOP/s against the machine’s peak', 'Where the time goes', 'Profile of one training step (wasm, demo shape)', 'Encode throughput', 'Evaluation'];
+  const order = SECTION_ORDER;
   await writeFile(file, mergeSections(current, PREAMBLE, sections, order));
 }

@@ -40,6 +40,21 @@ export async function writeResults(file: string, results: BenchResults): Promise
   await writeFile(file, `${JSON.stringify(results, null, 1)}\n`);
 }
 
+/** The order of RESULTS.md's sections (`mergeSections`'s `order`): generated and hand-written ones alike. */
+export const SECTION_ORDER: readonly string[] = [
+  'Machine',
+  'Training step throughput',
+  'Achieved GFLOP/s against the machine’s peak',
+  'Where the time goes',
+  'Profile of one training step (wasm, demo shape)',
+  'Encode throughput',
+  'Evaluation',
+  'Built-in multilingual model, zero-shot',
+  'Training step by wasm thread count (Chromium)',
+  'Threads and the wasm heap: notes on the 2026-12-03 run (issue 25)',
+  'Batch 32 with the chunked backward (2026-12-03, issue 25)',
+];
+
 /**
  * Replaces the preamble (everything before the first `## `) and the given `## ` sections of a markdown
  * document (by exact heading) and keeps every other section verbatim (e.g. "Evaluation", written by

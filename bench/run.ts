@@ -45,6 +45,8 @@ const RESULT_PREFIX = 'BENCH_RESULT ';
 const THREADS = Math.max(1, Math.min(os.cpus().length, 2));
 /** the BERT-base-shaped step at batch 32 needs more than tfjs-wasm's 4 GiB heap (batch 12 peaks at 3.6 GB) */
 export const BERT_TFJS_BATCH = 8;
+/** sequences per backward chunk at batch 32 (fewer than the 24 of a batch-8 step, which fits) */
+export const BERT_CHUNK_ROWS = 16;
 
 export const SECTIONS = ['peak', 'node', 'browser', 'pytorch', 'profile', 'encode', 'eval', 'threads'] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -112,6 +114,8 @@ function nodeJobs(): Job[] {
   add('node/wasm+patches/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
   // does the step fit the 4 GiB wasm heap at the batch the issue asks for once saved tensors are shared?
   add('node/wasm+patches/bert-base-2l-b32', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 1, maxSeconds: 1, patch: 'transpose-matmul+share-identity' }));
+  // it does not; the chunked backward (gradient cache, src/core/train/gradientCache.ts) holds one chunk's activations
+  add('node/wasm+patches/bert-base-2l-b32-chunked', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 2, maxSeconds: 300, patch: 'transpose-matmul+share-identity', backwardChunkRows: BERT_CHUNK_ROWS }));
   add('peak/tfjs-node/wasm', true, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5 }, 'peak');
   add('peak/tfjs-node/cpu', false, { kind: 'matmul', backend: 'cpu', n: 512, repeats: 3 }, 'peak');
   if (existsSync(SWIFTSHADER_ICD)) add('peak/tfjs-node/webgpu', false, { kind: 'matmul', backend: 'webgpu', n: 512, repeats: 3 }, 'peak');

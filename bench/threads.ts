@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { build, createServer, preview } from 'vite';
 import { launchChromium } from '../e2e/browser';
-import { mergeSections, readResults, writeResults, type JobRecord } from './results';
+import { mergeSections, readResults, SECTION_ORDER, writeResults, type JobRecord } from './results';
 import type { ShapeName } from './shapes';
 import type { ThreadJob } from './threads/protocol';
 
@@ -195,7 +195,7 @@ export async function renderThreadsSection(jobs: Parameters<typeof threadsSectio
   if (!body) return;
   const current = await readFile(file, 'utf8');
   const preamble = current.split(/^(?=## )/m)[0] ?? '';
-  await writeFile(file, mergeSections(current, preamble, [{ heading: THREADS_HEADING, body }]));
+  await writeFile(file, mergeSections(current, preamble, [{ heading: THREADS_HEADING, body }], SECTION_ORDER));
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await main();

@@ -66,11 +66,11 @@ async function sync(t: tf.Tensor): Promise<void> {
   one.dispose();
 }
 
-export function createStepHarness(shape: TrainShape, options: { dropout: number; seed?: number }): StepHarness {
+export function createStepHarness(shape: TrainShape, options: { dropout: number; seed?: number; backwardChunkRows?: number }): StepHarness {
   const seed = options.seed ?? 7;
   const config = shapeEncoderConfig(shape, options.dropout);
   const encoder = new TransformerEncoder({ config, weights: initEncoderWeights(config, seed), freezeEmbeddings: false, name: 'bench' });
-  const update = createTrainingStep(stepConfig(seed), encoder);
+  const update = createTrainingStep(stepConfig(seed), encoder, options.backwardChunkRows ? { backwardChunkRows: options.backwardChunkRows } : {});
   const vars = Object.values(update.encoderVariables);
   const input: StepInput = {
     queries: syntheticBatch(shape.batch, shape.seq, shape.vocab, seed + 1),
@@ -134,6 +134,8 @@ export interface MeasureOptions {
   repeats: number;
   /** stop taking timed steps once this much time went into them (at least one is always taken) */
   maxSeconds: number;
+  /** the chunked backward (`TrainingStepOptions.backwardChunkRows`); default the whole batch at once */
+  backwardChunkRows?: number;
 }
 
 export interface TrainMeasurement {
@@ -146,6 +148,8 @@ export interface TrainMeasurement {
   /** matrix-product FLOPs of one step (bench/flops.ts) */
   flopsPerStep: number;
   dropout: number;
+  /** sequences per backward chunk (gradient cache), null: the whole batch in one backward pass */
+  backwardChunkRows: number | null;
   parameters: number;
   warmup: number;
   /** wall time of the first warm-up step (shader compilation included) */
@@ -197,7 +201,7 @@ export function stepFlops(shape: TrainShape): number {
 /** Warm-up, then timed steps; every number is wall time around `step()`. */
 export async function measureTraining(o: MeasureOptions, log: (line: string) => void = () => {}): Promise<TrainMeasurement> {
   const before = tf.memory().numTensors;
-  const h = createStepHarness(o.shape, { dropout: o.dropout });
+  const h = createStepHarness(o.shape, { dropout: o.dropout, ...(o.backwardChunkRows ? { backwardChunkRows: o.backwardChunkRows } : {}) });
   const losses: number[] = [];
   const timesMs: number[] = [];
   const cpuMs: number[] = [];
@@ -234,6 +238,7 @@ export async function measureTraining(o: MeasureOptions, log: (line: string) => 
     tokensPerStep: tokensPerStep(o.shape),
     flopsPerStep: stepFlops(o.shape),
     dropout: o.dropout,
+    backwardChunkRows: o.backwardChunkRows ?? null,
     parameters: h.parameters,
     warmup: o.warmup,
     firstStepMs,

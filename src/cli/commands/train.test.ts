@@ -117,6 +117,24 @@ describe('xlir train', () => {
     expect((await model(split)).equals(await model(straight))).toBe(true);
   });
 
+  it('--backward-chunk-rows backpropagates a few sequences at a time: the same run up to float rounding (issue 25)', async () => {
+    const whole = path.join(root, 'run-whole');
+    const chunked = path.join(root, 'run-chunked');
+    expect((await run(['train', '--config', configFile, '--out', whole, '--data', data, '--backend', 'cpu', '--no-eval'])).code).toBe(0);
+    const r = await run(['train', '--config', configFile, '--out', chunked, '--data', data, '--backend', 'cpu', '--no-eval', '--backward-chunk-rows', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/backward in chunks of 2 sequences/);
+    const [a, b] = [await readStepLog(whole), await readStepLog(chunked)];
+    expect(b.map((l) => l.step)).toEqual(a.map((l) => l.step));
+    b.forEach((l, i) => {
+      expect(Math.abs(l.loss - a[i]!.loss)).toBeLessThan(1e-4);
+      expect(Math.abs(l.grad_norm - a[i]!.grad_norm) / a[i]!.grad_norm).toBeLessThan(1e-3);
+    });
+    const bad = await run(['train', '--config', configFile, '--out', path.join(root, 'run-bad'), '--data', data, '--backward-chunk-rows', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--backward-chunk-rows/);
+  });
+
   it('Ctrl-C during an evaluation stops within its first batch: no evaluation for that step, a checkpoint, status stopped (issue 22)', async () => {
     const out = path.join(root, 'run-sigint');
     const before = new Set(process.listeners('SIGINT'));

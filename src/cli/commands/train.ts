@@ -57,6 +57,7 @@ interface TrainOptions {
   data?: string;
   backend: TrainBackend;
   eval: boolean;
+  backwardChunkRows?: number;
 }
 
 /** A `model.checkpoint` path is read relative to the config file's folder; the run records it absolute. */
@@ -90,6 +91,7 @@ export function registerTrain(program: Command): void {
     .option('--data <dir>', 'dataset folder (default: XLIR_DATA_DIR, else ../shared/data)')
     .option('--backend <name>', `TF.js backend (${TRAIN_BACKENDS.join(', ')})`, parseChoice('--backend', TRAIN_BACKENDS), 'wasm')
     .option('--no-eval', 'skip the zero-shot evaluation (every evalEvery steps and at the end)')
+    .option('--backward-chunk-rows <n>', 'backpropagate at most n sequences at a time: same updates up to float rounding, one more forward pass, less memory (a batch too large for wasm fits)', parsePositiveInt('--backward-chunk-rows'))
     .action(async (opts: TrainOptions, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
       if (opts.resume && opts.config) throw new InvalidArgumentError('--resume continues a run with its own config.json; do not pass --config');
@@ -137,7 +139,9 @@ export function registerTrain(program: Command): void {
         await createRunDir(runDir, config);
         out.info(`training ${config.strategy.kind} on ${config.data.train.dataset} (${config.data.train.languages.join(' ')}) for ${config.steps} steps → ${runDir}`);
       }
-      out.info(`backend ${backend.backend}; model ${config.model.builtin ?? config.model.checkpoint} (${model.origin}), dim ${model.encoder.dim}, ${Object.keys(model.encoder.trainableVariables()).length} trainable tensors`);
+      out.info(
+        `backend ${backend.backend}; model ${config.model.builtin ?? config.model.checkpoint} (${model.origin}), dim ${model.encoder.dim}, ${Object.keys(model.encoder.trainableVariables()).length} trainable tensors${opts.backwardChunkRows !== undefined ? `; backward in chunks of ${opts.backwardChunkRows} sequences` : ''}`,
+      );
       const vocab = model.vocabulary;
       if (vocab) {
         out.info(
@@ -170,6 +174,7 @@ export function registerTrain(program: Command): void {
           now: () => Date.now(),
           ...(resumeFrom ? { resumeFrom } : {}),
           ...(opts.until !== undefined ? { stopAtStep: opts.until } : {}),
+          ...(opts.backwardChunkRows !== undefined ? { backwardChunkRows: opts.backwardChunkRows } : {}),
           shouldStop: () => stopRequested,
           onStep: async (log: StepLog) => {
             await appendStepLog(runDir, log);

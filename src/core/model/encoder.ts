@@ -147,14 +147,21 @@ export class TransformerEncoder implements TrainableEncoder {
   private dropout(x: tf.Tensor, rate: number, options: EncodeOptions, layer: number, site: string): tf.Tensor {
     if (!options.training || rate === 0) return x;
     if (options.dropoutSeed === undefined) throw new ConfigError('EncodeOptions.dropoutSeed is required when training with dropout, so that masks are reproducible');
-    return tf.dropout(x, rate, undefined, deriveSeed(options.dropoutSeed, 'dropout', layer, site));
+    const seed = deriveSeed(options.dropoutSeed, 'dropout', layer, site);
+    const rows = options.rows;
+    if (!rows || (rows.offset === 0 && rows.total === x.shape[0])) return tf.dropout(x, rate, undefined, seed);
+    return rowChunkDropout(x, rate, seed, rows);
   }
 
-  private checkBatch(batch: TokenBatch): void {
+  private checkBatch(batch: TokenBatch, options: EncodeOptions): void {
     if (this.disposed) throw new Error(`encoder ${this.name} was disposed`);
     const n = batch.batchSize * batch.seqLen;
     if (batch.inputIds.length !== n || batch.attentionMask.length !== n || n === 0) {
       throw new ConfigError(`token batch of shape [${batch.batchSize}, ${batch.seqLen}] holds ${batch.inputIds.length} ids and ${batch.attentionMask.length} mask values`);
+    }
+    const rows = options.rows;
+    if (rows && !(Number.isInteger(rows.offset) && Number.isInteger(rows.total) && rows.offset >= 0 && rows.offset + batch.batchSize <= rows.total)) {
+      throw new ConfigError(`EncodeOptions.rows: rows ${rows.offset}…${rows.offset + batch.batchSize - 1} are not rows of a ${rows.total}-row batch`);
     }
     for (const id of batch.inputIds) {
       if (!(id >= 0 && id < this.config.vocabSize)) throw new ConfigError(`token id ${id} is outside the vocabulary of ${this.config.vocabSize}`);
@@ -166,7 +173,7 @@ export class TransformerEncoder implements TrainableEncoder {
    * tf.variableGrads.
    */
   forward(batch: TokenBatch, options: EncodeOptions = { training: false }): EncoderOutput {
-    this.checkBatch(batch);
+    this.checkBatch(batch, options);
     const c = this.config;
     const { batchSize: B, seqLen: L } = batch;
     const H = c.hiddenSize;
@@ -260,6 +267,24 @@ export class TransformerEncoder implements TrainableEncoder {
     this.vars.clear();
     this.disposed = true;
   }
+}
+
+/**
+ * Rows `rows.offset …` of `tf.dropout(whole, rate, undefined, seed)` for the `rows.total`-row tensor `whole`
+ * of which `x` holds those rows. tfjs-core 4.22's dropout (ops/dropout.js) is x · floor(U + keep) / keep with
+ * U = randomUniform(shape, 0, 1, 'float32', seed) filled row-major from one seeded stream, so a chunk's U is a
+ * contiguous run of the whole batch's: drawn whole, read back and cut here, then put through the same ops.
+ * Drawing U for the chunk's own shape would give other masks, and a chunked step would train another model.
+ */
+function rowChunkDropout(x: tf.Tensor, rate: number, seed: number, rows: { offset: number; total: number }): tf.Tensor {
+  const [n, ...rest] = x.shape;
+  const rowSize = rest.reduce((a, b) => a * b, 1);
+  // randomUniform is no kernel, so the full draw never enters a gradient tape; it is freed at once
+  const whole = tf.randomUniform([rows.total, ...rest], 0, 1, 'float32', seed);
+  const values = (whole.dataSync() as Float32Array).slice(rows.offset * rowSize, (rows.offset + n!) * rowSize);
+  whole.dispose();
+  const keepProb = 1 - rate;
+  return tf.mul(x, tf.div(tf.floor(tf.add(tf.tensor(values, x.shape, 'float32'), keepProb)), keepProb));
 }
 
 /** h[:, 0] [batch, H] of [batch, seqLen, H]. */

@@ -85,6 +85,13 @@ export interface TrainDeps {
   exportModel?: () => Record<string, Uint8Array> | Promise<Record<string, Uint8Array>>;
   /** pad token batches to a multiple of this many ids (GPU backends: fewer shapes to compile; default 1) */
   padMultiple?: number;
+  /**
+   * Backpropagate at most this many sequences at a time (`TrainingStepOptions.backwardChunkRows`,
+   * gradientCache.ts): the same losses and updates up to float rounding, one more encoder forward per step,
+   * and activation memory for one chunk, so a batch too large for the backend's memory fits. Default: the
+   * whole batch. A run resumed with another value continues up to float rounding, not bit for bit.
+   */
+  backwardChunkRows?: number;
   /** the running code's version for the manifest (default: package.json's) */
   codeVersion?: string;
 }
@@ -133,7 +140,7 @@ export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<T
     throw new ConfigError(`the training dataset is ${config.data.train.dataset}, but ${dataset.name} was given`);
   }
   const { set, sampler } = createRunSampler(config, dataset);
-  const update = createTrainingStep(config, encoder, { numLanguages: set.languages.length });
+  const update = createTrainingStep(config, encoder, { numLanguages: set.languages.length, ...(deps.backwardChunkRows !== undefined ? { backwardChunkRows: deps.backwardChunkRows } : {}) });
   const encVars = update.encoderVariables;
   const encNames = Object.keys(encVars);
   const encOpt = update.encoderOptimizer;

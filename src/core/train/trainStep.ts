@@ -6,6 +6,8 @@
  *   clip ∇ by global norm, AdamW step (encoder; the discriminator with its own AdamW)
  * Adversarial runs also measure, every 10th step, how large the adversary's gradient at the encoder is
  * beside the retrieval loss's (`gradientNorms`, issue 23 item 5): one more backward, nothing applied.
+ * With `backwardChunkRows` the gradients come from the chunked backward of gradientCache.ts (the same loss
+ * and gradients, up to float rounding, holding one chunk's activations at a time: issue 25).
  * The step owns the optimisers and the discriminator (checkpoints read and restore them through it); the
  * caller tokenizes the batch. Dropout seeds derive from `config.seed` and the step number.
  */
@@ -16,6 +18,7 @@ import type { TokenBatch, TrainableEncoder } from '../model/types';
 import { AdamW } from './adamw';
 import { adversarialLoss, dannLambda, LanguageDiscriminator } from './adversary';
 import { clipByGlobalNorm } from './clipByGlobalNorm';
+import { chunkedGradients, type Tower } from './gradientCache';
 import { infoNCELoss } from './infoNCE';
 import { learningRate } from './learningRate';
 import { deriveSeed } from '../metrics/rng';
@@ -113,7 +116,10 @@ export interface TrainingStep {
   readonly discriminatorOptimizer: AdamW | null;
   /** the loss of step `k` (1-based) on `input`: the function `tf.variableGrads` differentiates */
   loss(k: number, input: StepInput, aux?: StepGradients['aux']): tf.Scalar;
-  /** forward with tape and backward; the caller disposes `tensors` */
+  /**
+   * forward with tape and backward (with `backwardChunkRows`, the chunked backward of gradientCache.ts);
+   * the caller disposes `tensors`
+   */
   gradients(k: number, input: StepInput): StepGradients;
   /**
    * One whole update of step `k`: gradients, checks, clipping, AdamW.
@@ -140,6 +146,14 @@ export interface TrainingStepOptions {
    * and backward pass, and leaves the update as it was.
    */
   gradientRatioEvery?: number;
+  /**
+   * Run the backward pass on at most this many sequences at a time (gradientCache.ts): embed the whole batch
+   * without a tape, take ∂L/∂embeddings, then re-run and backpropagate each chunk. Same loss and gradients up
+   * to float rounding (dropout masks included), one more encoder forward pass, and activation memory for one
+   * chunk instead of the batch. Default: none, the whole batch in one backward pass (bit-identical to before);
+   * a batch with no tower longer than this also runs that way.
+   */
+  backwardChunkRows?: number;
 }
 
 let discriminatorInstances = 0;
@@ -179,20 +193,33 @@ export function createTrainingStep(config: StepConfig, encoder: TrainableEncoder
 
   const ratioEvery = options.gradientRatioEvery ?? GRADIENT_RATIO_EVERY;
   if (!(Number.isInteger(ratioEvery) && ratioEvery >= 0)) throw new ConfigError(`gradientRatioEvery must be a whole number ≥ 0 (got ${ratioEvery})`);
+  const chunkRows = options.backwardChunkRows;
+  if (chunkRows !== undefined && !(Number.isInteger(chunkRows) && chunkRows >= 1)) throw new ConfigError(`backwardChunkRows must be a whole number ≥ 1 (got ${chunkRows})`);
 
+  const seeds = (k: number) => ({ query: deriveSeed(config.seed, 'dropout', k, 'query'), passage: deriveSeed(config.seed, 'dropout', k, 'passage') });
   const embedBoth = (k: number, input: StepInput) => ({
-    q: encoder.embed(input.queries, { training: true, dropoutSeed: deriveSeed(config.seed, 'dropout', k, 'query') }),
-    p: encoder.embed(input.passages, { training: true, dropoutSeed: deriveSeed(config.seed, 'dropout', k, 'passage') }),
+    q: encoder.embed(input.queries, { training: true, dropoutSeed: seeds(k).query }),
+    p: encoder.embed(input.passages, { training: true, dropoutSeed: seeds(k).passage }),
   });
+  /** the chunked backward applies: chunking is asked for and a tower is longer than a chunk */
+  const chunked = (input: StepInput) => chunkRows !== undefined && Math.max(input.queries.batchSize, input.passages.batchSize) > chunkRows;
+  const towers = (k: number, input: StepInput): Tower[] => [
+    { batch: input.queries, dropoutSeed: seeds(k).query },
+    { batch: input.passages, dropoutSeed: seeds(k).passage },
+  ];
+  /** the chunked backward of `head(q, p)`: ∂/∂(encoder's variables) by variable name, ∂/∂headVariables in order */
+  const chunkedBackward = (k: number, input: StepInput, head: (q: tf.Tensor2D, p: tf.Tensor2D) => tf.Scalar, headVariables: tf.Variable[] = []) =>
+    chunkedGradients(encoder, towers(k, input), chunkRows!, ([q, p]) => head(q!, p!), headVariables, Object.values(encVars));
   const adversarialTerm = (k: number, input: StepInput, q: tf.Tensor2D, p: tf.Tensor2D) => {
     if (!input.languageLabels) throw new ConfigError('the adversarial strategy needs the batch’s language labels');
     const z = tf.concat([q, p], 0);
     return adversarialLoss(disc!, z, input.languageLabels, lambdaAt(k)!, { training: true, dropoutSeed: deriveSeed(config.seed, 'discriminator-dropout', k) });
   };
 
-  const loss = (k: number, input: StepInput, aux: StepGradients['aux'] = {}): tf.Scalar => {
-    const { q, p } = embedBoth(k, input);
-    const retrieval = infoNCELoss(q, p, { tau: config.tau, ...(input.passageKeys ? { passageKeys: input.passageKeys } : {}) });
+  const retrievalOf = (input: StepInput, q: tf.Tensor2D, p: tf.Tensor2D) => infoNCELoss(q, p, { tau: config.tau, ...(input.passageKeys ? { passageKeys: input.passageKeys } : {}) });
+  /** the loss of step `k` from the batch's embeddings */
+  const lossOf = (k: number, input: StepInput, q: tf.Tensor2D, p: tf.Tensor2D, aux: StepGradients['aux']): tf.Scalar => {
+    const retrieval = retrievalOf(input, q, p);
     aux.retrieval = tf.keep(retrieval);
     if (!disc || !adversarial) return retrieval;
     const out = adversarialTerm(k, input, q, p);
@@ -200,18 +227,34 @@ export function createTrainingStep(config: StepConfig, encoder: TrainableEncoder
     aux.acc = tf.keep(out.accuracy);
     return tf.add(retrieval, tf.mul(out.loss, adversarial.weight)) as tf.Scalar;
   };
+  const loss = (k: number, input: StepInput, aux: StepGradients['aux'] = {}): tf.Scalar => {
+    const { q, p } = embedBoth(k, input);
+    return lossOf(k, input, q, p, aux);
+  };
+  /** w · L_adv as it enters the loss (through the GRL), for the encoder's share of the update */
+  const weightedAdversarial = (k: number, input: StepInput, q: tf.Tensor2D, p: tf.Tensor2D): tf.Scalar => {
+    const out = adversarialTerm(k, input, q, p);
+    out.accuracy.dispose();
+    return tf.mul(out.loss, adversarial!.weight) as tf.Scalar;
+  };
+
+  /** {value, ∂f/∂(encoder's variables) by variable name} of `f` of the batch's embeddings, chunked when asked */
+  const encoderGradients = (k: number, input: StepInput, f: (q: tf.Tensor2D, p: tf.Tensor2D) => tf.Scalar): { value: tf.Scalar; grads: tf.NamedTensorMap } => {
+    if (chunked(input)) {
+      const r = chunkedBackward(k, input, f);
+      return { value: r.value, grads: r.encoder };
+    }
+    return tf.variableGrads(() => {
+      const { q, p } = embedBoth(k, input);
+      return f(q, p);
+    }, Object.values(encVars));
+  };
 
   const gradientNorms = async (k: number, input: StepInput, encoderTotal?: Record<string, tf.Tensor>): Promise<EncoderGradientNorms | null> => {
     if (!disc || !adversarial) return null;
-    const encList = Object.values(encVars);
     // The same forward as the step's (dropout seeds are explicit), differentiated for the encoder only:
     // w · L_adv through the GRL is exactly the adversarial term's share of the update.
-    const adv = tf.variableGrads(() => {
-      const { q, p } = embedBoth(k, input);
-      const out = adversarialTerm(k, input, q, p);
-      out.accuracy.dispose();
-      return tf.mul(out.loss, adversarial.weight) as tf.Scalar;
-    }, encList);
+    const adv = encoderGradients(k, input, (q, p) => weightedAdversarial(k, input, q, p));
     // The adversarial gradient, the one whose size is in question, is computed directly; the retrieval's
     // is the step's total minus it (its error is a rounding of the total's size), or its own backward.
     let retrievalGrads: tf.NamedTensorMap;
@@ -224,10 +267,7 @@ export function createTrainingStep(config: StepConfig, encoder: TrainableEncoder
         if (total) retrievalGrads[v.name] = a ? tf.sub(total, a) : tf.clone(total);
       }
     } else {
-      const ret = tf.variableGrads(() => {
-        const { q, p } = embedBoth(k, input);
-        return infoNCELoss(q, p, { tau: config.tau, ...(input.passageKeys ? { passageKeys: input.passageKeys } : {}) });
-      }, encList);
+      const ret = encoderGradients(k, input, (q, p) => retrievalOf(input, q, p));
       extra.push(ret.value);
       retrievalGrads = ret.grads;
     }
@@ -254,6 +294,17 @@ export function createTrainingStep(config: StepConfig, encoder: TrainableEncoder
 
   const gradients = (k: number, input: StepInput): StepGradients => {
     const aux: StepGradients['aux'] = {};
+    if (chunked(input)) {
+      const discList = Object.values(discVars);
+      const r = chunkedBackward(k, input, (q, p) => lossOf(k, input, q, p, aux), discList);
+      const discGrads: tf.NamedTensorMap = {};
+      r.head.forEach((g, i) => {
+        if (g) discGrads[discList[i]!.name] = g;
+      });
+      const tensors: tf.Tensor[] = [r.value, ...Object.values(r.encoder), ...Object.values(discGrads)];
+      for (const t of [aux.retrieval, aux.adv, aux.acc]) if (t) tensors.push(t);
+      return { value: r.value, encoder: named(encVars, r.encoder), discriminator: named(discVars, discGrads), aux, tensors };
+    }
     const { value, grads } = tf.variableGrads(() => loss(k, input, aux), varList);
     const tensors: tf.Tensor[] = [value, ...Object.values(grads)];
     for (const t of [aux.retrieval, aux.adv, aux.acc]) if (t) tensors.push(t);
