@@ -135,10 +135,10 @@ async function handle(command: Exclude<WorkerCommand, { type: 'model/export-trec
       case 'model/export-trec': {
         const files = await readCheckpointFolder(command.key);
         const source = memorySource(command.key, files);
-        // Embedding settings (length, pooling) from the checkpoint's own files, as `xlir evaluate` reads
-        // them; the command's maxLength only for a folder that states none. Inspecting skips the checks
+        // Embedding settings (length, pooling) from the checkpoint's own files, by the same rule as
+        // `xlir evaluate` (a folder that states no length: min(its limit, 128)). Inspecting skips the checks
         // so that a checkpoint with disagreeing files can still be looked at.
-        const settings = command.type === 'model/inspect' ? null : await checkpointEmbedSettings(source, { defaultMaxLength: command.maxLength });
+        const settings = command.type === 'model/inspect' ? null : await checkpointEmbedSettings(source);
         const manifestBytes = files.get(MANIFEST_FILE);
         const manifest = settings ? settings.manifest : manifestBytes ? parseManifest(manifestBytes, command.key) : null;
         // Evaluate on the backend the checkpoint was trained (and evaluated) on, so the numbers match the run's.

@@ -5,6 +5,7 @@
  *   RUNDIR/log.jsonl                 one StepLog per line, appended after every step
  *   RUNDIR/eval.jsonl                one EvalLog per evaluation
  *   RUNDIR/eval/step-N.json          the full evaluation result at step N (per-query APs included)
+ *   RUNDIR/validation/step-N.json    the evaluation on the held-out training questions at step N
  *   RUNDIR/checkpoints/step-N/       the files of a TrainingCheckpoint (manifest.json, model.safetensors,
  *                                    optimizer.safetensors, config.json, tokenizer.json, …)
  *
@@ -21,12 +22,15 @@ import { decodeUtf8Text } from '../core/textDecoding';
 import { checkpointDamage, type TrainingCheckpoint } from '../core/train/trainingCheckpoint';
 import { asStorageError, makeDirs, probeWritableDir, storageReason } from './diskWrites';
 
-export const CONFIG_FILE = 'config.json';
-export const LOG_FILE = 'log.jsonl';
-export const EVAL_LOG_FILE = 'eval.jsonl';
-export const CHECKPOINTS_DIR = 'checkpoints';
-export const EVAL_DIR = 'eval';
-export const VALIDATION_DIR = 'validation';
+/** The names in a run folder (the layout above). */
+export const RUN_FILES = {
+  config: 'config.json',
+  log: 'log.jsonl',
+  evalLog: 'eval.jsonl',
+  checkpoints: 'checkpoints',
+  eval: 'eval',
+  validation: 'validation',
+} as const;
 
 /** Canonical checkpoint folder names only: `step-0099` would alias `step-99` (and `checkpointDir(99)` is `step-99`). */
 const STEP_DIR = /^step-(0|[1-9]\d{0,14})$/;
@@ -74,7 +78,7 @@ export async function checkResumableRunDir(dir: string): Promise<void> {
 export async function createRunDir(dir: string, config: RunConfig): Promise<void> {
   await assertFreshRunDir(dir);
   const created = await makeDirs(dir);
-  const file = path.join(dir, CONFIG_FILE);
+  const file = path.join(dir, RUN_FILES.config);
   try {
     await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
   } catch (err) {
@@ -85,7 +89,7 @@ export async function createRunDir(dir: string, config: RunConfig): Promise<void
 
 /** @throws ConfigError when the folder has no config.json; DataFormatError when it is invalid */
 export async function readRunConfig(dir: string): Promise<RunConfig> {
-  const file = path.join(dir, CONFIG_FILE);
+  const file = path.join(dir, RUN_FILES.config);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(file);
@@ -114,17 +118,17 @@ async function guardedWrite<T>(dir: string, file: string, write: () => Promise<T
 
 /** Rewrites config.json (e.g. after extending the run with --steps). */
 export async function writeRunConfig(dir: string, config: RunConfig): Promise<void> {
-  const file = path.join(dir, CONFIG_FILE);
+  const file = path.join(dir, RUN_FILES.config);
   await guardedWrite(dir, file, () => writeFile(file, `${JSON.stringify(config, null, 2)}\n`));
 }
 
 export async function appendStepLog(dir: string, log: StepLog): Promise<void> {
-  const file = path.join(dir, LOG_FILE);
+  const file = path.join(dir, RUN_FILES.log);
   await guardedWrite(dir, file, () => appendFile(file, `${formatLogLine(log)}\n`));
 }
 
 export async function appendEvalLog(dir: string, log: EvalLog): Promise<void> {
-  const file = path.join(dir, EVAL_LOG_FILE);
+  const file = path.join(dir, RUN_FILES.evalLog);
   await guardedWrite(dir, file, () => appendFile(file, `${formatLogLine(log)}\n`));
 }
 
@@ -140,7 +144,7 @@ async function writeStepResult(dir: string, subdir: string, step: number, result
 
 /** Writes one evaluation result as `eval/step-N.json`; returns the path. */
 export function writeEvalResult(dir: string, step: number, result: unknown): Promise<string> {
-  return writeStepResult(dir, EVAL_DIR, step, result);
+  return writeStepResult(dir, RUN_FILES.eval, step, result);
 }
 
 /**
@@ -148,7 +152,7 @@ export function writeEvalResult(dir: string, step: number, result: unknown): Pro
  * `eval/`, which is the zero-shot evaluation set); returns the path.
  */
 export function writeValidationResult(dir: string, step: number, result: unknown): Promise<string> {
-  return writeStepResult(dir, VALIDATION_DIR, step, result);
+  return writeStepResult(dir, RUN_FILES.validation, step, result);
 }
 
 async function readLog<T>(file: string, schema: Parameters<typeof parseLogLines<T>>[2]): Promise<T[]> {
@@ -158,11 +162,11 @@ async function readLog<T>(file: string, schema: Parameters<typeof parseLogLines<
 
 /** @returns the step lines of log.jsonl (empty when there is none) */
 export async function readStepLog(dir: string): Promise<StepLog[]> {
-  return readLog(path.join(dir, LOG_FILE), StepLogSchema);
+  return readLog(path.join(dir, RUN_FILES.log), StepLogSchema);
 }
 
 export async function readEvalLog(dir: string): Promise<EvalLog[]> {
-  return readLog(path.join(dir, EVAL_LOG_FILE), EvalLogSchema);
+  return readLog(path.join(dir, RUN_FILES.evalLog), EvalLogSchema);
 }
 
 /**
@@ -185,13 +189,13 @@ export async function truncateLogsAfter(dir: string, step: number): Promise<stri
         .join(''),
     );
   };
-  await rewrite(LOG_FILE, StepLogSchema);
-  await rewrite(EVAL_LOG_FILE, EvalLogSchema);
+  await rewrite(RUN_FILES.log, StepLogSchema);
+  await rewrite(RUN_FILES.evalLog, EvalLogSchema);
   return notes;
 }
 
 export function checkpointDir(dir: string, step: number): string {
-  return path.join(dir, CHECKPOINTS_DIR, `step-${step}`);
+  return path.join(dir, RUN_FILES.checkpoints, `step-${step}`);
 }
 
 /**
@@ -203,8 +207,8 @@ export function checkpointDir(dir: string, step: number): string {
  */
 export async function writeCheckpoint(dir: string, ckpt: TrainingCheckpoint): Promise<string> {
   const final = checkpointDir(dir, ckpt.step);
-  const tmp = path.join(dir, CHECKPOINTS_DIR, `.step-${ckpt.step}.partial`);
-  const old = path.join(dir, CHECKPOINTS_DIR, `.step-${ckpt.step}.old`);
+  const tmp = path.join(dir, RUN_FILES.checkpoints, `.step-${ckpt.step}.partial`);
+  const old = path.join(dir, RUN_FILES.checkpoints, `.step-${ckpt.step}.old`);
   for (const name of Object.keys(ckpt.files)) {
     const rel = path.relative(tmp, path.join(tmp, name));
     if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) throw new CheckpointError(`checkpoint file name ${name} leaves the checkpoint folder`);
@@ -241,7 +245,7 @@ export async function writeCheckpoint(dir: string, ckpt: TrainingCheckpoint): Pr
  * `.step-N.partial` folder of an interrupted write) are neither.
  */
 export async function scanCheckpoints(dir: string): Promise<{ steps: number[]; ignored: string[] }> {
-  const root = path.join(dir, CHECKPOINTS_DIR);
+  const root = path.join(dir, RUN_FILES.checkpoints);
   if (!(await exists(root))) return { steps: [], ignored: [] };
   const steps: number[] = [];
   const ignored: string[] = [];
@@ -296,7 +300,7 @@ export async function readCheckpoint(ckptDir: string, step: number): Promise<Tra
 export async function latestCheckpoint(dir: string): Promise<{ step: number; dir: string }> {
   const steps = await listCheckpoints(dir);
   const step = steps.at(-1);
-  if (step === undefined) throw new CheckpointError(`${dir} has no checkpoint to resume from (no ${CHECKPOINTS_DIR}/step-N folder)`);
+  if (step === undefined) throw new CheckpointError(`${dir} has no checkpoint to resume from (no ${RUN_FILES.checkpoints}/step-N folder)`);
   return { step, dir: checkpointDir(dir, step) };
 }
 
@@ -317,7 +321,7 @@ export interface ResumePoint {
  */
 export async function resumePoint(dir: string): Promise<ResumePoint> {
   const { steps, ignored } = await scanCheckpoints(dir);
-  const root = path.join(dir, CHECKPOINTS_DIR);
+  const root = path.join(dir, RUN_FILES.checkpoints);
   const notes = ignored.map((name) => `ignoring ${path.join(root, name)}: not a checkpoint folder (checkpoints are named step-N, N without leading zeros)`);
   const problems: string[] = [];
   for (const step of [...steps].reverse()) {
@@ -331,7 +335,7 @@ export async function resumePoint(dir: string): Promise<ResumePoint> {
     problems.push(damage);
     notes.push(`passing over the checkpoint of step ${step}, which is incomplete or damaged: ${damage}`);
   }
-  if (steps.length === 0) throw new CheckpointError(`${dir} has no checkpoint to resume from (no ${CHECKPOINTS_DIR}/step-N folder${ignored.length ? `; ignored ${ignored.join(', ')}` : ''})`);
+  if (steps.length === 0) throw new CheckpointError(`${dir} has no checkpoint to resume from (no ${RUN_FILES.checkpoints}/step-N folder${ignored.length ? `; ignored ${ignored.join(', ')}` : ''})`);
   throw new CheckpointError(`${dir} has no whole checkpoint to resume from: ${problems.join('; ')}`);
 }
 

@@ -1,6 +1,7 @@
-import { BACKEND_PREFERENCES, type BackendPreference } from '../core/model/backendNames';
+import type { BackendPreference } from '../core/model/backendNames';
 import { useAppStore } from './store/store';
 import { startCompute } from './actions/compute';
+import { BackendSelect } from './components/BackendSelect';
 
 function backendLine(compute: ReturnType<typeof useAppStore.getState>['compute']): string {
   switch (compute.state) {
@@ -28,16 +29,7 @@ export function Header() {
       <h1>XLIR Lab</h1>
       <span className="subtitle">cross-lingual retrieval notebook</span>
       <div className="backend">
-        <label>
-          backend{' '}
-          <select aria-label="backend preference" value={compute.preference} onChange={(e) => onChange(e.target.value as BackendPreference)}>
-            {BACKEND_PREFERENCES.map((p) => (
-              <option key={p} value={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </label>
+        <BackendSelect label="backend preference" value={compute.preference} onChange={onChange} />
         <span data-testid="backend-line" data-state={compute.state} data-backend={compute.state === 'ready' ? compute.info.backend : ''}>
           {backendLine(compute)}
         </span>

@@ -18,7 +18,7 @@ import { CORPUS_LANGUAGES, isCorpusLanguage, parseCorpusManifest, type CorpusLan
 import { renderCorpusNotice, sumCounts, type CorpusReport, type LanguageCounts } from '../../core/corpus/corpusReport';
 import { firefoxCatalogue, langpackLocale, readFirefoxLocaleFiles } from '../../core/corpus/firefoxCatalogue';
 import { buildEvalIndex, DEFAULT_EVAL_OVERLAP_OPTIONS } from '../../core/corpus/evalOverlap';
-import { collectLineTexts, collectSquadTexts, EVAL_FOLDERS } from '../../core/corpus/evalTexts';
+import { collectLineTexts, collectSquadTexts, EVAL_FOLDER_FORMATS } from '../../core/corpus/evalTexts';
 import { parseHelpParagraphs } from '../../core/corpus/helpParagraphs';
 import { ISO_CODES_DOMAINS, ISO_CODES_LOCALE_DIR, ISO_CODES_LOCALES, isoCodesPairs } from '../../core/corpus/isoCodes';
 import { parseMo } from '../../core/corpus/parseMo';
@@ -199,7 +199,7 @@ async function readEvalTexts(dataDir: string): Promise<{ texts: string[]; files:
   const texts: string[] = [];
   const files: CorpusReport['evalData']['files'] = [];
   const missingFolders: string[] = [];
-  for (const { folder, format } of EVAL_FOLDERS) {
+  for (const [folder, format] of Object.entries(EVAL_FOLDER_FORMATS)) {
     const dir = path.join(dataDir, folder);
     if (!existsSync(dir)) {
       missingFolders.push(folder);
@@ -219,7 +219,7 @@ async function readEvalTexts(dataDir: string): Promise<{ texts: string[]; files:
       files.push({ path: `${folder}/${name}`, sha256: await sha256File(file), texts: found.length });
     }
   }
-  if (files.length === 0) throw new ConfigError(`no evaluation data in ${dataDir} (expected ${EVAL_FOLDERS.map((f) => f.folder).join(', ')}); pass --data DIR or set XLIR_DATA_DIR`);
+  if (files.length === 0) throw new ConfigError(`no evaluation data in ${dataDir} (expected ${Object.keys(EVAL_FOLDER_FORMATS).join(', ')}); pass --data DIR or set XLIR_DATA_DIR`);
   return { texts, files, missingFolders };
 }
 

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { DATASET_LANGUAGES, DATASET_NAMES, isLang, type DatasetName, type Lang } from '../../core/data/languages';
+import { DATASET_LANGUAGES, DATASET_NAMES, type DatasetName, type Lang } from '../../core/data/languages';
 import type { RetrievalDataset } from '../../core/data/types';
 import { ConfigError } from '../../core/errors';
 import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
@@ -9,7 +9,7 @@ import { SCORER_NAMES, SCORERS, type ScorerName } from '../../core/metrics/score
 import { BACKEND_PREFERENCES, initBackend, type BackendPreference } from '../../core/model/backend';
 import { resolveDataDir } from '../dataDir';
 import { loadDatasetFromDir } from '../loadDataset';
-import { flagErrorsAsUsage, parseChoice, parsePositiveInt } from '../options';
+import { flagErrorsAsUsage, parseChoice, parseLanguageList, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
 import { readEmbeddingsFile, writeTextFile } from '../trecFiles';
 import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
@@ -19,15 +19,6 @@ import { EMBED_BATCH_SIZE, loadCheckpointForEmbedding, type CheckpointEmbedSetti
 import { embedAndEvaluate } from '../../core/train/embedAndEvaluate';
 import { embedDataset, type DatasetEmbeddings } from '../../core/train/embedDataset';
 import { createProgress, embedProgressText } from '../progressBar';
-
-/** Parses `--languages en,de` into language codes (checked against the dataset in {@link loadForCommand}). */
-export function parseLanguageList(value: string): Lang[] {
-  const langs = value.split(',').map((s) => s.trim());
-  for (const lang of langs) {
-    if (!isLang(lang)) throw new InvalidArgumentError(`--languages takes comma-separated language codes (got "${lang}" in "${value}")`);
-  }
-  return langs as Lang[];
-}
 
 export interface DatasetOptions {
   dataset: DatasetName;

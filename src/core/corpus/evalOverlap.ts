@@ -10,9 +10,6 @@
 import type { CorpusPair } from './dedupePairs';
 import { MAX_PAIR_CHARS } from './normalizePair';
 
-export const EVAL_OVERLAP_REASONS = ['evalExact', 'evalNear'] as const;
-export type EvalOverlapReason = (typeof EVAL_OVERLAP_REASONS)[number];
-
 export interface EvalOverlapOptions {
   /** Jaccard threshold for a near duplicate (default 0.8) */
   threshold: number;
@@ -128,6 +125,10 @@ export function buildEvalIndex(texts: Iterable<string>, options: Partial<EvalOve
   const sizes = Int32Array.from(keyGrams, (ids) => ids.length);
   return { options: opts, exact, keys, sizes, gramIds, rank, postings };
 }
+
+/** Why a pair side is removed: it equals an evaluation text, or is a near duplicate of one. */
+export const EVAL_OVERLAP_REASONS = ['evalExact', 'evalNear'] as const;
+export type EvalOverlapReason = (typeof EVAL_OVERLAP_REASONS)[number];
 
 /**
  * @param index from {@link buildEvalIndex}

@@ -6,14 +6,9 @@
 import { z } from 'zod';
 import { validate } from '../zodMessage';
 
-/** Folders of the data dir read as evaluation text, with their format. */
-export const EVAL_FOLDERS = [
-  { folder: 'xquad-r', format: 'squad' },
-  { folder: 'mlqa-r', format: 'squad' },
-  { folder: 'xquad', format: 'squad' },
-  { folder: 'tatoeba', format: 'lines' },
-] as const;
-export type EvalFormat = (typeof EVAL_FOLDERS)[number]['format'];
+/** Folders of the data dir read as evaluation text → their format, in reading order. */
+export const EVAL_FOLDER_FORMATS = { 'xquad-r': 'squad', 'mlqa-r': 'squad', xquad: 'squad', tatoeba: 'lines' } as const;
+export type EvalFormat = (typeof EVAL_FOLDER_FORMATS)[keyof typeof EVAL_FOLDER_FORMATS];
 
 const SquadSchema = z.object({
   data: z.array(

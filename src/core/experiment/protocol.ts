@@ -59,13 +59,15 @@ export const BatchTextsCommandSchema = z.object({
 /** Load a checkpoint folder from browser storage (OPFS key) and describe it; replies `model/inspected`. */
 export const ModelInspectCommandSchema = z.object({ type: z.literal('model/inspect'), requestId: z.string(), key: z.string() });
 
-/** The fields of a request about a checkpoint folder (OPFS `key`) on a loaded dataset. */
+/**
+ * The fields of a request about a checkpoint folder (OPFS `key`) on a loaded dataset. No length: the worker
+ * embeds with the checkpoint's own, by the rule of `xlir evaluate` (`core/train/checkpointEmbedSettings.ts`).
+ */
 const checkpointOnDataset = {
   requestId: z.string(),
   key: z.string(),
   dataset: z.enum(DATASET_NAMES),
   languages: z.array(z.enum(LANGUAGES)).min(1),
-  maxLength: z.number().int().min(4),
 };
 
 /**

@@ -12,13 +12,13 @@ import { parseJsonText } from '../data/parseJsonText';
 import { zodDataFormatError } from '../zodMessage';
 import { BUILTIN_CONFIGS, isPretrainedModel, MODEL_BUILTINS } from '../model/builtinConfigs';
 import { POOLINGS } from '../model/types';
+import { LR_SCHEDULES } from '../train/learningRate';
 
 export const RUN_CONFIG_SCHEMA_VERSION = 1;
 
 export const STRATEGY_KINDS = ['xx-mono', 'xy', 'hybrid', 'xx', 'adversarial'] as const;
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
 export const ADVERSARIAL_SAMPLERS = ['xx-mono', 'xx'] as const;
-export const LR_SCHEDULE_NAMES = ['linear', 'constant'] as const;
 
 const probability = z.number().min(0).max(1);
 
@@ -169,7 +169,7 @@ export const RunConfigSchema = z
     /** AdamW ε, always explicit (backends' defaults differ) */
     epsilon: bounded('epsilon'),
     warmupSteps: z.number().int().min(0).max(MAX_STEPS),
-    lrSchedule: z.enum(LR_SCHEDULE_NAMES).default('linear'),
+    lrSchedule: z.enum(LR_SCHEDULES).default('linear'),
     /** global gradient-norm clip */
     clipNorm: bounded('clipNorm'),
     /** dropout rate of the encoder while training */

@@ -20,9 +20,16 @@ export function wordEmbeddingParameters(config: EncoderConfig): number {
   return config.vocabSize * config.hiddenSize;
 }
 
-export const TRAINABLE_SETS = ['all', 'frozen-embeddings', 'none'] as const;
-/** What the optimiser updates: everything, everything but the word embeddings, or nothing (inference). */
-export type TrainableSet = (typeof TRAINABLE_SETS)[number];
+/**
+ * What the optimiser updates, each with its number of trainable parameters out of the encoder's
+ * `parameters`: everything, everything but the word embeddings, or nothing (inference).
+ */
+const TRAINABLE_PARAMETERS = {
+  all: (_config: EncoderConfig, parameters: number) => parameters,
+  'frozen-embeddings': (config: EncoderConfig, parameters: number) => parameters - wordEmbeddingParameters(config),
+  none: () => 0,
+} as const;
+export type TrainableSet = keyof typeof TRAINABLE_PARAMETERS;
 
 export interface MemoryEstimateOptions {
   batchSize: number;
@@ -53,7 +60,7 @@ export interface MemoryEstimate {
  */
 export function memoryEstimate(config: EncoderConfig, options: MemoryEstimateOptions): MemoryEstimate {
   const parameters = countParameters(config, options.withPooler ?? false);
-  const trainableParameters = options.trainable === 'all' ? parameters : options.trainable === 'frozen-embeddings' ? parameters - wordEmbeddingParameters(config) : 0;
+  const trainableParameters = TRAINABLE_PARAMETERS[options.trainable](config, parameters);
   const tokens = options.batchSize * options.seqLen;
   const perTokenLayer = 10 * config.hiddenSize + 3 * config.intermediateSize + 3 * config.numHeads * options.seqLen;
   const layersKept = options.trainable === 'none' ? 1 : config.numLayers;

@@ -4,9 +4,6 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
-export const POOLINGS = ['mean', 'cls'] as const;
-export type Pooling = (typeof POOLINGS)[number];
-
 /** Token ids of a batch, right-padded; shapes [batch, seqLen]. */
 export interface TokenBatch {
   inputIds: Int32Array;
@@ -23,11 +20,25 @@ export interface TokenizeOptions {
   padMultiple?: number;
 }
 
+/**
+ * How `embed` turns the last hidden states [batch, seqLen, H] into one vector per text: the mean over
+ * the real (unpadded) tokens, or the first token's state (`[CLS]` / `<s>`).
+ */
+export const POOLINGS = ['mean', 'cls'] as const;
+export type Pooling = (typeof POOLINGS)[number];
+
 export interface EncodeOptions {
   /** dropout on when true */
   training: boolean;
   /** seed for dropout masks; the loop derives it from (run seed, step, call site) so resume is exact */
   dropoutSeed?: number;
+  /**
+   * The batch is rows `offset … offset + batchSize − 1` of a `total`-row batch (a chunk of the chunked
+   * backward, src/core/train/gradientCache.ts): dropout masks are those rows of the masks the whole batch
+   * would draw with the same seed, so a chunked step computes what the whole-batch step does. An encoder
+   * that draws dropout must honour it. Default: the batch is whole.
+   */
+  rows?: { offset: number; total: number };
 }
 
 export interface TrainableEncoder {

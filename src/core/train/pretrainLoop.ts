@@ -24,7 +24,7 @@ import { PretrainBatches } from './pretrainBatches';
 import { deriveSeed } from '../metrics/rng';
 import { PASSAGE_PREFIX, QUERY_PREFIX } from './textPrefixes';
 import { TrainingDivergedError } from './trainLoop';
-import { decodeTensors, encodeTensors, ENCODER_SLOTS, MODEL_FILE, OPTIMIZER_FILE, prefixedSlots, slotsUnder, type TrainingCheckpoint } from './trainingCheckpoint';
+import { decodeTensors, encodeTensors, ENCODER_SLOTS, MANIFEST_PROVENANCE_SHAPE, manifestHeaderShape, MODEL_FILE, OPTIMIZER_FILE, prefixedSlots, slotsUnder, type TrainingCheckpoint } from './trainingCheckpoint';
 import { translationRankingLoss } from './translationRankingLoss';
 
 export const PRETRAIN_CHECKPOINT_FORMAT = 'xlir-pretrain-ckpt/1';
@@ -43,17 +43,13 @@ export interface PretrainStepLog {
 
 export const PretrainManifestSchema = z
   .object({
-    format: z.literal(PRETRAIN_CHECKPOINT_FORMAT),
-    created: z.string(),
-    step: z.number().int().min(0),
+    ...manifestHeaderShape(PRETRAIN_CHECKPOINT_FORMAT),
     config: PretrainConfigSchema,
     /** SHA-256 of each language's pairs file: a resumed run must read the same corpus */
     corpus: z.record(z.string(), z.string()),
     trainable: z.array(z.string()),
     optimizerStep: z.number().int().min(0),
-    codeVersion: z.string(),
-    tfjsVersion: z.string(),
-    backend: z.string(),
+    ...MANIFEST_PROVENANCE_SHAPE,
   })
   .strict();
 export type PretrainManifest = z.infer<typeof PretrainManifestSchema>;

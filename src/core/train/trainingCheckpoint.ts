@@ -46,13 +46,30 @@ const AdamWInfoSchema = z
   })
   .strict();
 
-export const CheckpointManifestSchema = z
-  .object({
-    format: z.literal(CHECKPOINT_FORMAT),
+/**
+ * The fields a checkpoint manifest opens with, shared by this one and pretraining's (`pretrain.json`):
+ * `format` tells the two apart (and refuses a future version).
+ */
+export function manifestHeaderShape<F extends string>(format: F) {
+  return {
+    format: z.literal(format),
     /** ISO time the checkpoint was written (from the injected clock) */
     created: z.string(),
     /** updates done */
     step: z.number().int().min(0),
+  };
+}
+
+/** What wrote a checkpoint, on both manifests: the package version, TF.js version and backend name. */
+export const MANIFEST_PROVENANCE_SHAPE = {
+  codeVersion: z.string(),
+  tfjsVersion: z.string(),
+  backend: z.string(),
+};
+
+export const CheckpointManifestSchema = z
+  .object({
+    ...manifestHeaderShape(CHECKPOINT_FORMAT),
     config: RunConfigSchema,
     sampler: SamplerStateSchema,
     optimizer: AdamWInfoSchema,
@@ -65,9 +82,7 @@ export const CheckpointManifestSchema = z
     datasets: z.array(z.object({ name: z.string(), files: z.array(z.object({ name: z.string(), sha256: z.string(), bytes: z.number() }).strict()) }).strict()),
     /** names of the encoder variables the optimiser updates */
     trainable: z.array(z.string()),
-    codeVersion: z.string(),
-    tfjsVersion: z.string(),
-    backend: z.string(),
+    ...MANIFEST_PROVENANCE_SHAPE,
     /** the log line of `step` (null at step 0) */
     lastLog: StepLogSchema.nullable(),
   })

@@ -15,7 +15,7 @@
  */
 import { createStore, delMany, getMany, setMany, type UseStore } from 'idb-keyval';
 import { validateNotebook, type Evaluation, type Notebook } from '../../core/experiment/notebook';
-import { fieldPath as formatFieldPath } from '../../core/zodMessage';
+import { fieldPath, zodDataFormatError } from '../../core/zodMessage';
 import { evaluationSteps, EvaluationMessageSchema, type EvaluationMessage } from '../../core/experiment/evaluationMessage';
 import { PackedCellError } from '../../core/experiment/packedEvaluations';
 import { runSteps, type PerQueryTransfer } from '../../core/experiment/perQueryTransfer';
@@ -173,13 +173,13 @@ function readEvaluationsPiece(piece: unknown, i: number, packedForms: Map<string
     if (typeof entry !== 'object' || entry === null || !('packed' in entry)) return entry;
     const path = ['runs', i, 'evaluations', j];
     const parsed = EvaluationMessageSchema.safeParse(entry.packed);
-    if (!parsed.success) throw new DataFormatError(AUTOSAVE_SOURCE, formatFieldPath([...path, 'packed', ...parsed.error.issues[0]!.path]), parsed.error.issues[0]!.message);
+    if (!parsed.success) throw zodDataFormatError(AUTOSAVE_SOURCE, parsed.error, [...path, 'packed']);
     try {
       const evaluation = runSteps(evaluationSteps(parsed.data));
       if (parsed.data.perQuery) packedForms.set(`${i}.${j}`, parsed.data.perQuery);
       return evaluation;
     } catch (err) {
-      if (err instanceof PackedCellError) throw new DataFormatError(AUTOSAVE_SOURCE, `${formatFieldPath(path)}.packed.perQuery.cells.${err.field}`, err.message);
+      if (err instanceof PackedCellError) throw new DataFormatError(AUTOSAVE_SOURCE, `${fieldPath(path)}.packed.perQuery.cells.${err.field}`, err.message);
       throw err;
     }
   });

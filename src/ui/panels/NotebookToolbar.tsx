@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { type ReactNode, useRef } from 'react';
 import { useStore } from 'zustand';
 import { useAppStore } from '../store/store';
 import { setTitle } from '../actions/notebook';
@@ -17,6 +17,18 @@ function trecExportLabel(s: Extract<TrecExportStatus, { state: 'running' }>): st
   return `TREC files of ${s.run}: ${s.cancelling ? 'cancelling…' : what}${s.estimate > 0 ? ` (estimated ${formatBytes(s.estimate)} uncompressed)` : ''}`;
 }
 
+/**
+ * A button whose action replaces the open notebook: it asks first (see {@link confirmReplacing}) and acts
+ * only when the user agrees.
+ */
+function ReplacingButton({ action, testId, title, onConfirmed, children }: { action: string; testId?: string; title?: string; onConfirmed: () => void; children: ReactNode }) {
+  return (
+    <button type="button" data-testid={testId} title={title} onClick={() => confirmReplacing(action, (m) => window.confirm(m)) && onConfirmed()}>
+      {children}
+    </button>
+  );
+}
+
 /** Title, save/open of the `.xlir.json` file, autosave status, a TREC export's progress and the last file error. */
 export function NotebookToolbar() {
   const title = useAppStore((s) => s.title);
@@ -31,16 +43,10 @@ export function NotebookToolbar() {
         <button type="button" data-testid="save-notebook" onClick={saveNotebookFile} title="download the notebook (configs, logs, results, notes; no weights)">
           Save .xlir.json
         </button>
-        <button
-          type="button"
-          data-testid="open-notebook"
-          onClick={() => {
-            // asked before the picker opens, so a cancelled question leaves the page as it was
-            if (confirmReplacing('Open another notebook', (m) => window.confirm(m))) picker.current?.click();
-          }}
-        >
+        {/* asked before the picker opens, so a cancelled question leaves the page as it was */}
+        <ReplacingButton action="Open another notebook" testId="open-notebook" onConfirmed={() => picker.current?.click()}>
           Open…
-        </button>
+        </ReplacingButton>
         <input
           ref={picker}
           type="file"
@@ -53,24 +59,12 @@ export function NotebookToolbar() {
             if (file) void openNotebookFile(file);
           }}
         />
-        <button
-          type="button"
-          onClick={() => {
-            if (confirmReplacing('Start a new notebook', (m) => window.confirm(m))) startNewNotebook();
-          }}
-        >
+        <ReplacingButton action="Start a new notebook" onConfirmed={startNewNotebook}>
           New
-        </button>
-        <button
-          type="button"
-          data-testid="open-example-study"
-          title="a finished study: six strategies × two directions × three seeds, with its tables, heatmaps and tests"
-          onClick={() => {
-            if (confirmReplacing('Open the example study', (m) => window.confirm(m))) void openExampleStudy();
-          }}
-        >
+        </ReplacingButton>
+        <ReplacingButton action="Open the example study" testId="open-example-study" title="a finished study: six strategies × two directions × three seeds, with its tables, heatmaps and tests" onConfirmed={() => void openExampleStudy()}>
           Open the example study
-        </button>
+        </ReplacingButton>
         <span className={`autosave ${autosave.state}`} data-testid="autosave" data-state={autosave.state} data-at={autosave.state === 'saved' ? autosave.at : ''}>
           {autosaveLabel(autosave)}
         </span>
