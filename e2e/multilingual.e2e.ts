@@ -88,7 +88,8 @@ describe('the default page fine-tunes the pretrained multilingual model (issue 1
     // The difference map Hybrid − X-X-mono: drawn, 9 cells, not all zero. Significance is not asserted.
     const diffMap = page.getByTestId('diff-heatmap');
     await expect.poll(() => diffMap.locator('rect.cell').count()).toBe(9);
-    expect(await diffMap.locator('.title').textContent()).toMatch(/^Hybrid.* − X-X-mono/);
+    // the difference map redraws a frame after the mAP heatmap (ResultsCell): wait for the chosen pair
+    await expect.poll(() => diffMap.locator('.title').textContent()).toMatch(/^Hybrid.* − X-X-mono/);
     const diffs = await heatmapCells(diffMap);
     console.log(`Δ mAP ×100 (Hybrid − X-X-mono): ${fmt(diffs)}`);
     expect(diffs.every((d) => d.value !== null)).toBe(true);

@@ -163,7 +163,8 @@ describe('the newcomer path (issue 20)', () => {
     // The difference map, its paired tests computed by the stats worker; outlined cells = significant ones.
     const diffMap = page.getByTestId('diff-heatmap');
     await expect.poll(() => diffMap.locator('rect.cell').count()).toBe(EVAL_LANGS.length ** 2);
-    expect(await diffMap.locator('.title').textContent()).toMatch(/^Hybrid.* − X-X-mono/);
+    // the difference map redraws a frame after the mAP heatmap (ResultsCell): wait for the chosen pair
+    await expect.poll(() => diffMap.locator('.title').textContent()).toMatch(/^Hybrid.* − X-X-mono/);
     const status = page.getByTestId('significance-status');
     await status.filter({ hasText: /Holm|Significance:/ }).waitFor({ timeout: 1_200_000 });
     const statusText = (await status.textContent())!;

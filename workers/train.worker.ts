@@ -163,6 +163,15 @@ async function train({ config, train: trainData, evalData, sampledEvalEvery, che
   post({ type: 'train/ended', runId, reason: out.status === 'completed' ? 'done' : (stopRequest ?? 'stopped'), step: out.step });
 }
 
+/**
+ * The worker's own copy of dataset files the page sent as views over its shared memory (the page copies
+ * nothing on Launch: src/ui/actions/data.ts, runWorkerDatasetFiles). TextDecoder and crypto.subtle refuse
+ * shared views, and the page's bytes must stay as they are; transferred (unshared) bytes are used as they came.
+ */
+function ownCopy(files: readonly { name: string; bytes: Uint8Array<ArrayBufferLike> }[]): { name: string; bytes: Uint8Array }[] {
+  return files.map((f) => (f.bytes.buffer instanceof ArrayBuffer ? f : { name: f.name, bytes: f.bytes.slice() }));
+}
+
 /** Set once the backend reports its GPU device lost: what fails after that failed because of it. */
 let deviceLost = false;
 
@@ -204,8 +213,8 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
           post({ type: 'train/failed', runId, error: { name: 'DeviceLost', code: 'DEVICE_LOST', message: `the GPU device was lost (${reason})` } });
         });
         post({ type: 'train/phase', runId, phase: 'training', detail: 'parsing the data' });
-        const trainData = await parseDataset(command.train.name, command.train.files, { languages: command.train.languages });
-        const evalData = await parseDataset(command.eval.name, command.eval.files, { languages: config.data.eval.languages });
+        const trainData = await parseDataset(command.train.name, ownCopy(command.train.files), { languages: command.train.languages });
+        const evalData = await parseDataset(command.eval.name, ownCopy(command.eval.files), { languages: config.data.eval.languages });
         post({ type: 'train/phase', runId, phase: 'training', detail: command.resumeFrom ? 'loading the checkpoint' : 'building the model' });
         // The same builder as `xlir train`; checkpoint folders come from browser storage.
         const resumeFiles = command.resumeFrom ? await readCheckpointFolder(command.resumeFrom) : null;

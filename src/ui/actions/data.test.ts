@@ -117,3 +117,43 @@ describe('loading data keeps the data already loaded when a load fails', () => {
     expect(loadedDatasetFiles()).toBeNull();
   });
 });
+
+describe('the loaded files a Launch sends to its run worker (issue 20, item 9: no copy on the main thread)', () => {
+  const decode = (b: Uint8Array<ArrayBufferLike>) => new TextDecoder().decode(b.slice());
+  async function loadDeEnEs() {
+    const { setLanguages } = await import('./data');
+    setLanguages('train', deEnEs as Lang[]);
+    setLanguages('eval', deEnEs as Lang[]);
+    await loadData();
+    expect(useAppStore.getState().dataStatus.state).toBe('loaded');
+  }
+
+  it('in a cross-origin isolated page: views over the same shared memory every time, nothing to transfer', async () => {
+    vi.stubGlobal('crossOriginIsolated', true);
+    await loadDeEnEs();
+    const { runWorkerDatasetFiles } = await import('./data');
+    const [a, b] = [await runWorkerDatasetFiles(), await runWorkerDatasetFiles()];
+    expect(a?.transfer).toEqual([]);
+    const files = [...a!.files.train.files, ...a!.files.eval.files];
+    expect(files.every((f) => f.bytes.buffer instanceof SharedArrayBuffer)).toBe(true);
+    // two launches share the page's one copy
+    expect(b!.files.train.files[0]!.bytes.buffer).toBe(a!.files.train.files[0]!.bytes.buffer);
+    expect(decode(a!.files.eval.files[1]!.bytes)).toBe('{"url":"/data/xquad-r/en.json"}');
+    // what other workers get (and transfer) are plain copies
+    expect(loadedDatasetFiles()!.train.files.every((f) => f.bytes.buffer instanceof ArrayBuffer)).toBe(true);
+    // the start command posts as is: a shared buffer in a transfer list would throw
+    expect(() => structuredClone(a!.files, { transfer: a!.transfer })).not.toThrow();
+  });
+
+  it('elsewhere: a fresh copy per launch, transferred, and the page keeps its bytes', async () => {
+    vi.stubGlobal('crossOriginIsolated', false);
+    await loadDeEnEs();
+    const { runWorkerDatasetFiles } = await import('./data');
+    const a = await runWorkerDatasetFiles();
+    expect(a!.transfer).toHaveLength(6);
+    structuredClone(a!.files, { transfer: a!.transfer });
+    expect(a!.files.train.files[0]!.bytes.byteLength).toBe(0);
+    const b = await runWorkerDatasetFiles();
+    expect(decode(b!.files.train.files[0]!.bytes)).toBe('{"url":"/data/mlqa-r/de.json"}');
+  });
+});

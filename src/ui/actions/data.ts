@@ -4,7 +4,9 @@
  * first download, which happens only when the user clicks Load); parse them in the compute worker; show
  * one question in every language.
  *
- * The file bytes are kept here, outside the store, because every run worker needs a copy.
+ * The file bytes are kept here, outside the store, because every run worker needs them. In a cross-origin
+ * isolated page (the app's headers make it one) they are kept in SharedArrayBuffers, which postMessage shares
+ * instead of copying: a Launch then posts views over them and no byte is copied on the main thread.
  */
 import { DATASET_LANGUAGES, LANGUAGES, type DatasetName, type Lang } from '../../core/data/languages';
 import { fetchDatasetFiles, type FetchResponse } from '../../core/data/sources';
@@ -12,13 +14,16 @@ import type { DataSelection, DataSource, DataSplitSelection } from '../../core/e
 import { ConfigError, NetworkError } from '../../core/errors';
 import { useAppStore } from '../store/store';
 import { sameSplits, selectionIsLoaded, type DataRole, type LoadedSplit } from '../store/dataSlice';
+import { yieldToEventLoop } from '../../core/train/yieldToEventLoop';
 import { computeClient } from './compute';
 
 type Bytes = Uint8Array<ArrayBuffer>;
-export interface LoadedFiles {
+/** File bytes in memory the page may share with its workers (see {@link runWorkerDatasetFiles}). */
+type KeptBytes = Uint8Array<ArrayBufferLike>;
+export interface LoadedFiles<B extends Uint8Array<ArrayBufferLike> = Bytes> {
   dataset: DatasetName;
   languages: Lang[];
-  files: { name: string; bytes: Bytes }[];
+  files: { name: string; bytes: B }[];
 }
 
 /** Files the user picked for the `files` source, per role, by file name. */
@@ -27,13 +32,39 @@ const pickedFiles: Record<DataRole, Map<string, File>> = { train: new Map(), eva
  * The bytes of the data committed by the last successful load (`dataStatus.selection` describes them).
  * Only a successful load replaces them; a failed one leaves them, and the store, as they were.
  */
-let loaded: Record<DataRole, LoadedFiles> | null = null;
+let loaded: Record<DataRole, LoadedFiles<KeptBytes>> | null = null;
 /** Counts loads; a load commits only while it is the latest one (a newer load or notebook supersedes it). */
 let generation = 0;
 
-function copy(f: LoadedFiles): LoadedFiles {
-  return { dataset: f.dataset, languages: [...f.languages], files: f.files.map((x) => ({ name: x.name, bytes: x.bytes.slice() })) };
+/** A plain (unshared) copy of the bytes: `slice` of a view over shared memory allocates an ArrayBuffer. */
+const plainCopy = (bytes: KeptBytes): Bytes => bytes.slice() as Bytes;
+
+function copy(f: LoadedFiles<KeptBytes>): LoadedFiles {
+  return { dataset: f.dataset, languages: [...f.languages], files: f.files.map((x) => ({ name: x.name, bytes: plainCopy(x.bytes) })) };
 }
+
+/** Whether this page can share memory with its workers (cross-origin isolated, so SharedArrayBuffer posts). */
+function canShare(): boolean {
+  return typeof SharedArrayBuffer === 'function' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+}
+
+/**
+ * The bytes of one read split as the page keeps them: in shared memory where the page can share it,
+ * one file per task (the copy of a 3 MB file is a few ms; of all 18 files of the newcomer path, a long task).
+ */
+async function keep(files: SplitFiles): Promise<{ name: string; bytes: KeptBytes }[]> {
+  if (!canShare()) return files;
+  const kept: { name: string; bytes: KeptBytes }[] = [];
+  for (const f of files) {
+    await yieldToEventLoop();
+    const bytes = new Uint8Array(new SharedArrayBuffer(f.bytes.byteLength));
+    bytes.set(f.bytes);
+    kept.push({ name: f.name, bytes });
+  }
+  return kept;
+}
+
+const isShared = (b: ArrayBufferLike): boolean => typeof SharedArrayBuffer === 'function' && b instanceof SharedArrayBuffer;
 
 /**
  * @returns fresh copies of the loaded training and evaluation files (for a run worker), or null when
@@ -42,6 +73,40 @@ function copy(f: LoadedFiles): LoadedFiles {
 export function loadedDatasetFiles(): Record<DataRole, LoadedFiles> | null {
   if (!loaded || !selectionIsLoaded(useAppStore.getState())) return null;
   return { train: copy(loaded.train), eval: copy(loaded.eval) };
+}
+
+/**
+ * The loaded files for a run's training worker, and the buffers to transfer with them; null as for
+ * {@link loadedDatasetFiles}. Where the bytes are shared ({@link keep}) they go as views over the page's
+ * memory with nothing to copy or transfer: a Launch used to copy every file (32 MB on the newcomer path)
+ * in the click's task (issue 20, item 9). Elsewhere each file is copied in a task of its own. The worker
+ * copies shared bytes before parsing (TextDecoder and crypto.subtle refuse views over shared memory) and
+ * never writes to them; the page's bytes stay as they were whatever becomes of the launch.
+ */
+export async function runWorkerDatasetFiles(): Promise<{ files: Record<DataRole, LoadedFiles<KeptBytes>>; transfer: ArrayBuffer[] } | null> {
+  const from = loaded;
+  if (!from || !selectionIsLoaded(useAppStore.getState())) return null;
+  const transfer: ArrayBuffer[] = [];
+  const forWorker = async (split: LoadedFiles<KeptBytes>): Promise<LoadedFiles<KeptBytes>> => {
+    const files: { name: string; bytes: KeptBytes }[] = [];
+    for (const f of split.files) {
+      if (isShared(f.bytes.buffer)) {
+        files.push(f);
+        continue;
+      }
+      await yieldToEventLoop();
+      const bytes = plainCopy(f.bytes);
+      transfer.push(bytes.buffer);
+      files.push({ name: f.name, bytes });
+    }
+    return { dataset: split.dataset, languages: [...split.languages], files };
+  };
+  return { files: { train: await forWorker(from.train), eval: await forWorker(from.eval) }, transfer };
+}
+
+/** Whether loaded bytes match the Data cell's selection (what {@link loadedDatasetFiles} checks, without copying). */
+export function hasLoadedDatasetFiles(): boolean {
+  return loaded !== null && selectionIsLoaded(useAppStore.getState());
 }
 
 /** Drops the loaded bytes (another notebook, with its own data selection, replaces this one). */
@@ -136,8 +201,8 @@ async function readSplit(role: DataRole, source: DataSource, split: DataSplitSel
 }
 
 /** Parses one split in the compute worker (which replaces its copy of that dataset). */
-async function parseSplit(split: LoadedFiles): Promise<LoadedSplit> {
-  const copies = split.files.map((f) => ({ name: f.name, bytes: f.bytes.slice() }));
+async function parseSplit(split: LoadedFiles<KeptBytes>): Promise<LoadedSplit> {
+  const copies = split.files.map((f) => ({ name: f.name, bytes: plainCopy(f.bytes) }));
   const reply = await computeClient().request(
     { type: 'data/load', dataset: split.dataset, languages: split.languages, files: copies },
     copies.map((f) => f.bytes.buffer),
@@ -179,10 +244,11 @@ export async function loadData(): Promise<void> {
     const trainFiles = await readSplit('train', data.source, data.train);
     const evalFiles = await readSplit('eval', data.source, data.eval);
     if (!current()) return;
-    const files: Record<DataRole, LoadedFiles> = {
-      train: { dataset: data.train.dataset, languages: [...data.train.languages], files: trainFiles },
-      eval: { dataset: data.eval.dataset, languages: [...data.eval.languages], files: evalFiles },
+    const files: Record<DataRole, LoadedFiles<KeptBytes>> = {
+      train: { dataset: data.train.dataset, languages: [...data.train.languages], files: await keep(trainFiles) },
+      eval: { dataset: data.eval.dataset, languages: [...data.eval.languages], files: await keep(evalFiles) },
     };
+    if (!current()) return;
     sent.add(data.train.dataset);
     const train = await parseSplit(files.train);
     sent.add(data.eval.dataset);

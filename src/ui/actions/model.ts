@@ -11,7 +11,7 @@ import { useAppStore } from '../store/store';
 import type { ModelStatus } from '../store/modelSlice';
 import { computeClient } from './compute';
 import { readPickedCheckpoint, storeImportedCheckpoint } from './checkpoints';
-import { loadData, loadedDatasetFiles } from './data';
+import { hasLoadedDatasetFiles, loadData } from './data';
 import { PRESETS, DEFAULT_PRESET } from './presets';
 import { draftToConfig } from './runDraft';
 
@@ -72,7 +72,7 @@ export async function importCheckpoint(files: readonly File[]): Promise<void> {
 export async function evaluateImportedCheckpoint(): Promise<string> {
   const { model } = useAppStore.getState();
   if (model.kind !== 'checkpoint') throw new Error('import a checkpoint first');
-  if (!loadedDatasetFiles() || useAppStore.getState().dataStatus.state !== 'loaded') await loadData();
+  if (!hasLoadedDatasetFiles() || useAppStore.getState().dataStatus.state !== 'loaded') await loadData();
   const s = useAppStore.getState();
   if (s.dataStatus.state !== 'loaded') throw new Error('the data did not load (see the Data cell)');
   useAppStore.setState({ modelStatus: { state: 'loading', message: 'evaluating (embedding every query and candidate)…' } });
@@ -81,7 +81,7 @@ export async function evaluateImportedCheckpoint(): Promise<string> {
     const preset = PRESETS.get(s.runDraft.preset) ?? PRESETS.get(DEFAULT_PRESET)!;
     // A checkpoint saved by a run carries its config; a foreign one gets the form's, for the record.
     const config = inspected.runConfig ? parseRunConfig(inspected.runConfig, `${model.name}/manifest.json`) : draftToConfig(s.runDraft, preset, s.data, model);
-    const reply = await computeClient().request({ type: 'model/evaluate', key: model.key, dataset: s.data.eval.dataset, languages: s.data.eval.languages, maxLength: config.model.maxLength });
+    const reply = await computeClient().request({ type: 'model/evaluate', key: model.key, dataset: s.data.eval.dataset, languages: s.data.eval.languages });
     const evaluation = EvaluationSchema.parse({ step: 0, kind: 'full', result: reply.result });
     const id = `run-${crypto.randomUUID().slice(0, 8)}`;
     const record: RunRecord = {

@@ -4,6 +4,9 @@ import type { TrainCommand } from '../../core/experiment/protocol';
 import type { LoadedFiles } from './data';
 import { useAppStore } from '../store/store';
 import { RunController } from './runController';
+import { EvaluationSchema } from '../../core/experiment/notebook';
+import { packEvaluationMessage } from '../../core/experiment/evaluationMessage';
+import { fullResult } from '../../core/testing/fullResult.testutil';
 
 const RUN_ID = 'r1';
 const files = { dataset: 'xquad-r', languages: ['en'], files: [] } as unknown as LoadedFiles;
@@ -14,7 +17,7 @@ function setUp() {
   const controller = new RunController({
     store: useAppStore,
     createWorker: () => ({ send: (c) => sent.push(c), terminate: () => {} }),
-    datasetFiles: async () => ({ train: files, eval: files }),
+    datasetFiles: async () => ({ files: { train: files, eval: files }, transfer: [] }),
     deleteCheckpointFolder: async () => {},
   });
   useAppStore.setState({
@@ -63,6 +66,16 @@ describe('RunController: a failed worker (issue 22: typed error codes)', () => {
     }
     expect(sent).toHaveLength(3);
     expect(run().status).toBe('failed');
+  });
+
+  it('drops an evaluation whose per-query ids do not fit their schema, naming the field, and trains on', async () => {
+    const { controller } = setUp();
+    const m = packEvaluationMessage(EvaluationSchema.parse({ step: 4, kind: 'full', result: fullResult({ seed: 3, questions: 20, languages: ['de', 'en'] }) }));
+    const bad = { ...m, perQuery: { ...m.perQuery!, ids: { queries: { 'xquad-r': { en: [''] } }, candidates: {} } } };
+    controller.onTrainEvent({ type: 'train/evaluation', runId: RUN_ID, evaluation: bad });
+    await expect.poll(() => useAppStore.getState().runtime[RUN_ID]?.storageError).toMatch(/^evaluation dropped: train\/evaluation message: perQuery\.ids\.queries\.xquad-r\.en: a list of non-empty ids$/);
+    expect(run().evaluations).toEqual([]);
+    expect(run().status).toBe('running');
   });
 
   it('fails the run on a step log that does not fit its schema, naming the field', () => {

@@ -10,10 +10,12 @@ import type { TrainCommand, TrainEvent } from '../../core/experiment/protocol';
 import { unpackEvaluationMessage, type EvaluationMessage } from '../../core/experiment/evaluationMessage';
 import { PackedCellError } from '../../core/experiment/packedEvaluations';
 import { yieldToEventLoop } from '../../core/train/yieldToEventLoop';
+import { zodProblem } from '../../core/zodMessage';
 import type { AppState } from '../store/store';
 import { emptyRuntime, type RunRuntime, type StopRequest } from '../store/runsSlice';
 import { isRecoverable, reduceRun, resumePoint, rewindTo, runtimePatch, type RunEvent } from '../store/runReducer';
 import { rememberPackedPerQuery } from './packedPerQuery';
+import { checkPerQuery } from './trainEventArrival';
 import { addEvaluation, applyRunUpdates } from './runUpdates';
 import { RunFlusher } from './runFlusher';
 import type { LoadedFiles } from './data';
@@ -37,6 +39,12 @@ const MAX_AUTO_RESUMES = 3;
  */
 const STOP_GRACE_MS = 60_000;
 
+/**
+ * Dataset files as the start command types them. The protocol checks `instanceof Uint8Array`, which views
+ * over shared memory pass (the worker copies those before parsing); only zod's inferred type says ArrayBuffer.
+ */
+const onTheWire = (files: LoadedFiles<Uint8Array<ArrayBufferLike>>['files']) => files as LoadedFiles['files'];
+
 /** A run's training worker, as the controller uses it. */
 export interface RunWorker {
   send(command: TrainCommand, transfer?: Transferable[]): void;
@@ -47,8 +55,11 @@ export interface RunWorker {
 export interface RunControllerDeps {
   store: { getState(): AppState; setState(update: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void };
   createWorker(runId: string, onEvent: (event: TrainEvent) => void): RunWorker;
-  /** the loaded dataset files, loading them first when none are */
-  datasetFiles(): Promise<Record<DataRole, LoadedFiles> | null>;
+  /**
+   * the loaded dataset files for a worker, loading them first when none are, and the buffers to transfer
+   * with them (none where the bytes are shared memory: see `runWorkerDatasetFiles` in data.ts)
+   */
+  datasetFiles(): Promise<{ files: Record<DataRole, LoadedFiles<Uint8Array<ArrayBufferLike>>>; transfer: ArrayBuffer[] } | null>;
   deleteCheckpointFolder(path: string): Promise<void>;
 }
 
@@ -114,7 +125,12 @@ export class RunController {
     const slicing = { cellsPerSlice: CELLS_PER_SLICE, pause: () => yieldToEventLoop() };
     // (the task that received the message validated its summary: the cells start in a task of their own)
     void yieldToEventLoop()
-      .then(() => unpackEvaluationMessage(message, slicing))
+      .then(async () => {
+        // the packed per-query data is validated here, not in the message's task (trainEventArrival.ts)
+        const perQuery = checkPerQuery(message.perQuery);
+        await yieldToEventLoop();
+        return unpackEvaluationMessage({ ...message, perQuery }, slicing);
+      })
       .then(async (evaluation) => {
         await yieldToEventLoop();
         if (!current()) return;
@@ -140,8 +156,8 @@ export class RunController {
     for (const raw of event.logs) {
       const parsed = StepLogSchema.safeParse(raw);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        return { type: 'train/failed', runId: event.runId, error: { name: 'ProtocolError', code: 'INTERNAL', message: `step log: ${issue?.path.join('.')}: ${issue?.message}` } };
+        const { field, message } = zodProblem(parsed.error);
+        return { type: 'train/failed', runId: event.runId, error: { name: 'ProtocolError', code: 'INTERNAL', message: `step log: ${field}: ${message}` } };
       }
       logs.push(parsed.data);
     }
@@ -191,8 +207,8 @@ export class RunController {
   }
 
   private async startWorker(run: RunRecord, resumeFrom: string | null): Promise<void> {
-    const data = await this.deps.datasetFiles();
-    if (!data) {
+    const loaded = await this.deps.datasetFiles();
+    if (!loaded) {
       this.updateRun(run.id, (r) => ({ ...r, status: 'failed', error: 'the dataset did not load (see the Data cell)' }));
       return;
     }
@@ -201,20 +217,21 @@ export class RunController {
     this.workers.set(run.id, client);
     this.setRuntime(run.id, { phase: 'starting', storageError: null, stepsPerSecond: null, detail: null, stopRequest: null, timing: null });
     const { model } = this.deps.store.getState();
+    const { files: data, transfer } = loaded;
     client.send(
       {
         type: 'train/start',
         runId: run.id,
         config: run.config,
         model,
-        train: { name: data.train.dataset, languages: data.train.languages, files: data.train.files },
-        eval: { name: data.eval.dataset, languages: data.eval.languages, files: data.eval.files },
+        train: { name: data.train.dataset, languages: data.train.languages, files: onTheWire(data.train.files) },
+        eval: { name: data.eval.dataset, languages: data.eval.languages, files: onTheWire(data.eval.files) },
         sampledEvalEvery: run.sampledEvalEvery,
         backend: run.backend,
         resumeFrom,
         checkpointRoot: `runs/${run.id}`,
       },
-      [...data.train.files, ...data.eval.files].map((f) => f.bytes.buffer),
+      transfer,
     );
   }
 

@@ -9,7 +9,7 @@ import type { TrainEvent } from '../../core/experiment/protocol';
 import { useAppStore } from '../store/store';
 import { RunWorkerClient } from '../workers/runWorkerClient';
 import { deleteCheckpointFolder } from '../../storage/opfsCheckpoints';
-import { loadData, loadedDatasetFiles } from './data';
+import { hasLoadedDatasetFiles, loadData, runWorkerDatasetFiles } from './data';
 import { draftToConfig, strategyLabel, type RunDraft } from './runDraft';
 import { PRESETS } from './presets';
 import { RunController } from './runController';
@@ -19,8 +19,8 @@ const controller = new RunController({
   store: useAppStore,
   createWorker: (runId, onEvent) => new RunWorkerClient(runId, onEvent),
   async datasetFiles() {
-    if (!loadedDatasetFiles()) await loadData();
-    return loadedDatasetFiles();
+    if (!hasLoadedDatasetFiles()) await loadData();
+    return runWorkerDatasetFiles();
   },
   deleteCheckpointFolder,
 });

@@ -23,7 +23,7 @@ import { downloadBlob, MIME, slug } from '../export/download';
 import type { LoadedSplit } from '../store/dataSlice';
 import { useAppStore } from '../store/store';
 import { computeClient } from './compute';
-import { loadData, loadedDatasetFiles } from './data';
+import { hasLoadedDatasetFiles, loadData } from './data';
 
 /** Run tag of the exported files (the `xlir export-trec` default). */
 export const TREC_TAG = 'xlir';
@@ -285,7 +285,7 @@ function updateStatus(patch: Partial<Extract<TrecExportStatus, { state: 'running
 }
 
 async function exportTrecZip(run: RunRecord, last: RunRecord['checkpoints'][number], confirm: (message: string) => boolean): Promise<void> {
-  if (!loadedDatasetFiles() || useAppStore.getState().dataStatus.state !== 'loaded') await loadData();
+  if (!hasLoadedDatasetFiles() || useAppStore.getState().dataStatus.state !== 'loaded') await loadData();
   const data = useAppStore.getState().dataStatus;
   if (data.state !== 'loaded') throw new Error('the data did not load (see the Data cell)');
   if (cancelling()) return;
@@ -331,7 +331,7 @@ async function exportTrecZip(run: RunRecord, last: RunRecord['checkpoints'][numb
   // Chunks are handled one after another: each is zipped and written away before the worker sends the next.
   let handled: Promise<void> = Promise.resolve();
   try {
-    const reply = await client.request({ type: 'model/export-trec', key: last.key, dataset, languages, maxLength: run.config.model.maxLength, settings: [...SETTINGS], depth, tag: TREC_TAG }, [], (event) => {
+    const reply = await client.request({ type: 'model/export-trec', key: last.key, dataset, languages, settings: [...SETTINGS], depth, tag: TREC_TAG }, [], (event) => {
       if (requestId === null) {
         requestId = event.requestId;
         if (cancelled) cancelRequested?.();

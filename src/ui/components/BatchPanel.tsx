@@ -11,7 +11,7 @@ import { inspectStep } from '../actions/figures';
 import { SvgFigure } from './SvgFigure';
 import { ExportBar } from './ExportBar';
 import { BatchTexts } from './BatchTexts';
-import { useThrottled } from './useThrottled';
+import { useNextFreeFrame, useThrottled } from './useThrottled';
 
 /** While a run trains, its strip and pair matrix are redrawn at most this often (ms). */
 const LIVE_REDRAW_MS = 2000;
@@ -21,7 +21,9 @@ export function BatchPanel({ run }: { run: RunRecord }) {
   const [hover, setHover] = useState<number | null>(null);
   const inspected = useAppStore((s) => (s.inspectedStep?.runId === run.id ? s.inspectedStep.step : null));
   const live = run.status === 'running' || run.status === 'queued';
+  // the strip and the matrix redraw in frames of their own (the throttle queues each: see useThrottled)
   const logs = useThrottled(run.logs, live ? LIVE_REDRAW_MS : 0);
+  const matrixLogs = useThrottled(run.logs, live ? LIVE_REDRAW_MS : 0);
   const strip = useMemo(
     () => batchStripSvg({ steps: logs.map((l) => ({ step: l.step, kind: l.batch.kind, pairs: l.batch.pairs })), selectedStep: inspected, stepWidth: Math.max(2, Math.min(24, Math.floor(720 / Math.max(1, run.config.steps)))) }),
     [logs, run.config.steps, inspected],
@@ -29,10 +31,10 @@ export function BatchPanel({ run }: { run: RunRecord }) {
   const pairs = useMemo(
     () =>
       cumulativePairCounts(
-        logs.map((l) => l.batch),
+        matrixLogs.map((l) => l.batch),
         run.config.data.train.languages,
       ),
-    [logs, run.config.data.train.languages],
+    [matrixLogs, run.config.data.train.languages],
   );
   const matrixSvg = useMemo(
     () =>
@@ -55,7 +57,9 @@ export function BatchPanel({ run }: { run: RunRecord }) {
     [pairs, run.name, run.id],
   );
   const hovered = hover === null ? null : run.logs.find((l) => l.step === hover);
-  if (run.logs.length === 0) return null;
+  // appears in a frame of its own: the runs' first steps come together, with the loss curves' first drawing
+  const started = useNextFreeFrame(run.logs.length > 0);
+  if (!started || run.logs.length === 0) return null;
   return (
     <div className="batch-panel" data-testid="batch-panel" data-run-id={run.id}>
       <h4>Batch composition — {run.name}</h4>

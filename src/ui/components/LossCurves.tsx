@@ -8,7 +8,7 @@ import { discriminatorClasses, selectVisibleRuns } from '../store/selectors';
 import { setFigureSettings } from '../actions/figures';
 import { figureToPng, figureToSvg, PlotlyFigure } from './PlotlyFigure';
 import { lossPanelModel, type LossPanelModel } from './lossPanelSvg';
-import { useThrottled } from './useThrottled';
+import { useNextFreeFrame, useThrottled } from './useThrottled';
 
 /** While runs train, the panels are redrawn at most this often (ms). */
 const LIVE_REDRAW_MS = 1500;
@@ -34,6 +34,14 @@ const LossPanel = memo(function LossPanel({ model: m }: { model: LossPanelModel 
     </PanelFrame>
   );
 });
+
+/**
+ * A panel redrawn in a frame of its own ({@link useNextFreeFrame}): the six panels' new paths and tick
+ * labels laid out in one frame made one long task.
+ */
+function QueuedLossPanel({ model }: { model: LossPanelModel }) {
+  return <LossPanel model={useNextFreeFrame(model)} />;
+}
 
 /**
  * Loss curves of the visible runs, overlaid: raw values faint, EMA-smoothed on top. Shown as six small
@@ -93,7 +101,7 @@ export function LossCurves() {
           <div key={p.key} className={`loss-panel${p.empty ? ' empty' : ''}`}>
             {models ? (
               <div className="plotly-figure" data-testid={`loss-panel-${p.key}`} data-mode="svg" data-drawn={models[i]!.traces.length || undefined}>
-                <LossPanel model={models[i]!} />
+                <QueuedLossPanel model={models[i]!} />
               </div>
             ) : (
               <PlotlyFigure data={p.figure.data} layout={p.figure.layout} minIntervalMs={200} testId={`loss-panel-${p.key}`} />

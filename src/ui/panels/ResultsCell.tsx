@@ -11,6 +11,7 @@ import type { Lang } from '../../core/data/languages';
 import { requestComparison } from '../actions/compare';
 import { HeatmapFigure } from '../components/HeatmapFigure';
 import { TableView } from '../components/TableView';
+import { useNextFreeFrame } from '../components/useThrottled';
 import { ColorRangeControl } from '../components/ColorRangeControl';
 import { DATASET_LABELS } from './DataCell';
 import { runningTestsLine, settingPValues, testsSource } from './settingPValues';
@@ -167,14 +168,21 @@ export function ResultsCell() {
         : null,
     [runName, evalA, figures.showMeans, figures.showValues, figures.colorRange],
   );
-  const cmp = comparison?.state === 'done' ? comparison.comparison : null;
+  // The difference map's data arrives a frame after the mAP heatmap's ({@link useNextFreeFrame}): an
+  // evaluation that changes both (a run's last, which also ends the run and redraws its figures) made one
+  // long layout (issue 20, item 9). Only the data waits, with its labels; a changed setting shows at once.
+  // The tests' status line goes with it, so a line that says the tests are done comes with their marks.
+  const shownDiff = useNextFreeFrame(useMemo(() => ({ runName, evalA, baselineName, evalB, comparison }), [runName, evalA, baselineName, evalB, comparison]));
+  const shownComparison = shownDiff.comparison;
+  const cmp = shownComparison?.state === 'done' ? shownComparison.comparison : null;
   const diff = useMemo(() => {
-    if (runName === null || !evalA || baselineName === null || !evalB) return null;
+    const { runName: a, evalA: ea, baselineName: b, evalB: eb } = shownDiff;
+    if (a === null || !ea || b === null || !eb) return null;
     try {
       return {
         error: null,
-        spec: differenceHeatmapSpec(evalA.result, evalB.result, cmp, {
-          title: `${runName} − ${baselineName}`,
+        spec: differenceHeatmapSpec(ea.result, eb.result, cmp, {
+          title: `${a} − ${b}`,
           showMeans: figures.showMeans,
           showValues: figures.showValues,
           level: figures.significanceLevel,
@@ -185,7 +193,7 @@ export function ResultsCell() {
     } catch (err) {
       return { spec: null, error: err instanceof Error ? err.message : String(err) };
     }
-  }, [runName, evalA, baselineName, evalB, cmp, figures.showMeans, figures.showValues, figures.significanceLevel, figures.colorRange]);
+  }, [shownDiff, cmp, figures.showMeans, figures.showValues, figures.significanceLevel, figures.colorRange]);
   const named = useAppStoreStable((s) => resultRows(selectVisibleRuns(s)), sameResultRows);
   const table = useMemo(() => resultsTable(named, 'Mean mAP (macro over cells), R@1 / R@10 and rank distance per run'), [named]);
   const langTable = useMemo(() => perLanguageTable(named, 'Multilingual mAP and rank distance per query language (multilingual pool; rank distance: lower = less language bias)'), [named]);
@@ -217,21 +225,21 @@ export function ResultsCell() {
               <div>
                 <HeatmapFigure spec={diff.spec} baseName={figureFileName([run.name, 'minus', baseline.name, dataset, 'delta map heatmap'])} testId="diff-heatmap" onCell={(row, col) => inspectCell({ row, col })} />
                 <p className="hint" data-testid="significance-status">
-                  {evalA?.kind !== 'full' || evalB?.kind !== 'full'
+                  {shownDiff.evalA?.kind !== 'full' || shownDiff.evalB?.kind !== 'full'
                     ? 'Significance marks appear once both runs have a full evaluation.'
-                    : comparison?.state === 'running'
-                      ? runningTestsLine(comparison, COMPARISON_SETTINGS.permutations)
-                      : comparison?.state === 'failed'
-                        ? `Significance: ${comparison.message}`
-                        : comparison?.state === 'done'
-                          ? `outlined cells = significant after Holm correction (α = ${figures.significanceLevel}); setting p-values: ${settingPValues(comparison.comparison)}${testsSource(comparison)}`
+                    : shownComparison?.state === 'running'
+                      ? runningTestsLine(shownComparison, COMPARISON_SETTINGS.permutations)
+                      : shownComparison?.state === 'failed'
+                        ? `Significance: ${shownComparison.message}`
+                        : shownComparison?.state === 'done'
+                          ? `outlined cells = significant after Holm correction (α = ${figures.significanceLevel}); setting p-values: ${settingPValues(shownComparison.comparison)}${testsSource(shownComparison)}`
                           : ''}
                 </p>
               </div>
             )}
             {diff?.error && <p className="error">{diff.error}</p>}
           </div>
-          {run && evalA && <Drilldown run={run} evalA={evalA} baseline={baseline} evalB={evalB} comparison={cmp} level={figures.significanceLevel} />}
+          {run && evalA && <Drilldown run={run} evalA={evalA} baseline={baseline} evalB={evalB} comparison={comparison?.state === 'done' ? comparison.comparison : null} level={figures.significanceLevel} />}
           <h3>Summary per run</h3>
           <TableView spec={table} baseName={figureFileName([dataset, 'summary', ...runNames])} testId="results-table" />
           <h3>Multilingual mAP and rank distance per query language</h3>

@@ -1,7 +1,7 @@
 import { memo, useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { STRATEGY_KINDS, type StrategyKind } from '../../core/experiment/runConfig';
-import { BACKEND_PREFERENCES, type BackendPreference } from '../../core/model/backendNames';
+import { BackendSelect } from '../components/BackendSelect';
 import { lastLoggedStep, latestCheckpoint, type RunRecord } from '../../core/experiment/notebook';
 import { runColor } from '../../core/figures/palette';
 import { inferRunOrigin, runLabels } from '../../core/figures/runLabels';
@@ -91,16 +91,7 @@ function RunForm() {
         <NumberField label="τ" value={draft.tau} step={0.01} onChange={(tau) => setRunDraft({ tau })} />
         <NumberField label="lr" value={draft.lr} step={0.0001} onChange={(lr) => setRunDraft({ lr })} />
         <NumberField label="seed" value={draft.seed} onChange={(seed) => setRunDraft({ seed })} />
-        <label className="field">
-          <span>backend</span>
-          <select aria-label="run backend" value={draft.backend} onChange={(e) => setRunDraft({ backend: e.target.value as BackendPreference })}>
-            {BACKEND_PREFERENCES.map((b) => (
-              <option key={b} value={b}>
-                {b}
-              </option>
-            ))}
-          </select>
-        </label>
+        <BackendSelect label="run backend" className="field" value={draft.backend} onChange={(backend) => setRunDraft({ backend })} />
         <NumberField label="checkpoint every" value={draft.checkpointEvery} min={1} onChange={(checkpointEvery) => setRunDraft({ checkpointEvery })} testId="checkpoint-every" />
         <NumberField label="full eval every (0 = end)" value={draft.evalEvery} onChange={(evalEvery) => setRunDraft({ evalEvery })} />
         <NumberField

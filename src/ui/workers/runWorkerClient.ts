@@ -2,7 +2,8 @@
  * Page-side handle on one run's training worker (`workers/train.worker.ts`). Events are validated on
  * arrival and handed to `onEvent`. Kept out of the store.
  */
-import { TrainEventSchema, type TrainCommand, type TrainEvent } from '../../core/experiment/protocol';
+import type { TrainCommand, TrainEvent } from '../../core/experiment/protocol';
+import { parseTrainEvent } from '../actions/trainEventArrival';
 
 export class RunWorkerClient {
   private readonly worker: Worker;
@@ -20,7 +21,8 @@ export class RunWorkerClient {
   }
 
   private receive(data: unknown): void {
-    const parsed = TrainEventSchema.safeParse(data);
+    // an evaluation's per-query data is validated by the run controller, in a task of its own
+    const parsed = parseTrainEvent(data);
     if (!parsed.success) {
       this.onEvent({ type: 'train/failed', runId: this.runId, error: { name: 'ProtocolError', code: 'INTERNAL', message: `invalid message from the training worker: ${parsed.error.message}` } });
       return;
