@@ -95,9 +95,10 @@ describe('research notebook', () => {
     expect(await page.locator('[data-testid^="loss-panel-"][data-drawn]').count()).toBe(6);
     // plain SVG panels (Plotly's redraws were the long tasks while training), raw + smoothed per run
     expect(await page.getByTestId('loss-panel-loss').locator('path.trace').count()).toBe(4);
-    // Bias over training: mAP and rank distance per evaluation for both runs, ‖g_adv‖/‖g_ret‖ of the adversarial run (its last step)
-    for (const key of ['map', 'rank_distance', 'grad_ratio']) await page.locator(`[data-testid="bias-panel-${key}"][data-drawn]`).waitFor({ timeout: 60_000 });
+    // Bias over training: mAP, rank distance and the language-ID probe (with its majority baseline) per evaluation for both runs, ‖g_adv‖/‖g_ret‖ of the adversarial run (its last step)
+    for (const key of ['map', 'rank_distance', 'grad_ratio', 'probe']) await page.locator(`[data-testid="bias-panel-${key}"][data-drawn]`).waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('bias-panel-grad_ratio').locator('g.series').count()).toBe(1);
+    expect(await page.getByTestId('bias-panel-probe').locator('line.reference').count()).toBeGreaterThan(0);
     // and the same panels in Plotly on request, now that nothing trains
     await page.getByTestId('loss-interactive').check();
     await page.locator('[data-testid="loss-panel-disc_acc"]').locator('.scatterlayer').waitFor({ timeout: 60_000 });

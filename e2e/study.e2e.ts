@@ -92,6 +92,8 @@ describe('the example study', () => {
         ['study-without-own-table', '**Multilingual without the easy answer.**'],
         ['study-sequential-table', '**Significant cells, stable under another seed.**'],
         ['study-seed-level-table', '**Seed-level inference,'],
+        ['study-probe-table', '**Does the adversary act? The language-ID probe.**'],
+        ['study-gradient-ratio-table', '**Does the adversary act? Its gradient.**'],
       ] as const) {
         const table = page.getByTestId(testId);
         const shown = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!.trim())));
@@ -102,14 +104,20 @@ describe('the example study', () => {
       }
       expect(await page.getByTestId('study-seed-level-table').locator('caption').textContent()).toContain('Here the seed is a random effect');
 
-      // one seed-mean heatmap per strategy, L × L cells
+      // the probe's verdict on the adversary, as the report states it
+      const verdict = /Adversarial (lowers|raises|does not change) what the probe reads[^|\n]*?\)\./.exec(report.split('\n### ').find((x) => x.startsWith(direction.label))!)![0];
+      expect(await page.getByTestId('study-probe-table').locator('caption').textContent()).toContain(verdict);
+      // each arm over training: five panels, a band per arm on the evaluation panels, the ratio for the adversarial arm only
+      const over = page.getByTestId('study-over-training');
+      expect(await over.locator('g.panel').count()).toBe(5);
+      expect(await over.locator('g.panel[data-panel="probe"] path.band').count()).toBe(direction.arms.length);
+      expect(await over.locator('g.panel[data-panel="grad_ratio"] g.arm').count()).toBe(1);
+
+      // one seed-mean heatmap per strategy, L × L cells, each with its spread over the seeds
       for (const arm of direction.arms) {
-        expect(
-          await page
-            .getByTestId(`study-map-${slug(arm.arm)}`)
-            .locator('rect.cell')
-            .count(),
-        ).toBe(langs * langs);
+        const map = page.getByTestId(`study-map-${slug(arm.arm)}`);
+        expect(await map.locator('rect.cell').count()).toBe(langs * langs);
+        expect(await map.locator('text.spread').count()).toBe(langs * langs);
       }
       // the difference heatmaps, marked with the tests the build stored
       for (const [a, b] of direction.differences) {

@@ -12,7 +12,7 @@ import { handDataset } from '../../core/metrics/handDataset';
 import { createRng } from '../../core/metrics/rng';
 import { TEST_RUN_CONFIG } from '../../core/testing/runConfigFixture.testutil';
 import { stepLog } from '../../core/testing/stepLog.testutil';
-import type { ArmChoice } from './studyRun';
+import { TEST_STEPS_FILE, type ArmChoice } from './studyRun';
 
 const DATA = handDataset('xquad-r', {
   en: {
@@ -51,14 +51,24 @@ export async function writeFakeStudy(root: string): Promise<void> {
       for (const seed of STUDY_SEEDS) {
         const dir = path.join(root, runName(direction, arm, 2, seed));
         await mkdir(dir, { recursive: true });
-        await writeFile(path.join(dir, 'config.json'), JSON.stringify(parseRunConfig({ ...TEST_RUN_CONFIG, seed }, 't')));
-        const log = (step: number, seconds: number) => stepLog(step, { seconds });
+        // the adversarial arm trains the X-X-mono arm's batches with the adversary (the pair the probe verdict compares)
+        const strategy = arm === 'adversarial' ? { kind: 'adversarial', lambdaMax: 0.1, discriminatorHidden: 8, sampler: 'xx-mono', discriminatorDropout: 0.1, weight: 1 } : arm === 'xx-mono' ? { kind: 'xx-mono' } : TEST_RUN_CONFIG.strategy;
+        await writeFile(path.join(dir, 'config.json'), JSON.stringify(parseRunConfig({ ...TEST_RUN_CONFIG, seed, strategy, steps: 400 }, 't')));
+        // logged at steps 10 and 400 of 400, as the example study's prose cites them
+        const log = (step: number, seconds: number) => stepLog(step, { seconds, ...(arm === 'adversarial' ? { grad_ratio: (step === 10 ? 0.01 : 0.02) + seedNo / 1000 } : {}) });
         // every run was resumed after step 1: its second process logged step 2 at 20 s (50 s of training in all)
-        await writeFile(path.join(dir, 'log.jsonl'), `${JSON.stringify(log(1, 30))}\n${JSON.stringify(log(2, 20))}\n`);
+        await writeFile(path.join(dir, 'log.jsonl'), `${JSON.stringify(log(10, 30))}\n${JSON.stringify(log(400, 20))}\n`);
         const rng = createRng(++seedNo);
         const vec = (n: number) => Float32Array.from({ length: n * 4 }, () => rng.float() - 0.5);
-        const r = await evaluateRetrieval(DATA, { queries: vec(DATA.queries.length), candidates: vec(DATA.candidates.length), dim: 4 });
+        const evaluate = async (probeAccuracy: number) => ({
+          ...(await evaluateRetrieval(DATA, { queries: vec(DATA.queries.length), candidates: vec(DATA.candidates.length), dim: 4 })),
+          probe: { accuracy: probeAccuracy, majority: 0.5, train_accuracy: 1, per_language: { de: { accuracy: probeAccuracy, n: 2 }, en: { accuracy: probeAccuracy, n: 2 } }, n_train: 4, n_test: 4, seed: 1, l2: 1 },
+        });
+        // the evaluation at the last step, and at the earlier checkpoint (step 100) without per-query values
+        const r = await evaluate(arm === 'adversarial' ? 0.5 + seedNo / 100 : 0.75);
         await writeFile(path.join(dir, 'test.json'), JSON.stringify(r));
+        const { per_query, top_retrieved, ...earlier } = await evaluate(0.9);
+        await writeFile(path.join(dir, TEST_STEPS_FILE), `${JSON.stringify({ step: 100, result: earlier })}\n`);
       }
       // the chosen try's validation result (tries train on the first seed), which the tuning table's chance
       // level is read from; the other try's folder is left out so the study keeps 36 runs

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNotebook } from '../../core/experiment/notebook';
-import { STUDY_SEEDS } from '../../core/experiment/studyPlan';
+import { STUDY_ARMS, STUDY_SEEDS } from '../../core/experiment/studyPlan';
 import { armMeanResult, comparisonMismatch, meanStd, packResult } from '../../core/experiment/studyResults';
 import { COMPARISON_SETTINGS, compareRetrieval, sequentialCellTests, sequentialCountText } from '../../core/metrics/compareRetrieval';
 import { seedDifferenceTest } from '../../core/metrics/seedLevelInference';
@@ -171,6 +171,45 @@ describe('xlir study build', () => {
     expect(report.match(words)?.[0] ?? null).toBeNull();
     expect(notebook.match(words)?.[0] ?? null).toBeNull();
     expect(notebook).toContain('Example study: X-Y, τ 0.1, seed 1, 2 steps, tiny model.');
+  });
+
+  it('carries the probe, the gradient ratio and every arm over training into the notebook, the report and a figure', async () => {
+    await writeFile(
+      path.join(out, 'analysis.md'),
+      '# Report\n\nProbe: {{probe:mlqa-xquad:adversarial}} ± {{probesd:mlqa-xquad:adversarial}} (majority {{probemaj:mlqa-xquad}}); {{probe-effect:mlqa-xquad}} Ratio {{ratio:mlqa-xquad}}, last {{ratiolast:mlqa-xquad}}; probe at step 100: {{curve:mlqa-xquad:xy:probe:100}}.\n',
+    );
+    const r = await runCli(['study', 'build', study, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const nb = parseNotebook('study.xlir.json', await readFile(path.join(out, 'study.xlir.json'), 'utf8'));
+    const d = nb.study!.directions.find((x) => x.id === 'mlqa-xquad')!;
+    // the curves: each arm at the earlier checkpoint (step 100) and the last step (400), the ratio for the adversarial arm only
+    const probe = d.curves!.find((c) => c.key === 'probe')!;
+    expect(probe.arms).toHaveLength(STUDY_ARMS.length);
+    expect(probe.arms.find((a) => a.arm === 'xy')!.points).toEqual([
+      { step: 100, mean: 0.9, lo: 0.9, hi: 0.9, n: 3 },
+      { step: 400, mean: 0.75, lo: 0.75, hi: 0.75, n: 3 },
+    ]);
+    expect(probe.reference).toBe(0.5);
+    expect(d.curves!.find((c) => c.key === 'grad_ratio')!.arms.map((a) => a.arm)).toEqual(['adversarial']);
+    const adv = d.arms.find((a) => a.arm === 'adversarial')!;
+    expect(adv.seeds.map((s) => s.gradRatio!.length)).toEqual([2, 2, 2]);
+    // the run records carry the earlier evaluation too, so the runs' "bias over training" panels show it
+    expect(nb.runs.find((x) => x.id === adv.seeds[0]!.runId)!.evaluations.map((e) => e.step)).toEqual([100, 400]);
+    // hand-worked from the fake study: the adversarial arm is the 6th of the direction, its seeds the 16th to 18th
+    // runs, so probe 0.66, 0.67, 0.68 against X-X-mono's 0.75: Δ −0.09, −0.08, −0.07, t = −0.08 / (0.01/√3),
+    // p = 1 − |t|/√(t² + 2) = 0.0052 (df 2); ratio 0.01 (step 10) or 0.02 (step 400) + (15..17)/1000: seed means 0.030,
+    // 0.031, 0.032 and last values 0.035, 0.036, 0.037
+    const report = await readFile(path.join(out, 'REPORT.md'), 'utf8');
+    expect(report).toContain(
+      "Probe: 67.0 ± 1.0 (majority 50.0); Adversarial lowers what the probe reads: its accuracy is -8.00 points against X-X-mono's (per seed -9.00, -8.00, -7.00; t-test across seeds p = 0.0052, df 2; sign flip p = 0.250). Ratio 0.031, last 0.036; probe at step 100: 90.00.",
+    );
+    expect(report).toContain('**Does the adversary act? The language-ID probe.**');
+    expect(report).toContain('**Does the adversary act? Its gradient.**');
+    expect(report).toContain('![mlqa-xquad-over-training.svg](figures/mlqa-xquad-over-training.svg)');
+    const svg = await readFile(path.join(out, 'figures', 'mlqa-xquad-over-training.svg'), 'utf8');
+    expect(svg).toContain('data-panel="grad_ratio"');
+    // the seed-mean heatmaps show each cell's spread over the seeds
+    expect(await readFile(path.join(out, 'figures', 'mlqa-xquad-xy-map.svg'), 'utf8')).toContain('class="spread"');
   });
 
   it('words a difference by its test: above or below only when p < 0.05', () => {

@@ -39,8 +39,11 @@ import { createRng } from '../../core/metrics/rng';
 import { pretrainedModelDir } from '../pretrainedModel';
 import { exists, readRunConfig, readStepLog } from '../runDir';
 import type { ArmChoice } from './studyRun';
-import { CHOICES_FILE, STUDY_OPTIONS_FILE, TEST_PACKED_FILE, TEST_RESULT_FILE } from './studyRun';
+import { CHOICES_FILE, STUDY_OPTIONS_FILE, TEST_PACKED_FILE, TEST_RESULT_FILE, TEST_STEPS_FILE } from './studyRun';
 import { significantCells } from './significantCells';
+import { parseTestSteps, studyCurvePanels, type CurveArmInput, type TestStepLine } from '../../core/experiment/studyCurves';
+import { seedBandSvg } from '../../core/figures/seedBandSvg';
+import { adversaryProbeEffect, adversaryProbeSentence, studyGradientRatioTable, studyProbeTable } from '../../core/figures/studyBias';
 import { readJsonFile } from '../trecFiles';
 
 export const DIRECTION_LABELS: Record<DirectionId, string> = {
@@ -68,7 +71,8 @@ function settingText(c: ArmChoice['tries'][number]['setting']): string {
 interface LoadedArm {
   arm: StudyArm;
   choice: ArmChoice;
-  seeds: { seed: number; config: RunConfig; logs: StepLog[]; result: RetrievalResult; name: string }[];
+  /** `steps`: the run's test-set evaluations at its earlier checkpoints (`test-steps.jsonl`; empty without one) */
+  seeds: { seed: number; config: RunConfig; logs: StepLog[]; result: RetrievalResult; steps: TestStepLine[]; name: string }[];
   mean: RetrievalResult;
 }
 
@@ -118,7 +122,12 @@ async function loadArm(root: string, choice: ArmChoice): Promise<LoadedArm> {
     const name = runName(choice.direction, choice.arm, choice.chosen + 1, seed);
     const dir = path.join(root, name);
     const result = await readKeptResult(dir);
-    seeds.push({ seed, config: exampleConfig(await readRunConfig(dir)), logs: await readStepLog(dir), result, name });
+    const config = exampleConfig(await readRunConfig(dir));
+    const stepsFile = path.join(dir, TEST_STEPS_FILE);
+    const steps = (await exists(stepsFile)) ? parseTestSteps(await readFile(stepsFile, 'utf8'), stepsFile) : [];
+    const late = steps.find((l) => l.step >= config.steps);
+    if (late) throw new DataFormatError(stepsFile, `step ${late.step}`, `holds the evaluations before the last step (${config.steps}), whose result is ${TEST_PACKED_FILE}`);
+    seeds.push({ seed, config, logs: await readStepLog(dir), result, steps, name });
   }
   const mean = meanResult(seeds.map((s) => s.result));
   // Round the per-query means exactly as the notebook stores them, so the report's tests are the app's.
@@ -136,9 +145,20 @@ function runRecord(direction: DirectionId, arm: LoadedArm, seed: LoadedArm['seed
     error: null,
     createdAt,
     logs: seed.logs,
-    evaluations: [{ step: seed.config.steps, kind: 'full', result: summarizeResult(seed.result) }],
+    evaluations: [...seed.steps.map((l) => ({ step: l.step, kind: 'full' as const, result: l.result })), { step: seed.config.steps, kind: 'full', result: summarizeResult(seed.result) }],
     checkpoints: [],
   };
+}
+
+/** The arms as `studyCurvePanels` reads them: each seed's step log and its test-set evaluations, the last one included. */
+function curveInputs(arms: readonly LoadedArm[]): CurveArmInput[] {
+  return arms.map((a) => ({ arm: a.arm, label: ARM_LABELS[a.arm], seeds: a.seeds.map((s) => ({ logs: s.logs, evaluations: [...s.steps, { step: s.config.steps, result: s.result }] })) }));
+}
+
+/** [step, ratio] of every step the log measured ‖g_adv‖ / ‖g_ret‖ at (adversarial runs); undefined when none. */
+function gradRatioOf(logs: readonly StepLog[]): [number, number][] | undefined {
+  const points = logs.flatMap((l) => (typeof l.grad_ratio === 'number' && Number.isFinite(l.grad_ratio) ? [[l.step, l.grad_ratio] as [number, number]] : []));
+  return points.length ? points : undefined;
 }
 
 function markdownTable(spec: TableSpec): string {
@@ -350,6 +370,41 @@ function placeholders(
   return out;
 }
 
+/**
+ * The prose's numbers on the probe, the adversary's gradient and the curves, from the stored study (so the
+ * report says what the app's study cell shows): `probe:<dir>:<arm>` (accuracy ×100, seed mean) and `probesd:…`,
+ * `probemaj:<dir>`, `probe-effect:<dir>` (the verdict sentence), `ratio:<dir>` (the mean ratio over seeds and
+ * logged steps), `ratiolast:<dir>` (its seed mean at the last step), and `curve:<dir>:<arm>:<panel>:<step>`
+ * (a curve's seed mean, ×100 for mAP and the probe).
+ */
+function biasPlaceholders(directions: readonly StudyDirection[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const d of directions) {
+    for (const a of d.arms) {
+      const probes = a.seeds.flatMap((s) => (s.result.probe ? [s.result.probe.accuracy * 100] : []));
+      if (probes.length === a.seeds.length) {
+        const { mean, std } = meanStd(probes);
+        out.set(`probe:${d.id}:${a.arm}`, mean.toFixed(1));
+        out.set(`probesd:${d.id}:${a.arm}`, std.toFixed(1));
+        out.set(`probemaj:${d.id}`, (a.seeds[0]!.result.probe!.majority * 100).toFixed(1));
+      }
+      const ratios = a.seeds.flatMap((s) => (s.gradRatio?.length ? [s.gradRatio] : []));
+      if (ratios.length) {
+        out.set(`ratio:${d.id}`, meanStd(ratios.map((r) => meanStd(r.map((x) => x[1])).mean)).mean.toPrecision(2));
+        out.set(`ratiolast:${d.id}`, meanStd(ratios.map((r) => r.at(-1)![1])).mean.toPrecision(2));
+      }
+    }
+    const effect = adversaryProbeEffect(d);
+    if (effect) out.set(`probe-effect:${d.id}`, adversaryProbeSentence(effect));
+    for (const panel of d.curves ?? []) {
+      const scaled = panel.key === 'probe' ? 100 : 1;
+      const digits = panel.key === 'grad_ratio' ? 4 : panel.key === 'retrieval_loss' ? 3 : panel.key === 'rank_distance_others' ? 1 : 2;
+      for (const arm of panel.arms) for (const p of arm.points) out.set(`curve:${d.id}:${arm.arm}:${panel.key}:${p.step}`, (p.mean * scaled).toFixed(digits));
+    }
+  }
+  return out;
+}
+
 /** The architecture of a pretrained built-in, from its shipped config.json. */
 function pretrainedArchitecture(name: PretrainedModel): EncoderConfig {
   const file = path.join(pretrainedModelDir(name), 'config.json');
@@ -478,6 +533,7 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
         chance: d.chance,
         seedLevel: storedSeedLevel(d.seedLevel, d.tests),
         sequential: [...d.sequential].map(([key, q]) => ({ a: HYBRID, b: key.slice(HYBRID.length + 1), pairs: storedSequentialFamily(q.pairs), multi: storedSequentialFamily(q.multi) })),
+        curves: studyCurvePanels(curveInputs(d.arms)),
         arms: d.arms.map((a): StoredArm => {
           const keepPerQuery = STUDY_DIFFERENCES.some(([x, y]) => x === a.arm || y === a.arm);
           const { per_query, ...mean } = a.mean;
@@ -485,13 +541,17 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
             arm: a.arm,
             label: ARM_LABELS[a.arm],
             setting: settingText(a.choice.tries[a.choice.chosen]!.setting),
-            seeds: a.seeds.map((s, i) => ({ seed: s.seed, config: s.config, runId: i === 0 ? studyRunId(d.id, a.arm, s.seed) : null, result: summarizeResult(s.result) })),
+            seeds: a.seeds.map((s, i) => {
+              const gradRatio = gradRatioOf(s.logs);
+              return { seed: s.seed, config: s.config, runId: i === 0 ? studyRunId(d.id, a.arm, s.seed) : null, result: summarizeResult(s.result), ...(gradRatio ? { gradRatio } : {}) };
+            }),
             mean: { ...summarizeResult(mean as RetrievalResult), ...(keepPerQuery ? { per_query_packed: packPerQuery(per_query) } : {}) },
           };
         }),
       }),
     ),
   };
+  for (const [name, value] of biasPlaceholders(study.directions)) values.set(name, value);
   const introFile = path.join(out, 'notebook-intro.md');
   study.summary = fillPlaceholders((await readFile(introFile, 'utf8')).trim(), values, introFile);
   const base = createDefaultNotebook();
@@ -534,13 +594,16 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
       links.push(name);
     };
     for (const a of d.arms) {
-      save(`${d.id}-${a.arm}-map.svg`, heatmapSvg(mapHeatmapSpec(a.mean, { title: `${ARM_LABELS[a.arm]} — mean of ${a.seeds.length} seeds — mAP`, showMeans: true, showValues: true, idPrefix: 'map' })));
+      save(`${d.id}-${a.arm}-map.svg`, heatmapSvg(mapHeatmapSpec(a.mean, { title: `${ARM_LABELS[a.arm]} — mean of ${a.seeds.length} seeds — mAP`, showMeans: true, showValues: true, idPrefix: 'map', seeds: a.seeds.map((x) => x.result) })));
     }
     for (const [x, y] of STUDY_DIFFERENCES) {
       const ax = d.arms.find((a) => a.arm === x)!;
       const ay = d.arms.find((a) => a.arm === y)!;
-      save(`${d.id}-${x}-minus-${y}.svg`, heatmapSvg(differenceHeatmapSpec(ax.mean, ay.mean, d.tests.get(`${x}-${y}`)!, { title: `${ARM_LABELS[x]} − ${ARM_LABELS[y]} (seed means)`, showMeans: true, showValues: true, idPrefix: 'diff' })));
+      const seeds = { a: ax.seeds.map((s) => s.result), b: ay.seeds.map((s) => s.result) };
+      save(`${d.id}-${x}-minus-${y}.svg`, heatmapSvg(differenceHeatmapSpec(ax.mean, ay.mean, d.tests.get(`${x}-${y}`)!, { title: `${ARM_LABELS[x]} − ${ARM_LABELS[y]} (seed means)`, showMeans: true, showValues: true, idPrefix: 'diff', seeds })));
     }
+    const curves = study.directions.find((x) => x.id === d.id)!.curves!;
+    save(`${d.id}-over-training.svg`, seedBandSvg(curves, { title: `${DIRECTION_LABELS[d.id]}: over training, mean and range over ${STUDY_SEEDS.length} seeds`, armOrder: STUDY_ARMS, idPrefix: `${d.id}-band` }));
     const hybrid = d.arms.find((a) => a.arm === HYBRID)!.seeds[0]!;
     save(`${d.id}-${HYBRID}-batches.svg`, batchStripSvg({ steps: hybrid.logs.map((l) => ({ step: l.step, kind: l.batch.kind, pairs: l.batch.pairs })), title: `${ARM_LABELS[HYBRID]}, seed ${hybrid.seed}: batch kind per step`, stepWidth: 2 }));
     figureLinks.set(d.id, links);
@@ -605,6 +668,14 @@ export async function buildStudy(opts: StudyBuildOptions): Promise<void> {
         markdownTable({ ...withoutOwn, caption: undefined }),
       );
     }
+    const probeTable = studyProbeTable(stored);
+    if (probeTable) parts.push('', `**Does the adversary act? The language-ID probe.** ${probeTable.caption}`, '', markdownTable({ ...probeTable, caption: undefined }));
+    const ratioTable = studyGradientRatioTable(stored);
+    if (ratioTable) parts.push('', `**Does the adversary act? Its gradient.** ${ratioTable.caption}`, '', markdownTable({ ...ratioTable, caption: undefined }));
+    parts.push(
+      '',
+      `**Over training** (\`${d.id}-over-training.svg\`): each arm's test-set multi mAP, rank distance over the other languages and probe accuracy at its checkpoints (steps ${[...new Set(stored.curves!.find((c) => c.key === 'probe')?.arms.flatMap((a) => a.points.map((p) => p.step)) ?? [])].join(', ') || '–'}), the adversary's gradient ratio and the retrieval loss, as the mean over seeds inside the range of the seeds.`,
+    );
     const vc = d.validationChance;
     const chanceScore = validationScore({ 'mono.map': vc.mono, 'cross.map': vc.cross ?? NaN, 'multi.map': vc.multi }, `${d.id}: the validation split's chance level`);
     parts.push(

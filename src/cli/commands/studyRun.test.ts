@@ -6,11 +6,12 @@ import { DataFormatError } from '../../core/errors';
 import { parseRunConfigJson } from '../../core/experiment/runConfig';
 import { DEFAULT_STUDY_LR, DEFAULT_STUDY_OPTIONS, STUDY_ARMS, STUDY_DIRECTIONS, STUDY_SEEDS } from '../../core/experiment/studyPlan';
 import { parsePackedResult } from '../../core/experiment/studyResults';
+import { parseTestSteps } from '../../core/experiment/studyCurves';
 import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
 import { handDataset } from '../../core/metrics/handDataset';
 import { initBackend } from '../../core/model/backend';
 import { runCli } from './cli.testutil';
-import { runStudy, type ArmChoice } from './studyRun';
+import { runStudy, TEST_STEPS_FILE, type ArmChoice } from './studyRun';
 
 const DATA = handDataset('mlqa-r', {
   de: {
@@ -41,7 +42,7 @@ function retrievalResult(good: boolean) {
  * A stand-in for `xlir train` / `xlir evaluate`: writes what the real commands leave behind, with a validation
  * mono mAP that prefers τ 0.1 (and λ_max 0.1 for the adversarial arm), and records every call.
  */
-function fakeXlir(calls: string[][]) {
+function fakeXlir(calls: string[][], options: { everyCheckpoint?: boolean } = {}) {
   return async (args: string[]) => {
     calls.push(args);
     const arg = (flag: string) => args[args.indexOf(flag) + 1]!;
@@ -49,6 +50,7 @@ function fakeXlir(calls: string[][]) {
       const dir = args.includes('--resume') ? arg('--resume') : arg('--out');
       const config = args.includes('--config') ? parseRunConfigJson(await readFile(arg('--config'), 'utf8'), 'c') : parseRunConfigJson(await readFile(path.join(dir, 'config.json'), 'utf8'), 'c');
       await mkdir(path.join(dir, 'checkpoints', `step-${config.steps}`), { recursive: true });
+      if (options.everyCheckpoint) for (let k = config.checkpointEvery; k < config.steps; k += config.checkpointEvery) await mkdir(path.join(dir, 'checkpoints', `step-${k}`), { recursive: true });
       await writeFile(path.join(dir, 'config.json'), JSON.stringify(config));
       const good = config.tau === 0.1 && !(config.strategy.kind === 'adversarial' && config.strategy.lambdaMax !== 0.1);
       const r = await retrievalResult(good);
@@ -60,6 +62,33 @@ function fakeXlir(calls: string[][]) {
     }
   };
 }
+
+describe('xlir study run: bias over training', () => {
+  it("evaluates each kept run's earlier checkpoints on the test set too, into test-steps.jsonl", async () => {
+    await initBackend('cpu');
+    const root = await mkdtemp(path.join(os.tmpdir(), 'xlir-study-steps-'));
+    try {
+      const calls: string[][] = [];
+      const out = path.join(root, 's');
+      await runStudy({ ...DEFAULT_STUDY_OPTIONS, steps: 8, out, presets: 'experiments', jobs: 1, say: () => undefined, exec: fakeXlir(calls, { everyCheckpoint: true }) });
+      const evals = calls.filter((c) => c[0] === 'evaluate');
+      // checkpoints every 2 of 8 steps: the last (step 8) and the three before it, for each of the 36 kept runs
+      expect(evals).toHaveLength(STUDY_DIRECTIONS.length * STUDY_ARMS.length * 3 * 4);
+      expect(new Set(evals.map((c) => c[c.indexOf('--checkpoint') + 1]!.split('/').at(-1)))).toEqual(new Set(['step-2', 'step-4', 'step-6', 'step-8']));
+      const found = (await readdir(out, { recursive: true })).filter((f) => path.basename(f) === TEST_STEPS_FILE);
+      expect(found).toHaveLength(STUDY_DIRECTIONS.length * STUDY_ARMS.length * STUDY_SEEDS.length);
+      const file = path.join(out, found.sort()[0]!);
+      const kept = path.dirname(file);
+      const lines = parseTestSteps(await readFile(file, 'utf8'), file);
+      expect(lines.map((l) => l.step)).toEqual([2, 4, 6]);
+      expect(lines[0]!.result.multi.map).toBe((await retrievalResult(true)).multi.map);
+      // the full results of the earlier steps are not left behind
+      expect((await readdir(kept)).filter((f) => f.startsWith('test-step-'))).toEqual([]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('xlir study run', () => {
   let root: string;

@@ -35,7 +35,7 @@ import {
   type StudyOptions,
   type TrySetting,
 } from '../../core/experiment/studyPlan';
-import { packResult } from '../../core/experiment/studyResults';
+import { packResult, summarizeResult } from '../../core/experiment/studyResults';
 import { parseRetrievalResult } from '../../core/metrics/resultSchema';
 import { decodeUtf8Text } from '../../core/textDecoding';
 import { exists, listCheckpoints } from '../runDir';
@@ -47,6 +47,8 @@ export const CHOICES_FILE = 'choices.json';
 export const TEST_RESULT_FILE = 'test.json';
 /** the same result with its per-query values packed (`studyResults.packResult`): what the study's record keeps */
 export const TEST_PACKED_FILE = 'test.packed.json';
+/** the kept run's test-set evaluations at its earlier checkpoints, one `{step, result}` line each without per-query values (`studyCurves.ts`) */
+export const TEST_STEPS_FILE = 'test-steps.jsonl';
 export const STUDY_OPTIONS_FILE = 'study-options.json';
 
 export async function readPreset(presetDir: string, direction: StudyDirection, arm: StudyArm): Promise<RunConfig> {
@@ -175,9 +177,29 @@ export async function runStudy(opts: StudyRunOptions): Promise<ArmChoice[]> {
       }
       await xlir(['evaluate', '--dataset', config.data.eval.dataset, '--languages', config.data.eval.languages.join(','), '--checkpoint', checkpoint, '--max-length', String(config.model.maxLength), '--out', out, ...dataArgs], `${dir}.log`);
     }
+    await evaluateEarlierCheckpoints(config, dir);
     await writeFile(packed, `${JSON.stringify(packResult(parseRetrievalResult(await readFile(out, 'utf8'), out)))}\n`);
     progress.evaluated += 1;
     opts.say(`evaluated ${name} (${progress.evaluated} of ${progress.toEvaluate} evaluations)`);
+  }
+
+  /**
+   * The kept run's test-set evaluation at each earlier checkpoint (bias over training, `studyCurves.ts`),
+   * kept as `test-steps.jsonl` without per-query values; checkpoints a continued study no longer has are left out.
+   */
+  async function evaluateEarlierCheckpoints(config: RunConfig, dir: string): Promise<void> {
+    const file = path.join(dir, TEST_STEPS_FILE);
+    if (await exists(file)) return;
+    const lines: string[] = [];
+    for (let step = config.checkpointEvery; step < config.steps; step += config.checkpointEvery) {
+      const checkpoint = path.join(dir, 'checkpoints', `step-${step}`);
+      if (!(await exists(checkpoint))) continue;
+      const out = path.join(dir, `test-step-${step}.json`);
+      await xlir(['evaluate', '--dataset', config.data.eval.dataset, '--languages', config.data.eval.languages.join(','), '--checkpoint', checkpoint, '--max-length', String(config.model.maxLength), '--out', out, ...dataArgs], `${dir}.log`);
+      lines.push(JSON.stringify({ step, result: summarizeResult(parseRetrievalResult(await readFile(out, 'utf8'), out)) }));
+      await rm(out);
+    }
+    if (lines.length) await writeFile(file, `${lines.join('\n')}\n`);
   }
 
   async function validation(config: RunConfig, name: string): Promise<Record<string, number>> {

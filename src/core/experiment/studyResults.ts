@@ -78,7 +78,7 @@ export const PackedPerQuerySchema = z.object({
 export type PackedPerQuery = z.infer<typeof PackedPerQuerySchema>;
 type PerQuery = RetrievalResult['per_query'];
 
-const ResultWithoutPerQuerySchema = RetrievalResultSchema.omit({ per_query: true, top_retrieved: true });
+export const ResultWithoutPerQuerySchema = RetrievalResultSchema.omit({ per_query: true, top_retrieved: true });
 export type ResultSummary = z.infer<typeof ResultWithoutPerQuerySchema>;
 
 export const StudySeedSchema = z.object({
@@ -88,6 +88,22 @@ export const StudySeedSchema = z.object({
   /** id of the run record in `notebook.runs` holding this seed's logs, if the notebook keeps them */
   runId: z.string().nullable(),
   result: ResultWithoutPerQuerySchema,
+  /** adversarial runs: [step, ‖g_adv‖ / ‖g_ret‖] from the step log (absent from older studies and other arms) */
+  gradRatio: z.array(z.tuple([z.number().int().positive(), z.number().min(0)])).optional(),
+});
+
+/** The seeds' values at one step: their mean and range (lowest to highest seed), and how many seeds had one. */
+export const SeedBandPointSchema = z.object({ step: z.number().int().min(0), mean: z.number(), lo: z.number(), hi: z.number(), n: z.number().int().positive() });
+
+export const CURVE_PANEL_KEYS = ['multi_map', 'rank_distance_others', 'probe', 'grad_ratio', 'retrieval_loss'] as const;
+
+/** One panel of a direction's "over training" figure (`studyCurves.ts`): each arm's seed band against the step. */
+export const CurvePanelSchema = z.object({
+  key: z.enum(CURVE_PANEL_KEYS),
+  title: z.string().max(200),
+  arms: z.array(z.object({ arm: z.string().min(1).max(64), label: z.string().min(1).max(200), points: z.array(SeedBandPointSchema) })),
+  /** the probe's majority baseline on the probe panel, else null */
+  reference: z.number().nullable(),
 });
 
 export const StudyArmSchema = z.object({
@@ -166,6 +182,8 @@ export const StudyDirectionSchema = z.object({
   seedLevel: z.array(StoredSeedLevelSchema).optional(),
   /** stable significant-cell counts of each tested pair (absent from older studies) */
   sequential: z.array(StoredSequentialSchema).optional(),
+  /** each arm over training, mean and range over its seeds (absent from older studies) */
+  curves: z.array(CurvePanelSchema).optional(),
 });
 export type StudyDirection = z.infer<typeof StudyDirectionSchema>;
 

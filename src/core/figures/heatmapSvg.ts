@@ -35,6 +35,11 @@ export interface HeatmapSpec {
   markLegend?: string;
   /** per-cell test results (same shape as `values`, `null` = not tested), shown in the cell tooltips and the CSV */
   pValues?: readonly (readonly (CellPValues | null)[])[];
+  /**
+   * the spread of each cell's value over the seeds it is the mean of (same shape as `values`, in the units of
+   * `values`; `null` = none): printed as "±sd" under the value and given in full in the tooltip
+   */
+  seedSpread?: readonly (readonly (SeedSpread | null)[])[];
   /** what a value is, in its own units, for tooltips and the CSV header (e.g. "mAP", "Δ mAP"; default "value") */
   valueName?: string;
   /** the colour range's legend line ({@link colorRangeLegend}), printed under the figure */
@@ -62,6 +67,22 @@ export interface HeatmapSpec {
 export interface CellPValues {
   p: number;
   pHolm: number;
+}
+
+/** A cell's seeds: their sample sd (n − 1), lowest and highest value and how many there are. */
+export interface SeedSpread {
+  sd: number;
+  lo: number;
+  hi: number;
+  n: number;
+}
+
+/** Sample sd, range and count of one cell's per-seed values; null for fewer than two values. */
+export function seedSpreadOf(values: readonly (number | null)[]): SeedSpread | null {
+  const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (xs.length < 2 || xs.length !== values.length) return null;
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { sd: Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)), lo: Math.min(...xs), hi: Math.max(...xs), n: xs.length };
 }
 
 const FONT = 'Helvetica, Arial, sans-serif';
@@ -97,6 +118,7 @@ function checkShape(spec: HeatmapSpec): void {
     ['annotations', spec.annotations],
     ['marks', spec.marks],
     ['pValues', spec.pValues],
+    ['seedSpread', spec.seedSpread],
   ] as const) {
     if (!grid) continue;
     if (grid.length !== rows.length || grid.some((row) => row.length !== cols.length)) {
@@ -124,7 +146,9 @@ export function heatmapCellTooltip(spec: HeatmapSpec, i: number, j: number): str
   const pv = spec.pValues?.[i]?.[j] ?? null;
   const sig = spec.marks?.[i]?.[j] ?? false;
   const test = pv ? `; p = ${formatP(pv.p)}, Holm-adjusted p = ${formatP(pv.pHolm)}` : '';
-  return `${head}${test}${sig ? ' (significant)' : pv ? ' (not significant)' : ''}`;
+  const sp = spec.seedSpread?.[i]?.[j] ?? null;
+  const seeds = sp ? `; over ${sp.n} seeds: sd ${formatValue(sp.sd, { ...fmt, signed: false })}, range ${formatValue(sp.lo, fmt)} to ${formatValue(sp.hi, fmt)}` : '';
+  return `${head}${seeds}${test}${sig ? ' (significant)' : pv ? ' (not significant)' : ''}`;
 }
 
 /** The frame of a significant cell: a 3 px black outline inside the cell with a 1 px white line inside it. */
@@ -204,7 +228,11 @@ export function heatmapSvg(spec: HeatmapSpec): string {
       );
       const ink = has ? textColorOn(fill) : '#555555';
       const text = spec.annotations ? spec.annotations[i]![j]! : showValues ? formatValue(v, fmt) : null;
-      if (text !== null && (showValues || spec.annotations)) labels.push(cellText(x + c / 2, y + c / 2 + 3.5, text, ink, 'value'));
+      const spread = spec.seedSpread?.[i]?.[j] ?? null;
+      // with a seed spread the value moves up and its ±sd goes under it, smaller
+      if (text !== null && (showValues || spec.annotations)) labels.push(cellText(x + c / 2, y + c / 2 + (spread ? -1 : 3.5), text, ink, 'value'));
+      if (spread && showValues && !spec.annotations)
+        labels.push(`<text class="spread" x="${px(x + c / 2)}" y="${px(y + c / 2 + 9)}" text-anchor="middle" font-size="7.5" fill="${ink}" pointer-events="none">±${escapeXml(formatValue(spread.sd, { ...fmt, signed: false }))}</text>`);
       if (sig) labels.push(markFrame(x, y, c));
     }
   }

@@ -13,7 +13,7 @@
 import type { CellComparison } from '../metrics/retrievalComparison';
 import { ConfigError } from '../errors';
 import { colorRangeLegend, resolveColorRange, type ColorRangeSetting } from './colorRange';
-import { formatP, type CellPValues, type HeatmapSpec } from './heatmapSvg';
+import { formatP, seedSpreadOf, type CellPValues, type HeatmapSpec, type SeedSpread } from './heatmapSvg';
 import type { TableSpec } from './table';
 import { formatValue } from './svgText';
 import type { ChanceLevels } from '../metrics/chanceLevel';
@@ -83,7 +83,16 @@ export interface MapHeatmapOptions {
   note?: string;
   /** the colour range (default auto: the values' min..max) */
   colorRange?: ColorRangeSetting;
+  /** the seeds' own results when `result` is their mean: each cell then shows its sd over them (±) */
+  seeds?: readonly ResultLike[];
 }
+
+/** Each cell's spread over the seeds' matrices (null where a seed has no value or there are fewer than two seeds). */
+function spreadMatrix(matrices: readonly (number | null)[][][], rows: number, cols: number): (SeedSpread | null)[][] {
+  return Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => seedSpreadOf(matrices.map((m) => m[i]?.[j] ?? null))));
+}
+
+const seedFootnote = (n: number) => `± under a value: its sample sd over the ${n} seeds (the cell shows their mean)`;
 
 /**
  * The mAP heatmap: viridis over the values shown (auto) or a fixed range (so figures of different runs
@@ -98,7 +107,16 @@ export function mapHeatmapSpec(result: ResultLike, options: MapHeatmapOptions): 
     valueName: 'mAP',
     valueFormat: MAP_FORMAT,
     rangeLegend: colorRangeLegend(range, MAP_FORMAT, 'mAP ×100'),
-    footnotes: [summaryLine(result), ...(result.chance ? [chanceFootnote(result.chance, result)] : []), ...(options.note ? [options.note] : [])],
+    ...(options.seeds && options.seeds.length > 1
+      ? {
+          seedSpread: spreadMatrix(
+            options.seeds.map((r) => mapMatrix(r)),
+            values.length,
+            result.languages.length,
+          ),
+        }
+      : {}),
+    footnotes: [summaryLine(result), ...(result.chance ? [chanceFootnote(result.chance, result)] : []), ...(options.seeds && options.seeds.length > 1 ? [seedFootnote(options.seeds.length)] : []), ...(options.note ? [options.note] : [])],
   };
 }
 
@@ -122,6 +140,8 @@ export interface DifferenceHeatmapOptions {
   idPrefix?: string;
   /** the colour range (default auto: symmetric around 0 over the values shown) */
   colorRange?: ColorRangeSetting;
+  /** the seeds' own results of both arms, paired by seed (same order): each cell then shows the sd of the per-seed differences (±) */
+  seeds?: { a: readonly ResultLike[]; b: readonly ResultLike[] };
 }
 
 /**
@@ -156,8 +176,23 @@ export function differenceHeatmapSpec(a: ResultLike, b: ResultLike, comparison: 
   const format = { ...MAP_FORMAT, signed: true };
   const d = (x: number | null, y: number | null) => formatValue(x === null || y === null ? null : x - y, format);
   const range = resolveColorRange('blueWhiteRed', values.flat(), options.colorRange);
+  const seeds = options.seeds;
+  if (seeds && seeds.a.length !== seeds.b.length) throw new ConfigError(`difference heatmap: ${seeds.a.length} seeds of one arm against ${seeds.b.length} of the other (they must be paired)`);
+  const spread =
+    seeds && seeds.a.length > 1
+      ? spreadMatrix(
+          seeds.a.map((ra, k) => {
+            const ma = mapMatrix(ra);
+            const mb = mapMatrix(seeds.b[k]!);
+            return ma.map((row, i) => row.map((x, j) => (x === null || mb[i]?.[j] == null ? null : x - mb[i]![j]!)));
+          }),
+          values.length,
+          a.languages.length,
+        )
+      : null;
   return {
     ...languageGrid(a.languages, values, 'blueWhiteRed', range.domain, options),
+    ...(spread ? { seedSpread: spread } : {}),
     marks,
     markLegend: comparison ? `paired randomization test, Holm-adjusted p < ${level} over the ${a.languages.length ** 2} cells` : undefined,
     pValues,
@@ -165,7 +200,10 @@ export function differenceHeatmapSpec(a: ResultLike, b: ResultLike, comparison: 
     valueName: 'Δ mAP',
     valueFormat: format,
     rangeLegend: colorRangeLegend(range, format, 'Δ mAP ×100'),
-    footnotes: [`Δ mono ${d(a.mono.map, b.mono.map)} · Δ cross ${d(a.cross.map, b.cross.map)} · Δ multi ${d(a.multi.map, b.multi.map)}  (mAP ×100)${comparison ? '' : '  (significance not computed yet)'}`],
+    footnotes: [
+      `Δ mono ${d(a.mono.map, b.mono.map)} · Δ cross ${d(a.cross.map, b.cross.map)} · Δ multi ${d(a.multi.map, b.multi.map)}  (mAP ×100)${comparison ? '' : '  (significance not computed yet)'}`,
+      ...(spread ? [`± under a value: the sample sd over the ${seeds!.a.length} seeds of the difference within each seed`] : []),
+    ],
   };
 }
 

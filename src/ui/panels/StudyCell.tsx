@@ -4,6 +4,11 @@ import { differenceHeatmapSpec, mapHeatmapSpec } from '../../core/figures/result
 import { studyRankDistanceTable, studySeedLevelTable, studySequentialTable, studySummaryTable, studyWithoutOwnTable } from '../../core/figures/studyTables';
 import { requestStudyComparison, studyComparisonKey } from '../actions/studyCompare';
 import { HeatmapFigure } from '../components/HeatmapFigure';
+import { ExportBar } from '../components/ExportBar';
+import { SvgFigure } from '../components/SvgFigure';
+import { svgToPng } from '../export/svgToPng';
+import { seedBandSvg } from '../../core/figures/seedBandSvg';
+import { studyGradientRatioTable, studyProbeTable } from '../../core/figures/studyBias';
 import { Markdown } from '../components/Markdown';
 import { ColorRangeControl } from '../components/ColorRangeControl';
 import { TableView } from '../components/TableView';
@@ -18,6 +23,27 @@ import { COMPARISON_SETTINGS } from '../../core/metrics/compareRetrieval';
  * (a recomputation saved in the notebook is shown again after a reload). Without stored tests they are
  * computed on first view, with progress.
  */
+/** Both arms' seed results when they ran the same seeds (in the same order), for each cell's spread of the per-seed difference. */
+function pairedSeeds(a: StudyArm, b: StudyArm): { seeds?: { a: StudyArm['seeds'][number]['result'][]; b: StudyArm['seeds'][number]['result'][] } } {
+  const same = a.seeds.length === b.seeds.length && a.seeds.every((s, i) => s.seed === b.seeds[i]!.seed);
+  return same ? { seeds: { a: a.seeds.map((s) => s.result), b: b.seeds.map((s) => s.result) } } : {};
+}
+
+/** Each arm over training: the mean over its seeds inside the range of the seeds (as in REPORT.md's figure). */
+function OverTraining({ direction }: { direction: StudyDirection }) {
+  const svg = useMemo(
+    () => (direction.curves ? seedBandSvg(direction.curves, { title: `${direction.label}: over training, mean and range over seeds`, armOrder: direction.arms.map((a) => a.arm), idPrefix: `${direction.id}-band` }) : null),
+    [direction],
+  );
+  if (!svg) return null;
+  return (
+    <figure className="figure">
+      <SvgFigure svg={svg} testId="study-over-training" />
+      <ExportBar baseName={`${direction.id}-over-training`} svg={() => svg} png={(scale) => svgToPng(svg, scale)} testId="study-over-training-export" />
+    </figure>
+  );
+}
+
 function Difference({ direction, a, b }: { direction: StudyDirection; a: StudyArm; b: StudyArm }) {
   const figures = useAppStore((s) => s.figures);
   const key = studyComparisonKey(direction.id, a.arm, b.arm);
@@ -37,6 +63,7 @@ function Difference({ direction, a, b }: { direction: StudyDirection; a: StudyAr
         level: figures.significanceLevel,
         idPrefix: `diff-${slug(a.arm)}-${slug(b.arm)}`,
         colorRange: figures.colorRange,
+        ...pairedSeeds(a, b),
       });
     } catch (err) {
       return err instanceof Error ? err.message : String(err);
@@ -92,6 +119,8 @@ export function StudyCell() {
       withoutOwn: withoutOwn.rows.some((r) => r.others !== null) ? withoutOwn : null,
       sequential: studySequentialTable(direction),
       seedLevel: studySeedLevelTable(direction),
+      probe: studyProbeTable(direction),
+      ratio: studyGradientRatioTable(direction),
       // the arm the tests set against every other (the report's Hybrid α=0.5), named in the headings
       tested: direction.arms.find((a) => a.arm === (direction.seedLevel?.[0] ?? direction.sequential?.[0])?.a)?.label ?? null,
     };
@@ -107,6 +136,7 @@ export function StudyCell() {
           idPrefix: `map-${slug(arm.arm)}`,
           note: `tuned: ${arm.setting}`,
           colorRange: figures.colorRange,
+          seeds: arm.seeds.map((s) => s.result),
         }),
       })) ?? [],
     [direction, figures.showMeans, figures.showValues, figures.colorRange],
@@ -166,6 +196,10 @@ export function StudyCell() {
           <TableView spec={extra.seedLevel} baseName={`${direction.id}-seed-level`} testId="study-seed-level-table" />
         </>
       )}
+      {(extra?.probe || extra?.ratio || direction.curves) && <h3>Does the adversary act? Bias over training</h3>}
+      {extra?.probe && <TableView spec={extra.probe} baseName={`${direction.id}-probe`} testId="study-probe-table" />}
+      {extra?.ratio && <TableView spec={extra.ratio} baseName={`${direction.id}-gradient-ratio`} testId="study-gradient-ratio-table" />}
+      <OverTraining direction={direction} />
       <h3>mAP per language pair, mean over seeds</h3>
       <div className="figure-grid" data-testid="study-heatmaps">
         {heatmaps.map(({ arm, spec }) => (
