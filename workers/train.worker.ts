@@ -14,6 +14,7 @@ import type { RetrievalDataset } from '../src/core/data/types';
 import { initBackend, watchDeviceLoss } from '../src/core/model/backend';
 import { padMultipleFor, type BackendName } from '../src/core/model/backendNames';
 import { serializeError, type SerializedError } from '../src/core/errors';
+import { zodProblem } from '../src/core/zodMessage';
 import type { RetrievalResult } from '../src/core/metrics/resultSchema';
 import { runTraining } from '../src/core/train/trainLoop';
 import type { TrainingCheckpoint } from '../src/core/train/trainingCheckpoint';
@@ -59,8 +60,8 @@ function result(evaluationKind: 'sampled' | 'full', step: number, r: RetrievalRe
   const what = `${evaluationKind} evaluation at step ${step}`;
   const checked = EvaluationSchema.safeParse({ step, kind: evaluationKind, result: r });
   if (!checked.success) {
-    const issue = checked.error.issues[0]!;
-    post({ type: 'train/storage-error', runId, message: `${what} dropped: result.${issue.path.join('.')}: ${issue.message}` });
+    const { field, message } = zodProblem(checked.error);
+    post({ type: 'train/storage-error', runId, message: `${what} dropped: ${field}: ${message}` });
     return;
   }
   try {

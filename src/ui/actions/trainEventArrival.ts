@@ -9,7 +9,7 @@
 import type { z } from 'zod';
 import { TrainEventSchema, type TrainEvent } from '../../core/experiment/protocol';
 import { PerQueryTransferSchema, type PerQueryTransfer } from '../../core/experiment/perQueryTransfer';
-import { DataFormatError } from '../../core/errors';
+import { zodDataFormatError } from '../../core/zodMessage';
 
 const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
 
@@ -33,6 +33,5 @@ export function parseTrainEvent(data: unknown): z.ZodSafeParseResult<TrainEvent>
 export function checkPerQuery(perQuery: unknown): PerQueryTransfer | null {
   const parsed = PerQueryTransferSchema.nullable().safeParse(perQuery);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new DataFormatError('train/evaluation message', ['perQuery', ...(issue?.path ?? [])].join('.'), issue?.message ?? 'invalid');
+  throw zodDataFormatError('train/evaluation message', parsed.error, ['perQuery']);
 }
