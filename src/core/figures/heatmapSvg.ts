@@ -13,6 +13,7 @@
  * So with means hidden the SVG has exactly rows × cols `<rect>` elements; with means shown, rows × cols +
  * rows + cols.
  */
+import { meanStd } from '../experiment/studyResults';
 import { ConfigError } from '../errors';
 import { COLOR_SCALE_STOPS, colorAt, textColorOn, type ColorScale } from './colorScale';
 import { escapeXml, formatValue, px, type ValueFormat } from './svgText';
@@ -81,8 +82,7 @@ export interface SeedSpread {
 export function seedSpreadOf(values: readonly (number | null)[]): SeedSpread | null {
   const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
   if (xs.length < 2 || xs.length !== values.length) return null;
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { sd: Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)), lo: Math.min(...xs), hi: Math.max(...xs), n: xs.length };
+  return { sd: meanStd(xs).std, lo: Math.min(...xs), hi: Math.max(...xs), n: xs.length };
 }
 
 const FONT = 'Helvetica, Arial, sans-serif';
