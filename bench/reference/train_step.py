@@ -6,7 +6,9 @@ passages), mean pooling, L2 normalisation, InfoNCE over the batch's 2B passages 
 global-norm clipping and AdamW. Written for this project; no Hugging Face code is used.
 
 Input: a JSON object on argv[1] with hidden, layers, heads, intermediate, vocab, batch, seq, threads,
-warmup, repeats. Output: one JSON line with the median step time and throughput.
+warmup, repeats, and optionally device ("cpu", the default, or "cuda") and tf32 (CUDA only: let float32
+matrix products use TensorFloat-32; default false, so the GPU computes in float32 as WebGPU does).
+Output: one JSON line with the median step time and throughput.
 """
 import json
 import math
@@ -57,7 +59,7 @@ class Encoder(torch.nn.Module):
         )
 
     def forward(self, ids, mask):
-        pos = torch.arange(ids.shape[1]).unsqueeze(0) + 2
+        pos = torch.arange(ids.shape[1], device=ids.device).unsqueeze(0) + 2
         x = self.ln(self.word(ids) + self.pos(pos))
         add_mask = (1.0 - mask[:, None, None, :].float()) * -1e9
         for layer in self.layers:
@@ -70,13 +72,18 @@ class Encoder(torch.nn.Module):
 def main():
     cfg = json.loads(sys.argv[1])
     torch.set_num_threads(cfg["threads"])
+    device = torch.device(cfg.get("device", "cpu"))
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = bool(cfg.get("tf32", False))
+        torch.backends.cudnn.allow_tf32 = bool(cfg.get("tf32", False))
     torch.manual_seed(0)
-    model = Encoder(cfg)
+    model = Encoder(cfg).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.01, eps=1e-8)
     b, l = cfg["batch"], cfg["seq"]
     g = torch.Generator().manual_seed(1)
-    ids = torch.randint(5, cfg["vocab"], (3 * b, l), generator=g)
-    mask = torch.ones(3 * b, l, dtype=torch.long)
+    ids = torch.randint(5, cfg["vocab"], (3 * b, l), generator=g).to(device)
+    mask = torch.ones(3 * b, l, dtype=torch.long, device=device)
+    labels = torch.arange(b, device=device)
     tau = 0.05
 
     def step():
@@ -84,10 +91,11 @@ def main():
         e = model(ids, mask)
         q, p = e[:b], e[b:]
         logits = q @ p.T / tau
-        loss = F.cross_entropy(logits, torch.arange(b))
+        loss = F.cross_entropy(logits, labels)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        # .item() waits for the device, so a step's wall time includes all its GPU work
         return loss.item()
 
     for _ in range(cfg["warmup"]):
@@ -105,6 +113,8 @@ def main():
         "framework": "pytorch",
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+        "tf32": bool(cfg.get("tf32", False)) if device.type == "cuda" else None,
         "median_ms": med,
         "steps_per_s": 1000 / med,
         "tokens_per_s": 3 * b * l * 1000 / med,
