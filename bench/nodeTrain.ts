@@ -26,6 +26,8 @@ export interface NodeJob {
   n?: number;
   /** train: backpropagate this many sequences at a time (`TrainingStepOptions.backwardChunkRows`) */
   backwardChunkRows?: number;
+  /** train/profile: force AdamW's fused (true) or per-variable (false) update; default as the app */
+  fusedOptimizer?: boolean;
   /** our wasm kernels (src/core/model/wasmKernels.ts); without it the row measures tfjs's stock kernels */
   patch?: WasmPatch;
 }
@@ -57,10 +59,18 @@ async function main(): Promise<void> {
   } else {
     const shape = { ...TRAIN_SHAPES[job.shape ?? 'demo'], ...(job.batch ? { batch: job.batch } : {}) };
     if (job.kind === 'profile') {
-      result = { info, patch: job.patch ?? null, ...(await bench.profileTraining(shape, job.repeats ?? 3, job.dropout ?? 0)) };
+      result = { info, patch: job.patch ?? null, fusedOptimizer: job.fusedOptimizer ?? null, ...(await bench.profileTraining(shape, job.repeats ?? 3, job.dropout ?? 0, job.fusedOptimizer)) };
     } else {
       const m = await bench.measureTraining(
-        { shape, dropout: job.dropout ?? 0, warmup: job.warmup ?? 2, repeats: job.repeats ?? 5, maxSeconds: job.maxSeconds ?? 120, ...(job.backwardChunkRows ? { backwardChunkRows: job.backwardChunkRows } : {}) },
+        {
+          shape,
+          dropout: job.dropout ?? 0,
+          warmup: job.warmup ?? 2,
+          repeats: job.repeats ?? 5,
+          maxSeconds: job.maxSeconds ?? 120,
+          ...(job.backwardChunkRows ? { backwardChunkRows: job.backwardChunkRows } : {}),
+          ...(job.fusedOptimizer !== undefined ? { fusedOptimizer: job.fusedOptimizer } : {}),
+        },
         log,
       );
       result = { info, patch: job.patch ?? null, ...m };

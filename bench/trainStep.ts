@@ -66,11 +66,14 @@ async function sync(t: tf.Tensor): Promise<void> {
   one.dispose();
 }
 
-export function createStepHarness(shape: TrainShape, options: { dropout: number; seed?: number; backwardChunkRows?: number }): StepHarness {
+export function createStepHarness(shape: TrainShape, options: { dropout: number; seed?: number; backwardChunkRows?: number; fusedOptimizer?: boolean }): StepHarness {
   const seed = options.seed ?? 7;
   const config = shapeEncoderConfig(shape, options.dropout);
   const encoder = new TransformerEncoder({ config, weights: initEncoderWeights(config, seed), freezeEmbeddings: false, name: 'bench' });
-  const update = createTrainingStep(stepConfig(seed), encoder, options.backwardChunkRows ? { backwardChunkRows: options.backwardChunkRows } : {});
+  const update = createTrainingStep(stepConfig(seed), encoder, {
+    ...(options.backwardChunkRows ? { backwardChunkRows: options.backwardChunkRows } : {}),
+    ...(options.fusedOptimizer !== undefined ? { optimizerFusion: { fused: options.fusedOptimizer } } : {}),
+  });
   const vars = Object.values(update.encoderVariables);
   const input: StepInput = {
     queries: syntheticBatch(shape.batch, shape.seq, shape.vocab, seed + 1),
@@ -136,6 +139,8 @@ export interface MeasureOptions {
   maxSeconds: number;
   /** the chunked backward (`TrainingStepOptions.backwardChunkRows`); default the whole batch at once */
   backwardChunkRows?: number;
+  /** force AdamW's fused (true) or per-variable (false) update; default as the app: fused on GPU backends */
+  fusedOptimizer?: boolean;
 }
 
 export interface TrainMeasurement {
@@ -150,6 +155,8 @@ export interface TrainMeasurement {
   dropout: number;
   /** sequences per backward chunk (gradient cache), null: the whole batch in one backward pass */
   backwardChunkRows: number | null;
+  /** AdamW's update as forced by the job (null: the default, fused on GPU backends only) */
+  fusedOptimizer: boolean | null;
   parameters: number;
   warmup: number;
   /** wall time of the first warm-up step (shader compilation included) */
@@ -201,7 +208,7 @@ export function stepFlops(shape: TrainShape): number {
 /** Warm-up, then timed steps; every number is wall time around `step()`. */
 export async function measureTraining(o: MeasureOptions, log: (line: string) => void = () => {}): Promise<TrainMeasurement> {
   const before = tf.memory().numTensors;
-  const h = createStepHarness(o.shape, { dropout: o.dropout, ...(o.backwardChunkRows ? { backwardChunkRows: o.backwardChunkRows } : {}) });
+  const h = createStepHarness(o.shape, { dropout: o.dropout, ...(o.backwardChunkRows ? { backwardChunkRows: o.backwardChunkRows } : {}), ...(o.fusedOptimizer !== undefined ? { fusedOptimizer: o.fusedOptimizer } : {}) });
   const losses: number[] = [];
   const timesMs: number[] = [];
   const cpuMs: number[] = [];
@@ -239,6 +246,7 @@ export async function measureTraining(o: MeasureOptions, log: (line: string) => 
     flopsPerStep: stepFlops(o.shape),
     dropout: o.dropout,
     backwardChunkRows: o.backwardChunkRows ?? null,
+    fusedOptimizer: o.fusedOptimizer ?? null,
     parameters: h.parameters,
     warmup: o.warmup,
     firstStepMs,
@@ -289,8 +297,8 @@ export interface StepProfile {
 }
 
 /** Phase timings and a kernel-level profile of one step. */
-export async function profileTraining(shape: TrainShape, runs: number, dropout = 0): Promise<StepProfile> {
-  const h = createStepHarness(shape, { dropout });
+export async function profileTraining(shape: TrainShape, runs: number, dropout = 0, fusedOptimizer?: boolean): Promise<StepProfile> {
+  const h = createStepHarness(shape, { dropout, ...(fusedOptimizer !== undefined ? { fusedOptimizer } : {}) });
   try {
     await h.step();
     await h.step();

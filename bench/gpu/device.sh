@@ -57,8 +57,10 @@ bert='"hidden":768,"layers":2,"heads":12,"intermediate":3072,"vocab":16000,"seq"
 # most valuable first: the run returns whatever was measured when its time limit strikes
 measure node/webgpu/matmul-1024 60 "${node_job[@]}" '{"kind":"matmul","backend":"webgpu","n":1024,"repeats":10}'
 measure node/webgpu/demo 120 "${node_job[@]}" '{"kind":"train","backend":"webgpu","shape":"demo","dropout":0,"warmup":3,"repeats":10,"maxSeconds":30}'
+measure node/webgpu/demo-per-variable-adamw 120 "${node_job[@]}" '{"kind":"train","backend":"webgpu","shape":"demo","dropout":0,"warmup":3,"repeats":10,"maxSeconds":30,"fusedOptimizer":false}'
 measure pytorch/cuda-tf32-false/demo 90 python3 bench/reference/train_step.py "{$demo,\"batch\":32,\"threads\":1,\"warmup\":5,\"repeats\":20,\"device\":\"cuda\",\"tf32\":false}"
 measure node/webgpu/bert-base-2l 120 "${node_job[@]}" '{"kind":"train","backend":"webgpu","shape":"bert-base-2l","dropout":0,"warmup":3,"repeats":10,"maxSeconds":30}'
+measure node/webgpu/bert-base-2l-per-variable-adamw 120 "${node_job[@]}" '{"kind":"train","backend":"webgpu","shape":"bert-base-2l","dropout":0,"warmup":3,"repeats":10,"maxSeconds":30,"fusedOptimizer":false}'
 measure pytorch/cuda-tf32-false/bert-base-2l 90 python3 bench/reference/train_step.py "{$bert,\"batch\":32,\"threads\":1,\"warmup\":5,\"repeats\":20,\"device\":\"cuda\",\"tf32\":false}"
 measure pytorch/cuda-tf32-true/demo 90 python3 bench/reference/train_step.py "{$demo,\"batch\":32,\"threads\":1,\"warmup\":5,\"repeats\":20,\"device\":\"cuda\",\"tf32\":true}"
 measure pytorch/cuda-tf32-true/bert-base-2l 90 python3 bench/reference/train_step.py "{$bert,\"batch\":32,\"threads\":1,\"warmup\":5,\"repeats\":20,\"device\":\"cuda\",\"tf32\":true}"
@@ -79,6 +81,8 @@ measure pytorch/cuda-tf32-false/demo-b128 90 python3 bench/reference/train_step.
 measure pytorch/cuda-tf32-false/bert-base-2l-b128 90 python3 bench/reference/train_step.py "{$bert,\"batch\":128,\"threads\":1,\"warmup\":5,\"repeats\":20,\"device\":\"cuda\",\"tf32\":false}"
 measure profile/webgpu/demo 120 "${node_job[@]}" '{"kind":"profile","backend":"webgpu","shape":"demo","dropout":0,"repeats":3}'
 measure profile/webgpu/bert-base-2l 120 "${node_job[@]}" '{"kind":"profile","backend":"webgpu","shape":"bert-base-2l","dropout":0,"repeats":3}'
+measure profile/webgpu/demo-per-variable-adamw 120 "${node_job[@]}" '{"kind":"profile","backend":"webgpu","shape":"demo","dropout":0,"repeats":3,"fusedOptimizer":false}'
+measure profile/webgpu/bert-base-2l-per-variable-adamw 120 "${node_job[@]}" '{"kind":"profile","backend":"webgpu","shape":"bert-base-2l","dropout":0,"repeats":3,"fusedOptimizer":false}'
 echo "== done $(date -u +%T)" >>"$log"
 python3 - "$results" <<'PY'
 import json, sys

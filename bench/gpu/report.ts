@@ -61,6 +61,15 @@ export function gpuSection(r: GpuResults): string {
     return `| ${shape} | ${ms(p.stepMs)} | ${ms(p.stepCpuMs ?? undefined)} | ${ms(p.phases.forwardBackwardMs)} | ${ms(p.phases.clipMs)} | ${ms(p.phases.optimizerMs)} | ${ms(kernelMs)} in ${calls} kernels | ${top} |`;
   };
 
+  const fusionRow = (shape: string) => {
+    const fused = job<TrainMeasurement>(`node/webgpu/${shape}`);
+    const perVariable = job<TrainMeasurement>(`node/webgpu/${shape}-per-variable-adamw`);
+    const pf = job<StepProfile>(`profile/webgpu/${shape}`);
+    const pv = job<StepProfile>(`profile/webgpu/${shape}-per-variable-adamw`);
+    const kernels = (p: StepProfile | undefined) => (p ? String(p.kernels.reduce((s, k) => s + k.calls, 0)) : '–');
+    return `| ${shape} | ${ms(perVariable?.medianMs)} | ${ms(fused?.medianMs)} | ${ratio(fused && perVariable ? perVariable.medianMs / fused.medianMs : undefined)} | ${ms(pv?.phases.optimizerMs)} → ${ms(pf?.phases.optimizerMs)} | ${kernels(pv)} → ${kernels(pf)} |`;
+  };
+
   const m = r.machine;
   return [
     `Measured ${m.measuredAt.replace('T', ' ').replace('Z', ' UTC')} on ${m.gpu} (driver ${m.driver}, ${m.memory}, SM clock up to ${m.maxSmClock}), ${m.cores} cores of an ${m.cpu}.`,
@@ -68,8 +77,10 @@ export function gpuSection(r: GpuResults): string {
     `machine has no Node). PyTorch ${m.torch} (CUDA ${m.cuda}) runs bench/reference/train_step.py on the same GPU, in float32 ("fp32": TensorFloat-32 off,`,
     'the arithmetic WebGPU does) and with TensorFloat-32 matrix products ("tf32"). The same machine\'s CPU runs tfjs-wasm (1 thread, our kernels, as',
     `shipped) and PyTorch with ${cores} threads. Steps as in "Training step throughput" (dropout 0, every mask 1, 64 tokens); medians of 10 (WebGPU) or`,
-    `20 (CUDA) steps after warm-up. Reproduce: \`bash bench/gpu/pack.sh\`, then on the GPU machine \`bash bench/gpu/device.sh\`, then`,
-    '`npx tsx bench/gpu/collect.ts <run dirs>` and `npx tsx bench/gpu/report.ts`.',
+    `20 (CUDA) steps after warm-up; every figure below is from one run on one machine. A second machine instance gave the fused step in 98 ms`,
+    '(both shapes; 2026-12-04 17:09): step times vary up to 2.5× between instances, so compare rows of the same run.',
+    `Reproduce: \`bash bench/gpu/pack.sh\`, then on the GPU machine \`bash bench/gpu/device.sh\`, then`,
+    '`npx tsx bench/gpu/collect.ts <run dir>` and `npx tsx bench/gpu/report.ts`.',
     '',
     '| shape, batch | WebGPU ms / step | WebGPU GFLOP/s (% of CUDA fp32 matmul peak) | PyTorch CUDA fp32 | PyTorch CUDA tf32 | WebGPU ÷ PyTorch fp32, throughput | PyTorch CPU | tfjs-wasm, same CPU | WebGPU ÷ wasm, tokens/s |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -77,6 +88,14 @@ export function gpuSection(r: GpuResults): string {
     trainRow('bert-base-2l', 'BERT-base-shaped, 32'),
     trainRow('demo-b128', 'demo, 128'),
     trainRow('bert-base-2l-b128', 'BERT-base-shaped, 128'),
+    '',
+    '**AdamW fused on GPU backends** (src/core/train/adamw.ts: the variables of a group updated as one tensor; the same run, per-variable',
+    'update forced with `fusedOptimizer: false`)',
+    '',
+    '| shape (batch 32) | step, per-variable AdamW | step, fused AdamW (as shipped) | speed-up | AdamW phase | kernels per step |',
+    '|---|---:|---:|---:|---:|---:|',
+    fusionRow('demo'),
+    fusionRow('bert-base-2l'),
     '',
     '**Matrix-product ceilings on this GPU**',
     '',
@@ -93,6 +112,8 @@ export function gpuSection(r: GpuResults): string {
     '|---|---:|---:|---:|---:|---:|---:|---|',
     profileRow('demo'),
     profileRow('bert-base-2l'),
+    profileRow('demo-per-variable-adamw'),
+    profileRow('bert-base-2l-per-variable-adamw'),
     '',
     ...(failed.length ? [`Failed: ${failed.join(', ')}.`, ''] : []),
   ].join('\n');

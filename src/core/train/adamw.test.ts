@@ -117,6 +117,60 @@ describe('AdamW', () => {
     expect(Object.keys(straight.state.slots)).toEqual(['w/m', 'w/v']);
   });
 
+  it('the fused update (GPU backends) gives the same bits as the per-variable one, groups split at the size cap', async () => {
+    // decayed matrices that need two fused groups (4200 + 1200 + 200 elements, groups of at most 5000), a bias, a
+    // LayerNorm gain, and a variable left without a gradient
+    const groupElements = 5000;
+    const shapes: Record<string, number[]> = {
+      'encoder.big.weight': [60, 70],
+      'encoder.dense.weight': [30, 40],
+      'encoder.small.weight': [20, 10],
+      'encoder.dense.bias': [7],
+      'encoder.LayerNorm.weight': [5],
+      'encoder.idle.weight': [3, 3],
+    };
+    // seeds from 1: tfjs draws an unseeded sequence for seed 0
+    const random = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed + 1);
+    /** elements whose bits differ */
+    const differing = (a: Float32Array, b: Float32Array) => {
+      expect(a.length).toBe(b.length);
+      let n = 0;
+      for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
+      return n;
+    };
+    const run = async (fused: boolean) => {
+      const vars = Object.fromEntries(Object.entries(shapes).map(([name, shape], i) => [name, tf.variable(random(shape, i), true, `adamw-fused-${fused}-${counter++}`)]));
+      const opt = new AdamW(vars, config, { fused, groupElements });
+      for (let k = 0; k < 3; k++) {
+        const grads = Object.fromEntries(
+          Object.entries(shapes)
+            .filter(([name]) => name !== 'encoder.idle.weight')
+            .map(([name, shape], i) => [name, random(shape, 100 * (k + 1) + i)]),
+        );
+        opt.apply(grads, lrs[k]!);
+        for (const g of Object.values(grads)) g.dispose();
+      }
+      const weights = Object.fromEntries(Object.entries(vars).map(([name, v]) => [name, v.dataSync().slice() as Float32Array]));
+      const state = await opt.exportState();
+      opt.dispose();
+      for (const v of Object.values(vars)) v.dispose();
+      return { weights, state };
+    };
+    const perVariable = await run(false);
+    const fused = await run(true);
+    for (const name of Object.keys(shapes)) {
+      expect(differing(fused.weights[name]!, perVariable.weights[name]!), name).toBe(0);
+      expect(differing(fused.state.slots[`${name}/m`]!.data, perVariable.state.slots[`${name}/m`]!.data), `${name}/m`).toBe(0);
+      expect(differing(fused.state.slots[`${name}/v`]!.data, perVariable.state.slots[`${name}/v`]!.data), `${name}/v`).toBe(0);
+      expect(fused.state.slots[`${name}/m`]!.shape).toEqual(shapes[name]);
+    }
+    // the update did move the weights (a no-op would pass the comparison too)
+    const initial = random(shapes['encoder.dense.weight']!, 1);
+    expect(differing(fused.weights['encoder.dense.weight']!, initial.dataSync() as Float32Array)).toBeGreaterThan(0);
+    initial.dispose();
+    expect(Array.from(fused.state.slots['encoder.idle.weight/m']!.data).every((x) => x === 0)).toBe(true);
+  });
+
   it('refuses a state with a missing or misshapen slot, naming it', () => {
     const w = variable(wInit, [2, 2]);
     const opt = new AdamW({ w }, config);

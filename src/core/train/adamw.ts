@@ -13,6 +13,13 @@
  *   v ← β2·v + (1 − β2)·g²
  *   θ ← θ − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε)
  * Variables without a gradient this step are left alone (as PyTorch skips `grad is None`).
+ *
+ * On GPU backends the update runs fused: the variables of a group (same decay, at most
+ * {@link FUSED_GROUP_ELEMENTS} elements) are concatenated, updated by one string of element-wise kernels
+ * and split back. A WebGPU step is bound by tfjs's dispatch of each kernel on the CPU (bench/RESULTS.md, "What
+ * the H200 figures say"): the per-variable update launched about fourteen kernels for every weight tensor.
+ * Every element sees the same operations in the same order either way, so both paths give the same bits;
+ * on cpu/wasm, where the extra copies would cost more than the launches they save, the update stays per variable.
  */
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../errors';
@@ -53,6 +60,29 @@ interface Slots {
   v: tf.Tensor;
 }
 
+/**
+ * Largest fused group: bounds the transient copies (variables, gradients, m, v and the results, each once) to
+ * a few tens of megabytes whatever the model's size. A larger variable is updated on its own.
+ */
+export const FUSED_GROUP_ELEMENTS = 1 << 22;
+
+/** Backends whose per-kernel dispatch outweighs the copies of a fused update. */
+const FUSING_BACKENDS = new Set(['webgpu', 'webgl']);
+
+export interface FusedUpdate {
+  /** `'auto'` (default): fused on GPU backends only; `true`/`false` force it (tests compare the two paths) */
+  fused?: boolean | 'auto';
+  /** the group cap (default {@link FUSED_GROUP_ELEMENTS}) */
+  groupElements?: number;
+}
+
+/** The per-step constants of one update. */
+interface StepScalars {
+  lr: number;
+  bc1: number;
+  bc2: number;
+}
+
 export class AdamW {
   readonly beta1: number;
   readonly beta2: number;
@@ -61,10 +91,14 @@ export class AdamW {
   private t = 0;
   private readonly slots = new Map<string, Slots>();
 
-  /** @param variables the variables to update, keyed by a stable name (HF tensor names); order is kept */
+  /**
+   * @param variables the variables to update, keyed by a stable name (HF tensor names); order is kept
+   * @param fusion whether to update groups of variables at once (see the module comment); results are identical
+   */
   constructor(
     private readonly variables: Record<string, tf.Variable>,
     config: AdamWConfig,
+    private readonly fusion: FusedUpdate = {},
   ) {
     this.beta1 = config.beta1 ?? 0.9;
     this.beta2 = config.beta2 ?? 0.999;
@@ -97,27 +131,64 @@ export class AdamW {
     if (!(lr >= 0) || !Number.isFinite(lr)) throw new RangeError(`learning rate must be a finite number ≥ 0 (got ${lr})`);
     for (const name of Object.keys(grads)) if (!(name in this.variables)) throw new RangeError(`gradient for unknown variable "${name}"`);
     this.t += 1;
-    const bc1 = 1 - this.beta1 ** this.t;
-    const bc2 = 1 - this.beta2 ** this.t;
-    for (const [name, variable] of Object.entries(this.variables)) {
-      const g = grads[name];
-      if (!g) continue;
-      const slot = this.slots.get(name)!;
-      const next = tf.tidy(() => {
-        const m = tf.add(tf.mul(slot.m, this.beta1), tf.mul(g, 1 - this.beta1));
-        const v = tf.add(tf.mul(slot.v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
-        const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), this.epsilon);
-        const decayed = decaysWeight(name, variable.shape) && this.weightDecay > 0 ? tf.mul(variable, 1 - lr * this.weightDecay) : variable;
-        const theta = tf.sub(decayed, tf.mul(tf.div(m, denom), lr / bc1));
-        return { m, v, theta };
-      });
-      variable.assign(next.theta);
-      next.theta.dispose();
+    const step: StepScalars = { lr, bc1: 1 - this.beta1 ** this.t, bc2: 1 - this.beta2 ** this.t };
+    const names = Object.keys(this.variables).filter((name) => grads[name]);
+    const fused = this.fusion.fused ?? 'auto';
+    const fuse = fused === 'auto' ? FUSING_BACKENDS.has(tf.getBackend()) : fused;
+    const cap = this.fusion.groupElements ?? FUSED_GROUP_ELEMENTS;
+    if (!fuse) {
+      for (const name of names) this.updateGroup([name], grads, step);
+      return;
+    }
+    for (const decay of [true, false]) {
+      let group: string[] = [];
+      let elements = 0;
+      for (const name of names.filter((n) => this.decays(n) === decay)) {
+        const size = this.variables[name]!.size;
+        if (group.length && elements + size > cap) {
+          this.updateGroup(group, grads, step);
+          group = [];
+          elements = 0;
+        }
+        group.push(name);
+        elements += size;
+      }
+      if (group.length) this.updateGroup(group, grads, step);
+    }
+  }
+
+  private decays(name: string): boolean {
+    return this.weightDecay > 0 && decaysWeight(name, this.variables[name]!.shape);
+  }
+
+  /** Updates variables that share their decay, as one flat tensor when there are several. */
+  private updateGroup(names: string[], grads: Record<string, tf.Tensor | undefined>, { lr, bc1, bc2 }: StepScalars): void {
+    const variables = names.map((n) => this.variables[n]!);
+    const slots = names.map((n) => this.slots.get(n)!);
+    const flat = (ts: tf.Tensor[]) => (ts.length === 1 ? ts[0]! : tf.concat(ts.map((t) => tf.reshape(t, [-1]))));
+    const decay = this.decays(names[0]!);
+    const next = tf.tidy(() => {
+      const g = flat(names.map((n) => grads[n]!));
+      const m = tf.add(tf.mul(flat(slots.map((s) => s.m)), this.beta1), tf.mul(g, 1 - this.beta1));
+      const v = tf.add(tf.mul(flat(slots.map((s) => s.v)), this.beta2), tf.mul(tf.square(g), 1 - this.beta2));
+      const denom = tf.add(tf.div(tf.sqrt(v), Math.sqrt(bc2)), this.epsilon);
+      const theta = flat(variables);
+      const decayed = decay ? tf.mul(theta, 1 - lr * this.weightDecay) : theta;
+      const updated = tf.sub(decayed, tf.mul(tf.div(m, denom), lr / bc1));
+      if (names.length === 1) return { m: [m], v: [v], theta: [updated] };
+      const sizes = variables.map((x) => x.size);
+      const unflat = (t: tf.Tensor) => tf.split(t, sizes).map((part, i) => tf.reshape(part, variables[i]!.shape));
+      return { m: unflat(m), v: unflat(v), theta: unflat(updated) };
+    });
+    variables.forEach((variable, i) => {
+      variable.assign(next.theta[i]!);
+      next.theta[i]!.dispose();
+      const slot = slots[i]!;
       slot.m.dispose();
       slot.v.dispose();
-      slot.m = next.m;
-      slot.v = next.v;
-    }
+      slot.m = next.m[i]!;
+      slot.v = next.v[i]!;
+    });
   }
 
   /** The state as named Float32Arrays (copies), for `optimizer.safetensors`. */

@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ConfigError, XlirError } from '../errors';
 import type { RunConfig } from '../experiment/runConfig';
 import type { TokenBatch, TrainableEncoder } from '../model/types';
-import { AdamW } from './adamw';
+import { AdamW, type FusedUpdate } from './adamw';
 import { adversarialLoss, dannLambda, LanguageDiscriminator } from './adversary';
 import { clipByGlobalNorm } from './clipByGlobalNorm';
 import { chunkedGradients, type Tower } from './gradientCache';
@@ -154,6 +154,8 @@ export interface TrainingStepOptions {
    * a batch with no tower longer than this also runs that way.
    */
   backwardChunkRows?: number;
+  /** the optimisers' fused update (adamw.ts; default: on GPU backends only); the same numbers either way */
+  optimizerFusion?: FusedUpdate;
 }
 
 let discriminatorInstances = 0;
@@ -173,7 +175,7 @@ export function createTrainingStep(config: StepConfig, encoder: TrainableEncoder
   const encVars: Record<string, tf.Variable> = {};
   for (const name of encNames) encVars[name] = trainables[name]!;
   const adamConfig = { epsilon: config.epsilon, weightDecay: config.weightDecay };
-  const encOpt = new AdamW(encVars, adamConfig);
+  const encOpt = new AdamW(encVars, adamConfig, options.optimizerFusion);
   const adversarial = config.strategy.kind === 'adversarial' ? config.strategy : null;
   if (adversarial && options.numLanguages === undefined) throw new ConfigError('the adversarial strategy needs the number of training languages');
   const disc = adversarial
@@ -187,7 +189,7 @@ export function createTrainingStep(config: StepConfig, encoder: TrainableEncoder
       })
     : null;
   const discVars = disc ? disc.variables() : {};
-  const discOpt = disc ? new AdamW(discVars, adamConfig) : null;
+  const discOpt = disc ? new AdamW(discVars, adamConfig, options.optimizerFusion) : null;
   const varList = [...Object.values(encVars), ...Object.values(discVars)];
   const lambdaAt = (k: number) => (adversarial ? dannLambda(k - 1, config.steps, adversarial.lambdaMax) : null);
 
