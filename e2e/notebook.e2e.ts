@@ -71,8 +71,12 @@ describe('research notebook', () => {
     // Two runs side by side, one worker each.
     const t0 = await now(page);
     await launch(page, 'hybrid', STEPS, 3, 3);
+    // the second one with the chunked backward (issue 25): the form's field goes into its config and its card
+    await setNumber(page, 'backward-chunk-rows', 4);
     await launch(page, 'adversarial', STEPS, 3, 3);
     await expect.poll(() => page.getByTestId('run-card').count()).toBe(2);
+    expect(await card(page, 1).textContent()).toContain('backward in chunks of 4');
+    expect(await card(page, 0).textContent()).not.toContain('backward in chunks');
     for (const i of [0, 1]) await card(page, i).and(page.locator('[data-backend]:not([data-backend=""]), [data-status="failed"]')).waitFor({ timeout: 300_000 });
     for (const i of [0, 1]) expect(await card(page, i).getAttribute('data-backend')).toBe(RUN_BACKEND);
     for (const i of [0, 1]) {
@@ -150,6 +154,7 @@ describe('research notebook', () => {
     const savedRuns = (JSON.parse(saved.bytes.toString('utf8')) as { runs: { config: { model: Record<string, unknown> } }[] }).runs;
     for (const r of savedRuns) expect(r.config.model).toMatchObject({ builtin: 'multilingual' });
     for (const r of savedRuns) expect(r.config.model.vocabSize).toBeUndefined();
+    expect(savedRuns.map((r) => (r.config as { backwardChunkRows?: number }).backwardChunkRows)).toEqual([undefined, 4]);
     await page.getByTestId('open-notebook-input').setInputFiles({ name: saved.name, mimeType: 'application/json', buffer: saved.bytes });
     await expect.poll(() => page.getByTestId('run-card').count()).toBe(2);
     const again = await saveDownload(page, () => page.getByTestId('save-notebook').click());

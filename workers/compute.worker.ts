@@ -151,7 +151,8 @@ async function handle(command: Exclude<WorkerCommand, { type: 'model/export-trec
           const c = encoder.config;
           const summary = `${c.modelType}, ${c.numLayers} layers, H ${c.hiddenSize}, ${c.numHeads} heads, vocabulary ${c.vocabSize.toLocaleString('en')}, ${encoder.pooling} pooling${manifest ? `; saved by a run at step ${manifest.step}` : ''}`;
           if (command.type === 'model/inspect' || !settings) {
-            post({ type: 'model/inspected', requestId: command.requestId, summary, runConfig: manifest?.config ?? null, runStep: manifest?.step ?? null });
+            const architecture = { hiddenSize: c.hiddenSize, intermediateSize: c.intermediateSize, numHeads: c.numHeads, numLayers: c.numLayers };
+            post({ type: 'model/inspected', requestId: command.requestId, summary, runConfig: manifest?.config ?? null, runStep: manifest?.step ?? null, architecture });
             break;
           }
           const dataset = datasets.get(command.dataset);

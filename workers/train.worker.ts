@@ -237,7 +237,9 @@ self.onmessage = async (msg: MessageEvent<unknown>) => {
         // a vocabSize too small for the training languages' alphabet was grown (issue 20, item 1): say so
         const v = run.vocabulary;
         const grown = v && v.size > v.requested ? ` (grown from vocabSize ${v.requested.toLocaleString('en')}: the training languages need ${v.alphabetEntries.toLocaleString('en')} alphabet entries)` : '';
-        post({ type: 'train/phase', runId, phase: 'training', detail: `${run.origin} encoder: ${c.numLayers} layers, H ${c.hiddenSize}, vocabulary ${c.vocabSize.toLocaleString('en')}${grown}` });
+        // runTraining takes the chunked backward from the config (issue 25); the card says so while it starts
+        const chunks = config.backwardChunkRows !== undefined ? `; backward in chunks of ${config.backwardChunkRows} sequences` : '';
+        post({ type: 'train/phase', runId, phase: 'training', detail: `${run.origin} encoder: ${c.numLayers} layers, H ${c.hiddenSize}, vocabulary ${c.vocabSize.toLocaleString('en')}${grown}${chunks}` });
         await train({ config, train: trainData, evalData, sampledEvalEvery: command.sampledEvalEvery, checkpointRoot: command.checkpointRoot, resumeFrom: command.resumeFrom, backend: info.backend }, run, resumeFiles);
       } catch (err) {
         flushLogs();

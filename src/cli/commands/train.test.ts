@@ -130,9 +130,32 @@ describe('xlir train', () => {
       expect(Math.abs(l.loss - a[i]!.loss)).toBeLessThan(1e-4);
       expect(Math.abs(l.grad_norm - a[i]!.grad_norm) / a[i]!.grad_norm).toBeLessThan(1e-3);
     });
+    // the run folder records the setting, so the run says how it was trained (a whole-batch run has none)
+    const recorded = async (dir: string) => (JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as { backwardChunkRows?: number }).backwardChunkRows;
+    expect(await recorded(chunked)).toBe(2);
+    expect(await recorded(whole)).toBeUndefined();
     const bad = await run(['train', '--config', configFile, '--out', path.join(root, 'run-bad'), '--data', data, '--backward-chunk-rows', '0']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--backward-chunk-rows/);
+  });
+
+  it('takes backwardChunkRows from the config; --backward-chunk-rows overrides it, also on --resume (issue 25)', async () => {
+    const file = path.join(root, 'chunked.json');
+    await writeFile(file, JSON.stringify({ ...config, backwardChunkRows: 3 }));
+    const split = path.join(root, 'run-chunk-config');
+    const first = await run(['train', '--config', file, '--out', split, '--data', data, '--backend', 'cpu', '--no-eval', '--until', '3']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/backward in chunks of 3 sequences/);
+    // a memory setting, not the maths: a resumed run may change it, and config.json then says so
+    const second = await run(['train', '--resume', split, '--data', data, '--backend', 'cpu', '--no-eval', '--backward-chunk-rows', '5']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr).toMatch(/backward in chunks of 5 sequences/);
+    expect((JSON.parse(await readFile(path.join(split, 'config.json'), 'utf8')) as { backwardChunkRows?: number }).backwardChunkRows).toBe(5);
+    expect((await readStepLog(split)).map((l) => l.step)).toEqual([1, 2, 3, 4, 5, 6]);
+    await writeFile(file, JSON.stringify({ ...config, backwardChunkRows: 0 }));
+    const bad = await run(['train', '--config', file, '--out', path.join(root, 'run-chunk-bad'), '--data', data, '--backend', 'cpu', '--no-eval']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/chunked\.json: backwardChunkRows: /);
   });
 
   it('Ctrl-C during an evaluation stops within its first batch: no evaluation for that step, a checkpoint, status stopped (issue 22)', async () => {

@@ -91,7 +91,11 @@ export function registerTrain(program: Command): void {
     .option('--data <dir>', 'dataset folder (default: XLIR_DATA_DIR, else ../shared/data)')
     .option('--backend <name>', `TF.js backend (${TRAIN_BACKENDS.join(', ')})`, parseChoice('--backend', TRAIN_BACKENDS), 'wasm')
     .option('--no-eval', 'skip the zero-shot evaluation (every evalEvery steps and at the end)')
-    .option('--backward-chunk-rows <n>', 'backpropagate at most n sequences at a time: same updates up to float rounding, one more forward pass, less memory (a batch too large for wasm fits)', parsePositiveInt('--backward-chunk-rows'))
+    .option(
+      '--backward-chunk-rows <n>',
+      "backpropagate at most n sequences at a time: same updates up to float rounding, one more forward pass, less memory (a batch too large for wasm fits); overrides the config's backwardChunkRows and is recorded in the run's config.json",
+      parsePositiveInt('--backward-chunk-rows'),
+    )
     .action(async (opts: TrainOptions, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
       if (opts.resume && opts.config) throw new InvalidArgumentError('--resume continues a run with its own config.json; do not pass --config');
@@ -108,6 +112,8 @@ export function registerTrain(program: Command): void {
       const backend = await initBackend(opts.backend);
       let config = await loadConfig(opts, runDir);
       if (opts.steps !== undefined) config = parseRunConfig({ ...config, steps: opts.steps }, '--steps');
+      // a memory setting: the run folder's config.json records it, so the run says how it was trained
+      if (opts.backwardChunkRows !== undefined) config = parseRunConfig({ ...config, backwardChunkRows: opts.backwardChunkRows }, '--backward-chunk-rows');
       if (opts.init !== undefined) {
         if (opts.resume) throw new InvalidArgumentError('--init starts a new run; a resumed run keeps the model it started from');
         // The folder becomes part of the recorded config, so the run folder says what it started from.
@@ -133,14 +139,14 @@ export function registerTrain(program: Command): void {
       if (resume) {
         for (const note of resume.notes) out.info(note);
         for (const note of await truncateLogsAfter(runDir, resume.step)) out.info(note);
-        if (opts.steps !== undefined) await writeRunConfig(runDir, config);
+        if (opts.steps !== undefined || opts.backwardChunkRows !== undefined) await writeRunConfig(runDir, config);
         out.info(`resuming ${runDir} from step ${resume.step} of ${config.steps}`);
       } else {
         await createRunDir(runDir, config);
         out.info(`training ${config.strategy.kind} on ${config.data.train.dataset} (${config.data.train.languages.join(' ')}) for ${config.steps} steps → ${runDir}`);
       }
       out.info(
-        `backend ${backend.backend}; model ${config.model.builtin ?? config.model.checkpoint} (${model.origin}), dim ${model.encoder.dim}, ${Object.keys(model.encoder.trainableVariables()).length} trainable tensors${opts.backwardChunkRows !== undefined ? `; backward in chunks of ${opts.backwardChunkRows} sequences` : ''}`,
+        `backend ${backend.backend}; model ${config.model.builtin ?? config.model.checkpoint} (${model.origin}), dim ${model.encoder.dim}, ${Object.keys(model.encoder.trainableVariables()).length} trainable tensors${config.backwardChunkRows !== undefined ? `; backward in chunks of ${config.backwardChunkRows} sequences` : ''}`,
       );
       const vocab = model.vocabulary;
       if (vocab) {
@@ -174,7 +180,6 @@ export function registerTrain(program: Command): void {
           now: () => Date.now(),
           ...(resumeFrom ? { resumeFrom } : {}),
           ...(opts.until !== undefined ? { stopAtStep: opts.until } : {}),
-          ...(opts.backwardChunkRows !== undefined ? { backwardChunkRows: opts.backwardChunkRows } : {}),
           shouldStop: () => stopRequested,
           onStep: async (log: StepLog) => {
             await appendStepLog(runDir, log);

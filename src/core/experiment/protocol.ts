@@ -198,6 +198,8 @@ export const ModelInspectedEventSchema = z.object({
   runConfig: RunConfigSchema.nullable(),
   /** the step that run saved the folder at (its manifest), else null */
   runStep: z.number().int().nonnegative().nullable(),
+  /** the encoder's sizes (config.json), for the run form's automatic chunked backward (issue 25) */
+  architecture: z.object({ hiddenSize: z.number().int().positive(), intermediateSize: z.number().int().positive(), numHeads: z.number().int().positive(), numLayers: z.number().int().nonnegative() }).strict(),
 });
 export const ModelEvaluatedEventSchema = z.object({
   type: z.literal('model/evaluated'),

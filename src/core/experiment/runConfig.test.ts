@@ -115,6 +115,21 @@ describe('parseRunConfig', () => {
   });
 });
 
+describe('backwardChunkRows (the chunked backward, issue 25)', () => {
+  it('is absent by default (the whole batch at once) and kept when set', () => {
+    expect(parseRunConfig(base, 'exp.json').backwardChunkRows).toBeUndefined();
+    expect(parseRunConfig({ ...base, backwardChunkRows: 8 }, 'exp.json').backwardChunkRows).toBe(8);
+  });
+
+  it('refuses anything but a whole number of sequences in [1, 8192], naming the field', () => {
+    for (const bad of [0, -1, 2.5, 8193, '8']) {
+      const e = errorOf({ ...base, backwardChunkRows: bad });
+      expect(e.field, String(bad)).toBe('backwardChunkRows');
+      expect(e.message).toMatch(/^exp\.json: backwardChunkRows: /);
+    }
+  });
+});
+
 describe('run config bounds', () => {
   it('refuses sizes that would ask for unbounded memory, naming the field', () => {
     const tiny = JSON.parse(readFileSync(path.join(EXPERIMENTS, 'tiny.json'), 'utf8')) as Record<string, unknown>;

@@ -160,6 +160,15 @@ export const RunConfigSchema = z
     steps: z.number().int().positive().max(MAX_STEPS),
     /** triplets per batch B (paper: 100) */
     batchSize: z.number().int().min(2).max(4096),
+    /**
+     * Backpropagate at most this many sequences at a time (the chunked backward, train/gradientCache.ts):
+     * the same loss and updates up to float rounding, one more encoder forward per step, and activation
+     * memory for one chunk instead of a whole tower (B queries, 2B passages), so a large model fits
+     * tfjs-wasm's 4 GiB heap. Absent: the whole batch at once. A memory setting only: a resumed run may
+     * change it, and `xlir export-torch` ignores it (its train.py backpropagates the whole batch).
+     */
+    // at most the largest tower of the largest batch (2 × 4096 passages); more would change nothing
+    backwardChunkRows: z.number().int().min(1).max(8192).optional(),
     /** InfoNCE temperature τ (paper: none stated; our default 0.05) */
     tau: bounded('tau'),
     /** peak learning rate (paper: 3e-5) */

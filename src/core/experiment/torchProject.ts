@@ -15,6 +15,8 @@
  *    our sampler are written to data/batches.json, and `python sampler.py --check` replays them;
  *  - the start weights are the run's own (`modelFiles`: the encoder's `exportModel()` before training,
  *    the tokenizer included) under init/.
+ * The run's `backwardChunkRows` (xlir's chunked backward, a memory setting) is ignored, and the README says
+ * so: train.py backpropagates the whole batch, which gives the same loss and gradients.
  */
 import { z } from 'zod';
 import { DATASET_NAMES, LANGUAGES } from '../data/languages';
@@ -183,6 +185,13 @@ function readmeHeader(config: RunConfig): string {
   return [
     `<!-- written by xlir export-torch: the run below; the rest of this file is torch-project/README.md -->`,
     `**This run:** ${config.strategy.kind} on ${config.data.train.dataset} (${config.data.train.languages.join(', ')}), model ${model}, ${config.steps} steps of batch ${config.batchSize}, seed ${config.seed}${config.description ? ` — ${config.description}` : ''}`,
+    // a memory setting of xlir's trainer, not of the run's maths: said, so that nobody looks for it in train.py
+    ...(config.backwardChunkRows !== undefined
+      ? [
+          '',
+          `xlir trained it with the backward in chunks of ${config.backwardChunkRows} sequences (\`backwardChunkRows\` in config.json, to fit the browser's memory); train.py ignores that setting and backpropagates the whole batch: the same loss and gradients up to float rounding.`,
+        ]
+      : []),
     '',
     '',
   ].join('\n');

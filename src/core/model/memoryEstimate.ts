@@ -54,6 +54,19 @@ export interface MemoryEstimate {
   totalBytes: number;
 }
 
+/** The sizes of an encoder that its activations depend on. */
+export type ActivationShape = Pick<EncoderConfig, 'hiddenSize' | 'intermediateSize' | 'numHeads' | 'numLayers'>;
+
+/**
+ * ESTIMATE of the activations a training step keeps alive for `sequences` sequences of `seqLen` tokens
+ * (per token and layer ≈ 10·H + 3·I floats plus 3·heads·L attention scores/probabilities, every layer kept).
+ * @returns bytes, float32
+ */
+export function trainingActivationBytes(shape: ActivationShape, sequences: number, seqLen: number): number {
+  const perTokenLayer = 10 * shape.hiddenSize + 3 * shape.intermediateSize + 3 * shape.numHeads * seqLen;
+  return sequences * seqLen * shape.numLayers * perTokenLayer * BYTES_PER_FLOAT;
+}
+
 /**
  * A training-step memory budget.
  * @returns exact weight/gradient/Adam bytes and an activation estimate (not a measurement)
@@ -61,10 +74,8 @@ export interface MemoryEstimate {
 export function memoryEstimate(config: EncoderConfig, options: MemoryEstimateOptions): MemoryEstimate {
   const parameters = countParameters(config, options.withPooler ?? false);
   const trainableParameters = TRAINABLE_PARAMETERS[options.trainable](config, parameters);
-  const tokens = options.batchSize * options.seqLen;
-  const perTokenLayer = 10 * config.hiddenSize + 3 * config.intermediateSize + 3 * config.numHeads * options.seqLen;
-  const layersKept = options.trainable === 'none' ? 1 : config.numLayers;
-  const activationBytes = tokens * layersKept * perTokenLayer * BYTES_PER_FLOAT;
+  // inference keeps about one layer's activations at a time
+  const activationBytes = trainingActivationBytes({ ...config, numLayers: options.trainable === 'none' ? 1 : config.numLayers }, options.batchSize, options.seqLen);
   const weightBytes = parameters * BYTES_PER_FLOAT;
   const gradientBytes = trainableParameters * BYTES_PER_FLOAT;
   const adamBytes = 2 * trainableParameters * BYTES_PER_FLOAT;

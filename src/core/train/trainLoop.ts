@@ -73,7 +73,7 @@ export interface TrainDeps {
    * (TF.js reads on cpu/wasm resolve as microtasks; see `yieldToEventLoop.ts`). Default {@link yieldToEventLoop}.
    */
   yieldToEventLoop?: () => Promise<void>;
-  /** continue this checkpoint's run (same config apart from steps/checkpointEvery/evalEvery/description) */
+  /** continue this checkpoint's run (same config apart from steps/checkpointEvery/evalEvery/description/backwardChunkRows) */
   resumeFrom?: TrainingCheckpoint;
   /** stop after this step (writing a checkpoint) without changing the schedules, which use `config.steps` */
   stopAtStep?: number;
@@ -85,13 +85,6 @@ export interface TrainDeps {
   exportModel?: () => Record<string, Uint8Array> | Promise<Record<string, Uint8Array>>;
   /** pad token batches to a multiple of this many ids (GPU backends: fewer shapes to compile; default 1) */
   padMultiple?: number;
-  /**
-   * Backpropagate at most this many sequences at a time (`TrainingStepOptions.backwardChunkRows`,
-   * gradientCache.ts): the same losses and updates up to float rounding, one more encoder forward per step,
-   * and activation memory for one chunk, so a batch too large for the backend's memory fits. Default: the
-   * whole batch. A run resumed with another value continues up to float rounding, not bit for bit.
-   */
-  backwardChunkRows?: number;
   /** the running code's version for the manifest (default: package.json's) */
   codeVersion?: string;
 }
@@ -111,8 +104,12 @@ export interface TrainResult {
   lastLoss: number;
 }
 
-/** Config fields a resumed run may change: they do not affect what the next update computes. */
-const RESUMABLE_CHANGES = new Set(['steps', 'checkpointEvery', 'evalEvery', 'description']);
+/**
+ * Config fields a resumed run may change: they do not affect what the next update computes, or (the chunked
+ * backward's `backwardChunkRows`) only its float rounding, so a run started whole-batch on one machine can
+ * continue in chunks in a browser; with the same value the run continues bit for bit.
+ */
+const RESUMABLE_CHANGES = new Set(['steps', 'checkpointEvery', 'evalEvery', 'description', 'backwardChunkRows']);
 
 function configDifference(a: RunConfig, b: RunConfig): string | null {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
@@ -140,7 +137,8 @@ export async function runTraining(config: RunConfig, deps: TrainDeps): Promise<T
     throw new ConfigError(`the training dataset is ${config.data.train.dataset}, but ${dataset.name} was given`);
   }
   const { set, sampler } = createRunSampler(config, dataset);
-  const update = createTrainingStep(config, encoder, { numLanguages: set.languages.length, ...(deps.backwardChunkRows !== undefined ? { backwardChunkRows: deps.backwardChunkRows } : {}) });
+  // the chunked backward (gradientCache.ts) when the config asks for it: same maths, less memory
+  const update = createTrainingStep(config, encoder, { numLanguages: set.languages.length, ...(config.backwardChunkRows !== undefined ? { backwardChunkRows: config.backwardChunkRows } : {}) });
   const encVars = update.encoderVariables;
   const encNames = Object.keys(encVars);
   const encOpt = update.encoderOptimizer;

@@ -1,12 +1,17 @@
 import { describe, expect, it, vi } from 'vitest';
 import { useAppStore } from '../store/store';
 
+/** sizes the inspection reports: an XLM-R-base-sized model for folders named `large…`, else a small one */
+const XLMR_BASE = { hiddenSize: 768, intermediateSize: 3072, numHeads: 12, numLayers: 12 };
+const SMALL = { hiddenSize: 128, intermediateSize: 512, numHeads: 4, numLayers: 4 };
+
 /** model/inspect replies the test releases by hand, so an import can be caught mid-way. */
 const inspections: { key: string; release: () => void }[] = [];
 
 vi.mock('./compute', () => ({
   computeClient: () => ({
-    request: (command: { type: string; key: string }) => new Promise((resolve) => inspections.push({ key: command.key, release: () => resolve({ summary: `loaded ${command.key}`, runConfig: null }) })),
+    request: (command: { type: string; key: string }) =>
+      new Promise((resolve) => inspections.push({ key: command.key, release: () => resolve({ summary: `loaded ${command.key}`, runConfig: null, architecture: command.key.includes('large') ? XLMR_BASE : SMALL }) })),
   }),
 }));
 vi.mock('./checkpoints', () => ({
@@ -15,6 +20,7 @@ vi.mock('./checkpoints', () => ({
 }));
 
 const { importCheckpoint, importRefusal, describePick, chooseBuiltin } = await import('./model');
+const { setRunDraft } = await import('./runs');
 
 const zip = (name: string) => new File([new Uint8Array(4)], name);
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -47,6 +53,35 @@ describe('importing a checkpoint while another loads', () => {
     inspections.at(-1)!.release();
     await done;
     expect(useAppStore.getState().model).toMatchObject({ name: 'third' });
+  });
+});
+
+describe('the automatic chunked backward of a large imported model (issue 25)', () => {
+  const importNow = async (name: string) => {
+    const done = importCheckpoint([zip(name)]);
+    await flush();
+    inspections.at(-1)!.release();
+    await done;
+  };
+
+  it('fills in the run form, saying why; a small model or a built-in clears it again', async () => {
+    setRunDraft({ batchSize: 32, backwardChunkRows: null, backwardChunkAuto: null });
+    await importNow('large-xlmr.zip');
+    const draft = useAppStore.getState().runDraft;
+    expect(draft.backwardChunkRows).toBeGreaterThanOrEqual(1);
+    expect(draft.backwardChunkAuto).toMatch(/^H 768, 12 layers, batch 32: .* of activations \(estimate\)/);
+    await importNow('small-model.zip');
+    expect(useAppStore.getState().runDraft).toMatchObject({ backwardChunkRows: null, backwardChunkAuto: null });
+    await importNow('large-again.zip');
+    expect(useAppStore.getState().runDraft.backwardChunkAuto).not.toBeNull();
+    chooseBuiltin('multilingual');
+    expect(useAppStore.getState().runDraft).toMatchObject({ backwardChunkRows: null, backwardChunkAuto: null });
+  });
+
+  it('keeps a value the researcher typed, even for a large model', async () => {
+    setRunDraft({ batchSize: 32, backwardChunkRows: 4, backwardChunkAuto: null });
+    await importNow('large-xlmr.zip');
+    expect(useAppStore.getState().runDraft).toMatchObject({ backwardChunkRows: 4, backwardChunkAuto: null });
   });
 });
 

@@ -13,11 +13,22 @@ import { computeClient } from './compute';
 import { readPickedCheckpoint, storeImportedCheckpoint } from './checkpoints';
 import { hasLoadedDatasetFiles, loadData } from './data';
 import { PRESETS, DEFAULT_PRESET } from './presets';
-import { draftToConfig } from './runDraft';
+import { draftToConfig, withAutomaticBackwardChunk } from './runDraft';
 
 /** Picks a built-in model: the pretrained `multilingual` or a random-init control (`tiny`, `small`). */
 export function chooseBuiltin(config: ModelBuiltin): void {
-  useAppStore.setState({ model: { kind: 'builtin', config }, modelStatus: { state: 'idle' }, checkpointRefused: null });
+  // the built-ins are small: an automatic chunked backward chosen for an imported model is cleared
+  useAppStore.setState((s) => ({
+    model: { kind: 'builtin', config },
+    modelStatus: { state: 'idle' },
+    checkpointRefused: null,
+    runDraft: withAutomaticBackwardChunk(s.runDraft, presetOf(s.runDraft.preset), null),
+  }));
+}
+
+/** The run form's preset, or the default one when the form names none known. */
+function presetOf(name: string) {
+  return PRESETS.get(name) ?? PRESETS.get(DEFAULT_PRESET)!;
 }
 
 /** A pick in words: the zip's name, the folder's name, or how many files. */
@@ -55,10 +66,12 @@ export async function importCheckpoint(files: readonly File[]): Promise<void> {
     const key = await storeImportedCheckpoint(folder.name, folder.files);
     set({ state: 'loading', message: 'loading it in the compute worker…' });
     const reply = await computeClient().request({ type: 'model/inspect', key });
-    useAppStore.setState({
+    useAppStore.setState((s) => ({
       model: { kind: 'checkpoint', name: folder.name, key, files: [...folder.files].map(([path, bytes]) => ({ path, bytes: bytes.byteLength })) },
       modelStatus: { state: 'ready', summary: reply.summary },
-    });
+      // a model too large to backpropagate a whole batch in wasm: the form fills in the chunked backward, saying why
+      runDraft: withAutomaticBackwardChunk(s.runDraft, presetOf(s.runDraft.preset), reply.architecture),
+    }));
   } catch (err) {
     set({ state: 'failed', message: err instanceof Error ? err.message : String(err) });
   }
@@ -78,7 +91,7 @@ export async function evaluateImportedCheckpoint(): Promise<string> {
   useAppStore.setState({ modelStatus: { state: 'loading', message: 'evaluating (embedding every query and candidate)…' } });
   try {
     const inspected = await computeClient().request({ type: 'model/inspect', key: model.key });
-    const preset = PRESETS.get(s.runDraft.preset) ?? PRESETS.get(DEFAULT_PRESET)!;
+    const preset = presetOf(s.runDraft.preset);
     // A checkpoint saved by a run carries its config; a foreign one gets the form's, for the record.
     const config = inspected.runConfig ? parseRunConfig(inspected.runConfig, `${model.name}/manifest.json`) : draftToConfig(s.runDraft, preset, s.data, model);
     const reply = await computeClient().request({ type: 'model/evaluate', key: model.key, dataset: s.data.eval.dataset, languages: s.data.eval.languages });

@@ -46,6 +46,16 @@ describe('run form → run config', () => {
     expect(config.model.vocabSize).toBeUndefined();
   });
 
+  it('carries the chunked backward field into the config: a number, or nothing for the whole batch whatever the preset says (issue 25)', () => {
+    const draft = draftFromPreset('tiny', tiny);
+    expect(draft.backwardChunkRows).toBeNull();
+    expect(draftToConfig({ ...draft, backwardChunkRows: 8 }, tiny, data, { kind: 'builtin', config: 'tiny' }).backwardChunkRows).toBe(8);
+    const chunkedPreset = { ...tiny, backwardChunkRows: 4 };
+    expect(draftFromPreset('tiny', chunkedPreset).backwardChunkRows).toBe(4);
+    expect(draftToConfig(draft, chunkedPreset, data, { kind: 'builtin', config: 'tiny' }).backwardChunkRows).toBeUndefined();
+    expect(() => draftToConfig({ ...draft, backwardChunkRows: 0 }, tiny, data, { kind: 'builtin', config: 'tiny' })).toThrow(/^run form: backwardChunkRows: /);
+  });
+
   it('names the bad field of an impossible form', () => {
     const same = { ...data, eval: { dataset: 'mlqa-r' as const, languages: ['en' as const] } };
     expect(() => draftToConfig(draftFromPreset('tiny', tiny), tiny, same, { kind: 'builtin', config: 'tiny' })).toThrow(/run form: data\.eval\.dataset/);

@@ -6,6 +6,8 @@ import type { DataSelection, ModelChoice } from '../../core/experiment/notebook'
 import { parseRunConfig, type RunConfig, type StrategyKind } from '../../core/experiment/runConfig';
 import type { BackendPreference } from '../../core/model/backendNames';
 import { isPretrainedModel } from '../../core/model/builtinConfigs';
+import type { ActivationShape } from '../../core/model/memoryEstimate';
+import { automaticBackwardChunkRows } from '../../core/train/automaticBackwardChunkRows';
 
 export interface RunDraft {
   /** preset name (file name without `.json`) */
@@ -26,6 +28,10 @@ export interface RunDraft {
   /** sampled evaluation every N steps for the live heatmap (0 = never) */
   sampledEvalEvery: number;
   backend: BackendPreference;
+  /** backpropagate at most this many sequences at a time (the config's `backwardChunkRows`); null: the whole batch */
+  backwardChunkRows: number | null;
+  /** why the form chose `backwardChunkRows` itself (a large imported model), shown beside it; null when the researcher did */
+  backwardChunkAuto: string | null;
 }
 
 /** The draft a preset suggests. */
@@ -45,7 +51,21 @@ export function draftFromPreset(name: string, preset: RunConfig): RunDraft {
     evalEvery: preset.evalEvery,
     sampledEvalEvery: Math.max(1, Math.round(preset.steps / 10)),
     backend: 'auto',
+    backwardChunkRows: preset.backwardChunkRows ?? null,
+    backwardChunkAuto: null,
   };
+}
+
+/**
+ * The draft after the Model cell loaded a model of `architecture` (null: a built-in, all small): a large
+ * model whose whole batch would not fit the wasm heap gets the chunked backward, with the reason shown in
+ * the form ({@link automaticBackwardChunkRows}); an earlier automatic choice is redone or cleared. A value
+ * the researcher typed is kept.
+ */
+export function withAutomaticBackwardChunk(draft: RunDraft, preset: RunConfig, architecture: ActivationShape | null): RunDraft {
+  if (draft.backwardChunkRows !== null && draft.backwardChunkAuto === null) return draft;
+  const auto = architecture ? automaticBackwardChunkRows(architecture, { batchSize: draft.batchSize, maxLength: preset.model.maxLength }) : null;
+  return { ...draft, backwardChunkRows: auto?.rows ?? null, backwardChunkAuto: auto?.reason ?? null };
 }
 
 /** Hidden size of the discriminator when a non-adversarial preset is switched to adversarial. */
@@ -71,13 +91,15 @@ function strategyOf(draft: RunDraft, preset: RunConfig): RunConfig['strategy'] {
  */
 export function draftToConfig(draft: RunDraft, preset: RunConfig, data: DataSelection, model: ModelChoice): RunConfig {
   const { vocabSize, builtin: _b, checkpoint: _c, ...modelRest } = preset.model;
+  // the form's field decides: empty is the whole batch, whatever the preset said
+  const { backwardChunkRows: _chunks, ...presetRest } = preset;
   // the pretrained built-in and a checkpoint bring their tokenizer; a random-init one trains its own, of the
   // preset's vocabulary size (else the tokenizer trainer's default)
   const modelConfig =
     model.kind === 'checkpoint' ? { ...modelRest, checkpoint: model.key } : isPretrainedModel(model.config) ? { ...modelRest, builtin: model.config } : { ...modelRest, builtin: model.config, ...(vocabSize !== undefined ? { vocabSize } : {}) };
   return parseRunConfig(
     {
-      ...preset,
+      ...presetRest,
       seed: draft.seed,
       model: modelConfig,
       data: { ...preset.data, train: { dataset: data.train.dataset, languages: data.train.languages }, eval: { dataset: data.eval.dataset, languages: data.eval.languages } },
@@ -89,6 +111,7 @@ export function draftToConfig(draft: RunDraft, preset: RunConfig, data: DataSele
       warmupSteps: Math.min(preset.warmupSteps, Math.floor(draft.steps / 10)),
       checkpointEvery: draft.checkpointEvery,
       evalEvery: draft.evalEvery,
+      ...(draft.backwardChunkRows !== null ? { backwardChunkRows: draft.backwardChunkRows } : {}),
     },
     'run form',
   );

@@ -30,6 +30,39 @@ function NumberField({ label, value, onChange, step, min, testId, title }: { lab
   );
 }
 
+/**
+ * The chunked backward (the config's `backwardChunkRows`, issue 25): a number, or empty for the whole batch.
+ * An automatic choice for a large imported model (runDraft.ts, withAutomaticBackwardChunk) shows its reason.
+ */
+function BackwardChunkField({ rows, auto }: { rows: number | null; auto: string | null }) {
+  return (
+    <label
+      className="field"
+      title="backpropagate at most this many sequences at a time: the same updates up to float rounding, one more forward pass per step, and the memory of one chunk instead of the whole batch (a large model's batch then fits the 4 GiB wasm heap); empty = the whole batch"
+    >
+      {/* short enough for one line of the grid: read with the number, "backward in chunks of 16" */}
+      <span>backward in chunks of</span>
+      <input
+        type="number"
+        min={1}
+        step={1}
+        placeholder="whole batch"
+        aria-label="backward in chunks of N sequences"
+        data-testid="backward-chunk-rows"
+        data-auto={auto !== null}
+        value={rows ?? ''}
+        onChange={(e) => setRunDraft({ backwardChunkRows: e.target.value === '' ? null : Number(e.target.value), backwardChunkAuto: null })}
+      />
+    </label>
+  );
+}
+
+/** One line under the form: why the chunked backward exists, or why the form chose it. */
+function backwardChunkNote(rows: number | null, auto: string | null): string {
+  if (auto !== null && rows !== null) return `backward in chunks of ${rows} sequences, set automatically: ${auto}; empty the field to backpropagate the whole batch`;
+  return 'backward in chunks: less memory for the same updates (a large model at batch 32 fits the 4 GiB wasm heap), one more forward pass per step; empty = the whole batch';
+}
+
 function RunForm() {
   const draft = useAppStore((s) => s.runDraft);
   const data = useAppStore((s) => s.data);
@@ -101,7 +134,11 @@ function RunForm() {
           testId="sampled-eval-every"
           title={`steps between sampled evaluations for the live heatmap (0 = none): an estimate on a fixed sample of ${SAMPLED_EVALUATION.questions} questions and small candidate pools (≤ ${SAMPLED_EVALUATION.maxTexts.toLocaleString('en')} texts embedded each time; its mAP runs higher than the full one). The full evaluation at the end is exact.`}
         />
+        <BackwardChunkField rows={draft.backwardChunkRows} auto={draft.backwardChunkAuto} />
       </div>
+      <p className="muted" data-testid="backward-chunk-note">
+        {backwardChunkNote(draft.backwardChunkRows, draft.backwardChunkAuto)}
+      </p>
       <p className="muted" data-testid="launch-summary">
         {summary}
       </p>
@@ -162,6 +199,7 @@ function RunCardOf({ run, index }: { run: RunRecord; index: number }) {
         <span className="muted">
           {imported ? importedSummary(run) : `step ${step} / ${run.config.steps}`}
           {runtime?.backend ? ` · ${runtime.backend}` : ''}
+          {run.config.backwardChunkRows !== undefined ? ` · backward in chunks of ${run.config.backwardChunkRows}` : ''}
           {runtime?.stepsPerSecond ? ` · ${runtime.stepsPerSecond.toFixed(2)} steps/s` : ''}
           {live && runtime?.detail ? ` · ${runtime.detail}` : ''}
           {last ? ` · loss ${last.loss.toFixed(3)}` : ''}
