@@ -28,6 +28,8 @@ export interface NodeJob {
   backwardChunkRows?: number;
   /** train/profile: force AdamW's fused (true) or per-variable (false) update; default as the app */
   fusedOptimizer?: boolean;
+  /** wasm: run the threaded SIMD build with this many threads (src/cli/wasmThreads.ts, as `xlir` does); without it the single-threaded build, as the 1-thread rows were measured */
+  threads?: number;
   /** our wasm kernels (src/core/model/wasmKernels.ts); without it the row measures tfjs's stock kernels */
   patch?: WasmPatch;
 }
@@ -44,7 +46,8 @@ async function main(): Promise<void> {
   }
   const { initBackend } = await import('../src/core/model/backend');
   const bench = await import('./trainStep');
-  const info = await initBackend(job.backend, { wasmKernels: wasmKernelChoice(job.patch) });
+  const options = { wasmKernels: wasmKernelChoice(job.patch) };
+  const info = job.threads !== undefined ? await (await import('../src/cli/wasmThreads')).initCliBackend(job.backend, job.threads, options) : await initBackend(job.backend, options);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   let result: unknown;
   if (job.kind === 'matmul-variants') {

@@ -109,7 +109,9 @@ function machineSection(m: MachineInfo | null, r: BenchResults): string {
 const RUNTIME: Record<string, string> = {
   'node/wasm': 'Node · wasm (SIMD, 1 thread), stock tfjs kernels (before)',
   'node/wasm+patch': 'Node · wasm + our matmul kernel',
-  'node/wasm+patches': 'Node · wasm + our matmul and Identity kernels (as shipped)',
+  'node/wasm+patches': 'Node · wasm + our matmul and Identity kernels (single-threaded build)',
+  'node/wasm+patches-1t': 'Node · wasm threaded build, 1 thread + our kernels',
+  'node/wasm+patches-2t': 'Node · wasm threaded build, 2 threads + our kernels (as `xlir` runs here since 2026-12-04)',
   'node/cpu': 'Node · cpu (plain JS)',
   'node/webgpu': 'Node · webgpu (Dawn on SwiftShader)',
   'browser/wasm': 'Chromium worker · wasm (SIMD, 1 thread), stock tfjs kernels (before)',

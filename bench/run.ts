@@ -105,6 +105,9 @@ function nodeJobs(): Job[] {
   add('node/wasm+patch/demo-dropout', false, train('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul', dropout: 0.1 }));
   // plain-JS kernels: about 110 s per demo step
   add('node/wasm+patches/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
+  // the threaded build in Node, as `xlir` runs it (src/cli/wasmThreads.ts), on 2 threads
+  add('node/wasm+patches-2t/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul+share-identity', threads: 2 }));
+  add('node/wasm+patches-1t/demo', false, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul+share-identity', threads: 1 }));
   add('node/cpu/demo', false, train('cpu', 'demo', { warmup: 1, repeats: 1, maxSeconds: 1 }));
   // SwiftShader runs the demo step at about 0.1 GFLOP/s (100 s at batch 8, ~7 min at batch 32): batch 8, one timed step
   if (existsSync(SWIFTSHADER_ICD)) add('node/webgpu/demo', false, train('webgpu', 'demo', { batch: 8, warmup: 1, repeats: 1, maxSeconds: 1 }));
@@ -112,6 +115,7 @@ function nodeJobs(): Job[] {
   add('node/wasm/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 0, repeats: 1, maxSeconds: 1 }));
   add('node/wasm+patch/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul' }));
   add('node/wasm+patches/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
+  add('node/wasm+patches-2t/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul+share-identity', threads: 2 }));
   // does the step fit the 4 GiB wasm heap at the batch the issue asks for once saved tensors are shared?
   add('node/wasm+patches/bert-base-2l-b32', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 1, maxSeconds: 1, patch: 'transpose-matmul+share-identity' }));
   // it does not; the chunked backward (gradient cache, src/core/train/gradientCache.ts) holds one chunk's activations

@@ -7,8 +7,8 @@
  *   node --import tsx bench/threads.ts [--built] [--threads 1,2] [--shape demo] [--batch 32] [--repeats 3]
  *   node --import tsx bench/threads.ts --record [--filter REGEX]   # the bench jobs, into results.json / RESULTS.md
  *
- * Node has no threaded wasm here: tfjs 4.22 turns WASM_HAS_MULTITHREAD_SUPPORT off in Node (README,
- * "Threads and cross-origin isolation"), so there is no Node column.
+ * Node's threaded wasm (src/cli/wasmThreads.ts) is measured by run.ts's `node/wasm+patches-2t` jobs, in the
+ * training table.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -178,7 +178,7 @@ export function threadsSection(jobs: Record<string, { loadBefore: number[]; resu
     'Rendered by bench/threads.ts from the `threads/…` jobs (`npm run bench -- --only threads`). Each row is a fresh module',
     'worker of a cross-origin isolated page running the threaded SIMD wasm build with the given thread count',
     "(`initBackend('wasm', { wasmThreads })`), our wasm kernels installed; the demo step as in the training table.",
-    'Node has no threaded wasm (tfjs 4.22 turns it off in Node; see the README). On this shared 2-core machine,',
+    'Node runs the same threaded build through src/cli/wasmThreads.ts: its rows are in the training table. On this shared 2-core machine,',
     'compare rows measured at a similar load only: with the load above 2, a second thread competes for a core',
     'and its spin-waits can make the step slower than one thread.',
     '',

@@ -6,12 +6,12 @@
  */
 import type { Command } from 'commander';
 import type { RetrievalDataset } from '../../core/data/types';
-import { initBackend } from '../../core/model/backend';
 import { questionTranslationRetrieval } from '../../core/metrics/translationRetrieval';
 import { EMBED_BATCH_SIZE } from '../../core/train/checkpointEmbedSettings';
 import { BUILTIN_CHECKPOINT_PREFIX } from '../pretrainedModel';
 import { parsePositiveInt } from '../options';
 import { createOutput } from '../output';
+import { initCliBackend } from '../wasmThreads';
 import { embedWithCheckpoint, loadForCommand, withDatasetOptions, type DatasetOptions } from './evaluate';
 
 interface AlignOptions extends DatasetOptions {
@@ -34,7 +34,7 @@ export function registerAlign(program: Command): void {
       ),
   ).action(async (opts: AlignOptions, cmd: Command) => {
     const out = createOutput(Boolean(cmd.optsWithGlobals().json));
-    await initBackend('wasm');
+    await initCliBackend('wasm');
     const dataset = await loadForCommand(opts);
     // only the questions are embedded: the candidates play no part
     const questions: RetrievalDataset = { ...dataset, candidates: [] };

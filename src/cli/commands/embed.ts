@@ -4,12 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, type Command } from 'commander';
-import { BACKEND_PREFERENCES, initBackend, type BackendPreference } from '../../core/model/backend';
+import { BACKEND_PREFERENCES, type BackendPreference } from '../../core/model/backend';
 import { loadTokenizer } from '../../core/model/tokenizer';
 import { POOLINGS, type Pooling } from '../../core/model/types';
 import { loadCheckpointForEmbedding } from '../../core/train/checkpointEmbedSettings';
 import { flagErrorsAsUsage, parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
+import { initCliBackend } from '../wasmThreads';
 import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
 
 /** What `xlir embed --json` prints. */
@@ -31,11 +32,12 @@ export function registerEmbed(program: Command): void {
     .option('--pooling <mode>', `pooling (${POOLINGS.join(', ')}; default: the checkpoint's sentence-transformers pooling, else mean)`, parseChoice('--pooling', POOLINGS))
     .option('--max-length <n>', "most tokens per text, special tokens included (default: the checkpoint's own: its run manifest's maxLength or sentence_bert_config.json's max_seq_length, else the model's limit)", parsePositiveInt('--max-length'))
     .option('--backend <name>', `backend preference (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
-    .action(async (opts: { checkpoint: string; text?: string[]; pooling?: Pooling; maxLength?: number; backend: BackendPreference }, cmd: Command) => {
+    .option('--threads <n>', 'wasm threads (default: every core)', parsePositiveInt('--threads'))
+    .action(async (opts: { checkpoint: string; text?: string[]; pooling?: Pooling; maxLength?: number; backend: BackendPreference; threads?: number }, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
       const texts = opts.text ?? [];
       if (texts.length === 0) throw new InvalidArgumentError('give at least one --text');
-      await initBackend(opts.backend);
+      await initCliBackend(opts.backend, opts.threads);
       const source = checkpointArgSource(opts.checkpoint);
       // the same settings as `xlir evaluate` and the app (checkpointEmbedSettings); a lone text defaults to the model's limit
       const { encoder, settings } = await flagErrorsAsUsage('--max-length', () =>

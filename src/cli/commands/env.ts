@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { createRequire } from 'node:module';
 import os from 'node:os';
-import { BACKEND_PREFERENCES, initBackend, type BackendPreference } from '../../core/model/backend';
+import { BACKEND_PREFERENCES, type BackendPreference } from '../../core/model/backend';
 import { matmulSmoke } from '../../core/model/matmulSmoke';
 import { createOutput } from '../output';
-import { parseChoice } from '../options';
+import { initCliBackend } from '../wasmThreads';
+import { parseChoice, parsePositiveInt } from '../options';
 
 const require = createRequire(import.meta.url);
 
@@ -21,9 +22,10 @@ export function registerEnv(program: Command): void {
     .command('env')
     .description('show the TensorFlow.js backend this command uses in Node, with versions and a matmul check')
     .option('--backend <name>', `backend preference (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
-    .action(async (opts: { backend: BackendPreference }, cmd: Command) => {
+    .option('--threads <n>', 'wasm threads (default: every core)', parsePositiveInt('--threads'))
+    .action(async (opts: { backend: BackendPreference; threads?: number }, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
-      const info = await initBackend(opts.backend);
+      const info = await initCliBackend(opts.backend, opts.threads);
       const smoke = await matmulSmoke({ size: 256, now: () => performance.now() });
       const report = {
         backend: info.backend,

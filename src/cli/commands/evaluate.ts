@@ -6,11 +6,12 @@ import { evaluateRetrieval } from '../../core/metrics/evaluateRetrieval';
 import { withLanguageProbe } from '../../core/metrics/languageProbe';
 import { RetrievalResultSchema, type RetrievalResult } from '../../core/metrics/resultSchema';
 import { SCORER_NAMES, SCORERS, type ScorerName } from '../../core/metrics/scorer';
-import { BACKEND_PREFERENCES, initBackend, type BackendPreference } from '../../core/model/backend';
+import { BACKEND_PREFERENCES, type BackendPreference } from '../../core/model/backend';
 import { resolveDataDir } from '../dataDir';
 import { loadDatasetFromDir } from '../loadDataset';
 import { flagErrorsAsUsage, parseChoice, parseLanguageList, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
+import { initCliBackend } from '../wasmThreads';
 import { readEmbeddingsFile, writeTextFile } from '../trecFiles';
 import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
 import { loadTokenizer } from '../../core/model/tokenizer';
@@ -48,12 +49,15 @@ export function withDatasetOptions(cmd: Command): Command {
 export function withScoringOptions(cmd: Command): Command {
   return cmd
     .option('--backend <name>', `TF.js backend for the score blocks (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
+    .option('--threads <n>', 'wasm threads (default: every core)', parsePositiveInt('--threads'))
     .option('--scorer <name>', `score blocks with TF.js matMul or plain loops (${SCORER_NAMES.join(', ')})`, parseChoice('--scorer', SCORER_NAMES), 'tf')
     .option('--query-chunk <n>', 'query rows per score block (memory: n × #candidates × 4 bytes)', parsePositiveInt('--query-chunk'), 256);
 }
 
 export interface ScoringOptions {
   backend: BackendPreference;
+  /** wasm threads (src/cli/wasmThreads.ts); default every core */
+  threads?: number;
   scorer: ScorerName;
   queryChunk: number;
 }
@@ -179,7 +183,7 @@ export function registerEvaluate(program: Command): void {
         throw new InvalidArgumentError('give exactly one of --embeddings FILE and --checkpoint DIR');
       }
       const dataset = await loadForCommand(opts);
-      await initBackend(opts.backend);
+      await initCliBackend(opts.backend, opts.threads);
       const result = RetrievalResultSchema.parse(opts.checkpoint !== undefined ? await evaluateWithCheckpoint(dataset, opts.checkpoint, opts) : await evaluateEmbeddingsFile(dataset, opts.embeddings!, opts));
       if (opts.out !== undefined) await writeTextFile(opts.out, `${JSON.stringify(result)}\n`);
       const counts = { queries: dataset.queries.length, candidates: dataset.candidates.length };

@@ -7,9 +7,9 @@ import { SETTINGS, type Setting } from '../../core/metrics/resultSchema';
 import { SCORERS } from '../../core/metrics/scorer';
 import { qrelsText, trecCells, type RunDepth, type TrecCell } from '../../core/metrics/trecExport';
 import { writeTrecRuns } from '../../core/metrics/trecRuns';
-import { initBackend } from '../../core/model/backend';
 import { parseChoice } from '../options';
 import { createOutput } from '../output';
+import { initCliBackend } from '../wasmThreads';
 import { readEmbeddingsFile, writeTextFile } from '../trecFiles';
 import { loadForCommand, withDatasetOptions, withScoringOptions, type DatasetOptions, type ScoringOptions } from './evaluate';
 
@@ -69,7 +69,7 @@ export function registerExportTrec(program: Command): void {
       // failed command leaves --out as it was (issue 21: qrels used to be written before the embeddings
       // were validated).
       const embeddings = opts.embeddings ? await readEmbeddingsFile(opts.embeddings, dataset, DATASET_LANGUAGES[opts.dataset]) : null;
-      if (embeddings && opts.scorer === 'tf') await initBackend(opts.backend);
+      if (embeddings && opts.scorer === 'tf') await initCliBackend(opts.backend, opts.threads);
       const written: { cell: string; qrels: string; run?: string; queries: number; runLines?: number }[] = [];
       for (const cell of cells) {
         const file = path.join(opts.out, `${cell.name}.qrels`);

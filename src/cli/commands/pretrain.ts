@@ -19,7 +19,6 @@ import { pairsFileName, parsePairsTsv, type ParallelPairs } from '../../core/dat
 import { CheckpointError, ConfigError } from '../../core/errors';
 import { readJsonFile } from '../trecFiles';
 import { parsePretrainConfig, parsePretrainConfigJson, type PretrainConfig } from '../../core/experiment/pretrainConfig';
-import { initBackend } from '../../core/model/backend';
 import { memorySource } from '../../core/model/checkpointSource';
 import { toFloat16 } from '../../core/model/float16';
 import { loadEncoderCheckpoint } from '../../core/model/loadEncoderCheckpoint';
@@ -35,11 +34,14 @@ import { MODEL_FILE } from '../../core/train/trainingCheckpoint';
 import { TrainingDivergedError } from '../../core/train/trainLoop';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
+import { initCliBackend } from '../wasmThreads';
 import { createProgress, formatDuration } from '../progressBar';
 import { checkpointDir, exists, latestCheckpoint, readCheckpoint, writeCheckpoint } from '../runDir';
 import { TRAIN_BACKENDS } from './train';
 
 interface PretrainOptions {
+  /** wasm threads (src/cli/wasmThreads.ts); default every core */
+  threads?: number;
   config?: string;
   corpus?: string;
   out?: string;
@@ -125,6 +127,7 @@ export function registerPretrain(program: Command): void {
     .option('--fp16', 'with --export: store the weights in half precision', false)
     .option('--init-only', 'with --export: write the untrained model (the corpus tokenizer and the seeded random init), the control of a pretrained one', false)
     .option('--backend <name>', `TF.js backend (${TRAIN_BACKENDS.join(', ')})`, parseChoice('--backend', TRAIN_BACKENDS), 'wasm')
+    .option('--threads <n>', 'wasm threads (default: every core)', parsePositiveInt('--threads'))
     .action(async (opts: PretrainOptions, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
       if (opts.resume && opts.config) throw new InvalidArgumentError('--resume continues a run with its own config.json; do not pass --config');
@@ -132,7 +135,7 @@ export function registerPretrain(program: Command): void {
       if ((opts.fp16 || opts.initOnly) && !opts.export) throw new InvalidArgumentError(`${opts.fp16 ? '--fp16' : '--init-only'} applies to --export DIR`);
       if (opts.initOnly && opts.resume) throw new InvalidArgumentError('--init-only starts a new run; it does not resume one');
       const runDir = path.resolve(opts.resume ?? opts.out!);
-      const backend = await initBackend(opts.backend);
+      const backend = await initCliBackend(opts.backend, opts.threads);
 
       let config: PretrainConfig;
       let corpusDir: string;

@@ -11,7 +11,6 @@ import path from 'node:path';
 import { ConfigError } from '../../core/errors';
 import { parseRunConfig, parseRunConfigJson, type RunConfig } from '../../core/experiment/runConfig';
 import type { EvalLog, StepLog } from '../../core/experiment/runLog';
-import { initBackend } from '../../core/model/backend';
 import { padMultipleFor } from '../../core/model/backendNames';
 import { isPretrainedModel } from '../../core/model/builtinConfigs';
 import { memorySource } from '../../core/model/checkpointSource';
@@ -26,6 +25,7 @@ import { loadDatasetFromDir } from '../loadDataset';
 import { pretrainedSource } from '../pretrainedModel';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
+import { initCliBackend } from '../wasmThreads';
 import { createProgress } from '../progressBar';
 import {
   appendEvalLog,
@@ -48,6 +48,8 @@ export const TRAIN_BACKENDS = ['wasm', 'cpu'] as const;
 type TrainBackend = (typeof TRAIN_BACKENDS)[number];
 
 interface TrainOptions {
+  /** wasm threads (src/cli/wasmThreads.ts); default every core */
+  threads?: number;
   config?: string;
   out?: string;
   steps?: number;
@@ -90,6 +92,7 @@ export function registerTrain(program: Command): void {
     .option('--init <dir>', "start from this HF checkpoint folder (safetensors + tokenizer.json) instead of the config's model")
     .option('--data <dir>', 'dataset folder (default: XLIR_DATA_DIR, else ../shared/data)')
     .option('--backend <name>', `TF.js backend (${TRAIN_BACKENDS.join(', ')})`, parseChoice('--backend', TRAIN_BACKENDS), 'wasm')
+    .option('--threads <n>', 'wasm threads (default: every core)', parsePositiveInt('--threads'))
     .option('--no-eval', 'skip the zero-shot evaluation (every evalEvery steps and at the end)')
     .option(
       '--backward-chunk-rows <n>',
@@ -109,7 +112,7 @@ export function registerTrain(program: Command): void {
       if (opts.resume) await checkResumableRunDir(runDir);
       else await checkNewRunDir(runDir);
 
-      const backend = await initBackend(opts.backend);
+      const backend = await initCliBackend(opts.backend, opts.threads);
       let config = await loadConfig(opts, runDir);
       if (opts.steps !== undefined) config = parseRunConfig({ ...config, steps: opts.steps }, '--steps');
       // a memory setting: the run folder's config.json records it, so the run says how it was trained

@@ -1,0 +1,90 @@
+/**
+ * The CLI's threaded wasm (wasmThreads.ts) in fresh processes, as a user runs `xlir`: the build starts
+ * with the threads asked for, a finished command exits on its own, and the thread count does not change
+ * a run's numbers (the determinism rule: one seed, the same bits on cpu/wasm).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeToyFiles } from '../core/train/toyDataset.testutil';
+
+const run = promisify(execFile);
+const XLIR = path.resolve(import.meta.dirname, '../../bin/xlir.mjs');
+/** a command whose pool threads kept Node alive would run into this */
+const EXIT_WITHIN_MS = 120_000;
+
+const xlir = (args: string[]) => run(process.execPath, [XLIR, ...args], { timeout: EXIT_WITHIN_MS, maxBuffer: 1 << 24 });
+
+describe('xlir on threaded wasm', () => {
+  let root: string;
+  let data: string;
+  let configFile: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'xlir-threads-'));
+    data = path.join(root, 'data');
+    for (const [dataset, languages, seed] of [
+      ['mlqa-r', ['de', 'en'], 1],
+      ['xquad-r', ['en'], 2],
+    ] as const) {
+      await mkdir(path.join(data, dataset), { recursive: true });
+      for (const f of makeToyFiles({ languages: [...languages], paragraphs: 8, seed })) await writeFile(path.join(data, dataset, f.name), f.bytes);
+    }
+    configFile = path.join(root, 'run.json');
+    await writeFile(
+      configFile,
+      JSON.stringify({
+        schemaVersion: 1,
+        seed: 5,
+        model: { builtin: 'tiny', pooling: 'mean', maxLength: 16, freezeEmbeddings: false, vocabSize: 4000 },
+        data: { train: { dataset: 'mlqa-r', languages: ['de', 'en'] }, eval: { dataset: 'xquad-r', languages: ['en'] } },
+        strategy: { kind: 'hybrid', alpha: 0.5 },
+        steps: 3,
+        batchSize: 4,
+        tau: 0.05,
+        lr: 5e-3,
+        weightDecay: 0.01,
+        epsilon: 1e-8,
+        warmupSteps: 1,
+        clipNorm: 1,
+        dropout: 0.1,
+        checkpointEvery: 3,
+        evalEvery: 3,
+      }),
+    );
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('starts the threads asked for and exits when done', { timeout: 2 * EXIT_WITHIN_MS }, async () => {
+    for (const threads of [1, 2]) {
+      const { stdout } = await xlir(['env', '--threads', String(threads)]);
+      expect(stdout).toMatch(new RegExp(`backend\\s+wasm \\(WebAssembly SIMD, ${threads} threads?\\)`));
+      expect(stdout).toMatch(/matmul\s+256³ ok/);
+    }
+    await expect(xlir(['env', '--threads', '0'])).rejects.toMatchObject({ stderr: expect.stringContaining('--threads must be a positive integer (got "0")') });
+  });
+
+  it('trains to the same bits on 1 and 2 threads', { timeout: 4 * EXIT_WITHIN_MS }, async () => {
+    const outcome = async (threads: number) => {
+      const out = path.join(root, `run-${threads}t`);
+      await xlir(['train', '--config', configFile, '--out', out, '--data', data, '--backend', 'wasm', '--threads', String(threads)]);
+      const log = await readFile(path.join(out, 'log.jsonl'), 'utf8');
+      const losses = log
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { loss: number }).loss);
+      const weights = await readFile(path.join(out, 'checkpoints', 'step-3', 'model.safetensors'));
+      return { losses, weights };
+    };
+    const one = await outcome(1);
+    const two = await outcome(2);
+    expect(one.losses).toHaveLength(3);
+    expect(two.losses).toEqual(one.losses);
+    expect(Buffer.compare(two.weights, one.weights)).toBe(0);
+  });
+});

@@ -1,0 +1,99 @@
+/**
+ * The threaded SIMD wasm build in Node, so the CLI trains on every core (issue 25) as the cross-origin
+ * isolated app does. tfjs-backend-wasm 4.22 turns the build off under Node and starts its pthread workers
+ * from blob: URLs, which `worker_threads` refuses (ERR_WORKER_PATH). Here, before the backend starts:
+ *  - its flag `WASM_HAS_MULTITHREAD_SUPPORT` is set;
+ *  - the two scripts tfjs builds as Blobs (the pthread worker and the module factory, from
+ *    `Function.toString()`) are written to a temporary folder, and `URL.createObjectURL` and the worker's
+ *    `load` message get their file paths. The factory's text names the Node bundle's renamed
+ *    `require`s (`require$$0` = fs, …) and `commonjsGlobal`, so the file defines them first, read from the
+ *    bundle itself rather than written here;
+ *  - the pool's workers never ref themselves (emscripten refs a worker while it runs a pthread, and
+ *    tfjs's pool threads never return), so a finished command exits;
+ *  - `os.cpus()` reports twice the threads while the backend starts: emscripten sizes its thread pool
+ *    from half the cores, which is one thread on a 2-core machine (the app's worker does the same with
+ *    `navigator.hardwareConcurrency`, src/core/model/backend.ts).
+ * The tfjs version is pinned exactly (package.json), because this reads the bundle's internals.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { type BackendInfo, type BackendOptions, initBackend } from '../core/model/backend';
+import type { BackendPreference } from '../core/model/backendNames';
+
+/** A name both of tfjs's scripts contain, and nothing else the CLI turns into a Blob. */
+const TFJS_SCRIPT_MARK = 'WasmBackendModuleThreadedSimd';
+
+let installed = false;
+
+/** The cores Node reports (`os.availableParallelism`): the default thread count. */
+export function coreCount(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
+/** Free names of tfjs's factory text, defined as the Node bundle defines them. */
+function bundlePrelude(): string {
+  const bundle = readFileSync(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'), 'utf8');
+  const requires = [...bundle.matchAll(/(require\$\$\d+) = require\('([^']+)'\);/g)].map(([, name, mod]) => `var ${name} = require(${JSON.stringify(mod)});`);
+  return [...requires, 'var commonjsGlobal = globalThis;', ''].join('\n');
+}
+
+function installScriptFiles(): void {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'xlir-wasm-threads-'));
+  const prelude = bundlePrelude();
+  const files = new WeakMap<Blob, string>();
+  let written = 0;
+  const NativeBlob = globalThis.Blob;
+  class ScriptBlob extends NativeBlob {
+    constructor(parts: BlobPart[] = [], options?: BlobPropertyBag) {
+      super(parts, options);
+      if (parts.every((p) => typeof p === 'string') && parts.join('').includes(TFJS_SCRIPT_MARK)) {
+        // .cjs: the worker needs `require` whatever package.json is around the temporary folder
+        const file = path.join(dir, `tfjs-wasm-${written++}.cjs`);
+        writeFileSync(file, prelude + parts.join(''));
+        files.set(this, file);
+      }
+    }
+  }
+  globalThis.Blob = ScriptBlob;
+  const createObjectURL = URL.createObjectURL.bind(URL);
+  URL.createObjectURL = (blob: Blob) => files.get(blob) ?? createObjectURL(blob);
+  const postMessage = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (this: Worker, message: unknown, transfer?: Parameters<Worker['postMessage']>[1]) {
+    const load = message as { cmd?: unknown; urlOrBlob?: unknown } | null;
+    if (load?.cmd === 'load') {
+      if (load.urlOrBlob instanceof NativeBlob && files.has(load.urlOrBlob)) load.urlOrBlob = files.get(load.urlOrBlob);
+      // emscripten unrefs a worker once loaded and refs it while it runs a pthread; tfjs's pool threads run
+      // for the whole process and the main thread waits for them synchronously, so they must never keep a
+      // finished command alive
+      this.ref = () => {};
+    }
+    return postMessage.call(this, message, transfer);
+  };
+}
+
+/**
+ * Starts a backend for a CLI command; wasm gets `threads` threads (default: every core).
+ * @throws RangeError for a thread count that is not a positive integer
+ */
+export async function initCliBackend(name: BackendPreference, threads = coreCount(), rest: BackendOptions = {}): Promise<BackendInfo> {
+  if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be a positive integer (got ${threads})`);
+  if (name !== 'wasm' && name !== 'auto') return initBackend(name, rest);
+  if (!installed) {
+    installScriptFiles();
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
+    installed = true;
+  }
+  const cpus = os.cpus;
+  const one = cpus()[0];
+  if (one) os.cpus = () => Array.from({ length: 2 * threads }, () => one);
+  try {
+    return await initBackend(name, { ...rest, wasmThreads: threads });
+  } finally {
+    os.cpus = cpus;
+  }
+}
