@@ -53,6 +53,7 @@ export const SECTION_ORDER: readonly string[] = [
   'Training step by wasm thread count (Chromium)',
   'Threads and the wasm heap: notes on the 2026-12-03 run (issue 25)',
   'Batch 32 with the chunked backward (2026-12-03, issue 25)',
+  'Threads in Node (2026-12-04, issue 25)',
   'WebGPU on a real GPU (NVIDIA H200, issue 25)',
   'What the H200 figures say (2026-12-04, issue 25)',
 ];

@@ -1,6 +1,6 @@
 /**
- * The threaded SIMD wasm build in Node, so the CLI trains on every core (issue 25) as the cross-origin
- * isolated app does. tfjs-backend-wasm 4.22 turns the build off under Node and starts its pthread workers
+ * The threaded SIMD wasm build in Node, so the CLI can train on several cores (issue 25) as the cross-origin
+ * isolated app does (`--threads N`). tfjs-backend-wasm 4.22 turns the build off under Node and starts its pthread workers
  * from blob: URLs, which `worker_threads` refuses (ERR_WORKER_PATH). Here, before the backend starts:
  *  - its flag `WASM_HAS_MULTITHREAD_SUPPORT` is set;
  *  - the two scripts tfjs builds as Blobs (the pthread worker and the module factory, from
@@ -30,10 +30,12 @@ const TFJS_SCRIPT_MARK = 'WasmBackendModuleThreadedSimd';
 
 let installed = false;
 
-/** The cores Node reports (`os.availableParallelism`): the default thread count. */
-export function coreCount(): number {
-  return Math.max(1, os.availableParallelism());
-}
+/**
+ * One thread unless asked: on this project's shared 2-core machine a 20-step tiny run took 64–73 s on 2
+ * threads against 7–8 s on 1 (load 5: the pool's threads spin waiting for a core another process holds;
+ * bench/RESULTS.md). More threads pay only with idle cores.
+ */
+export const DEFAULT_CLI_THREADS = 1;
 
 /** Free names of tfjs's factory text, defined as the Node bundle defines them. */
 function bundlePrelude(): string {
@@ -77,10 +79,10 @@ function installScriptFiles(): void {
 }
 
 /**
- * Starts a backend for a CLI command; wasm gets `threads` threads (default: every core).
+ * Starts a backend for a CLI command; wasm gets `threads` threads (default {@link DEFAULT_CLI_THREADS}).
  * @throws RangeError for a thread count that is not a positive integer
  */
-export async function initCliBackend(name: BackendPreference, threads = coreCount(), rest: BackendOptions = {}): Promise<BackendInfo> {
+export async function initCliBackend(name: BackendPreference, threads = DEFAULT_CLI_THREADS, rest: BackendOptions = {}): Promise<BackendInfo> {
   if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be a positive integer (got ${threads})`);
   if (name !== 'wasm' && name !== 'auto') return initBackend(name, rest);
   if (!installed) {

@@ -22,7 +22,7 @@ export function registerEnv(program: Command): void {
     .command('env')
     .description('show the TensorFlow.js backend this command uses in Node, with versions and a matmul check')
     .option('--backend <name>', `backend preference (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
-    .option('--threads <n>', 'wasm threads (default: every core)', parsePositiveInt('--threads'))
+    .option('--threads <n>', 'wasm threads (default 1: more help only on idle cores)', parsePositiveInt('--threads'))
     .action(async (opts: { backend: BackendPreference; threads?: number }, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
       const info = await initCliBackend(opts.backend, opts.threads);

@@ -49,14 +49,14 @@ export function withDatasetOptions(cmd: Command): Command {
 export function withScoringOptions(cmd: Command): Command {
   return cmd
     .option('--backend <name>', `TF.js backend for the score blocks (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
-    .option('--threads <n>', 'wasm threads (default: every core)', parsePositiveInt('--threads'))
+    .option('--threads <n>', 'wasm threads (default 1: more help only on idle cores)', parsePositiveInt('--threads'))
     .option('--scorer <name>', `score blocks with TF.js matMul or plain loops (${SCORER_NAMES.join(', ')})`, parseChoice('--scorer', SCORER_NAMES), 'tf')
     .option('--query-chunk <n>', 'query rows per score block (memory: n × #candidates × 4 bytes)', parsePositiveInt('--query-chunk'), 256);
 }
 
 export interface ScoringOptions {
   backend: BackendPreference;
-  /** wasm threads (src/cli/wasmThreads.ts); default every core */
+  /** wasm threads (src/cli/wasmThreads.ts); default 1 */
   threads?: number;
   scorer: ScorerName;
   queryChunk: number;
