@@ -139,7 +139,7 @@ export interface MeasureOptions {
   maxSeconds: number;
   /** the chunked backward (`TrainingStepOptions.backwardChunkRows`); default the whole batch at once */
   backwardChunkRows?: number;
-  /** force AdamW's fused (true) or per-variable (false) update; default as the app: fused on GPU backends */
+  /** force AdamW's fused (true) or per-variable (false) update; default as the app: fused on webgpu */
   fusedOptimizer?: boolean;
 }
 
@@ -155,7 +155,7 @@ export interface TrainMeasurement {
   dropout: number;
   /** sequences per backward chunk (gradient cache), null: the whole batch in one backward pass */
   backwardChunkRows: number | null;
-  /** AdamW's update as forced by the job (null: the default, fused on GPU backends only) */
+  /** AdamW's update as forced by the job (null: the default, fused on webgpu only) */
   fusedOptimizer: boolean | null;
   parameters: number;
   warmup: number;

@@ -89,7 +89,7 @@ export function gpuSection(r: GpuResults): string {
     trainRow('demo-b128', 'demo, 128'),
     trainRow('bert-base-2l-b128', 'BERT-base-shaped, 128'),
     '',
-    '**AdamW fused on GPU backends** (src/core/train/adamw.ts: the variables of a group updated as one tensor; the same run, per-variable',
+    '**AdamW fused on WebGPU** (src/core/train/adamw.ts: the variables of a group updated as one tensor; the same run, per-variable',
     'update forced with `fusedOptimizer: false`)',
     '',
     '| shape (batch 32) | step, per-variable AdamW | step, fused AdamW (as shipped) | speed-up | AdamW phase | kernels per step |',

@@ -117,7 +117,7 @@ describe('AdamW', () => {
     expect(Object.keys(straight.state.slots)).toEqual(['w/m', 'w/v']);
   });
 
-  it('the fused update (GPU backends) gives the same bits as the per-variable one, groups split at the size cap', async () => {
+  it('the fused update (webgpu) gives the same bits as the per-variable one, groups split at the size cap', async () => {
     // decayed matrices that need two fused groups (4200 + 1200 + 200 elements, groups of at most 5000), a bias, a
     // LayerNorm gain, and a variable left without a gradient
     const groupElements = 5000;

@@ -14,12 +14,13 @@
  *   θ ← θ − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε)
  * Variables without a gradient this step are left alone (as PyTorch skips `grad is None`).
  *
- * On GPU backends the update runs fused: the variables of a group (same decay, at most
+ * On WebGPU the update runs fused: the variables of a group (same decay, at most
  * {@link FUSED_GROUP_ELEMENTS} elements) are concatenated, updated by one string of element-wise kernels
  * and split back. A WebGPU step is bound by tfjs's dispatch of each kernel on the CPU (bench/RESULTS.md, "What
  * the H200 figures say"): the per-variable update launched about fourteen kernels for every weight tensor.
  * Every element sees the same operations in the same order either way, so both paths give the same bits;
- * on cpu/wasm, where the extra copies would cost more than the launches they save, the update stays per variable.
+ * on cpu/wasm, where the extra copies would cost more than the launches they save, the update stays per variable
+ * (and on webgl, where it was not measured).
  */
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../errors';
@@ -66,11 +67,11 @@ interface Slots {
  */
 export const FUSED_GROUP_ELEMENTS = 1 << 22;
 
-/** Backends whose per-kernel dispatch outweighs the copies of a fused update. */
-const FUSING_BACKENDS = new Set(['webgpu', 'webgl']);
+/** Backends whose per-kernel dispatch outweighs the copies of a fused update (measured on webgpu only). */
+const FUSING_BACKENDS = new Set(['webgpu']);
 
 export interface FusedUpdate {
-  /** `'auto'` (default): fused on GPU backends only; `true`/`false` force it (tests compare the two paths) */
+  /** `'auto'` (default): fused on webgpu only; `true`/`false` force it (tests compare the two paths) */
   fused?: boolean | 'auto';
   /** the group cap (default {@link FUSED_GROUP_ELEMENTS}) */
   groupElements?: number;

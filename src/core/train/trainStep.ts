@@ -154,7 +154,7 @@ export interface TrainingStepOptions {
    * a batch with no tower longer than this also runs that way.
    */
   backwardChunkRows?: number;
-  /** the optimisers' fused update (adamw.ts; default: on GPU backends only); the same numbers either way */
+  /** the optimisers' fused update (adamw.ts; default: on webgpu only); the same numbers either way */
   optimizerFusion?: FusedUpdate;
 }
 
