@@ -56,11 +56,13 @@ export function BiasOverTraining() {
   );
   const drawn = useThrottled(inputs, training ? LIVE_REDRAW_MS : 0);
   const models = useMemo(() => biasPanels(drawn).map((p) => ({ key: p.key, title: p.title, empty: p.series.length === 0, model: biasPanelModel(p) })), [drawn]);
+  // The panels appear with their first drawing, in its frame: shown with `inputs`, their frames came with
+  // the first evaluation's own re-render (the Results cell's first heatmap), in one long task (issue 20, item 9).
   return (
     <>
       <h3>Bias over training</h3>
       <figure className="figure" data-testid="bias-over-training">
-        {inputs.length === 0 ? (
+        {drawn.length === 0 ? (
           <p className="empty-figure" data-testid="bias-empty">
             No evaluations yet: mAP and rank distance over the steps appear with a visible run’s first evaluation (sampled during training, full at the end).
           </p>

@@ -200,6 +200,10 @@ export function ResultsCell() {
   // file names say what the table or figure shows: the runs and the evaluation dataset
   const dataset = evalA?.result.dataset ?? named[0]?.result.dataset ?? null;
   const runNames = named.map((r) => r.name);
+  // When the first evaluation arrives the whole cell appears: its heatmap, drill-down and tables mounted,
+  // styled and laid out in one task made one of the page's long tasks while runs trained (issue 20, item 9).
+  // The drill-down and the tables come a frame after the heatmap.
+  const belowShown = useNextFreeFrame(evaluated.length > 0);
 
   return (
     <section className="cell" aria-labelledby="results-title" data-testid="results-cell">
@@ -239,11 +243,15 @@ export function ResultsCell() {
             )}
             {diff?.error && <p className="error">{diff.error}</p>}
           </div>
-          {run && evalA && <Drilldown run={run} evalA={evalA} baseline={baseline} evalB={evalB} comparison={comparison?.state === 'done' ? comparison.comparison : null} level={figures.significanceLevel} />}
-          <h3>Summary per run</h3>
-          <TableView spec={table} baseName={figureFileName([dataset, 'summary', ...runNames])} testId="results-table" />
-          <h3>Multilingual mAP and rank distance per query language</h3>
-          <TableView spec={langTable} baseName={figureFileName([dataset, 'per language multi map rank distance', ...runNames])} testId="rank-distance-table" />
+          {belowShown && run && evalA && <Drilldown run={run} evalA={evalA} baseline={baseline} evalB={evalB} comparison={comparison?.state === 'done' ? comparison.comparison : null} level={figures.significanceLevel} />}
+          {belowShown && (
+            <>
+              <h3>Summary per run</h3>
+              <TableView spec={table} baseName={figureFileName([dataset, 'summary', ...runNames])} testId="results-table" />
+              <h3>Multilingual mAP and rank distance per query language</h3>
+              <TableView spec={langTable} baseName={figureFileName([dataset, 'per language multi map rank distance', ...runNames])} testId="rank-distance-table" />
+            </>
+          )}
         </>
       )}
     </section>
