@@ -28,7 +28,7 @@ export interface NodeJob {
   backwardChunkRows?: number;
   /** train/profile: force AdamW's fused (true) or per-variable (false) update; default as the app */
   fusedOptimizer?: boolean;
-  /** wasm: run the threaded SIMD build with this many threads (src/cli/wasmThreads.ts, as `xlir` does); without it the single-threaded build, as the 1-thread rows were measured */
+  /** wasm: this many threads as `xlir --threads` runs them (src/cli/wasmThreads.ts: more than 1 is the threaded SIMD build); without it the single-threaded build */
   threads?: number;
   /** our wasm kernels (src/core/model/wasmKernels.ts); without it the row measures tfjs's stock kernels */
   patch?: WasmPatch;

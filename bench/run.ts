@@ -105,9 +105,8 @@ function nodeJobs(): Job[] {
   add('node/wasm+patch/demo-dropout', false, train('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul', dropout: 0.1 }));
   // plain-JS kernels: about 110 s per demo step
   add('node/wasm+patches/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
-  // the threaded build in Node, as `xlir` runs it (src/cli/wasmThreads.ts), on 2 threads
+  // the threaded build in Node, as `xlir --threads 2` runs it (src/cli/wasmThreads.ts); its 1-thread row is node/wasm+patches
   add('node/wasm+patches-2t/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul+share-identity', threads: 2 }));
-  add('node/wasm+patches-1t/demo', false, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul+share-identity', threads: 1 }));
   add('node/cpu/demo', false, train('cpu', 'demo', { warmup: 1, repeats: 1, maxSeconds: 1 }));
   // SwiftShader runs the demo step at about 0.1 GFLOP/s (100 s at batch 8, ~7 min at batch 32): batch 8, one timed step
   if (existsSync(SWIFTSHADER_ICD)) add('node/webgpu/demo', false, train('webgpu', 'demo', { batch: 8, warmup: 1, repeats: 1, maxSeconds: 1 }));

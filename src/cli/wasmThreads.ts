@@ -15,7 +15,7 @@
  *    `navigator.hardwareConcurrency`, src/core/model/backend.ts).
  * The tfjs version is pinned exactly (package.json), because this reads the bundle's internals.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -46,6 +46,8 @@ function bundlePrelude(): string {
 
 function installScriptFiles(): void {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'xlir-wasm-threads-'));
+  // the pool's workers read their scripts while the backend starts; nothing needs them after the command
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   const prelude = bundlePrelude();
   const files = new WeakMap<Blob, string>();
   let written = 0;
@@ -79,12 +81,13 @@ function installScriptFiles(): void {
 }
 
 /**
- * Starts a backend for a CLI command; wasm gets `threads` threads (default {@link DEFAULT_CLI_THREADS}).
+ * Starts a backend for a CLI command; wasm gets `threads` threads (default {@link DEFAULT_CLI_THREADS}). One
+ * thread is tfjs's own single-threaded SIMD build, untouched; more start the threaded build as above.
  * @throws RangeError for a thread count that is not a positive integer
  */
 export async function initCliBackend(name: BackendPreference, threads = DEFAULT_CLI_THREADS, rest: BackendOptions = {}): Promise<BackendInfo> {
   if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be a positive integer (got ${threads})`);
-  if (name !== 'wasm' && name !== 'auto') return initBackend(name, rest);
+  if ((name !== 'wasm' && name !== 'auto') || threads === 1) return initBackend(name, rest);
   if (!installed) {
     installScriptFiles();
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', true);
