@@ -32,8 +32,8 @@ let installed = false;
 
 /**
  * One thread unless asked: on this project's shared 2-core machine a 20-step tiny run took 64–73 s on 2
- * threads against 7–8 s on 1 (load 5: the pool's threads spin waiting for a core another process holds;
- * bench/RESULTS.md). More threads pay only with idle cores.
+ * threads against 7–8 s on 1 (load 5: the pool's threads spin waiting for a core another process holds);
+ * on the idle machine 2 threads made a step 1.2–1.5× faster (bench/RESULTS.md). More threads pay only with idle cores.
  */
 export const DEFAULT_CLI_THREADS = 1;
 
