@@ -34,7 +34,7 @@ type Profile = StepProfile & { patch?: string | null };
 const f = (x: number | undefined | null, digits = 1) => (x === undefined || x === null || !Number.isFinite(x) ? '–' : x.toFixed(digits));
 const ms = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? '–' : x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(0)} ms`);
 /** a ratio with two significant digits below 0.1, else two decimals */
-const x = (v: number) => `${v < 0.1 ? v.toPrecision(2) : v.toFixed(2)}×`;
+export const x = (v: number) => `${v < 0.1 ? v.toPrecision(2) : v.toFixed(2)}×`;
 const day = (iso: string) => iso.slice(0, 16).replace('T', ' ');
 
 function get<T>(r: BenchResults, id: string): { rec: JobRecord<T>; value: T } | null {

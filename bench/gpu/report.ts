@@ -8,6 +8,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { x } from '../report';
 import { mergeSections, SECTION_ORDER } from '../results';
 import type { PytorchMatmul, PytorchResult } from '../pytorchReference';
 import type { StepProfile, TrainMeasurement } from '../trainStep';
@@ -24,7 +25,7 @@ interface Matmul {
 }
 
 const ms = (v: number | undefined) => (v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(v < 20 ? 1 : 0)} ms`);
-const ratio = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : `${v < 0.1 ? v.toPrecision(2) : v.toFixed(2)}×`);
+const ratio = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '–' : x(v));
 const gf = (v: number | undefined) => (v === undefined ? '–' : v >= 1000 ? `${(v / 1000).toFixed(1)} TFLOP/s` : `${v.toFixed(1)} GFLOP/s`);
 
 export function gpuSection(r: GpuResults): string {

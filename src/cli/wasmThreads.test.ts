@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_RUN_CONFIG } from '../core/testing/runConfigFixture.testutil';
 import { makeToyFiles } from '../core/train/toyDataset.testutil';
 
 const run = promisify(execFile);
@@ -34,27 +35,7 @@ describe('xlir on threaded wasm', () => {
       for (const f of makeToyFiles({ languages: [...languages], paragraphs: 8, seed })) await writeFile(path.join(data, dataset, f.name), f.bytes);
     }
     configFile = path.join(root, 'run.json');
-    await writeFile(
-      configFile,
-      JSON.stringify({
-        schemaVersion: 1,
-        seed: 5,
-        model: { builtin: 'tiny', pooling: 'mean', maxLength: 16, freezeEmbeddings: false, vocabSize: 4000 },
-        data: { train: { dataset: 'mlqa-r', languages: ['de', 'en'] }, eval: { dataset: 'xquad-r', languages: ['en'] } },
-        strategy: { kind: 'hybrid', alpha: 0.5 },
-        steps: 3,
-        batchSize: 4,
-        tau: 0.05,
-        lr: 5e-3,
-        weightDecay: 0.01,
-        epsilon: 1e-8,
-        warmupSteps: 1,
-        clipNorm: 1,
-        dropout: 0.1,
-        checkpointEvery: 3,
-        evalEvery: 3,
-      }),
-    );
+    await writeFile(configFile, JSON.stringify({ ...TEST_RUN_CONFIG, steps: 3, warmupSteps: 1, checkpointEvery: 3 }));
   });
   afterAll(async () => {
     await rm(root, { recursive: true, force: true });
