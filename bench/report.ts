@@ -109,13 +109,15 @@ function machineSection(m: MachineInfo | null, r: BenchResults): string {
 const RUNTIME: Record<string, string> = {
   'node/wasm': 'Node · wasm (SIMD, 1 thread), stock tfjs kernels (before)',
   'node/wasm+patch': 'Node · wasm + our matmul kernel',
-  'node/wasm+patches': 'Node · wasm + our matmul and Identity kernels (single-threaded build)',
-  'node/wasm+patches-2t': 'Node · wasm threaded build, 2 threads + our kernels (`xlir --threads 2`)',
+  'node/wasm+patches': 'Node · wasm + our matmul and Identity kernels',
+  'node/wasm+kernels': 'Node · wasm + all our kernels (matmul, Identity, leading-axis Sum; single-threaded build, as `xlir` runs)',
+  'node/wasm+kernels-2t': 'Node · wasm threaded build, 2 threads + all our kernels (`xlir --threads 2`)',
   'node/cpu': 'Node · cpu (plain JS)',
   'node/webgpu': 'Node · webgpu (Dawn on SwiftShader)',
   'browser/wasm': 'Chromium worker · wasm (SIMD, 1 thread), stock tfjs kernels (before)',
   'browser/wasm+patch': 'Chromium worker · wasm + our matmul kernel',
-  'browser/wasm+patches': 'Chromium worker · wasm + our matmul and Identity kernels (as shipped)',
+  'browser/wasm+patches': 'Chromium worker · wasm + our matmul and Identity kernels',
+  'browser/wasm+kernels': 'Chromium worker · wasm + all our kernels (1 thread; the app gives the worker every core)',
   'browser/webgl': 'Chromium worker · webgl (ANGLE on SwiftShader)',
   'browser/webgpu': 'Chromium worker · webgpu (SwiftShader)',
 };
@@ -276,7 +278,12 @@ function encodeSection(r: BenchResults): string {
 }
 
 function profileSection(r: BenchResults): string {
-  const labels: Record<string, string> = { 'profile/wasm/demo': 'wasm, stock kernels (before)', 'profile/wasm+patch/demo': 'wasm + our matmul kernel', 'profile/wasm+patches/demo': 'wasm + our matmul and Identity kernels (shipped)' };
+  const labels: Record<string, string> = {
+    'profile/wasm/demo': 'wasm, stock kernels (before)',
+    'profile/wasm+patch/demo': 'wasm + our matmul kernel',
+    'profile/wasm+patches/demo': 'wasm + our matmul and Identity kernels',
+    'profile/wasm+kernels/demo': 'wasm + all our kernels (shipped)',
+  };
   const cols = Object.keys(labels)
     .map((id) => get<Profile>(r, id))
     .filter((x): x is NonNullable<typeof x> => x !== null);

@@ -105,8 +105,9 @@ function nodeJobs(): Job[] {
   add('node/wasm+patch/demo-dropout', false, train('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul', dropout: 0.1 }));
   // plain-JS kernels: about 110 s per demo step
   add('node/wasm+patches/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
-  // the threaded build in Node, as `xlir --threads 2` runs it (src/cli/wasmThreads.ts); its 1-thread row is node/wasm+patches
-  add('node/wasm+patches-2t/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul+share-identity', threads: 2 }));
+  add('node/wasm+kernels/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'all' }));
+  // the threaded build in Node, as `xlir --threads 2` runs it (src/cli/wasmThreads.ts); its 1-thread row is node/wasm+kernels
+  add('node/wasm+kernels-2t/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'all', threads: 2 }));
   add('node/cpu/demo', false, train('cpu', 'demo', { warmup: 1, repeats: 1, maxSeconds: 1 }));
   // SwiftShader runs the demo step at about 0.1 GFLOP/s (100 s at batch 8, ~7 min at batch 32): batch 8, one timed step
   if (existsSync(SWIFTSHADER_ICD)) add('node/webgpu/demo', false, train('webgpu', 'demo', { batch: 8, warmup: 1, repeats: 1, maxSeconds: 1 }));
@@ -114,11 +115,12 @@ function nodeJobs(): Job[] {
   add('node/wasm/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 0, repeats: 1, maxSeconds: 1 }));
   add('node/wasm+patch/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul' }));
   add('node/wasm+patches/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
-  add('node/wasm+patches-2t/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul+share-identity', threads: 2 }));
+  add('node/wasm+kernels/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'all' }));
+  add('node/wasm+kernels-2t/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'all', threads: 2 }));
   // does the step fit the 4 GiB wasm heap at the batch the issue asks for once saved tensors are shared?
-  add('node/wasm+patches/bert-base-2l-b32', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 1, maxSeconds: 1, patch: 'transpose-matmul+share-identity' }));
+  add('node/wasm+kernels/bert-base-2l-b32', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 1, maxSeconds: 1, patch: 'all' }));
   // it does not; the chunked backward (gradient cache, src/core/train/gradientCache.ts) holds one chunk's activations
-  add('node/wasm+patches/bert-base-2l-b32-chunked', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 2, maxSeconds: 300, patch: 'transpose-matmul+share-identity', backwardChunkRows: BERT_CHUNK_ROWS }));
+  add('node/wasm+kernels/bert-base-2l-b32-chunked', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 2, maxSeconds: 300, patch: 'all', backwardChunkRows: BERT_CHUNK_ROWS }));
   add('peak/tfjs-node/wasm', true, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5 }, 'peak');
   add('peak/tfjs-node/cpu', false, { kind: 'matmul', backend: 'cpu', n: 512, repeats: 3 }, 'peak');
   if (existsSync(SWIFTSHADER_ICD)) add('peak/tfjs-node/webgpu', false, { kind: 'matmul', backend: 'webgpu', n: 512, repeats: 3 }, 'peak');
@@ -126,6 +128,7 @@ function nodeJobs(): Job[] {
   add('profile/wasm/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3 }, 'profile');
   add('profile/wasm+patch/demo', true, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'transpose-matmul' }, 'profile');
   add('profile/wasm+patches/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'transpose-matmul+share-identity' }, 'profile');
+  add('profile/wasm+kernels/demo', true, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'all' }, 'profile');
   add('encode/wasm', false, { kind: 'encode', backend: 'wasm', n: 256, repeats: 1 }, 'encode');
   add('encode/wasm+patch', true, { kind: 'encode', backend: 'wasm', n: 256, repeats: 3, patch: 'transpose-matmul' }, 'encode');
   return jobs;
@@ -150,6 +153,7 @@ function browserJobs(): Job[] {
   add('browser/webgl/demo', false, t('webgl', 'demo', { warmup: 1, repeats: 3, maxSeconds: 90 }));
   add('browser/webgpu/demo', false, t('webgpu', 'demo', { batch: 8, warmup: 1, repeats: 1, maxSeconds: 1 }));
   add('browser/wasm+patches/demo', false, t('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
+  add('browser/wasm+kernels/demo', true, t('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 60, patch: 'all' }));
   add('browser/wasm+patch/bert-base-2l', false, t('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 2, maxSeconds: 60, patch: 'transpose-matmul' }));
   for (const backend of ['wasm', 'webgl', 'webgpu'] as const) add(`peak/tfjs-browser/${backend}`, backend !== 'webgpu', { kind: 'matmul', backend, n: backend === 'webgpu' ? 512 : 1024, repeats: 5 }, 'peak');
   return jobs;

@@ -7,7 +7,7 @@
  *   node --import tsx bench/threads.ts [--built] [--threads 1,2] [--shape demo] [--batch 32] [--repeats 3]
  *   node --import tsx bench/threads.ts --record [--filter REGEX]   # the bench jobs, into results.json / RESULTS.md
  *
- * Node's threaded wasm (src/cli/wasmThreads.ts) is measured by run.ts's `node/wasm+patches-2t` jobs, in the
+ * Node's threaded wasm (src/cli/wasmThreads.ts) is measured by run.ts's `node/wasm+kernels-2t` jobs, in the
  * training table.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

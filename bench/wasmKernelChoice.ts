@@ -2,12 +2,14 @@
  * Which wasm kernels a bench row measures: with no patch named, tfjs's stock kernels (the "before"
  * rows); otherwise ours from src/core/model/wasmKernels.ts, which the app and the CLI install by default.
  */
-import { STOCK_WASM_KERNELS, type WasmKernelChoice } from '../src/core/model/wasmKernels';
+import { FAST_WASM_KERNELS, STOCK_WASM_KERNELS, type WasmKernelChoice } from '../src/core/model/wasmKernels';
 
-export const WASM_PATCHES = ['transpose-matmul', 'transpose-matmul+share-identity'] as const;
+export const WASM_PATCHES = ['transpose-matmul', 'transpose-matmul+share-identity', 'all'] as const;
 export type WasmPatch = (typeof WASM_PATCHES)[number];
 
+/** `all` is FAST_WASM_KERNELS, what the app and the CLI install; the others are the earlier steps towards it */
 export function wasmKernelChoice(patch: WasmPatch | undefined): WasmKernelChoice {
   if (patch === undefined) return STOCK_WASM_KERNELS;
-  return { matmul: true, sharedIdentity: patch === 'transpose-matmul+share-identity' };
+  if (patch === 'all') return FAST_WASM_KERNELS;
+  return { matmul: true, sharedIdentity: patch === 'transpose-matmul+share-identity', leadingSum: false };
 }

@@ -55,19 +55,19 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /**
  * Exact GELU, x·Φ(x) = ½x(1 + erf(x/√2)) (HF `hidden_act: "gelu"`; not the tanh approximation), with its
- * gradient written out, dGELU/dx = Φ(x) + x·φ(x), so only x is saved for the backward pass.
+ * gradient written out, dGELU/dx = Φ(x) + x·φ(x). x and Φ(x) are saved for the backward pass: recomputing
+ * Φ there cost an `erf` (scalar on wasm, the slowest elementwise kernel) and three passes over [N, FFN].
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    save([xs]);
     const cdf = tf.mul(tf.add(tf.erf(tf.mul(xs, Math.SQRT1_2)), 1), 0.5);
+    save([xs, cdf]);
     return {
       value: tf.mul(xs, cdf),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const s = saved[0]!;
+        const [s, cdfS] = saved as [tf.Tensor, tf.Tensor];
         const phi = tf.mul(tf.exp(tf.mul(tf.square(s), -0.5)), INV_SQRT_2PI);
-        const cdfS = tf.mul(tf.add(tf.erf(tf.mul(s, Math.SQRT1_2)), 1), 0.5);
         return tf.mul(dy, tf.add(cdfS, tf.mul(s, phi)));
       },
     };

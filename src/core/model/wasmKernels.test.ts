@@ -3,18 +3,51 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
 import { installedWasmKernels, installWasmKernels, STOCK_WASM_KERNELS } from './wasmKernels';
 
-const installWasmTransposeMatMul = () => installWasmKernels({ matmul: true, sharedIdentity: false });
+const installWasmTransposeMatMul = () => installWasmKernels({ matmul: true, sharedIdentity: false, leadingSum: false });
 
-const CASES: { name: string; a: number[]; b: number[]; ta: boolean; tb: boolean }[] = [
+/** `transposed`: the shapes our kernel hands to the Transpose kernel (none where it leaves the product to the stock one) */
+const CASES: { name: string; a: number[]; b: number[]; ta: boolean; tb: boolean; transposed?: number[][] }[] = [
   { name: 'NN 2-D', a: [7, 5], b: [5, 3], ta: false, tb: false },
-  { name: 'NT 2-D (linear x·Wᵀ)', a: [7, 5], b: [3, 5], ta: false, tb: true },
-  { name: 'TN 2-D (weight gradient)', a: [5, 7], b: [5, 3], ta: true, tb: false },
-  { name: 'TT 2-D', a: [5, 7], b: [3, 5], ta: true, tb: true },
+  { name: 'NT 2-D (linear x·Wᵀ)', a: [7, 5], b: [3, 5], ta: false, tb: true, transposed: [[3, 5]] },
+  { name: 'TN 2-D (weight gradient)', a: [5, 7], b: [5, 3], ta: true, tb: false, transposed: [[5, 7]] },
+  {
+    name: 'TT 2-D',
+    a: [5, 7],
+    b: [3, 5],
+    ta: true,
+    tb: true,
+    transposed: [
+      [5, 7],
+      [3, 5],
+    ],
+  },
+  { name: 'TN with one batch of rank 3', a: [1, 5, 9], b: [1, 5, 2], ta: true, tb: false, transposed: [[1, 5, 9]] },
   { name: 'batched NT (attention q·kᵀ)', a: [2, 3, 6, 4], b: [2, 3, 6, 4], ta: false, tb: true },
   { name: 'batched TN', a: [2, 3, 4, 6], b: [2, 3, 4, 5], ta: true, tb: false },
   { name: 'batched NN', a: [6, 4, 5], b: [6, 5, 2], ta: false, tb: false },
   { name: 'broadcast batch (left to the original kernel)', a: [3, 4, 5], b: [1, 5, 2], ta: false, tb: false },
 ];
+
+/**
+ * Re-register a wasm kernel with a wrapper that reports each call, before our kernels capture it.
+ * @returns a function that puts the original back
+ */
+function spyOnKernel(name: string, onCall: (args: Parameters<tf.KernelFunc>[0]) => void): () => void {
+  const original = tf.getKernel(name, 'wasm')!;
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({
+    kernelName: name,
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      onCall(args);
+      return original.kernelFunc(args);
+    },
+  });
+  return () => {
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...original, setupFunc: undefined });
+  };
+}
 
 function values(shape: number[], seed: number): tf.Tensor {
   const n = shape.reduce((p, d) => p * d, 1);
@@ -40,6 +73,8 @@ describe('wasm BatchMatMul replacement (transpose materialised, per-batch XNNPAC
   });
 
   it.each(CASES)('$name gives the original kernel’s result and shape', async (c) => {
+    const transposed: number[][] = [];
+    const restoreSpy = spyOnKernel('Transpose', (args) => transposed.push([...(args.inputs as { x: tf.TensorInfo }).x.shape]));
     const restore = installWasmTransposeMatMul();
     try {
       const before = tf.memory().numTensors;
@@ -52,8 +87,10 @@ describe('wasm BatchMatMul replacement (transpose materialised, per-batch XNNPAC
       expect(worst).toBeLessThan(1e-5);
       y.dispose();
       expect(tf.memory().numTensors).toBe(before);
+      if (c.transposed) expect(transposed).toEqual(c.transposed);
     } finally {
       restore();
+      restoreSpy();
     }
   });
 
@@ -80,10 +117,10 @@ describe('wasm BatchMatMul replacement (transpose materialised, per-batch XNNPAC
     expect(ours).not.toBe(original);
     installWasmTransposeMatMul();
     expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).toBe(ours);
-    expect(installedWasmKernels()).toEqual({ matmul: true, sharedIdentity: false });
+    expect(installedWasmKernels()).toEqual({ matmul: true, sharedIdentity: false, leadingSum: false });
     restore();
     expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).toBe(original);
-    expect(installedWasmKernels()).toEqual({ matmul: false, sharedIdentity: false });
+    expect(installedWasmKernels()).toEqual(STOCK_WASM_KERNELS);
   });
 });
 
@@ -131,7 +168,7 @@ describe('wasm Identity replacement (saved tensors share data instead of being c
     const want = await run();
     const original = tf.getKernel('Identity', 'wasm')!.kernelFunc;
     const before = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, data: tf.backend().numDataIds() };
-    const restore = installWasmKernels({ matmul: false, sharedIdentity: true });
+    const restore = installWasmKernels({ matmul: false, sharedIdentity: true, leadingSum: false });
     try {
       expect(tf.getKernel('Identity', 'wasm')!.kernelFunc).not.toBe(original);
       const got = await run();
@@ -151,10 +188,69 @@ describe('wasm Identity replacement (saved tensors share data instead of being c
   });
 });
 
+/** `ours`: whether our kernel sums it (the others go to the stock kernel) */
+const SUM_CASES: { name: string; shape: number[]; axis: number | number[]; keepDims: boolean; dtype?: 'int32'; ours?: true }[] = [
+  { name: 'axis 0 of a matrix (bias gradient)', shape: [37, 5], axis: 0, keepDims: false, ours: true },
+  { name: 'axis 0, keepDims', shape: [37, 5], axis: [0], keepDims: true, ours: true },
+  { name: 'two leading axes, given unsorted and negative', shape: [4, 9, 6], axis: [1, -3], keepDims: false, ours: true },
+  { name: 'two leading axes, keepDims', shape: [4, 9, 6], axis: [0, 1], keepDims: true, ours: true },
+  { name: 'a middle axis (left to the original kernel)', shape: [4, 9, 6], axis: 1, keepDims: false },
+  { name: 'the last axis (left to the original kernel)', shape: [4, 9, 6], axis: -1, keepDims: true },
+  { name: 'every axis (left to the original kernel)', shape: [4, 9], axis: [0, 1], keepDims: false },
+  { name: 'int32 (left to the original kernel)', shape: [7, 3], axis: 0, keepDims: false, dtype: 'int32' },
+];
+
+describe('wasm Sum replacement (leading axes summed row by row)', () => {
+  const sum = (c: (typeof SUM_CASES)[number]) => tf.tidy(() => tf.sum(c.dtype ? values(c.shape, 5).mul(10).cast(c.dtype) : values(c.shape, 5), c.axis, c.keepDims));
+
+  beforeAll(async () => {
+    await initBackend('wasm', { wasmKernels: STOCK_WASM_KERNELS });
+  });
+
+  it.each(SUM_CASES)('$name gives the original kernel’s values, shape and dtype, and leaks nothing', async (c) => {
+    const want = sum(c);
+    const wantValues = await want.data();
+    let stockCalls = 0;
+    const restoreSpy = spyOnKernel('Sum', () => stockCalls++);
+    const restore = installWasmKernels({ matmul: false, sharedIdentity: false, leadingSum: true });
+    try {
+      expect(installedWasmKernels().leadingSum).toBe(true);
+      const before = { tensors: tf.memory().numTensors, data: tf.backend().numDataIds() };
+      const got = sum(c);
+      expect(got.shape).toEqual(want.shape);
+      expect(got.dtype).toBe(want.dtype);
+      const gotValues = await got.data();
+      for (let i = 0; i < wantValues.length; i++) expect(Math.abs(gotValues[i]! - wantValues[i]!)).toBeLessThan(1e-5);
+      got.dispose();
+      expect({ tensors: tf.memory().numTensors, data: tf.backend().numDataIds() }).toEqual(before);
+      expect(stockCalls).toBe(c.ours ? 0 : 1);
+    } finally {
+      restore();
+      restoreSpy();
+      want.dispose();
+    }
+    expect(installedWasmKernels().leadingSum).toBe(false);
+  });
+
+  it('gives the same bias gradient through a broadcast add', async () => {
+    const x = values([33, 7], 6);
+    const bias = values([7], 7);
+    const grad = () => tf.grad((b: tf.Tensor) => tf.add(x, b).square().sum())(bias);
+    const want = await grad().data();
+    const restore = installWasmKernels({ matmul: false, sharedIdentity: false, leadingSum: true });
+    try {
+      const got = await grad().data();
+      for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 4);
+    } finally {
+      restore();
+    }
+  });
+});
+
 describe('initBackend on wasm', () => {
-  it('installs both replacements by default and says so', async () => {
+  it('installs every replacement by default and says so', async () => {
     const info = await initBackend('wasm');
-    expect(info.wasmKernels).toEqual({ matmul: true, sharedIdentity: true });
-    expect(installedWasmKernels()).toEqual({ matmul: true, sharedIdentity: true });
+    expect(info.wasmKernels).toEqual({ matmul: true, sharedIdentity: true, leadingSum: true });
+    expect(installedWasmKernels()).toEqual({ matmul: true, sharedIdentity: true, leadingSum: true });
   });
 });
