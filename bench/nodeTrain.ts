@@ -13,7 +13,7 @@ import { TRAIN_SHAPES, type ShapeName } from './shapes';
 import { wasmKernelChoice, type WasmPatch } from './wasmKernelChoice';
 
 export interface NodeJob {
-  kind: 'train' | 'profile' | 'matmul' | 'encode' | 'matmul-variants';
+  kind: 'train' | 'profile' | 'matmul' | 'encode' | 'matmul-variants' | 'simd-gemm';
   backend: Extract<BackendName, 'wasm' | 'cpu' | 'webgpu'>;
   shape?: ShapeName;
   /** triplets per step, overriding the shape's (the BERT-base shape at batch 32 does not fit tfjs-wasm's heap) */
@@ -57,6 +57,8 @@ async function main(): Promise<void> {
     result = { info, stock, patched: await bench.matmulVariants(job.repeats ?? 5) };
   } else if (job.kind === 'encode') {
     result = { info, patch: job.patch ?? null, ...(await (await import('./encode')).measureEncode(job.n ?? 500, job.repeats ?? 3, log)) };
+  } else if (job.kind === 'simd-gemm') {
+    result = { info, ...(await (await import('./simdGemm')).measureSimdGemm()) };
   } else if (job.kind === 'matmul') {
     result = { info, ...(await bench.matmulGflops(job.n ?? 1024, job.repeats ?? 5)) };
   } else {

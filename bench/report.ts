@@ -9,6 +9,7 @@ import type { MachineInfo } from './machine';
 import type { PytorchMatmul, PytorchResult } from './pytorchReference';
 import { mergeSections, SECTION_ORDER, type BenchResults, type JobRecord } from './results';
 import { TRAIN_SHAPES, type ShapeName } from './shapes';
+import type { SimdGemmResult } from './simdGemm';
 import { trainStepFlops } from './flops';
 import type { KernelTotal, MatMulVariant, PhaseTimes, StepProfile, TrainMeasurement } from './trainStep';
 
@@ -181,25 +182,21 @@ function trainingSection(r: BenchResults): string {
     '',
     `### ${demo.label}, batch ${demo.batch} × ${demo.seq} tokens, ${TRAIN_SHAPES.demo.vocab} vocab`,
     '',
-    trainingTable(r, 'demo', [
-      { suffix: '' },
-      { suffix: '-dropout', note: '(dropout 0.1, as the presets train)' },
-      { suffix: '-asyncclip', note: '(measured before clipByGlobalNorm read the norm with `await data()`, with a bench copy that did; its `dataSync()` failed here then)' },
-    ]),
+    trainingTable(r, 'demo', [{ suffix: '' }, { suffix: '-dropout', note: '(dropout 0.1, as the presets train)' }]),
     '',
     `### ${bert.label}, ${bert.vocab} vocab`,
     '',
     trainingTable(r, 'bert-base-2l', [{ suffix: '' }, { suffix: '-b32' }, { suffix: '-b32-chunked' }]),
     '',
     '**Batch 32** does not fit TF.js wasm in one backward pass: the step aborts out of memory (batch 16 too;',
-    'batch 12 peaks at a 3.6 GB heap of the 4 GiB wasm32 limit). It fits with the chunked backward (the',
+    'batch 12 peaks at a 3.6 GB heap of the 4 GiB wasm32 limit, measured 2026-12-03). It fits with the chunked backward (the',
     '"backward in chunks" row: `backwardChunkRows`, src/core/train/gradientCache.ts; the same loss and',
     'gradients, plus one more encoder forward pass, whose FLOPs the GFLOP/s column does not count; see',
     '"Batch 32 with the chunked backward" below). The other TF.js rows use batch 8, and PyTorch is given at',
-    'batch 8 (the ratio) and batch 32 (the shape asked for). **cpu** and **webgpu** (both under 1 GFLOP/s',
-    'here, see the matmul table) and **webgl** (1.2 GFLOP/s) would take several minutes per step. The wasm',
-    'kernels are the same in Node and in the worker, so the stock wasm BERT step (about 2 minutes) is',
-    'measured in Node only, once, without warm-up (wasm compiles nothing).',
+    'batch 8 (the ratio) and batch 32 (the shape asked for). **cpu**, **webgl** and **webgpu** (software',
+    'renderers here: see their products in the matmul table) would take minutes per step. The wasm kernels are',
+    'the same in Node and in the worker, so the stock wasm BERT step is measured in Node only, once, without',
+    'warm-up (wasm compiles nothing).',
   ].join('\n');
 }
 
@@ -226,13 +223,20 @@ function peakSection(r: BenchResults, m: MachineInfo | null): string {
     const p = get<Matmul>(r, id);
     if (p) lines.push(`| ${label} matMul ${p.value.n}³ (read back) | ${f(p.value.gflops, 2)} | ${pct(p.value.gflops, pp?.gflops)} | ${pct(p.value.gflops, theo)} |`);
   }
+  const wasm = get<Matmul>(r, 'peak/tfjs-node/wasm');
+  const torchOne = wasm ? get<TorchMatmul>(r, 'peak/pytorch/1t')?.value.matmul.find((x) => x.n === wasm.value.n) : undefined;
   lines.push(
     '',
-    'The theoretical figure uses the base clock /proc/cpuinfo reports; the cores turbo above it (Zen 3 EPYC:',
-    'up to about 3.5 GHz), so PyTorch can exceed it when the machine is quiet. The practical peak is the best',
-    'median PyTorch/OpenBLAS matmul above. WebAssembly SIMD is 128-bit without FMA: at best half of AVX2-FMA per',
-    'cycle (16 vs 32 FLOP/cycle/core, 2 mul + 2 add pipes), and TF.js wasm runs on one of the 2 cores: a quarter',
-    "of the machine's peak is its ceiling (the measured 24 GFLOP/s is 27 % of PyTorch's one-thread matmul).",
+    'The theoretical figure uses the base clock /proc/cpuinfo reports; cores that run faster (turbo) let a measured',
+    'figure exceed it. The practical peak is the best median PyTorch/OpenBLAS matmul above. WebAssembly SIMD is',
+    '128-bit (4 float32 lanes) and, outside relaxed SIMD, has no fused multiply-add: each multiply-add is two',
+    'instructions on 4 lanes, where native code uses the FMA and lanes of the theoretical figure. TF.js wasm runs',
+    'one thread unless its threaded build is used ("Training step by wasm thread count").',
+    ...(wasm && torchOne
+      ? [
+          `Its ${wasm.value.n}³ product reaches ${f(wasm.value.gflops, 1)} GFLOP/s, ${pct(wasm.value.gflops, torchOne.gflops)} of PyTorch's one-thread product of the same size; "A product kernel of our own with relaxed SIMD" measures what FMA would add.`,
+        ]
+      : []),
   );
   lines.push('', 'Training steps (from the tables above):', '', '| step | GFLOP/s | % of practical peak | % of theoretical peak |', '|---|---:|---:|---:|');
   const order = (id: string) => `${id.split('/')[2]}|${id.startsWith('pytorch') ? 0 : 1}|${id}`;
@@ -353,6 +357,30 @@ const PREAMBLE = [
   'with the time and machine load of every measurement: [results.json](results.json).',
 ].join('\n');
 
+export function renderSimdGemmTable(result: SimdGemmResult): string {
+  return [
+    '| product | kernel | ms (median) | GFLOP/s | max abs error vs float64 |',
+    '|---|---|---:|---:|---:|',
+    ...result.rows.map((r) => `| ${r.size} | ${r.kernel} | ${r.ms.toFixed(2)} | ${r.gflops.toFixed(1)} | ${r.maxAbsError === null ? '–' : r.maxAbsError.toExponential(1)} |`),
+  ].join('\n');
+}
+
+function simdGemmSection(r: BenchResults): string {
+  const g = get<SimdGemmResult>(r, 'peak/simd-gemm');
+  if (!g) return 'Not measured yet (`npm run bench -- --filter simd-gemm`).';
+  return [
+    `Measured ${day(g.rec.measuredAt)} UTC (load ${f(g.rec.loadBefore[0], 1)}) by bench/simdGemm.ts in Node ${g.value.node}, one thread, relaxed SIMD`,
+    `${g.value.relaxedSimd ? 'on' : 'off (its rows are missing)'}. "ours" is a register-blocked WebAssembly kernel the script emits (R rows × 8 columns of C in`,
+    '2R SIMD accumulators; B packed into 8-column panels before the clock starts), in two versions that differ in one',
+    "instruction: `f32x4.mul` + `f32x4.add`, or relaxed SIMD's `f32x4.relaxed_madd`, which V8 compiles to an FMA here.",
+    "Beside it, tfjs-backend-wasm's XNNPACK product of the same shape, with B reused (XNNPACK packs it once) and with a",
+    'new B each call, as in training (activations and gradients are new tensors). The error column compares the',
+    'smallest product with a float64 one.',
+    '',
+    renderSimdGemmTable(g.value),
+  ].join('\n');
+}
+
 export async function renderResults(r: BenchResults, file: string): Promise<void> {
   let current = '';
   try {
@@ -364,6 +392,7 @@ export async function renderResults(r: BenchResults, file: string): Promise<void
     { heading: 'Machine', body: machineSection(r.machine, r) },
     { heading: 'Training step throughput', body: trainingSection(r) },
     { heading: 'Achieved GFLOP/s against the machine’s peak', body: peakSection(r, r.machine) },
+    { heading: 'A product kernel of our own with relaxed SIMD', body: simdGemmSection(r) },
     { heading: 'Encode throughput', body: encodeSection(r) },
     { heading: 'Profile of one training step (wasm, demo shape)', body: profileSection(r) },
   ];

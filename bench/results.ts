@@ -45,6 +45,7 @@ export const SECTION_ORDER: readonly string[] = [
   'Machine',
   'Training step throughput',
   'Achieved GFLOP/s against the machine’s peak',
+  'A product kernel of our own with relaxed SIMD',
   'Where the time goes',
   'Profile of one training step (wasm, demo shape)',
   'Encode throughput',

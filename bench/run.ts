@@ -122,6 +122,8 @@ function nodeJobs(): Job[] {
   // it does not; the chunked backward (gradient cache, src/core/train/gradientCache.ts) holds one chunk's activations
   add('node/wasm+kernels/bert-base-2l-b32-chunked', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 2, maxSeconds: 300, patch: 'all', backwardChunkRows: BERT_CHUNK_ROWS }));
   add('peak/tfjs-node/wasm', true, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5 }, 'peak');
+  // our own wasm product kernel, with and without relaxed SIMD's FMA, beside XNNPACK's (bench/simdGemm.ts)
+  add('peak/simd-gemm', false, { kind: 'simd-gemm', backend: 'wasm' }, 'peak');
   add('peak/tfjs-node/cpu', false, { kind: 'matmul', backend: 'cpu', n: 512, repeats: 3 }, 'peak');
   if (existsSync(SWIFTSHADER_ICD)) add('peak/tfjs-node/webgpu', false, { kind: 'matmul', backend: 'webgpu', n: 512, repeats: 3 }, 'peak');
   add('profile/wasm/matmul-variants', true, { kind: 'matmul-variants', backend: 'wasm', repeats: 5 }, 'profile');
