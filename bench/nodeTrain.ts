@@ -44,6 +44,8 @@ async function main(): Promise<void> {
     Object.assign(globalThis, globals);
     Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true, writable: true });
   }
+  // Node 20 has relaxed SIMD behind a flag; `xlir` turns it on the same way (src/cli/wasmThreads.ts)
+  (await import('../src/cli/relaxedSimd')).enableRelaxedSimd();
   const { initBackend } = await import('../src/core/model/backend');
   const bench = await import('./trainStep');
   const options = { wasmKernels: wasmKernelChoice(job.patch) };
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
   if (job.kind === 'matmul-variants') {
     // the same products before and after the matmul patch, in one process
     const stock = await bench.matmulVariants(job.repeats ?? 5);
-    (await import('../src/core/model/wasmKernels')).installWasmKernels({ matmul: true, sharedIdentity: false, leadingSum: false });
+    (await import('../src/core/model/wasmKernels')).installWasmKernels({ matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: false });
     result = { info, stock, patched: await bench.matmulVariants(job.repeats ?? 5) };
   } else if (job.kind === 'encode') {
     result = { info, patch: job.patch ?? null, ...(await (await import('./encode')).measureEncode(job.n ?? 500, job.repeats ?? 3, log)) };

@@ -111,14 +111,15 @@ const RUNTIME: Record<string, string> = {
   'node/wasm': 'Node · wasm (SIMD, 1 thread), stock tfjs kernels (before)',
   'node/wasm+patch': 'Node · wasm + our matmul kernel',
   'node/wasm+patches': 'Node · wasm + our matmul and Identity kernels',
-  'node/wasm+kernels': 'Node · wasm + all our kernels (matmul, Identity, leading-axis Sum; single-threaded build, as `xlir` runs)',
-  'node/wasm+kernels-2t': 'Node · wasm threaded build, 2 threads + all our kernels (`xlir --threads 2`)',
+  'node/wasm+kernels-xnnpack': 'Node · wasm + our matmul, Identity and leading-axis Sum kernels (XNNPACK products)',
+  'node/wasm+kernels': 'Node · wasm + all our kernels, products on our own kernel (wasmGemm.ts; single-threaded build, as `xlir` runs)',
+  'node/wasm+kernels-2t': 'Node · wasm threaded build, 2 threads + our kernels (`xlir --threads 2`; XNNPACK products on 2 threads)',
   'node/cpu': 'Node · cpu (plain JS)',
   'node/webgpu': 'Node · webgpu (Dawn on SwiftShader)',
   'browser/wasm': 'Chromium worker · wasm (SIMD, 1 thread), stock tfjs kernels (before)',
   'browser/wasm+patch': 'Chromium worker · wasm + our matmul kernel',
   'browser/wasm+patches': 'Chromium worker · wasm + our matmul and Identity kernels',
-  'browser/wasm+kernels': 'Chromium worker · wasm + all our kernels (1 thread; the app gives the worker every core)',
+  'browser/wasm+kernels': 'Chromium worker · wasm + all our kernels (threaded build on 1 thread, so XNNPACK products; the app gives the worker every core)',
   'browser/webgl': 'Chromium worker · webgl (ANGLE on SwiftShader)',
   'browser/webgpu': 'Chromium worker · webgpu (SwiftShader)',
 };
@@ -286,7 +287,8 @@ function profileSection(r: BenchResults): string {
     'profile/wasm/demo': 'wasm, stock kernels (before)',
     'profile/wasm+patch/demo': 'wasm + our matmul kernel',
     'profile/wasm+patches/demo': 'wasm + our matmul and Identity kernels',
-    'profile/wasm+kernels/demo': 'wasm + all our kernels (shipped)',
+    'profile/wasm+kernels-xnnpack/demo': 'wasm + our matmul, Identity and Sum kernels (XNNPACK products)',
+    'profile/wasm+kernels/demo': 'wasm + all our kernels, our own products (shipped)',
   };
   const cols = Object.keys(labels)
     .map((id) => get<Profile>(r, id))

@@ -105,6 +105,7 @@ function nodeJobs(): Job[] {
   add('node/wasm+patch/demo-dropout', false, train('wasm', 'demo', { warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul', dropout: 0.1 }));
   // plain-JS kernels: about 110 s per demo step
   add('node/wasm+patches/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
+  add('node/wasm+kernels-xnnpack/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'xnnpack-products' }));
   add('node/wasm+kernels/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'all' }));
   // the threaded build in Node, as `xlir --threads 2` runs it (src/cli/wasmThreads.ts); its 1-thread row is node/wasm+kernels
   add('node/wasm+kernels-2t/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'all', threads: 2 }));
@@ -115,6 +116,7 @@ function nodeJobs(): Job[] {
   add('node/wasm/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 0, repeats: 1, maxSeconds: 1 }));
   add('node/wasm+patch/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul' }));
   add('node/wasm+patches/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
+  add('node/wasm+kernels-xnnpack/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'xnnpack-products' }));
   add('node/wasm+kernels/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'all' }));
   add('node/wasm+kernels-2t/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'all', threads: 2 }));
   // does the step fit the 4 GiB wasm heap at the batch the issue asks for once saved tensors are shared?
@@ -130,6 +132,7 @@ function nodeJobs(): Job[] {
   add('profile/wasm/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3 }, 'profile');
   add('profile/wasm+patch/demo', true, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'transpose-matmul' }, 'profile');
   add('profile/wasm+patches/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'transpose-matmul+share-identity' }, 'profile');
+  add('profile/wasm+kernels-xnnpack/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'xnnpack-products' }, 'profile');
   add('profile/wasm+kernels/demo', true, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'all' }, 'profile');
   add('encode/wasm', false, { kind: 'encode', backend: 'wasm', n: 256, repeats: 1 }, 'encode');
   add('encode/wasm+patch', true, { kind: 'encode', backend: 'wasm', n: 256, repeats: 3, patch: 'transpose-matmul' }, 'encode');

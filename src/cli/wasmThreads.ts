@@ -22,6 +22,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { enableRelaxedSimd } from './relaxedSimd';
 import { type BackendInfo, type BackendOptions, initBackend } from '../core/model/backend';
 import type { BackendPreference } from '../core/model/backendNames';
 
@@ -87,6 +88,8 @@ function installScriptFiles(): void {
  */
 export async function initCliBackend(name: BackendPreference, threads = DEFAULT_CLI_THREADS, rest: BackendOptions = {}): Promise<BackendInfo> {
   if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be a positive integer (got ${threads})`);
+  // before any wasm module compiles: our product kernel's FMA (src/core/model/wasmGemm.ts)
+  enableRelaxedSimd();
   if ((name !== 'wasm' && name !== 'auto') || threads === 1) return initBackend(name, rest);
   if (!installed) {
     installScriptFiles();

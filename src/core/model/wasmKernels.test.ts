@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from './backend';
 import { installedWasmKernels, installWasmKernels, STOCK_WASM_KERNELS } from './wasmKernels';
 
-const installWasmTransposeMatMul = () => installWasmKernels({ matmul: true, sharedIdentity: false, leadingSum: false });
+const installWasmTransposeMatMul = () => installWasmKernels({ matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: false });
 
 /** `transposed`: the shapes our kernel hands to the Transpose kernel (none where it leaves the product to the stock one) */
 const CASES: { name: string; a: number[]; b: number[]; ta: boolean; tb: boolean; transposed?: number[][] }[] = [
@@ -117,7 +117,7 @@ describe('wasm BatchMatMul replacement (transpose materialised, per-batch XNNPAC
     expect(ours).not.toBe(original);
     installWasmTransposeMatMul();
     expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).toBe(ours);
-    expect(installedWasmKernels()).toEqual({ matmul: true, sharedIdentity: false, leadingSum: false });
+    expect(installedWasmKernels()).toEqual({ matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: false });
     restore();
     expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).toBe(original);
     expect(installedWasmKernels()).toEqual(STOCK_WASM_KERNELS);
@@ -168,7 +168,7 @@ describe('wasm Identity replacement (saved tensors share data instead of being c
     const want = await run();
     const original = tf.getKernel('Identity', 'wasm')!.kernelFunc;
     const before = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, data: tf.backend().numDataIds() };
-    const restore = installWasmKernels({ matmul: false, sharedIdentity: true, leadingSum: false });
+    const restore = installWasmKernels({ matmul: false, sharedIdentity: true, leadingSum: false, ownGemm: false });
     try {
       expect(tf.getKernel('Identity', 'wasm')!.kernelFunc).not.toBe(original);
       const got = await run();
@@ -185,6 +185,68 @@ describe('wasm Identity replacement (saved tensors share data instead of being c
     }
     expect(tf.getKernel('Identity', 'wasm')!.kernelFunc).toBe(original);
     tf.dispose([x, w1, w2]);
+  });
+});
+
+/** `own`: whether our product kernel takes it (the others go to the XNNPACK paths) */
+const OWN_CASES: { name: string; a: number[]; b: number[]; ta: boolean; tb: boolean; own: boolean }[] = [
+  { name: 'NN 2-D, M not a multiple of 4', a: [7, 5], b: [5, 16], ta: false, tb: false, own: true },
+  { name: 'NT 2-D (linear x·Wᵀ)', a: [9, 6], b: [8, 6], ta: false, tb: true, own: true },
+  { name: 'TN 2-D (weight gradient dyᵀ·x)', a: [6, 9], b: [6, 24], ta: true, tb: false, own: true },
+  { name: 'TT 2-D', a: [5, 7], b: [8, 5], ta: true, tb: true, own: true },
+  { name: 'batched NT (attention q·kᵀ)', a: [2, 3, 6, 4], b: [2, 3, 8, 4], ta: false, tb: true, own: true },
+  { name: 'batched TN', a: [2, 3, 4, 6], b: [2, 3, 4, 8], ta: true, tb: false, own: true },
+  { name: 'a batched, b shared by every batch', a: [3, 4, 5], b: [5, 8], ta: false, tb: false, own: true },
+  { name: 'N not a multiple of 8 (left to XNNPACK)', a: [7, 5], b: [5, 3], ta: false, tb: false, own: false },
+  { name: 'b batched, a not (left to XNNPACK)', a: [4, 5], b: [3, 5, 8], ta: false, tb: false, own: false },
+];
+
+describe('wasm BatchMatMul on our own product kernel (wasmGemm.ts)', () => {
+  const reference = new Map<string, { values: Float32Array; shape: number[] }>();
+
+  beforeAll(async () => {
+    await initBackend('wasm', { wasmKernels: STOCK_WASM_KERNELS });
+    for (const c of OWN_CASES) {
+      const y = tf.tidy(() => tf.matMul(values(c.a, 1), values(c.b, 2), c.ta, c.tb));
+      reference.set(c.name, { values: (await y.data()) as Float32Array, shape: y.shape });
+      y.dispose();
+    }
+  });
+
+  it.each(OWN_CASES)('$name gives the stock kernel’s result and shape', async (c) => {
+    let stockCalls = 0;
+    const restoreSpy = spyOnKernel('BatchMatMul', () => stockCalls++);
+    const restore = installWasmKernels({ matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: true });
+    try {
+      expect(installedWasmKernels().ownGemm).toBe(true);
+      const before = { tensors: tf.memory().numTensors, data: tf.backend().numDataIds() };
+      const y = tf.tidy(() => tf.matMul(values(c.a, 1), values(c.b, 2), c.ta, c.tb));
+      const want = reference.get(c.name)!;
+      expect(y.shape).toEqual(want.shape);
+      const got = (await y.data()) as Float32Array;
+      for (let i = 0; i < got.length; i++) expect(Math.abs(got[i]! - want.values[i]!)).toBeLessThan(1e-5);
+      y.dispose();
+      expect({ tensors: tf.memory().numTensors, data: tf.backend().numDataIds() }).toEqual(before);
+      if (c.own) expect(stockCalls).toBe(0);
+      else expect(stockCalls).toBeGreaterThan(0);
+    } finally {
+      restore();
+      restoreSpy();
+    }
+  });
+
+  it('gives the stock kernel’s gradients through an encoder-like layer', async () => {
+    const x = values([10, 16], 3);
+    const w = values([24, 16], 4);
+    const grads = () => tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, false, true).square().sum())([x, w]);
+    const want = await Promise.all(grads().map((g) => g.data()));
+    const restore = installWasmKernels({ matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: true });
+    try {
+      const got = await Promise.all(grads().map((g) => g.data()));
+      for (let k = 0; k < 2; k++) for (let i = 0; i < want[k]!.length; i++) expect(got[k]![i]).toBeCloseTo(want[k]![i]!, 3);
+    } finally {
+      restore();
+    }
   });
 });
 
@@ -212,7 +274,7 @@ describe('wasm Sum replacement (leading axes summed row by row)', () => {
     const wantValues = await want.data();
     let stockCalls = 0;
     const restoreSpy = spyOnKernel('Sum', () => stockCalls++);
-    const restore = installWasmKernels({ matmul: false, sharedIdentity: false, leadingSum: true });
+    const restore = installWasmKernels({ matmul: false, sharedIdentity: false, leadingSum: true, ownGemm: false });
     try {
       expect(installedWasmKernels().leadingSum).toBe(true);
       const before = { tensors: tf.memory().numTensors, data: tf.backend().numDataIds() };
@@ -237,7 +299,7 @@ describe('wasm Sum replacement (leading axes summed row by row)', () => {
     const bias = values([7], 7);
     const grad = () => tf.grad((b: tf.Tensor) => tf.add(x, b).square().sum())(bias);
     const want = await grad().data();
-    const restore = installWasmKernels({ matmul: false, sharedIdentity: false, leadingSum: true });
+    const restore = installWasmKernels({ matmul: false, sharedIdentity: false, leadingSum: true, ownGemm: false });
     try {
       const got = await grad().data();
       for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 4);
@@ -250,7 +312,8 @@ describe('wasm Sum replacement (leading axes summed row by row)', () => {
 describe('initBackend on wasm', () => {
   it('installs every replacement by default and says so', async () => {
     const info = await initBackend('wasm');
-    expect(info.wasmKernels).toEqual({ matmul: true, sharedIdentity: true, leadingSum: true });
-    expect(installedWasmKernels()).toEqual({ matmul: true, sharedIdentity: true, leadingSum: true });
+    // Node runs the single-threaded build, whose memory our product kernel can use
+    expect(info.wasmKernels).toEqual({ matmul: true, sharedIdentity: true, leadingSum: true, ownGemm: true });
+    expect(installedWasmKernels()).toEqual(info.wasmKernels);
   });
 });

@@ -1,7 +1,12 @@
 /**
  * Faster replacements for three tfjs-backend-wasm 4.22 kernels, installed by `initBackend` when wasm is
  * chosen (bench/RESULTS.md, "Where the time goes", measured them: on its machine a demo training step goes
- * from 10.7 s to 2.1 s).
+ * from 10.7 s to 2.1 s, and to 1.5 s with products on our own kernel).
+ *
+ * - Products on our own kernel (wasmGemm.ts) where tfjs runs its single-threaded build: every float32
+ *   product with N divisible by 8, in place on the wasm heap (a transposed operand through strides or packing,
+ *   batches without copies). The threaded build shares its memory with XNNPACK's threads and keeps the paths
+ *   below.
  *
  * - `BatchMatMul`: the stock kernel sends a product to XNNPACK only when neither operand is transposed
  *   and there is one batch; `transposeA`/`transposeB` or a batch dimension fall back to a naive loop nest
@@ -22,6 +27,7 @@
  * offsets. Only the public kernel registry is used to install them.
  */
 import * as tf from '@tensorflow/tfjs';
+import { createWasmGemm, runGemm, type WasmGemm } from './wasmGemm';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -31,25 +37,79 @@ export interface WasmKernelChoice {
   sharedIdentity: boolean;
   /** `Sum` over leading axes, summed row by row in JS */
   leadingSum: boolean;
+  /**
+   * products on our own kernel (wasmGemm.ts) where it applies: the single-threaded build (the threaded one
+   * shares its memory and has XNNPACK's threads), float32, N divisible by 8. Needs `matmul`.
+   */
+  ownGemm: boolean;
 }
 
-export const FAST_WASM_KERNELS: WasmKernelChoice = { matmul: true, sharedIdentity: true, leadingSum: true };
-export const STOCK_WASM_KERNELS: WasmKernelChoice = { matmul: false, sharedIdentity: false, leadingSum: false };
+export const FAST_WASM_KERNELS: WasmKernelChoice = { matmul: true, sharedIdentity: true, leadingSum: true, ownGemm: true };
+export const STOCK_WASM_KERNELS: WasmKernelChoice = { matmul: false, sharedIdentity: false, leadingSum: false, ownGemm: false };
 
 /** The parts of tfjs-backend-wasm's BackendWasm the per-batch path uses (memory offsets in the heap). */
 interface WasmInternals {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
-  wasm: { HEAPF32: Float32Array };
+  wasm: { HEAPF32: Float32Array; asm?: { memory?: WebAssembly.Memory } };
 }
 
 /** The kernel functions we registered, so that installing twice never wraps our own wrapper. */
 const ours = new WeakSet<tf.KernelFunc>();
+/** Our BatchMatMul functions that run products on our own kernel. */
+const withOwnGemm = new WeakSet<tf.KernelFunc>();
+/** One kernel instance per wasm memory (one backend per process in practice). */
+const gemmByMemory = new WeakMap<WebAssembly.Memory, WasmGemm>();
+
+/** Our kernel on the backend's memory, or null where it does not apply (a shared memory: the threaded build). */
+function ownGemmOn(backend: tf.KernelBackend): WasmGemm | null {
+  const memory = (backend as unknown as WasmInternals).wasm.asm?.memory;
+  if (!memory || (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) return null;
+  let g = gemmByMemory.get(memory);
+  if (!g) {
+    g = createWasmGemm(memory);
+    gemmByMemory.set(memory, g);
+  }
+  return g;
+}
+
+/**
+ * op(a)·op(b) on our kernel: every batch slice read in place (a transposed a through strides), b packed once
+ * per slice (once in all when b has one batch). Null when it does not apply, for the other paths to take.
+ */
+function ownProduct(args: KernelArgs, g: WasmGemm): tf.TensorInfo | null {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < b.shape.length) return null;
+  const nBatch = batchSize(a);
+  const bBatch = batchSize(b);
+  if (bBatch !== 1 && (bBatch !== nBatch || a.shape.length !== b.shape.length)) return null;
+  const [a0, a1] = a.shape.slice(-2) as [number, number];
+  const [b0, b1] = b.shape.slice(-2) as [number, number];
+  const [m, k, n] = [transposeA ? a1 : a0, transposeA ? a0 : a1, transposeB ? b0 : b1];
+  if (m === 0 || k === 0 || n === 0 || n % 8 !== 0) return null;
+  const wasm = args.backend as unknown as WasmInternals;
+  const out = wasm.makeOutput([...a.shape.slice(0, -2), m, n], 'float32');
+  const packed = wasm.makeOutput([k * n], 'float32');
+  try {
+    // read the heap after the allocations: growing wasm memory replaces the buffer
+    const heap = wasm.wasm.HEAPF32;
+    const at = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset / 4;
+    const [aAt, bAt, cAt, pAt] = [at(a), at(b), at(out), at(packed)];
+    for (let i = 0; i < nBatch; i++) {
+      const bSlice = bBatch === 1 ? 0 : i;
+      runGemm(g, heap, { a: aAt + i * m * k, b: bAt + bSlice * k * n, c: cAt + i * m * n, packed: pAt, m, n, k, transposeA, transposeB, bPacked: bBatch === 1 && i > 0 });
+    }
+    return out;
+  } finally {
+    (args.backend as tf.KernelBackend).disposeData(packed.dataId);
+  }
+}
 
 const swapLast = (rank: number) => [...Array.from({ length: rank - 2 }, (_, i) => i), rank - 1, rank - 2];
 const batchSize = (t: tf.TensorInfo) => t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
 
-function fastBatchMatMul(original: tf.KernelConfig, transpose: tf.KernelConfig): tf.KernelFunc {
+function fastBatchMatMul(original: tf.KernelConfig, transpose: tf.KernelConfig, ownGemm: boolean): tf.KernelFunc {
   const materialiseTranspose = (t: tf.TensorInfo, backend: tf.KernelBackend) => transpose.kernelFunc({ inputs: { x: t }, backend, attrs: { perm: swapLast(t.shape.length) } }) as tf.TensorInfo;
 
   /** b batched products as b single products on copies of each slice (memcpy in the wasm heap). */
@@ -89,6 +149,9 @@ function fastBatchMatMul(original: tf.KernelConfig, transpose: tf.KernelConfig):
 
   return (args: KernelArgs) => {
     const backend = args.backend as tf.KernelBackend;
+    const g = ownGemm ? ownGemmOn(backend) : null;
+    const own = g ? ownProduct(args, g) : null;
+    if (own) return own;
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
     const nBatch = batchSize(a);
@@ -176,7 +239,13 @@ export function installWasmKernels(choice: WasmKernelChoice = FAST_WASM_KERNELS)
   if (choice.matmul) {
     const transpose = tf.getKernel('Transpose', 'wasm');
     if (!transpose) throw new Error('the wasm Transpose kernel is not registered');
-    restores.push(replace('BatchMatMul', (original) => fastBatchMatMul(original, transpose)));
+    restores.push(
+      replace('BatchMatMul', (original) => {
+        const kernelFunc = fastBatchMatMul(original, transpose, choice.ownGemm);
+        if (choice.ownGemm) withOwnGemm.add(kernelFunc);
+        return kernelFunc;
+      }),
+    );
   }
   if (choice.sharedIdentity) restores.push(replace('Identity', sharedIdentity));
   if (choice.leadingSum) {
@@ -193,5 +262,7 @@ export function installedWasmKernels(): WasmKernelChoice {
     const k = tf.getKernel(name, 'wasm');
     return k !== undefined && ours.has(k.kernelFunc);
   };
-  return { matmul: isOurs('BatchMatMul'), sharedIdentity: isOurs('Identity'), leadingSum: isOurs('Sum') };
+  const matMul = tf.getKernel('BatchMatMul', 'wasm');
+  const ownGemm = matMul !== undefined && withOwnGemm.has(matMul.kernelFunc) && tf.getBackend() === 'wasm' && ownGemmOn(tf.backend()) !== null;
+  return { matmul: isOurs('BatchMatMul'), sharedIdentity: isOurs('Identity'), leadingSum: isOurs('Sum'), ownGemm };
 }
