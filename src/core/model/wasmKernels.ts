@@ -58,19 +58,26 @@ interface WasmInternals {
 const ours = new WeakSet<tf.KernelFunc>();
 /** Our BatchMatMul functions that run products on our own kernel. */
 const withOwnGemm = new WeakSet<tf.KernelFunc>();
-/** One kernel instance per wasm memory (one backend per process in practice). */
-const gemmByMemory = new WeakMap<WebAssembly.Memory, WasmGemm>();
+/** One kernel instance per wasm memory (one backend per process in practice); null where it could not start. */
+const gemmByMemory = new WeakMap<WebAssembly.Memory, WasmGemm | null>();
 
-/** Our kernel on the backend's memory, or null where it does not apply (a shared memory: the threaded build). */
+/**
+ * Our kernel on the backend's memory, or null where it does not apply (a shared memory: the threaded build) or
+ * cannot start (a runtime that refuses to compile it): the products then stay on XNNPACK.
+ */
 function ownGemmOn(backend: tf.KernelBackend): WasmGemm | null {
   const memory = (backend as unknown as WasmInternals).wasm.asm?.memory;
   if (!memory || (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) return null;
-  let g = gemmByMemory.get(memory);
-  if (!g) {
-    g = createWasmGemm(memory);
+  if (!gemmByMemory.has(memory)) {
+    let g: WasmGemm | null = null;
+    try {
+      g = createWasmGemm(memory);
+    } catch {
+      // e.g. a content security policy without 'wasm-unsafe-eval'
+    }
     gemmByMemory.set(memory, g);
   }
-  return g;
+  return gemmByMemory.get(memory) ?? null;
 }
 
 /**
