@@ -46,6 +46,8 @@ describe('xlir on threaded wasm', () => {
     for (const threads of [1, 2]) {
       const { stdout } = await xlir(['env', '--threads', String(threads)]);
       expect(stdout).toMatch(new RegExp(`backend\\s+wasm \\(WebAssembly SIMD, ${threads} threads?\\)`));
+      // one thread: the single-threaded build, products on our kernel (with FMA: xlir turns Node 20's flag on)
+      expect(stdout).toMatch(threads === 1 ? /products\s+our wasm kernel \(relaxed-SIMD FMA\)/ : /products\s+XNNPACK/);
       expect(stdout).toMatch(/matmul\s+256³ ok/);
     }
     await expect(xlir(['env', '--threads', '0'])).rejects.toMatchObject({ stderr: expect.stringContaining('--threads must be a positive integer (got "0")') });

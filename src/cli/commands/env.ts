@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { BACKEND_PREFERENCES, type BackendPreference } from '../../core/model/backend';
 import { matmulSmoke } from '../../core/model/matmulSmoke';
+import { wasmProductKernel } from '../../core/model/wasmKernels';
 import { createOutput } from '../output';
 import { initCliBackend } from '../wasmThreads';
 import { parseChoice, parsePositiveInt } from '../options';
@@ -32,6 +33,7 @@ export function registerEnv(program: Command): void {
         adapter: info.adapter,
         attempts: info.attempts,
         smoke,
+        products: wasmProductKernel(),
         versions: {
           xlir: (require('../../../package.json') as { version: string }).version,
           node: process.versions.node,
@@ -45,6 +47,7 @@ export function registerEnv(program: Command): void {
         [
           `backend   ${r.backend} (${r.adapter.description})`,
           `matmul    ${r.smoke.size}³ ${r.smoke.ok ? 'ok' : 'WRONG'}, max |error| ${r.smoke.maxAbsError.toExponential(2)}, ${r.smoke.gflops.toFixed(2)} GFLOP/s`,
+          ...(r.products ? [`products  ${r.products}`] : []),
           `node      ${r.versions.node}`,
           `tfjs      ${r.versions.tfjs} (wasm ${r.versions['tfjs-backend-wasm']}, webgpu ${r.versions['tfjs-backend-webgpu']})`,
           `machine   ${r.machine.platform}, ${r.machine.cpus} × ${r.machine.cpuModel}`,

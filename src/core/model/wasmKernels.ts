@@ -273,3 +273,10 @@ export function installedWasmKernels(): WasmKernelChoice {
   const ownGemm = matMul !== undefined && withOwnGemm.has(matMul.kernelFunc) && tf.getBackend() === 'wasm' && ownGemmOn(tf.backend()) !== null;
   return { matmul: isOurs('BatchMatMul'), sharedIdentity: isOurs('Identity'), leadingSum: isOurs('Sum'), ownGemm };
 }
+
+/** Which kernel runs the wasm backend's products, for reports (`xlir env`); null on other backends. */
+export function wasmProductKernel(): string | null {
+  if (tf.getBackend() !== 'wasm') return null;
+  if (installedWasmKernels().ownGemm) return `our wasm kernel (${ownGemmOn(tf.backend())!.fused ? 'relaxed-SIMD FMA' : 'SIMD multiply + add'})`;
+  return 'XNNPACK (tfjs-backend-wasm)';
+}
