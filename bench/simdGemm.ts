@@ -17,6 +17,7 @@ import { initBackend } from '../src/core/model/backend';
 import { type GemmFunction, gemmModuleBytes, packPanels } from '../src/core/model/wasmGemm';
 import { STOCK_WASM_KERNELS } from '../src/core/model/wasmKernels';
 import { renderSimdGemmTable } from './report';
+import { median } from './trainStep';
 
 type ProbeGemm = (a: number, b: number, c: number, m: number, n: number, k: number) => void;
 
@@ -25,11 +26,6 @@ function instantiate(rows: number, fused: boolean, memory: WebAssembly.Memory): 
   const module = new WebAssembly.Module(gemmModuleBytes(fused, [rows]));
   const gemm = (new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, GemmFunction>)[`gemm${rows}`]!;
   return (a, b, c, m, n, k) => gemm(a, b, c, m, n, k, 4 * k, 4);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((p, q) => p - q);
-  return s[s.length >> 1]!;
 }
 
 function timeIt(f: () => void, minMs = 300): number {

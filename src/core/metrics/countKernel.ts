@@ -31,6 +31,8 @@
  *       ...))
  */
 
+import { I32, name, section, sleb, uleb, V128, vec } from '../wasmBytes';
+
 /** The exports of the kernel module, over its imported memory. */
 export interface CountKernel {
   memory: WebAssembly.Memory;
@@ -43,32 +45,6 @@ export interface CountKernel {
   count4(base: number, from: number, to: number, thr: number, out: number): void;
 }
 
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-};
-
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-};
-
-const I32 = 0x7f;
-const V128 = 0x7b;
 const EMPTY = 0x40;
 // core opcodes
 const BLOCK = 0x02, LOOP = 0x03, BR = 0x0c, BR_IF = 0x0d, END = 0x0b;
@@ -155,9 +131,6 @@ function count4Body(): number[] {
   return [...locals, ...code];
 }
 
-const section = (id: number, content: number[]) => [id, ...uleb(content.length), ...content];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-const name = (text: string) => [...uleb(text.length), ...Array.from(text, (ch) => ch.charCodeAt(0))];
 
 /** The kernel module's bytes. */
 export function countKernelBytes(): Uint8Array<ArrayBuffer> {
