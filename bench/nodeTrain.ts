@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   if (job.kind === 'matmul-variants') {
     // the same products before and after the matmul patch, in one process
     const stock = await bench.matmulVariants(job.repeats ?? 5);
-    (await import('../src/core/model/wasmKernels')).installWasmKernels({ matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: false });
+    (await import('../src/core/model/wasmKernels')).installWasmKernels({ ...(await import('../src/core/model/wasmKernels')).STOCK_WASM_KERNELS, matmul: true });
     result = { info, stock, patched: await bench.matmulVariants(job.repeats ?? 5) };
   } else if (job.kind === 'encode') {
     result = { info, patch: job.patch ?? null, ...(await (await import('./encode')).measureEncode(job.n ?? 500, job.repeats ?? 3, log)) };

@@ -134,6 +134,7 @@ function nodeJobs(): Job[] {
   add('profile/wasm+patches/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'transpose-matmul+share-identity' }, 'profile');
   add('profile/wasm+kernels-xnnpack/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'xnnpack-products' }, 'profile');
   add('profile/wasm+kernels/demo', true, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'all' }, 'profile');
+  add('profile/wasm+kernels-2t/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'all', threads: 2 }, 'profile');
   add('encode/wasm', false, { kind: 'encode', backend: 'wasm', n: 256, repeats: 1 }, 'encode');
   add('encode/wasm+patch', true, { kind: 'encode', backend: 'wasm', n: 256, repeats: 3, patch: 'transpose-matmul' }, 'encode');
   return jobs;

@@ -4,16 +4,19 @@
  */
 import { FAST_WASM_KERNELS, STOCK_WASM_KERNELS, type WasmKernelChoice } from '../src/core/model/wasmKernels';
 
-export const WASM_PATCHES = ['transpose-matmul', 'transpose-matmul+share-identity', 'xnnpack-products', 'all'] as const;
+export const WASM_PATCHES = ['transpose-matmul', 'transpose-matmul+share-identity', 'xnnpack-products', 'own-products', 'all'] as const;
 export type WasmPatch = (typeof WASM_PATCHES)[number];
 
 /**
- * `all` is FAST_WASM_KERNELS, what the app and the CLI install; `xnnpack-products` is all but our own product
- * kernel; the others are the earlier steps towards it
+ * `all` is FAST_WASM_KERNELS, what the app and the CLI install; the others are the earlier steps towards it:
+ * `own-products` adds our own product kernel to `xnnpack-products` (matmul, Identity and leading-axis Sum), and
+ * `all` then the row gather and the one-pass GELU
  */
 export function wasmKernelChoice(patch: WasmPatch | undefined): WasmKernelChoice {
   if (patch === undefined) return STOCK_WASM_KERNELS;
   if (patch === 'all') return FAST_WASM_KERNELS;
-  if (patch === 'xnnpack-products') return { ...FAST_WASM_KERNELS, ownGemm: false };
-  return { matmul: true, sharedIdentity: patch === 'transpose-matmul+share-identity', leadingSum: false, ownGemm: false };
+  const steps = { ...STOCK_WASM_KERNELS, matmul: true, sharedIdentity: patch !== 'transpose-matmul' };
+  if (patch === 'xnnpack-products') return { ...steps, leadingSum: true };
+  if (patch === 'own-products') return { ...steps, leadingSum: true, ownGemm: true };
+  return steps;
 }

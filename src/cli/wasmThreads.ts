@@ -22,6 +22,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { nodeWorkerSpawner } from './productWorkers';
 import { enableRelaxedSimd } from './relaxedSimd';
 import { type BackendInfo, type BackendOptions, initBackend } from '../core/model/backend';
 import type { BackendPreference } from '../core/model/backendNames';
@@ -100,7 +101,7 @@ export async function initCliBackend(name: BackendPreference, threads = DEFAULT_
   const one = cpus()[0];
   if (one) os.cpus = () => Array.from({ length: 2 * threads }, () => one);
   try {
-    return await initBackend(name, { ...rest, wasmThreads: threads });
+    return await initBackend(name, { spawnWorker: nodeWorkerSpawner, ...rest, wasmThreads: threads });
   } finally {
     os.cpus = cpus;
   }

@@ -6,7 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { BackendUnavailableError } from '../errors';
-import { FAST_WASM_KERNELS, installedWasmKernels, installWasmKernels, type WasmKernelChoice } from './wasmKernels';
+import { browserWorkerSpawner, type SpawnWorker } from './heapPool';
+import { FAST_WASM_KERNELS, installedWasmKernels, installWasmKernels, startWasmHeapPool, type WasmKernelChoice, wasmPoolThreads, wasmProductKernel } from './wasmKernels';
 
 import { backendOrder, type BackendName, type BackendPreference } from './backendNames';
 
@@ -38,6 +39,10 @@ export interface BackendInfo {
    * not cross-origin isolated, and in Node).
    */
   wasmThreads?: number;
+  /** On wasm: the threads our products and heap tasks share large kernels among (1 unless a pool was started). */
+  wasmProductThreads?: number;
+  /** On wasm: which kernel runs the products, for people (`xlir env`, the About panel) */
+  wasmProducts?: string;
 }
 
 export interface BackendOptions {
@@ -56,6 +61,12 @@ export interface BackendOptions {
    * takes effect the first time the wasm backend initialises in a process.
    */
   wasmThreads?: number;
+  /**
+   * How to start the worker threads that share our wasm kernels on the threaded build (heapPool.ts). Default:
+   * Blob-URL web workers where the runtime has `Worker` (pages and web workers); Node passes its own
+   * (src/cli/productWorkers.ts). Without one, our kernels run on the calling thread.
+   */
+  spawnWorker?: SpawnWorker;
 }
 
 let wasmConfigured = false;
@@ -177,6 +188,11 @@ export async function initBackend(preference: BackendPreference, options: Backen
         installWasmKernels(options.wasmKernels ?? FAST_WASM_KERNELS);
         info.wasmKernels = installedWasmKernels();
         info.wasmThreads = getThreadsCount();
+        const spawn = options.spawnWorker ?? (typeof Worker === 'function' ? browserWorkerSpawner : undefined);
+        // our kernels take as many threads as tfjs's (every core by default); they only start on a shared heap
+        if (spawn && info.wasmKernels.ownGemm && configuredThreads > 1) await startWasmHeapPool(configuredThreads, spawn);
+        info.wasmProductThreads = wasmPoolThreads();
+        info.wasmProducts = wasmProductKernel() ?? undefined;
       }
       return info;
     }

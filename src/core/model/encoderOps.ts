@@ -3,6 +3,7 @@
  * written against HF's tensor layouts so weights need no transposition.
  */
 import * as tf from '@tensorflow/tfjs';
+import { GELU_GRAD_KERNEL, GELU_KERNEL } from './fusedKernelNames';
 
 /**
  * y = x·Wᵀ + b over the last axis, with torch's Linear layout.
@@ -59,6 +60,7 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
  * Φ there cost an `erf` (scalar on wasm, the slowest elementwise kernel) and three passes over [N, FFN].
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (tf.getKernel(GELU_KERNEL, tf.getBackend()) && tf.getKernel(GELU_GRAD_KERNEL, tf.getBackend()) && x.dtype === 'float32') return fusedGelu(x);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const cdf = tf.mul(tf.add(tf.erf(tf.mul(xs, Math.SQRT1_2)), 1), 0.5);
@@ -70,6 +72,20 @@ export function gelu(x: tf.Tensor): tf.Tensor {
         const phi = tf.mul(tf.exp(tf.mul(tf.square(s), -0.5)), INV_SQRT_2PI);
         return tf.mul(dy, tf.add(cdfS, tf.mul(s, phi)));
       },
+    };
+  });
+  return f(x);
+}
+
+/** The same GELU on the backend's own one-pass kernels (fusedKernelNames.ts; wasm registers them). */
+function fusedGelu(x: tf.Tensor): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xs, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const [y, cdf] = tf.engine().runKernel(GELU_KERNEL, { x: xs }) as tf.Tensor[];
+    save([xs, cdf!]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(GELU_GRAD_KERNEL, { x: saved[0]!, cdf: saved[1]!, dy }) as tf.Tensor,
     };
   });
   return f(x);

@@ -17,6 +17,7 @@
  */
 
 import { I32, name, section, sleb, uleb, V128, vec } from '../wasmBytes';
+import { geluBody, geluGradBody } from './wasmGelu';
 
 const op = {
   get: (i: number) => [0x20, ...uleb(i)],
@@ -38,12 +39,19 @@ const op = {
   relaxedMadd: [0xfd, ...uleb(261)],
 };
 
-/** The body of gemm{rows}(a, b, c, M, N, K, aRowStride, aKStride); `accumulate` adds to C instead of overwriting it. */
+/** Parameters of every tile function (all i32). */
+const GEMM_PARAMS = 10;
+
+/**
+ * The body of gemm{rows}(a, b, c, M, N, K, aRowStride, aKStride, bRowStride, bPanelScale); `accumulate` adds to C
+ * instead of overwriting it. B's 8 floats (k, j..j+7) are at b + j·bPanelScale + k·bRowStride: packed panels of
+ * K × 8 have (32, 4K), a row-major [K, N] read in place (4N, 4).
+ */
 function gemmBody(rows: number, fused: boolean, accumulate: boolean): number[] {
-  const [A, B, C, M, N, K, AROW, AK] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const [I, J, KK, PB, PC] = [8, 9, 10, 11, 12];
-  const PA = (r: number) => 13 + r;
-  const v0 = 13 + rows;
+  const [A, B, C, M, N, K, AROW, AK, BROW, BCOL] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [I, J, KK, PB, PC] = [10, 11, 12, 13, 14];
+  const PA = (r: number) => 15 + r;
+  const v0 = 15 + rows;
   const ACC = (r: number, h: number) => v0 + 2 * r + h;
   const [B0, B1, AV] = [v0 + 2 * rows, v0 + 2 * rows + 1, v0 + 2 * rows + 2];
   const fma = (acc: number, b: number) => (fused ? [...op.get(AV), ...op.get(b), ...op.get(acc), ...op.relaxedMadd, ...op.set(acc)] : [...op.get(acc), ...op.get(AV), ...op.get(b), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(acc)]);
@@ -56,7 +64,7 @@ function gemmBody(rows: number, fused: boolean, accumulate: boolean): number[] {
     ...op.v128Load(16),
     ...op.set(B1),
     ...Array.from({ length: rows }, (_, r) => [...op.get(PA(r)), ...op.f32Load, ...op.splat, ...op.set(AV), ...fma(ACC(r, 0), B0), ...fma(ACC(r, 1), B1), ...bump(PA(r), op.get(AK))]).flat(),
-    ...bump(PB, op.i32(32)),
+    ...bump(PB, op.get(BROW)),
     ...bump(KK, op.i32(1)),
   ];
   // pc = c + (i·N + j)·4; rows of C are N·4 bytes apart
@@ -75,12 +83,10 @@ function gemmBody(rows: number, fused: boolean, accumulate: boolean): number[] {
     ...op.add,
     ...op.set(PA(0)),
     ...Array.from({ length: rows - 1 }, (_, r) => [...op.get(PA(r)), ...op.get(AROW), ...op.add, ...op.set(PA(r + 1))]).flat(),
-    // pb = b + j·K·4 (panel j/8 holds K·8 floats)
+    // pb = b + j·bPanelScale
     ...op.get(B),
     ...op.get(J),
-    ...op.get(K),
-    ...op.mul,
-    ...op.i32(4),
+    ...op.get(BCOL),
     ...op.mul,
     ...op.add,
     ...op.set(PB),
@@ -127,59 +133,130 @@ function gemmBody(rows: number, fused: boolean, accumulate: boolean): number[] {
 }
 
 /**
+ * The body of pack(src, dst, kStride, nStride, K, N), byte offsets and strides: B's element (k, n) at
+ * src + k·kStride + n·nStride into N/8 panels of K × 8 floats at dst, panel after panel.
+ */
+function packBody(): number[] {
+  const [SRC, DST, KS, NS, K, N] = [0, 1, 2, 3, 4, 5];
+  const [P, KK, S, T] = [6, 7, 8, 9];
+  const bump = (local: number, by: number[]) => [...op.get(local), ...by, ...op.add, ...op.set(local)];
+  const f32Store = (offset: number) => [0x38, 0x02, ...uleb(offset)];
+  const kBody = [
+    ...op.get(S),
+    ...op.set(T),
+    ...Array.from({ length: 8 }, (_, x) => [...op.get(DST), ...op.get(T), ...op.f32Load, ...f32Store(4 * x), ...bump(T, op.get(NS))]).flat(),
+    ...bump(DST, op.i32(32)),
+    ...bump(S, op.get(KS)),
+    ...bump(KK, op.i32(1)),
+  ];
+  const body = [
+    ...op.i32(0),
+    ...op.set(P),
+    ...op.loop,
+    // s = src + p·nStride
+    ...op.get(SRC),
+    ...op.get(P),
+    ...op.get(NS),
+    ...op.mul,
+    ...op.add,
+    ...op.set(S),
+    ...op.i32(0),
+    ...op.set(KK),
+    ...op.loop,
+    ...kBody,
+    ...op.get(KK),
+    ...op.get(K),
+    ...op.ne,
+    ...op.brIf(0),
+    ...op.end,
+    ...bump(P, op.i32(8)),
+    ...op.get(P),
+    ...op.get(N),
+    ...op.ne,
+    ...op.brIf(0),
+    ...op.end,
+    ...op.end,
+  ];
+  const code = [...vec([[...uleb(4), I32]]), ...body];
+  return [...uleb(code.length), ...code];
+}
+
+/**
  * A module importing `env.memory` and exporting `gemm{R}` (C = A·B) and `gemm{R}acc` (C += A·B) for each tile
  * height R.
  * @param fused relaxed SIMD's `f32x4.relaxed_madd` instead of `f32x4.mul` + `f32x4.add`
+ * @param shared import a shared memory (tfjs's threaded build, whose heap is a SharedArrayBuffer)
  */
-export function gemmModuleBytes(fused: boolean, tileRows: readonly number[] = [4, 1]): Uint8Array<ArrayBuffer> {
+export function gemmModuleBytes(fused: boolean, tileRows: readonly number[] = [4, 1], shared = false): Uint8Array<ArrayBuffer> {
   const fns = tileRows.flatMap((rows) => [
     { name: `gemm${rows}`, rows, accumulate: false },
     { name: `gemm${rows}acc`, rows, accumulate: true },
   ]);
+  // limits: flag 0 = a minimum only; 3 = shared, with a maximum (shared memories must declare one: 65536 pages,
+  // wasm32's 4 GiB, admits any heap)
+  const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
+  // the tile functions (type 0), then pack (type 1) and GELU's two passes (types 2, 3; wasmGelu.ts)
+  const others = [
+    { name: 'pack', type: 1, body: packBody() },
+    { name: 'gelu', type: 2, body: geluBody() },
+    { name: 'geluGrad', type: 3, body: geluGradBody() },
+  ];
+  const i32s = (count: number) => [0x60, ...vec(new Array(count).fill([I32])), 0x00];
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec(new Array(8).fill([I32])), 0x00]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec(fns.map(() => [0x00]))),
-    ...section(7, vec(fns.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
-    ...section(10, vec(fns.map((f) => gemmBody(f.rows, fused, f.accumulate)))),
+    ...section(1, vec([i32s(GEMM_PARAMS), i32s(6), i32s(4), i32s(5)])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
+    ...section(3, vec([...fns.map(() => [0x00]), ...others.map((o) => [o.type])])),
+    ...section(7, vec([...fns, ...others].map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec([...fns.map((f) => gemmBody(f.rows, fused, f.accumulate)), ...others.map((o) => o.body)])),
   ];
   return Uint8Array.from(bytes);
 }
 
-/** gemm{R}(a, bPacked, c, M, N, K, aRowStride, aKStride), all byte offsets and strides */
-export type GemmFunction = (a: number, b: number, c: number, m: number, n: number, k: number, aRowStride: number, aKStride: number) => void;
+/** gemm{R}(a, b, c, M, N, K, aRowStride, aKStride, bRowStride, bPanelScale), all byte offsets and strides */
+export type GemmFunction = (a: number, b: number, c: number, m: number, n: number, k: number, aRowStride: number, aKStride: number, bRowStride: number, bPanelScale: number) => void;
+/** pack(src, dst, kStride, nStride, K, N), byte offsets and strides */
+export type PackFunction = (src: number, dst: number, kStride: number, nStride: number, k: number, n: number) => void;
 
 /** Whether this runtime has relaxed SIMD (Chromium does; Node 20 only with --experimental-wasm-relaxed-simd). */
 export function hasRelaxedSimd(): boolean {
   return WebAssembly.validate(gemmModuleBytes(true, [4]));
 }
 
-export interface WasmGemm {
-  /** relaxed SIMD's FMA, or multiply and add */
-  fused: boolean;
+/** The tile functions of one instance. */
+export interface GemmFunctions {
   gemm4: GemmFunction;
   gemm1: GemmFunction;
   gemm4acc: GemmFunction;
   gemm1acc: GemmFunction;
+  pack: PackFunction;
+  /** gelu(x, y, cdf, n): wasmGelu.ts */
+  gelu: (x: number, y: number, cdf: number, n: number) => void;
+  /** geluGrad(x, cdf, dy, dx, n): wasmGelu.ts */
+  geluGrad: (x: number, cdf: number, dy: number, dx: number, n: number) => void;
 }
+
+export interface WasmGemm extends GemmFunctions {
+  /** relaxed SIMD's FMA, or multiply and add */
+  fused: boolean;
+  /** the compiled module, for other threads to instantiate on the same (shared) memory */
+  module: WebAssembly.Module;
+}
+
+/** Whether `memory` is a shared one (tfjs's threaded build). */
+export const isSharedMemory = (memory: WebAssembly.Memory) => typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 
 /** Instantiates the kernel on `memory` (tfjs-backend-wasm's, so it reads and writes tensors in place). */
 export function createWasmGemm(memory: WebAssembly.Memory, fused = hasRelaxedSimd()): WasmGemm {
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(gemmModuleBytes(fused)), { env: { memory } });
-  return { fused, ...(instance.exports as Omit<WasmGemm, 'fused'>) };
+  const module = new WebAssembly.Module(gemmModuleBytes(fused, [4, 1], isSharedMemory(memory)));
+  const instance = new WebAssembly.Instance(module, { env: { memory } });
+  return { fused, module, ...(instance.exports as unknown as GemmFunctions) };
 }
 
 /**
- * Rows of K per pass: a pass's packed B (K_BLOCK × N floats) and A's rows stay in cache, where a whole K of
- * 4096 (a weight gradient's) would stream both from memory for every tile. C carries the sum between passes
- * in float32, exactly as the accumulators would, so the blocking does not change a bit.
- */
-export const K_BLOCK = 256;
-
-/**
  * B into N/8 panels of K × 8 at `to` (float index), from `from` with element (k, n) at from + k·kStride + n·nStride
- * (float strides: a row-major [K, N] is (N, 1), a transposed one stored [N, K] is (1, K)).
+ * (float strides: a row-major [K, N] is (N, 1), a transposed one stored [N, K] is (1, K)). The same layout as the
+ * module's `pack`, in JS (the bench's probe uses it).
  */
 export function packPanels(heap: Float32Array, from: number, kStride: number, nStride: number, k: number, n: number, to: number): void {
   for (let p = 0; p < n / 8; p++) {
@@ -192,23 +269,136 @@ export function packPanels(heap: Float32Array, from: number, kStride: number, nS
 }
 
 /**
- * C = op(A)·op(B) for one product, all on `heap` (float offsets). N must be divisible by 8; `packed` is K·N floats
- * of scratch (or B already packed there by an earlier call with the same B, when `bPacked`).
+ * One (batched) product C[i] = op(A[i])·op(B[i]) on the heap, float offsets. N must be divisible by 8. B has
+ * `batches` slices or one shared by all (`bShared`). `packed` is scratch for B's panels, `packedFloats` long.
  */
-export function runGemm(g: WasmGemm, heap: Float32Array, p: { a: number; b: number; c: number; packed: number; m: number; n: number; k: number; transposeA: boolean; transposeB: boolean; bPacked?: boolean }): void {
+export interface GemmProduct {
+  a: number;
+  b: number;
+  c: number;
+  packed: number;
+  m: number;
+  n: number;
+  k: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  /** slices of A and C (default 1), each stored contiguously */
+  batches?: number;
+  /** one B for every slice of A */
+  bShared?: boolean;
+}
+
+/** How the tiles read B. */
+export const B_IN_PLACE = 0;
+export const B_PACKED = 1;
+export const B_PACKED_PER_SLICE = 2;
+
+/**
+ * B read in place when it is batched and row-major (attention's p·v: small slices, nothing to gain from a
+ * copy); packed once by the caller when every slice shares it (dense layers and their gradients: the panels are
+ * reused by every row); packed slice by slice, by the thread that computes the slice, when it is batched and
+ * transposed (attention's q·kᵀ).
+ */
+export function bLayout(p: GemmProduct): number {
+  if (p.bShared || (p.batches ?? 1) === 1) return B_PACKED;
+  return p.transposeB ? B_PACKED_PER_SLICE : B_IN_PLACE;
+}
+
+/** Floats of packing scratch a product needs when `threads` threads share it. */
+export function packedFloats(p: GemmProduct, threads: number): number {
+  const layout = bLayout(p);
+  return layout === B_IN_PLACE ? 0 : layout === B_PACKED ? p.k * p.n : threads * p.k * p.n;
+}
+
+/**
+ * Where a product's parameters sit in the control block the threads share (gemmPool.ts); the first
+ * PARAMS slots are the pool's own. Byte offsets above 2³¹ wrap in the Int32Array and are read back with `>>> 0`.
+ */
+export const PARAMS = 4;
+export const PARAM_SLOTS = 17;
+
+/**
+ * Rows of K per pass: a pass's packed B (K_BLOCK × N floats) and A's rows stay in cache, where a whole K of
+ * 4096 (a weight gradient's) would stream both from memory for every tile. C carries the sum between passes
+ * in float32, exactly as the accumulators would, so the blocking does not change a bit.
+ */
+export const K_BLOCK = 256;
+
+/**
+ * Prepares a product for `runShare`: packs B where every slice shares it (`B_PACKED`, on this thread, before any
+ * tile runs; block k0 at packed + k0·N, panels of kb × 8) and writes the parameters into `control` at PARAMS.
+ */
+export function prepareProduct(g: GemmFunctions, control: Int32Array, p: GemmProduct): void {
   const { m, n, k } = p;
-  const [bK, bN] = p.transposeB ? [1, k] : [n, 1];
+  const [bKs, bNs] = p.transposeB ? [4, 4 * k] : [4 * n, 4];
+  const layout = bLayout(p);
+  if (layout === B_PACKED) {
+    for (let k0 = 0; k0 < k; k0 += K_BLOCK) g.pack(4 * p.b + k0 * bKs, 4 * (p.packed + k0 * n), bKs, bNs, Math.min(K_BLOCK, k - k0), n);
+  }
   const aRow = 4 * (p.transposeA ? 1 : k);
   const aK = 4 * (p.transposeA ? m : 1);
-  const m4 = m - (m % 4);
-  for (let k0 = 0; k0 < k; k0 += K_BLOCK) {
-    const kb = Math.min(K_BLOCK, k - k0);
-    // block k0 is packed at packed + k0·N: panels of kb × 8
-    const panels = p.packed + k0 * n;
-    if (!p.bPacked) packPanels(heap, p.b + k0 * bK, bK, bN, kb, n, panels);
-    const a = 4 * p.a + k0 * aK;
-    const [g4, g1] = k0 === 0 ? [g.gemm4, g.gemm1] : [g.gemm4acc, g.gemm1acc];
-    if (m4 > 0) g4(a, 4 * panels, 4 * p.c, m4, n, kb, aRow, aK);
-    if (m4 < m) g1(a + m4 * aRow, 4 * panels, 4 * (p.c + m4 * n), m - m4, n, kb, aRow, aK);
+  const params = [p.batches ?? 1, m, n, k, 4 * p.a, 4 * m * k, 4 * p.b, p.bShared ? 0 : 4 * k * n, 4 * p.c, 4 * m * n, aRow, aK, K_BLOCK, layout, 4 * p.packed, bKs, bNs];
+  for (let i = 0; i < PARAM_SLOTS; i++) control[PARAMS + i] = params[i]! | 0;
+}
+
+/**
+ * Runs share `index` of `count` of the product in `control` (written by `prepareProduct`): the slices' 4-row
+ * groups are numbered in order and each share takes a contiguous run of them. Every element of C is computed
+ * by the same instructions in the same order whichever share holds its row, so the thread count changes no bit.
+ *
+ * Self-contained (no closure, no nested function): gemmPool.ts sends its source text to the worker threads.
+ */
+export function runShare(fns: GemmFunctions, control: Int32Array, index: number, count: number): void {
+  const at = 4; // PARAMS
+  const batches = control[at]! >>> 0;
+  const m = control[at + 1]! >>> 0;
+  const n = control[at + 2]! >>> 0;
+  const k = control[at + 3]! >>> 0;
+  const a = control[at + 4]! >>> 0;
+  const aBatch = control[at + 5]! >>> 0;
+  const b = control[at + 6]! >>> 0;
+  const bBatch = control[at + 7]! >>> 0;
+  const c = control[at + 8]! >>> 0;
+  const cBatch = control[at + 9]! >>> 0;
+  const aRow = control[at + 10]! >>> 0;
+  const aK = control[at + 11]! >>> 0;
+  const kBlock = control[at + 12]! >>> 0;
+  const layout = control[at + 13]! >>> 0;
+  // B_PACKED: the caller's panels; B_PACKED_PER_SLICE: this share's own scratch
+  const packed = (control[at + 14]! >>> 0) + (layout === 2 ? index * k * n * 4 : 0);
+  const bKs = control[at + 15]! >>> 0;
+  const bNs = control[at + 16]! >>> 0;
+  const groups = Math.ceil(m / 4);
+  const total = batches * groups;
+  const last = Math.floor((total * (index + 1)) / count);
+  let g = Math.floor((total * index) / count);
+  while (g < last) {
+    const slice = Math.floor(g / groups);
+    const end = Math.min(last, (slice + 1) * groups);
+    const r0 = (g - slice * groups) * 4;
+    const rows = Math.min(m, (end - slice * groups) * 4) - r0;
+    const m4 = rows - (rows % 4);
+    if (layout === 2) {
+      for (let k0 = 0; k0 < k; k0 += kBlock) fns.pack(b + slice * bBatch + k0 * bKs, packed + k0 * n * 4, bKs, bNs, Math.min(kBlock, k - k0), n);
+    }
+    for (let k0 = 0; k0 < k; k0 += kBlock) {
+      const kb = Math.min(kBlock, k - k0);
+      const pa = a + slice * aBatch + r0 * aRow + k0 * aK;
+      const pc = c + slice * cBatch + r0 * n * 4;
+      // in place: row k0 of a row-major [K, N] slice; packed: block k0's panels of kb × 8
+      const pb = layout === 0 ? b + slice * bBatch + k0 * n * 4 : packed + k0 * n * 4;
+      const bRow = layout === 0 ? n * 4 : 32;
+      const bPanel = layout === 0 ? 4 : kb * 4;
+      if (m4 > 0) (k0 === 0 ? fns.gemm4 : fns.gemm4acc)(pa, pb, pc, m4, n, kb, aRow, aK, bRow, bPanel);
+      if (m4 < rows) (k0 === 0 ? fns.gemm1 : fns.gemm1acc)(pa + m4 * aRow, pb, pc + m4 * n * 4, rows - m4, n, kb, aRow, aK, bRow, bPanel);
+    }
+    g = end;
   }
+}
+
+/** C = op(A)·op(B) on this thread alone (`packed` must hold `packedFloats(p, 1)` floats). */
+export function runGemm(g: GemmFunctions, p: GemmProduct): void {
+  const control = new Int32Array(PARAMS + PARAM_SLOTS);
+  prepareProduct(g, control, p);
+  runShare(g, control, 0, 1);
 }

@@ -1,9 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { geluGrad64, normalCdf64 } from '../testing/erf64.testutil';
 import { initBackend } from './backend';
-import { installedWasmKernels, installWasmKernels, STOCK_WASM_KERNELS } from './wasmKernels';
+import { gelu } from './encoderOps';
+import { GELU_KERNEL } from './fusedKernelNames';
+import { FAST_WASM_KERNELS, installedWasmKernels, installWasmKernels, STOCK_WASM_KERNELS } from './wasmKernels';
 
-const installWasmTransposeMatMul = () => installWasmKernels({ matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: false });
+const installWasmTransposeMatMul = () => installWasmKernels({ ...STOCK_WASM_KERNELS, matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: false });
 
 /** `transposed`: the shapes our kernel hands to the Transpose kernel (none where it leaves the product to the stock one) */
 const CASES: { name: string; a: number[]; b: number[]; ta: boolean; tb: boolean; transposed?: number[][] }[] = [
@@ -117,7 +120,7 @@ describe('wasm BatchMatMul replacement (transpose materialised, per-batch XNNPAC
     expect(ours).not.toBe(original);
     installWasmTransposeMatMul();
     expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).toBe(ours);
-    expect(installedWasmKernels()).toEqual({ matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: false });
+    expect(installedWasmKernels()).toEqual({ ...STOCK_WASM_KERNELS, matmul: true });
     restore();
     expect(tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc).toBe(original);
     expect(installedWasmKernels()).toEqual(STOCK_WASM_KERNELS);
@@ -168,7 +171,7 @@ describe('wasm Identity replacement (saved tensors share data instead of being c
     const want = await run();
     const original = tf.getKernel('Identity', 'wasm')!.kernelFunc;
     const before = { tensors: tf.memory().numTensors, bytes: tf.memory().numBytes, data: tf.backend().numDataIds() };
-    const restore = installWasmKernels({ matmul: false, sharedIdentity: true, leadingSum: false, ownGemm: false });
+    const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, matmul: false, sharedIdentity: true, leadingSum: false, ownGemm: false });
     try {
       expect(tf.getKernel('Identity', 'wasm')!.kernelFunc).not.toBe(original);
       const got = await run();
@@ -216,7 +219,7 @@ describe('wasm BatchMatMul on our own product kernel (wasmGemm.ts)', () => {
   it.each(OWN_CASES)('$name gives the stock kernel’s result and shape', async (c) => {
     let stockCalls = 0;
     const restoreSpy = spyOnKernel('BatchMatMul', () => stockCalls++);
-    const restore = installWasmKernels({ matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: true });
+    const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: true });
     try {
       expect(installedWasmKernels().ownGemm).toBe(true);
       const before = { tensors: tf.memory().numTensors, data: tf.backend().numDataIds() };
@@ -240,7 +243,7 @@ describe('wasm BatchMatMul on our own product kernel (wasmGemm.ts)', () => {
     const w = values([24, 16], 4);
     const grads = () => tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, false, true).square().sum())([x, w]);
     const want = await Promise.all(grads().map((g) => g.data()));
-    const restore = installWasmKernels({ matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: true });
+    const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: true });
     try {
       const got = await Promise.all(grads().map((g) => g.data()));
       for (let k = 0; k < 2; k++) for (let i = 0; i < want[k]!.length; i++) expect(got[k]![i]).toBeCloseTo(want[k]![i]!, 3);
@@ -274,7 +277,7 @@ describe('wasm Sum replacement (leading axes summed row by row)', () => {
     const wantValues = await want.data();
     let stockCalls = 0;
     const restoreSpy = spyOnKernel('Sum', () => stockCalls++);
-    const restore = installWasmKernels({ matmul: false, sharedIdentity: false, leadingSum: true, ownGemm: false });
+    const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, matmul: false, sharedIdentity: false, leadingSum: true, ownGemm: false });
     try {
       expect(installedWasmKernels().leadingSum).toBe(true);
       const before = { tensors: tf.memory().numTensors, data: tf.backend().numDataIds() };
@@ -299,7 +302,7 @@ describe('wasm Sum replacement (leading axes summed row by row)', () => {
     const bias = values([7], 7);
     const grad = () => tf.grad((b: tf.Tensor) => tf.add(x, b).square().sum())(bias);
     const want = await grad().data();
-    const restore = installWasmKernels({ matmul: false, sharedIdentity: false, leadingSum: true, ownGemm: false });
+    const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, matmul: false, sharedIdentity: false, leadingSum: true, ownGemm: false });
     try {
       const got = await grad().data();
       for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 4);
@@ -309,11 +312,72 @@ describe('wasm Sum replacement (leading axes summed row by row)', () => {
   });
 });
 
+describe('wasm GELU as one pass each way, and the row gather', () => {
+  beforeAll(async () => {
+    await initBackend('wasm', { wasmKernels: STOCK_WASM_KERNELS });
+  });
+
+  it('gelu takes our kernels where registered: values and gradient match float64 GELU, tails of n mod 4 included', async () => {
+    const x = tf.tensor1d(Array.from({ length: 4 * 50 + 3 }, (_, i) => (i - 101) * 0.09));
+    const w = values([203], 8);
+    const run = () => {
+      const y = gelu(x);
+      const dx = tf.grad((xs: tf.Tensor) => tf.sum(tf.mul(gelu(xs), w)))(x);
+      return { y, dx };
+    };
+    let geluCalls = 0;
+    const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, fusedGelu: true });
+    expect(installedWasmKernels().fusedGelu).toBe(true);
+    const restoreSpy = spyOnKernel(GELU_KERNEL, () => geluCalls++);
+    try {
+      const before = tf.memory().numTensors;
+      const { y, dx } = run();
+      const [xv, yv, dxv, wv] = await Promise.all([x.data(), y.data(), dx.data(), w.data()]);
+      for (let i = 0; i < xv.length; i++) {
+        const v = xv[i]!;
+        expect(Math.abs(yv[i]! - v * normalCdf64(v))).toBeLessThan(3e-7 * Math.max(1, Math.abs(v)));
+        expect(Math.abs(dxv[i]! - wv[i]! * geluGrad64(v))).toBeLessThan(1e-6);
+      }
+      tf.dispose([y, dx]);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(geluCalls).toBe(2);
+    } finally {
+      restoreSpy();
+      restore();
+    }
+    expect(tf.getKernel(GELU_KERNEL, 'wasm')).toBeUndefined();
+    tf.dispose([x, w]);
+  });
+
+  it('GatherV2 of rows copies the stock kernel’s bits; other gathers and bad ids go to the stock kernel', async () => {
+    const table = values([20, 3, 4], 9);
+    const ids = tf.tensor2d([3, 0, 19, 3, 7, 7], [2, 3], 'int32');
+    const want = await tf.gather(table, ids).data();
+    const wantColumns = await tf.gather(table, tf.tensor1d([2, 0], 'int32'), 2).data();
+    let stockCalls = 0;
+    const restoreSpy = spyOnKernel('GatherV2', () => stockCalls++);
+    const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, gather: true });
+    try {
+      const got = tf.gather(table, ids);
+      expect(got.shape).toEqual([2, 3, 3, 4]);
+      expect(Array.from(await got.data())).toEqual(Array.from(want));
+      expect(stockCalls).toBe(0);
+      expect(Array.from(await tf.gather(table, tf.tensor1d([2, 0], 'int32'), 2).data())).toEqual(Array.from(wantColumns));
+      expect(stockCalls).toBe(1);
+      expect(() => tf.gather(table, tf.tensor1d([20], 'int32'))).toThrow('GatherV2: the index value 20 is not in [0, 19]');
+      expect(stockCalls).toBe(2);
+    } finally {
+      restore();
+      restoreSpy();
+    }
+  });
+});
+
 describe('initBackend on wasm', () => {
   it('installs every replacement by default and says so', async () => {
     const info = await initBackend('wasm');
     // Node runs the single-threaded build, whose memory our product kernel can use
-    expect(info.wasmKernels).toEqual({ matmul: true, sharedIdentity: true, leadingSum: true, ownGemm: true });
+    expect(info.wasmKernels).toEqual(FAST_WASM_KERNELS);
     expect(installedWasmKernels()).toEqual(info.wasmKernels);
   });
 });

@@ -27,7 +27,10 @@
  * offsets. Only the public kernel registry is used to install them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { createWasmGemm, runGemm, type WasmGemm } from './wasmGemm';
+import { type HeapPool, type SpawnWorker, startHeapPool } from './heapPool';
+import { HEAP_TASKS, TASK_GATHER_ROWS, TASK_GELU_BACKWARD, TASK_GELU_FORWARD, TASK_GEMM, TASK_LEADING_SUM, writeParams } from './heapTasks';
+import { GELU_GRAD_KERNEL, GELU_KERNEL } from './fusedKernelNames';
+import { createWasmGemm, type GemmProduct, isSharedMemory, PARAM_SLOTS, PARAMS, packedFloats, prepareProduct, runShare, type WasmGemm } from './wasmGemm';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -42,16 +45,21 @@ export interface WasmKernelChoice {
    * shares its memory and has XNNPACK's threads), float32, N divisible by 8. Needs `matmul`.
    */
   ownGemm: boolean;
+  /** `GatherV2` of whole rows (embedding lookups) copied row by row in JS */
+  gather: boolean;
+  /** GELU forward and backward as one pass each (fusedKernelNames.ts; encoderOps.gelu uses them where registered) */
+  fusedGelu: boolean;
 }
 
-export const FAST_WASM_KERNELS: WasmKernelChoice = { matmul: true, sharedIdentity: true, leadingSum: true, ownGemm: true };
-export const STOCK_WASM_KERNELS: WasmKernelChoice = { matmul: false, sharedIdentity: false, leadingSum: false, ownGemm: false };
+export const FAST_WASM_KERNELS: WasmKernelChoice = { matmul: true, sharedIdentity: true, leadingSum: true, ownGemm: true, gather: true, fusedGelu: true };
+export const STOCK_WASM_KERNELS: WasmKernelChoice = { matmul: false, sharedIdentity: false, leadingSum: false, ownGemm: false, gather: false, fusedGelu: false };
 
 /** The parts of tfjs-backend-wasm's BackendWasm the per-batch path uses (memory offsets in the heap). */
 interface WasmInternals {
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
   dataIdMap: { get(id: object): { memoryOffset: number } | undefined };
-  wasm: { HEAPF32: Float32Array; asm?: { memory?: WebAssembly.Memory } };
+  // the single-threaded build exports its memory; the threaded build creates it in JS (a shared one)
+  wasm: { HEAPF32: Float32Array; asm?: { memory?: WebAssembly.Memory }; wasmMemory?: WebAssembly.Memory };
 }
 
 /** The kernel functions we registered, so that installing twice never wraps our own wrapper. */
@@ -60,14 +68,26 @@ const ours = new WeakSet<tf.KernelFunc>();
 const withOwnGemm = new WeakSet<tf.KernelFunc>();
 /** One kernel instance per wasm memory (one backend per process in practice); null where it could not start. */
 const gemmByMemory = new WeakMap<WebAssembly.Memory, WasmGemm | null>();
+/** The threads that share products and heap tasks on a shared memory (startWasmHeapPool). */
+const poolByMemory = new WeakMap<WebAssembly.Memory, HeapPool>();
 
 /**
- * Our kernel on the backend's memory, or null where it does not apply (a shared memory: the threaded build) or
- * cannot start (a runtime that refuses to compile it): the products then stay on XNNPACK.
+ * Products smaller than this many multiply-adds, and heap tasks over fewer elements than POOL_MIN_ELEMENTS, run
+ * on the calling thread alone: waking the workers costs tens of microseconds, as long as the work itself. The
+ * split changes no bit, only the time.
  */
+const POOL_MIN_MACS = 1 << 19;
+const POOL_MIN_ELEMENTS = 1 << 15;
+
+const backendMemory = (backend: tf.KernelBackend) => {
+  const wasm = (backend as unknown as WasmInternals).wasm;
+  return wasm.asm?.memory ?? wasm.wasmMemory;
+};
+
+/** Our kernel on the backend's memory, or null where it cannot start (a runtime that refuses to compile it): the products then stay on XNNPACK. */
 function ownGemmOn(backend: tf.KernelBackend): WasmGemm | null {
-  const memory = (backend as unknown as WasmInternals).wasm.asm?.memory;
-  if (!memory || (typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer)) return null;
+  const memory = backendMemory(backend);
+  if (!memory) return null;
   if (!gemmByMemory.has(memory)) {
     let g: WasmGemm | null = null;
     try {
@@ -81,8 +101,39 @@ function ownGemmOn(backend: tf.KernelBackend): WasmGemm | null {
 }
 
 /**
+ * On tfjs's threaded build (a shared heap), shares our kernel's products and the heap tasks (heapTasks.ts) among
+ * `threads` threads: the calling one and `threads - 1` workers started by `spawn`. Call after
+ * `installWasmKernels`; once per backend.
+ * @returns the thread count they now use: `threads`, or 1 where the heap is not shared or a worker could not
+ * start (everything then runs on the calling thread, with the same results)
+ */
+export async function startWasmHeapPool(threads: number, spawn: SpawnWorker): Promise<number> {
+  if (tf.getBackend() !== 'wasm' || threads < 2) return 1;
+  const backend = tf.backend();
+  const memory = backendMemory(backend);
+  const g = ownGemmOn(backend);
+  if (!memory || !g || !isSharedMemory(memory)) return 1;
+  const running = poolByMemory.get(memory);
+  if (running) return running.threads;
+  try {
+    poolByMemory.set(memory, await startHeapPool(g, memory, threads, spawn));
+    return threads;
+  } catch {
+    return 1;
+  }
+}
+
+/** The threads our products and heap tasks run on (1 without a pool). */
+export function wasmPoolThreads(): number {
+  if (tf.getBackend() !== 'wasm') return 1;
+  const memory = backendMemory(tf.backend());
+  return (memory && poolByMemory.get(memory)?.threads) || 1;
+}
+
+/**
  * op(a)·op(b) on our kernel: every batch slice read in place (a transposed a through strides), b packed once
- * per slice (once in all when b has one batch). Null when it does not apply, for the other paths to take.
+ * (once per slice when b is batched), rows shared among the pool's threads when there is one. Null when it does
+ * not apply, for the other paths to take.
  */
 function ownProduct(args: KernelArgs, g: WasmGemm): tf.TensorInfo | null {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
@@ -96,20 +147,27 @@ function ownProduct(args: KernelArgs, g: WasmGemm): tf.TensorInfo | null {
   const [m, k, n] = [transposeA ? a1 : a0, transposeA ? a0 : a1, transposeB ? b0 : b1];
   if (m === 0 || k === 0 || n === 0 || n % 8 !== 0) return null;
   const wasm = args.backend as unknown as WasmInternals;
+  const backend = args.backend as tf.KernelBackend;
+  const memory = backendMemory(backend);
+  const pool = memory && poolByMemory.get(memory);
+  const threads = pool && nBatch * m * n * k >= POOL_MIN_MACS ? pool.threads : 1;
   const out = wasm.makeOutput([...a.shape.slice(0, -2), m, n], 'float32');
-  const packed = wasm.makeOutput([k * n], 'float32');
+  const shape: Omit<GemmProduct, 'a' | 'b' | 'c' | 'packed'> = { m, n, k, transposeA, transposeB, batches: nBatch, bShared: bBatch === 1 };
+  const packed = wasm.makeOutput([Math.max(1, packedFloats({ ...shape, a: 0, b: 0, c: 0, packed: 0 }, threads))], 'float32');
   try {
-    // read the heap after the allocations: growing wasm memory replaces the buffer
-    const heap = wasm.wasm.HEAPF32;
     const at = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset / 4;
-    const [aAt, bAt, cAt, pAt] = [at(a), at(b), at(out), at(packed)];
-    for (let i = 0; i < nBatch; i++) {
-      const bSlice = bBatch === 1 ? 0 : i;
-      runGemm(g, heap, { a: aAt + i * m * k, b: bAt + bSlice * k * n, c: cAt + i * m * n, packed: pAt, m, n, k, transposeA, transposeB, bPacked: bBatch === 1 && i > 0 });
+    const product: GemmProduct = { ...shape, a: at(a), b: at(b), c: at(out), packed: at(packed) };
+    if (pool && threads > 1) {
+      prepareProduct(g, pool.control, product);
+      pool.run(TASK_GEMM);
+    } else {
+      const control = new Int32Array(PARAMS + PARAM_SLOTS);
+      prepareProduct(g, control, product);
+      runShare(g, control, 0, 1);
     }
     return out;
   } finally {
-    (args.backend as tf.KernelBackend).disposeData(packed.dataId);
+    backend.disposeData(packed.dataId);
   }
 }
 
@@ -197,17 +255,72 @@ function leadingAxisSum(original: tf.KernelConfig): tf.KernelFunc {
     const kept = x.shape.slice(axes.length);
     const r = kept.reduce((p, d) => p * d, 1);
     const out = wasm.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
-    // read the heap after the allocation: growing wasm memory replaces the buffer
-    const heap = wasm.wasm.HEAPF32;
-    const from = wasm.dataIdMap.get(x.dataId)!.memoryOffset / 4;
-    const acc = new Float64Array(r);
-    for (let i = 0; i < m; i++) {
-      const row = from + i * r;
-      for (let j = 0; j < r; j++) acc[j]! += heap[row + j]!;
-    }
-    heap.set(acc, wasm.dataIdMap.get(out.dataId)!.memoryOffset / 4);
+    runHeapTask(args.backend as tf.KernelBackend, TASK_LEADING_SUM, [offset(wasm, x), offset(wasm, out), m, r], m * r);
     return out;
   };
+}
+
+/** `x[ids]` along axis 0 with int32 ids all in range: rows copied in JS. Anything else goes to the stock kernel (which also reports bad ids). */
+function rowGather(original: tf.KernelConfig): tf.KernelFunc {
+  return (args: KernelArgs) => {
+    const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
+    const rank = x.shape.length;
+    if ((axis !== 0 && axis !== -rank) || batchDims !== 0 || rank < 1 || x.dtype !== 'float32' || indices.dtype !== 'int32' || x.shape.includes(0) || indices.shape.includes(0)) return original.kernelFunc(args);
+    const wasm = args.backend as unknown as WasmInternals;
+    const rows = x.shape[0]!;
+    const width = x.shape.slice(1).reduce((p, d) => p * d, 1);
+    const n = indices.shape.reduce((p, d) => p * d, 1);
+    const idsAt = offset(wasm, indices);
+    const ids = new Int32Array(wasm.wasm.HEAPF32.buffer, 4 * idsAt, n);
+    for (const id of ids) if (!(id >= 0 && id < rows)) return original.kernelFunc(args);
+    const out = wasm.makeOutput([...indices.shape, ...x.shape.slice(1)], 'float32');
+    runHeapTask(args.backend as tf.KernelBackend, TASK_GATHER_ROWS, [offset(wasm, x), idsAt, offset(wasm, out), n, width], n * width);
+    return out;
+  };
+}
+
+/** GELU forward (fusedKernelNames.ts): x → [x·Φ(x), Φ(x)], one pass. */
+const geluForward: tf.KernelFunc = (args: KernelArgs) => {
+  const x = (args.inputs as { x: tf.TensorInfo }).x;
+  if (x.dtype !== 'float32') throw new TypeError(`${GELU_KERNEL} takes float32 (got ${x.dtype})`);
+  const wasm = args.backend as unknown as WasmInternals;
+  const y = wasm.makeOutput([...x.shape], 'float32');
+  const cdf = wasm.makeOutput([...x.shape], 'float32');
+  const n = x.shape.reduce((p, d) => p * d, 1);
+  if (n > 0) runHeapTask(args.backend as tf.KernelBackend, TASK_GELU_FORWARD, [offset(wasm, x), offset(wasm, y), offset(wasm, cdf), n], n);
+  return [y, cdf];
+};
+
+/** GELU backward (fusedKernelNames.ts): (x, Φ(x), dy) → dy·(Φ(x) + x·φ(x)), one pass. */
+const geluBackward: tf.KernelFunc = (args: KernelArgs) => {
+  const { x, cdf, dy } = args.inputs as { x: tf.TensorInfo; cdf: tf.TensorInfo; dy: tf.TensorInfo };
+  if (x.dtype !== 'float32' || cdf.dtype !== 'float32' || dy.dtype !== 'float32') throw new TypeError(`${GELU_GRAD_KERNEL} takes float32`);
+  const n = x.shape.reduce((p, d) => p * d, 1);
+  const sizes = [cdf, dy].map((t) => t.shape.reduce((p, d) => p * d, 1));
+  if (sizes.some((size) => size !== n)) throw new RangeError(`${GELU_GRAD_KERNEL}: x, cdf and dy must have one shape (got [${x.shape}], [${cdf.shape}], [${dy.shape}])`);
+  const wasm = args.backend as unknown as WasmInternals;
+  const dx = wasm.makeOutput([...x.shape], 'float32');
+  if (n > 0) runHeapTask(args.backend as tf.KernelBackend, TASK_GELU_BACKWARD, [offset(wasm, x), offset(wasm, cdf), offset(wasm, dy), offset(wasm, dx), n], n);
+  return dx;
+};
+
+/** Float (or int32) index of a tensor in the heap. */
+const offset = (wasm: WasmInternals, t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset / 4;
+
+/** Runs a heap task on the pool's threads when it is large enough, else on this thread. */
+function runHeapTask(backend: tf.KernelBackend, task: number, params: readonly number[], elements: number): void {
+  const memory = backendMemory(backend);
+  const pool = memory && poolByMemory.get(memory);
+  if (pool && elements >= POOL_MIN_ELEMENTS) {
+    writeParams(pool.control, params);
+    pool.run(task);
+    return;
+  }
+  const control = new Int32Array(PARAMS + PARAM_SLOTS);
+  writeParams(control, params);
+  // read the heap now: growing wasm memory replaces the buffer
+  HEAP_TASKS[task]!(ownGemmOn(backend), (backend as unknown as WasmInternals).wasm.HEAPF32.buffer, control, 0, 1);
 }
 
 function sharedIdentity(original: tf.KernelConfig): tf.KernelFunc {
@@ -258,6 +371,19 @@ export function installWasmKernels(choice: WasmKernelChoice = FAST_WASM_KERNELS)
   if (choice.leadingSum) {
     restores.push(replace('Sum', leadingAxisSum));
   }
+  if (choice.gather) restores.push(replace('GatherV2', rowGather));
+  // the GELU passes are functions of our kernel module
+  if (choice.fusedGelu && ownGemmOn(tf.backend())) {
+    for (const [kernelName, kernelFunc] of [
+      [GELU_KERNEL, geluForward],
+      [GELU_GRAD_KERNEL, geluBackward],
+    ] as const) {
+      if (tf.getKernel(kernelName, 'wasm')) continue;
+      ours.add(kernelFunc);
+      tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
+      restores.push(() => tf.unregisterKernel(kernelName, 'wasm'));
+    }
+  }
   return () => {
     for (const restore of restores.reverse()) restore();
   };
@@ -271,12 +397,13 @@ export function installedWasmKernels(): WasmKernelChoice {
   };
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   const ownGemm = matMul !== undefined && withOwnGemm.has(matMul.kernelFunc) && tf.getBackend() === 'wasm' && ownGemmOn(tf.backend()) !== null;
-  return { matmul: isOurs('BatchMatMul'), sharedIdentity: isOurs('Identity'), leadingSum: isOurs('Sum'), ownGemm };
+  return { matmul: isOurs('BatchMatMul'), sharedIdentity: isOurs('Identity'), leadingSum: isOurs('Sum'), ownGemm, gather: isOurs('GatherV2'), fusedGelu: isOurs(GELU_KERNEL) && isOurs(GELU_GRAD_KERNEL) };
 }
 
-/** Which kernel runs the wasm backend's products, for reports (`xlir env`); null on other backends. */
+/** Which kernel runs the wasm backend's products, and on how many threads, for reports (`xlir env`); null on other backends. */
 export function wasmProductKernel(): string | null {
   if (tf.getBackend() !== 'wasm') return null;
-  if (installedWasmKernels().ownGemm) return `our wasm kernel (${ownGemmOn(tf.backend())!.fused ? 'relaxed-SIMD FMA' : 'SIMD multiply + add'})`;
-  return 'XNNPACK (tfjs-backend-wasm)';
+  if (!installedWasmKernels().ownGemm) return 'XNNPACK (tfjs-backend-wasm)';
+  const threads = wasmPoolThreads();
+  return `our wasm kernel (${ownGemmOn(tf.backend())!.fused ? 'relaxed-SIMD FMA' : 'SIMD multiply + add'}), ${threads} thread${threads === 1 ? '' : 's'}`;
 }
