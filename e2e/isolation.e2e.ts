@@ -16,6 +16,14 @@ async function wasmThreadsShown(page: Page): Promise<number> {
   return Number(m[1]);
 }
 
+/** The threads our own wasm kernels run on ("our wasm kernel (relaxed-SIMD FMA), 2 threads"): the heap pool's. */
+async function ourKernelThreadsShown(page: Page): Promise<number> {
+  const products = (await page.getByTestId('wasm-products').textContent()) ?? '';
+  const m = /^our wasm kernel \(relaxed-SIMD FMA\), (\d+) threads?$/.exec(products);
+  if (!m) throw new Error(`the About panel does not say our kernels run the wasm products: ${products}`);
+  return Number(m[1]);
+}
+
 // Issue 25: the threaded SIMD wasm build needs SharedArrayBuffer, which needs cross-origin isolation
 // (COOP/COEP); isolation must not break the workers or the dataset download (a CORS fetch).
 describe('cross-origin isolation and wasm threads', () => {
@@ -43,13 +51,15 @@ describe('cross-origin isolation and wasm threads', () => {
     await new Promise((resolve) => other?.close(resolve));
   });
 
-  it('the built app (vite preview) is isolated and its wasm backend runs one thread per core', async () => {
+  it('the built app (vite preview) is isolated and its wasm backend and our kernels run one thread per core', async () => {
     const page = await browser.newPage();
     const errors = collectPageErrors(page);
     await page.goto(`${inject('baseUrl')}/?backend=wasm`);
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(await wasmThreadsShown(page)).toBe(Math.max(1, cores));
+    // our kernels' worker threads start from a Blob URL inside the compute worker of the built app too
+    expect(await ourKernelThreadsShown(page)).toBe(Math.max(1, cores));
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -62,6 +72,7 @@ describe('cross-origin isolation and wasm threads', () => {
     expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
     const cores = await page.evaluate(() => navigator.hardwareConcurrency);
     expect(await wasmThreadsShown(page)).toBe(Math.max(1, cores));
+    expect(await ourKernelThreadsShown(page)).toBe(Math.max(1, cores));
     const local = await page.evaluate(async () => {
       const r = await fetch('/data/xquad-r/en.json');
       return { status: r.status, bytes: (await r.arrayBuffer()).byteLength };

@@ -130,6 +130,10 @@ export const BackendReadyEventSchema = z.object({
     adapter: AdapterInfoSchema,
     attempts: z.array(z.object({ backend: z.enum(BACKENDS), ok: z.boolean(), error: z.string().optional() })),
     tfjsVersion: z.string(),
+    // wasm only: tfjs's threads, our kernels' threads, and which kernel runs the products (backend.ts)
+    wasmThreads: z.number().int().positive().optional(),
+    wasmProductThreads: z.number().int().positive().optional(),
+    wasmProducts: z.string().optional(),
   }),
   smoke: z.object({
     size: z.number(),

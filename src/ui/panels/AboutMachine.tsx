@@ -26,6 +26,12 @@ export function AboutMachine() {
               <th>tried</th>
               <td>{compute.info.attempts.map((a) => (a.ok ? `${a.backend} ✓` : `${a.backend} ✗ (${a.error})`)).join(' → ')}</td>
             </tr>
+            {compute.info.wasmProducts && (
+              <tr>
+                <th>wasm products</th>
+                <td data-testid="wasm-products">{compute.info.wasmProducts}</td>
+              </tr>
+            )}
             <tr>
               <th>matmul {compute.smoke.size}³ check</th>
               <td data-testid="smoke">
