@@ -112,14 +112,15 @@ const RUNTIME: Record<string, string> = {
   'node/wasm+patch': 'Node · wasm + our matmul kernel',
   'node/wasm+patches': 'Node · wasm + our matmul and Identity kernels',
   'node/wasm+kernels-xnnpack': 'Node · wasm + our matmul, Identity and leading-axis Sum kernels (XNNPACK products)',
-  'node/wasm+kernels': 'Node · wasm + all our kernels, products on our own kernel (wasmGemm.ts; single-threaded build, as `xlir` runs)',
-  'node/wasm+kernels-2t': 'Node · wasm threaded build, 2 threads + our kernels (`xlir --threads 2`; XNNPACK products on 2 threads)',
+  'node/wasm+own-products': 'Node · wasm + our matmul, Identity and Sum kernels, products on our own kernel (wasmGemm.ts)',
+  'node/wasm+kernels': 'Node · wasm + all our kernels, + one-pass SIMD GELU and the row gather (single-threaded build, as `xlir` runs)',
+  'node/wasm+kernels-2t': 'Node · wasm threaded build, 2 threads, all our kernels shared among them (`xlir --threads 2`; heapPool.ts)',
   'node/cpu': 'Node · cpu (plain JS)',
   'node/webgpu': 'Node · webgpu (Dawn on SwiftShader)',
   'browser/wasm': 'Chromium worker · wasm (SIMD, 1 thread), stock tfjs kernels (before)',
   'browser/wasm+patch': 'Chromium worker · wasm + our matmul kernel',
   'browser/wasm+patches': 'Chromium worker · wasm + our matmul and Identity kernels',
-  'browser/wasm+kernels': 'Chromium worker · wasm + all our kernels (threaded build on 1 thread, so XNNPACK products; the app gives the worker every core)',
+  'browser/wasm+kernels': 'Chromium worker · wasm + all our kernels (threaded build on 1 thread; the app gives the worker every core: 2 threads in "Training step by wasm thread count")',
   'browser/webgl': 'Chromium worker · webgl (ANGLE on SwiftShader)',
   'browser/webgpu': 'Chromium worker · webgpu (SwiftShader)',
 };
@@ -288,7 +289,9 @@ function profileSection(r: BenchResults): string {
     'profile/wasm+patch/demo': 'wasm + our matmul kernel',
     'profile/wasm+patches/demo': 'wasm + our matmul and Identity kernels',
     'profile/wasm+kernels-xnnpack/demo': 'wasm + our matmul, Identity and Sum kernels (XNNPACK products)',
-    'profile/wasm+kernels/demo': 'wasm + all our kernels, our own products (shipped)',
+    'profile/wasm+own-products/demo': 'wasm + our matmul, Identity and Sum kernels, our own products',
+    'profile/wasm+kernels/demo': 'wasm + all our kernels (shipped), 1 thread',
+    'profile/wasm+kernels-2t/demo': 'wasm + all our kernels (shipped), 2 threads',
   };
   const cols = Object.keys(labels)
     .map((id) => get<Profile>(r, id))

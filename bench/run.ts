@@ -106,8 +106,10 @@ function nodeJobs(): Job[] {
   // plain-JS kernels: about 110 s per demo step
   add('node/wasm+patches/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
   add('node/wasm+kernels-xnnpack/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'xnnpack-products' }));
+  add('node/wasm+own-products/demo', false, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'own-products' }));
   add('node/wasm+kernels/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'all' }));
-  // the threaded build in Node, as `xlir --threads 2` runs it (src/cli/wasmThreads.ts); its 1-thread row is node/wasm+kernels
+  // the threaded build in Node, as `xlir --threads 2` runs it (src/cli/wasmThreads.ts: our kernels shared among 2
+  // threads by src/core/model/heapPool.ts); its 1-thread row is node/wasm+kernels
   add('node/wasm+kernels-2t/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'all', threads: 2 }));
   add('node/cpu/demo', false, train('cpu', 'demo', { warmup: 1, repeats: 1, maxSeconds: 1 }));
   // SwiftShader runs the demo step at about 0.1 GFLOP/s (100 s at batch 8, ~7 min at batch 32): batch 8, one timed step
@@ -117,12 +119,14 @@ function nodeJobs(): Job[] {
   add('node/wasm+patch/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul' }));
   add('node/wasm+patches/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'transpose-matmul+share-identity' }));
   add('node/wasm+kernels-xnnpack/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'xnnpack-products' }));
+  add('node/wasm+own-products/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'own-products' }));
   add('node/wasm+kernels/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'all' }));
   add('node/wasm+kernels-2t/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'all', threads: 2 }));
   // does the step fit the 4 GiB wasm heap at the batch the issue asks for once saved tensors are shared?
   add('node/wasm+kernels/bert-base-2l-b32', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 1, maxSeconds: 1, patch: 'all' }));
   // it does not; the chunked backward (gradient cache, src/core/train/gradientCache.ts) holds one chunk's activations
   add('node/wasm+kernels/bert-base-2l-b32-chunked', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 2, maxSeconds: 300, patch: 'all', backwardChunkRows: BERT_CHUNK_ROWS }));
+  add('node/wasm+kernels-2t/bert-base-2l-b32-chunked', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 2, maxSeconds: 300, patch: 'all', backwardChunkRows: BERT_CHUNK_ROWS, threads: 2 }));
   add('peak/tfjs-node/wasm', true, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5 }, 'peak');
   // our own wasm product kernel, with and without relaxed SIMD's FMA, beside XNNPACK's (bench/simdGemm.ts)
   add('peak/simd-gemm', false, { kind: 'simd-gemm', backend: 'wasm' }, 'peak');
@@ -133,6 +137,7 @@ function nodeJobs(): Job[] {
   add('profile/wasm+patch/demo', true, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'transpose-matmul' }, 'profile');
   add('profile/wasm+patches/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'transpose-matmul+share-identity' }, 'profile');
   add('profile/wasm+kernels-xnnpack/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'xnnpack-products' }, 'profile');
+  add('profile/wasm+own-products/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'own-products' }, 'profile');
   add('profile/wasm+kernels/demo', true, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'all' }, 'profile');
   add('profile/wasm+kernels-2t/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'all', threads: 2 }, 'profile');
   add('encode/wasm', false, { kind: 'encode', backend: 'wasm', n: 256, repeats: 1 }, 'encode');

@@ -40,7 +40,8 @@ describe('heap pool on 3 threads', () => {
 
   const PRODUCTS: (Omit<GemmProduct, 'a' | 'b' | 'c' | 'packed'> & { name: string })[] = [
     { name: 'x·Wᵀ, M with a remainder', m: 4 * 37 + 3, n: 24, k: 40, transposeA: false, transposeB: true },
-    { name: 'dyᵀ·x, K in blocks', m: 24, n: 16, k: 2 * K_BLOCK + 9, transposeA: true, transposeB: false },
+    { name: 'dyᵀ·x, K in blocks, A packed in panels of 8 rows', m: 4 * 37 + 2, n: 16, k: 2 * K_BLOCK + 9, transposeA: true, transposeB: false },
+    { name: 'xᵀ·W with N in blocks', m: 9, n: 264, k: 7, transposeA: true, transposeB: true },
     { name: 'attention q·kᵀ (B packed slice by slice)', m: 9, n: 8, k: 5, transposeA: false, transposeB: true, batches: 7 },
     { name: 'attention p·v (B read in place)', m: 9, n: 16, k: 9, transposeA: false, transposeB: false, batches: 7 },
     { name: 'batches sharing B', m: 5, n: 8, k: 12, transposeA: true, transposeB: false, batches: 4, bShared: true },
@@ -54,7 +55,8 @@ describe('heap pool on 3 threads', () => {
     expect(p.packed + packedFloats(p, THREADS)).toBeLessThan(heap().length);
     const h = heap();
     for (let i = 0; i < p.c; i++) h[i] = Math.sin(i * 0.731);
-    prepareProduct(g, pool.control, p);
+    // the scratch is laid out for THREADS shares; one thread uses the first share's part of it
+    prepareProduct(g, pool.control, p, THREADS);
     const params = Array.from(pool.control.subarray(PARAMS));
     const { one, pooled } = bothWays(TASK_GEMM, params, [[p.c, batches * shape.m * shape.n]]);
     expect(one[0]!.every(Number.isFinite)).toBe(true);

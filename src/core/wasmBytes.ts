@@ -38,4 +38,5 @@ export const name = (text: string) => [...uleb(text.length), ...Array.from(text,
 
 /** value types */
 export const I32 = 0x7f;
+export const F32 = 0x7d;
 export const V128 = 0x7b;

@@ -4,6 +4,22 @@
  *
  * - GELU_KERNEL: inputs { x } → [x·Φ(x), Φ(x)] (Φ saved for the backward pass)
  * - GELU_GRAD_KERNEL: inputs { x, cdf: Φ(x), dy } → dy·(Φ(x) + x·φ(x))
+ * - ADAMW_KERNEL: inputs { theta, g, m, v }, attrs {@link AdamWStepAttrs} → [θ', m', v'] (src/core/train/adamw.ts's
+ *   update for one variable, the same bits as its composition of stock kernels)
  */
 export const GELU_KERNEL = 'XlirGelu';
 export const GELU_GRAD_KERNEL = 'XlirGeluGrad';
+export const ADAMW_KERNEL = 'XlirAdamW';
+
+/** One AdamW step's scalars (adamw.ts names them). */
+export interface AdamWStepAttrs {
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 1 − lr·wd for decayed variables, 1 for the others */
+  decay: number;
+  /** √(1 − β2ᵗ) */
+  sqrtBc2: number;
+  /** lr / (1 − β1ᵗ) */
+  stepSize: number;
+}

@@ -68,23 +68,29 @@ export function geluBackwardTask(fns: KernelFunctions | null, buffer: ArrayBuffe
 
 /**
  * Sum of x viewed as [M, R] over its M rows: column j of every row added in row order into a float64
- * accumulator, rounded once. Shares split the columns. Params: x, out (float offsets), M, R.
+ * accumulator, rounded once. Shares split the columns, in blocks of 16 for the module's SIMD `colsum`
+ * (wasmColumnSum.ts, the same arithmetic); columns past the last block of 16, and every column where the module
+ * did not compile, are summed here. Params: x, out (float offsets), M, R.
  */
-export function leadingSumTask(_fns: KernelFunctions | null, buffer: ArrayBufferLike, control: Int32Array, index: number, count: number): void {
+export function leadingSumTask(fns: KernelFunctions | null, buffer: ArrayBufferLike, control: Int32Array, index: number, count: number): void {
   const at = 4; // PARAMS
-  const f = new Float32Array(buffer);
   const x = control[at]!;
   const out = control[at + 1]!;
   const m = control[at + 2]!;
   const r = control[at + 3]!;
-  const first = Math.floor((r * index) / count);
-  const last = Math.floor((r * (index + 1)) / count);
-  const acc = new Float64Array(last - first);
+  const blocks = fns ? Math.floor(r / 16) : 0;
+  const first = 16 * Math.floor((blocks * index) / count);
+  const last = 16 * Math.floor((blocks * (index + 1)) / count);
+  if (last > first) fns!.colsum(4 * (x + first), 4 * (out + first), m, 4 * r, last - first);
+  if (index !== count - 1) return;
+  const f = new Float32Array(buffer);
+  const rest = 16 * blocks;
+  const acc = new Float64Array(r - rest);
   for (let i = 0; i < m; i++) {
-    const row = x + i * r + first;
+    const row = x + i * r + rest;
     for (let j = 0; j < acc.length; j++) acc[j]! += f[row + j]!;
   }
-  for (let j = 0; j < acc.length; j++) f[out + first + j] = acc[j]!;
+  for (let j = 0; j < acc.length; j++) f[out + rest + j] = acc[j]!;
 }
 
 /**
@@ -107,17 +113,56 @@ export function gatherRowsTask(_fns: KernelFunctions | null, buffer: ArrayBuffer
   }
 }
 
+/**
+ * One AdamW step for one variable (wasmAdamW.ts): the module's SIMD `adamw` for groups of 4, the last n mod 4 here
+ * with every operation rounded to float32 as the SIMD lanes round it. Params: θ, g, m, v, θ', m', v' (float
+ * offsets), n; then as float32 bits (writeFloatParams): β1, 1 − β1, β2, 1 − β2, √(1 − β2ᵗ), ε, decay factor, step size.
+ */
+export function adamwTask(fns: KernelFunctions | null, buffer: ArrayBufferLike, control: Int32Array, index: number, count: number): void {
+  const at = 4; // PARAMS
+  const theta = control[at]!;
+  const g = control[at + 1]!;
+  const m = control[at + 2]!;
+  const v = control[at + 3]!;
+  const thetaOut = control[at + 4]!;
+  const mOut = control[at + 5]!;
+  const vOut = control[at + 6]!;
+  const n = control[at + 7]!;
+  const s = new Float32Array(control.buffer, control.byteOffset + 4 * (at + 8), 8);
+  const groups = Math.floor(n / 4);
+  const first = 4 * Math.floor((groups * index) / count);
+  const last = 4 * Math.floor((groups * (index + 1)) / count);
+  if (last > first) fns!.adamw(4 * (theta + first), 4 * (g + first), 4 * (m + first), 4 * (v + first), 4 * (thetaOut + first), 4 * (mOut + first), 4 * (vOut + first), last - first, s[0]!, s[1]!, s[2]!, s[3]!, s[4]!, s[5]!, s[6]!, s[7]!);
+  if (index !== count - 1) return;
+  const f = new Float32Array(buffer);
+  const r = Math.fround;
+  for (let i = 4 * groups; i < n; i++) {
+    const gi = f[g + i]!;
+    const m2 = r(r(f[m + i]! * s[0]!) + r(gi * s[1]!));
+    const v2 = r(r(f[v + i]! * s[2]!) + r(r(gi * gi) * s[3]!));
+    f[mOut + i] = m2;
+    f[vOut + i] = v2;
+    f[thetaOut + i] = r(f[theta + i]! * s[6]!) - r(r(m2 / r(r(r(Math.sqrt(v2)) / s[4]!) + s[5]!)) * s[7]!);
+  }
+}
+
 export type HeapTask = (fns: KernelFunctions | null, buffer: ArrayBufferLike, control: Int32Array, index: number, count: number) => void;
 
 /** The JS tasks by id (id 0 is the product). */
-export const HEAP_TASKS: readonly (HeapTask | null)[] = [null, geluForwardTask, geluBackwardTask, leadingSumTask, gatherRowsTask];
+export const HEAP_TASKS: readonly (HeapTask | null)[] = [null, geluForwardTask, geluBackwardTask, leadingSumTask, gatherRowsTask, adamwTask];
 export const TASK_GEMM = 0;
 export const TASK_GELU_FORWARD = 1;
 export const TASK_GELU_BACKWARD = 2;
 export const TASK_LEADING_SUM = 3;
 export const TASK_GATHER_ROWS = 4;
+export const TASK_ADAMW = 5;
 
 /** Writes a task's integer parameters at PARAMS. Float offsets stay below 2³⁰ (a 4 GiB heap). */
 export function writeParams(control: Int32Array, params: readonly number[]): void {
   for (let i = 0; i < params.length; i++) control[PARAMS + i] = params[i]!;
+}
+
+/** Writes float32 parameters (their bits) from slot PARAMS + `from`. */
+export function writeFloatParams(control: Int32Array, from: number, params: readonly number[]): void {
+  new Float32Array(control.buffer, control.byteOffset + 4 * (PARAMS + from), params.length).set(params);
 }

@@ -12,32 +12,8 @@
  * dx = dy·(Φ(x) + x·exp(−x²/2)/√(2π)). Byte offsets; n elements, a positive multiple of 4 (heapTasks.ts does
  * the rest in JS).
  */
-import { I32, sleb, uleb, V128, vec } from '../wasmBytes';
+import { abs, add, and, bits, type Code, div, f, get, i32, load, loopOver, max, mul, nearest, set, simd, store, sub, withLocals, xor } from './wasmSimd';
 
-type Code = number[];
-
-const simd = (opcode: number): Code => [0xfd, ...uleb(opcode)];
-const get = (i: number): Code => [0x20, ...uleb(i)];
-const set = (i: number): Code => [0x21, ...uleb(i)];
-const i32 = (n: number): Code => [0x41, ...sleb(n)];
-/** v128.const with one float32 in every lane */
-const f = (x: number): Code => [...simd(0x0c), ...new Uint8Array(Float32Array.of(x, x, x, x).buffer)];
-/** v128.const with one int32 in every lane */
-const bits = (x: number): Code => [...simd(0x0c), ...new Uint8Array(Int32Array.of(x, x, x, x).buffer)];
-const binary =
-  (opcode: number) =>
-  (a: Code, b: Code): Code => [...a, ...b, ...simd(opcode)];
-const add = binary(228);
-const sub = binary(229);
-const mul = binary(230);
-const div = binary(231);
-const max = binary(233);
-const and = binary(0x4e);
-const xor = binary(0x51);
-const abs = (a: Code): Code => [...a, ...simd(224)];
-const nearest = (a: Code): Code => [...a, ...simd(0x6a)];
-const load = (base: number, at: number): Code => [...get(base), ...get(at), 0x6a, ...simd(0x00), 0x04, 0x00];
-const store = (base: number, at: number, value: Code): Code => [...get(base), ...get(at), 0x6a, ...value, ...simd(0x0b), 0x04, 0x00];
 /** Horner: c[0]·xⁿ + … + c[n], x a local */
 const horner = (x: number, c: readonly number[]): Code => c.slice(1).reduce<Code>((acc, k) => add(mul(acc, get(x)), f(k)), f(c[0]!));
 
@@ -57,23 +33,6 @@ function exp(value: Code, [X, N, R]: readonly [number, number, number]): Code {
     ...mul(add(add(mul(mul(horner(R, [1.98756915e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1]), get(R)), get(R)), get(R)), f(1)), powerOfTwo),
   ];
 }
-
-/** loop i = 0, 16, … < 4n over `body` (bytes), params and I/END locals given */
-function loopOver(n: number, I: number, END: number, body: Code): Code {
-  return [...get(n), ...i32(4), 0x6c, ...set(END), ...i32(0), ...set(I), 0x03, 0x40, ...body, ...get(I), ...i32(16), 0x6a, ...set(I), ...get(I), ...get(END), 0x47, 0x0d, 0x00, 0x0b];
-}
-
-const withLocals = (i32s: number, v128s: number, body: Code): number[] => {
-  const code = [
-    ...vec([
-      [...uleb(i32s), I32],
-      [...uleb(v128s), V128],
-    ]),
-    ...body,
-    0x0b,
-  ];
-  return [...uleb(code.length), ...code];
-};
 
 /** gelu(x, y, cdf, n) */
 export function geluBody(): number[] {

@@ -11,6 +11,7 @@ const SHAPES: { m: number; n: number; k: number }[] = [
   { m: 7, n: 16, k: 5 },
   { m: 1, n: 24, k: 3 },
   { m: 13, n: 8, k: 2 * K_BLOCK + 37 },
+  { m: 6, n: 272, k: 11 },
 ];
 
 describe('our wasm product kernel', () => {
@@ -53,9 +54,9 @@ describe('our wasm product kernel', () => {
     }
   }
 
-  it('gives the same bits whether K is run in one pass or in blocks (C carries the float32 sums)', () => {
-    const [m, n, k] = [8, 16, 3 * K_BLOCK];
-    const memory = new WebAssembly.Memory({ initial: 8 });
+  it('gives the same bits whether K and N are run in one pass or in blocks (C carries the float32 sums)', () => {
+    const [m, n, k] = [8, 264, 3 * K_BLOCK];
+    const memory = new WebAssembly.Memory({ initial: 64 });
     const g = createWasmGemm(memory, true);
     const heap = new Float32Array(memory.buffer);
     const [a, b, c, packed] = [0, m * k, m * k + k * n, m * k + k * n + m * n];
@@ -64,12 +65,12 @@ describe('our wasm product kernel', () => {
     runGemm(g, { a, b, c, packed, m, n, k, transposeA: false, transposeB: false });
     const blocked = heap.slice(c, c + m * n);
     heap.fill(Number.NaN, c, c + m * n);
-    // one pass over all of K: pack B whole and call the tile kernel once
+    // one pass over all of K and N: pack B whole and call the tile kernel once
     const module = new WebAssembly.Module(gemmModuleBytes(true, [4]));
     const onePass = (new WebAssembly.Instance(module, { env: { memory } }).exports as { gemm4: (...x: number[]) => void }).gemm4;
     const whole = packed + k * n;
     for (let p = 0; p < n / 8; p++) for (let kk = 0; kk < k; kk++) for (let x = 0; x < 8; x++) heap[whole + (p * k + kk) * 8 + x] = heap[b + kk * n + p * 8 + x]!;
-    onePass(4 * a, 4 * whole, 4 * c, m, n, k, 4 * k, 4, 32, 4 * k);
+    onePass(4 * a, 4 * whole, 4 * c, m, n, k, 4 * k, 4, 32, 4 * k, 4 * n);
     expect(Array.from(heap.slice(c, c + m * n))).toEqual(Array.from(blocked));
   });
 });
@@ -153,5 +154,24 @@ describe('our wasm kernel module: batched products, pack and GELU', () => {
     }
     expect(f[y + 77]).toBe(0);
     expect(f[cdf + 77]).toBeCloseTo(0.5, 7);
+  });
+});
+
+describe('our wasm kernel module: column sums', () => {
+  it('colsum gives the bits of float64 sums in row order, rounded once, 16 columns a pass', () => {
+    const [m, r] = [37, 48];
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const g = createWasmGemm(memory, true);
+    const f = new Float32Array(memory.buffer);
+    for (let i = 0; i < m * r; i++) f[i] = Math.sin(i * 0.77) * 10 ** ((i % 7) - 3);
+    const out = m * r + 5;
+    g.colsum(0, 4 * out, m, 4 * r, r);
+    const want = new Float32Array(r);
+    for (let j = 0; j < r; j++) {
+      let s = 0;
+      for (let i = 0; i < m; i++) s += f[i * r + j]!;
+      want[j] = s;
+    }
+    expect(Array.from(f.subarray(out, out + r))).toEqual(Array.from(want));
   });
 });

@@ -17,6 +17,8 @@
  */
 
 import { I32, name, section, sleb, uleb, V128, vec } from '../wasmBytes';
+import { ADAMW_TYPE, adamwBody } from './wasmAdamW';
+import { COLSUM_TYPE, columnSumBody } from './wasmColumnSum';
 import { geluBody, geluGradBody } from './wasmGelu';
 
 const op = {
@@ -40,18 +42,19 @@ const op = {
 };
 
 /** Parameters of every tile function (all i32). */
-const GEMM_PARAMS = 10;
+const GEMM_PARAMS = 11;
 
 /**
- * The body of gemm{rows}(a, b, c, M, N, K, aRowStride, aKStride, bRowStride, bPanelScale); `accumulate` adds to C
- * instead of overwriting it. B's 8 floats (k, j..j+7) are at b + j·bPanelScale + k·bRowStride: packed panels of
- * K × 8 have (32, 4K), a row-major [K, N] read in place (4N, 4).
+ * The body of gemm{rows}(a, b, c, M, N, K, aRowStride, aKStride, bRowStride, bPanelScale, cRowStride); `accumulate`
+ * adds to C instead of overwriting it. B's 8 floats (k, j..j+7) are at b + j·bPanelScale + k·bRowStride: packed
+ * panels of K × 8 have (32, 4K), a row-major [K, N] read in place (4N, 4). C's element (i, j) is at
+ * c + i·cRowStride + 4j, so a call may fill a block of C's columns.
  */
 function gemmBody(rows: number, fused: boolean, accumulate: boolean): number[] {
-  const [A, B, C, M, N, K, AROW, AK, BROW, BCOL] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
-  const [I, J, KK, PB, PC] = [10, 11, 12, 13, 14];
-  const PA = (r: number) => 15 + r;
-  const v0 = 15 + rows;
+  const [A, B, C, M, N, K, AROW, AK, BROW, BCOL, CROW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const [I, J, KK, PB, PC] = [11, 12, 13, 14, 15];
+  const PA = (r: number) => 16 + r;
+  const v0 = 16 + rows;
   const ACC = (r: number, h: number) => v0 + 2 * r + h;
   const [B0, B1, AV] = [v0 + 2 * rows, v0 + 2 * rows + 1, v0 + 2 * rows + 2];
   const fma = (acc: number, b: number) => (fused ? [...op.get(AV), ...op.get(b), ...op.get(acc), ...op.relaxedMadd, ...op.set(acc)] : [...op.get(acc), ...op.get(AV), ...op.get(b), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(acc)]);
@@ -67,9 +70,9 @@ function gemmBody(rows: number, fused: boolean, accumulate: boolean): number[] {
     ...bump(PB, op.get(BROW)),
     ...bump(KK, op.i32(1)),
   ];
-  // pc = c + (i·N + j)·4; rows of C are N·4 bytes apart
-  const pcStart = [...op.get(C), ...op.get(I), ...op.get(N), ...op.mul, ...op.get(J), ...op.add, ...op.i32(4), ...op.mul, ...op.add, ...op.set(PC)];
-  const nextRow = bump(PC, [...op.get(N), ...op.i32(4), ...op.mul]);
+  // pc = c + i·cRowStride + j·4
+  const pcStart = [...op.get(C), ...op.get(I), ...op.get(CROW), ...op.mul, ...op.add, ...op.get(J), ...op.i32(4), ...op.mul, ...op.add, ...op.set(PC)];
+  const nextRow = bump(PC, op.get(CROW));
   const initAcc = accumulate
     ? [...pcStart, ...Array.from({ length: rows }, (_, r) => [...op.get(PC), ...op.v128Load(0), ...op.set(ACC(r, 0)), ...op.get(PC), ...op.v128Load(16), ...op.set(ACC(r, 1)), ...nextRow]).flat()]
     : Array.from({ length: 2 * rows }, (_, x) => [...op.v128Zero, ...op.set(v0 + x)]).flat();
@@ -195,16 +198,18 @@ export function gemmModuleBytes(fused: boolean, tileRows: readonly number[] = [4
   // limits: flag 0 = a minimum only; 3 = shared, with a maximum (shared memories must declare one: 65536 pages,
   // wasm32's 4 GiB, admits any heap)
   const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
-  // the tile functions (type 0), then pack (type 1) and GELU's two passes (types 2, 3; wasmGelu.ts)
+  // the tile functions (type 0), then pack (type 1), GELU's two passes (types 2, 3; wasmGelu.ts) and AdamW's step (type 4; wasmAdamW.ts) and the column sum (type 5; wasmColumnSum.ts)
   const others = [
     { name: 'pack', type: 1, body: packBody() },
     { name: 'gelu', type: 2, body: geluBody() },
     { name: 'geluGrad', type: 3, body: geluGradBody() },
+    { name: 'adamw', type: 4, body: adamwBody() },
+    { name: 'colsum', type: 5, body: columnSumBody() },
   ];
   const i32s = (count: number) => [0x60, ...vec(new Array(count).fill([I32])), 0x00];
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([i32s(GEMM_PARAMS), i32s(6), i32s(4), i32s(5)])),
+    ...section(1, vec([i32s(GEMM_PARAMS), i32s(6), i32s(4), i32s(5), ADAMW_TYPE, COLSUM_TYPE])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
     ...section(3, vec([...fns.map(() => [0x00]), ...others.map((o) => [o.type])])),
     ...section(7, vec([...fns, ...others].map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
@@ -213,8 +218,8 @@ export function gemmModuleBytes(fused: boolean, tileRows: readonly number[] = [4
   return Uint8Array.from(bytes);
 }
 
-/** gemm{R}(a, b, c, M, N, K, aRowStride, aKStride, bRowStride, bPanelScale), all byte offsets and strides */
-export type GemmFunction = (a: number, b: number, c: number, m: number, n: number, k: number, aRowStride: number, aKStride: number, bRowStride: number, bPanelScale: number) => void;
+/** gemm{R}(a, b, c, M, N, K, aRowStride, aKStride, bRowStride, bPanelScale, cRowStride), all byte offsets and strides */
+export type GemmFunction = (a: number, b: number, c: number, m: number, n: number, k: number, aRowStride: number, aKStride: number, bRowStride: number, bPanelScale: number, cRowStride: number) => void;
 /** pack(src, dst, kStride, nStride, K, N), byte offsets and strides */
 export type PackFunction = (src: number, dst: number, kStride: number, nStride: number, k: number, n: number) => void;
 
@@ -234,6 +239,10 @@ export interface GemmFunctions {
   gelu: (x: number, y: number, cdf: number, n: number) => void;
   /** geluGrad(x, cdf, dy, dx, n): wasmGelu.ts */
   geluGrad: (x: number, cdf: number, dy: number, dx: number, n: number) => void;
+  /** adamw(theta, g, m, v, thetaOut, mOut, vOut, n, ...8 scalars): wasmAdamW.ts */
+  adamw: (...args: number[]) => void;
+  /** colsum(x, out, m, rowBytes, cols): wasmColumnSum.ts */
+  colsum: (x: number, out: number, m: number, rowBytes: number, cols: number) => void;
 }
 
 export interface WasmGemm extends GemmFunctions {
@@ -306,8 +315,26 @@ export function bLayout(p: GemmProduct): number {
 
 /** Floats of packing scratch a product needs when `threads` threads share it. */
 export function packedFloats(p: GemmProduct, threads: number): number {
+  return bFloats(p, threads) + aFloats(p, threads);
+}
+
+function bFloats(p: GemmProduct, threads: number): number {
   const layout = bLayout(p);
   return layout === B_IN_PLACE ? 0 : layout === B_PACKED ? p.k * p.n : threads * p.k * p.n;
+}
+
+/**
+ * A stored transposed ([K, M], the weight gradients' dyᵀ·x) is read one float from each of K rows M·4 bytes
+ * apart, a new page for every k when M is large: 30–33 GFLOP/s against 43 for a row-major A. Each share
+ * copies its rows of every K block into panels of 8 rows (the module's `pack`) and reads those instead.
+ */
+const packsA = (p: GemmProduct) => p.transposeA && p.m >= 8;
+
+/** rows a share may hold (runShare numbers 4-row groups over every slice and splits them evenly) */
+const shareRows = (m: number, batches: number, threads: number) => Math.min(m, 4 * Math.ceil((batches * Math.ceil(m / 4)) / threads));
+
+function aFloats(p: GemmProduct, threads: number): number {
+  return packsA(p) ? threads * K_BLOCK * shareRows(p.m, p.batches ?? 1, threads) : 0;
 }
 
 /**
@@ -315,7 +342,7 @@ export function packedFloats(p: GemmProduct, threads: number): number {
  * PARAMS slots are the pool's own. Byte offsets above 2³¹ wrap in the Int32Array and are read back with `>>> 0`.
  */
 export const PARAMS = 4;
-export const PARAM_SLOTS = 17;
+export const PARAM_SLOTS = 19;
 
 /**
  * Rows of K per pass: a pass's packed B (K_BLOCK × N floats) and A's rows stay in cache, where a whole K of
@@ -325,10 +352,11 @@ export const PARAM_SLOTS = 17;
 export const K_BLOCK = 256;
 
 /**
- * Prepares a product for `runShare`: packs B where every slice shares it (`B_PACKED`, on this thread, before any
- * tile runs; block k0 at packed + k0·N, panels of kb × 8) and writes the parameters into `control` at PARAMS.
+ * Prepares a product for `runShare` on `threads` shares (`packed` must hold packedFloats(p, threads) floats): packs
+ * B where every slice shares it (`B_PACKED`, on this thread, before any tile runs; block k0 at packed + k0·N,
+ * panels of kb × 8) and writes the parameters into `control` at PARAMS.
  */
-export function prepareProduct(g: GemmFunctions, control: Int32Array, p: GemmProduct): void {
+export function prepareProduct(g: GemmFunctions, control: Int32Array, p: GemmProduct, threads = 1): void {
   const { m, n, k } = p;
   const [bKs, bNs] = p.transposeB ? [4, 4 * k] : [4 * n, 4];
   const layout = bLayout(p);
@@ -337,7 +365,9 @@ export function prepareProduct(g: GemmFunctions, control: Int32Array, p: GemmPro
   }
   const aRow = 4 * (p.transposeA ? 1 : k);
   const aK = 4 * (p.transposeA ? m : 1);
-  const params = [p.batches ?? 1, m, n, k, 4 * p.a, 4 * m * k, 4 * p.b, p.bShared ? 0 : 4 * k * n, 4 * p.c, 4 * m * n, aRow, aK, K_BLOCK, layout, 4 * p.packed, bKs, bNs];
+  // B's scratch first, then A's (packedFloats(p, threads) in all)
+  const aScratch = p.packed + bFloats(p, threads);
+  const params = [p.batches ?? 1, m, n, k, 4 * p.a, 4 * m * k, 4 * p.b, p.bShared ? 0 : 4 * k * n, 4 * p.c, 4 * m * n, aRow, aK, K_BLOCK, layout, 4 * p.packed, bKs, bNs, packsA(p) ? 1 : 0, 4 * aScratch];
   for (let i = 0; i < PARAM_SLOTS; i++) control[PARAMS + i] = params[i]! | 0;
 }
 
@@ -370,6 +400,9 @@ export function runShare(fns: GemmFunctions, control: Int32Array, index: number,
   const bNs = control[at + 16]! >>> 0;
   const groups = Math.ceil(m / 4);
   const total = batches * groups;
+  // A packed into panels of 8 rows (wasmGemm.ts, packsA), in this share's own part of the scratch
+  const maxRows = Math.min(m, 4 * Math.ceil(total / count));
+  const aScratch = control[at + 17] === 0 ? 0 : (control[at + 18]! >>> 0) + index * kBlock * maxRows * 4;
   const last = Math.floor((total * (index + 1)) / count);
   let g = Math.floor((total * index) / count);
   while (g < last) {
@@ -377,20 +410,31 @@ export function runShare(fns: GemmFunctions, control: Int32Array, index: number,
     const end = Math.min(last, (slice + 1) * groups);
     const r0 = (g - slice * groups) * 4;
     const rows = Math.min(m, (end - slice * groups) * 4) - r0;
-    const m4 = rows - (rows % 4);
     if (layout === 2) {
       for (let k0 = 0; k0 < k; k0 += kBlock) fns.pack(b + slice * bBatch + k0 * bKs, packed + k0 * n * 4, bKs, bNs, Math.min(kBlock, k - k0), n);
     }
+    // rows [0, rows8) from A's panels, the rest (and everything when A is not packed) from A in place
+    const rows8 = aScratch === 0 ? 0 : rows - (rows % 8);
+    const rest4 = rows8 + (rows - rows8) - ((rows - rows8) % 4);
     for (let k0 = 0; k0 < k; k0 += kBlock) {
       const kb = Math.min(kBlock, k - k0);
       const pa = a + slice * aBatch + r0 * aRow + k0 * aK;
-      const pc = c + slice * cBatch + r0 * n * 4;
-      // in place: row k0 of a row-major [K, N] slice; packed: block k0's panels of kb × 8
-      const pb = layout === 0 ? b + slice * bBatch + k0 * n * 4 : packed + k0 * n * 4;
+      if (rows8 > 0) fns.pack(pa, aScratch, aK, aRow, kb, rows8);
       const bRow = layout === 0 ? n * 4 : 32;
       const bPanel = layout === 0 ? 4 : kb * 4;
-      if (m4 > 0) (k0 === 0 ? fns.gemm4 : fns.gemm4acc)(pa, pb, pc, m4, n, kb, aRow, aK, bRow, bPanel);
-      if (m4 < rows) (k0 === 0 ? fns.gemm1 : fns.gemm1acc)(pa + m4 * aRow, pb, pc + m4 * n * 4, rows - m4, n, kb, aRow, aK, bRow, bPanel);
+      const gemm4 = k0 === 0 ? fns.gemm4 : fns.gemm4acc;
+      const gemm1 = k0 === 0 ? fns.gemm1 : fns.gemm1acc;
+      // columns in blocks of 256, so that a block's panels (kb × 256 floats, 256 KB) stay in cache for every row
+      for (let n0 = 0; n0 < n; n0 += 256) {
+        const nb = Math.min(256, n - n0);
+        const pc = c + slice * cBatch + r0 * n * 4 + n0 * 4;
+        // in place: row k0 of a row-major [K, N] slice; packed: block k0's panels of kb × 8
+        const pb = (layout === 0 ? b + slice * bBatch + k0 * n * 4 : packed + k0 * n * 4) + (n0 / 8) * bPanel * 8;
+        // a panel of 8 rows holds (row q + x, k) at (q/8)·kb·32 + k·32 + 4x
+        for (let q = 0; q < rows8; q += 4) gemm4(aScratch + (q >> 3) * kb * 32 + (q & 4) * 4, pb, pc + q * n * 4, 4, nb, kb, 4, 32, bRow, bPanel, n * 4);
+        if (rest4 > rows8) gemm4(pa + rows8 * aRow, pb, pc + rows8 * n * 4, rest4 - rows8, nb, kb, aRow, aK, bRow, bPanel, n * 4);
+        if (rows > rest4) gemm1(pa + rest4 * aRow, pb, pc + rest4 * n * 4, rows - rest4, nb, kb, aRow, aK, bRow, bPanel, n * 4);
+      }
     }
     g = end;
   }

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { geluGrad64, normalCdf64 } from '../testing/erf64.testutil';
 import { initBackend } from './backend';
 import { gelu } from './encoderOps';
-import { GELU_KERNEL } from './fusedKernelNames';
+import { AdamW } from '../train/adamw';
+import { ADAMW_KERNEL, GELU_KERNEL } from './fusedKernelNames';
 import { FAST_WASM_KERNELS, installedWasmKernels, installWasmKernels, STOCK_WASM_KERNELS } from './wasmKernels';
 
 const installWasmTransposeMatMul = () => installWasmKernels({ ...STOCK_WASM_KERNELS, matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: false });
@@ -369,6 +370,55 @@ describe('wasm GELU as one pass each way, and the row gather', () => {
     } finally {
       restore();
       restoreSpy();
+    }
+  });
+});
+
+describe('wasm AdamW as one pass per variable', () => {
+  beforeAll(async () => {
+    await initBackend('wasm', { wasmKernels: STOCK_WASM_KERNELS });
+  });
+
+  it('gives the bits of the update composed of stock kernels, decayed or not, tails of n mod 4 included', async () => {
+    const shapes: Record<string, number[]> = { 'enc.big.weight': [60, 70], 'enc.odd.weight': [7, 3], 'enc.dense.bias': [7], 'enc.LayerNorm.weight': [5], 'enc.idle.weight': [3, 3] };
+    const random = (shape: number[], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed + 1);
+    const run = async () => {
+      // variables outlive tidy; their initial tensors do not
+      const vars = Object.fromEntries(Object.entries(shapes).map(([name, shape], i) => [name, tf.tidy(() => tf.variable(random(shape, i), true, `adamw-wasm-${name}-${Math.random()}`))]));
+      const opt = new AdamW(vars, { epsilon: 1e-6, weightDecay: 0.1, beta1: 0.9, beta2: 0.999 });
+      for (let k = 0; k < 3; k++) {
+        const grads = Object.fromEntries(
+          Object.entries(shapes)
+            .filter(([name]) => name !== 'enc.idle.weight')
+            .map(([name, shape], i) => [name, random(shape, 100 * (k + 1) + i)]),
+        );
+        opt.apply(grads, [0.01, 0.05, 0.02][k]!);
+        tf.dispose(Object.values(grads));
+      }
+      const weights = Object.fromEntries(Object.entries(vars).map(([name, v]) => [name, Array.from(v.dataSync())]));
+      const state = await opt.exportState();
+      opt.dispose();
+      tf.dispose(Object.values(vars));
+      return { weights, slots: Object.fromEntries(Object.entries(state.slots).map(([k, v]) => [k, Array.from(v.data)])) };
+    };
+    const composed = await run();
+    let calls = 0;
+    const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, fusedAdamW: true });
+    expect(installedWasmKernels().fusedAdamW).toBe(true);
+    const restoreSpy = spyOnKernel(ADAMW_KERNEL, () => calls++);
+    try {
+      const before = tf.memory().numTensors;
+      const onePass = await run();
+      expect(tf.memory().numTensors).toBe(before);
+      expect(calls).toBe(3 * 4);
+      expect(onePass.weights).toEqual(composed.weights);
+      expect(onePass.slots).toEqual(composed.slots);
+      const initial = random([60, 70], 0);
+      expect(onePass.weights['enc.big.weight']).not.toEqual(Array.from(initial.dataSync()));
+      initial.dispose();
+    } finally {
+      restoreSpy();
+      restore();
     }
   });
 });

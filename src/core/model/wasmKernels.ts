@@ -28,8 +28,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type HeapPool, type SpawnWorker, startHeapPool } from './heapPool';
-import { HEAP_TASKS, TASK_GATHER_ROWS, TASK_GELU_BACKWARD, TASK_GELU_FORWARD, TASK_GEMM, TASK_LEADING_SUM, writeParams } from './heapTasks';
-import { GELU_GRAD_KERNEL, GELU_KERNEL } from './fusedKernelNames';
+import { HEAP_TASKS, TASK_ADAMW, TASK_GATHER_ROWS, TASK_GELU_BACKWARD, TASK_GELU_FORWARD, TASK_GEMM, TASK_LEADING_SUM, writeFloatParams, writeParams } from './heapTasks';
+import { ADAMW_KERNEL, type AdamWStepAttrs, GELU_GRAD_KERNEL, GELU_KERNEL } from './fusedKernelNames';
 import { createWasmGemm, type GemmProduct, isSharedMemory, PARAM_SLOTS, PARAMS, packedFloats, prepareProduct, runShare, type WasmGemm } from './wasmGemm';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -49,10 +49,12 @@ export interface WasmKernelChoice {
   gather: boolean;
   /** GELU forward and backward as one pass each (fusedKernelNames.ts; encoderOps.gelu uses them where registered) */
   fusedGelu: boolean;
+  /** AdamW's update of a variable as one pass (fusedKernelNames.ts; train/adamw.ts uses it where registered) */
+  fusedAdamW: boolean;
 }
 
-export const FAST_WASM_KERNELS: WasmKernelChoice = { matmul: true, sharedIdentity: true, leadingSum: true, ownGemm: true, gather: true, fusedGelu: true };
-export const STOCK_WASM_KERNELS: WasmKernelChoice = { matmul: false, sharedIdentity: false, leadingSum: false, ownGemm: false, gather: false, fusedGelu: false };
+export const FAST_WASM_KERNELS: WasmKernelChoice = { matmul: true, sharedIdentity: true, leadingSum: true, ownGemm: true, gather: true, fusedGelu: true, fusedAdamW: true };
+export const STOCK_WASM_KERNELS: WasmKernelChoice = { matmul: false, sharedIdentity: false, leadingSum: false, ownGemm: false, gather: false, fusedGelu: false, fusedAdamW: false };
 
 /** The parts of tfjs-backend-wasm's BackendWasm the per-batch path uses (memory offsets in the heap). */
 interface WasmInternals {
@@ -158,7 +160,7 @@ function ownProduct(args: KernelArgs, g: WasmGemm): tf.TensorInfo | null {
     const at = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset / 4;
     const product: GemmProduct = { ...shape, a: at(a), b: at(b), c: at(out), packed: at(packed) };
     if (pool && threads > 1) {
-      prepareProduct(g, pool.control, product);
+      prepareProduct(g, pool.control, product, threads);
       pool.run(TASK_GEMM);
     } else {
       const control = new Int32Array(PARAMS + PARAM_SLOTS);
@@ -305,20 +307,39 @@ const geluBackward: tf.KernelFunc = (args: KernelArgs) => {
   return dx;
 };
 
+/** One AdamW step for one variable (fusedKernelNames.ts): (θ, g, m, v) → [θ', m', v'], one pass. */
+const adamwStep: tf.KernelFunc = (args: KernelArgs) => {
+  const { theta, g, m, v } = args.inputs as { theta: tf.TensorInfo; g: tf.TensorInfo; m: tf.TensorInfo; v: tf.TensorInfo };
+  const a = args.attrs as unknown as AdamWStepAttrs;
+  const inputs = [theta, g, m, v];
+  if (inputs.some((t) => t.dtype !== 'float32')) throw new TypeError(`${ADAMW_KERNEL} takes float32`);
+  const n = theta.shape.reduce((p, d) => p * d, 1);
+  if (inputs.some((t) => t.shape.reduce((p, d) => p * d, 1) !== n)) throw new RangeError(`${ADAMW_KERNEL}: θ, g, m and v must have one size (got [${inputs.map((t) => `[${t.shape}]`).join(', ')}])`);
+  const wasm = args.backend as unknown as WasmInternals;
+  const outs = [0, 1, 2].map(() => wasm.makeOutput([...theta.shape], 'float32'));
+  if (n > 0) {
+    const params = [...inputs, ...outs].map((t) => offset(wasm, t));
+    runHeapTask(args.backend as tf.KernelBackend, TASK_ADAMW, [...params, n], n, [a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.sqrtBc2, a.epsilon, a.decay, a.stepSize]);
+  }
+  return outs;
+};
+
 /** Float (or int32) index of a tensor in the heap. */
 const offset = (wasm: WasmInternals, t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset / 4;
 
 /** Runs a heap task on the pool's threads when it is large enough, else on this thread. */
-function runHeapTask(backend: tf.KernelBackend, task: number, params: readonly number[], elements: number): void {
+function runHeapTask(backend: tf.KernelBackend, task: number, params: readonly number[], elements: number, floats: readonly number[] = []): void {
   const memory = backendMemory(backend);
   const pool = memory && poolByMemory.get(memory);
   if (pool && elements >= POOL_MIN_ELEMENTS) {
     writeParams(pool.control, params);
+    writeFloatParams(pool.control, params.length, floats);
     pool.run(task);
     return;
   }
   const control = new Int32Array(PARAMS + PARAM_SLOTS);
   writeParams(control, params);
+  writeFloatParams(control, params.length, floats);
   // read the heap now: growing wasm memory replaces the buffer
   HEAP_TASKS[task]!(ownGemmOn(backend), (backend as unknown as WasmInternals).wasm.HEAPF32.buffer, control, 0, 1);
 }
@@ -372,12 +393,18 @@ export function installWasmKernels(choice: WasmKernelChoice = FAST_WASM_KERNELS)
     restores.push(replace('Sum', leadingAxisSum));
   }
   if (choice.gather) restores.push(replace('GatherV2', rowGather));
-  // the GELU passes are functions of our kernel module
-  if (choice.fusedGelu && ownGemmOn(tf.backend())) {
-    for (const [kernelName, kernelFunc] of [
-      [GELU_KERNEL, geluForward],
-      [GELU_GRAD_KERNEL, geluBackward],
-    ] as const) {
+  // new kernels of our own, functions of our kernel module (fusedKernelNames.ts)
+  if (ownGemmOn(tf.backend())) {
+    const added: [string, tf.KernelFunc][] = [
+      ...(choice.fusedGelu
+        ? ([
+            [GELU_KERNEL, geluForward],
+            [GELU_GRAD_KERNEL, geluBackward],
+          ] as [string, tf.KernelFunc][])
+        : []),
+      ...(choice.fusedAdamW ? ([[ADAMW_KERNEL, adamwStep]] as [string, tf.KernelFunc][]) : []),
+    ];
+    for (const [kernelName, kernelFunc] of added) {
       if (tf.getKernel(kernelName, 'wasm')) continue;
       ours.add(kernelFunc);
       tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
@@ -397,7 +424,7 @@ export function installedWasmKernels(): WasmKernelChoice {
   };
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   const ownGemm = matMul !== undefined && withOwnGemm.has(matMul.kernelFunc) && tf.getBackend() === 'wasm' && ownGemmOn(tf.backend()) !== null;
-  return { matmul: isOurs('BatchMatMul'), sharedIdentity: isOurs('Identity'), leadingSum: isOurs('Sum'), ownGemm, gather: isOurs('GatherV2'), fusedGelu: isOurs(GELU_KERNEL) && isOurs(GELU_GRAD_KERNEL) };
+  return { matmul: isOurs('BatchMatMul'), sharedIdentity: isOurs('Identity'), leadingSum: isOurs('Sum'), ownGemm, gather: isOurs('GatherV2'), fusedGelu: isOurs(GELU_KERNEL) && isOurs(GELU_GRAD_KERNEL), fusedAdamW: isOurs(ADAMW_KERNEL) };
 }
 
 /** Which kernel runs the wasm backend's products, and on how many threads, for reports (`xlir env`); null on other backends. */

@@ -24,6 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../errors';
+import { ADAMW_KERNEL, type AdamWStepAttrs } from '../model/fusedKernelNames';
 
 export interface AdamWConfig {
   beta1?: number;
@@ -168,6 +169,18 @@ export class AdamW {
     const slots = names.map((n) => this.slots.get(n)!);
     const flat = (ts: tf.Tensor[]) => (ts.length === 1 ? ts[0]! : tf.concat(ts.map((t) => tf.reshape(t, [-1]))));
     const decay = this.decays(names[0]!);
+    if (names.length === 1 && tf.getKernel(ADAMW_KERNEL, tf.getBackend())) {
+      // the backend's one-pass update (wasm): the same operations, the same bits (src/core/model/wasmAdamW.ts)
+      const attrs: AdamWStepAttrs = { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, decay: decay ? 1 - lr * this.weightDecay : 1, sqrtBc2: Math.sqrt(bc2), stepSize: lr / bc1 };
+      const [theta, m, v] = tf.engine().runKernel(ADAMW_KERNEL, { theta: variables[0]!, g: grads[names[0]!]!, m: slots[0]!.m, v: slots[0]!.v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      variables[0]!.assign(theta!);
+      theta!.dispose();
+      slots[0]!.m.dispose();
+      slots[0]!.v.dispose();
+      slots[0]!.m = m!;
+      slots[0]!.v = v!;
+      return;
+    }
     const next = tf.tidy(() => {
       const g = flat(names.map((n) => grads[n]!));
       const m = tf.add(tf.mul(flat(slots.map((s) => s.m)), this.beta1), tf.mul(g, 1 - this.beta1));
