@@ -215,7 +215,8 @@ function peakSection(r: BenchResults, m: MachineInfo | null): string {
       lines.push(`| PyTorch matmul ${x.n}³, ${p.value.threads} thread${p.value.threads > 1 ? 's' : ''} (median; best ${f(x.best_gflops, 1)}) | ${f(x.gflops, 1)} | ${pct(x.gflops, pp?.gflops)} | ${pct(x.gflops, theo)} |`);
   }
   for (const [id, label] of [
-    ['peak/tfjs-node/wasm', 'TF.js Node wasm'],
+    ['peak/tfjs-node/wasm', 'TF.js Node wasm (our product kernel, 1 thread)'],
+    ['peak/tfjs-node/wasm-2t', 'TF.js Node wasm (our product kernel on 2 threads, threaded build)'],
     ['peak/tfjs-node/cpu', 'TF.js Node cpu'],
     ['peak/tfjs-node/webgpu', 'TF.js Node webgpu (SwiftShader)'],
     ['peak/tfjs-browser/wasm', 'TF.js Chromium worker wasm'],
@@ -233,7 +234,8 @@ function peakSection(r: BenchResults, m: MachineInfo | null): string {
     'figure exceed it. The practical peak is the best median PyTorch/OpenBLAS matmul above. WebAssembly SIMD is',
     '128-bit (4 float32 lanes) and, outside relaxed SIMD, has no fused multiply-add: each multiply-add is two',
     'instructions on 4 lanes, where native code uses the FMA and lanes of the theoretical figure. TF.js wasm runs',
-    'one thread unless its threaded build is used ("Training step by wasm thread count").',
+    'one thread unless its threaded build is used ("Training step by wasm thread count"), where our kernels share',
+    'their work among the threads (src/core/model/heapPool.ts).',
     ...(wasm && torchOne
       ? [
           `Its ${wasm.value.n}³ product reaches ${f(wasm.value.gflops, 1)} GFLOP/s, ${pct(wasm.value.gflops, torchOne.gflops)} of PyTorch's one-thread product of the same size; "A product kernel of our own with relaxed SIMD" measures what FMA would add.`,

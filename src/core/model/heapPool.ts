@@ -5,8 +5,8 @@
  * the task and its parameters into a small shared control block, wakes the workers with `Atomics.notify` and
  * waits for them with `Atomics.wait`.
  *
- * Why not XNNPACK's own threads: the threaded build's products stay on XNNPACK, whose single-thread speed is
- * 27–31 GFLOP/s here against our kernel's 45–49 (bench/RESULTS.md), and which copies attention's batches.
+ * Why not XNNPACK's own threads: they only run XNNPACK's kernels, whose single-thread products reach 27–31
+ * GFLOP/s here against our kernel's 45–49 (bench/RESULTS.md), and tfjs's other kernels run on one thread.
  *
  * Every element of C is computed by the same instructions in the same order on whichever thread holds its row,
  * so the thread count changes no bit of a product; the heap tasks split their work the same way.

@@ -1,21 +1,22 @@
 /**
  * A float32 matrix-product kernel of our own for the wasm backend, emitted as WebAssembly bytes and run on
- * tfjs-backend-wasm's own memory (bench/RESULTS.md, "A product kernel of our own with relaxed SIMD").
+ * tfjs-backend-wasm's own memory (bench/RESULTS.md, "A product kernel of our own with relaxed SIMD"). The same
+ * module carries our other SIMD kernels (GELU, AdamW, column sums: wasmGelu.ts, wasmAdamW.ts, wasmColumnSum.ts),
+ * so the threads of heapPool.ts instantiate one module.
  *
  * Why: XNNPACK's wasm SIMD products reach 27–31 GFLOP/s on one thread here, and the training step loses more
  * to the transposes our matmul kernel materialises, to XNNPACK packing every new right operand and to the
- * per-batch copies of attention. This kernel reads a transposed left operand through strides (no transpose),
- * packs the right operand once per product (transposed or not, the same cost), and with relaxed SIMD's
- * `f32x4.relaxed_madd` (an FMA where the CPU has one) runs at 45–49 GFLOP/s. Without relaxed SIMD it uses
- * `f32x4.mul` + `f32x4.add` (about XNNPACK's speed).
+ * per-batch copies of attention. With relaxed SIMD's `f32x4.relaxed_madd` (an FMA where the CPU has one) this
+ * kernel runs at 45–49 GFLOP/s, near what 4-lane FMA allows at this clock; without it, `f32x4.mul` +
+ * `f32x4.add` (about XNNPACK's speed).
  *
- * The micro-kernel keeps an R-row × 8-column tile of C in 2R v128 accumulators; B is packed into 8-column
- * panels of K × 8. Functions `gemm4` and `gemm1` (R = 4 and the remaining rows) take
- * (a, bPacked, c, M, N, K, aRowStride, aKStride): byte offsets, row-major C [M, N], N divisible by 8, and
- * A's element (i, k) at a + i·aRowStride + k·aKStride (bytes), so A may be stored transposed.
- * Deterministic on one machine; relaxed `madd` may round once or twice depending on the CPU.
+ * The micro-kernel keeps an R-row × 8-column tile of C in 2R v128 accumulators (R = 4, and 1 for the rows
+ * left). B is packed into 8-column panels of K × 8 once per product (transposed or not, the same cost), or per
+ * slice, or read in place (`bLayout`); a transposed A is copied into panels of 8 rows per K block (`packsA`).
+ * K runs in blocks of 256 and N in blocks of 256 so that the operands of a pass stay in cache. C's elements are
+ * each one sum in k order, whatever the blocking or the thread that computes them: deterministic on one
+ * machine (relaxed `madd` may round once or twice depending on the CPU).
  */
-
 import { I32, name, section, sleb, uleb, V128, vec } from '../wasmBytes';
 import { ADAMW_TYPE, adamwBody } from './wasmAdamW';
 import { COLSUM_TYPE, columnSumBody } from './wasmColumnSum';

@@ -1,30 +1,29 @@
 /**
- * Faster replacements for three tfjs-backend-wasm 4.22 kernels, installed by `initBackend` when wasm is
- * chosen (bench/RESULTS.md, "Where the time goes", measured them: on its machine a demo training step goes
- * from 10.7 s to 2.1 s, and to 1.5 s with products on our own kernel).
+ * Faster replacements for tfjs-backend-wasm 4.22 kernels, and kernels of our own, installed by `initBackend` when
+ * wasm is chosen (bench/RESULTS.md, "Where the time goes", measured each: on its machine a demo training step
+ * goes from 10.7 s to about 1.2 s on one thread and 0.85 s on two).
  *
- * - Products on our own kernel (wasmGemm.ts) where tfjs runs its single-threaded build: every float32
- *   product with N divisible by 8, in place on the wasm heap (a transposed operand through strides or packing,
- *   batches without copies). The threaded build shares its memory with XNNPACK's threads and keeps the paths
- *   below.
- *
- * - `BatchMatMul`: the stock kernel sends a product to XNNPACK only when neither operand is transposed
- *   and there is one batch; `transposeA`/`transposeB` or a batch dimension fall back to a naive loop nest
- *   (0.4–1.5 GFLOP/s instead of 10–30). Every `linear` (x·Wᵀ, torch layout), every weight gradient
- *   (xᵀ·dy) and all of attention take that path. The replacement materialises the transpose (the wasm
- *   `Transpose` kernel, memory-bound and cheap) and runs each batch slice as its own untransposed product.
- *   Results equal the stock kernel's up to float summation order and are deterministic.
+ * - Products on our own kernel (wasmGemm.ts): every float32 product with N divisible by 8, in place on the wasm
+ *   heap (a transposed operand through strides or packing, batches without copies), on either build. On the
+ *   threaded build (a shared heap) `startWasmHeapPool` shares each large product, and the heap tasks below,
+ *   among worker threads (heapPool.ts); the split changes no bit, so 1 and N threads train alike.
+ * - `BatchMatMul`, where our kernel does not apply: the stock kernel sends a product to XNNPACK only when
+ *   neither operand is transposed and there is one batch; `transposeA`/`transposeB` or a batch dimension fall
+ *   back to a naive loop nest (0.4–1.5 GFLOP/s instead of 10–30). The replacement materialises the transpose
+ *   (the wasm `Transpose` kernel, memory-bound and cheap) and runs each batch slice as its own untransposed
+ *   product. Results equal the stock kernel's up to float summation order and are deterministic.
  * - `Sum` over leading axes (bias and LayerNorm gradients, every broadcast `add`'s gradient): the stock
- *   kernel transposes the input so the reduced axes come last, then sums (2.1 ms for [4096, 128] over
- *   axis 0). The replacement adds the rows in place in JS (0.8 ms), in float64: the same values up to
- *   rounding, deterministic. (A product ones·x on XNNPACK would be 0.1 ms if x were reused, but XNNPACK
- *   packs a new right operand on every call, which costs as much as the sum.)
+ *   kernel transposes the input so the reduced axes come last, then sums. The replacement adds the rows in
+ *   place in float64 (SIMD, heapTasks.ts): the same values up to rounding, deterministic.
  * - `Identity`: while gradients are recorded, tfjs-core saves every tensor the backward pass needs through
  *   `Identity`; the stock wasm kernel copies the data, the cpu backend shares it. Sharing is safe because
  *   tensors are immutable and `Variable.assign` swaps the data id (wasm's own `Reshape` shares the same way).
+ * - `GatherV2` of whole rows (embedding lookups): rows copied, instead of the stock kernel's element loop.
+ * - Our own kernels GELU_KERNEL, GELU_GRAD_KERNEL and ADAMW_KERNEL (fusedKernelNames.ts): one SIMD pass each,
+ *   used by encoderOps.gelu and train/adamw.ts where registered.
  *
- * The tfjs version is pinned exactly (package.json), because the per-batch path reads the backend's heap
- * offsets. Only the public kernel registry is used to install them.
+ * The tfjs version is pinned exactly (package.json), because these read the backend's heap offsets. Only the
+ * public kernel registry is used to install them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type HeapPool, type SpawnWorker, startHeapPool } from './heapPool';
@@ -38,12 +37,9 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 export interface WasmKernelChoice {
   matmul: boolean;
   sharedIdentity: boolean;
-  /** `Sum` over leading axes, summed row by row in JS */
+  /** `Sum` over leading axes, summed row by row in float64 */
   leadingSum: boolean;
-  /**
-   * products on our own kernel (wasmGemm.ts) where it applies: the single-threaded build (the threaded one
-   * shares its memory and has XNNPACK's threads), float32, N divisible by 8. Needs `matmul`.
-   */
+  /** products on our own kernel (wasmGemm.ts) where it applies: float32, N divisible by 8. Needs `matmul`. */
   ownGemm: boolean;
   /** `GatherV2` of whole rows (embedding lookups) copied row by row in JS */
   gather: boolean;
