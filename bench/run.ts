@@ -128,7 +128,8 @@ function nodeJobs(): Job[] {
   add('node/wasm+kernels/bert-base-2l-b32-chunked', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 2, maxSeconds: 300, patch: 'all', backwardChunkRows: BERT_CHUNK_ROWS }));
   add('node/wasm+kernels-2t/bert-base-2l-b32-chunked', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 2, maxSeconds: 300, patch: 'all', backwardChunkRows: BERT_CHUNK_ROWS, threads: 2 }));
   add('peak/tfjs-node/wasm', true, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5 }, 'peak');
-  add('peak/tfjs-node/wasm-2t', false, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5, threads: 2 }, 'peak');
+  add('peak/tfjs-node/wasm+kernels', false, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5, patch: 'all' }, 'peak');
+  add('peak/tfjs-node/wasm+kernels-2t', false, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5, patch: 'all', threads: 2 }, 'peak');
   // our own wasm product kernel, with and without relaxed SIMD's FMA, beside XNNPACK's (bench/simdGemm.ts)
   add('peak/simd-gemm', false, { kind: 'simd-gemm', backend: 'wasm' }, 'peak');
   add('peak/tfjs-node/cpu', false, { kind: 'matmul', backend: 'cpu', n: 512, repeats: 3 }, 'peak');

@@ -1,7 +1,7 @@
 /**
  * Faster replacements for tfjs-backend-wasm 4.22 kernels, and kernels of our own, installed by `initBackend` when
  * wasm is chosen (bench/RESULTS.md, "Where the time goes", measured each: on its machine a demo training step
- * goes from 10.7 s to about 1.2 s on one thread and 0.85 s on two).
+ * goes from 11.1 s to 1.1 s on one thread and 0.8 s on two).
  *
  * - Products on our own kernel (wasmGemm.ts): every float32 product with N divisible by 8, in place on the wasm
  *   heap (a transposed operand through strides or packing, batches without copies), on either build. On the
