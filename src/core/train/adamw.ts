@@ -20,7 +20,9 @@
  * the H200 figures say"): the per-variable update launched about fourteen kernels for every weight tensor.
  * Every element sees the same operations in the same order either way, so both paths give the same bits;
  * on cpu/wasm, where the extra copies would cost more than the launches they save, the update stays per variable
- * (and on webgl, where it was not measured).
+ * (and on webgl, where it was not measured). On wasm each variable's update is then one kernel of our own
+ * (src/core/model/wasmAdamW.ts, registered as ADAMW_KERNEL) that runs the same float32 operations in the same
+ * order in one pass: the same bits again (src/core/model/wasmKernels.test.ts compares them).
  */
 import * as tf from '@tensorflow/tfjs';
 import { CheckpointError } from '../errors';
