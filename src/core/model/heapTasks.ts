@@ -1,12 +1,13 @@
 /**
  * Elementwise and row kernels that run straight on tfjs-backend-wasm's heap, on one thread or shared
- * among the product pool's threads (heapPool.ts) when the heap is shared (the threaded build). Each task
+ * among the heap pool's threads (heapPool.ts) when the heap is shared (the threaded build). Each task
  * reads its parameters from the control block at PARAMS (float offsets into the heap and counts) and does
  * share `index` of `count`; shares never overlap, and every output element is computed by the same
  * arithmetic whichever share holds it, so the thread count changes no bit.
  *
- * GELU runs the kernel module's SIMD passes (wasmGelu.ts); the sum over leading axes and the row gather are
- * memory-bound loops in JS.
+ * GELU, AdamW and the column sums run the kernel module's SIMD functions (wasmGelu.ts, wasmAdamW.ts,
+ * wasmColumnSum.ts) on whole groups of 4 elements (16 columns), and the few elements past the last group here
+ * in JS; the row gather copies rows.
  *
  * Every task is self-contained (no closure, no nested function): the pool sends the source text to its
  * workers. Task ids index HEAP_TASKS; 0 is the product (wasmGemm.ts's `runShare`), run with the kernel's
