@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeWorkerSpawner } from './productWorkers';
 import { type HeapPool, runTask, type SpawnWorker, startHeapPool } from '../core/model/heapPool';
 import { TASK_GATHER_ROWS, TASK_GELU_BACKWARD, TASK_GELU_FORWARD, TASK_GEMM, TASK_LEADING_SUM, writeParams } from '../core/model/heapTasks';
-import { createWasmGemm, type GemmProduct, hasRelaxedSimd, K_BLOCK, PARAM_SLOTS, PARAMS, packedFloats, prepareProduct, type WasmGemm } from '../core/model/wasmGemm';
+import { createWasmGemm, type GemmProduct, type GemmShape, hasRelaxedSimd, K_BLOCK, PARAM_SLOTS, PARAMS, packedFloats, prepareProduct, type WasmGemm } from '../core/model/wasmGemm';
 
 if (!hasRelaxedSimd()) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
@@ -38,7 +38,7 @@ describe('heap pool on 3 threads', () => {
     return { one, pooled: out.map(([at, n]) => heap().slice(at, at + n)) };
   };
 
-  const PRODUCTS: (Omit<GemmProduct, 'a' | 'b' | 'c' | 'packed'> & { name: string })[] = [
+  const PRODUCTS: (GemmShape & { name: string })[] = [
     { name: 'x·Wᵀ, M with a remainder', m: 4 * 37 + 3, n: 24, k: 40, transposeA: false, transposeB: true },
     { name: 'dyᵀ·x, K in blocks, A packed in panels of 8 rows', m: 4 * 37 + 2, n: 16, k: 2 * K_BLOCK + 9, transposeA: true, transposeB: false },
     { name: 'xᵀ·W with N in blocks', m: 9, n: 264, k: 7, transposeA: true, transposeB: true },

@@ -7,7 +7,7 @@
  * colsum(x, out, m, rowBytes, cols): byte offsets; cols a positive multiple of 16.
  */
 import { I32, uleb, vec } from '../wasmBytes';
-import { type Code, get, i32, set, simd, withLocals } from './wasmSimd';
+import { type Code, doWhile, get, i32, set, simd, withLocals } from './wasmSimd';
 
 export const COLSUM_TYPE = [0x60, ...vec(new Array(5).fill([I32])), 0x00];
 
@@ -33,15 +33,6 @@ export function columnSumBody(): number[] {
     ...get(rowBytes),
     0x6a,
     ...set(P),
-    ...get(I),
-    ...i32(1),
-    0x6a,
-    ...set(I),
-    ...get(I),
-    ...get(m),
-    0x47,
-    0x0d,
-    0x00,
   ];
   const blockBody = [
     ...Array.from({ length: 8 }, (_, j) => [...zero, ...set(ACC(j))]).flat(),
@@ -60,20 +51,8 @@ export function columnSumBody(): number[] {
     ...set(Q),
     ...i32(0),
     ...set(I),
-    0x03,
-    0x40,
-    ...rowBody,
-    0x0b,
+    ...doWhile(I, i32(1), m, rowBody),
     ...[0, 1, 2, 3].flatMap((part) => storeAt(Q, 16 * part, join(demote(get(ACC(2 * part))), demote(get(ACC(2 * part + 1)))))),
-    ...get(C0),
-    ...i32(16),
-    0x6a,
-    ...set(C0),
-    ...get(C0),
-    ...get(cols),
-    0x47,
-    0x0d,
-    0x00,
   ];
-  return withLocals(4, 9, [...i32(0), ...set(C0), 0x03, 0x40, ...blockBody, 0x0b]);
+  return withLocals(4, 9, [...i32(0), ...set(C0), ...doWhile(C0, i32(16), cols, blockBody)]);
 }

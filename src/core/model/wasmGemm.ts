@@ -17,21 +17,16 @@
  * each one sum in k order, whatever the blocking or the thread that computes them: deterministic on one
  * machine (relaxed `madd` may round once or twice depending on the CPU).
  */
-import { I32, name, section, sleb, uleb, V128, vec } from '../wasmBytes';
+import { I32, name, section, uleb, V128, vec } from '../wasmBytes';
 import { ADAMW_TYPE, adamwBody } from './wasmAdamW';
 import { COLSUM_TYPE, columnSumBody } from './wasmColumnSum';
 import { geluBody, geluGradBody } from './wasmGelu';
+import { doWhile, get, i32, set } from './wasmSimd';
 
 const op = {
-  get: (i: number) => [0x20, ...uleb(i)],
-  set: (i: number) => [0x21, ...uleb(i)],
-  i32: (n: number) => [0x41, ...sleb(n)],
   add: [0x6a],
   mul: [0x6c],
-  ne: [0x47],
-  loop: [0x03, 0x40],
   end: [0x0b],
-  brIf: (depth: number) => [0x0d, ...uleb(depth)],
   f32Load: [0x2a, 0x02, 0x00],
   v128Load: (offset: number) => [0xfd, 0x00, 0x04, ...uleb(offset)],
   v128Store: (offset: number) => [0xfd, 0x0b, 0x04, ...uleb(offset)],
@@ -58,76 +53,48 @@ function gemmBody(rows: number, fused: boolean, accumulate: boolean): number[] {
   const v0 = 16 + rows;
   const ACC = (r: number, h: number) => v0 + 2 * r + h;
   const [B0, B1, AV] = [v0 + 2 * rows, v0 + 2 * rows + 1, v0 + 2 * rows + 2];
-  const fma = (acc: number, b: number) => (fused ? [...op.get(AV), ...op.get(b), ...op.get(acc), ...op.relaxedMadd, ...op.set(acc)] : [...op.get(acc), ...op.get(AV), ...op.get(b), ...op.f32x4Mul, ...op.f32x4Add, ...op.set(acc)]);
-  const bump = (local: number, by: number[]) => [...op.get(local), ...by, ...op.add, ...op.set(local)];
+  const fma = (acc: number, b: number) => (fused ? [...get(AV), ...get(b), ...get(acc), ...op.relaxedMadd, ...set(acc)] : [...get(acc), ...get(AV), ...get(b), ...op.f32x4Mul, ...op.f32x4Add, ...set(acc)]);
+  const bump = (local: number, by: number[]) => [...get(local), ...by, ...op.add, ...set(local)];
   const kBody = [
-    ...op.get(PB),
+    ...get(PB),
     ...op.v128Load(0),
-    ...op.set(B0),
-    ...op.get(PB),
+    ...set(B0),
+    ...get(PB),
     ...op.v128Load(16),
-    ...op.set(B1),
-    ...Array.from({ length: rows }, (_, r) => [...op.get(PA(r)), ...op.f32Load, ...op.splat, ...op.set(AV), ...fma(ACC(r, 0), B0), ...fma(ACC(r, 1), B1), ...bump(PA(r), op.get(AK))]).flat(),
-    ...bump(PB, op.get(BROW)),
-    ...bump(KK, op.i32(1)),
+    ...set(B1),
+    ...Array.from({ length: rows }, (_, r) => [...get(PA(r)), ...op.f32Load, ...op.splat, ...set(AV), ...fma(ACC(r, 0), B0), ...fma(ACC(r, 1), B1), ...bump(PA(r), get(AK))]).flat(),
+    ...bump(PB, get(BROW)),
   ];
   // pc = c + i·cRowStride + j·4
-  const pcStart = [...op.get(C), ...op.get(I), ...op.get(CROW), ...op.mul, ...op.add, ...op.get(J), ...op.i32(4), ...op.mul, ...op.add, ...op.set(PC)];
-  const nextRow = bump(PC, op.get(CROW));
+  const pcStart = [...get(C), ...get(I), ...get(CROW), ...op.mul, ...op.add, ...get(J), ...i32(4), ...op.mul, ...op.add, ...set(PC)];
+  const nextRow = bump(PC, get(CROW));
   const initAcc = accumulate
-    ? [...pcStart, ...Array.from({ length: rows }, (_, r) => [...op.get(PC), ...op.v128Load(0), ...op.set(ACC(r, 0)), ...op.get(PC), ...op.v128Load(16), ...op.set(ACC(r, 1)), ...nextRow]).flat()]
-    : Array.from({ length: 2 * rows }, (_, x) => [...op.v128Zero, ...op.set(v0 + x)]).flat();
+    ? [...pcStart, ...Array.from({ length: rows }, (_, r) => [...get(PC), ...op.v128Load(0), ...set(ACC(r, 0)), ...get(PC), ...op.v128Load(16), ...set(ACC(r, 1)), ...nextRow]).flat()]
+    : Array.from({ length: 2 * rows }, (_, x) => [...op.v128Zero, ...set(v0 + x)]).flat();
   const jBody = [
     ...initAcc,
     // pa[0] = a + i·aRowStride, pa[r] = pa[r-1] + aRowStride
-    ...op.get(A),
-    ...op.get(I),
-    ...op.get(AROW),
+    ...get(A),
+    ...get(I),
+    ...get(AROW),
     ...op.mul,
     ...op.add,
-    ...op.set(PA(0)),
-    ...Array.from({ length: rows - 1 }, (_, r) => [...op.get(PA(r)), ...op.get(AROW), ...op.add, ...op.set(PA(r + 1))]).flat(),
+    ...set(PA(0)),
+    ...Array.from({ length: rows - 1 }, (_, r) => [...get(PA(r)), ...get(AROW), ...op.add, ...set(PA(r + 1))]).flat(),
     // pb = b + j·bPanelScale
-    ...op.get(B),
-    ...op.get(J),
-    ...op.get(BCOL),
+    ...get(B),
+    ...get(J),
+    ...get(BCOL),
     ...op.mul,
     ...op.add,
-    ...op.set(PB),
-    ...op.i32(0),
-    ...op.set(KK),
-    ...op.loop,
-    ...kBody,
-    ...op.get(KK),
-    ...op.get(K),
-    ...op.ne,
-    ...op.brIf(0),
-    ...op.end,
+    ...set(PB),
+    ...i32(0),
+    ...set(KK),
+    ...doWhile(KK, i32(1), K, kBody),
     ...pcStart,
-    ...Array.from({ length: rows }, (_, r) => [...op.get(PC), ...op.get(ACC(r, 0)), ...op.v128Store(0), ...op.get(PC), ...op.get(ACC(r, 1)), ...op.v128Store(16), ...nextRow]).flat(),
-    ...bump(J, op.i32(8)),
+    ...Array.from({ length: rows }, (_, r) => [...get(PC), ...get(ACC(r, 0)), ...op.v128Store(0), ...get(PC), ...get(ACC(r, 1)), ...op.v128Store(16), ...nextRow]).flat(),
   ];
-  const body = [
-    ...op.i32(0),
-    ...op.set(I),
-    ...op.loop,
-    ...op.i32(0),
-    ...op.set(J),
-    ...op.loop,
-    ...jBody,
-    ...op.get(J),
-    ...op.get(N),
-    ...op.ne,
-    ...op.brIf(0),
-    ...op.end,
-    ...bump(I, op.i32(rows)),
-    ...op.get(I),
-    ...op.get(M),
-    ...op.ne,
-    ...op.brIf(0),
-    ...op.end,
-    ...op.end,
-  ];
+  const body = [...i32(0), ...set(I), ...doWhile(I, i32(rows), M, [...i32(0), ...set(J), ...doWhile(J, i32(8), N, jBody)]), ...op.end];
   const locals = vec([
     [...uleb(5 + rows), I32],
     [...uleb(2 * rows + 3), V128],
@@ -143,44 +110,12 @@ function gemmBody(rows: number, fused: boolean, accumulate: boolean): number[] {
 function packBody(): number[] {
   const [SRC, DST, KS, NS, K, N] = [0, 1, 2, 3, 4, 5];
   const [P, KK, S, T] = [6, 7, 8, 9];
-  const bump = (local: number, by: number[]) => [...op.get(local), ...by, ...op.add, ...op.set(local)];
+  const bump = (local: number, by: number[]) => [...get(local), ...by, ...op.add, ...set(local)];
   const f32Store = (offset: number) => [0x38, 0x02, ...uleb(offset)];
-  const kBody = [
-    ...op.get(S),
-    ...op.set(T),
-    ...Array.from({ length: 8 }, (_, x) => [...op.get(DST), ...op.get(T), ...op.f32Load, ...f32Store(4 * x), ...bump(T, op.get(NS))]).flat(),
-    ...bump(DST, op.i32(32)),
-    ...bump(S, op.get(KS)),
-    ...bump(KK, op.i32(1)),
-  ];
-  const body = [
-    ...op.i32(0),
-    ...op.set(P),
-    ...op.loop,
-    // s = src + p·nStride
-    ...op.get(SRC),
-    ...op.get(P),
-    ...op.get(NS),
-    ...op.mul,
-    ...op.add,
-    ...op.set(S),
-    ...op.i32(0),
-    ...op.set(KK),
-    ...op.loop,
-    ...kBody,
-    ...op.get(KK),
-    ...op.get(K),
-    ...op.ne,
-    ...op.brIf(0),
-    ...op.end,
-    ...bump(P, op.i32(8)),
-    ...op.get(P),
-    ...op.get(N),
-    ...op.ne,
-    ...op.brIf(0),
-    ...op.end,
-    ...op.end,
-  ];
+  const kBody = [...get(S), ...set(T), ...Array.from({ length: 8 }, (_, x) => [...get(DST), ...get(T), ...op.f32Load, ...f32Store(4 * x), ...bump(T, get(NS))]).flat(), ...bump(DST, i32(32)), ...bump(S, get(KS))];
+  // s = src + p·nStride
+  const panel = [...get(SRC), ...get(P), ...get(NS), ...op.mul, ...op.add, ...set(S), ...i32(0), ...set(KK), ...doWhile(KK, i32(1), K, kBody)];
+  const body = [...i32(0), ...set(P), ...doWhile(P, i32(8), N, panel), ...op.end];
   const code = [...vec([[...uleb(4), I32]]), ...body];
   return [...uleb(code.length), ...code];
 }
@@ -298,6 +233,9 @@ export interface GemmProduct {
   bShared?: boolean;
 }
 
+/** A product's shape and layout, without its heap offsets: what the scratch it needs depends on. */
+export type GemmShape = Omit<GemmProduct, 'a' | 'b' | 'c' | 'packed'>;
+
 /** How the tiles read B. */
 export const B_IN_PLACE = 0;
 export const B_PACKED = 1;
@@ -309,17 +247,17 @@ export const B_PACKED_PER_SLICE = 2;
  * reused by every row); packed slice by slice, by the thread that computes the slice, when it is batched and
  * transposed (attention's q·kᵀ).
  */
-export function bLayout(p: GemmProduct): number {
+export function bLayout(p: GemmShape): number {
   if (p.bShared || (p.batches ?? 1) === 1) return B_PACKED;
   return p.transposeB ? B_PACKED_PER_SLICE : B_IN_PLACE;
 }
 
 /** Floats of packing scratch a product needs when `threads` threads share it. */
-export function packedFloats(p: GemmProduct, threads: number): number {
+export function packedFloats(p: GemmShape, threads: number): number {
   return bFloats(p, threads) + aFloats(p, threads);
 }
 
-function bFloats(p: GemmProduct, threads: number): number {
+function bFloats(p: GemmShape, threads: number): number {
   const layout = bLayout(p);
   return layout === B_IN_PLACE ? 0 : layout === B_PACKED ? p.k * p.n : threads * p.k * p.n;
 }
@@ -329,12 +267,12 @@ function bFloats(p: GemmProduct, threads: number): number {
  * apart, a new page for every k when M is large: 30–33 GFLOP/s against 43 for a row-major A. Each share
  * copies its rows of every K block into panels of 8 rows (the module's `pack`) and reads those instead.
  */
-const packsA = (p: GemmProduct) => p.transposeA && p.m >= 8;
+const packsA = (p: GemmShape) => p.transposeA && p.m >= 8;
 
 /** rows a share may hold (runShare numbers 4-row groups over every slice and splits them evenly) */
 const shareRows = (m: number, batches: number, threads: number) => Math.min(m, 4 * Math.ceil((batches * Math.ceil(m / 4)) / threads));
 
-function aFloats(p: GemmProduct, threads: number): number {
+function aFloats(p: GemmShape, threads: number): number {
   return packsA(p) ? threads * K_BLOCK * shareRows(p.m, p.batches ?? 1, threads) : 0;
 }
 

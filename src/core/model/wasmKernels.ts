@@ -29,7 +29,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type HeapPool, type SpawnWorker, startHeapPool } from './heapPool';
 import { HEAP_TASKS, TASK_ADAMW, TASK_GATHER_ROWS, TASK_GELU_BACKWARD, TASK_GELU_FORWARD, TASK_GEMM, TASK_LEADING_SUM, writeFloatParams, writeParams } from './heapTasks';
 import { ADAMW_KERNEL, type AdamWStepAttrs, GELU_GRAD_KERNEL, GELU_KERNEL } from './fusedKernelNames';
-import { createWasmGemm, type GemmProduct, isSharedMemory, PARAM_SLOTS, PARAMS, packedFloats, prepareProduct, runShare, type WasmGemm } from './wasmGemm';
+import { createWasmGemm, type GemmProduct, type GemmShape, isSharedMemory, PARAM_SLOTS, PARAMS, packedFloats, prepareProduct, runShare, type WasmGemm } from './wasmGemm';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -150,8 +150,8 @@ function ownProduct(args: KernelArgs, g: WasmGemm): tf.TensorInfo | null {
   const pool = memory && poolByMemory.get(memory);
   const threads = pool && nBatch * m * n * k >= POOL_MIN_MACS ? pool.threads : 1;
   const out = wasm.makeOutput([...a.shape.slice(0, -2), m, n], 'float32');
-  const shape: Omit<GemmProduct, 'a' | 'b' | 'c' | 'packed'> = { m, n, k, transposeA, transposeB, batches: nBatch, bShared: bBatch === 1 };
-  const packed = wasm.makeOutput([Math.max(1, packedFloats({ ...shape, a: 0, b: 0, c: 0, packed: 0 }, threads))], 'float32');
+  const shape: GemmShape = { m, n, k, transposeA, transposeB, batches: nBatch, bShared: bBatch === 1 };
+  const packed = wasm.makeOutput([Math.max(1, packedFloats(shape, threads))], 'float32');
   try {
     const at = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset / 4;
     const product: GemmProduct = { ...shape, a: at(a), b: at(b), c: at(out), packed: at(packed) };

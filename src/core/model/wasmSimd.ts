@@ -1,6 +1,6 @@
 /**
- * Building blocks for small WebAssembly SIMD function bodies (wasmGelu.ts, wasmAdamW.ts): expressions over v128
- * values as byte arrays, composed like the formulas they compute, and a loop over 4 floats at a time.
+ * Building blocks for small WebAssembly SIMD function bodies (wasmGemm.ts, wasmGelu.ts, wasmAdamW.ts,
+ * wasmColumnSum.ts): expressions over v128 values as byte arrays, composed like the formulas they compute, and loops.
  */
 import { I32, sleb, uleb, V128, vec } from '../wasmBytes';
 
@@ -32,9 +32,17 @@ export const sqrt = (a: Code): Code => [...a, ...simd(227)];
 /** f32x4.splat of an f32 local */
 export const splat = (local: number): Code => [...get(local), ...simd(0x13)];
 
+/**
+ * `loop { body; counter += step; } while (counter != limit)`: every loop of our kernels (the body runs at least
+ * once, so the caller guarantees a first pass is due). `step` is code leaving an i32 on the stack.
+ */
+export function doWhile(counter: number, step: Code, limit: number, body: Code): Code {
+  return [0x03, 0x40, ...body, ...get(counter), ...step, 0x6a, ...set(counter), ...get(counter), ...get(limit), 0x47, 0x0d, 0x00, 0x0b];
+}
+
 /** loop i = 0, 16, … < 4n over `body` (bytes): n a local, I and END i32 locals */
 export function loopOver(n: number, I: number, END: number, body: Code): Code {
-  return [...get(n), ...i32(4), 0x6c, ...set(END), ...i32(0), ...set(I), 0x03, 0x40, ...body, ...get(I), ...i32(16), 0x6a, ...set(I), ...get(I), ...get(END), 0x47, 0x0d, 0x00, 0x0b];
+  return [...get(n), ...i32(4), 0x6c, ...set(END), ...i32(0), ...set(I), ...doWhile(I, i32(16), END, body)];
 }
 
 /** A function's code entry: its locals (i32s, then v128s, after the parameters) and body. */
