@@ -6,7 +6,7 @@ import v8 from 'node:v8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeWorkerSpawner } from './productWorkers';
 import { type HeapPool, runTask, type SpawnWorker, startHeapPool } from '../core/model/heapPool';
-import { TASK_GATHER_ROWS, TASK_GELU_BACKWARD, TASK_GELU_FORWARD, TASK_GEMM, TASK_LEADING_SUM, writeParams } from '../core/model/heapTasks';
+import { SQUARED_NORM_RUN, TASK_GATHER_ROWS, TASK_GELU_BACKWARD, TASK_GELU_FORWARD, TASK_GEMM, TASK_LAYER_NORM_BACKWARD, TASK_LAYER_NORM_FORWARD, TASK_LEADING_SUM, TASK_SQUARED_NORM, writeFloatParams, writeParams } from '../core/model/heapTasks';
 import { createWasmGemm, type GemmProduct, type GemmShape, hasRelaxedSimd, K_BLOCK, PARAM_SLOTS, PARAMS, packedFloats, prepareProduct, type WasmGemm } from '../core/model/wasmGemm';
 
 if (!hasRelaxedSimd()) v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -27,13 +27,15 @@ describe('heap pool on 3 threads', () => {
   afterAll(() => pool?.close());
 
   /** runs `task` once on this thread alone, once on the pool, and returns both outputs */
-  const bothWays = (task: number, params: number[], out: [number, number][]) => {
+  const bothWays = (task: number, params: number[], out: [number, number][], floats: number[] = []) => {
     const local = new Int32Array(PARAMS + PARAM_SLOTS);
     writeParams(local, params);
+    writeFloatParams(local, params.length, floats);
     runTask(task, g, memory.buffer, local, 0, 1);
     const one = out.map(([at, n]) => heap().slice(at, at + n));
     for (const [at, n] of out) heap().fill(Number.NaN, at, at + n);
     writeParams(pool.control, params);
+    writeFloatParams(pool.control, params.length, floats);
     pool.run(task);
     return { one, pooled: out.map(([at, n]) => heap().slice(at, at + n)) };
   };
@@ -85,6 +87,50 @@ describe('heap pool on 3 threads', () => {
     const gather = bothWays(TASK_GATHER_ROWS, [0, 6 * n, 7 * n, 50, 13], [[7 * n, 50 * 13]]);
     expect(gather.pooled).toEqual(gather.one);
     expect(Array.from(gather.one[0]!.subarray(13, 26))).toEqual(Array.from(heap().subarray(7 * 13, 8 * 13)));
+  });
+
+  it('LayerNorm both ways and the runs of Σx² give the same bits as one thread', () => {
+    const [rows, h] = [37, 24];
+    // past what the other tests read
+    const [x, gamma, beta, y, xhat, rstd, dy, dx] = [300_000, 301_000, 301_100, 302_000, 303_000, 304_000, 305_000, 306_000];
+    const heapNow = heap();
+    for (let i = 0; i < rows * h; i++) {
+      heapNow[x + i] = Math.sin(i * 0.37) * 3 + 0.5;
+      heapNow[dy + i] = Math.cos(i * 0.21);
+    }
+    for (let j = 0; j < h; j++) {
+      heapNow[gamma + j] = 1 + 0.1 * Math.sin(j);
+      heapNow[beta + j] = 0.01 * j;
+    }
+    const forward = bothWays(
+      TASK_LAYER_NORM_FORWARD,
+      [x, gamma, beta, y, xhat, rstd, rows, h],
+      [
+        [y, rows * h],
+        [xhat, rows * h],
+        [rstd, rows],
+      ],
+      [1e-5],
+    );
+    expect(forward.one.every((part) => part.every(Number.isFinite))).toBe(true);
+    expect(forward.pooled).toEqual(forward.one);
+    const backward = bothWays(TASK_LAYER_NORM_BACKWARD, [dy, xhat, rstd, gamma, dx, rows, h], [[dx, rows * h]]);
+    expect(backward.one[0]!.every(Number.isFinite)).toBe(true);
+    expect(backward.pooled).toEqual(backward.one);
+
+    // several runs, the last one short and with a tail of n mod 4
+    const [from, n, out] = [310_000, 3 * SQUARED_NORM_RUN + 4 * 7 + 2, 370_000];
+    const runs = Math.ceil(n / SQUARED_NORM_RUN);
+    const values = heap();
+    for (let i = 0; i < n; i++) values[from + i] = Math.sin(i * 0.013) * 2;
+    const squares = bothWays(TASK_SQUARED_NORM, [from, n, out], [[out, 2 * runs]]);
+    expect(squares.pooled).toEqual(squares.one);
+    const partial = new Float64Array(squares.one[0]!.buffer);
+    for (let r = 0; r < runs; r++) {
+      let want = 0;
+      for (let i = r * SQUARED_NORM_RUN; i < Math.min(n, (r + 1) * SQUARED_NORM_RUN); i++) want += values[from + i]! ** 2;
+      expect(Math.abs(partial[r]! - want)).toBeLessThan(1e-12 * want);
+    }
   });
 
   it('reports a worker that fails, and runs again afterwards', () => {

@@ -3,7 +3,7 @@
  * written against HF's tensor layouts so weights need no transposition.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GELU_GRAD_KERNEL, GELU_KERNEL } from './fusedKernelNames';
+import { GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from './fusedKernelNames';
 
 /**
  * y = x·Wᵀ + b over the last axis, with torch's Linear layout.
@@ -28,6 +28,7 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D | nu
  */
 export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
   const H = x.shape[x.shape.length - 1]!;
+  if (H % 4 === 0 && [x, gamma, beta].every((t) => t.dtype === 'float32') && hasKernels(LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL)) return fusedLayerNorm(x, gamma, beta, eps);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const mean = tf.mean(xs, -1, true);
@@ -52,6 +53,34 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
   return f(x, gamma, beta);
 }
 
+/** Whether the active backend registers every one of `kernels` (fusedKernelNames.ts). */
+const hasKernels = (...kernels: string[]) => kernels.every((k) => tf.getKernel(k, tf.getBackend()) !== undefined);
+
+/**
+ * The same LayerNorm on the backend's own kernels (fusedKernelNames.ts; wasm registers them): y, x̂ and 1/σ in one
+ * pass, dx in another; dγ and dβ are the same column sums as above.
+ */
+function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
+  const H = x.shape[x.shape.length - 1]!;
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xs, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
+    const [y, xhat, rstd] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xs, gamma: g, beta: b }, { epsilon: eps } as unknown as tf.NamedAttrMap) as tf.Tensor[];
+    save([xhat!, rstd!, g]);
+    return {
+      value: y!,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, rs, gs] = saved as [tf.Tensor, tf.Tensor, tf.Tensor1D];
+        const dy2 = tf.reshape(dy, [-1, H]);
+        const dgamma = tf.sum(tf.mul(dy2, tf.reshape(xh, [-1, H])), 0);
+        const dbeta = tf.sum(dy2, 0);
+        const dx = tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { dy, xhat: xh, rstd: rs, gamma: gs }) as tf.Tensor;
+        return [dx, dgamma, dbeta];
+      },
+    };
+  });
+  return f(x, gamma, beta);
+}
+
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 
 /**
@@ -60,7 +89,7 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
  * Φ there cost an `erf` (scalar on wasm, the slowest elementwise kernel) and three passes over [N, FFN].
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  if (tf.getKernel(GELU_KERNEL, tf.getBackend()) && tf.getKernel(GELU_GRAD_KERNEL, tf.getBackend()) && x.dtype === 'float32') return fusedGelu(x);
+  if (x.dtype === 'float32' && hasKernels(GELU_KERNEL, GELU_GRAD_KERNEL)) return fusedGelu(x);
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const cdf = tf.mul(tf.add(tf.erf(tf.mul(xs, Math.SQRT1_2)), 1), 0.5);

@@ -6,10 +6,17 @@
  * - GELU_GRAD_KERNEL: inputs { x, cdf: Φ(x), dy } → dy·(Φ(x) + x·φ(x))
  * - ADAMW_KERNEL: inputs { theta, g, m, v }, attrs {@link AdamWStepAttrs} → [θ', m', v'] (src/core/train/adamw.ts's
  *   update for one variable, the same bits as its composition of stock kernels)
+ * - LAYER_NORM_KERNEL: inputs { x, gamma, beta }, attrs { epsilon } → [y, x̂, 1/σ] over the last axis (x̂ and 1/σ, of
+ *   shape [..., 1], saved for the backward pass)
+ * - LAYER_NORM_GRAD_KERNEL: inputs { dy, xhat, rstd, gamma } → dx (LayerNorm's gradient to its input)
+ * - SQUARED_NORM_KERNEL: inputs { x } → the scalar Σx², summed in float64 and rounded once
  */
 export const GELU_KERNEL = 'XlirGelu';
 export const GELU_GRAD_KERNEL = 'XlirGeluGrad';
 export const ADAMW_KERNEL = 'XlirAdamW';
+export const LAYER_NORM_KERNEL = 'XlirLayerNorm';
+export const LAYER_NORM_GRAD_KERNEL = 'XlirLayerNormGrad';
+export const SQUARED_NORM_KERNEL = 'XlirSquaredNorm';
 
 /** One AdamW step's scalars (adamw.ts names them). */
 export interface AdamWStepAttrs {

@@ -147,16 +147,79 @@ export function adamwTask(fns: KernelFunctions | null, buffer: ArrayBufferLike, 
   }
 }
 
+/**
+ * LayerNorm forward over rows of H (wasmLayerNorm.ts's `layerNorm`, H a multiple of 4, checked by the caller): y, and
+ * x̂ and 1/σ saved for the backward pass. Shares split the rows. Params: x, γ, β, y, x̂, rstd (float offsets), rows, H;
+ * then ε as float32 bits (writeFloatParams).
+ */
+export function layerNormForwardTask(fns: KernelFunctions | null, _buffer: ArrayBufferLike, control: Int32Array, index: number, count: number): void {
+  const at = 4; // PARAMS
+  const rows = control[at + 6]!;
+  const h = control[at + 7]!;
+  const eps = new Float32Array(control.buffer, control.byteOffset + 4 * (at + 8), 1)[0]!;
+  const first = Math.floor((rows * index) / count);
+  const last = Math.floor((rows * (index + 1)) / count);
+  if (last === first) return;
+  const skip = first * h;
+  fns!.layerNorm(4 * (control[at]! + skip), 4 * control[at + 1]!, 4 * control[at + 2]!, 4 * (control[at + 3]! + skip), 4 * (control[at + 4]! + skip), 4 * (control[at + 5]! + first), last - first, h, eps);
+}
+
+/**
+ * LayerNorm backward to its input (wasmLayerNorm.ts's `layerNormGrad`); shares split the rows. Params: dy, x̂, rstd,
+ * γ, dx (float offsets), rows, H.
+ */
+export function layerNormBackwardTask(fns: KernelFunctions | null, _buffer: ArrayBufferLike, control: Int32Array, index: number, count: number): void {
+  const at = 4; // PARAMS
+  const rows = control[at + 5]!;
+  const h = control[at + 6]!;
+  const first = Math.floor((rows * index) / count);
+  const last = Math.floor((rows * (index + 1)) / count);
+  if (last === first) return;
+  const skip = first * h;
+  fns!.layerNormGrad(4 * (control[at]! + skip), 4 * (control[at + 1]! + skip), 4 * (control[at + 2]! + first), 4 * control[at + 3]!, 4 * (control[at + 4]! + skip), last - first, h);
+}
+
+/**
+ * Σx² of n floats, in float64, as partial sums of runs of SQUARED_NORM_RUN elements (the module's SIMD `sumsq` for
+ * whole groups of 4, the run's last n mod 4 here), written to a float64 array for the caller to add in run order:
+ * the runs, not the shares, fix the order of the additions, so the thread count changes no bit. Shares split the
+ * runs. Params: x (float offset), n, out (float offset, even: a float64 per run).
+ */
+export function squaredNormTask(fns: KernelFunctions | null, buffer: ArrayBufferLike, control: Int32Array, index: number, count: number): void {
+  const at = 4; // PARAMS
+  const run = 16384; // SQUARED_NORM_RUN
+  const x = control[at]!;
+  const n = control[at + 1]!;
+  const runs = Math.ceil(n / run);
+  const f = new Float32Array(buffer);
+  const out = new Float64Array(buffer, 4 * control[at + 2]!, runs);
+  const last = Math.floor((runs * (index + 1)) / count);
+  for (let r = Math.floor((runs * index) / count); r < last; r++) {
+    const from = x + r * run;
+    const length = Math.min(run, n - r * run);
+    const whole = length - (length % 4);
+    let sum = whole > 0 ? fns!.sumsq(4 * from, whole) : 0;
+    for (let i = whole; i < length; i++) sum += f[from + i]! * f[from + i]!;
+    out[r] = sum;
+  }
+}
+
+/** Elements per partial sum of squaredNormTask. */
+export const SQUARED_NORM_RUN = 16384;
+
 export type HeapTask = (fns: KernelFunctions | null, buffer: ArrayBufferLike, control: Int32Array, index: number, count: number) => void;
 
 /** The JS tasks by id (id 0 is the product). */
-export const HEAP_TASKS: readonly (HeapTask | null)[] = [null, geluForwardTask, geluBackwardTask, leadingSumTask, gatherRowsTask, adamwTask];
+export const HEAP_TASKS: readonly (HeapTask | null)[] = [null, geluForwardTask, geluBackwardTask, leadingSumTask, gatherRowsTask, adamwTask, layerNormForwardTask, layerNormBackwardTask, squaredNormTask];
 export const TASK_GEMM = 0;
 export const TASK_GELU_FORWARD = 1;
 export const TASK_GELU_BACKWARD = 2;
 export const TASK_LEADING_SUM = 3;
 export const TASK_GATHER_ROWS = 4;
 export const TASK_ADAMW = 5;
+export const TASK_LAYER_NORM_FORWARD = 6;
+export const TASK_LAYER_NORM_BACKWARD = 7;
+export const TASK_SQUARED_NORM = 8;
 
 /** Writes a task's integer parameters at PARAMS. Float offsets stay below 2³⁰ (a 4 GiB heap). */
 export function writeParams(control: Int32Array, params: readonly number[]): void {

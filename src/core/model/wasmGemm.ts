@@ -1,7 +1,8 @@
 /**
  * A float32 matrix-product kernel of our own for the wasm backend, emitted as WebAssembly bytes and run on
  * tfjs-backend-wasm's own memory (bench/RESULTS.md, "A product kernel of our own with relaxed SIMD"). The same
- * module carries our other SIMD kernels (GELU, AdamW, column sums: wasmGelu.ts, wasmAdamW.ts, wasmColumnSum.ts),
+ * module carries our other SIMD kernels (GELU, AdamW, column sums, LayerNorm, sums of squares: wasmGelu.ts,
+ * wasmAdamW.ts, wasmColumnSum.ts, wasmLayerNorm.ts, wasmSquaredNorm.ts),
  * so the threads of heapPool.ts instantiate one module.
  *
  * Why: XNNPACK's wasm SIMD products reach 27–31 GFLOP/s on one thread here, and the training step loses more
@@ -21,7 +22,9 @@ import { I32, name, section, uleb, V128, vec } from '../wasmBytes';
 import { ADAMW_TYPE, adamwBody } from './wasmAdamW';
 import { COLSUM_TYPE, columnSumBody } from './wasmColumnSum';
 import { geluBody, geluGradBody } from './wasmGelu';
+import { LAYER_NORM_GRAD_TYPE, LAYER_NORM_TYPE, layerNormBody, layerNormGradBody } from './wasmLayerNorm';
 import { doWhile, get, i32, set } from './wasmSimd';
+import { SUMSQ_TYPE, sumSquaresBody } from './wasmSquaredNorm';
 
 const op = {
   add: [0x6a],
@@ -134,18 +137,23 @@ export function gemmModuleBytes(fused: boolean, tileRows: readonly number[] = [4
   // limits: flag 0 = a minimum only; 3 = shared, with a maximum (shared memories must declare one: 65536 pages,
   // wasm32's 4 GiB, admits any heap)
   const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
-  // the tile functions (type 0), then pack (type 1), GELU's two passes (types 2, 3; wasmGelu.ts) and AdamW's step (type 4; wasmAdamW.ts) and the column sum (type 5; wasmColumnSum.ts)
+  // the tile functions (type 0), then pack (type 1), GELU's two passes (types 2, 3; wasmGelu.ts), AdamW's step (type 4;
+  // wasmAdamW.ts), the column sum (type 5; wasmColumnSum.ts), LayerNorm's two passes (types 6, 7; wasmLayerNorm.ts) and
+  // the sum of squares (type 8; wasmSquaredNorm.ts)
   const others = [
     { name: 'pack', type: 1, body: packBody() },
     { name: 'gelu', type: 2, body: geluBody() },
     { name: 'geluGrad', type: 3, body: geluGradBody() },
     { name: 'adamw', type: 4, body: adamwBody() },
     { name: 'colsum', type: 5, body: columnSumBody() },
+    { name: 'layerNorm', type: 6, body: layerNormBody() },
+    { name: 'layerNormGrad', type: 7, body: layerNormGradBody() },
+    { name: 'sumsq', type: 8, body: sumSquaresBody() },
   ];
   const i32s = (count: number) => [0x60, ...vec(new Array(count).fill([I32])), 0x00];
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([i32s(GEMM_PARAMS), i32s(6), i32s(4), i32s(5), ADAMW_TYPE, COLSUM_TYPE])),
+    ...section(1, vec([i32s(GEMM_PARAMS), i32s(6), i32s(4), i32s(5), ADAMW_TYPE, COLSUM_TYPE, LAYER_NORM_TYPE, LAYER_NORM_GRAD_TYPE, SUMSQ_TYPE])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
     ...section(3, vec([...fns.map(() => [0x00]), ...others.map((o) => [o.type])])),
     ...section(7, vec([...fns, ...others].map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
@@ -179,6 +187,12 @@ export interface GemmFunctions {
   adamw: (...args: number[]) => void;
   /** colsum(x, out, m, rowBytes, cols): wasmColumnSum.ts */
   colsum: (x: number, out: number, m: number, rowBytes: number, cols: number) => void;
+  /** layerNorm(x, gamma, beta, y, xhat, rstd, rows, H, eps): wasmLayerNorm.ts */
+  layerNorm: (x: number, gamma: number, beta: number, y: number, xhat: number, rstd: number, rows: number, h: number, eps: number) => void;
+  /** layerNormGrad(dy, xhat, rstd, gamma, dx, rows, H): wasmLayerNorm.ts */
+  layerNormGrad: (dy: number, xhat: number, rstd: number, gamma: number, dx: number, rows: number, h: number) => void;
+  /** sumsq(x, n) → Σx² in float64: wasmSquaredNorm.ts */
+  sumsq: (x: number, n: number) => number;
 }
 
 export interface WasmGemm extends GemmFunctions {

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { geluGrad64, normalCdf64 } from '../testing/erf64.testutil';
 import { initBackend } from './backend';
-import { gelu } from './encoderOps';
+import { gelu, layerNorm } from './encoderOps';
 import { AdamW } from '../train/adamw';
-import { ADAMW_KERNEL, GELU_KERNEL } from './fusedKernelNames';
+import { clipByGlobalNorm } from '../train/clipByGlobalNorm';
+import { ADAMW_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, SQUARED_NORM_KERNEL } from './fusedKernelNames';
 import { FAST_WASM_KERNELS, installedWasmKernels, installWasmKernels, STOCK_WASM_KERNELS } from './wasmKernels';
 
 const installWasmTransposeMatMul = () => installWasmKernels({ ...STOCK_WASM_KERNELS, matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: false });
@@ -416,6 +417,125 @@ describe('wasm AdamW as one pass per variable', () => {
       const initial = random([60, 70], 0);
       expect(onePass.weights['enc.big.weight']).not.toEqual(Array.from(initial.dataSync()));
       initial.dispose();
+    } finally {
+      restoreSpy();
+      restore();
+    }
+  });
+});
+
+/** LayerNorm of one row and the gradients of Σ w·LayerNorm(x) to x, γ and β, all in float64. */
+function layerNorm64(x: number[], gamma: number[], beta: number[], w: number[], eps: number) {
+  const h = x.length;
+  const mean = x.reduce((p, v) => p + v, 0) / h;
+  const r = 1 / Math.sqrt(x.reduce((p, v) => p + (v - mean) ** 2, 0) / h + eps);
+  const xhat = x.map((v) => (v - mean) * r);
+  const g = w.map((wj, j) => wj * gamma[j]!);
+  const m1 = g.reduce((p, v) => p + v, 0) / h;
+  const m2 = g.reduce((p, v, j) => p + v * xhat[j]!, 0) / h;
+  return { y: xhat.map((v, j) => v * gamma[j]! + beta[j]!), dx: g.map((gj, j) => r * (gj - m1 - xhat[j]! * m2)), dgamma: w.map((wj, j) => wj * xhat[j]!), dbeta: w };
+}
+
+describe('wasm LayerNorm as one pass each way, and Σx² in float64', () => {
+  beforeAll(async () => {
+    await initBackend('wasm', { wasmKernels: STOCK_WASM_KERNELS });
+  });
+
+  /** y = LayerNorm(x), and the gradients of Σ w·y, against float64, with how often our two kernels ran */
+  const checkLayerNorm = async (shape: number[]) => {
+    const h = shape[shape.length - 1]!;
+    const rows = shape.slice(0, -1).reduce((p, d) => p * d, 1);
+    const x = tf.tidy(() => values(shape, 1).mul(4).add(values(shape, 2)));
+    const gamma = values([h], 3).add(1) as tf.Tensor1D;
+    const beta = values([h], 4) as tf.Tensor1D;
+    const w = values(shape, 5);
+    const calls = { forward: 0, backward: 0 };
+    const registered = tf.getKernel(LAYER_NORM_KERNEL, 'wasm') !== undefined;
+    const spies = registered ? [spyOnKernel(LAYER_NORM_KERNEL, () => calls.forward++), spyOnKernel(LAYER_NORM_GRAD_KERNEL, () => calls.backward++)] : [];
+    try {
+      const before = tf.memory().numTensors;
+      const y = layerNorm(x, gamma, beta, 1e-5);
+      const [dx, dgamma, dbeta] = tf.grads((xs: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(layerNorm(xs, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5), w)))([x, gamma, beta]);
+      const [xv, gv, bv, wv, yv, dxv, dgv, dbv] = await Promise.all([x, gamma, beta, w, y, dx!, dgamma!, dbeta!].map((t) => t.data()));
+      const wantGamma = new Float64Array(h);
+      const wantBeta = new Float64Array(h);
+      for (let r = 0; r < rows; r++) {
+        const row = (t: ArrayLike<number>) => Array.from({ length: h }, (_, j) => t[r * h + j]!);
+        const want = layerNorm64(row(xv!), Array.from(gv!), Array.from(bv!), row(wv!), 1e-5);
+        for (let j = 0; j < h; j++) {
+          expect(Math.abs(yv![r * h + j]! - want.y[j]!)).toBeLessThan(2e-6);
+          expect(Math.abs(dxv![r * h + j]! - want.dx[j]!)).toBeLessThan(2e-6);
+          wantGamma[j]! += want.dgamma[j]!;
+          wantBeta[j]! += want.dbeta[j]!;
+        }
+      }
+      for (let j = 0; j < h; j++) {
+        expect(Math.abs(dgv![j]! - wantGamma[j]!)).toBeLessThan(1e-5);
+        expect(Math.abs(dbv![j]! - wantBeta[j]!)).toBeLessThan(1e-5);
+      }
+      tf.dispose([y, dx!, dgamma!, dbeta!]);
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      for (const restore of spies.reverse()) restore();
+      tf.dispose([x, gamma, beta, w]);
+    }
+    return calls;
+  };
+
+  it('layerNorm takes our kernels where registered: values and the gradients of x, γ and β match float64', async () => {
+    const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, leadingSum: true, fusedLayerNorm: true });
+    expect(installedWasmKernels().fusedLayerNorm).toBe(true);
+    try {
+      // the forward pass of y and of the loss, one backward pass
+      expect(await checkLayerNorm([3, 5, 12])).toEqual({ forward: 2, backward: 1 });
+      expect(await checkLayerNorm([1, 4])).toEqual({ forward: 2, backward: 1 });
+      // a last axis our kernels do not take (not a multiple of 4): the composed LayerNorm, the same values
+      expect(await checkLayerNorm([7, 6])).toEqual({ forward: 0, backward: 0 });
+    } finally {
+      restore();
+    }
+    expect(tf.getKernel(LAYER_NORM_KERNEL, 'wasm')).toBeUndefined();
+    // and without our kernels, the composed one
+    expect(await checkLayerNorm([3, 5, 12])).toEqual({ forward: 0, backward: 0 });
+  });
+
+  it('our LayerNorm kernels name what is wrong with their inputs', () => {
+    const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, fusedLayerNorm: true });
+    try {
+      const x = tf.zeros([2, 8]);
+      expect(() => tf.engine().runKernel(LAYER_NORM_KERNEL, { x, gamma: tf.ones([4]), beta: tf.zeros([8]) }, { epsilon: 1e-5 } as unknown as tf.NamedAttrMap)).toThrow(/XlirLayerNorm: the last axis of x must be a multiple of 4 and the size of γ and β \(got \[2,8\], \[4\], \[8\]\)/);
+      expect(() => tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { dy: x, xhat: x, rstd: tf.ones([3, 1]), gamma: tf.ones([8]) })).toThrow(/XlirLayerNormGrad: .*one 1\/σ each/);
+      expect(() => tf.engine().runKernel(LAYER_NORM_KERNEL, { x: tf.zeros([2, 8], 'int32'), gamma: tf.ones([8]), beta: tf.zeros([8]) }, { epsilon: 1e-5 } as unknown as tf.NamedAttrMap)).toThrow(TypeError);
+    } finally {
+      restore();
+      tf.disposeVariables();
+    }
+  });
+
+  it('Σx² sums in float64 over runs, tails included, and gradient clipping uses it', async () => {
+    const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, fusedSquaredNorm: true });
+    let calls = 0;
+    const restoreSpy = spyOnKernel(SQUARED_NORM_KERNEL, () => calls++);
+    try {
+      const sizes = [1, 3, 4, 16384, 2 * 16384 + 4 * 9 + 3];
+      const grads = Object.fromEntries(sizes.map((n, i) => [`g${i}`, tf.tensor1d(Float32Array.from({ length: n }, (_, j) => Math.sin(j * 0.01 + i) * (i + 1)))]));
+      let total = 0;
+      for (const g of Object.values(grads)) {
+        const want = Array.from(g.dataSync()).reduce((p, v) => p + v * v, 0);
+        total += want;
+        const got = tf.engine().runKernel(SQUARED_NORM_KERNEL, { x: g }) as tf.Scalar;
+        expect(got.shape).toEqual([]);
+        expect(got.dataSync()[0]).toBe(Math.fround(want));
+        got.dispose();
+      }
+      expect(calls).toBe(sizes.length);
+      const before = tf.memory().numTensors;
+      const clipped = await clipByGlobalNorm(grads, 1);
+      expect(calls).toBe(2 * sizes.length);
+      expect(Math.abs(clipped.norm - Math.sqrt(total))).toBeLessThan(1e-6 * Math.sqrt(total));
+      tf.dispose(Object.values(clipped.grads));
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose(Object.values(grads));
     } finally {
       restoreSpy();
       restore();

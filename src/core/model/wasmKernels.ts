@@ -19,16 +19,31 @@
  *   `Identity`; the stock wasm kernel copies the data, the cpu backend shares it. Sharing is safe because
  *   tensors are immutable and `Variable.assign` swaps the data id (wasm's own `Reshape` shares the same way).
  * - `GatherV2` of whole rows (embedding lookups): rows copied, instead of the stock kernel's element loop.
- * - Our own kernels GELU_KERNEL, GELU_GRAD_KERNEL and ADAMW_KERNEL (fusedKernelNames.ts): one SIMD pass each,
- *   used by encoderOps.gelu and train/adamw.ts where registered.
+ * - Our own kernels (fusedKernelNames.ts), one SIMD pass each, used where registered: GELU_KERNEL, GELU_GRAD_KERNEL
+ *   (encoderOps.gelu), LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL (encoderOps.layerNorm), ADAMW_KERNEL
+ *   (train/adamw.ts) and SQUARED_NORM_KERNEL (train/squaredNorm.ts, gradient clipping).
  *
  * The tfjs version is pinned exactly (package.json), because these read the backend's heap offsets. Only the
  * public kernel registry is used to install them.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type HeapPool, type SpawnWorker, startHeapPool } from './heapPool';
-import { HEAP_TASKS, TASK_ADAMW, TASK_GATHER_ROWS, TASK_GELU_BACKWARD, TASK_GELU_FORWARD, TASK_GEMM, TASK_LEADING_SUM, writeFloatParams, writeParams } from './heapTasks';
-import { ADAMW_KERNEL, type AdamWStepAttrs, GELU_GRAD_KERNEL, GELU_KERNEL } from './fusedKernelNames';
+import {
+  HEAP_TASKS,
+  SQUARED_NORM_RUN,
+  TASK_ADAMW,
+  TASK_GATHER_ROWS,
+  TASK_GELU_BACKWARD,
+  TASK_GELU_FORWARD,
+  TASK_GEMM,
+  TASK_LAYER_NORM_BACKWARD,
+  TASK_LAYER_NORM_FORWARD,
+  TASK_LEADING_SUM,
+  TASK_SQUARED_NORM,
+  writeFloatParams,
+  writeParams,
+} from './heapTasks';
+import { ADAMW_KERNEL, type AdamWStepAttrs, GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, SQUARED_NORM_KERNEL } from './fusedKernelNames';
 import { createWasmGemm, type GemmProduct, type GemmShape, isSharedMemory, PARAM_SLOTS, PARAMS, packedFloats, prepareProduct, runShare, type WasmGemm } from './wasmGemm';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -47,10 +62,14 @@ export interface WasmKernelChoice {
   fusedGelu: boolean;
   /** AdamW's update of a variable as one pass (fusedKernelNames.ts; train/adamw.ts uses it where registered) */
   fusedAdamW: boolean;
+  /** LayerNorm forward and backward as one pass each over a row (fusedKernelNames.ts; encoderOps.layerNorm) */
+  fusedLayerNorm: boolean;
+  /** Σg² as one float64 pass (fusedKernelNames.ts; train/squaredNorm.ts, for gradient clipping) */
+  fusedSquaredNorm: boolean;
 }
 
-export const FAST_WASM_KERNELS: WasmKernelChoice = { matmul: true, sharedIdentity: true, leadingSum: true, ownGemm: true, gather: true, fusedGelu: true, fusedAdamW: true };
-export const STOCK_WASM_KERNELS: WasmKernelChoice = { matmul: false, sharedIdentity: false, leadingSum: false, ownGemm: false, gather: false, fusedGelu: false, fusedAdamW: false };
+export const FAST_WASM_KERNELS: WasmKernelChoice = { matmul: true, sharedIdentity: true, leadingSum: true, ownGemm: true, gather: true, fusedGelu: true, fusedAdamW: true, fusedLayerNorm: true, fusedSquaredNorm: true };
+export const STOCK_WASM_KERNELS: WasmKernelChoice = { matmul: false, sharedIdentity: false, leadingSum: false, ownGemm: false, gather: false, fusedGelu: false, fusedAdamW: false, fusedLayerNorm: false, fusedSquaredNorm: false };
 
 /** The parts of tfjs-backend-wasm's BackendWasm the per-batch path uses (memory offsets in the heap). */
 interface WasmInternals {
@@ -320,6 +339,62 @@ const adamwStep: tf.KernelFunc = (args: KernelArgs) => {
   return outs;
 };
 
+const sizeOf = (t: tf.TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
+
+/** LayerNorm forward over the last axis (fusedKernelNames.ts): (x, γ, β) → [y, x̂, 1/σ], one pass over each row's cache. */
+const layerNormForward: tf.KernelFunc = (args: KernelArgs) => {
+  const { x, gamma, beta } = args.inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+  const { epsilon } = args.attrs as unknown as { epsilon: number };
+  if ([x, gamma, beta].some((t) => t.dtype !== 'float32')) throw new TypeError(`${LAYER_NORM_KERNEL} takes float32`);
+  const h = x.shape[x.shape.length - 1] ?? 0;
+  if (h % 4 !== 0 || sizeOf(gamma) !== h || sizeOf(beta) !== h) throw new RangeError(`${LAYER_NORM_KERNEL}: the last axis of x must be a multiple of 4 and the size of γ and β (got [${x.shape}], [${gamma.shape}], [${beta.shape}])`);
+  const wasm = args.backend as unknown as WasmInternals;
+  const y = wasm.makeOutput([...x.shape], 'float32');
+  const xhat = wasm.makeOutput([...x.shape], 'float32');
+  const rstd = wasm.makeOutput([...x.shape.slice(0, -1), 1], 'float32');
+  const n = sizeOf(x);
+  if (n > 0) runHeapTask(args.backend as tf.KernelBackend, TASK_LAYER_NORM_FORWARD, [...[x, gamma, beta, y, xhat, rstd].map((t) => offset(wasm, t)), n / h, h], n, [epsilon]);
+  return [y, xhat, rstd];
+};
+
+/** LayerNorm backward to its input (fusedKernelNames.ts): (dy, x̂, 1/σ, γ) → dx, one pass over each row's cache. */
+const layerNormBackward: tf.KernelFunc = (args: KernelArgs) => {
+  const { dy, xhat, rstd, gamma } = args.inputs as { dy: tf.TensorInfo; xhat: tf.TensorInfo; rstd: tf.TensorInfo; gamma: tf.TensorInfo };
+  if ([dy, xhat, rstd, gamma].some((t) => t.dtype !== 'float32')) throw new TypeError(`${LAYER_NORM_GRAD_KERNEL} takes float32`);
+  const h = sizeOf(gamma);
+  const n = sizeOf(dy);
+  if (h === 0 || h % 4 !== 0 || sizeOf(xhat) !== n || n % h !== 0 || sizeOf(rstd) !== n / h)
+    throw new RangeError(`${LAYER_NORM_GRAD_KERNEL}: dy and x̂ must be rows of γ's size (a multiple of 4) with one 1/σ each (got [${dy.shape}], [${xhat.shape}], [${rstd.shape}], [${gamma.shape}])`);
+  const wasm = args.backend as unknown as WasmInternals;
+  const dx = wasm.makeOutput([...dy.shape], 'float32');
+  if (n > 0) runHeapTask(args.backend as tf.KernelBackend, TASK_LAYER_NORM_BACKWARD, [...[dy, xhat, rstd, gamma, dx].map((t) => offset(wasm, t)), n / h, h], n);
+  return dx;
+};
+
+/** Σx² (fusedKernelNames.ts): float64 partial sums of fixed runs (heapTasks.ts), added here in run order, rounded once. */
+const squaredNorm: tf.KernelFunc = (args: KernelArgs) => {
+  const x = (args.inputs as { x: tf.TensorInfo }).x;
+  if (x.dtype !== 'float32') throw new TypeError(`${SQUARED_NORM_KERNEL} takes float32 (got ${x.dtype})`);
+  const wasm = args.backend as unknown as WasmInternals;
+  const backend = args.backend as tf.KernelBackend;
+  const out = wasm.makeOutput([], 'float32');
+  const n = sizeOf(x);
+  const runs = Math.ceil(n / SQUARED_NORM_RUN);
+  // a float64 per run, 8-byte aligned
+  const scratch = wasm.makeOutput([2 * runs + 1], 'float32');
+  try {
+    const at = offset(wasm, scratch);
+    const aligned = at + (at % 2);
+    if (n > 0) runHeapTask(backend, TASK_SQUARED_NORM, [offset(wasm, x), n, aligned], n);
+    let sum = 0;
+    for (const part of new Float64Array(wasm.wasm.HEAPF32.buffer, 4 * aligned, runs)) sum += part;
+    wasm.wasm.HEAPF32[offset(wasm, out)] = sum;
+    return out;
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+};
+
 /** Float (or int32) index of a tensor in the heap. */
 const offset = (wasm: WasmInternals, t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset / 4;
 
@@ -399,6 +474,13 @@ export function installWasmKernels(choice: WasmKernelChoice = FAST_WASM_KERNELS)
           ] as [string, tf.KernelFunc][])
         : []),
       ...(choice.fusedAdamW ? ([[ADAMW_KERNEL, adamwStep]] as [string, tf.KernelFunc][]) : []),
+      ...(choice.fusedLayerNorm
+        ? ([
+            [LAYER_NORM_KERNEL, layerNormForward],
+            [LAYER_NORM_GRAD_KERNEL, layerNormBackward],
+          ] as [string, tf.KernelFunc][])
+        : []),
+      ...(choice.fusedSquaredNorm ? ([[SQUARED_NORM_KERNEL, squaredNorm]] as [string, tf.KernelFunc][]) : []),
     ];
     for (const [kernelName, kernelFunc] of added) {
       if (tf.getKernel(kernelName, 'wasm')) continue;
@@ -420,7 +502,17 @@ export function installedWasmKernels(): WasmKernelChoice {
   };
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   const ownGemm = matMul !== undefined && withOwnGemm.has(matMul.kernelFunc) && tf.getBackend() === 'wasm' && ownGemmOn(tf.backend()) !== null;
-  return { matmul: isOurs('BatchMatMul'), sharedIdentity: isOurs('Identity'), leadingSum: isOurs('Sum'), ownGemm, gather: isOurs('GatherV2'), fusedGelu: isOurs(GELU_KERNEL) && isOurs(GELU_GRAD_KERNEL), fusedAdamW: isOurs(ADAMW_KERNEL) };
+  return {
+    matmul: isOurs('BatchMatMul'),
+    sharedIdentity: isOurs('Identity'),
+    leadingSum: isOurs('Sum'),
+    ownGemm,
+    gather: isOurs('GatherV2'),
+    fusedGelu: isOurs(GELU_KERNEL) && isOurs(GELU_GRAD_KERNEL),
+    fusedAdamW: isOurs(ADAMW_KERNEL),
+    fusedLayerNorm: isOurs(LAYER_NORM_KERNEL) && isOurs(LAYER_NORM_GRAD_KERNEL),
+    fusedSquaredNorm: isOurs(SQUARED_NORM_KERNEL),
+  };
 }
 
 /** Which kernel runs the wasm backend's products, and on how many threads, for reports (`xlir env`); null on other backends. */

@@ -4,6 +4,7 @@
  * The norm is read with `await data()`: a synchronous read fails on WebGPU in workers and in Node.
  */
 import * as tf from '@tensorflow/tfjs';
+import { squaredNorm } from './squaredNorm';
 
 export interface ClippedGradients {
   /** the scaled gradients, same keys; new tensors the caller disposes */
@@ -21,7 +22,7 @@ export async function clipByGlobalNorm(grads: Record<string, tf.Tensor>, maxNorm
   const names = Object.keys(grads);
   const normTensor = tf.tidy(() => {
     if (names.length === 0) return tf.scalar(0);
-    const squares = names.map((n) => tf.sum(tf.square(grads[n]!)));
+    const squares = names.map((n) => squaredNorm(grads[n]!));
     return tf.sqrt(tf.addN(squares));
   });
   const norm = (await normTensor.data())[0]!;

@@ -18,6 +18,7 @@ import type { TokenBatch, TrainableEncoder } from '../model/types';
 import { AdamW, type FusedUpdate } from './adamw';
 import { adversarialLoss, dannLambda, LanguageDiscriminator } from './adversary';
 import { clipByGlobalNorm } from './clipByGlobalNorm';
+import { squaredNorm } from './squaredNorm';
 import { chunkedGradients, type Tower } from './gradientCache';
 import { infoNCELoss } from './infoNCE';
 import { learningRate } from './learningRate';
@@ -82,7 +83,7 @@ export interface EncoderGradientNorms {
 async function globalNorm(grads: Record<string, tf.Tensor>): Promise<number> {
   const t = tf.tidy(() => {
     const names = Object.keys(grads);
-    return names.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(names.map((n) => tf.sum(tf.square(grads[n]!)))));
+    return names.length === 0 ? tf.scalar(0) : tf.sqrt(tf.addN(names.map((n) => squaredNorm(grads[n]!))));
   });
   try {
     return (await t.data())[0]!;
