@@ -33,11 +33,19 @@ const TFJS_SCRIPT_MARK = 'WasmBackendModuleThreadedSimd';
 let installed = false;
 
 /**
- * One thread unless asked: on this project's shared 2-core machine a 20-step tiny run took 64–73 s on 2
- * threads against 7–8 s on 1 (load 5: the pool's threads spin waiting for a core another process holds);
- * on the idle machine 2 threads made a step 1.2–1.5× faster (bench/RESULTS.md). More threads pay only with idle cores.
+ * Every core this process may use, unless asked. A step of the demo shape (bench/trainStep.ts's measureTraining,
+ * 2026-12-05, this project's 2-core machine) took 712 ms on 2 threads against 1047 ms on 1 with both cores idle,
+ * 1159 against 1038 ms with another process holding one core, and 1581 against 1664 ms with both held. The pool's
+ * threads wait on a futex after a short spin, so a busy machine costs a little, not the tenfold of the first
+ * threaded build (no kernels of ours on threads then). Starting the threads costs about 0.8 s per command, which
+ * only a smoke run notices. 1 and N threads train to the same bits (heapPool.ts).
  */
-export const DEFAULT_CLI_THREADS = 1;
+export function defaultCliThreads(): number {
+  return Math.max(1, os.availableParallelism());
+}
+
+/** The `--threads` option's help, for every command that has it. */
+export const THREADS_OPTION_HELP = `wasm threads (default: every core, ${defaultCliThreads()} here; 1 = the single-threaded build)`;
 
 /** Free names of tfjs's factory text, defined as the Node bundle defines them. */
 function bundlePrelude(): string {
@@ -83,11 +91,11 @@ function installScriptFiles(): void {
 }
 
 /**
- * Starts a backend for a CLI command; wasm gets `threads` threads (default {@link DEFAULT_CLI_THREADS}). One
+ * Starts a backend for a CLI command; wasm gets `threads` threads (default {@link defaultCliThreads}). One
  * thread is tfjs's own single-threaded SIMD build, untouched; more start the threaded build as above.
  * @throws RangeError for a thread count that is not a positive integer
  */
-export async function initCliBackend(name: BackendPreference, threads = DEFAULT_CLI_THREADS, rest: BackendOptions = {}): Promise<BackendInfo> {
+export async function initCliBackend(name: BackendPreference, threads = defaultCliThreads(), rest: BackendOptions = {}): Promise<BackendInfo> {
   if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be a positive integer (got ${threads})`);
   // before any wasm module compiles: our product kernel's FMA (src/core/model/wasmGemm.ts)
   enableRelaxedSimd();

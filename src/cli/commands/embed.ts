@@ -10,7 +10,7 @@ import { POOLINGS, type Pooling } from '../../core/model/types';
 import { loadCheckpointForEmbedding } from '../../core/train/checkpointEmbedSettings';
 import { flagErrorsAsUsage, parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
-import { initCliBackend } from '../wasmThreads';
+import { initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
 import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
 
 /** What `xlir embed --json` prints. */
@@ -32,7 +32,7 @@ export function registerEmbed(program: Command): void {
     .option('--pooling <mode>', `pooling (${POOLINGS.join(', ')}; default: the checkpoint's sentence-transformers pooling, else mean)`, parseChoice('--pooling', POOLINGS))
     .option('--max-length <n>', "most tokens per text, special tokens included (default: the checkpoint's own: its run manifest's maxLength or sentence_bert_config.json's max_seq_length, else the model's limit)", parsePositiveInt('--max-length'))
     .option('--backend <name>', `backend preference (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
-    .option('--threads <n>', 'wasm threads (default 1: more help only on idle cores)', parsePositiveInt('--threads'))
+    .option('--threads <n>', THREADS_OPTION_HELP, parsePositiveInt('--threads'))
     .action(async (opts: { checkpoint: string; text?: string[]; pooling?: Pooling; maxLength?: number; backend: BackendPreference; threads?: number }, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
       const texts = opts.text ?? [];

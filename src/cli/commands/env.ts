@@ -5,7 +5,7 @@ import { BACKEND_PREFERENCES, type BackendPreference } from '../../core/model/ba
 import { matmulSmoke } from '../../core/model/matmulSmoke';
 import { wasmProductKernel } from '../../core/model/wasmKernels';
 import { createOutput } from '../output';
-import { initCliBackend } from '../wasmThreads';
+import { initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
 import { parseChoice, parsePositiveInt } from '../options';
 
 const require = createRequire(import.meta.url);
@@ -23,7 +23,7 @@ export function registerEnv(program: Command): void {
     .command('env')
     .description('show the TensorFlow.js backend this command uses in Node, with versions and a matmul check')
     .option('--backend <name>', `backend preference (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
-    .option('--threads <n>', 'wasm threads (default 1: more help only on idle cores)', parsePositiveInt('--threads'))
+    .option('--threads <n>', THREADS_OPTION_HELP, parsePositiveInt('--threads'))
     .action(async (opts: { backend: BackendPreference; threads?: number }, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
       const info = await initCliBackend(opts.backend, opts.threads);

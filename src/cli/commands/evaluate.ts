@@ -11,7 +11,7 @@ import { resolveDataDir } from '../dataDir';
 import { loadDatasetFromDir } from '../loadDataset';
 import { flagErrorsAsUsage, parseChoice, parseLanguageList, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
-import { initCliBackend } from '../wasmThreads';
+import { initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
 import { readEmbeddingsFile, writeTextFile } from '../trecFiles';
 import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
 import { loadTokenizer } from '../../core/model/tokenizer';
@@ -49,14 +49,14 @@ export function withDatasetOptions(cmd: Command): Command {
 export function withScoringOptions(cmd: Command): Command {
   return cmd
     .option('--backend <name>', `TF.js backend for the score blocks (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
-    .option('--threads <n>', 'wasm threads (default 1: more help only on idle cores)', parsePositiveInt('--threads'))
+    .option('--threads <n>', THREADS_OPTION_HELP, parsePositiveInt('--threads'))
     .option('--scorer <name>', `score blocks with TF.js matMul or plain loops (${SCORER_NAMES.join(', ')})`, parseChoice('--scorer', SCORER_NAMES), 'tf')
     .option('--query-chunk <n>', 'query rows per score block (memory: n × #candidates × 4 bytes)', parsePositiveInt('--query-chunk'), 256);
 }
 
 export interface ScoringOptions {
   backend: BackendPreference;
-  /** wasm threads (src/cli/wasmThreads.ts); default 1 */
+  /** wasm threads (src/cli/wasmThreads.ts); default every core */
   threads?: number;
   scorer: ScorerName;
   queryChunk: number;

@@ -34,13 +34,13 @@ import { MODEL_FILE } from '../../core/train/trainingCheckpoint';
 import { TrainingDivergedError } from '../../core/train/trainLoop';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
-import { initCliBackend } from '../wasmThreads';
+import { initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
 import { createProgress, formatDuration } from '../progressBar';
 import { checkpointDir, exists, latestCheckpoint, readCheckpoint, writeCheckpoint } from '../runDir';
 import { TRAIN_BACKENDS } from './train';
 
 interface PretrainOptions {
-  /** wasm threads (src/cli/wasmThreads.ts); default 1 */
+  /** wasm threads (src/cli/wasmThreads.ts); default every core */
   threads?: number;
   config?: string;
   corpus?: string;
@@ -127,7 +127,7 @@ export function registerPretrain(program: Command): void {
     .option('--fp16', 'with --export: store the weights in half precision', false)
     .option('--init-only', 'with --export: write the untrained model (the corpus tokenizer and the seeded random init), the control of a pretrained one', false)
     .option('--backend <name>', `TF.js backend (${TRAIN_BACKENDS.join(', ')})`, parseChoice('--backend', TRAIN_BACKENDS), 'wasm')
-    .option('--threads <n>', 'wasm threads (default 1: more help only on idle cores)', parsePositiveInt('--threads'))
+    .option('--threads <n>', THREADS_OPTION_HELP, parsePositiveInt('--threads'))
     .action(async (opts: PretrainOptions, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
       if (opts.resume && opts.config) throw new InvalidArgumentError('--resume continues a run with its own config.json; do not pass --config');

@@ -25,7 +25,7 @@ import { loadDatasetFromDir } from '../loadDataset';
 import { pretrainedSource } from '../pretrainedModel';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
-import { initCliBackend } from '../wasmThreads';
+import { initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
 import { createProgress } from '../progressBar';
 import {
   appendEvalLog,
@@ -48,7 +48,7 @@ export const TRAIN_BACKENDS = ['wasm', 'cpu'] as const;
 type TrainBackend = (typeof TRAIN_BACKENDS)[number];
 
 interface TrainOptions {
-  /** wasm threads (src/cli/wasmThreads.ts); default 1 */
+  /** wasm threads (src/cli/wasmThreads.ts); default every core */
   threads?: number;
   config?: string;
   out?: string;
@@ -92,7 +92,7 @@ export function registerTrain(program: Command): void {
     .option('--init <dir>', "start from this HF checkpoint folder (safetensors + tokenizer.json) instead of the config's model")
     .option('--data <dir>', 'dataset folder (default: XLIR_DATA_DIR, else ../shared/data)')
     .option('--backend <name>', `TF.js backend (${TRAIN_BACKENDS.join(', ')})`, parseChoice('--backend', TRAIN_BACKENDS), 'wasm')
-    .option('--threads <n>', 'wasm threads (default 1: more help only on idle cores)', parsePositiveInt('--threads'))
+    .option('--threads <n>', THREADS_OPTION_HELP, parsePositiveInt('--threads'))
     .option('--no-eval', 'skip the zero-shot evaluation (every evalEvery steps and at the end)')
     .option(
       '--backward-chunk-rows <n>',
