@@ -25,7 +25,7 @@ type ProbeGemm = (a: number, b: number, c: number, m: number, n: number, k: numb
 function instantiate(rows: number, fused: boolean, memory: WebAssembly.Memory): ProbeGemm {
   const module = new WebAssembly.Module(gemmModuleBytes(fused, [rows]));
   const gemm = (new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, GemmFunction>)[`gemm${rows}`]!;
-  return (a, b, c, m, n, k) => gemm(a, b, c, m, n, k, 4 * k, 4, 32, 4 * k, 4 * n);
+  return (a, b, c, m, n, k) => gemm(a, b, c, m, n, k, 4 * k, 4, 32, 4 * k, 4 * n, 0);
 }
 
 function timeIt(f: () => void, minMs = 300): number {

@@ -65,6 +65,26 @@ describe('heap pool on 3 threads', () => {
     expect(pooled).toEqual(one);
   });
 
+  it('x·Wᵀ + b, the bias in the tiles, N and K in blocks: the same bits as one thread', () => {
+    const shape: GemmShape = { m: 4 * 37 + 3, n: 264, k: K_BLOCK + 44, transposeA: false, transposeB: true };
+    const p: GemmProduct = { ...shape, a: 400_000, b: 400_000 + shape.m * shape.k, bias: 0, c: 0, packed: 0 };
+    p.bias = p.b + shape.k * shape.n;
+    p.c = p.bias + shape.n;
+    p.packed = p.c + shape.m * shape.n;
+    expect(p.packed + packedFloats(p, THREADS)).toBeLessThan(heap().length);
+    const h = heap();
+    for (let i = p.a; i < p.c; i++) h[i] = Math.sin(i * 0.731);
+    prepareProduct(g, pool.control, p, THREADS);
+    const params = Array.from(pool.control.subarray(PARAMS));
+    const { one, pooled } = bothWays(TASK_GEMM, params, [[p.c, shape.m * shape.n]]);
+    expect(one[0]!.every(Number.isFinite)).toBe(true);
+    expect(pooled).toEqual(one);
+    // the first element: the bias, then the products in k order
+    let want = h[p.bias]!;
+    for (let kk = 0; kk < shape.k; kk++) want += h[p.a + kk]! * h[p.b + kk]!;
+    expect(Math.abs(one[0]![0]! - want)).toBeLessThan(1e-4);
+  });
+
   it('the heap tasks give the same bits as one thread (GELU with a tail of n mod 4, sums, gathers)', () => {
     const n = 4 * 1001 + 3;
     const h = heap();
@@ -80,8 +100,17 @@ describe('heap pool on 3 threads', () => {
     expect(gelu.pooled).toEqual(gelu.one);
     const grad = bothWays(TASK_GELU_BACKWARD, [0, 2 * n, 3 * n, 4 * n, n], [[4 * n, n]]);
     expect(grad.pooled).toEqual(grad.one);
-    const sum = bothWays(TASK_LEADING_SUM, [0, 5 * n, 97, 41], [[5 * n, 41]]);
+    const sum = bothWays(TASK_LEADING_SUM, [0, 5 * n, 97, 41, 0], [[5 * n, 41]]);
     expect(sum.pooled).toEqual(sum.one);
+    // Σ x·y: the products rounded to float32, then summed as above
+    const products = bothWays(TASK_LEADING_SUM, [0, 5 * n, 97, 41, 2 * n], [[5 * n, 41]]);
+    expect(products.pooled).toEqual(products.one);
+    const values = heap();
+    for (const j of [0, 17, 40]) {
+      let want = 0;
+      for (let i = 0; i < 97; i++) want += Math.fround(values[i * 41 + j]! * values[2 * n + i * 41 + j]!);
+      expect(products.one[0]![j]).toBe(Math.fround(want));
+    }
     const ids = new Int32Array(memory.buffer, 4 * 6 * n, 50);
     ids.forEach((_, i) => (ids[i] = (i * 7) % 20));
     const gather = bothWays(TASK_GATHER_ROWS, [0, 6 * n, 7 * n, 50, 13], [[7 * n, 50 * 13]]);
@@ -136,7 +165,7 @@ describe('heap pool on 3 threads', () => {
   it('reports a worker that fails, and runs again afterwards', () => {
     // an unknown task makes every share throw
     expect(() => pool.run(99)).toThrow(/no heap task 99/);
-    writeParams(pool.control, [0, 100, 3, 4]);
+    writeParams(pool.control, [0, 100, 3, 4, 0]);
     pool.run(TASK_LEADING_SUM);
     expect(heap()[100]).toBeCloseTo(Math.sin(0) * 5 + Math.sin(4 * 0.37) * 5 + Math.sin(8 * 0.37) * 5, 5);
   });

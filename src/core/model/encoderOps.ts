@@ -3,7 +3,7 @@
  * written against HF's tensor layouts so weights need no transposition.
  */
 import * as tf from '@tensorflow/tfjs';
-import { GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL } from './fusedKernelNames';
+import { GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, LINEAR_KERNEL } from './fusedKernelNames';
 
 /**
  * y = x·Wᵀ + b over the last axis, with torch's Linear layout.
@@ -14,9 +14,29 @@ import { GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNE
  */
 export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D | null): tf.Tensor {
   const inDim = x.shape[x.shape.length - 1]!;
-  const y2 = tf.matMul(x.reshape([-1, inDim]), weight, false, true);
-  const y = bias ? y2.add(bias) : y2;
+  const x2 = x.reshape([-1, inDim]);
+  const y = !bias ? tf.matMul(x2, weight, false, true) : [x, weight, bias].every((t) => t.dtype === 'float32') && hasKernels(LINEAR_KERNEL) ? fusedLinear(x2, weight, bias) : tf.matMul(x2, weight, false, true).add(bias);
   return y.reshape([...x.shape.slice(0, -1), weight.shape[0]]);
+}
+
+/**
+ * x·Wᵀ + b as one kernel of the backend's (fusedKernelNames.ts; wasm: the bias in our product's tiles), with matMul's
+ * gradients and the bias's column sum. Not `tf.fused.matMul`: tfjs-backend-wasm 4.22's `_FusedMatMul` adds the bias
+ * wrongly with transposeB (rows after the first get it more than once; checked 2026-12-05).
+ */
+function fusedLinear(x2: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor {
+  const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [xs, w, b, save] = args as [tf.Tensor, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
+    save([xs, w]);
+    return {
+      value: tf.engine().runKernel(LINEAR_KERNEL, { x: xs, weight: w, bias: b }) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xsS, wS] = saved as [tf.Tensor2D, tf.Tensor2D];
+        return [tf.matMul(dy as tf.Tensor2D, wS), tf.matMul(dy as tf.Tensor2D, xsS, true, false), tf.sum(dy, 0)];
+      },
+    };
+  });
+  return f(x2, weight, bias);
 }
 
 /**
@@ -58,7 +78,7 @@ const hasKernels = (...kernels: string[]) => kernels.every((k) => tf.getKernel(k
 
 /**
  * The same LayerNorm on the backend's own kernels (fusedKernelNames.ts; wasm registers them): y, x̂ and 1/σ in one
- * pass, dx in another; dγ and dβ are the same column sums as above.
+ * pass; dx in another, and dγ, dβ as column sums, in one kernel call.
  */
 function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
   const H = x.shape[x.shape.length - 1]!;
@@ -70,11 +90,7 @@ function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps
       value: y!,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xh, rs, gs] = saved as [tf.Tensor, tf.Tensor, tf.Tensor1D];
-        const dy2 = tf.reshape(dy, [-1, H]);
-        const dgamma = tf.sum(tf.mul(dy2, tf.reshape(xh, [-1, H])), 0);
-        const dbeta = tf.sum(dy2, 0);
-        const dx = tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { dy, xhat: xh, rstd: rs, gamma: gs }) as tf.Tensor;
-        return [dx, dgamma, dbeta];
+        return tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { dy, xhat: xh, rstd: rs, gamma: gs }) as tf.Tensor[];
       },
     };
   });

@@ -68,10 +68,11 @@ export function geluBackwardTask(fns: KernelFunctions | null, buffer: ArrayBuffe
 }
 
 /**
- * Sum of x viewed as [M, R] over its M rows: column j of every row added in row order into a float64
- * accumulator, rounded once. Shares split the columns, in blocks of 16 for the module's SIMD `colsum`
- * (wasmColumnSum.ts, the same arithmetic); columns past the last block of 16, and every column where the module
- * did not compile, are summed here. Params: x, out (float offsets), M, R.
+ * Sum of x viewed as [M, R] over its M rows, or with y (same shape) of x·y, each product rounded to float32 first:
+ * column j of every row added in row order into a float64 accumulator, rounded once. Shares split the columns, in
+ * blocks of 16 for the module's SIMD `colsum` / `colsumProduct` (wasmColumnSum.ts, the same arithmetic); columns past
+ * the last block of 16, and every column where the module did not compile, are summed here. Params: x, out (float
+ * offsets), M, R, y (float offset; 0 for none).
  */
 export function leadingSumTask(fns: KernelFunctions | null, buffer: ArrayBufferLike, control: Int32Array, index: number, count: number): void {
   const at = 4; // PARAMS
@@ -79,17 +80,19 @@ export function leadingSumTask(fns: KernelFunctions | null, buffer: ArrayBufferL
   const out = control[at + 1]!;
   const m = control[at + 2]!;
   const r = control[at + 3]!;
+  const y = control[at + 4]!;
   const blocks = fns ? Math.floor(r / 16) : 0;
   const first = 16 * Math.floor((blocks * index) / count);
   const last = 16 * Math.floor((blocks * (index + 1)) / count);
-  if (last > first) fns!.colsum(4 * (x + first), 4 * (out + first), m, 4 * r, last - first);
+  if (last > first && y === 0) fns!.colsum(4 * (x + first), 4 * (out + first), m, 4 * r, last - first);
+  if (last > first && y !== 0) fns!.colsumProduct(4 * (x + first), 4 * (y + first), 4 * (out + first), m, 4 * r, last - first);
   if (index !== count - 1) return;
   const f = new Float32Array(buffer);
   const rest = 16 * blocks;
   const acc = new Float64Array(r - rest);
   for (let i = 0; i < m; i++) {
-    const row = x + i * r + rest;
-    for (let j = 0; j < acc.length; j++) acc[j]! += f[row + j]!;
+    const row = i * r + rest;
+    for (let j = 0; j < acc.length; j++) acc[j]! += y === 0 ? f[x + row + j]! : Math.fround(f[x + row + j]! * f[y + row + j]!);
   }
   for (let j = 0; j < acc.length; j++) f[out + rest + j] = acc[j]!;
 }

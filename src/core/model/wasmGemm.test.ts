@@ -70,8 +70,48 @@ describe('our wasm product kernel', () => {
     const onePass = (new WebAssembly.Instance(module, { env: { memory } }).exports as { gemm4: (...x: number[]) => void }).gemm4;
     const whole = packed + k * n;
     for (let p = 0; p < n / 8; p++) for (let kk = 0; kk < k; kk++) for (let x = 0; x < 8; x++) heap[whole + (p * k + kk) * 8 + x] = heap[b + kk * n + p * 8 + x]!;
-    onePass(4 * a, 4 * whole, 4 * c, m, n, k, 4 * k, 4, 32, 4 * k, 4 * n);
+    onePass(4 * a, 4 * whole, 4 * c, m, n, k, 4 * k, 4, 32, 4 * k, 4 * n, 0);
     expect(Array.from(heap.slice(c, c + m * n))).toEqual(Array.from(blocked));
+  });
+});
+
+describe('our wasm product kernel with a bias row (C = bias + A·B)', () => {
+  const cases = [
+    { m: 7, n: 16, k: 5, transposeA: false, transposeB: true },
+    { m: 13, n: 264, k: 2 * K_BLOCK + 37, transposeA: false, transposeB: true },
+    { m: 18, n: 24, k: 40, transposeA: true, transposeB: false },
+    { m: 9, n: 8, k: 12, transposeA: false, transposeB: false, batches: 3, bShared: true },
+  ];
+  it.each(cases)('[$m×$k]·[$k×$n] (A transposed: $transposeA, B transposed: $transposeB, batches: $batches) matches float64, the bias added once', (shape) => {
+    const { m, n, k } = shape;
+    const batches = shape.batches ?? 1;
+    const memory = new WebAssembly.Memory({ initial: 64 });
+    const g = createWasmGemm(memory, true);
+    const heap = new Float32Array(memory.buffer);
+    const a = 16;
+    const b = a + batches * m * k;
+    const bias = b + k * n;
+    const c = bias + n;
+    const packed = c + batches * m * n;
+    for (let i = 0; i < batches * m * k; i++) heap[a + i] = Math.sin(i * 0.37);
+    for (let i = 0; i < k * n; i++) heap[b + i] = Math.cos(i * 0.11);
+    for (let j = 0; j < n; j++) heap[bias + j] = 2 * Math.sin(j) + 1;
+    heap.fill(Number.NaN, c, c + batches * m * n);
+    runGemm(g, { ...shape, a, b, c, packed, bias });
+    for (let s = 0; s < batches; s++) {
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          let want = heap[bias + j]!;
+          let scale = Math.abs(want);
+          for (let kk = 0; kk < k; kk++) {
+            const term = heap[a + s * m * k + (shape.transposeA ? kk * m + i : i * k + kk)]! * heap[b + (shape.transposeB ? j * k + kk : kk * n + j)]!;
+            want += term;
+            scale += Math.abs(term);
+          }
+          expect(Math.abs(heap[c + s * m * n + i * n + j]! - want)).toBeLessThanOrEqual(1e-6 * scale);
+        }
+      }
+    }
   });
 });
 

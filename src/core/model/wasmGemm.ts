@@ -20,7 +20,7 @@
  */
 import { I32, name, section, uleb, V128, vec } from '../wasmBytes';
 import { ADAMW_TYPE, adamwBody } from './wasmAdamW';
-import { COLSUM_TYPE, columnSumBody } from './wasmColumnSum';
+import { COLSUM_PRODUCT_TYPE, COLSUM_TYPE, columnSumBody } from './wasmColumnSum';
 import { geluBody, geluGradBody } from './wasmGelu';
 import { LAYER_NORM_GRAD_TYPE, LAYER_NORM_TYPE, layerNormBody, layerNormGradBody } from './wasmLayerNorm';
 import { doWhile, get, i32, set } from './wasmSimd';
@@ -41,19 +41,23 @@ const op = {
 };
 
 /** Parameters of every tile function (all i32). */
-const GEMM_PARAMS = 11;
+const GEMM_PARAMS = 12;
+
+/** What a tile's accumulators start from: zero (C = A·B), C (C += A·B) or a bias row (C = bias + A·B). */
+type TileStart = 'zero' | 'accumulate' | 'bias';
 
 /**
- * The body of gemm{rows}(a, b, c, M, N, K, aRowStride, aKStride, bRowStride, bPanelScale, cRowStride); `accumulate`
- * adds to C instead of overwriting it. B's 8 floats (k, j..j+7) are at b + j·bPanelScale + k·bRowStride: packed
+ * The body of gemm{rows}(a, b, c, M, N, K, aRowStride, aKStride, bRowStride, bPanelScale, cRowStride, bias): C = A·B,
+ * C += A·B (`accumulate`) or C = bias + A·B (`bias`: row j of every tile starts from bias's floats j..j+7; the
+ * other variants ignore the pointer). B's 8 floats (k, j..j+7) are at b + j·bPanelScale + k·bRowStride: packed
  * panels of K × 8 have (32, 4K), a row-major [K, N] read in place (4N, 4). C's element (i, j) is at
  * c + i·cRowStride + 4j, so a call may fill a block of C's columns.
  */
-function gemmBody(rows: number, fused: boolean, accumulate: boolean): number[] {
-  const [A, B, C, M, N, K, AROW, AK, BROW, BCOL, CROW] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const [I, J, KK, PB, PC] = [11, 12, 13, 14, 15];
-  const PA = (r: number) => 16 + r;
-  const v0 = 16 + rows;
+function gemmBody(rows: number, fused: boolean, start: TileStart): number[] {
+  const [A, B, C, M, N, K, AROW, AK, BROW, BCOL, CROW, BIAS] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+  const [I, J, KK, PB, PC] = [12, 13, 14, 15, 16];
+  const PA = (r: number) => 17 + r;
+  const v0 = 17 + rows;
   const ACC = (r: number, h: number) => v0 + 2 * r + h;
   const [B0, B1, AV] = [v0 + 2 * rows, v0 + 2 * rows + 1, v0 + 2 * rows + 2];
   const fma = (acc: number, b: number) => (fused ? [...get(AV), ...get(b), ...get(acc), ...op.relaxedMadd, ...set(acc)] : [...get(acc), ...get(AV), ...get(b), ...op.f32x4Mul, ...op.f32x4Add, ...set(acc)]);
@@ -71,9 +75,13 @@ function gemmBody(rows: number, fused: boolean, accumulate: boolean): number[] {
   // pc = c + i·cRowStride + j·4
   const pcStart = [...get(C), ...get(I), ...get(CROW), ...op.mul, ...op.add, ...get(J), ...i32(4), ...op.mul, ...op.add, ...set(PC)];
   const nextRow = bump(PC, get(CROW));
-  const initAcc = accumulate
-    ? [...pcStart, ...Array.from({ length: rows }, (_, r) => [...get(PC), ...op.v128Load(0), ...set(ACC(r, 0)), ...get(PC), ...op.v128Load(16), ...set(ACC(r, 1)), ...nextRow]).flat()]
-    : Array.from({ length: 2 * rows }, (_, x) => [...op.v128Zero, ...set(v0 + x)]).flat();
+  // bias + 4j, into the pointer local PB (set again below)
+  const biasAt = [...get(BIAS), ...get(J), ...i32(4), ...op.mul, ...op.add, ...set(PB)];
+  const initAcc = {
+    accumulate: [...pcStart, ...Array.from({ length: rows }, (_, r) => [...get(PC), ...op.v128Load(0), ...set(ACC(r, 0)), ...get(PC), ...op.v128Load(16), ...set(ACC(r, 1)), ...nextRow]).flat()],
+    zero: Array.from({ length: 2 * rows }, (_, x) => [...op.v128Zero, ...set(v0 + x)]).flat(),
+    bias: [...biasAt, ...Array.from({ length: rows }, (_, r) => [...get(PB), ...op.v128Load(0), ...set(ACC(r, 0)), ...get(PB), ...op.v128Load(16), ...set(ACC(r, 1))]).flat()],
+  }[start];
   const jBody = [
     ...initAcc,
     // pa[0] = a + i·aRowStride, pa[r] = pa[r-1] + aRowStride
@@ -124,22 +132,23 @@ function packBody(): number[] {
 }
 
 /**
- * A module importing `env.memory` and exporting `gemm{R}` (C = A·B) and `gemm{R}acc` (C += A·B) for each tile
- * height R.
+ * A module importing `env.memory` and exporting `gemm{R}` (C = A·B), `gemm{R}acc` (C += A·B) and `gemm{R}bias`
+ * (C = bias + A·B) for each tile height R.
  * @param fused relaxed SIMD's `f32x4.relaxed_madd` instead of `f32x4.mul` + `f32x4.add`
  * @param shared import a shared memory (tfjs's threaded build, whose heap is a SharedArrayBuffer)
  */
 export function gemmModuleBytes(fused: boolean, tileRows: readonly number[] = [4, 1], shared = false): Uint8Array<ArrayBuffer> {
   const fns = tileRows.flatMap((rows) => [
-    { name: `gemm${rows}`, rows, accumulate: false },
-    { name: `gemm${rows}acc`, rows, accumulate: true },
+    { name: `gemm${rows}`, rows, start: 'zero' as const },
+    { name: `gemm${rows}acc`, rows, start: 'accumulate' as const },
+    { name: `gemm${rows}bias`, rows, start: 'bias' as const },
   ]);
   // limits: flag 0 = a minimum only; 3 = shared, with a maximum (shared memories must declare one: 65536 pages,
   // wasm32's 4 GiB, admits any heap)
   const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   // the tile functions (type 0), then pack (type 1), GELU's two passes (types 2, 3; wasmGelu.ts), AdamW's step (type 4;
   // wasmAdamW.ts), the column sum (type 5; wasmColumnSum.ts), LayerNorm's two passes (types 6, 7; wasmLayerNorm.ts) and
-  // the sum of squares (type 8; wasmSquaredNorm.ts)
+  // the sum of squares (type 8; wasmSquaredNorm.ts) and the column sum of products (type 9; wasmColumnSum.ts)
   const others = [
     { name: 'pack', type: 1, body: packBody() },
     { name: 'gelu', type: 2, body: geluBody() },
@@ -149,21 +158,22 @@ export function gemmModuleBytes(fused: boolean, tileRows: readonly number[] = [4
     { name: 'layerNorm', type: 6, body: layerNormBody() },
     { name: 'layerNormGrad', type: 7, body: layerNormGradBody() },
     { name: 'sumsq', type: 8, body: sumSquaresBody() },
+    { name: 'colsumProduct', type: 9, body: columnSumBody(true) },
   ];
   const i32s = (count: number) => [0x60, ...vec(new Array(count).fill([I32])), 0x00];
   const bytes = [
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([i32s(GEMM_PARAMS), i32s(6), i32s(4), i32s(5), ADAMW_TYPE, COLSUM_TYPE, LAYER_NORM_TYPE, LAYER_NORM_GRAD_TYPE, SUMSQ_TYPE])),
+    ...section(1, vec([i32s(GEMM_PARAMS), i32s(6), i32s(4), i32s(5), ADAMW_TYPE, COLSUM_TYPE, LAYER_NORM_TYPE, LAYER_NORM_GRAD_TYPE, SUMSQ_TYPE, COLSUM_PRODUCT_TYPE])),
     ...section(2, vec([[...name('env'), ...name('memory'), 0x02, ...limits]])),
     ...section(3, vec([...fns.map(() => [0x00]), ...others.map((o) => [o.type])])),
     ...section(7, vec([...fns, ...others].map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
-    ...section(10, vec([...fns.map((f) => gemmBody(f.rows, fused, f.accumulate)), ...others.map((o) => o.body)])),
+    ...section(10, vec([...fns.map((f) => gemmBody(f.rows, fused, f.start)), ...others.map((o) => o.body)])),
   ];
   return Uint8Array.from(bytes);
 }
 
-/** gemm{R}(a, b, c, M, N, K, aRowStride, aKStride, bRowStride, bPanelScale, cRowStride), all byte offsets and strides */
-export type GemmFunction = (a: number, b: number, c: number, m: number, n: number, k: number, aRowStride: number, aKStride: number, bRowStride: number, bPanelScale: number, cRowStride: number) => void;
+/** gemm{R}(a, b, c, M, N, K, aRowStride, aKStride, bRowStride, bPanelScale, cRowStride, bias), all byte offsets and strides */
+export type GemmFunction = (a: number, b: number, c: number, m: number, n: number, k: number, aRowStride: number, aKStride: number, bRowStride: number, bPanelScale: number, cRowStride: number, bias: number) => void;
 /** pack(src, dst, kStride, nStride, K, N), byte offsets and strides */
 export type PackFunction = (src: number, dst: number, kStride: number, nStride: number, k: number, n: number) => void;
 
@@ -178,6 +188,8 @@ export interface GemmFunctions {
   gemm1: GemmFunction;
   gemm4acc: GemmFunction;
   gemm1acc: GemmFunction;
+  gemm4bias: GemmFunction;
+  gemm1bias: GemmFunction;
   pack: PackFunction;
   /** gelu(x, y, cdf, n): wasmGelu.ts */
   gelu: (x: number, y: number, cdf: number, n: number) => void;
@@ -193,6 +205,8 @@ export interface GemmFunctions {
   layerNormGrad: (dy: number, xhat: number, rstd: number, gamma: number, dx: number, rows: number, h: number) => void;
   /** sumsq(x, n) → Σx² in float64: wasmSquaredNorm.ts */
   sumsq: (x: number, n: number) => number;
+  /** colsumProduct(x, y, out, m, rowBytes, cols): wasmColumnSum.ts */
+  colsumProduct: (x: number, y: number, out: number, m: number, rowBytes: number, cols: number) => void;
 }
 
 export interface WasmGemm extends GemmFunctions {
@@ -245,10 +259,12 @@ export interface GemmProduct {
   batches?: number;
   /** one B for every slice of A */
   bShared?: boolean;
+  /** float offset of N floats added to every row of C (C = bias + op(A)·op(B)); none when absent */
+  bias?: number;
 }
 
 /** A product's shape and layout, without its heap offsets: what the scratch it needs depends on. */
-export type GemmShape = Omit<GemmProduct, 'a' | 'b' | 'c' | 'packed'>;
+export type GemmShape = Omit<GemmProduct, 'a' | 'b' | 'c' | 'packed' | 'bias'>;
 
 /** How the tiles read B. */
 export const B_IN_PLACE = 0;
@@ -295,7 +311,7 @@ function aFloats(p: GemmShape, threads: number): number {
  * PARAMS slots are the pool's own. Byte offsets above 2³¹ wrap in the Int32Array and are read back with `>>> 0`.
  */
 export const PARAMS = 4;
-export const PARAM_SLOTS = 19;
+export const PARAM_SLOTS = 20;
 
 /**
  * Rows of K per pass: a pass's packed B (K_BLOCK × N floats) and A's rows stay in cache, where a whole K of
@@ -311,6 +327,7 @@ export const K_BLOCK = 256;
  */
 export function prepareProduct(g: GemmFunctions, control: Int32Array, p: GemmProduct, threads = 1): void {
   const { m, n, k } = p;
+  if (p.bias === 0) throw new RangeError('prepareProduct: a bias at heap offset 0 (which reads as none)');
   const [bKs, bNs] = p.transposeB ? [4, 4 * k] : [4 * n, 4];
   const layout = bLayout(p);
   if (layout === B_PACKED) {
@@ -320,7 +337,7 @@ export function prepareProduct(g: GemmFunctions, control: Int32Array, p: GemmPro
   const aK = 4 * (p.transposeA ? m : 1);
   // B's scratch first, then A's (packedFloats(p, threads) in all)
   const aScratch = p.packed + bFloats(p, threads);
-  const params = [p.batches ?? 1, m, n, k, 4 * p.a, 4 * m * k, 4 * p.b, p.bShared ? 0 : 4 * k * n, 4 * p.c, 4 * m * n, aRow, aK, K_BLOCK, layout, 4 * p.packed, bKs, bNs, packsA(p) ? 1 : 0, 4 * aScratch];
+  const params = [p.batches ?? 1, m, n, k, 4 * p.a, 4 * m * k, 4 * p.b, p.bShared ? 0 : 4 * k * n, 4 * p.c, 4 * m * n, aRow, aK, K_BLOCK, layout, 4 * p.packed, bKs, bNs, packsA(p) ? 1 : 0, 4 * aScratch, p.bias === undefined ? 0 : 4 * p.bias];
   for (let i = 0; i < PARAM_SLOTS; i++) control[PARAMS + i] = params[i]! | 0;
 }
 
@@ -356,6 +373,8 @@ export function runShare(fns: GemmFunctions, control: Int32Array, index: number,
   // A packed into panels of 8 rows (wasmGemm.ts, packsA), in this share's own part of the scratch
   const maxRows = Math.min(m, 4 * Math.ceil(total / count));
   const aScratch = control[at + 17] === 0 ? 0 : (control[at + 18]! >>> 0) + index * kBlock * maxRows * 4;
+  // the bias row the first K block's tiles start from (0: none; offset 0 is never a tensor's)
+  const bias = control[at + 19]! >>> 0;
   const last = Math.floor((total * (index + 1)) / count);
   let g = Math.floor((total * index) / count);
   while (g < last) {
@@ -375,8 +394,8 @@ export function runShare(fns: GemmFunctions, control: Int32Array, index: number,
       if (rows8 > 0) fns.pack(pa, aScratch, aK, aRow, kb, rows8);
       const bRow = layout === 0 ? n * 4 : 32;
       const bPanel = layout === 0 ? 4 : kb * 4;
-      const gemm4 = k0 === 0 ? fns.gemm4 : fns.gemm4acc;
-      const gemm1 = k0 === 0 ? fns.gemm1 : fns.gemm1acc;
+      const gemm4 = k0 !== 0 ? fns.gemm4acc : bias !== 0 ? fns.gemm4bias : fns.gemm4;
+      const gemm1 = k0 !== 0 ? fns.gemm1acc : bias !== 0 ? fns.gemm1bias : fns.gemm1;
       // columns in blocks of 256, so that a block's panels (kb × 256 floats, 256 KB) stay in cache for every row
       for (let n0 = 0; n0 < n; n0 += 256) {
         const nb = Math.min(256, n - n0);
@@ -384,9 +403,10 @@ export function runShare(fns: GemmFunctions, control: Int32Array, index: number,
         // in place: row k0 of a row-major [K, N] slice; packed: block k0's panels of kb × 8
         const pb = (layout === 0 ? b + slice * bBatch + k0 * n * 4 : packed + k0 * n * 4) + (n0 / 8) * bPanel * 8;
         // a panel of 8 rows holds (row q + x, k) at (q/8)·kb·32 + k·32 + 4x
-        for (let q = 0; q < rows8; q += 4) gemm4(aScratch + (q >> 3) * kb * 32 + (q & 4) * 4, pb, pc + q * n * 4, 4, nb, kb, 4, 32, bRow, bPanel, n * 4);
-        if (rest4 > rows8) gemm4(pa + rows8 * aRow, pb, pc + rows8 * n * 4, rest4 - rows8, nb, kb, aRow, aK, bRow, bPanel, n * 4);
-        if (rows > rest4) gemm1(pa + rest4 * aRow, pb, pc + rest4 * n * 4, rows - rest4, nb, kb, aRow, aK, bRow, bPanel, n * 4);
+        const pBias = bias + n0 * 4;
+        for (let q = 0; q < rows8; q += 4) gemm4(aScratch + (q >> 3) * kb * 32 + (q & 4) * 4, pb, pc + q * n * 4, 4, nb, kb, 4, 32, bRow, bPanel, n * 4, pBias);
+        if (rest4 > rows8) gemm4(pa + rows8 * aRow, pb, pc + rows8 * n * 4, rest4 - rows8, nb, kb, aRow, aK, bRow, bPanel, n * 4, pBias);
+        if (rows > rest4) gemm1(pa + rest4 * aRow, pb, pc + rest4 * n * 4, rows - rest4, nb, kb, aRow, aK, bRow, bPanel, n * 4, pBias);
       }
     }
     g = end;

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { geluGrad64, normalCdf64 } from '../testing/erf64.testutil';
 import { initBackend } from './backend';
-import { gelu, layerNorm } from './encoderOps';
+import { gelu, layerNorm, linear } from './encoderOps';
 import { AdamW } from '../train/adamw';
 import { clipByGlobalNorm } from '../train/clipByGlobalNorm';
-import { ADAMW_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, SQUARED_NORM_KERNEL } from './fusedKernelNames';
+import { ADAMW_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, LINEAR_KERNEL, SQUARED_NORM_KERNEL } from './fusedKernelNames';
 import { FAST_WASM_KERNELS, installedWasmKernels, installWasmKernels, STOCK_WASM_KERNELS } from './wasmKernels';
 
 const installWasmTransposeMatMul = () => installWasmKernels({ ...STOCK_WASM_KERNELS, matmul: true, sharedIdentity: false, leadingSum: false, ownGemm: false });
@@ -503,7 +503,9 @@ describe('wasm LayerNorm as one pass each way, and Σx² in float64', () => {
     const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, fusedLayerNorm: true });
     try {
       const x = tf.zeros([2, 8]);
-      expect(() => tf.engine().runKernel(LAYER_NORM_KERNEL, { x, gamma: tf.ones([4]), beta: tf.zeros([8]) }, { epsilon: 1e-5 } as unknown as tf.NamedAttrMap)).toThrow(/XlirLayerNorm: the last axis of x must be a multiple of 4 and the size of γ and β \(got \[2,8\], \[4\], \[8\]\)/);
+      expect(() => tf.engine().runKernel(LAYER_NORM_KERNEL, { x, gamma: tf.ones([4]), beta: tf.zeros([8]) }, { epsilon: 1e-5 } as unknown as tf.NamedAttrMap)).toThrow(
+        /XlirLayerNorm: the last axis of x must be a multiple of 4 and the size of γ and β \(got \[2,8\], \[4\], \[8\]\)/,
+      );
       expect(() => tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { dy: x, xhat: x, rstd: tf.ones([3, 1]), gamma: tf.ones([8]) })).toThrow(/XlirLayerNormGrad: .*one 1\/σ each/);
       expect(() => tf.engine().runKernel(LAYER_NORM_KERNEL, { x: tf.zeros([2, 8], 'int32'), gamma: tf.ones([8]), beta: tf.zeros([8]) }, { epsilon: 1e-5 } as unknown as tf.NamedAttrMap)).toThrow(TypeError);
     } finally {
@@ -540,6 +542,51 @@ describe('wasm LayerNorm as one pass each way, and Σx² in float64', () => {
       restoreSpy();
       restore();
     }
+  });
+});
+
+describe('wasm x·Wᵀ + b as one product, the bias in our kernel’s tiles', () => {
+  beforeAll(async () => {
+    await initBackend('wasm', { wasmKernels: STOCK_WASM_KERNELS });
+  });
+
+  /** y = linear(x, W, b) and the gradients of Σ weights·y to x, W and b */
+  const run = (x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D, weights: tf.Tensor) =>
+    tf.tidy(() => {
+      const y = linear(x, w, b);
+      const grads = tf.grads((xs: tf.Tensor, ws: tf.Tensor, bs: tf.Tensor) => tf.sum(tf.mul(linear(xs, ws as tf.Tensor2D, bs as tf.Tensor1D), weights)))([x, w, b]);
+      return [y, ...grads].map((t) => Array.from(t.dataSync()));
+    });
+
+  it('linear takes it where registered: values and the gradients of x, W and b match matMul + add; N not a multiple of 8 gives their bits', async () => {
+    const cases = [16, 12].map((n, i) => ({ n, x: values([2, 5, 24], 10 * i + 1), w: values([n, 24], 10 * i + 2) as tf.Tensor2D, b: values([n], 10 * i + 3).mul(3) as tf.Tensor1D, weights: values([2, 5, n], 10 * i + 4) }));
+    const stock = cases.map((c) => run(c.x, c.w, c.b, c.weights));
+    let calls = 0;
+    const restore = installWasmKernels({ ...STOCK_WASM_KERNELS, fusedBias: true });
+    expect(installedWasmKernels().fusedBias).toBe(true);
+    const restoreSpy = spyOnKernel(LINEAR_KERNEL, () => calls++);
+    try {
+      const before = tf.memory().numTensors;
+      const ours = cases.map((c) => run(c.x, c.w, c.b, c.weights));
+      expect(tf.memory().numTensors).toBe(before);
+      // y and the loss, for each case
+      expect(calls).toBe(4);
+      for (let t = 0; t < 4; t++) {
+        expect(ours[0]![t]!.length).toBe(stock[0]![t]!.length);
+        for (let i = 0; i < ours[0]![t]!.length; i++) expect(Math.abs(ours[0]![t]![i]! - stock[0]![t]![i]!)).toBeLessThan(1e-5);
+      }
+      // the bias is in: y differs from the product alone
+      const product = tf.tidy(() => Array.from(tf.matMul(cases[0]!.x.reshape([10, 24]), cases[0]!.w, false, true).dataSync()));
+      expect(Math.max(...ours[0]![0]!.map((v, i) => Math.abs(v - product[i]!)))).toBeGreaterThan(0.5);
+      // N = 12: the registered BatchMatMul and Add, the same bits as matMul + add
+      expect(ours[1]).toEqual(stock[1]);
+      expect(() => tf.engine().runKernel(LINEAR_KERNEL, { x: cases[0]!.x, weight: cases[0]!.w, bias: cases[0]!.b })).toThrow(/XlirLinear: x \[M, K\], W \[N, K\] and b \[N\] \(got \[2,5,24\], \[16,24\], \[16\]\)/);
+    } finally {
+      restoreSpy();
+      restore();
+      tf.dispose(cases.flatMap((c) => [c.x, c.w, c.b, c.weights]));
+    }
+    expect(installedWasmKernels().fusedBias).toBe(false);
   });
 });
 

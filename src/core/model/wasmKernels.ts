@@ -21,7 +21,8 @@
  * - `GatherV2` of whole rows (embedding lookups): rows copied, instead of the stock kernel's element loop.
  * - Our own kernels (fusedKernelNames.ts), one SIMD pass each, used where registered: GELU_KERNEL, GELU_GRAD_KERNEL
  *   (encoderOps.gelu), LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL (encoderOps.layerNorm), ADAMW_KERNEL
- *   (train/adamw.ts) and SQUARED_NORM_KERNEL (train/squaredNorm.ts, gradient clipping).
+ *   (train/adamw.ts), SQUARED_NORM_KERNEL (train/squaredNorm.ts, gradient clipping) and LINEAR_KERNEL
+ *   (encoderOps.linear: the bias in the product's tiles).
  *
  * The tfjs version is pinned exactly (package.json), because these read the backend's heap offsets. Only the
  * public kernel registry is used to install them.
@@ -43,7 +44,7 @@ import {
   writeFloatParams,
   writeParams,
 } from './heapTasks';
-import { ADAMW_KERNEL, type AdamWStepAttrs, GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, SQUARED_NORM_KERNEL } from './fusedKernelNames';
+import { ADAMW_KERNEL, type AdamWStepAttrs, GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, LINEAR_KERNEL, SQUARED_NORM_KERNEL } from './fusedKernelNames';
 import { createWasmGemm, type GemmProduct, type GemmShape, isSharedMemory, PARAM_SLOTS, PARAMS, packedFloats, prepareProduct, runShare, type WasmGemm } from './wasmGemm';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -66,10 +67,12 @@ export interface WasmKernelChoice {
   fusedLayerNorm: boolean;
   /** Σg² as one float64 pass (fusedKernelNames.ts; train/squaredNorm.ts, for gradient clipping) */
   fusedSquaredNorm: boolean;
+  /** x·Wᵀ + b as one product, the bias in our kernel's tiles (fusedKernelNames.ts; encoderOps.linear uses it where registered) */
+  fusedBias: boolean;
 }
 
-export const FAST_WASM_KERNELS: WasmKernelChoice = { matmul: true, sharedIdentity: true, leadingSum: true, ownGemm: true, gather: true, fusedGelu: true, fusedAdamW: true, fusedLayerNorm: true, fusedSquaredNorm: true };
-export const STOCK_WASM_KERNELS: WasmKernelChoice = { matmul: false, sharedIdentity: false, leadingSum: false, ownGemm: false, gather: false, fusedGelu: false, fusedAdamW: false, fusedLayerNorm: false, fusedSquaredNorm: false };
+export const FAST_WASM_KERNELS: WasmKernelChoice = { matmul: true, sharedIdentity: true, leadingSum: true, ownGemm: true, gather: true, fusedGelu: true, fusedAdamW: true, fusedLayerNorm: true, fusedSquaredNorm: true, fusedBias: true };
+export const STOCK_WASM_KERNELS: WasmKernelChoice = { matmul: false, sharedIdentity: false, leadingSum: false, ownGemm: false, gather: false, fusedGelu: false, fusedAdamW: false, fusedLayerNorm: false, fusedSquaredNorm: false, fusedBias: false };
 
 /** The parts of tfjs-backend-wasm's BackendWasm the per-batch path uses (memory offsets in the heap). */
 interface WasmInternals {
@@ -152,7 +155,7 @@ export function wasmPoolThreads(): number {
  * (once per slice when b is batched), rows shared among the pool's threads when there is one. Null when it does
  * not apply, for the other paths to take.
  */
-function ownProduct(args: KernelArgs, g: WasmGemm): tf.TensorInfo | null {
+function ownProduct(args: KernelArgs, g: WasmGemm, bias?: tf.TensorInfo): tf.TensorInfo | null {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < b.shape.length) return null;
@@ -163,6 +166,7 @@ function ownProduct(args: KernelArgs, g: WasmGemm): tf.TensorInfo | null {
   const [b0, b1] = b.shape.slice(-2) as [number, number];
   const [m, k, n] = [transposeA ? a1 : a0, transposeA ? a0 : a1, transposeB ? b0 : b1];
   if (m === 0 || k === 0 || n === 0 || n % 8 !== 0) return null;
+  if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== n)) return null;
   const wasm = args.backend as unknown as WasmInternals;
   const backend = args.backend as tf.KernelBackend;
   const memory = backendMemory(backend);
@@ -173,7 +177,7 @@ function ownProduct(args: KernelArgs, g: WasmGemm): tf.TensorInfo | null {
   const packed = wasm.makeOutput([Math.max(1, packedFloats(shape, threads))], 'float32');
   try {
     const at = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset / 4;
-    const product: GemmProduct = { ...shape, a: at(a), b: at(b), c: at(out), packed: at(packed) };
+    const product: GemmProduct = { ...shape, a: at(a), b: at(b), c: at(out), packed: at(packed), ...(bias ? { bias: at(bias) } : {}) };
     if (pool && threads > 1) {
       prepareProduct(g, pool.control, product, threads);
       pool.run(TASK_GEMM);
@@ -255,6 +259,30 @@ function fastBatchMatMul(original: tf.KernelConfig, transpose: tf.KernelConfig, 
 }
 
 /**
+ * x·Wᵀ + b (fusedKernelNames.ts, LINEAR_KERNEL) on our kernel, the bias row loaded into every tile's first
+ * accumulators (C = b + Σ, in that order) instead of added in a pass of its own. Where our kernel does not take
+ * the product (N not a multiple of 8), the registered BatchMatMul and Add kernels compute it.
+ */
+function linearWithBias(args: KernelArgs): tf.TensorInfo {
+  const { x, weight, bias } = args.inputs as { x: tf.TensorInfo; weight: tf.TensorInfo; bias: tf.TensorInfo };
+  if ([x, weight, bias].some((t) => t.dtype !== 'float32')) throw new TypeError(`${LINEAR_KERNEL} takes float32`);
+  if (x.shape.length !== 2 || weight.shape.length !== 2 || bias.shape.length !== 1 || x.shape[1] !== weight.shape[1] || bias.shape[0] !== weight.shape[0]) {
+    throw new RangeError(`${LINEAR_KERNEL}: x [M, K], W [N, K] and b [N] (got [${x.shape}], [${weight.shape}], [${bias.shape}])`);
+  }
+  const backend = args.backend as tf.KernelBackend;
+  const productArgs = { ...args, inputs: { a: x, b: weight }, attrs: { transposeA: false, transposeB: true } } as unknown as KernelArgs;
+  const g = ownGemmOn(backend);
+  const own = g ? ownProduct(productArgs, g, bias) : null;
+  if (own) return own;
+  const product = tf.getKernel('BatchMatMul', 'wasm')!.kernelFunc(productArgs) as tf.TensorInfo;
+  try {
+    return tf.getKernel('Add', 'wasm')!.kernelFunc({ inputs: { a: product, b: bias }, backend, attrs: {} }) as tf.TensorInfo;
+  } finally {
+    backend.disposeData(product.dataId);
+  }
+}
+
+/**
  * `Sum` whose reduced axes are the leading ones: x viewed as [M, R], its M rows added in order into R
  * float64 accumulators, straight from the wasm heap. Any other reduction, and non-float input, goes to
  * the stock kernel.
@@ -272,7 +300,7 @@ function leadingAxisSum(original: tf.KernelConfig): tf.KernelFunc {
     const kept = x.shape.slice(axes.length);
     const r = kept.reduce((p, d) => p * d, 1);
     const out = wasm.makeOutput(keepDims ? [...axes.map(() => 1), ...kept] : kept, 'float32');
-    runHeapTask(args.backend as tf.KernelBackend, TASK_LEADING_SUM, [offset(wasm, x), offset(wasm, out), m, r], m * r);
+    runHeapTask(args.backend as tf.KernelBackend, TASK_LEADING_SUM, [offset(wasm, x), offset(wasm, out), m, r, 0], m * r);
     return out;
   };
 }
@@ -357,7 +385,10 @@ const layerNormForward: tf.KernelFunc = (args: KernelArgs) => {
   return [y, xhat, rstd];
 };
 
-/** LayerNorm backward to its input (fusedKernelNames.ts): (dy, x̂, 1/σ, γ) → dx, one pass over each row's cache. */
+/**
+ * LayerNorm backward (fusedKernelNames.ts): (dy, x̂, 1/σ, γ) → [dx, dγ, dβ]: dx one pass over each row's cache (rows
+ * shared among threads), dγ = Σ dy·x̂ and dβ = Σ dy one pass each (columns shared), in float64 as `leadingAxisSum`.
+ */
 const layerNormBackward: tf.KernelFunc = (args: KernelArgs) => {
   const { dy, xhat, rstd, gamma } = args.inputs as { dy: tf.TensorInfo; xhat: tf.TensorInfo; rstd: tf.TensorInfo; gamma: tf.TensorInfo };
   if ([dy, xhat, rstd, gamma].some((t) => t.dtype !== 'float32')) throw new TypeError(`${LAYER_NORM_GRAD_KERNEL} takes float32`);
@@ -366,9 +397,20 @@ const layerNormBackward: tf.KernelFunc = (args: KernelArgs) => {
   if (h === 0 || h % 4 !== 0 || sizeOf(xhat) !== n || n % h !== 0 || sizeOf(rstd) !== n / h)
     throw new RangeError(`${LAYER_NORM_GRAD_KERNEL}: dy and x̂ must be rows of γ's size (a multiple of 4) with one 1/σ each (got [${dy.shape}], [${xhat.shape}], [${rstd.shape}], [${gamma.shape}])`);
   const wasm = args.backend as unknown as WasmInternals;
+  const backend = args.backend as tf.KernelBackend;
   const dx = wasm.makeOutput([...dy.shape], 'float32');
-  if (n > 0) runHeapTask(args.backend as tf.KernelBackend, TASK_LAYER_NORM_BACKWARD, [...[dy, xhat, rstd, gamma, dx].map((t) => offset(wasm, t)), n / h, h], n);
-  return dx;
+  const dgamma = wasm.makeOutput([h], 'float32');
+  const dbeta = wasm.makeOutput([h], 'float32');
+  if (n > 0) {
+    const [dyAt, xhatAt] = [offset(wasm, dy), offset(wasm, xhat)];
+    runHeapTask(backend, TASK_LAYER_NORM_BACKWARD, [dyAt, xhatAt, offset(wasm, rstd), offset(wasm, gamma), offset(wasm, dx), n / h, h], n);
+    runHeapTask(backend, TASK_LEADING_SUM, [dyAt, offset(wasm, dgamma), n / h, h, xhatAt], n);
+    runHeapTask(backend, TASK_LEADING_SUM, [dyAt, offset(wasm, dbeta), n / h, h, 0], n);
+  } else {
+    // no rows: sums of nothing
+    for (const t of [dgamma, dbeta]) wasm.wasm.HEAPF32.fill(0, offset(wasm, t), offset(wasm, t) + h);
+  }
+  return [dx, dgamma, dbeta];
 };
 
 /** Σx² (fusedKernelNames.ts): float64 partial sums of fixed runs (heapTasks.ts), added here in run order, rounded once. */
@@ -481,6 +523,7 @@ export function installWasmKernels(choice: WasmKernelChoice = FAST_WASM_KERNELS)
           ] as [string, tf.KernelFunc][])
         : []),
       ...(choice.fusedSquaredNorm ? ([[SQUARED_NORM_KERNEL, squaredNorm]] as [string, tf.KernelFunc][]) : []),
+      ...(choice.fusedBias ? ([[LINEAR_KERNEL, linearWithBias]] as [string, tf.KernelFunc][]) : []),
     ];
     for (const [kernelName, kernelFunc] of added) {
       if (tf.getKernel(kernelName, 'wasm')) continue;
@@ -512,6 +555,7 @@ export function installedWasmKernels(): WasmKernelChoice {
     fusedAdamW: isOurs(ADAMW_KERNEL),
     fusedLayerNorm: isOurs(LAYER_NORM_KERNEL) && isOurs(LAYER_NORM_GRAD_KERNEL),
     fusedSquaredNorm: isOurs(SQUARED_NORM_KERNEL),
+    fusedBias: isOurs(LINEAR_KERNEL),
   };
 }
 
