@@ -81,7 +81,6 @@ const hasKernels = (...kernels: string[]) => kernels.every((k) => tf.getKernel(k
  * pass; dx in another, and dγ, dβ as column sums, in one kernel call.
  */
 function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): tf.Tensor {
-  const H = x.shape[x.shape.length - 1]!;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xs, g, b, save] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const [y, xhat, rstd] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xs, gamma: g, beta: b }, { epsilon: eps } as unknown as tf.NamedAttrMap) as tf.Tensor[];
