@@ -21,8 +21,8 @@ export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D | nu
 
 /**
  * x·Wᵀ + b as one kernel of the backend's (fusedKernelNames.ts; wasm: the bias in our product's tiles), with matMul's
- * gradients and the bias's column sum. Not `tf.fused.matMul`: tfjs-backend-wasm 4.22's `_FusedMatMul` adds the bias
- * wrongly with transposeB (rows after the first get it more than once; checked 2026-12-05).
+ * gradients and the bias's column sum. Not `tf.fused.matMul`: tfjs-backend-wasm 4.22's `_FusedMatMul` gives wrong
+ * values from the second row on with transposeB and a bias (against matMul + add, 2026-12-05).
  */
 function fusedLinear(x2: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D): tf.Tensor {
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
