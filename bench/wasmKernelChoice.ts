@@ -10,7 +10,8 @@ export type WasmPatch = (typeof WASM_PATCHES)[number];
 /**
  * `all` is FAST_WASM_KERNELS, what the app and the CLI install; the others are the earlier steps towards it:
  * `own-products` adds our own product kernel to `xnnpack-products` (matmul, Identity and leading-axis Sum), and
- * `all` then the row gather and the one-pass GELU
+ * `all` then the row gather, one-pass GELU, LayerNorm and AdamW, the bias inside the products and float64 gradient
+ * norms
  */
 export function wasmKernelChoice(patch: WasmPatch | undefined): WasmKernelChoice {
   if (patch === undefined) return STOCK_WASM_KERNELS;

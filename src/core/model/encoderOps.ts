@@ -15,8 +15,16 @@ import { GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNE
 export function linear(x: tf.Tensor, weight: tf.Tensor2D, bias: tf.Tensor1D | null): tf.Tensor {
   const inDim = x.shape[x.shape.length - 1]!;
   const x2 = x.reshape([-1, inDim]);
-  const y = !bias ? tf.matMul(x2, weight, false, true) : [x, weight, bias].every((t) => t.dtype === 'float32') && hasKernels(LINEAR_KERNEL) ? fusedLinear(x2, weight, bias) : tf.matMul(x2, weight, false, true).add(bias);
+  let y: tf.Tensor;
+  if (!bias) y = tf.matMul(x2, weight, false, true);
+  else if ([x, weight, bias].every((t) => t.dtype === 'float32') && hasKernels(LINEAR_KERNEL)) y = fusedLinear(x2, weight, bias);
+  else y = tf.matMul(x2, weight, false, true).add(bias);
   return y.reshape([...x.shape.slice(0, -1), weight.shape[0]]);
+}
+
+/** Whether the active backend registers every one of `kernels` (fusedKernelNames.ts). */
+function hasKernels(...kernels: string[]): boolean {
+  return kernels.every((k) => tf.getKernel(k, tf.getBackend()) !== undefined);
 }
 
 /**
@@ -72,9 +80,6 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, e
   });
   return f(x, gamma, beta);
 }
-
-/** Whether the active backend registers every one of `kernels` (fusedKernelNames.ts). */
-const hasKernels = (...kernels: string[]) => kernels.every((k) => tf.getKernel(k, tf.getBackend()) !== undefined);
 
 /**
  * The same LayerNorm on the backend's own kernels (fusedKernelNames.ts; wasm registers them): y, x̂ and 1/σ in one

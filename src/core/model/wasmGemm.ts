@@ -2,8 +2,8 @@
  * A float32 matrix-product kernel of our own for the wasm backend, emitted as WebAssembly bytes and run on
  * tfjs-backend-wasm's own memory (bench/RESULTS.md, "A product kernel of our own with relaxed SIMD"). The same
  * module carries our other SIMD kernels (GELU, AdamW, column sums, LayerNorm, sums of squares: wasmGelu.ts,
- * wasmAdamW.ts, wasmColumnSum.ts, wasmLayerNorm.ts, wasmSquaredNorm.ts),
- * so the threads of heapPool.ts instantiate one module.
+ * wasmAdamW.ts, wasmColumnSum.ts, wasmLayerNorm.ts, wasmSquaredNorm.ts), so the threads of heapPool.ts instantiate
+ * one module.
  *
  * Why: XNNPACK's wasm SIMD products reach 27–31 GFLOP/s on one thread here, and the training step loses more
  * to the transposes our matmul kernel materialises, to XNNPACK packing every new right operand and to the
@@ -147,7 +147,7 @@ export function gemmModuleBytes(fused: boolean, tileRows: readonly number[] = [4
   // wasm32's 4 GiB, admits any heap)
   const limits = shared ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)];
   // the tile functions (type 0), then pack (type 1), GELU's two passes (types 2, 3; wasmGelu.ts), AdamW's step (type 4;
-  // wasmAdamW.ts), the column sum (type 5; wasmColumnSum.ts), LayerNorm's two passes (types 6, 7; wasmLayerNorm.ts) and
+  // wasmAdamW.ts), the column sum (type 5; wasmColumnSum.ts), LayerNorm's two passes (types 6, 7; wasmLayerNorm.ts),
   // the sum of squares (type 8; wasmSquaredNorm.ts) and the column sum of products (type 9; wasmColumnSum.ts)
   const others = [
     { name: 'pack', type: 1, body: packBody() },
