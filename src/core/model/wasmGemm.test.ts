@@ -75,6 +75,38 @@ describe('our wasm product kernel', () => {
   });
 });
 
+describe('our wasm product kernel: B in place or packed by the rows of C', () => {
+  it.each([
+    { m: 256, layout: B_IN_PLACE },
+    { m: 257, layout: B_PACKED },
+  ])('[$m×300]ᵀ · [300×24] (a weight gradient): B layout $layout, matches float64', ({ m, layout }) => {
+    const [n, k] = [24, 300];
+    const p = { a: 16, b: 16 + m * k, c: 16 + m * k + k * n, packed: 16 + m * k + k * n + m * n, m, n, k, transposeA: true, transposeB: false };
+    expect(bLayout(p)).toBe(layout);
+    const memory = new WebAssembly.Memory({ initial: 64 });
+    const g = createWasmGemm(memory, true);
+    const heap = new Float32Array(memory.buffer);
+    for (let i = 0; i < m * k; i++) heap[p.a + i] = Math.sin(i * 0.37);
+    for (let i = 0; i < k * n; i++) heap[p.b + i] = Math.cos(i * 0.11);
+    heap.fill(Number.NaN, p.c, p.c + m * n);
+    runGemm(g, p);
+    let worst = 0;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let want = 0;
+        let scale = 0;
+        for (let kk = 0; kk < k; kk++) {
+          const term = heap[p.a + kk * m + i]! * heap[p.b + kk * n + j]!;
+          want += term;
+          scale += Math.abs(term);
+        }
+        worst = Math.max(worst, Math.abs(heap[p.c + i * n + j]! - want) / scale);
+      }
+    }
+    expect(worst).toBeLessThanOrEqual(1e-6);
+  });
+});
+
 describe('our wasm product kernel with a bias row (C = bias + A·B)', () => {
   const cases = [
     { m: 7, n: 16, k: 5, transposeA: false, transposeB: true },

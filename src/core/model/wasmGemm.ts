@@ -272,12 +272,16 @@ export const B_PACKED = 1;
 export const B_PACKED_PER_SLICE = 2;
 
 /**
- * B read in place when it is batched and row-major (attention's p·v: small slices, nothing to gain from a
- * copy); packed once by the caller when every slice shares it (dense layers and their gradients: the panels are
- * reused by every row); packed slice by slice, by the thread that computes the slice, when it is batched and
- * transposed (attention's q·kᵀ).
+ * B read in place when it is row-major and C has few rows: batched (attention's p·v: small slices, nothing to gain
+ * from a copy), or one product with M ≤ 256 (the weight gradients dyᵀ·x of narrow layers, whose B is the whole
+ * [rows, in] activation: packing it on the calling thread, before the tiles share the work, cost more than the reads
+ * it saves; a probe on 2 threads: [4096, 128]ᵀ·[4096, 128] 58.7 → 66–71 GFLOP/s, one thread unchanged, and M = 768
+ * slower in place, 80 → 70). Packed once by the caller when every slice shares it or M is larger (dense layers and
+ * their input gradients: the panels are reused by every row). Packed slice by slice, by the thread that computes the
+ * slice, when it is batched and transposed (attention's q·kᵀ). The layout changes no bit of C.
  */
 export function bLayout(p: GemmShape): number {
+  if ((p.batches ?? 1) === 1 && !p.transposeB && p.m <= 256) return B_IN_PLACE;
   if (p.bShared || (p.batches ?? 1) === 1) return B_PACKED;
   return p.transposeB ? B_PACKED_PER_SLICE : B_IN_PLACE;
 }
