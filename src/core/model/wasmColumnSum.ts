@@ -9,21 +9,16 @@
  * the bits of `sum(mul(x, y), 0)` (LayerNorm's dγ = Σ dy·x̂) without writing the products.
  */
 import { I32, uleb, vec } from '../wasmBytes';
-import { type Code, doWhile, get, i32, set, simd, withLocals } from './wasmSimd';
+import { type Code, doWhile, elementAt, f64Add, get, high, i32, promoteLow, set, simd, withLocals, zero } from './wasmSimd';
 
 export const COLSUM_TYPE = [0x60, ...vec(new Array(5).fill([I32])), 0x00];
 export const COLSUM_PRODUCT_TYPE = [0x60, ...vec(new Array(6).fill([I32])), 0x00];
 
 const loadAt = (ptr: number, offset: number): Code => [...get(ptr), ...simd(0x00), 0x04, ...uleb(offset)];
 const storeAt = (ptr: number, offset: number, value: Code): Code => [...get(ptr), ...value, ...simd(0x0b), 0x04, ...uleb(offset)];
-const promoteLow = (v: Code): Code => [...v, ...simd(0x5f)];
-/** lanes 2, 3 of a f32x4 moved to lanes 0, 1 */
-const high = (v: Code): Code => [...v, ...v, ...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
-const f64Add = (a: Code, b: Code): Code => [...a, ...b, ...simd(240)];
 const demote = (v: Code): Code => [...v, ...simd(0x5e)];
 /** [a0, a1, b0, b1] from two f32x4 whose lanes 0, 1 hold the values */
 const join = (a: Code, b: Code): Code => [...a, ...b, ...simd(0x0d), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
-const zero = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 
 /** colsum, or with `product` colsumProduct */
 export function columnSumBody(product = false): number[] {
@@ -42,20 +37,10 @@ export function columnSumBody(product = false): number[] {
   ];
   const blockBody = [
     ...Array.from({ length: 8 }, (_, j) => [...zero, ...set(ACC(j))]).flat(),
-    // p = x + 4·c0, q = out + 4·c0
-    ...get(x),
-    ...get(C0),
-    ...i32(4),
-    0x6c,
-    0x6a,
-    ...set(P),
-    ...get(out),
-    ...get(C0),
-    ...i32(4),
-    0x6c,
-    0x6a,
-    ...set(Q),
-    ...(product ? [...get(y), ...get(C0), ...i32(4), 0x6c, 0x6a, ...set(PY)] : []),
+    // p = x + 4·c0, q = out + 4·c0 (and y's)
+    ...elementAt(x, C0, P),
+    ...elementAt(out, C0, Q),
+    ...(product ? elementAt(y, C0, PY) : []),
     ...i32(0),
     ...set(I),
     ...doWhile(I, i32(1), m, rowBody),

@@ -508,23 +508,16 @@ export function installWasmKernels(choice: WasmKernelChoice = FAST_WASM_KERNELS)
   if (choice.gather) restores.push(replace('GatherV2', rowGather));
   // new kernels of our own, functions of our kernel module (fusedKernelNames.ts)
   if (ownGemmOn(tf.backend())) {
-    const added: [string, tf.KernelFunc][] = [
-      ...(choice.fusedGelu
-        ? ([
-            [GELU_KERNEL, geluForward],
-            [GELU_GRAD_KERNEL, geluBackward],
-          ] as [string, tf.KernelFunc][])
-        : []),
-      ...(choice.fusedAdamW ? ([[ADAMW_KERNEL, adamwStep]] as [string, tf.KernelFunc][]) : []),
-      ...(choice.fusedLayerNorm
-        ? ([
-            [LAYER_NORM_KERNEL, layerNormForward],
-            [LAYER_NORM_GRAD_KERNEL, layerNormBackward],
-          ] as [string, tf.KernelFunc][])
-        : []),
-      ...(choice.fusedSquaredNorm ? ([[SQUARED_NORM_KERNEL, squaredNorm]] as [string, tf.KernelFunc][]) : []),
-      ...(choice.fusedBias ? ([[LINEAR_KERNEL, linearWithBias]] as [string, tf.KernelFunc][]) : []),
+    const table: [boolean, string, tf.KernelFunc][] = [
+      [choice.fusedGelu, GELU_KERNEL, geluForward],
+      [choice.fusedGelu, GELU_GRAD_KERNEL, geluBackward],
+      [choice.fusedAdamW, ADAMW_KERNEL, adamwStep],
+      [choice.fusedLayerNorm, LAYER_NORM_KERNEL, layerNormForward],
+      [choice.fusedLayerNorm, LAYER_NORM_GRAD_KERNEL, layerNormBackward],
+      [choice.fusedSquaredNorm, SQUARED_NORM_KERNEL, squaredNorm],
+      [choice.fusedBias, LINEAR_KERNEL, linearWithBias],
     ];
+    const added = table.filter(([chosen]) => chosen).map(([, kernelName, kernelFunc]) => [kernelName, kernelFunc] as const);
     for (const [kernelName, kernelFunc] of added) {
       if (tf.getKernel(kernelName, 'wasm')) continue;
       ours.add(kernelFunc);

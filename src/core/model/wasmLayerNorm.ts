@@ -1,6 +1,6 @@
 /**
  * LayerNorm over rows of H floats, forward and backward, as WebAssembly SIMD function bodies (4 lanes, float32)
- * for the kernel module of wasmGemm.ts. The composed LayerNorm (encoderOps.ts) takes seven passes over [N, H]
+ * for the kernel module of wasmGemm.ts. The composed LayerNorm (encoderOps.ts) takes nine kernel calls over [N, H]
  * forward and eleven backward, each a tfjs kernel call; these keep a row (3 KB at H = 768) in cache while they
  * read it two or three times, and write each output once.
  *
@@ -11,13 +11,12 @@
  * Byte offsets; rows ≥ 1; H a positive multiple of 4. Sums run in 4 lanes (element j into lane j mod 4), the lanes
  * then added as (l0 + l1) + (l2 + l3): every row by the same instructions, whichever thread runs it.
  */
-import { F32, I32, uleb, V128, vec } from '../wasmBytes';
-import { add, type Code, doWhile, get, i32, load, mul, set, simd, store, sub } from './wasmSimd';
+import { F32, I32, vec } from '../wasmBytes';
+import { add, type Code, doWhile, get, i32, load, mul, set, simd, store, sub, withTypedLocals, zero } from './wasmSimd';
 
 export const LAYER_NORM_TYPE = [0x60, ...vec([...new Array(8).fill([I32]), [F32]]), 0x00];
 export const LAYER_NORM_GRAD_TYPE = [0x60, ...vec(new Array(7).fill([I32])), 0x00];
 
-const zero: Code = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 const lane = (v: Code, l: number): Code => [...v, ...simd(0x1f), l];
 const f32Add = 0x92;
 const f32Div = 0x95;
@@ -29,20 +28,6 @@ const overH = (h: number): Code => [...get(h), 0xb2, f32Div];
 const rowPointer = (base: number, row: number, hb: number, to: number): Code => [...get(base), ...get(row), ...get(hb), 0x6c, 0x6a, ...set(to)];
 /** `acc` += value */
 const accumulate = (acc: number, value: Code): Code => [...add(get(acc), value), ...set(acc)];
-
-/** A function body whose locals are `i32s` i32s, `f32s` f32s and `v128s` v128s, after its parameters. */
-function withTypedLocals(i32s: number, f32s: number, v128s: number, body: Code): number[] {
-  const code = [
-    ...vec([
-      [...uleb(i32s), I32],
-      [...uleb(f32s), F32],
-      [...uleb(v128s), V128],
-    ]),
-    ...body,
-    0x0b,
-  ];
-  return [...uleb(code.length), ...code];
-}
 
 /** layerNorm(x, gamma, beta, y, xhat, rstd, rows, H, eps) */
 export function layerNormBody(): number[] {

@@ -8,17 +8,10 @@
  * (l0 + l2) + (l1 + l3); heapTasks.ts adds runs of these in a fixed order.
  */
 import { I32, vec } from '../wasmBytes';
-import { type Code, get, load, loopOver, set, simd, withLocals } from './wasmSimd';
+import { type Code, f64Add, f64Mul, get, high, load, loopOver, promoteLow, set, simd, withLocals, zero } from './wasmSimd';
 
 const F64 = 0x7c;
 export const SUMSQ_TYPE = [0x60, ...vec([[I32], [I32]]), ...vec([[F64]])];
-
-const promoteLow = (v: Code): Code => [...v, ...simd(0x5f)];
-/** lanes 2, 3 of a f32x4 moved to lanes 0, 1 */
-const high = (v: Code): Code => [...v, ...v, ...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
-const f64Add = (a: Code, b: Code): Code => [...a, ...b, ...simd(240)];
-const f64Mul = (a: Code, b: Code): Code => [...a, ...b, ...simd(242)];
-const zero: Code = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 
 export function sumSquaresBody(): number[] {
   const [x, n] = [0, 1];
