@@ -9,6 +9,7 @@
  * shared/notes/platform-webgpu.md §3). Prints progress on stderr and one line `BENCH_RESULT <json>`.
  */
 import type { BackendName } from '../src/core/model/backend';
+import type { ProductChoice } from '../src/cli/nativeProducts';
 import { TRAIN_SHAPES, type ShapeName } from './shapes';
 import { wasmKernelChoice, type WasmPatch } from './wasmKernelChoice';
 
@@ -32,6 +33,8 @@ export interface NodeJob {
   threads?: number;
   /** our wasm kernels (src/core/model/wasmKernels.ts); without it the row measures tfjs's stock kernels */
   patch?: WasmPatch;
+  /** with `threads`: where the products run, as `xlir --products` (src/cli/nativeProducts.ts); default wasm */
+  products?: ProductChoice;
 }
 
 export const RESULT_PREFIX = 'BENCH_RESULT ';
@@ -49,7 +52,7 @@ async function main(): Promise<void> {
   const { initBackend } = await import('../src/core/model/backend');
   const bench = await import('./trainStep');
   const options = { wasmKernels: wasmKernelChoice(job.patch) };
-  const info = job.threads !== undefined ? await (await import('../src/cli/wasmThreads')).initCliBackend(job.backend, job.threads, options) : await initBackend(job.backend, options);
+  const info = job.threads !== undefined ? await (await import('../src/cli/wasmThreads')).initCliBackend(job.backend, job.threads, options, job.products ?? 'wasm') : await initBackend(job.backend, options);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   let result: unknown;
   if (job.kind === 'matmul-variants') {

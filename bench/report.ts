@@ -115,6 +115,8 @@ const RUNTIME: Record<string, string> = {
   'node/wasm+own-products': 'Node · wasm + our matmul, Identity and Sum kernels, products on our own kernel (wasmGemm.ts)',
   'node/wasm+kernels': 'Node · wasm + all our kernels: also one-pass SIMD GELU, LayerNorm and AdamW, the bias in the products, the row gather (single-threaded build, `xlir --threads 1`)',
   'node/wasm+kernels-2t': 'Node · wasm threaded build, 2 threads, all our kernels shared among them (`xlir` on this 2-core machine, its default; heapPool.ts)',
+  'node/wasm+openblas': 'Node · wasm + all our kernels, the products on OpenBLAS, 1 thread (`xlir --threads 1` where the addon is built; src/cli/nativeProducts.ts)',
+  'node/wasm+openblas-2t': "Node · wasm threaded build + all our kernels, the products on OpenBLAS, 2 threads each (`xlir`'s default where the addon is built)",
   'node/cpu': 'Node · cpu (plain JS)',
   'node/webgpu': 'Node · webgpu (Dawn on SwiftShader)',
   'browser/wasm': 'Chromium worker · wasm (SIMD, 1 thread), stock tfjs kernels (before)',
@@ -229,6 +231,8 @@ function peakSection(r: BenchResults, m: MachineInfo | null): string {
     ['peak/tfjs-node/wasm', 'TF.js Node wasm, tfjs’s own kernel (XNNPACK), 1 thread'],
     ['peak/tfjs-node/wasm+kernels', 'TF.js Node wasm, our product kernel, 1 thread'],
     ['peak/tfjs-node/wasm+kernels-2t', 'TF.js Node wasm, our product kernel on 2 threads (threaded build)'],
+    ['peak/tfjs-node/wasm+openblas', 'TF.js Node wasm, products on OpenBLAS (`xlir`), 1 thread'],
+    ['peak/tfjs-node/wasm+openblas-2t', 'TF.js Node wasm, products on OpenBLAS (`xlir`), 2 threads'],
     ['peak/tfjs-node/cpu', 'TF.js Node cpu'],
     ['peak/tfjs-node/webgpu', 'TF.js Node webgpu (SwiftShader)'],
     ['peak/tfjs-browser/wasm', 'TF.js Chromium worker wasm'],
@@ -306,6 +310,7 @@ function profileSection(r: BenchResults): string {
     'profile/wasm+own-products/demo': 'wasm + our matmul, Identity and Sum kernels, our own products',
     'profile/wasm+kernels/demo': 'wasm + all our kernels (shipped), 1 thread',
     'profile/wasm+kernels-2t/demo': 'wasm + all our kernels (shipped), 2 threads',
+    'profile/wasm+openblas-2t/demo': 'wasm + all our kernels, products on OpenBLAS (`xlir`), 2 threads',
   };
   const cols = Object.keys(labels)
     .map((id) => get<Profile>(r, id))

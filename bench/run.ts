@@ -111,6 +111,10 @@ function nodeJobs(): Job[] {
   // the threaded build in Node, as `xlir --threads 2` runs it (src/cli/wasmThreads.ts: our kernels shared among 2
   // threads by src/core/model/heapPool.ts); its 1-thread row is node/wasm+kernels
   add('node/wasm+kernels-2t/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'all', threads: 2 }));
+  // products on OpenBLAS, as `xlir` runs them where the addon is built (src/cli/nativeProducts.ts); the other
+  // kernels as above
+  add('node/wasm+openblas/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'all', threads: 1, products: 'native' }));
+  add('node/wasm+openblas-2t/demo', true, train('wasm', 'demo', { warmup: 2, repeats: 5, maxSeconds: 60, patch: 'all', threads: 2, products: 'native' }));
   add('node/cpu/demo', false, train('cpu', 'demo', { warmup: 1, repeats: 1, maxSeconds: 1 }));
   // SwiftShader runs the demo step at about 0.1 GFLOP/s (100 s at batch 8, ~7 min at batch 32): batch 8, one timed step
   if (existsSync(SWIFTSHADER_ICD)) add('node/webgpu/demo', false, train('webgpu', 'demo', { batch: 8, warmup: 1, repeats: 1, maxSeconds: 1 }));
@@ -122,6 +126,10 @@ function nodeJobs(): Job[] {
   add('node/wasm+own-products/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'own-products' }));
   add('node/wasm+kernels/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'all' }));
   add('node/wasm+kernels-2t/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 3, maxSeconds: 60, patch: 'all', threads: 2 }));
+  add('node/wasm+openblas/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 5, maxSeconds: 60, patch: 'all', threads: 1, products: 'native' }));
+  add('node/wasm+openblas-2t/bert-base-2l', false, train('wasm', 'bert-base-2l', { batch: BERT_TFJS_BATCH, warmup: 1, repeats: 5, maxSeconds: 60, patch: 'all', threads: 2, products: 'native' }));
+  add('node/wasm+openblas/bert-base-2l-b32', false, train('wasm', 'bert-base-2l', { warmup: 1, repeats: 3, maxSeconds: 120, patch: 'all', threads: 1, products: 'native' }));
+  add('node/wasm+openblas-2t/bert-base-2l-b32', false, train('wasm', 'bert-base-2l', { warmup: 1, repeats: 3, maxSeconds: 120, patch: 'all', threads: 2, products: 'native' }));
   // does the step fit the 4 GiB wasm heap at the batch the issue asks for once saved tensors are shared?
   add('node/wasm+kernels/bert-base-2l-b32', false, train('wasm', 'bert-base-2l', { warmup: 0, repeats: 1, maxSeconds: 1, patch: 'all' }));
   // it does not; the chunked backward (gradient cache, src/core/train/gradientCache.ts) holds one chunk's activations
@@ -130,6 +138,8 @@ function nodeJobs(): Job[] {
   add('peak/tfjs-node/wasm', true, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5 }, 'peak');
   add('peak/tfjs-node/wasm+kernels', false, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5, patch: 'all' }, 'peak');
   add('peak/tfjs-node/wasm+kernels-2t', false, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5, patch: 'all', threads: 2 }, 'peak');
+  add('peak/tfjs-node/wasm+openblas', false, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5, patch: 'all', threads: 1, products: 'native' }, 'peak');
+  add('peak/tfjs-node/wasm+openblas-2t', false, { kind: 'matmul', backend: 'wasm', n: 1024, repeats: 5, patch: 'all', threads: 2, products: 'native' }, 'peak');
   // our own wasm product kernel, with and without relaxed SIMD's FMA, beside XNNPACK's (bench/simdGemm.ts)
   add('peak/simd-gemm', false, { kind: 'simd-gemm', backend: 'wasm' }, 'peak');
   add('peak/tfjs-node/cpu', false, { kind: 'matmul', backend: 'cpu', n: 512, repeats: 3 }, 'peak');
@@ -142,6 +152,7 @@ function nodeJobs(): Job[] {
   add('profile/wasm+own-products/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'own-products' }, 'profile');
   add('profile/wasm+kernels/demo', true, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'all' }, 'profile');
   add('profile/wasm+kernels-2t/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'all', threads: 2 }, 'profile');
+  add('profile/wasm+openblas-2t/demo', false, { kind: 'profile', backend: 'wasm', shape: 'demo', repeats: 3, patch: 'all', threads: 2, products: 'native' }, 'profile');
   add('encode/wasm', false, { kind: 'encode', backend: 'wasm', n: 256, repeats: 1 }, 'encode');
   add('encode/wasm+patch', true, { kind: 'encode', backend: 'wasm', n: 256, repeats: 3, patch: 'transpose-matmul' }, 'encode');
   return jobs;

@@ -44,20 +44,28 @@ describe('xlir on threaded wasm', () => {
 
   it('starts the threads asked for and exits when done', { timeout: 2 * EXIT_WITHIN_MS }, async () => {
     for (const threads of [1, 2]) {
-      const { stdout } = await xlir(['env', '--threads', String(threads)]);
+      const { stdout } = await xlir(['env', '--threads', String(threads), '--products', 'wasm']);
       expect(stdout).toMatch(new RegExp(`backend\\s+wasm \\(WebAssembly SIMD, ${threads} threads?\\)`));
       // products on our kernel (with FMA: xlir turns Node 20's flag on), on every thread asked for
       expect(stdout).toMatch(new RegExp(`products\\s+our wasm kernel \\(relaxed-SIMD FMA\\), ${threads} threads?`));
       expect(stdout).toMatch(/matmul\s+256³ ok/);
+      // by default on OpenBLAS (src/cli/nativeProducts.ts; .ci/run installs what the addon needs), as many threads
+      for (const products of [[], ['--products', 'native']]) {
+        const native = await xlir(['env', '--threads', String(threads), ...products]);
+        expect(native.stdout).toMatch(new RegExp(`products\\s+OpenBLAS [0-9.]+ \\(\\w+\\), ${threads} threads?`));
+        expect(native.stdout).toMatch(/matmul\s+256³ ok/);
+      }
     }
     await expect(xlir(['env', '--threads', '0'])).rejects.toMatchObject({ stderr: expect.stringContaining('--threads must be a positive integer (got "0")') });
   });
 
-  it('trains to the same bits run after run, on 1 thread and on 2', { timeout: 8 * EXIT_WITHIN_MS }, async () => {
+  it.each(['wasm', 'native'])('trains to the same bits run after run, on 1 thread and on 2, with products on %s', { timeout: 8 * EXIT_WITHIN_MS }, async (products) => {
     let runs = 0;
     const outcome = async (threads: number) => {
-      const out = path.join(root, `run-${threads}t-${runs++}`);
-      await xlir(['train', '--config', configFile, '--out', out, '--data', data, '--backend', 'wasm', '--threads', String(threads)]);
+      const out = path.join(root, `run-${products}-${threads}t-${runs++}`);
+      const { stderr } = await xlir(['train', '--config', configFile, '--out', out, '--data', data, '--backend', 'wasm', '--threads', String(threads), '--products', products]);
+      // the log names where the products ran: they set the run's bits
+      expect(stderr).toMatch(products === 'native' ? /backend wasm \(products: OpenBLAS / : /backend wasm \(products: our wasm kernel /);
       const log = await readFile(path.join(out, 'log.jsonl'), 'utf8');
       const losses = log
         .trim()
@@ -74,7 +82,8 @@ describe('xlir on threaded wasm', () => {
     expect(twoAgain.losses).toEqual(two.losses);
     expect(Buffer.compare(twoAgain.weights, two.weights)).toBe(0);
     // both builds run products, GELU, sums and gathers on our kernels (src/core/model/wasmKernels.ts), which split
-    // work among threads without changing any element's arithmetic: 1 and 2 threads give the same bits
+    // work among threads without changing any element's arithmetic, and OpenBLAS splits C, never K: 1 and 2 threads
+    // give the same bits
     expect(two.losses).toEqual(one.losses);
     expect(Buffer.compare(two.weights, one.weights)).toBe(0);
   });

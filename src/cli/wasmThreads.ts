@@ -22,10 +22,13 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { loadOpenBlasProducts, type ProductChoice } from './nativeProducts';
 import { nodeWorkerSpawner } from './productWorkers';
 import { enableRelaxedSimd } from './relaxedSimd';
 import { type BackendInfo, type BackendOptions, initBackend } from '../core/model/backend';
+import { XlirError } from '../core/errors';
 import type { BackendPreference } from '../core/model/backendNames';
+import { attachNativeProducts, wasmProductKernel } from '../core/model/wasmKernels';
 
 /** A name both of tfjs's scripts contain, and nothing else the CLI turns into a Blob. */
 const TFJS_SCRIPT_MARK = 'WasmBackendModuleThreadedSimd';
@@ -90,12 +93,42 @@ function installScriptFiles(): void {
   };
 }
 
+/** What `initCliBackend` started; `nativeUnavailable` says why `--products auto` kept the products on wasm. */
+export interface CliBackendInfo extends BackendInfo {
+  nativeUnavailable?: string;
+}
+
 /**
  * Starts a backend for a CLI command; wasm gets `threads` threads (default {@link defaultCliThreads}). One
- * thread is tfjs's own single-threaded SIMD build, untouched; more start the threaded build as above.
- * @throws RangeError for a thread count that is not a positive integer
+ * thread is tfjs's own single-threaded SIMD build, untouched; more start the threaded build as above. On wasm,
+ * `products` chooses where the products run (src/cli/nativeProducts.ts): OpenBLAS on as many threads, or our wasm
+ * kernel.
+ * @throws RangeError for a thread count that is not a positive integer; XlirError for `products: 'native'` where
+ * OpenBLAS cannot load, saying why
  */
-export async function initCliBackend(name: BackendPreference, threads = defaultCliThreads(), rest: BackendOptions = {}): Promise<BackendInfo> {
+export async function initCliBackend(name: BackendPreference, threads = defaultCliThreads(), rest: BackendOptions = {}, products: ProductChoice = 'auto'): Promise<CliBackendInfo> {
+  const info = await startBackend(name, threads, rest);
+  if (info.backend !== 'wasm' || !info.wasmKernels?.matmul) return info;
+  if (products === 'wasm') {
+    // a backend started earlier in this process may have had them
+    attachNativeProducts(null);
+    return { ...info, wasmProducts: wasmProductKernel() ?? undefined };
+  }
+  const native = loadOpenBlasProducts(threads);
+  if (!native.ok) {
+    if (products === 'native') throw new XlirError('BACKEND_UNAVAILABLE', `--products native: ${native.reason}`);
+    return { ...info, nativeUnavailable: native.reason };
+  }
+  attachNativeProducts(native.products);
+  return { ...info, wasmProducts: wasmProductKernel() ?? undefined };
+}
+
+/** The backend for a command's log, with where the products ran: they set a run's bits (src/cli/nativeProducts.ts). */
+export function backendSummary(info: CliBackendInfo): string {
+  return info.wasmProducts ? `${info.backend} (products: ${info.wasmProducts})` : info.backend;
+}
+
+async function startBackend(name: BackendPreference, threads: number, rest: BackendOptions): Promise<BackendInfo> {
   if (!(Number.isInteger(threads) && threads >= 1)) throw new RangeError(`threads must be a positive integer (got ${threads})`);
   // before any wasm module compiles: our product kernel's FMA (src/core/model/wasmGemm.ts)
   enableRelaxedSimd();

@@ -11,6 +11,7 @@ import { loadCheckpointForEmbedding } from '../../core/train/checkpointEmbedSett
 import { flagErrorsAsUsage, parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
 import { initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
+import { PRODUCT_CHOICES, type ProductChoice, PRODUCTS_OPTION_HELP } from '../nativeProducts';
 import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
 
 /** What `xlir embed --json` prints. */
@@ -33,11 +34,12 @@ export function registerEmbed(program: Command): void {
     .option('--max-length <n>', "most tokens per text, special tokens included (default: the checkpoint's own: its run manifest's maxLength or sentence_bert_config.json's max_seq_length, else the model's limit)", parsePositiveInt('--max-length'))
     .option('--backend <name>', `backend preference (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
     .option('--threads <n>', THREADS_OPTION_HELP, parsePositiveInt('--threads'))
-    .action(async (opts: { checkpoint: string; text?: string[]; pooling?: Pooling; maxLength?: number; backend: BackendPreference; threads?: number }, cmd: Command) => {
+    .option('--products <where>', PRODUCTS_OPTION_HELP, parseChoice('--products', PRODUCT_CHOICES), 'auto')
+    .action(async (opts: { checkpoint: string; text?: string[]; pooling?: Pooling; maxLength?: number; backend: BackendPreference; threads?: number; products: ProductChoice }, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
       const texts = opts.text ?? [];
       if (texts.length === 0) throw new InvalidArgumentError('give at least one --text');
-      await initCliBackend(opts.backend, opts.threads);
+      await initCliBackend(opts.backend, opts.threads, {}, opts.products);
       const source = checkpointArgSource(opts.checkpoint);
       // the same settings as `xlir evaluate` and the app (checkpointEmbedSettings); a lone text defaults to the model's limit
       const { encoder, settings } = await flagErrorsAsUsage('--max-length', () =>

@@ -6,6 +6,7 @@ import { matmulSmoke } from '../../core/model/matmulSmoke';
 import { wasmProductKernel } from '../../core/model/wasmKernels';
 import { createOutput } from '../output';
 import { initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
+import { PRODUCT_CHOICES, type ProductChoice, PRODUCTS_OPTION_HELP } from '../nativeProducts';
 import { parseChoice, parsePositiveInt } from '../options';
 
 const require = createRequire(import.meta.url);
@@ -24,9 +25,10 @@ export function registerEnv(program: Command): void {
     .description('show the TensorFlow.js backend this command uses in Node, with versions and a matmul check')
     .option('--backend <name>', `backend preference (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
     .option('--threads <n>', THREADS_OPTION_HELP, parsePositiveInt('--threads'))
-    .action(async (opts: { backend: BackendPreference; threads?: number }, cmd: Command) => {
+    .option('--products <where>', PRODUCTS_OPTION_HELP, parseChoice('--products', PRODUCT_CHOICES), 'auto')
+    .action(async (opts: { backend: BackendPreference; threads?: number; products: ProductChoice }, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
-      const info = await initCliBackend(opts.backend, opts.threads);
+      const info = await initCliBackend(opts.backend, opts.threads, {}, opts.products);
       const smoke = await matmulSmoke({ size: 256, now: () => performance.now() });
       const report = {
         backend: info.backend,
@@ -34,6 +36,7 @@ export function registerEnv(program: Command): void {
         attempts: info.attempts,
         smoke,
         products: wasmProductKernel(),
+        ...(info.nativeUnavailable ? { nativeUnavailable: info.nativeUnavailable } : {}),
         versions: {
           xlir: (require('../../../package.json') as { version: string }).version,
           node: process.versions.node,
@@ -48,6 +51,7 @@ export function registerEnv(program: Command): void {
           `backend   ${r.backend} (${r.adapter.description})`,
           `matmul    ${r.smoke.size}³ ${r.smoke.ok ? 'ok' : 'WRONG'}, max |error| ${r.smoke.maxAbsError.toExponential(2)}, ${r.smoke.gflops.toFixed(2)} GFLOP/s`,
           ...(r.products ? [`products  ${r.products}`] : []),
+          ...(r.nativeUnavailable ? [`          (not OpenBLAS: ${r.nativeUnavailable})`] : []),
           `node      ${r.versions.node}`,
           `tfjs      ${r.versions.tfjs} (wasm ${r.versions['tfjs-backend-wasm']}, webgpu ${r.versions['tfjs-backend-webgpu']})`,
           `machine   ${r.machine.platform}, ${r.machine.cpus} × ${r.machine.cpuModel}`,

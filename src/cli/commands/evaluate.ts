@@ -12,6 +12,7 @@ import { loadDatasetFromDir } from '../loadDataset';
 import { flagErrorsAsUsage, parseChoice, parseLanguageList, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
 import { initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
+import { PRODUCT_CHOICES, type ProductChoice, PRODUCTS_OPTION_HELP } from '../nativeProducts';
 import { readEmbeddingsFile, writeTextFile } from '../trecFiles';
 import { BUILTIN_CHECKPOINT_PREFIX, checkpointArgSource } from '../pretrainedModel';
 import { loadTokenizer } from '../../core/model/tokenizer';
@@ -50,6 +51,7 @@ export function withScoringOptions(cmd: Command): Command {
   return cmd
     .option('--backend <name>', `TF.js backend for the score blocks (${BACKEND_PREFERENCES.join(', ')})`, parseChoice('--backend', BACKEND_PREFERENCES), 'wasm')
     .option('--threads <n>', THREADS_OPTION_HELP, parsePositiveInt('--threads'))
+    .option('--products <where>', PRODUCTS_OPTION_HELP, parseChoice('--products', PRODUCT_CHOICES), 'auto')
     .option('--scorer <name>', `score blocks with TF.js matMul or plain loops (${SCORER_NAMES.join(', ')})`, parseChoice('--scorer', SCORER_NAMES), 'tf')
     .option('--query-chunk <n>', 'query rows per score block (memory: n × #candidates × 4 bytes)', parsePositiveInt('--query-chunk'), 256);
 }
@@ -58,6 +60,8 @@ export interface ScoringOptions {
   backend: BackendPreference;
   /** wasm threads (src/cli/wasmThreads.ts); default every core */
   threads?: number;
+  /** where the wasm backend's products run (src/cli/nativeProducts.ts) */
+  products: ProductChoice;
   scorer: ScorerName;
   queryChunk: number;
 }
@@ -183,7 +187,7 @@ export function registerEvaluate(program: Command): void {
         throw new InvalidArgumentError('give exactly one of --embeddings FILE and --checkpoint DIR');
       }
       const dataset = await loadForCommand(opts);
-      await initCliBackend(opts.backend, opts.threads);
+      await initCliBackend(opts.backend, opts.threads, {}, opts.products);
       const result = RetrievalResultSchema.parse(opts.checkpoint !== undefined ? await evaluateWithCheckpoint(dataset, opts.checkpoint, opts) : await evaluateEmbeddingsFile(dataset, opts.embeddings!, opts));
       if (opts.out !== undefined) await writeTextFile(opts.out, `${JSON.stringify(result)}\n`);
       const counts = { queries: dataset.queries.length, candidates: dataset.candidates.length };

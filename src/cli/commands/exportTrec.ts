@@ -69,7 +69,7 @@ export function registerExportTrec(program: Command): void {
       // failed command leaves --out as it was (issue 21: qrels used to be written before the embeddings
       // were validated).
       const embeddings = opts.embeddings ? await readEmbeddingsFile(opts.embeddings, dataset, DATASET_LANGUAGES[opts.dataset]) : null;
-      if (embeddings && opts.scorer === 'tf') await initCliBackend(opts.backend, opts.threads);
+      if (embeddings && opts.scorer === 'tf') await initCliBackend(opts.backend, opts.threads, {}, opts.products);
       const written: { cell: string; qrels: string; run?: string; queries: number; runLines?: number }[] = [];
       for (const cell of cells) {
         const file = path.join(opts.out, `${cell.name}.qrels`);

@@ -34,7 +34,8 @@ import { MODEL_FILE } from '../../core/train/trainingCheckpoint';
 import { TrainingDivergedError } from '../../core/train/trainLoop';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
-import { initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
+import { backendSummary, initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
+import { PRODUCT_CHOICES, type ProductChoice, PRODUCTS_OPTION_HELP } from '../nativeProducts';
 import { createProgress, formatDuration } from '../progressBar';
 import { checkpointDir, exists, latestCheckpoint, readCheckpoint, writeCheckpoint } from '../runDir';
 import { TRAIN_BACKENDS } from './train';
@@ -42,6 +43,8 @@ import { TRAIN_BACKENDS } from './train';
 interface PretrainOptions {
   /** wasm threads (src/cli/wasmThreads.ts); default every core */
   threads?: number;
+  /** where the wasm backend's products run (src/cli/nativeProducts.ts) */
+  products: ProductChoice;
   config?: string;
   corpus?: string;
   out?: string;
@@ -128,6 +131,7 @@ export function registerPretrain(program: Command): void {
     .option('--init-only', 'with --export: write the untrained model (the corpus tokenizer and the seeded random init), the control of a pretrained one', false)
     .option('--backend <name>', `TF.js backend (${TRAIN_BACKENDS.join(', ')})`, parseChoice('--backend', TRAIN_BACKENDS), 'wasm')
     .option('--threads <n>', THREADS_OPTION_HELP, parsePositiveInt('--threads'))
+    .option('--products <where>', PRODUCTS_OPTION_HELP, parseChoice('--products', PRODUCT_CHOICES), 'auto')
     .action(async (opts: PretrainOptions, cmd: Command) => {
       const out = createOutput(Boolean(cmd.optsWithGlobals().json));
       if (opts.resume && opts.config) throw new InvalidArgumentError('--resume continues a run with its own config.json; do not pass --config');
@@ -135,7 +139,7 @@ export function registerPretrain(program: Command): void {
       if ((opts.fp16 || opts.initOnly) && !opts.export) throw new InvalidArgumentError(`${opts.fp16 ? '--fp16' : '--init-only'} applies to --export DIR`);
       if (opts.initOnly && opts.resume) throw new InvalidArgumentError('--init-only starts a new run; it does not resume one');
       const runDir = path.resolve(opts.resume ?? opts.out!);
-      const backend = await initCliBackend(opts.backend, opts.threads);
+      const backend = await initCliBackend(opts.backend, opts.threads, {}, opts.products);
 
       let config: PretrainConfig;
       let corpusDir: string;
@@ -187,7 +191,7 @@ export function registerPretrain(program: Command): void {
         encoder = createPretrainEncoder(config, tok.tokenizer).encoder;
         tokenizerFiles = tok.files;
       }
-      out.info(`backend ${backend.backend}; ${config.model.numLayers} layers, H ${config.model.hiddenSize}, vocabulary ${encoder.config.vocabSize}; ${config.steps} steps of ${config.batchSize} pairs → ${runDir}`);
+      out.info(`backend ${backendSummary(backend)}; ${config.model.numLayers} layers, H ${config.model.hiddenSize}, vocabulary ${encoder.config.vocabSize}; ${config.steps} steps of ${config.batchSize} pairs → ${runDir}`);
 
       // Overwrites the model's files and leaves the rest of the folder (a model card, evaluation results) alone.
       const writeModel = async (dir: string) => {

@@ -25,7 +25,8 @@ import { loadDatasetFromDir } from '../loadDataset';
 import { pretrainedSource } from '../pretrainedModel';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
-import { initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
+import { backendSummary, initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
+import { PRODUCT_CHOICES, type ProductChoice, PRODUCTS_OPTION_HELP } from '../nativeProducts';
 import { createProgress } from '../progressBar';
 import {
   appendEvalLog,
@@ -50,6 +51,8 @@ type TrainBackend = (typeof TRAIN_BACKENDS)[number];
 interface TrainOptions {
   /** wasm threads (src/cli/wasmThreads.ts); default every core */
   threads?: number;
+  /** where the wasm backend's products run (src/cli/nativeProducts.ts) */
+  products: ProductChoice;
   config?: string;
   out?: string;
   steps?: number;
@@ -93,6 +96,7 @@ export function registerTrain(program: Command): void {
     .option('--data <dir>', 'dataset folder (default: XLIR_DATA_DIR, else ../shared/data)')
     .option('--backend <name>', `TF.js backend (${TRAIN_BACKENDS.join(', ')})`, parseChoice('--backend', TRAIN_BACKENDS), 'wasm')
     .option('--threads <n>', THREADS_OPTION_HELP, parsePositiveInt('--threads'))
+    .option('--products <where>', PRODUCTS_OPTION_HELP, parseChoice('--products', PRODUCT_CHOICES), 'auto')
     .option('--no-eval', 'skip the zero-shot evaluation (every evalEvery steps and at the end)')
     .option(
       '--backward-chunk-rows <n>',
@@ -112,7 +116,7 @@ export function registerTrain(program: Command): void {
       if (opts.resume) await checkResumableRunDir(runDir);
       else await checkNewRunDir(runDir);
 
-      const backend = await initCliBackend(opts.backend, opts.threads);
+      const backend = await initCliBackend(opts.backend, opts.threads, {}, opts.products);
       let config = await loadConfig(opts, runDir);
       if (opts.steps !== undefined) config = parseRunConfig({ ...config, steps: opts.steps }, '--steps');
       // a memory setting: the run folder's config.json records it, so the run says how it was trained
@@ -149,7 +153,7 @@ export function registerTrain(program: Command): void {
         out.info(`training ${config.strategy.kind} on ${config.data.train.dataset} (${config.data.train.languages.join(' ')}) for ${config.steps} steps → ${runDir}`);
       }
       out.info(
-        `backend ${backend.backend}; model ${config.model.builtin ?? config.model.checkpoint} (${model.origin}), dim ${model.encoder.dim}, ${Object.keys(model.encoder.trainableVariables()).length} trainable tensors${config.backwardChunkRows !== undefined ? `; backward in chunks of ${config.backwardChunkRows} sequences` : ''}`,
+        `backend ${backendSummary(backend)}; model ${config.model.builtin ?? config.model.checkpoint} (${model.origin}), dim ${model.encoder.dim}, ${Object.keys(model.encoder.trainableVariables()).length} trainable tensors${config.backwardChunkRows !== undefined ? `; backward in chunks of ${config.backwardChunkRows} sequences` : ''}`,
       );
       const vocab = model.vocabulary;
       if (vocab) {
@@ -240,6 +244,7 @@ export function registerTrain(program: Command): void {
         steps: config.steps,
         startStep: result.startStep,
         backend: backend.backend,
+        ...(backend.wasmProducts ? { products: backend.wasmProducts } : {}),
         seconds,
         stepsPerSecond: (result.step - result.startStep) / seconds,
         firstLoss: result.firstLoss,

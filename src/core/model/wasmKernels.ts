@@ -45,6 +45,7 @@ import {
   writeParams,
 } from './heapTasks';
 import { ADAMW_KERNEL, type AdamWStepAttrs, GELU_GRAD_KERNEL, GELU_KERNEL, LAYER_NORM_GRAD_KERNEL, LAYER_NORM_KERNEL, LINEAR_KERNEL, SQUARED_NORM_KERNEL } from './fusedKernelNames';
+import type { NativeProduct, NativeProducts } from './nativeProducts';
 import { createWasmGemm, type GemmProduct, type GemmShape, isSharedMemory, PARAM_SLOTS, PARAMS, packedFloats, prepareProduct, runShare, type WasmGemm } from './wasmGemm';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -90,6 +91,8 @@ const withOwnGemm = new WeakSet<tf.KernelFunc>();
 const gemmByMemory = new WeakMap<WebAssembly.Memory, WasmGemm | null>();
 /** The threads that share products and heap tasks on a shared memory (startWasmHeapPool). */
 const poolByMemory = new WeakMap<WebAssembly.Memory, HeapPool>();
+/** Products handed to native code (attachNativeProducts): `xlir`'s OpenBLAS. */
+const nativeByMemory = new WeakMap<WebAssembly.Memory, NativeProducts>();
 
 /**
  * Products smaller than this many multiply-adds, and heap tasks over fewer elements than POOL_MIN_ELEMENTS, run
@@ -150,12 +153,8 @@ export function wasmPoolThreads(): number {
   return (memory && poolByMemory.get(memory)?.threads) || 1;
 }
 
-/**
- * op(a)·op(b) on our kernel: every batch slice read in place (a transposed a through strides), b packed once
- * (once per slice when b is batched), rows shared among the pool's threads when there is one. Null when it does
- * not apply, for the other paths to take.
- */
-function ownProduct(args: KernelArgs, g: WasmGemm, bias?: tf.TensorInfo): tf.TensorInfo | null {
+/** A product's shape from BatchMatMul's inputs, or null where neither our kernel nor native code takes it. */
+function productShape(args: KernelArgs, bias?: tf.TensorInfo): Required<GemmShape> | null {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
   const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
   if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < b.shape.length) return null;
@@ -165,18 +164,52 @@ function ownProduct(args: KernelArgs, g: WasmGemm, bias?: tf.TensorInfo): tf.Ten
   const [a0, a1] = a.shape.slice(-2) as [number, number];
   const [b0, b1] = b.shape.slice(-2) as [number, number];
   const [m, k, n] = [transposeA ? a1 : a0, transposeA ? a0 : a1, transposeB ? b0 : b1];
-  if (m === 0 || k === 0 || n === 0 || n % 8 !== 0) return null;
+  if (m === 0 || k === 0 || n === 0) return null;
   if (bias && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== n)) return null;
+  return { m, n, k, transposeA, transposeB, batches: nBatch, bShared: bBatch === 1 };
+}
+
+const heapOffset = (wasm: WasmInternals, t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset / 4;
+
+/** op(a)·op(b) [+ bias] by native code (attachNativeProducts) in place on the heap; null where none is attached. */
+function nativeProduct(args: KernelArgs, bias?: tf.TensorInfo): tf.TensorInfo | null {
+  const memory = backendMemory(args.backend as tf.KernelBackend);
+  const native = memory && nativeByMemory.get(memory);
+  const shape = native ? productShape(args, bias) : null;
+  if (!native || !shape) return null;
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const wasm = args.backend as unknown as WasmInternals;
+  const out = wasm.makeOutput([...a.shape.slice(0, -2), shape.m, shape.n], 'float32');
+  const product: NativeProduct = { ...shape, a: heapOffset(wasm, a), b: heapOffset(wasm, b), c: heapOffset(wasm, out), ...(bias ? { bias: heapOffset(wasm, bias) } : {}) };
+  try {
+    // read after makeOutput: growing wasm memory replaces the buffer
+    native.gemm(wasm.wasm.HEAPF32, product);
+  } catch (error) {
+    (args.backend as tf.KernelBackend).disposeData(out.dataId);
+    throw error;
+  }
+  return out;
+}
+
+/**
+ * op(a)·op(b) on our kernel: every batch slice read in place (a transposed a through strides), b packed once
+ * (once per slice when b is batched), rows shared among the pool's threads when there is one. Null when it does
+ * not apply, for the other paths to take.
+ */
+function ownProduct(args: KernelArgs, g: WasmGemm, bias?: tf.TensorInfo): tf.TensorInfo | null {
+  const shape = productShape(args, bias);
+  if (!shape || shape.n % 8 !== 0) return null;
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { m, n, k } = shape;
   const wasm = args.backend as unknown as WasmInternals;
   const backend = args.backend as tf.KernelBackend;
   const memory = backendMemory(backend);
   const pool = memory && poolByMemory.get(memory);
-  const threads = pool && nBatch * m * n * k >= POOL_MIN_MACS ? pool.threads : 1;
+  const threads = pool && shape.batches * m * n * k >= POOL_MIN_MACS ? pool.threads : 1;
   const out = wasm.makeOutput([...a.shape.slice(0, -2), m, n], 'float32');
-  const shape: GemmShape = { m, n, k, transposeA, transposeB, batches: nBatch, bShared: bBatch === 1 };
   const packed = wasm.makeOutput([Math.max(1, packedFloats(shape, threads))], 'float32');
   try {
-    const at = (t: tf.TensorInfo) => wasm.dataIdMap.get(t.dataId)!.memoryOffset / 4;
+    const at = (t: tf.TensorInfo) => heapOffset(wasm, t);
     const product: GemmProduct = { ...shape, a: at(a), b: at(b), c: at(out), packed: at(packed), ...(bias ? { bias: at(bias) } : {}) };
     if (pool && threads > 1) {
       prepareProduct(g, pool.control, product, threads);
@@ -235,6 +268,8 @@ function fastBatchMatMul(original: tf.KernelConfig, transpose: tf.KernelConfig, 
 
   return (args: KernelArgs) => {
     const backend = args.backend as tf.KernelBackend;
+    const native = nativeProduct(args);
+    if (native) return native;
     const g = ownGemm ? ownGemmOn(backend) : null;
     const own = g ? ownProduct(args, g) : null;
     if (own) return own;
@@ -271,6 +306,8 @@ function linearWithBias(args: KernelArgs): tf.TensorInfo {
   }
   const backend = args.backend as tf.KernelBackend;
   const productArgs = { ...args, inputs: { a: x, b: weight }, attrs: { transposeA: false, transposeB: true } } as unknown as KernelArgs;
+  const native = nativeProduct(productArgs, bias);
+  if (native) return native;
   const g = ownGemmOn(backend);
   const own = g ? ownProduct(productArgs, g, bias) : null;
   if (own) return own;
@@ -552,9 +589,27 @@ export function installedWasmKernels(): WasmKernelChoice {
   };
 }
 
+/**
+ * Hands every float32 product of the wasm backend (BatchMatMul and LINEAR_KERNEL, with the matmul replacement
+ * installed) to `native`, in place on the heap; null hands them back to our kernel. The CLI attaches OpenBLAS
+ * (src/cli/nativeProducts.ts).
+ * @throws Error when the active backend is not wasm or the matmul replacement is not installed
+ */
+export function attachNativeProducts(native: NativeProducts | null): void {
+  if (tf.getBackend() !== 'wasm') throw new Error(`native products need the wasm backend (active: ${tf.getBackend()})`);
+  if (!installedWasmKernels().matmul) throw new Error('native products need our BatchMatMul (WasmKernelChoice.matmul)');
+  const memory = backendMemory(tf.backend());
+  if (!memory) throw new Error('native products: the wasm backend exposes no memory');
+  if (native) nativeByMemory.set(memory, native);
+  else nativeByMemory.delete(memory);
+}
+
 /** Which kernel runs the wasm backend's products, and on how many threads, for reports (`xlir env`); null on other backends. */
 export function wasmProductKernel(): string | null {
   if (tf.getBackend() !== 'wasm') return null;
+  const memory = backendMemory(tf.backend());
+  const native = memory && nativeByMemory.get(memory);
+  if (native && installedWasmKernels().matmul) return native.label;
   if (!installedWasmKernels().ownGemm) return 'XNNPACK (tfjs-backend-wasm)';
   const threads = wasmPoolThreads();
   return `our wasm kernel (${ownGemmOn(tf.backend())!.fused ? 'relaxed-SIMD FMA' : 'SIMD multiply + add'}), ${threads} thread${threads === 1 ? '' : 's'}`;
