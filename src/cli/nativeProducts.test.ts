@@ -212,4 +212,13 @@ describe('the wasm backend with OpenBLAS attached', () => {
     expect((tf.backend() as unknown as { numDataIds(): number }).numDataIds()).toBe(bytes);
     attachNativeProducts(null);
   });
+
+  it('is refused on another backend, saying which is active', async () => {
+    await tf.setBackend('cpu');
+    try {
+      expect(() => attachNativeProducts(openBlas(1))).toThrow('native products need the wasm backend (active: cpu)');
+    } finally {
+      await tf.setBackend('wasm');
+    }
+  });
 });

@@ -152,7 +152,7 @@ NAPI_MODULE_INIT() {
   if (!blas.sgemm) {
     /* OpenBLAS's threads spin for 2^28 cycles after each product before they sleep, holding cores our wasm
        threads need between products; 2^4 makes them sleep at once (demo step, 2 threads: 482 -> 447 ms, and
-       a third less CPU time). Read once, when the library starts; a value set by the user wins. */
+       a quarter less CPU time). Read once, when the library starts; a value set by the user wins. */
     setenv("OPENBLAS_THREAD_TIMEOUT", "4", 0);
     void *lib = dlopen("libopenblas.so.0", RTLD_NOW | RTLD_LOCAL);
     if (!lib) {
