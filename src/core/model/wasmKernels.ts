@@ -7,6 +7,8 @@
  *   heap (a transposed operand through strides or packing, batches without copies), on either build. On the
  *   threaded build (a shared heap) `startWasmHeapPool` shares each large product, and the heap tasks below,
  *   among worker threads (heapPool.ts); the split changes no bit, so 1 and N threads train alike.
+ * - Products handed to native code where it is attached (`attachNativeProducts`): `xlir` attaches OpenBLAS
+ *   (src/cli/nativeProducts.ts), which computes every float32 product in place on the same heap, any N.
  * - `BatchMatMul`, where our kernel does not apply: the stock kernel sends a product to XNNPACK only when
  *   neither operand is transposed and there is one batch; `transposeA`/`transposeB` or a batch dimension fall
  *   back to a naive loop nest (0.4–1.5 GFLOP/s instead of 10–30). The replacement materialises the transpose
