@@ -8,6 +8,7 @@
  *   RUNDIR/validation/step-N.json    the evaluation on the held-out training questions at step N
  *   RUNDIR/checkpoints/step-N/       the files of a TrainingCheckpoint (manifest.json, model.safetensors,
  *                                    optimizer.safetensors, config.json, tokenizer.json, …)
+ *   RUNDIR/products.json             which matrix products each stretch of steps ran on (productsRecord.ts)
  *
  * Checkpoints are written to a temporary folder and renamed into place, so a crash never leaves a
  * half-written `step-N`; a write the disk refuses (full, read-only, …) removes the temporary folder and

@@ -87,4 +87,14 @@ describe('xlir on threaded wasm', () => {
     expect(two.losses).toEqual(one.losses);
     expect(Buffer.compare(two.weights, one.weights)).toBe(0);
   });
+
+  it('records the products of each stretch of a run and says so when a resume switches them', { timeout: 4 * EXIT_WITHIN_MS }, async () => {
+    const out = path.join(root, 'run-switch');
+    await xlir(['train', '--config', configFile, '--out', out, '--data', data, '--threads', '1', '--products', 'wasm', '--until', '2']);
+    const { stderr } = await xlir(['train', '--resume', out, '--data', data, '--threads', '2', '--products', 'native']);
+    expect(stderr).toMatch(/products: steps before 2 ran on our wasm kernel \(relaxed-SIMD FMA\), the steps from here on run on OpenBLAS [0-9.]+ \(\w+\) \(products\.json\)/);
+    const record = JSON.parse(await readFile(path.join(out, 'products.json'), 'utf8')) as { segments: { fromStep: number; products: string }[] };
+    expect(record.segments.map((s) => s.fromStep)).toEqual([0, 2]);
+    expect(record.segments[1]!.products).toMatch(/^OpenBLAS /);
+  });
 });

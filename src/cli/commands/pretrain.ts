@@ -34,6 +34,7 @@ import { MODEL_FILE } from '../../core/train/trainingCheckpoint';
 import { TrainingDivergedError } from '../../core/train/trainLoop';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
+import { recordProducts, productsOf } from '../productsRecord';
 import { backendSummary, initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
 import { PRODUCT_CHOICES, type ProductChoice, PRODUCTS_OPTION_HELP } from '../nativeProducts';
 import { createProgress, formatDuration } from '../progressBar';
@@ -191,6 +192,8 @@ export function registerPretrain(program: Command): void {
         encoder = createPretrainEncoder(config, tok.tokenizer).encoder;
         tokenizerFiles = tok.files;
       }
+      const productsNote = await recordProducts(runDir, resume?.step ?? 0, productsOf(backend));
+      if (productsNote) out.info(productsNote);
       out.info(`backend ${backendSummary(backend)}; ${config.model.numLayers} layers, H ${config.model.hiddenSize}, vocabulary ${encoder.config.vocabSize}; ${config.steps} steps of ${config.batchSize} pairs → ${runDir}`);
 
       // Overwrites the model's files and leaves the rest of the folder (a model card, evaluation results) alone.

@@ -25,6 +25,7 @@ import { loadDatasetFromDir } from '../loadDataset';
 import { pretrainedSource } from '../pretrainedModel';
 import { parseChoice, parsePositiveInt } from '../options';
 import { createOutput } from '../output';
+import { recordProducts, productsOf } from '../productsRecord';
 import { backendSummary, initCliBackend, THREADS_OPTION_HELP } from '../wasmThreads';
 import { PRODUCT_CHOICES, type ProductChoice, PRODUCTS_OPTION_HELP } from '../nativeProducts';
 import { createProgress } from '../progressBar';
@@ -152,6 +153,8 @@ export function registerTrain(program: Command): void {
         await createRunDir(runDir, config);
         out.info(`training ${config.strategy.kind} on ${config.data.train.dataset} (${config.data.train.languages.join(' ')}) for ${config.steps} steps → ${runDir}`);
       }
+      const productsNote = await recordProducts(runDir, resume?.step ?? 0, productsOf(backend));
+      if (productsNote) out.info(productsNote);
       out.info(
         `backend ${backendSummary(backend)}; model ${config.model.builtin ?? config.model.checkpoint} (${model.origin}), dim ${model.encoder.dim}, ${Object.keys(model.encoder.trainableVariables()).length} trainable tensors${config.backwardChunkRows !== undefined ? `; backward in chunks of ${config.backwardChunkRows} sequences` : ''}`,
       );
