@@ -63,11 +63,14 @@ static int bool_arg(napi_env env, napi_value value, const char *name, int *out) 
   return 1;
 }
 
-/* whether [start, start + count) lies inside a heap of `length` floats; throws a RangeError naming `what` if not */
-static int inside(napi_env env, const char *what, int64_t start, int64_t count, int64_t length) {
+/* whether start + [0, x·y·z) lies inside a heap of `length` floats; throws a RangeError naming `what` if not */
+static int inside(napi_env env, const char *what, int64_t start, int64_t x, int64_t y, int64_t z, int64_t length) {
   char message[200];
-  if (start >= 0 && count >= 0 && start + count <= length) return 1;
-  snprintf(message, sizeof message, "xlir openblas products: %s [%lld, %lld) lies outside the heap of %lld floats", what, (long long)start, (long long)(start + count), (long long)length);
+  int64_t xy, count, end;
+  /* the sizes come from JS: a product of three 31-bit numbers can pass int64 */
+  if (!__builtin_mul_overflow(x, y, &xy) && !__builtin_mul_overflow(xy, z, &count) && !__builtin_add_overflow(start, count, &end) && end <= length) return 1;
+  snprintf(message, sizeof message, "xlir openblas products: %s (%lld × %lld × %lld floats from %lld) lies outside the heap of %lld floats", what, (long long)x, (long long)y,
+           (long long)z, (long long)start, (long long)length);
   napi_throw_range_error(env, NULL, message);
   return 0;
 }
@@ -109,8 +112,8 @@ static napi_value Gemm(napi_env env, napi_callback_info info) {
   if (!int_arg(env, argv[6], "batches", 1, DIM, &batches) || !bool_arg(env, argv[7], "bShared", &b_shared)) return NULL;
   if (!int_arg(env, argv[8], "a", 0, OFFSET, &a) || !int_arg(env, argv[9], "b", 0, OFFSET, &b) || !int_arg(env, argv[10], "c", 0, OFFSET, &c) || !int_arg(env, argv[11], "bias", -1, OFFSET, &bias)) return NULL;
   const int64_t heap = (int64_t)length;
-  if (!inside(env, "A", a, batches * m * k, heap) || !inside(env, "B", b, (b_shared ? 1 : batches) * k * n, heap) || !inside(env, "C", c, batches * m * n, heap)) return NULL;
-  if (bias >= 0 && !inside(env, "the bias", bias, n, heap)) return NULL;
+  if (!inside(env, "A", a, batches, m, k, heap) || !inside(env, "B", b, b_shared ? 1 : batches, k, n, heap) || !inside(env, "C", c, batches, m, n, heap)) return NULL;
+  if (bias >= 0 && !inside(env, "the bias", bias, 1, 1, n, heap)) return NULL;
   float *f = (float *)data;
   for (int64_t i = 0; i < batches; i++) {
     float *ci = f + c + i * m * n;
