@@ -125,6 +125,7 @@ describe('OpenBLAS products on a wasm heap', () => {
     expect(() => native.gemm(heap, { ...base, m: 2 ** 31 - 1, k: 2 ** 31 - 1, batches: 2 ** 31 - 1 })).toThrow(/: A \(2147483647 × 2147483647 × 2147483647 floats from 0\) lies outside the heap/);
     expect(() => native.gemm(heap, { ...base, m: 0 })).toThrow(new RangeError('xlir openblas products: m must be an integer in [1, 2147483647]'));
     expect(() => native.gemm(heap, { ...base, a: 1.5 })).toThrow(/a must be an integer/);
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, 1e300, -1e300]) expect(() => native.gemm(heap, { ...base, c: bad })).toThrow(/: c must be an integer in \[0, 4503599627370496\]$/);
     expect(() => native.gemm(new Float64Array(1000) as unknown as Float32Array, base)).toThrow(new TypeError('xlir openblas products: heap must be a Float32Array'));
   });
 });

@@ -38,11 +38,12 @@ static OpenBlas blas;
     }                                                                                                   \
   } while (0)
 
-/* argument `index` as an integer in [min, max]; false after throwing a RangeError naming it */
+/* `value` as an integer in [min, max]; false after throwing a RangeError naming it */
 static int int_arg(napi_env env, napi_value value, const char *name, int64_t min, int64_t max, int64_t *out) {
   double d;
   char message[160];
-  if (napi_get_value_double(env, value, &d) != napi_ok || d != (double)(int64_t)d || d < (double)min || d > (double)max) {
+  /* the range first (NaN fails it): casting a double outside int64 to int64 is undefined */
+  if (napi_get_value_double(env, value, &d) != napi_ok || !(d >= (double)min && d <= (double)max) || d != (double)(int64_t)d) {
     snprintf(message, sizeof message, "xlir openblas products: %s must be an integer in [%lld, %lld]", name, (long long)min, (long long)max);
     napi_throw_range_error(env, NULL, message);
     return 0;
