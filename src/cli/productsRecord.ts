@@ -9,7 +9,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { DataFormatError } from '../core/errors';
+import { parseJsonWith } from '../core/data/parseJsonText';
 import type { CliBackendInfo } from './wasmThreads';
 
 export const PRODUCTS_FILE = 'products.json';
@@ -33,18 +33,7 @@ async function readRecord(file: string): Promise<ProductsRecord> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { segments: [] };
     throw error;
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new DataFormatError(file, '(file)', `not valid JSON (${(error as Error).message}); delete it to start the record afresh`);
-  }
-  const parsed = ProductsRecordSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new DataFormatError(file, issue.path.join('.') || '(root)', `${issue.message}; delete it to start the record afresh`);
-  }
-  return parsed.data;
+  return parseJsonWith(ProductsRecordSchema, text, file);
 }
 
 /**
